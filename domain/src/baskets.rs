@@ -1,0 +1,1 @@
+//! baskets context (being written).

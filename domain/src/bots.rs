@@ -1,0 +1,1 @@
+//! bots context (being written).

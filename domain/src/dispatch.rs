@@ -1,0 +1,1 @@
+//! dispatch context (being written).

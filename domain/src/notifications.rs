@@ -1,0 +1,1 @@
+//! notifications context (being written).

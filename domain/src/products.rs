@@ -1,0 +1,1 @@
+//! products context (being written).

@@ -1,0 +1,1 @@
+//! saga context (being written).

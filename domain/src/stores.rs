@@ -1,0 +1,1 @@
+//! stores context (being written).

@@ -1,0 +1,1 @@
+//! # mallbots-app (being written)

@@ -1,0 +1,1 @@
+//! GUI end-to-end harness (being written).

@@ -1,0 +1,1 @@
+//! Spawned binaries harness (being written).
