@@ -1,1 +1,0 @@
-//! baskets context (being written).

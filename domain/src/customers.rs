@@ -1,1 +1,0 @@
-//! customers context (being written).

@@ -1,1 +1,0 @@
-//! ordering context (being written).

@@ -1,1 +1,0 @@
-//! products context (being written).

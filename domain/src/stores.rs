@@ -1,1 +1,0 @@
-//! stores context (being written).

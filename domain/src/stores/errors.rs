@@ -1,0 +1,56 @@
+//! The rules a store command can break, each with a stable machine-readable code.
+
+use crate::error::ErrorCode;
+use thiserror::Error;
+
+/// A store command rejected by a rule of the stores context.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum StoreError {
+    /// A store's name must contain something other than whitespace.
+    #[error("the store name must not be blank")]
+    NameBlank,
+    /// A store's location in the mall must contain something other than whitespace.
+    #[error("the store location must not be blank")]
+    LocationBlank,
+    /// `CreateStore` on a stream that already holds a store.
+    #[error("the store already exists")]
+    AlreadyExists,
+    /// A command on a store that was never created.
+    #[error("the store does not exist")]
+    NotFound,
+    /// A command on a store that has been removed.
+    #[error("the store has been removed")]
+    Removed,
+    /// Enabling participation of a store that already participates.
+    #[error("the store already participates")]
+    AlreadyParticipating,
+    /// Disabling participation of a store that does not participate.
+    #[error("the store does not participate")]
+    NotParticipating,
+    /// Enabling automated shopping where it is already enabled.
+    #[error("automated shopping is already enabled for the store")]
+    AutomatedShoppingAlreadyEnabled,
+    /// Disabling automated shopping where it is already disabled.
+    #[error("automated shopping is already disabled for the store")]
+    AutomatedShoppingAlreadyDisabled,
+}
+
+impl ErrorCode for StoreError {
+    fn code(&self) -> &'static str {
+        match self {
+            StoreError::NameBlank => "store.name_blank",
+            StoreError::LocationBlank => "store.location_blank",
+            StoreError::AlreadyExists => "store.already_exists",
+            StoreError::NotFound => "store.not_found",
+            StoreError::Removed => "store.removed",
+            StoreError::AlreadyParticipating => "store.already_participating",
+            StoreError::NotParticipating => "store.not_participating",
+            StoreError::AutomatedShoppingAlreadyEnabled => {
+                "store.automated_shopping_already_enabled"
+            }
+            StoreError::AutomatedShoppingAlreadyDisabled => {
+                "store.automated_shopping_already_disabled"
+            }
+        }
+    }
+}
