@@ -1,1 +1,0 @@
-//! depot context (being written).

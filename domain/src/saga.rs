@@ -1,1 +1,0 @@
-//! saga context (being written).
