@@ -1,0 +1,49 @@
+//! The edge's event store: events, outbox, commands, inbox, checkpoints, snapshots and
+//! conflicts in one SQLite file (DESIGN §4).
+//!
+//! Generic over serialized events: payloads are JSON values and event types are strings; the
+//! typed helpers in [`typed`] bridge to [`mallbots_domain::Aggregate`]. The contract is
+//! [`EventReader`] + [`EventStore`], implemented by [`SqliteStore`] (production) and
+//! [`MemoryStore`] (tests). In the app, the one [`SqliteStore`] lives on the writer thread behind
+//! a [`StoreWriter`]; queries use [`StoreReader`]s.
+//!
+//! What it is not: the relay, the inbox consumer or the sync engine; they use this module.
+
+pub mod error;
+pub mod memory;
+pub mod migrations;
+pub mod records;
+pub mod sqlite;
+pub mod traits;
+pub mod typed;
+pub mod types;
+pub mod upcast;
+pub mod writer;
+
+pub use error::StoreError;
+pub use memory::MemoryStore;
+pub use migrations::{Migration, STORE_MIGRATIONS};
+pub use records::{
+    CommandStatus, Conflict, InboxOutcome, InboxRecord, InboxRow, InboxStatus, NewConflict,
+    OutboxEntry, Snapshot, StoredCommand,
+};
+pub use sqlite::{SqliteStore, StoreOptions, StoreReader};
+pub use traits::{EventReader, EventStore};
+pub use typed::{
+    append_events, decode_event, encode_event, encode_events, load_aggregate, replay_aggregate,
+    snapshot_if_due, Appended, EventContext, Loaded, SnapshotPolicy,
+};
+pub use types::{
+    stream_name, AppendRequest, CommandRecord, Durability, EventMetadata, NewEvent, StoredEvent,
+};
+pub use upcast::{Compatibility, Upcasters};
+pub use writer::StoreWriter;
+
+/// Wall-clock Unix milliseconds, for the store's own bookkeeping columns (`created_at`,
+/// `received_at`, `published_at`); event times always come from the caller.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

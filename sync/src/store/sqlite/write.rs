@@ -1,0 +1,343 @@
+//! Write statements on a connection, meant to run inside one transaction.
+//!
+//! They are public so a caller holding a [`rusqlite::Transaction`] (a projection hook, an inbox
+//! handler, the sync engine's rebase) can compose them atomically with its own statements.
+
+use super::read;
+use crate::store::error::StoreError;
+use crate::store::records::{CommandStatus, InboxRecord, InboxStatus, NewConflict, Snapshot};
+use crate::store::types::{AppendRequest, EventMetadata, StoredEvent};
+use rusqlite::{params, Connection, ErrorCode};
+use uuid::Uuid;
+
+fn constraint_message(err: &rusqlite::Error) -> Option<&str> {
+    match err {
+        rusqlite::Error::SqliteFailure(e, msg) if e.code == ErrorCode::ConstraintViolation => {
+            Some(msg.as_deref().unwrap_or(""))
+        }
+        _ => None,
+    }
+}
+
+/// Appends one stream's events with their outbox rows and command row. Does not commit.
+pub fn append(
+    conn: &Connection,
+    request: &AppendRequest,
+    now: i64,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let actual = read::stream_version(conn, &request.stream_type, &request.stream_id)?;
+    if actual != request.expected_version {
+        return Err(StoreError::Concurrency {
+            stream: request.stream_name(),
+            expected: request.expected_version,
+            actual,
+        });
+    }
+    if request.events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let command_id = request.command.as_ref().map(|c| c.id);
+    if let Some(command) = &request.command {
+        let payload = serde_json::to_string(&command.payload)
+            .map_err(|e| StoreError::codec("command payload", e))?;
+        conn.prepare_cached(
+            "INSERT INTO commands (id, stream_type, stream_id, payload, base_seq, status, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6)",
+        )?
+        .execute(params![
+            command.id.to_string(),
+            request.stream_type,
+            request.stream_id,
+            payload,
+            command.base_seq,
+            now
+        ])?;
+    }
+    let mut insert_event = conn.prepare_cached(
+        "INSERT INTO events (stream_type, stream_id, version, event_id, event_type,
+             schema_version, payload, metadata, occurred_at, command_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    let mut insert_outbox = conn.prepare_cached(
+        "INSERT INTO outbox (event_id, global_pos, stream_type, stream_id, subject, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    let command_text = command_id.map(|id| id.to_string());
+    let mut stored = Vec::with_capacity(request.events.len());
+    for (index, event) in request.events.iter().enumerate() {
+        let version = request.expected_version + 1 + index as u64;
+        let metadata = EventMetadata {
+            schema_version: event.schema_version,
+            ..event.metadata.clone()
+        };
+        let payload = serde_json::to_string(&event.payload)
+            .map_err(|e| StoreError::codec("event payload", e))?;
+        let metadata_text =
+            serde_json::to_string(&metadata).map_err(|e| StoreError::codec("event metadata", e))?;
+        let event_id = event.event_id.to_string();
+        insert_event
+            .execute(params![
+                request.stream_type,
+                request.stream_id,
+                version,
+                event_id,
+                event.event_type,
+                event.schema_version,
+                payload,
+                metadata_text,
+                event.occurred_at,
+                command_text,
+            ])
+            .map_err(|err| match constraint_message(&err) {
+                Some(msg) if msg.contains("event_id") => StoreError::DuplicateEvent {
+                    event_id: event.event_id,
+                },
+                Some(msg) if msg.contains("version") => StoreError::Concurrency {
+                    stream: request.stream_name(),
+                    expected: request.expected_version,
+                    actual: version,
+                },
+                _ => StoreError::Sqlite(err),
+            })?;
+        let global_pos = conn.last_insert_rowid() as u64;
+        if let Some(subject) = &event.subject {
+            insert_outbox.execute(params![
+                event_id,
+                global_pos,
+                request.stream_type,
+                request.stream_id,
+                subject,
+                now
+            ])?;
+        }
+        stored.push(StoredEvent {
+            global_pos,
+            stream_type: request.stream_type.clone(),
+            stream_id: request.stream_id.clone(),
+            version,
+            event_id: event.event_id,
+            event_type: event.event_type.clone(),
+            schema_version: event.schema_version,
+            payload: event.payload.clone(),
+            metadata,
+            occurred_at: event.occurred_at,
+            stream_seq: None,
+            superseded: false,
+            command_id,
+        });
+    }
+    Ok(stored)
+}
+
+/// Records an event's JetStream sequence without touching the outbox (events received from
+/// central and stored locally).
+pub fn set_stream_seq(
+    conn: &Connection,
+    event_id: Uuid,
+    stream_seq: u64,
+) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE events SET stream_seq = ?1 WHERE event_id = ?2")?
+        .execute(params![stream_seq, event_id.to_string()])?;
+    Ok(())
+}
+
+/// See [`crate::store::EventStore::mark_published`].
+pub fn mark_published(
+    conn: &Connection,
+    event_id: Uuid,
+    stream_seq: u64,
+    now: i64,
+) -> Result<(), StoreError> {
+    let id = event_id.to_string();
+    let changed = conn
+        .prepare_cached(
+            "UPDATE outbox SET published_seq = ?1, published_at = ?2, last_error = NULL
+             WHERE event_id = ?3",
+        )?
+        .execute(params![stream_seq, now, id])?;
+    if changed == 0 {
+        return Err(StoreError::NotInOutbox { event_id });
+    }
+    set_stream_seq(conn, event_id, stream_seq)?;
+    conn.prepare_cached(
+        "UPDATE commands SET status = 'published'
+         WHERE status = 'pending'
+           AND id = (SELECT command_id FROM events WHERE event_id = ?1)
+           AND NOT EXISTS (
+               SELECT 1 FROM events e JOIN outbox o ON o.event_id = e.event_id
+               WHERE e.command_id = commands.id AND e.superseded = 0
+                 AND o.published_seq IS NULL)",
+    )?
+    .execute([id])?;
+    Ok(())
+}
+
+/// See [`crate::store::EventStore::record_outbox_failure`].
+pub fn record_outbox_failure(
+    conn: &Connection,
+    event_id: Uuid,
+    error: &str,
+) -> Result<(), StoreError> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?1 WHERE event_id = ?2",
+        )?
+        .execute(params![error, event_id.to_string()])?;
+    if changed == 0 {
+        return Err(StoreError::NotInOutbox { event_id });
+    }
+    Ok(())
+}
+
+/// See [`crate::store::EventStore::inbox_record`].
+pub fn inbox_record(conn: &Connection, record: &InboxRecord, now: i64) -> Result<bool, StoreError> {
+    let changed = conn
+        .prepare_cached(
+            "INSERT INTO inbox (event_id, stream_seq, subject, received_at, status, raw)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (event_id) DO NOTHING",
+        )?
+        .execute(params![
+            record.event_id.to_string(),
+            record.stream_seq,
+            record.subject,
+            now,
+            record.status.as_str(),
+            record.raw
+        ])?;
+    Ok(changed == 1)
+}
+
+/// Changes an inbox row's status (a parked row applied after an upgrade drops its raw copy).
+pub fn inbox_set_status(
+    conn: &Connection,
+    event_id: Uuid,
+    status: InboxStatus,
+) -> Result<(), StoreError> {
+    let sql = if status == InboxStatus::Parked {
+        "UPDATE inbox SET status = ?1 WHERE event_id = ?2"
+    } else {
+        "UPDATE inbox SET status = ?1, raw = NULL WHERE event_id = ?2"
+    };
+    conn.prepare_cached(sql)?
+        .execute(params![status.as_str(), event_id.to_string()])?;
+    Ok(())
+}
+
+/// See [`crate::store::EventStore::set_checkpoint`].
+pub fn set_checkpoint(
+    conn: &Connection,
+    name: &str,
+    position: u64,
+    now: i64,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO checkpoints (name, position, updated_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (name) DO UPDATE SET position = excluded.position,
+             updated_at = excluded.updated_at",
+    )?
+    .execute(params![name, position, now])?;
+    Ok(())
+}
+
+/// See [`crate::store::EventStore::put_snapshot`].
+pub fn put_snapshot(conn: &Connection, snapshot: &Snapshot, now: i64) -> Result<(), StoreError> {
+    let state = serde_json::to_string(&snapshot.state)
+        .map_err(|e| StoreError::codec("snapshot state", e))?;
+    conn.prepare_cached(
+        "INSERT INTO snapshots (stream_type, stream_id, version, state, taken_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (stream_type, stream_id) DO UPDATE SET version = excluded.version,
+             state = excluded.state, taken_at = excluded.taken_at",
+    )?
+    .execute(params![
+        snapshot.stream_type,
+        snapshot.stream_id,
+        snapshot.version,
+        state,
+        now
+    ])?;
+    Ok(())
+}
+
+/// See [`crate::store::EventStore::supersede_pending`].
+pub fn supersede_pending(
+    conn: &Connection,
+    stream_type: &str,
+    stream_id: &str,
+) -> Result<Vec<Uuid>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.event_id, e.version FROM events e JOIN outbox o ON o.event_id = e.event_id
+         WHERE e.stream_type = ?1 AND e.stream_id = ?2 AND e.superseded = 0
+           AND o.published_seq IS NULL ORDER BY e.version",
+    )?;
+    let rows: Vec<(String, u64)> = stmt
+        .query_map(params![stream_type, stream_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let Some(first_version) = rows.first().map(|(_, v)| *v) else {
+        return Ok(Vec::new());
+    };
+    let mut ids = Vec::with_capacity(rows.len());
+    for (id, _) in &rows {
+        conn.prepare_cached("UPDATE events SET superseded = 1 WHERE event_id = ?1")?
+            .execute([id])?;
+        conn.prepare_cached("DELETE FROM outbox WHERE event_id = ?1")?
+            .execute([id])?;
+        ids.push(read::parse_uuid(id)?);
+    }
+    conn.prepare_cached(
+        "DELETE FROM snapshots WHERE stream_type = ?1 AND stream_id = ?2 AND version >= ?3",
+    )?
+    .execute(params![stream_type, stream_id, first_version])?;
+    Ok(ids)
+}
+
+/// See [`crate::store::EventStore::set_command_status`].
+pub fn set_command_status(
+    conn: &Connection,
+    id: Uuid,
+    status: CommandStatus,
+) -> Result<(), StoreError> {
+    let changed = conn
+        .prepare_cached("UPDATE commands SET status = ?1 WHERE id = ?2")?
+        .execute(params![status.as_str(), id.to_string()])?;
+    if changed == 0 {
+        return Err(StoreError::UnknownCommand { command_id: id });
+    }
+    Ok(())
+}
+
+/// See [`crate::store::EventStore::record_conflict`].
+pub fn record_conflict(
+    conn: &Connection,
+    conflict: &NewConflict,
+    now: i64,
+) -> Result<u64, StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO conflicts (stream_type, stream_id, code, message, at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        conflict.stream_type,
+        conflict.stream_id,
+        conflict.code,
+        conflict.message,
+        now
+    ])?;
+    Ok(conn.last_insert_rowid() as u64)
+}
+
+/// See [`crate::store::EventStore::prune_outbox`].
+pub fn prune_outbox(conn: &Connection, published_before: i64) -> Result<usize, StoreError> {
+    Ok(conn
+        .prepare_cached("DELETE FROM outbox WHERE published_seq IS NOT NULL AND published_at < ?1")?
+        .execute([published_before])?)
+}
+
+/// See [`crate::store::EventStore::prune_inbox`].
+pub fn prune_inbox(conn: &Connection, before_seq: u64) -> Result<usize, StoreError> {
+    Ok(conn
+        .prepare_cached("DELETE FROM inbox WHERE stream_seq < ?1 AND status != 'parked'")?
+        .execute([before_seq])?)
+}

@@ -1,0 +1,108 @@
+//! The single writer thread: it owns the only read-write connection, and every mutation (UI
+//! commands, relay, inbox, timers) is sent to it as a closure.
+//!
+//! [`StoreWriter::call`] blocks the calling thread; [`StoreWriter::call_async`] awaits a tokio
+//! oneshot, so rusqlite never runs on an async worker thread. The thread stops, closing the
+//! connection, when the last handle is dropped.
+
+use super::error::StoreError;
+use super::sqlite::SqliteStore;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+type Job = Box<dyn FnOnce(&mut SqliteStore) + Send>;
+
+#[derive(Debug)]
+struct Inner {
+    sender: Option<mpsc::Sender<Job>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.sender.take();
+        let handle = self.thread.lock().ok().and_then(|mut h| h.take());
+        if let Some(handle) = handle {
+            if handle.thread().id() != std::thread::current().id() {
+                let _ = handle.join();
+            }
+        }
+    }
+}
+
+/// A cloneable handle to the writer thread.
+#[derive(Debug, Clone)]
+pub struct StoreWriter {
+    inner: Arc<Inner>,
+}
+
+fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
+}
+
+impl StoreWriter {
+    /// Moves the store onto a new thread named `store-writer`.
+    pub fn spawn(mut store: SqliteStore) -> Result<Self, StoreError> {
+        let (sender, receiver) = mpsc::channel::<Job>();
+        let thread = std::thread::Builder::new()
+            .name("store-writer".to_owned())
+            .spawn(move || {
+                while let Ok(job) = receiver.recv() {
+                    job(&mut store);
+                }
+            })
+            .map_err(|e| StoreError::InvalidData(format!("cannot spawn writer thread: {e}")))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                sender: Some(sender),
+                thread: Mutex::new(Some(thread)),
+            }),
+        })
+    }
+
+    fn send(&self, job: Job) -> Result<(), StoreError> {
+        let sender = self.inner.sender.as_ref().ok_or(StoreError::Closed)?;
+        sender.send(job).map_err(|_| StoreError::Closed)
+    }
+
+    fn job<R: Send + 'static>(
+        f: impl FnOnce(&mut SqliteStore) -> Result<R, StoreError> + Send + 'static,
+        reply: impl FnOnce(Result<R, StoreError>) + Send + 'static,
+    ) -> Job {
+        Box::new(move |store: &mut SqliteStore| {
+            let result = catch_unwind(AssertUnwindSafe(|| f(store)))
+                .unwrap_or_else(|panic| Err(StoreError::WriterPanicked(panic_message(panic))));
+            reply(result);
+        })
+    }
+
+    /// Runs `f` on the writer thread and waits for its result (blocking).
+    pub fn call<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut SqliteStore) -> Result<R, StoreError> + Send + 'static,
+    ) -> Result<R, StoreError> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.send(Self::job(f, move |r| {
+            let _ = tx.send(r);
+        }))?;
+        rx.recv().map_err(|_| StoreError::Closed)?
+    }
+
+    /// Runs `f` on the writer thread; awaits its result without blocking the async runtime.
+    pub async fn call_async<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut SqliteStore) -> Result<R, StoreError> + Send + 'static,
+    ) -> Result<R, StoreError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.send(Self::job(f, move |r| {
+            let _ = tx.send(r);
+        }))?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+}
