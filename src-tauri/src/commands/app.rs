@@ -1,0 +1,30 @@
+//! Commands both windows may call.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use serde::Serialize;
+use tauri::{Runtime, State, WebviewWindow};
+
+/// What the app tells a window about itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppInfo {
+    /// The app's version.
+    pub version: String,
+    /// The label of the calling window (`kiosk` or `manager`).
+    pub window: String,
+    /// The database the app was started with, if any.
+    pub db_path: Option<String>,
+}
+
+/// The app's version, the calling window and the database path.
+#[tauri::command]
+pub async fn app_info<R: Runtime>(
+    window: WebviewWindow<R>,
+    state: State<'_, AppState>,
+) -> Result<AppInfo, ApiError> {
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        window: window.label().to_owned(),
+        db_path: state.db_path().map(|p| p.display().to_string()),
+    })
+}

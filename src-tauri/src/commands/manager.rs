@@ -1,0 +1,66 @@
+//! Store-manager commands: sign-in and catalog administration. Granted to the `manager` window
+//! only; every command but sign-in needs a signed-in manager.
+
+use crate::api::{NewProduct, NewStore, ProductView, StoreCatalog, StoreView};
+use crate::error::ApiError;
+use crate::state::{AppState, ManagerSession};
+use tauri::State;
+
+/// Signs a manager in with user name and password.
+#[tauri::command]
+pub async fn manager_sign_in(
+    state: State<'_, AppState>,
+    user: String,
+    password: String,
+) -> Result<ManagerSession, ApiError> {
+    state.edge().verify_manager(&user, &password)?;
+    let session = ManagerSession {
+        user: user.trim().to_owned(),
+    };
+    state.set_manager(Some(session.clone()))?;
+    Ok(session)
+}
+
+/// Signs the manager out.
+#[tauri::command]
+pub async fn manager_sign_out(state: State<'_, AppState>) -> Result<(), ApiError> {
+    state.set_manager(None)
+}
+
+/// Every store with its products.
+#[tauri::command]
+pub async fn manager_stores(state: State<'_, AppState>) -> Result<Vec<StoreCatalog>, ApiError> {
+    state.require_manager()?;
+    state.edge().stores()
+}
+
+/// Creates a store.
+#[tauri::command]
+pub async fn manager_create_store(
+    state: State<'_, AppState>,
+    store: NewStore,
+) -> Result<StoreView, ApiError> {
+    state.require_manager()?;
+    state.edge().create_store(&store)
+}
+
+/// Adds a product to a store.
+#[tauri::command]
+pub async fn manager_add_product(
+    state: State<'_, AppState>,
+    product: NewProduct,
+) -> Result<ProductView, ApiError> {
+    state.require_manager()?;
+    state.edge().add_product(&product)
+}
+
+/// Turns a store's participation in kiosk ordering on or off.
+#[tauri::command]
+pub async fn manager_set_participation(
+    state: State<'_, AppState>,
+    store_id: String,
+    participating: bool,
+) -> Result<StoreView, ApiError> {
+    state.require_manager()?;
+    state.edge().set_participation(&store_id, participating)
+}

@@ -1,0 +1,92 @@
+//! How the app is started: which windows, which database, fullscreen, the manager account.
+//! Every option is a command-line flag with an environment-variable twin.
+
+use clap::{Parser, ValueEnum};
+use std::path::PathBuf;
+
+/// The label of the customer kiosk window (also its capability's window).
+pub const KIOSK: &str = "kiosk";
+/// The label of the store-manager window (also its capability's window).
+pub const MANAGER: &str = "manager";
+
+/// Which windows to open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WindowSet {
+    /// The kiosk and the manager window.
+    Both,
+    /// Only the customer kiosk.
+    Kiosk,
+    /// Only the store-manager window.
+    Manager,
+}
+
+impl WindowSet {
+    /// Whether the window with this label is opened.
+    pub fn opens(self, label: &str) -> bool {
+        match self {
+            WindowSet::Both => label == KIOSK || label == MANAGER,
+            WindowSet::Kiosk => label == KIOSK,
+            WindowSet::Manager => label == MANAGER,
+        }
+    }
+}
+
+/// Command-line options of `mallbots-app`.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "mallbots-app",
+    version,
+    about = "MallBots kiosk and store-manager app"
+)]
+pub struct LaunchOptions {
+    /// Windows to open.
+    #[arg(long, value_enum, env = "MALLBOTS_WINDOWS", default_value = "both")]
+    pub windows: WindowSet,
+    /// SQLite database of this edge (created if missing).
+    #[arg(long, env = "MALLBOTS_DB")]
+    pub db: Option<PathBuf>,
+    /// Open the kiosk window fullscreen (what a real kiosk does).
+    #[arg(long, env = "MALLBOTS_FULLSCREEN")]
+    pub fullscreen: bool,
+    /// User name of the store manager.
+    #[arg(long, env = "MALLBOTS_MANAGER_USER", default_value = "manager")]
+    pub manager_user: String,
+    /// Password of the store manager.
+    #[arg(
+        long,
+        env = "MALLBOTS_MANAGER_PASSWORD",
+        default_value = "mallbots",
+        hide_env_values = true,
+        hide_default_value = true
+    )]
+    pub manager_password: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_select_windows_database_and_fullscreen() {
+        let opts = LaunchOptions::try_parse_from([
+            "mallbots-app",
+            "--windows",
+            "kiosk",
+            "--db",
+            "/tmp/x.db",
+            "--fullscreen",
+        ])
+        .unwrap();
+        assert_eq!(opts.windows, WindowSet::Kiosk);
+        assert!(opts.windows.opens(KIOSK) && !opts.windows.opens(MANAGER));
+        assert_eq!(opts.db.as_deref(), Some(std::path::Path::new("/tmp/x.db")));
+        assert!(opts.fullscreen);
+    }
+
+    #[test]
+    fn both_windows_by_default() {
+        let opts = LaunchOptions::try_parse_from(["mallbots-app"]).unwrap();
+        assert!(opts.windows.opens(KIOSK) && opts.windows.opens(MANAGER));
+        assert!(!opts.windows.opens("other"));
+    }
+}

@@ -1,0 +1,61 @@
+//! What the commands share: the use-case API, how the app was launched, the manager session.
+
+use crate::api::EdgeApi;
+use crate::error::{codes, ApiError};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// The signed-in store manager.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ManagerSession {
+    /// User name.
+    pub user: String,
+}
+
+/// Application state, `.manage()`d on the Builder (so the mock runtime in tests has it too).
+pub struct AppState {
+    edge: Arc<dyn EdgeApi>,
+    db_path: Option<PathBuf>,
+    session: Mutex<Option<ManagerSession>>,
+}
+
+impl AppState {
+    /// State over a use-case API; `db_path` is reported by `app_info`.
+    pub fn new(edge: Arc<dyn EdgeApi>, db_path: Option<PathBuf>) -> Self {
+        Self {
+            edge,
+            db_path,
+            session: Mutex::new(None),
+        }
+    }
+
+    /// The use-case API.
+    pub fn edge(&self) -> &dyn EdgeApi {
+        self.edge.as_ref()
+    }
+
+    /// The database path the app was started with.
+    pub fn db_path(&self) -> Option<&std::path::Path> {
+        self.db_path.as_deref()
+    }
+
+    /// The signed-in manager, or `not_signed_in`.
+    pub fn require_manager(&self) -> Result<ManagerSession, ApiError> {
+        self.session_slot()?
+            .clone()
+            .ok_or_else(|| ApiError::new(codes::NOT_SIGNED_IN, "sign in as a store manager first"))
+    }
+
+    /// Replaces the manager session (`None` signs out).
+    pub fn set_manager(&self, session: Option<ManagerSession>) -> Result<(), ApiError> {
+        *self.session_slot()? = session;
+        Ok(())
+    }
+
+    fn session_slot(&self) -> Result<std::sync::MutexGuard<'_, Option<ManagerSession>>, ApiError> {
+        self.session
+            .lock()
+            .map_err(|_| ApiError::internal("the session lock was poisoned"))
+    }
+}
