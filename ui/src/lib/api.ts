@@ -1,0 +1,73 @@
+// Typed wrappers over the Tauri commands. Errors arrive as {code, message}; callers branch on
+// `code` (see src-tauri/src/error.rs), never on the message text.
+import { invoke } from '@tauri-apps/api/core';
+import type {
+  AppInfo,
+  Basket,
+  ManagerSession,
+  Order,
+  Product,
+  Store,
+  StoreCatalog,
+} from './types';
+
+/** An error from a command: a stable code and a message for people. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Turns whatever a rejected invoke carried into an ApiError. */
+export function toApiError(raw: unknown): ApiError {
+  if (raw instanceof ApiError) return raw;
+  if (raw && typeof raw === 'object' && 'code' in raw && 'message' in raw) {
+    const { code, message } = raw as { code: unknown; message: unknown };
+    return new ApiError(String(code), String(message));
+  }
+  // Tauri's own refusals (e.g. a command not allowed for this window) are plain strings.
+  const text = raw instanceof Error ? raw.message : String(raw);
+  return new ApiError(text.includes('not allowed') ? 'forbidden' : 'ipc', text);
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (raw) {
+    throw toApiError(raw);
+  }
+}
+
+export const api = {
+  appInfo: () => call<AppInfo>('app_info'),
+
+  catalog: (query = '') => call<StoreCatalog[]>('kiosk_catalog', { query }),
+  startBasket: () => call<Basket>('kiosk_start_basket'),
+  addItem: (basketId: string, productId: string, quantity = 1) =>
+    call<Basket>('kiosk_add_item', { basketId, productId, quantity }),
+  removeItem: (basketId: string, productId: string, quantity = 1) =>
+    call<Basket>('kiosk_remove_item', { basketId, productId, quantity }),
+  cancelBasket: (basketId: string) => call<Basket>('kiosk_cancel_basket', { basketId }),
+  checkout: (basketId: string, smsNumber: string, cardToken: string) =>
+    call<Order>('kiosk_checkout', {
+      checkout: { basket_id: basketId, sms_number: smsNumber, card_token: cardToken },
+    }),
+  orderStatus: (orderId: string) => call<Order>('kiosk_order_status', { orderId }),
+
+  signIn: (user: string, password: string) =>
+    call<ManagerSession>('manager_sign_in', { user, password }),
+  signOut: () => call<void>('manager_sign_out'),
+  stores: () => call<StoreCatalog[]>('manager_stores'),
+  createStore: (name: string, location: string) =>
+    call<Store>('manager_create_store', { store: { name, location } }),
+  addProduct: (storeId: string, name: string, sku: string, priceCents: number, description = '') =>
+    call<Product>('manager_add_product', {
+      product: { store_id: storeId, name, description, sku, price_cents: priceCents },
+    }),
+  setParticipation: (storeId: string, participating: boolean) =>
+    call<Store>('manager_set_participation', { storeId, participating }),
+};

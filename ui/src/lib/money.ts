@@ -1,0 +1,34 @@
+// Money is integer minor units with a currency; never floating point arithmetic.
+import type { Money } from './types';
+
+const DIGITS: Record<string, number> = { JPY: 0, KRW: 0, BHD: 3, KWD: 3 };
+
+/** Minor-unit digits of a currency (2 unless listed). */
+export function minorDigits(currency: string): number {
+  return DIGITS[currency.toUpperCase()] ?? 2;
+}
+
+/** Formats money for display, e.g. `$1,234.50`; `Free` for a zero price when asked. */
+export function formatMoney(money: Money, opts: { zeroAsFree?: boolean } = {}): string {
+  if (opts.zeroAsFree && money.cents === 0) return 'Free';
+  const digits = minorDigits(money.currency);
+  const negative = money.cents < 0;
+  const abs = Math.abs(money.cents);
+  const scale = 10 ** digits;
+  const whole = Math.floor(abs / scale);
+  const fraction = digits > 0 ? '.' + String(abs % scale).padStart(digits, '0') : '';
+  const grouped = String(whole).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const symbol = money.currency === 'USD' ? '$' : money.currency === 'EUR' ? '€' : '';
+  const body = symbol ? `${symbol}${grouped}${fraction}` : `${grouped}${fraction} ${money.currency}`;
+  return negative ? `−${body}` : body;
+}
+
+/** Parses a price typed by a manager (`12`, `12.5`, `12.50`, `$1,299.00`) into cents. */
+export function parsePriceToCents(text: string): number | null {
+  const cleaned = text.trim().replace(/^\$/, '').replace(/,/g, '');
+  const match = /^(\d{1,9})(?:\.(\d{1,2}))?$/.exec(cleaned);
+  if (!match) return null;
+  const whole = Number(match[1]);
+  const fraction = Number((match[2] ?? '').padEnd(2, '0'));
+  return whole * 100 + fraction;
+}
