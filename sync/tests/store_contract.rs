@@ -32,6 +32,12 @@ fn append_and_load<S: EventStore>(s: &mut S) {
     assert_eq!(s.event(ids[0]).unwrap().unwrap(), stored[0]);
     assert_eq!(s.read_all(stored[0].global_pos, 10).unwrap(), stored[1..]);
     assert!(s.append(basket_append("b1", 2, 0)).unwrap().is_empty());
+    let too_many = basket_append("b1", 2, MAX_APPEND_EVENTS + 1);
+    assert!(matches!(
+        s.append(too_many),
+        Err(StoreError::BatchTooLarge { .. })
+    ));
+    assert_eq!(s.stream_version("basket", "b1").unwrap(), 2);
 }
 
 fn concurrency_conflict_is_typed<S: EventStore>(s: &mut S) {

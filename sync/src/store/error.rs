@@ -25,6 +25,14 @@ pub enum StoreError {
         /// The duplicated event id.
         event_id: Uuid,
     },
+    /// More events in one append than a transaction may hold (DESIGN §4: ≤ 256 rows).
+    #[error("{len} events in one append, at most {max} allowed")]
+    BatchTooLarge {
+        /// Events requested.
+        len: usize,
+        /// The limit, [`crate::store::MAX_APPEND_EVENTS`].
+        max: usize,
+    },
     /// No outbox row exists for this event (never queued, or already pruned).
     #[error("event {event_id} has no outbox row")]
     NotInOutbox {
@@ -128,6 +136,7 @@ impl ErrorCode for StoreError {
         match self {
             StoreError::Concurrency { .. } => "store.concurrency",
             StoreError::DuplicateEvent { .. } => "store.duplicate_event",
+            StoreError::BatchTooLarge { .. } => "store.batch_too_large",
             StoreError::NotInOutbox { .. } => "store.not_in_outbox",
             StoreError::UnknownCommand { .. } => "store.unknown_command",
             StoreError::SchemaTooNew { .. } => "store.schema_too_new",

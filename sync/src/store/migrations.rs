@@ -23,12 +23,20 @@ pub struct Migration {
 }
 
 /// The event store's own migrations.
-pub const STORE_MIGRATIONS: &[Migration] = &[Migration {
-    set: "store",
-    version: 1,
-    name: "event_store",
-    sql: include_str!("migrations/0001_event_store.sql"),
-}];
+pub const STORE_MIGRATIONS: &[Migration] = &[
+    Migration {
+        set: "store",
+        version: 1,
+        name: "event_store",
+        sql: include_str!("migrations/0001_event_store.sql"),
+    },
+    Migration {
+        set: "store",
+        version: 2,
+        name: "event_indexes",
+        sql: include_str!("migrations/0002_event_indexes.sql"),
+    },
+];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     set_name   TEXT    NOT NULL,

@@ -39,6 +39,21 @@ pub use types::{
 pub use upcast::{Compatibility, Upcasters};
 pub use writer::StoreWriter;
 
+/// The most events one append may carry: transactions stay small (events + outbox rows ≤ 256
+/// rows each); larger imports are split by the caller.
+pub const MAX_APPEND_EVENTS: usize = 128;
+
+/// Fails with [`StoreError::BatchTooLarge`] above [`MAX_APPEND_EVENTS`].
+pub(crate) fn check_batch(len: usize) -> Result<(), StoreError> {
+    if len > MAX_APPEND_EVENTS {
+        return Err(StoreError::BatchTooLarge {
+            len,
+            max: MAX_APPEND_EVENTS,
+        });
+    }
+    Ok(())
+}
+
 /// Wall-clock Unix milliseconds, for the store's own bookkeeping columns (`created_at`,
 /// `received_at`, `published_at`); event times always come from the caller.
 pub fn now_ms() -> i64 {

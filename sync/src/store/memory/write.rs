@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 impl EventStore for MemoryStore {
     fn append(&mut self, request: AppendRequest) -> Result<Vec<StoredEvent>, StoreError> {
+        crate::store::check_batch(request.events.len())?;
         let actual = self.stream_version(&request.stream_type, &request.stream_id)?;
         if actual != request.expected_version {
             return Err(StoreError::Concurrency {

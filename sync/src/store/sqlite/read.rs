@@ -127,7 +127,7 @@ fn outbox_rows(
 ) -> Result<Vec<OutboxEntry>, StoreError> {
     let sql = format!(
         "SELECT {EVENT_COLUMNS}, {OUTBOX_COLUMNS} FROM outbox o \
-         JOIN events e ON e.event_id = o.event_id {filter}"
+         JOIN events e ON e.global_pos = o.global_pos {filter}"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query(args)?;
@@ -163,7 +163,7 @@ pub fn pending_outbox_count(conn: &Connection) -> Result<u64, StoreError> {
 
 /// See [`crate::store::EventReader::outbox_entry`].
 pub fn outbox_entry(conn: &Connection, event_id: Uuid) -> Result<Option<OutboxEntry>, StoreError> {
-    Ok(outbox_rows(conn, "WHERE o.event_id = ?1", params![event_id.to_string()])?.pop())
+    Ok(outbox_rows(conn, "WHERE e.event_id = ?1", params![event_id.to_string()])?.pop())
 }
 
 fn inbox_rows(

@@ -25,6 +25,7 @@ pub fn append(
     request: &AppendRequest,
     now: i64,
 ) -> Result<Vec<StoredEvent>, StoreError> {
+    crate::store::check_batch(request.events.len())?;
     let actual = read::stream_version(conn, &request.stream_type, &request.stream_id)?;
     if actual != request.expected_version {
         return Err(StoreError::Concurrency {
@@ -152,7 +153,7 @@ pub fn mark_published(
     let changed = conn
         .prepare_cached(
             "UPDATE outbox SET published_seq = ?1, published_at = ?2, last_error = NULL
-             WHERE event_id = ?3",
+             WHERE global_pos = (SELECT global_pos FROM events WHERE event_id = ?3)",
         )?
         .execute(params![stream_seq, now, id])?;
     if changed == 0 {
@@ -164,7 +165,7 @@ pub fn mark_published(
          WHERE status = 'pending'
            AND id = (SELECT command_id FROM events WHERE event_id = ?1)
            AND NOT EXISTS (
-               SELECT 1 FROM events e JOIN outbox o ON o.event_id = e.event_id
+               SELECT 1 FROM events e JOIN outbox o ON o.global_pos = e.global_pos
                WHERE e.command_id = commands.id AND e.superseded = 0
                  AND o.published_seq IS NULL)",
     )?
@@ -180,7 +181,8 @@ pub fn record_outbox_failure(
 ) -> Result<(), StoreError> {
     let changed = conn
         .prepare_cached(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?1 WHERE event_id = ?2",
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?1
+             WHERE global_pos = (SELECT global_pos FROM events WHERE event_id = ?2)",
         )?
         .execute(params![error, event_id.to_string()])?;
     if changed == 0 {
@@ -266,7 +268,7 @@ pub fn supersede_pending(
     stream_id: &str,
 ) -> Result<Vec<Uuid>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT e.event_id, e.version FROM events e JOIN outbox o ON o.event_id = e.event_id
+        "SELECT e.event_id, e.version FROM events e JOIN outbox o ON o.global_pos = e.global_pos
          WHERE e.stream_type = ?1 AND e.stream_id = ?2 AND e.superseded = 0
            AND o.published_seq IS NULL ORDER BY e.version",
     )?;
@@ -282,8 +284,11 @@ pub fn supersede_pending(
     for (id, _) in &rows {
         conn.prepare_cached("UPDATE events SET superseded = 1 WHERE event_id = ?1")?
             .execute([id])?;
-        conn.prepare_cached("DELETE FROM outbox WHERE event_id = ?1")?
-            .execute([id])?;
+        conn.prepare_cached(
+            "DELETE FROM outbox
+             WHERE global_pos = (SELECT global_pos FROM events WHERE event_id = ?1)",
+        )?
+        .execute([id])?;
         ids.push(read::parse_uuid(id)?);
     }
     conn.prepare_cached(
