@@ -8,6 +8,32 @@
 //! a [`StoreWriter`]; queries use [`StoreReader`]s.
 //!
 //! What it is not: the relay, the inbox consumer or the sync engine; they use this module.
+//!
+//! ```
+//! use mallbots_sync::store::*;
+//! use serde_json::json;
+//!
+//! # fn main() -> Result<(), StoreError> {
+//! # let dir = tempfile::tempdir().unwrap();
+//! let store = SqliteStore::open(dir.path().join("edge.db"), &[])?;
+//! let reader = store.reader()?;
+//! let writer = StoreWriter::spawn(store)?;
+//! let event = NewEvent {
+//!     event_id: uuid::Uuid::now_v7(),
+//!     event_type: "BasketStarted".into(),
+//!     schema_version: 1,
+//!     payload: json!({"type": "BasketStarted"}),
+//!     metadata: EventMetadata::default(),
+//!     occurred_at: 1_700_000_000_000,
+//!     subject: Some("mallbots.ev.kiosk.k1.basket.b1".into()),
+//! };
+//! let request = AppendRequest::new("basket", "b1", 0, vec![event]);
+//! let stored = writer.call(move |s| s.append(request))?;
+//! assert_eq!(stored[0].version, 1);
+//! assert_eq!(reader.pending_outbox(10)?.len(), 1);
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod error;
 pub mod memory;

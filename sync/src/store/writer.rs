@@ -30,7 +30,7 @@ fn recv_spinning<T>(rx: &Receiver<T>, spin: Duration) -> Option<T> {
         match rx.try_recv() {
             Ok(value) => return Some(value),
             Err(TryRecvError::Disconnected) => return None,
-            Err(TryRecvError::Empty) if start.elapsed() < spin => std::hint::spin_loop(),
+            Err(TryRecvError::Empty) if start.elapsed() < spin => std::thread::yield_now(),
             Err(TryRecvError::Empty) => return rx.recv().ok(),
         }
     }

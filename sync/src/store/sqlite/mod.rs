@@ -134,6 +134,14 @@ impl SqliteStore {
         StoreReader::open(path, self.upcasters_arc(), &self.options)
     }
 
+    /// Opens a read-only connection to an existing, migrated store file.
+    pub fn open_readonly(
+        path: impl AsRef<Path>,
+        upcasters: Arc<Upcasters>,
+    ) -> Result<StoreReader, StoreError> {
+        StoreReader::open(path, upcasters, &StoreOptions::default())
+    }
+
     /// Runs `f` in one IMMEDIATE transaction committed with `durability`; rolled back if `f`
     /// fails.
     pub fn transaction<R>(
