@@ -167,7 +167,10 @@ fn start_xvfb() -> Result<(Child, u32)> {
             None => {
                 let _ = child.kill();
                 let _ = child.wait();
-                bail!("Xvfb :{display} did not create {} within 10 s", socket.display());
+                bail!(
+                    "Xvfb :{display} did not create {} within 10 s",
+                    socket.display()
+                );
             }
         }
     }
@@ -264,11 +267,19 @@ impl Gui {
                 request = request.json(&body);
             }
             let response = request.send().await.with_context(|| url.clone())?;
-            response.json::<Value>().await.with_context(|| format!("{url}: body"))
+            response
+                .json::<Value>()
+                .await
+                .with_context(|| format!("{url}: body"))
         })
     }
 
-    fn session_call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value> {
+    fn session_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value> {
         let path = format!("/session/{}{}", self.session, path);
         check(self.request(method, &path, body)?, &path)
     }
@@ -317,7 +328,10 @@ impl Gui {
         });
         found.ok_or_else(|| {
             let page = self
-                .execute("return document.body ? document.body.innerText.slice(0, 400) : ''", json!([]))
+                .execute(
+                    "return document.body ? document.body.innerText.slice(0, 400) : ''",
+                    json!([]),
+                )
                 .unwrap_or(Value::Null);
             anyhow!("no `{css}` within {timeout:?} (last: {last:?}); the page shows: {page}")
         })
@@ -448,7 +462,10 @@ mod tests {
         assert_eq!(decode_base64("TWFu").unwrap(), b"Man");
         assert_eq!(decode_base64("TWE=").unwrap(), b"Ma");
         assert_eq!(decode_base64("TQ==").unwrap(), b"M");
-        assert_eq!(decode_base64("iVBORw0K\nGgo=").unwrap(), b"\x89PNG\r\n\x1a\n");
+        assert_eq!(
+            decode_base64("iVBORw0K\nGgo=").unwrap(),
+            b"\x89PNG\r\n\x1a\n"
+        );
         assert!(decode_base64("T$==").is_err());
     }
 }

@@ -1,0 +1,78 @@
+//! A customer's whole kiosk order, by touch: start, add items, change quantity, phone number on
+//! the pad, card swipe, pay, and the order confirmation. Screenshots of every step.
+
+use mallbots_tests::gui::{Gui, GuiOptions};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+#[test]
+fn a_customer_orders_from_two_stores_and_sees_the_confirmation() {
+    let gui = Gui::start(GuiOptions::kiosk()).expect("start the app under WebDriver");
+    gui.wait_for("[data-testid=kiosk-ready]", Duration::from_secs(20))
+        .expect("start screen");
+    gui.click("[data-testid=kiosk-ready]").expect("tap start");
+
+    gui.wait_for("[data-testid=add-EAR-W1]", WAIT)
+        .expect("products shown");
+    assert_eq!(gui.text("[data-testid=cart-total]").unwrap(), "$0.00");
+    gui.click("[data-testid=add-EAR-W1]").unwrap();
+    gui.click("[data-testid=add-BRD-SD]").unwrap();
+    gui.click("[data-testid=add-BRD-SD]").unwrap();
+    // 79.99 + 2 × 6.25; every click is a command round trip, so wait for the total.
+    wait_text(&gui, "[data-testid=cart-total]", "$92.49");
+    gui.screenshot("kiosk-cart").unwrap();
+
+    gui.click("[aria-label='One less Sourdough loaf']").unwrap();
+    wait_text(&gui, "[data-testid=cart-total]", "$86.24");
+
+    gui.click("[data-testid=checkout]").unwrap();
+    gui.wait_for("[data-testid=pad-5]", WAIT)
+        .expect("phone pad");
+    let continue_disabled = gui
+        .execute(
+            "return document.querySelector('[data-testid=phone-continue]').disabled",
+            serde_json::json!([]),
+        )
+        .unwrap();
+    assert_eq!(continue_disabled, true, "continue needs a full number");
+    for digit in "5551234567".chars() {
+        gui.click(&format!("[data-testid=pad-{digit}]")).unwrap();
+    }
+    wait_text(&gui, "[data-testid=phone-display]", "(555) 123-4567");
+    gui.screenshot("kiosk-phone").unwrap();
+    gui.click("[data-testid=phone-continue]").unwrap();
+
+    gui.wait_for("[data-testid=card-swipe]", WAIT)
+        .expect("card reader");
+    gui.click("[data-testid=card-swipe]").unwrap();
+    gui.screenshot("kiosk-card").unwrap();
+    gui.click("[data-testid=pay]").unwrap();
+
+    let status = gui
+        .wait_for("[data-testid=order-status]", WAIT)
+        .expect("order confirmation");
+    let text = gui.element_text(&status).unwrap();
+    assert!(text.contains("$86.24"), "confirmation says: {text}");
+    assert!(text.contains("(555) 123-4567"), "confirmation says: {text}");
+    gui.screenshot("kiosk-order-status").unwrap();
+
+    gui.click("[data-testid=done]").unwrap();
+    gui.wait_for("[data-testid=kiosk-ready]", WAIT)
+        .expect("back to the start screen");
+}
+
+fn wait_text(gui: &Gui, css: &str, expected: &str) {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let text = gui.text(css).unwrap_or_default();
+        if text.trim() == expected {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{css} shows {text:?}, expected {expected:?}"
+        );
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
