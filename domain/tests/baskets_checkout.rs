@@ -194,3 +194,31 @@ fn check_out_snapshots_items_and_total() {
     assert_eq!(basket.payment(), Some("tok_visa_4242"));
     assert_eq!(basket.customer_id(), Some(customer_id()));
 }
+
+#[test]
+fn cancel_events_have_a_pinned_wire_format() {
+    let event = BasketEvent::BasketCanceled {
+        basket_id: basket_id(),
+        reason: BasketCancelReason::Abandoned,
+        at: at(7),
+    };
+    let json = serde_json::to_value(&event).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "type": "BasketCanceled",
+            "basket_id": "00000000-0000-0000-0000-0000000000b0",
+            "reason": "abandoned",
+            "at": 7
+        })
+    );
+    let command = BasketCommand::AbandonIfIdle {
+        idle_for_ms: 5,
+        now: at(7),
+    };
+    let json = serde_json::to_value(&command).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"type": "AbandonIfIdle", "idle_for_ms": 5, "now": 7})
+    );
+}

@@ -214,3 +214,18 @@ fn error_codes_are_namespaced() {
     assert_eq!(codes.len(), errors.len());
     assert_eq!(Customer::STREAM_TYPE, "customer");
 }
+
+#[test]
+fn customer_events_have_a_pinned_wire_format() {
+    let json = serde_json::to_value(registered()).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "type": "CustomerRegistered",
+            "customer_id": "00000000-0000-0000-0000-0000000000c0",
+            "name": "Ada",
+            "sms_number": "+15550104477",
+            "at": 1
+        })
+    );
+}

@@ -149,3 +149,24 @@ fn refusing_without_a_request_is_refused() {
         })
         .then_error(OrderError::NoCancellationRequested);
 }
+
+#[test]
+fn canceled_events_have_a_pinned_wire_format() {
+    let event = OrderEvent::OrderCanceled {
+        order_id: order_id(),
+        reason: "out of stock".into(),
+        by: CancelledBy::Admin,
+        at: at(6),
+    };
+    let json = serde_json::to_value(&event).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "type": "OrderCanceled",
+            "order_id": "00000000-0000-0000-0000-0000000000b0",
+            "reason": "out of stock",
+            "by": "admin",
+            "at": 6
+        })
+    );
+}

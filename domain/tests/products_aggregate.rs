@@ -345,3 +345,20 @@ fn error_codes_are_namespaced() {
     assert_eq!(ProductError::SkuTaken.code(), "product.sku_taken");
     assert_eq!(Product::STREAM_TYPE, "product");
 }
+
+#[test]
+fn price_events_have_a_pinned_wire_format() {
+    let json = serde_json::to_value(increased(500, 2499, 2)).unwrap();
+    assert_eq!(json["type"], "ProductPriceIncreased");
+    assert_eq!(
+        json["delta"],
+        serde_json::json!({"cents": 500, "currency": "USD"})
+    );
+    assert_eq!(
+        json["price"],
+        serde_json::json!({"cents": 2499, "currency": "USD"})
+    );
+    assert_eq!(json["product_id"], product_id().to_string());
+    assert_eq!(json["store_id"], store_id().to_string());
+    assert_eq!(json["at"], 2);
+}

@@ -258,3 +258,18 @@ fn error_codes_are_namespaced_and_distinct() {
     assert_eq!(codes.len(), errors.len());
     assert_eq!(Store::STREAM_TYPE, "store");
 }
+
+#[test]
+fn store_events_have_a_pinned_wire_format() {
+    let json = serde_json::to_value(created()).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "type": "StoreCreated",
+            "store_id": "00000000-0000-0000-0000-000000005701",
+            "name": "Books & Co",
+            "location": "Level 1, unit 4",
+            "at": 1
+        })
+    );
+}

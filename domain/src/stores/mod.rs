@@ -29,7 +29,7 @@ pub struct Store {
     updated_at: Timestamp,
 }
 
-/// Trims `text`, or `None` if nothing but whitespace is left. Shared by the catalog contexts.
+/// Trims `text`, or `None` if nothing but whitespace is left (also used by products, customers).
 pub(crate) fn non_blank(text: &str) -> Option<String> {
     let trimmed = text.trim();
     (!trimmed.is_empty()).then(|| trimmed.to_owned())

@@ -1,5 +1,5 @@
 //! Shared fixtures of the baskets aggregate tests.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub use mallbots_domain::baskets::{
     Basket, BasketCancelReason, BasketCommand, BasketError, BasketEvent, BasketItem, BasketStatus,

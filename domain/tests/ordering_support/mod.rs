@@ -1,5 +1,5 @@
 //! Shared fixtures of the ordering aggregate tests.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub use mallbots_domain::baskets::{BasketEvent, BasketItem};
 pub use mallbots_domain::ordering::{
