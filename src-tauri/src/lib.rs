@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod commands;
+pub mod demo;
 pub mod error;
 pub mod launch;
 pub mod memory;

@@ -26,14 +26,6 @@ pub struct MemoryEdge {
     manager: (String, String),
 }
 
-/// A demo store: name, location, participating, products (name, SKU, cents).
-type DemoStore = (
-    &'static str,
-    &'static str,
-    bool,
-    &'static [(&'static str, &'static str, i64)],
-);
-
 fn new_id() -> String {
     Uuid::now_v7().to_string()
 }
@@ -55,64 +47,10 @@ impl MemoryEdge {
         }
     }
 
-    /// An edge holding a small demonstration mall: three participating stores and one that is not.
+    /// An edge holding the demonstration mall of [`crate::demo`].
     pub fn with_demo_mall(user: &str, password: &str) -> Result<Self, ApiError> {
         let edge = Self::new(user, password);
-        let mall: [DemoStore; 4] = [
-            (
-                "Green Grocer",
-                "Level 1, east wing",
-                true,
-                &[
-                    ("Honeycrisp apples (1 kg)", "APL-1KG", 549),
-                    ("Sourdough loaf", "BRD-SD", 625),
-                    ("Oat milk (1 l)", "OAT-1L", 329),
-                ],
-            ),
-            (
-                "Page Turner Books",
-                "Level 2, atrium",
-                true,
-                &[
-                    ("Event-Driven Architecture", "BK-EDA", 4499),
-                    ("City map of the mall", "MAP-01", 0),
-                ],
-            ),
-            (
-                "Volt Electronics",
-                "Level 1, west wing",
-                true,
-                &[
-                    ("USB-C cable (2 m)", "USBC-2M", 1299),
-                    ("Wireless earbuds", "EAR-W1", 7999),
-                    ("AA batteries (8 pack)", "AA-8", 899),
-                ],
-            ),
-            (
-                "Closed For Renovation",
-                "Level 3",
-                false,
-                &[("Gift card", "GIFT-25", 2500)],
-            ),
-        ];
-        for (name, location, participating, products) in mall {
-            let store = edge.create_store(&NewStore {
-                name: name.into(),
-                location: location.into(),
-            })?;
-            for (product, sku, cents) in products {
-                edge.add_product(&NewProduct {
-                    store_id: store.id.clone(),
-                    name: (*product).into(),
-                    description: String::new(),
-                    sku: (*sku).into(),
-                    price_cents: *cents,
-                })?;
-            }
-            if !participating {
-                edge.set_participation(&store.id, false)?;
-            }
-        }
+        crate::demo::seed(&edge)?;
         Ok(edge)
     }
 

@@ -17,14 +17,40 @@ fn the_kiosk_opens_on_its_start_screen() {
         started.elapsed()
     );
     let text = gui.element_text(&ready).expect("start screen text");
-    assert!(text.contains("Tap to start your order"), "start screen says: {text}");
+    assert!(
+        text.contains("Tap to start your order"),
+        "start screen says: {text}"
+    );
     let title = gui
         .execute("return document.title", serde_json::json!([]))
         .expect("title");
     assert_eq!(title, "MallBots");
 
+    // The kiosk capability grants no manager command: the real IPC layer refuses it.
+    let refused = gui
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             window.__TAURI_INTERNALS__.invoke('manager_stores', {})\
+               .then(() => done('allowed'), (e) => done(String(e)));",
+            serde_json::json!([]),
+        )
+        .expect("invoke from the page");
+    let refused = refused.as_str().unwrap_or_default();
+    assert!(
+        refused.contains("not allowed"),
+        "manager command from the kiosk: {refused}"
+    );
+
     let shot = gui.screenshot("kiosk-start").expect("screenshot");
     let png = std::fs::read(&shot).expect("read screenshot");
-    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{} is not a PNG", shot.display());
-    assert!(png.len() > 10_000, "suspiciously small screenshot: {} bytes", png.len());
+    assert!(
+        png.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "{} is not a PNG",
+        shot.display()
+    );
+    assert!(
+        png.len() > 10_000,
+        "suspiciously small screenshot: {} bytes",
+        png.len()
+    );
 }

@@ -173,3 +173,61 @@ fn manager_commands_need_a_signed_in_manager() {
     let err = invoke(&h.manager, "manager_stores", json!({})).unwrap_err();
     assert_eq!(code(&err), "not_signed_in");
 }
+
+#[test]
+fn cart_edits_keep_totals_and_closed_baskets_refuse_edits() {
+    let h = harness();
+    let catalog = invoke(&h.kiosk, "kiosk_catalog", json!({"query": "sourdough"})).unwrap();
+    let bread = catalog[0]["products"][0].clone();
+    assert_eq!(bread["sku"], "BRD-SD", "search by product name: {catalog}");
+    let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
+    let item = json!({"basketId": basket["id"], "productId": bread["id"]});
+    invoke(&h.kiosk, "kiosk_add_item", item.clone()).unwrap();
+    let two = invoke(&h.kiosk, "kiosk_add_item", item.clone()).unwrap();
+    assert_eq!(two["lines"][0]["quantity"], 2);
+    assert_eq!(two["total"]["cents"], 1250);
+    let one = invoke(&h.kiosk, "kiosk_remove_item", item.clone()).unwrap();
+    assert_eq!(one["total"]["cents"], 625);
+    let none = invoke(&h.kiosk, "kiosk_remove_item", item.clone()).unwrap();
+    assert_eq!(none["lines"], json!([]), "a line at zero disappears");
+    assert_eq!(none["total"]["cents"], 0);
+
+    let zero = json!({"basketId": basket["id"], "productId": bread["id"], "quantity": 0});
+    assert_eq!(
+        code(&invoke(&h.kiosk, "kiosk_add_item", zero).unwrap_err()),
+        "invalid_input"
+    );
+    let canceled = invoke(
+        &h.kiosk,
+        "kiosk_cancel_basket",
+        json!({"basketId": basket["id"]}),
+    );
+    assert_eq!(canceled.unwrap()["status"], "canceled");
+    let err = invoke(&h.kiosk, "kiosk_add_item", item).unwrap_err();
+    assert_eq!(code(&err), "basket_closed");
+}
+
+#[test]
+fn products_of_a_paused_store_cannot_be_added() {
+    let h = harness();
+    invoke(
+        &h.manager,
+        "manager_sign_in",
+        json!({"user": "boss", "password": "s3cret"}),
+    )
+    .unwrap();
+    let stores = invoke(&h.manager, "manager_stores", json!({})).unwrap();
+    let volt = stores
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["store"]["name"] == "Volt Electronics")
+        .unwrap()
+        .clone();
+    let off = json!({"storeId": volt["store"]["id"], "participating": false});
+    invoke(&h.manager, "manager_set_participation", off).unwrap();
+    let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
+    let item = json!({"basketId": basket["id"], "productId": volt["products"][0]["id"]});
+    let err = invoke(&h.kiosk, "kiosk_add_item", item).unwrap_err();
+    assert_eq!(code(&err), "product_unavailable");
+}
