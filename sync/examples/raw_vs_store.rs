@@ -6,8 +6,8 @@
 //! (`durability` = `normal` (default) or `full`).
 
 use mallbots_sync::store::{
-    AppendRequest, Durability, EventMetadata, EventStore, NewEvent, SqliteStore, StoreError,
-    StoreWriter,
+    AppendRequest, Durability, EventMetadata, EventReader, EventStore, NewEvent, SqliteStore,
+    StoreError, StoreWriter,
 };
 use rusqlite::{params, Connection};
 use serde_json::{json, Value};
@@ -119,6 +119,74 @@ fn via_writer(
     Ok((start.elapsed(), latencies))
 }
 
+/// Full scan of the raw table, reading every column (the floor for a read-model rebuild).
+fn raw_scan(path: &std::path::Path) -> rusqlite::Result<(usize, Duration)> {
+    let conn = Connection::open(path)?;
+    let start = Instant::now();
+    let mut stmt = conn.prepare(
+        "SELECT global_pos, stream_type, stream_id, version, event_id, event_type, schema_version,
+             payload, metadata, occurred_at FROM events ORDER BY global_pos",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut count = 0;
+    while let Some(row) = rows.next()? {
+        let payload: String = row.get(7)?;
+        let metadata: String = row.get(8)?;
+        let id: String = row.get(4)?;
+        count += usize::from(!payload.is_empty() && !metadata.is_empty() && !id.is_empty());
+    }
+    Ok((count, start.elapsed()))
+}
+
+/// Reads the whole log through the store in pages, as a read-model rebuild does.
+fn store_scan(path: &std::path::Path) -> Result<(usize, Duration), StoreError> {
+    let store = SqliteStore::open(path, &[])?;
+    let start = Instant::now();
+    let (mut after, mut count) = (0, 0);
+    loop {
+        let page = store.read_all(after, 1000)?;
+        let Some(last) = page.last() else { break };
+        after = last.global_pos;
+        count += page.len();
+    }
+    Ok((count, start.elapsed()))
+}
+
+/// The benchmark payload as a typed event.
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct ItemAdded {
+    product: Uuid,
+    quantity: u32,
+    price: Price,
+}
+
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct Price {
+    cents: i64,
+    currency: String,
+}
+
+/// Streams the log through `scan`, decoding each payload into a typed event.
+fn typed_scan(path: &std::path::Path) -> Result<(usize, Duration), StoreError> {
+    let store = SqliteStore::open(path, &[])?;
+    let start = Instant::now();
+    let (mut after, mut count) = (0, 0);
+    loop {
+        let last = store.scan(after, 1000, |raw| {
+            let _event: ItemAdded = raw.decode()?;
+            count += 1;
+            Ok(())
+        })?;
+        if last == after {
+            break;
+        }
+        after = last;
+    }
+    Ok((count, start.elapsed()))
+}
+
 fn median(mut values: Vec<Duration>) -> Duration {
     values.sort();
     values[values.len() / 2]
@@ -182,6 +250,39 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         pct(0.50),
         pct(0.99),
         latencies[latencies.len() - 1]
+    );
+    // Scans: the same files, three times each, medians.
+    let (mut scans, mut counts): ([Vec<Duration>; 3], Vec<usize>) = Default::default();
+    for _ in 0..rounds {
+        let results = [
+            raw_scan(&dir.path().join("raw0.db"))?,
+            store_scan(&dir.path().join("direct0.db"))?,
+            typed_scan(&dir.path().join("direct0.db"))?,
+        ];
+        for (k, (count, time)) in results.into_iter().enumerate() {
+            scans[k].push(time);
+            counts.push(count);
+        }
+    }
+    let [raw_scan_time, read_all_time, typed_time] = scans.map(median);
+    assert!(
+        counts.iter().all(|c| *c == n),
+        "every scan saw every event: {counts:?}"
+    );
+    println!("full scan of the log, {n} events, median of {rounds}:");
+    println!(
+        "  raw SELECT of every column : {:>9.0} events/s",
+        rate(raw_scan_time)
+    );
+    println!(
+        "  store read_all (JSON Value): {:>9.0} events/s  ({:.2} x raw)",
+        rate(read_all_time),
+        raw_scan_time.as_secs_f64() / read_all_time.as_secs_f64()
+    );
+    println!(
+        "  store scan + typed decode  : {:>9.0} events/s  ({:.2} x raw)",
+        rate(typed_time),
+        raw_scan_time.as_secs_f64() / typed_time.as_secs_f64()
     );
     Ok(())
 }

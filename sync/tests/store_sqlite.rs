@@ -287,3 +287,66 @@ fn upcaster_classification_drives_parking() {
     let err = failing.upcast("Y", 1, json!({})).unwrap_err();
     assert!(err.to_string().contains("bad payload"));
 }
+
+#[test]
+fn scan_streams_the_log_zero_copy_with_upcasting() {
+    let (_dir, store) = sqlite_store();
+    let mut store = store.with_upcasters(
+        Upcasters::new().register("Old", 1, |v| Ok(json!({ "renamed": v["name"] }))),
+    );
+    let mut old = event("Old", json!({"name": "n"}), None);
+    old.schema_version = 1;
+    store
+        .append(AppendRequest::new("x", "1", 0, vec![old]))
+        .unwrap();
+    for (seq, e) in store
+        .append(basket_append("b1", 0, 3))
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
+        store.mark_published(e.event_id, seq as u64 + 1).unwrap();
+    }
+    let superseded = store.append(basket_append("b1", 3, 1)).unwrap();
+    store.supersede_pending("basket", "b1").unwrap();
+
+    let mut seen = Vec::new();
+    let last = store.scan(0, 2, |raw| {
+        seen.push(raw.to_stored()?);
+        Ok(())
+    });
+    assert_eq!(last.unwrap(), 2);
+    let last = store.scan(2, 100, |raw| {
+        seen.push(raw.to_stored()?);
+        Ok(())
+    });
+    assert_eq!(last.unwrap(), 4, "the superseded event at 5 is skipped");
+    assert_eq!(seen, store.read_all(0, 100).unwrap());
+    assert!(seen.iter().all(|e| e.event_id != superseded[0].event_id));
+    assert_eq!(
+        store.scan(4, 100, |_| Ok(())).unwrap(),
+        4,
+        "nothing after: same position"
+    );
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Renamed {
+        renamed: String,
+    }
+    store
+        .scan(0, 1, |raw| {
+            assert_eq!(
+                raw.decode::<Renamed>()?,
+                Renamed {
+                    renamed: "n".into()
+                }
+            );
+            assert_eq!(raw.metadata()?.device_id.as_deref(), Some("kiosk-1"));
+            Ok(())
+        })
+        .unwrap();
+    let err = store
+        .scan(1, 1, |raw| raw.decode::<Renamed>().map(|_| ()))
+        .unwrap_err();
+    assert_eq!(err.code(), "store.codec");
+}

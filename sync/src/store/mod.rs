@@ -53,7 +53,7 @@ pub use records::{
     CommandStatus, Conflict, InboxOutcome, InboxRecord, InboxRow, InboxStatus, NewConflict,
     OutboxEntry, Snapshot, StoredCommand,
 };
-pub use sqlite::{SqliteStore, StoreOptions, StoreReader};
+pub use sqlite::{RawEvent, SqliteStore, StoreOptions, StoreReader};
 pub use traits::{EventReader, EventStore};
 pub use typed::{
     append_events, decode_event, encode_event, encode_events, load_aggregate, replay_aggregate,

@@ -6,10 +6,12 @@
 
 pub mod read;
 mod reader;
+pub mod scan;
 mod store_impl;
 pub mod write;
 
 pub use reader::StoreReader;
+pub use scan::RawEvent;
 
 use super::error::StoreError;
 use super::migrations::{self, Migration, STORE_MIGRATIONS};

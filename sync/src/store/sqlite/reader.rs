@@ -44,6 +44,19 @@ impl StoreReader {
 
 macro_rules! impl_event_reader {
     ($ty:ty) => {
+        impl $ty {
+            /// Streams up to `limit` events after `after` to `f` without copying them (see
+            /// [`super::scan`]); returns the last position visited.
+            pub fn scan(
+                &self,
+                after: u64,
+                limit: usize,
+                f: impl FnMut(&super::RawEvent<'_>) -> Result<(), StoreError>,
+            ) -> Result<u64, StoreError> {
+                super::scan::scan(&self.conn, &self.upcasters, after, limit, f)
+            }
+        }
+
         impl EventReader for $ty {
             fn upcasters(&self) -> &Upcasters {
                 &self.upcasters
