@@ -89,10 +89,9 @@ impl RawEvent<'_> {
 }
 
 fn text<'a>(row: &'a Row<'_>, index: usize) -> Result<&'a str, StoreError> {
-    Ok(row
-        .get_ref(index)?
+    row.get_ref(index)?
         .as_str()
-        .map_err(|e| bad_column(index, e))?)
+        .map_err(|e| bad_column(index, e))
 }
 
 fn bad_column(index: usize, err: rusqlite::types::FromSqlError) -> StoreError {
