@@ -350,3 +350,63 @@ fn scan_streams_the_log_zero_copy_with_upcasting() {
         .unwrap_err();
     assert_eq!(err.code(), "store.codec");
 }
+
+#[test]
+fn an_incoming_event_joins_its_stream_through_the_inbox_atomically() {
+    // The sync engine's path for a central event (e.g. OrderApproved on an order the kiosk
+    // created): one transaction records the inbox row, appends the event to the local stream
+    // with its JetStream sequence and no outbox row, and updates a read model.
+    let (_dir, mut store) = open_with_models();
+    let created = store
+        .append(AppendRequest::new(
+            "order",
+            "o1",
+            0,
+            vec![event(
+                "OrderCreated",
+                json!({}),
+                Some("mallbots.ev.kiosk.k1.order.o1"),
+            )],
+        ))
+        .unwrap();
+    store.mark_published(created[0].event_id, 1).unwrap();
+
+    let incoming = event("OrderApproved", json!({"type": "OrderApproved"}), None);
+    let record = InboxRecord {
+        event_id: incoming.event_id,
+        stream_seq: 2,
+        subject: "mallbots.ev.order.k1.o1".into(),
+        status: InboxStatus::Applied,
+        raw: None,
+    };
+    let apply = |incoming: NewEvent| {
+        move |tx: &rusqlite::Transaction<'_>| -> Result<(), StoreError> {
+            use mallbots_sync::store::sqlite::{read, write};
+            let head = read::stream_version(tx, "order", "o1")?;
+            let id = incoming.event_id;
+            let request = AppendRequest::new("order", "o1", head, vec![incoming]);
+            write::append(tx, &request, now_ms())?;
+            write::set_stream_seq(tx, id, 2)?;
+            tx.execute(
+                "INSERT INTO order_status (id, status) VALUES ('o1', 'approved')",
+                [],
+            )?;
+            Ok(())
+        }
+    };
+    let outcome = store.inbox_apply(&record, apply(incoming.clone())).unwrap();
+    assert_eq!(outcome, InboxOutcome::Applied);
+    // Redelivery: nothing runs (the projection's plain INSERT would fail on a second run).
+    let outcome = store.inbox_apply(&record, apply(incoming.clone())).unwrap();
+    assert_eq!(outcome, InboxOutcome::AlreadyApplied);
+
+    let stream = store.load_stream("order", "o1", 1).unwrap();
+    assert_eq!(stream.len(), 2);
+    assert_eq!((stream[1].version, stream[1].stream_seq), (2, Some(2)));
+    assert_eq!(
+        store.pending_outbox_count().unwrap(),
+        0,
+        "received events are not relayed"
+    );
+    assert_eq!(count(&store, "SELECT count(*) FROM order_status"), 1);
+}

@@ -29,7 +29,7 @@ pub struct EventMetadata {
 }
 
 /// One event to append.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewEvent {
     /// Globally unique; becomes the NATS `Nats-Msg-Id`.
     pub event_id: Uuid,
@@ -48,7 +48,7 @@ pub struct NewEvent {
 }
 
 /// One stored event, every column of the `events` table.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredEvent {
     /// Position in the local log (the SQLite rowid), strictly increasing.
     pub global_pos: u64,

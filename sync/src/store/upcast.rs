@@ -10,9 +10,10 @@ use super::types::StoredEvent;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// Converts a payload of version `v` into version `v + 1`.
-pub type UpcastFn = Box<dyn Fn(Value) -> Result<Value, String> + Send + Sync>;
+pub type UpcastFn = Arc<dyn Fn(Value) -> Result<Value, String> + Send + Sync>;
 
 /// What this build can do with an event of a given type and version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,8 +29,8 @@ pub enum Compatibility {
     Unknown,
 }
 
-/// The registry of current versions and one-step upcasters.
-#[derive(Default)]
+/// The registry of current versions and one-step upcasters (cheap to clone).
+#[derive(Default, Clone)]
 pub struct Upcasters {
     current: HashMap<String, u32>,
     steps: HashMap<(String, u32), UpcastFn>,
@@ -69,7 +70,7 @@ impl Upcasters {
         let current = self.current.entry(event_type.to_owned()).or_insert(0);
         *current = (*current).max(from_version + 1);
         self.steps
-            .insert((event_type.to_owned(), from_version), Box::new(step));
+            .insert((event_type.to_owned(), from_version), Arc::new(step));
         self
     }
 
