@@ -48,6 +48,10 @@ pub struct LaunchOptions {
     /// Open the kiosk window fullscreen (what a real kiosk does).
     #[arg(long, env = "MALLBOTS_FULLSCREEN")]
     pub fullscreen: bool,
+    /// Seconds without a touch after which the kiosk cancels the cart and returns to its start
+    /// screen.
+    #[arg(long, env = "MALLBOTS_KIOSK_IDLE_SECS", default_value_t = 90)]
+    pub kiosk_idle_secs: u32,
     /// User name of the store manager.
     #[arg(long, env = "MALLBOTS_MANAGER_USER", default_value = "manager")]
     pub manager_user: String,
@@ -81,6 +85,7 @@ mod tests {
         assert!(opts.windows.opens(KIOSK) && !opts.windows.opens(MANAGER));
         assert_eq!(opts.db.as_deref(), Some(std::path::Path::new("/tmp/x.db")));
         assert!(opts.fullscreen);
+        assert_eq!(opts.kiosk_idle_secs, 90);
     }
 
     #[test]

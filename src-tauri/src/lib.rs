@@ -41,7 +41,8 @@ pub enum RunError {
 pub fn run(options: LaunchOptions) -> Result<(), RunError> {
     let edge =
         memory::MemoryEdge::with_demo_mall(&options.manager_user, &options.manager_password)?;
-    let state = AppState::new(Arc::new(edge), options.db.clone());
+    let state = AppState::new(Arc::new(edge), options.db.clone())
+        .with_kiosk_idle_secs(options.kiosk_idle_secs);
     let app = configure(tauri::Builder::default(), state)
         .setup(move |app| {
             windows::open(app.handle(), &options)?;

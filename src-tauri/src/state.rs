@@ -17,17 +17,31 @@ pub struct ManagerSession {
 pub struct AppState {
     edge: Arc<dyn EdgeApi>,
     db_path: Option<PathBuf>,
+    kiosk_idle_secs: u32,
     session: Mutex<Option<ManagerSession>>,
 }
 
 impl AppState {
-    /// State over a use-case API; `db_path` is reported by `app_info`.
+    /// State over a use-case API; `db_path` is reported by `app_info`. The kiosk resets after
+    /// 90 idle seconds unless [`AppState::with_kiosk_idle_secs`] says otherwise.
     pub fn new(edge: Arc<dyn EdgeApi>, db_path: Option<PathBuf>) -> Self {
         Self {
             edge,
             db_path,
+            kiosk_idle_secs: 90,
             session: Mutex::new(None),
         }
+    }
+
+    /// Sets the kiosk's idle reset time.
+    pub fn with_kiosk_idle_secs(mut self, secs: u32) -> Self {
+        self.kiosk_idle_secs = secs;
+        self
+    }
+
+    /// Seconds without a touch before the kiosk resets.
+    pub fn kiosk_idle_secs(&self) -> u32 {
+        self.kiosk_idle_secs
     }
 
     /// The use-case API.

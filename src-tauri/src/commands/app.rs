@@ -14,9 +14,11 @@ pub struct AppInfo {
     pub window: String,
     /// The database the app was started with, if any.
     pub db_path: Option<String>,
+    /// Seconds without a touch after which the kiosk resets to its start screen.
+    pub kiosk_idle_secs: u32,
 }
 
-/// The app's version, the calling window and the database path.
+/// The app's version, the calling window, the database path and the kiosk idle time.
 #[tauri::command]
 pub async fn app_info<R: Runtime>(
     window: WebviewWindow<R>,
@@ -26,5 +28,6 @@ pub async fn app_info<R: Runtime>(
         version: env!("CARGO_PKG_VERSION").to_owned(),
         window: window.label().to_owned(),
         db_path: state.db_path().map(|p| p.display().to_string()),
+        kiosk_idle_secs: state.kiosk_idle_secs(),
     })
 }

@@ -70,4 +70,5 @@ export interface AppInfo {
   version: string;
   window: string;
   db_path: string | null;
+  kiosk_idle_secs: number;
 }
