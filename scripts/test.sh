@@ -15,6 +15,8 @@ started=$SECONDS
 
 step "ui: build"
 (cd ui && npm run --silent build)
+step "ui: type check (svelte-check)"
+(cd ui && npm run --silent check)
 step "ui: unit tests"
 (cd ui && npm test --silent)
 
