@@ -120,19 +120,21 @@ fn sigkill_never_tears_or_loses_a_commit() {
         let mut resumed = Heads::new();
         let mut ready = false;
         let deadline = Instant::now() + Duration::from_secs(20);
-        while !early {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = rx
-                .recv_timeout(left)
-                .expect("appender became ready in time");
-            if line == "READY" {
-                ready = true;
-                break;
+        if !early {
+            loop {
+                let left = deadline.saturating_duration_since(Instant::now());
+                let line = rx
+                    .recv_timeout(left)
+                    .expect("appender became ready in time");
+                if line == "READY" {
+                    ready = true;
+                    break;
+                }
+                let mut parts = line.split(' ');
+                assert_eq!(parts.next(), Some("RESUME"), "unexpected line {line:?}");
+                let stream = parts.next().unwrap().to_owned();
+                resumed.insert(stream, parts.next().unwrap().parse().unwrap());
             }
-            let mut parts = line.split(' ');
-            assert_eq!(parts.next(), Some("RESUME"), "unexpected line {line:?}");
-            let stream = parts.next().unwrap().to_owned();
-            resumed.insert(stream, parts.next().unwrap().parse().unwrap());
         }
         if ready {
             for (stream, head) in &resumed {
