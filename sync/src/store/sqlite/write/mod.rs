@@ -2,7 +2,7 @@
 //!
 //! They are public so a caller holding a [`rusqlite::Transaction`] (a projection hook, an inbox
 //! handler, the sync engine's rebase) can compose them atomically with its own statements.
-//! This file holds the event and outbox statements; [`tables`] the side tables.
+//! This file holds the event and outbox statements; the `tables` submodule the side tables.
 
 mod tables;
 
