@@ -155,6 +155,13 @@ fn mark_published_and_failures<S: EventStore>(s: &mut S) {
         (1, CommandStatus::Pending)
     );
 
+    let again = basket_append("b1", 2, 1).with_command(command.clone());
+    assert!(matches!(
+        s.append(again),
+        Err(StoreError::DuplicateCommand { .. })
+    ));
+    assert_eq!(s.stream_version("basket", "b1").unwrap(), 2);
+
     s.record_outbox_failure(stored[0].event_id, "timeout")
         .unwrap();
     s.record_outbox_failure(stored[0].event_id, "no responders")

@@ -33,6 +33,12 @@ pub enum StoreError {
         /// The limit, [`crate::store::MAX_APPEND_EVENTS`].
         max: usize,
     },
+    /// A command with this id is already stored.
+    #[error("command {command_id} is already stored")]
+    DuplicateCommand {
+        /// The duplicated command id.
+        command_id: Uuid,
+    },
     /// No outbox row exists for this event (never queued, or already pruned).
     #[error("event {event_id} has no outbox row")]
     NotInOutbox {
@@ -101,6 +107,15 @@ pub enum StoreError {
         /// A human-readable message.
         message: String,
     },
+    /// The database's directory could not be created, or the writer thread not spawned.
+    #[error("i/o error ({context}): {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The operation needs a file-backed database (e.g. opening a read-only connection).
     #[error("the store is in memory: {0}")]
     InMemory(&'static str),
@@ -137,6 +152,7 @@ impl ErrorCode for StoreError {
             StoreError::Concurrency { .. } => "store.concurrency",
             StoreError::DuplicateEvent { .. } => "store.duplicate_event",
             StoreError::BatchTooLarge { .. } => "store.batch_too_large",
+            StoreError::DuplicateCommand { .. } => "store.duplicate_command",
             StoreError::NotInOutbox { .. } => "store.not_in_outbox",
             StoreError::UnknownCommand { .. } => "store.unknown_command",
             StoreError::SchemaTooNew { .. } => "store.schema_too_new",
@@ -146,6 +162,7 @@ impl ErrorCode for StoreError {
             StoreError::InvalidData(_) => "store.invalid_data",
             StoreError::Codec { .. } => "store.codec",
             StoreError::Projection { code, .. } => code,
+            StoreError::Io { .. } => "store.io",
             StoreError::InMemory(_) => "store.in_memory",
             StoreError::WriterPanicked(_) => "store.writer_panicked",
             StoreError::Closed => "store.closed",

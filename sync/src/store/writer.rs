@@ -81,7 +81,10 @@ impl StoreWriter {
                     job(&mut store);
                 }
             })
-            .map_err(|e| StoreError::InvalidData(format!("cannot spawn writer thread: {e}")))?;
+            .map_err(|source| StoreError::Io {
+                context: "spawn the store writer thread".to_owned(),
+                source,
+            })?;
         Ok(Self {
             inner: Arc::new(Inner {
                 sender: Some(sender),

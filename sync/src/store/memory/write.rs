@@ -36,10 +36,9 @@ impl EventStore for MemoryStore {
         }
         if let Some(command) = &request.command {
             if self.commands.iter().any(|c| c.id == command.id) {
-                return Err(StoreError::InvalidData(format!(
-                    "command {} exists",
-                    command.id
-                )));
+                return Err(StoreError::DuplicateCommand {
+                    command_id: command.id,
+                });
             }
         }
         let now = now_ms();

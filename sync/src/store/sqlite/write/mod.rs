@@ -57,7 +57,13 @@ pub fn append(
             payload,
             command.base_seq,
             now
-        ])?;
+        ])
+        .map_err(|err| match constraint_message(&err) {
+            Some(_) => StoreError::DuplicateCommand {
+                command_id: command.id,
+            },
+            None => StoreError::Sqlite(err),
+        })?;
     }
     let mut insert_event = conn.prepare_cached(
         "INSERT INTO events (stream_type, stream_id, version, event_id, event_type,
