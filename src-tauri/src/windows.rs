@@ -28,3 +28,40 @@ pub fn open<R: Runtime>(
     }
     Ok(opened)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::launch::{WindowSet, MANAGER};
+    use crate::memory::MemoryEdge;
+    use crate::state::AppState;
+    use clap::Parser;
+    use std::sync::Arc;
+    use tauri::Manager;
+
+    /// Opens the windows of `set` on the mock runtime; returns the labels of the open windows.
+    fn open_with(set: WindowSet) -> Vec<String> {
+        let state = AppState::new(Arc::new(MemoryEdge::new("u", "p")), None);
+        let app = crate::configure(tauri::test::mock_builder(), state)
+            .build(tauri::generate_context!(test = true))
+            .expect("mock app");
+        assert!(
+            app.webview_windows().is_empty(),
+            "config windows are `create: false`"
+        );
+        let mut options = LaunchOptions::parse_from(["mallbots-app"]);
+        options.windows = set;
+        let opened = open(app.handle(), &options).expect("open windows");
+        let mut labels: Vec<String> = app.webview_windows().into_keys().collect();
+        labels.sort();
+        assert_eq!(labels, opened, "reported = actually open");
+        labels
+    }
+
+    #[test]
+    fn launch_options_choose_the_windows() {
+        assert_eq!(open_with(WindowSet::Kiosk), [KIOSK]);
+        assert_eq!(open_with(WindowSet::Manager), [MANAGER]);
+        assert_eq!(open_with(WindowSet::Both), [KIOSK, MANAGER]);
+    }
+}
