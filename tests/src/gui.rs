@@ -371,6 +371,54 @@ impl Gui {
         Ok(text.as_str().unwrap_or_default().to_owned())
     }
 
+    /// Polls the text of the first element matching `css` until it contains `needle`; returns
+    /// the text.
+    pub fn wait_for_text(&self, css: &str, needle: &str, timeout: Duration) -> Result<String> {
+        let mut last = String::new();
+        poll(timeout, || match self.text(css) {
+            Ok(text) if text.contains(needle) => Some(text),
+            Ok(text) => {
+                last = text;
+                None
+            }
+            Err(err) => {
+                last = format!("<{err}>");
+                None
+            }
+        })
+        .ok_or_else(|| {
+            anyhow!("`{css}` never contained {needle:?} within {timeout:?}; last: {last:?}")
+        })
+    }
+
+    /// The WebDriver handles of the app's windows (the first is the one the session started in).
+    pub fn window_handles(&self) -> Result<Vec<String>> {
+        let handles = self.session_call(reqwest::Method::GET, "/window/handles", None)?;
+        Ok(serde_json::from_value(handles)?)
+    }
+
+    /// Makes the window with this WebDriver handle the target of the next commands.
+    pub fn switch_to_window(&self, handle: &str) -> Result<()> {
+        self.session_call(
+            reqwest::Method::POST,
+            "/window",
+            Some(json!({"handle": handle})),
+        )
+        .map(drop)
+    }
+
+    /// Makes the window whose Tauri label is `label` (`kiosk` or `manager`) the target.
+    pub fn switch_to_label(&self, label: &str) -> Result<()> {
+        const LABEL: &str = "return window.__TAURI_INTERNALS__.metadata.currentWindow.label";
+        for handle in self.window_handles()? {
+            self.switch_to_window(&handle)?;
+            if self.execute(LABEL, json!([]))? == label {
+                return Ok(());
+            }
+        }
+        bail!("no window labelled {label}")
+    }
+
     /// Runs a script in the page (`arguments` = `args`) and returns its result.
     pub fn execute(&self, script: &str, args: Value) -> Result<Value> {
         let body = json!({"script": script, "args": args});

@@ -47,7 +47,7 @@ fn a_manager_signs_in_and_adds_a_store_with_a_product() {
     gui.type_text("input[placeholder=Location]", "Level 2, food court")
         .unwrap();
     gui.click(".new button").unwrap();
-    gui.wait_for_text("h1", "Tea House");
+    gui.wait_for_text("h1", "Tea House", WAIT).unwrap();
     gui.type_text(".add input[placeholder=Name]", "Sencha (100 g)")
         .unwrap();
     gui.type_text(".add input[placeholder=SKU]", "SEN-100")
@@ -55,7 +55,7 @@ fn a_manager_signs_in_and_adds_a_store_with_a_product() {
     gui.type_text(".add input[placeholder=Price]", "8.5")
         .unwrap();
     gui.click(".add button").unwrap();
-    gui.wait_for_text("tbody", "$8.50");
+    gui.wait_for_text("tbody", "$8.50", WAIT).unwrap();
     gui.screenshot("manager-stores").unwrap();
 
     // The manager window has no kiosk permission: the IPC layer refuses the call.
@@ -72,25 +72,4 @@ fn a_manager_signs_in_and_adds_a_store_with_a_product() {
         refused.contains("not allowed"),
         "kiosk command from manager: {refused}"
     );
-}
-
-trait WaitText {
-    fn wait_for_text(&self, css: &str, needle: &str);
-}
-
-impl WaitText for Gui {
-    fn wait_for_text(&self, css: &str, needle: &str) {
-        let deadline = std::time::Instant::now() + WAIT;
-        loop {
-            let text = self.text(css).unwrap_or_default();
-            if text.contains(needle) {
-                return;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{css} shows {text:?}, expected it to contain {needle:?}"
-            );
-            std::thread::sleep(Duration::from_millis(25));
-        }
-    }
 }
