@@ -12,12 +12,17 @@ const COMMANDS: &[&str] = &[
     "kiosk_cancel_basket",
     "kiosk_checkout",
     "kiosk_order_status",
+    "kiosk_request_cancel",
     "manager_sign_in",
     "manager_sign_out",
     "manager_stores",
     "manager_create_store",
     "manager_add_product",
     "manager_set_participation",
+    "manager_set_automated_shopping",
+    "manager_rebrand_product",
+    "manager_change_price",
+    "manager_remove_product",
 ];
 
 fn main() {

@@ -124,6 +124,8 @@ pub struct OrderView {
     pub sms_number: String,
     /// The lines ordered.
     pub lines: Vec<BasketLine>,
+    /// The customer asked to cancel; central has not answered yet.
+    pub cancel_requested: bool,
 }
 
 /// What checkout needs.
@@ -183,6 +185,9 @@ pub trait EdgeApi: Send + Sync + 'static {
     fn checkout(&self, input: &CheckoutInput) -> Result<OrderView, ApiError>;
     /// The current state of an order.
     fn order(&self, order: &str) -> Result<OrderView, ApiError>;
+    /// Asks central to cancel the order (answered with `canceled` or a refusal once shopping is
+    /// done); the order shows `cancel_requested` meanwhile.
+    fn request_cancel(&self, order: &str) -> Result<OrderView, ApiError>;
     /// Checks a manager's credentials; `Ok(())` when they match.
     fn verify_manager(&self, user: &str, password: &str) -> Result<(), ApiError>;
     /// Every store (participating or not) with its products.
@@ -191,6 +196,19 @@ pub trait EdgeApi: Send + Sync + 'static {
     fn create_store(&self, input: &NewStore) -> Result<StoreView, ApiError>;
     /// Adds a product to a store.
     fn add_product(&self, input: &NewProduct) -> Result<ProductView, ApiError>;
+    /// Renames a product and replaces its description.
+    fn rebrand_product(
+        &self,
+        product: &str,
+        name: &str,
+        description: &str,
+    ) -> Result<ProductView, ApiError>;
+    /// Sets a product's price (an increase or a decrease; the same price is `unchanged`).
+    fn change_price(&self, product: &str, price_cents: i64) -> Result<ProductView, ApiError>;
+    /// Removes a product from its store; returns it as it was.
+    fn remove_product(&self, product: &str) -> Result<ProductView, ApiError>;
     /// Enables or disables a store's participation in kiosk ordering.
     fn set_participation(&self, store: &str, participating: bool) -> Result<StoreView, ApiError>;
+    /// Enables or disables automated shopping (bots) in a store.
+    fn set_automated_shopping(&self, store: &str, enabled: bool) -> Result<StoreView, ApiError>;
 }

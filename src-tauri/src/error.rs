@@ -34,6 +34,10 @@ pub mod codes {
     pub const PRODUCT_UNAVAILABLE: &str = "product_unavailable";
     /// A store with that name already exists, or a product with that SKU in the store.
     pub const ALREADY_EXISTS: &str = "already_exists";
+    /// The change asks for what already is (same price, already enabled…).
+    pub const UNCHANGED: &str = "unchanged";
+    /// The order is completed, rejected or canceled and cannot be changed.
+    pub const ORDER_CLOSED: &str = "order_closed";
     /// Something broke that the user cannot fix (a poisoned lock, a storage failure).
     pub const INTERNAL: &str = "internal";
 }

@@ -72,3 +72,12 @@ pub async fn kiosk_order_status(
 ) -> Result<OrderView, ApiError> {
     state.edge().order(&order_id)
 }
+
+/// Asks to cancel a placed order; the answer arrives as the order's status.
+#[tauri::command]
+pub async fn kiosk_request_cancel(
+    state: State<'_, AppState>,
+    order_id: String,
+) -> Result<OrderView, ApiError> {
+    state.edge().request_cancel(&order_id)
+}

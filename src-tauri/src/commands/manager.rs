@@ -64,3 +64,49 @@ pub async fn manager_set_participation(
     state.require_manager()?;
     state.edge().set_participation(&store_id, participating)
 }
+
+/// Lets bots shop in a store, or stops them.
+#[tauri::command]
+pub async fn manager_set_automated_shopping(
+    state: State<'_, AppState>,
+    store_id: String,
+    enabled: bool,
+) -> Result<StoreView, ApiError> {
+    state.require_manager()?;
+    state.edge().set_automated_shopping(&store_id, enabled)
+}
+
+/// Renames a product and replaces its description.
+#[tauri::command]
+pub async fn manager_rebrand_product(
+    state: State<'_, AppState>,
+    product_id: String,
+    name: String,
+    description: Option<String>,
+) -> Result<ProductView, ApiError> {
+    state.require_manager()?;
+    state
+        .edge()
+        .rebrand_product(&product_id, &name, description.as_deref().unwrap_or(""))
+}
+
+/// Sets a product's price in cents.
+#[tauri::command]
+pub async fn manager_change_price(
+    state: State<'_, AppState>,
+    product_id: String,
+    price_cents: i64,
+) -> Result<ProductView, ApiError> {
+    state.require_manager()?;
+    state.edge().change_price(&product_id, price_cents)
+}
+
+/// Removes a product from its store.
+#[tauri::command]
+pub async fn manager_remove_product(
+    state: State<'_, AppState>,
+    product_id: String,
+) -> Result<ProductView, ApiError> {
+    state.require_manager()?;
+    state.edge().remove_product(&product_id)
+}

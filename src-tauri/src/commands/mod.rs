@@ -35,11 +35,16 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         kiosk::kiosk_cancel_basket,
         kiosk::kiosk_checkout,
         kiosk::kiosk_order_status,
+        kiosk::kiosk_request_cancel,
         manager::manager_sign_in,
         manager::manager_sign_out,
         manager::manager_stores,
         manager::manager_create_store,
         manager::manager_add_product,
         manager::manager_set_participation,
+        manager::manager_set_automated_shopping,
+        manager::manager_rebrand_product,
+        manager::manager_change_price,
+        manager::manager_remove_product,
     ]
 }

@@ -231,3 +231,104 @@ fn products_of_a_paused_store_cannot_be_added() {
     let err = invoke(&h.kiosk, "kiosk_add_item", item).unwrap_err();
     assert_eq!(code(&err), "product_unavailable");
 }
+
+#[test]
+fn managers_edit_products_and_store_switches() {
+    let h = harness();
+    invoke(
+        &h.manager,
+        "manager_sign_in",
+        json!({"user": "boss", "password": "s3cret"}),
+    )
+    .unwrap();
+    let stores = invoke(&h.manager, "manager_stores", json!({})).unwrap();
+    let grocer = stores
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["store"]["name"] == "Green Grocer")
+        .unwrap()
+        .clone();
+    let bread = grocer["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["sku"] == "BRD-SD")
+        .unwrap()
+        .clone();
+
+    let price = json!({"productId": bread["id"], "priceCents": 699});
+    let repriced = invoke(&h.manager, "manager_change_price", price.clone()).unwrap();
+    assert_eq!(repriced["price"]["cents"], 699);
+    let same = invoke(&h.manager, "manager_change_price", price).unwrap_err();
+    assert_eq!(code(&same), "unchanged");
+    let negative = json!({"productId": bread["id"], "priceCents": -1});
+    let err = invoke(&h.manager, "manager_change_price", negative).unwrap_err();
+    assert_eq!(code(&err), "invalid_input");
+
+    let rename = json!({"productId": bread["id"], "name": "Rye loaf", "description": "Dark"});
+    let renamed = invoke(&h.manager, "manager_rebrand_product", rename).unwrap();
+    assert_eq!(
+        (renamed["name"].as_str(), renamed["description"].as_str()),
+        (Some("Rye loaf"), Some("Dark"))
+    );
+    let blank = json!({"productId": bread["id"], "name": "  "});
+    let err = invoke(&h.manager, "manager_rebrand_product", blank).unwrap_err();
+    assert_eq!(code(&err), "invalid_input");
+
+    let bots_off = json!({"storeId": grocer["store"]["id"], "enabled": false});
+    let store = invoke(
+        &h.manager,
+        "manager_set_automated_shopping",
+        bots_off.clone(),
+    )
+    .unwrap();
+    assert_eq!(store["automated_shopping"], false);
+    let again = invoke(&h.manager, "manager_set_automated_shopping", bots_off).unwrap_err();
+    assert_eq!(code(&again), "unchanged");
+
+    let gone = json!({"productId": bread["id"]});
+    invoke(&h.manager, "manager_remove_product", gone.clone()).unwrap();
+    let err = invoke(&h.manager, "manager_remove_product", gone).unwrap_err();
+    assert_eq!(code(&err), "not_found");
+    let kiosk = invoke(&h.kiosk, "kiosk_catalog", json!({"query": "loaf"})).unwrap();
+    assert_eq!(kiosk, json!([]), "a removed product is not offered");
+}
+
+#[test]
+fn a_customer_can_ask_to_cancel_a_placed_order() {
+    let h = harness();
+    let catalog = invoke(&h.kiosk, "kiosk_catalog", json!({"query": "oat milk"})).unwrap();
+    let milk = catalog[0]["products"][0]["id"].clone();
+    let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
+    invoke(
+        &h.kiosk,
+        "kiosk_add_item",
+        json!({"basketId": basket["id"], "productId": milk}),
+    )
+    .unwrap();
+    let checkout = json!({"checkout": {"basket_id": basket["id"], "sms_number": "5550001111", "card_token": "tok"}});
+    let order = invoke(&h.kiosk, "kiosk_checkout", checkout).unwrap();
+    assert_eq!(order["cancel_requested"], false);
+    let asked = invoke(
+        &h.kiosk,
+        "kiosk_request_cancel",
+        json!({"orderId": order["id"]}),
+    )
+    .unwrap();
+    assert_eq!(asked["cancel_requested"], true);
+    assert_eq!(
+        asked["status"], "pending",
+        "central decides; the kiosk only asks"
+    );
+    let err = invoke(
+        &h.manager,
+        "kiosk_request_cancel",
+        json!({"orderId": order["id"]}),
+    )
+    .unwrap_err();
+    assert!(
+        err.as_str().unwrap_or_default().contains("not allowed"),
+        "{err}"
+    );
+}
