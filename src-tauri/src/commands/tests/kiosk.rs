@@ -1,0 +1,131 @@
+//! Kiosk commands: catalog, cart, checkout, order status and cancellation requests.
+
+use super::{code, harness, invoke};
+use serde_json::json;
+
+#[test]
+fn kiosk_browses_fills_a_basket_and_checks_out() {
+    let h = harness();
+    let catalog = invoke(&h.kiosk, "kiosk_catalog", json!({})).unwrap();
+    let stores: Vec<&str> = catalog
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["store"]["name"].as_str().unwrap())
+        .collect();
+    assert!(stores.contains(&"Volt Electronics"), "{stores:?}");
+    assert!(
+        !stores.contains(&"Closed For Renovation"),
+        "non-participating store listed"
+    );
+    let earbuds = catalog
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["products"].as_array().unwrap())
+        .find(|p| p["sku"] == "EAR-W1")
+        .unwrap()
+        .clone();
+
+    let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
+    let args = json!({"basketId": basket["id"], "productId": earbuds["id"], "quantity": 2});
+    let basket = invoke(&h.kiosk, "kiosk_add_item", args).unwrap();
+    assert_eq!(basket["total"], json!({"cents": 15998, "currency": "USD"}));
+
+    let checkout = json!({"checkout": {"basket_id": basket["id"], "sms_number": "5551234567", "card_token": "tok_visa"}});
+    let order = invoke(&h.kiosk, "kiosk_checkout", checkout.clone()).unwrap();
+    assert_eq!(order["status"], "pending");
+    assert_eq!(order["id"], basket["id"]);
+    let again = invoke(&h.kiosk, "kiosk_checkout", checkout).unwrap_err();
+    assert_eq!(code(&again), "basket_closed");
+    let status = invoke(
+        &h.kiosk,
+        "kiosk_order_status",
+        json!({"orderId": order["id"]}),
+    )
+    .unwrap();
+    assert_eq!(status["total"]["cents"], 15998);
+}
+
+#[test]
+fn errors_reach_the_ui_as_code_and_message() {
+    let h = harness();
+    let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
+    let checkout = json!({"checkout": {"basket_id": basket["id"], "sms_number": "5551234567", "card_token": "tok"}});
+    let err = invoke(&h.kiosk, "kiosk_checkout", checkout).unwrap_err();
+    assert_eq!(code(&err), "basket_empty");
+    assert!(err["message"].as_str().is_some_and(|m| !m.is_empty()));
+    let err = invoke(&h.kiosk, "kiosk_order_status", json!({"orderId": "nope"})).unwrap_err();
+    assert_eq!(code(&err), "not_found");
+}
+
+#[test]
+fn cart_edits_keep_totals_and_closed_baskets_refuse_edits() {
+    let h = harness();
+    let catalog = invoke(&h.kiosk, "kiosk_catalog", json!({"query": "sourdough"})).unwrap();
+    let bread = catalog[0]["products"][0].clone();
+    assert_eq!(bread["sku"], "BRD-SD", "search by product name: {catalog}");
+    let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
+    let item = json!({"basketId": basket["id"], "productId": bread["id"]});
+    invoke(&h.kiosk, "kiosk_add_item", item.clone()).unwrap();
+    let two = invoke(&h.kiosk, "kiosk_add_item", item.clone()).unwrap();
+    assert_eq!(two["lines"][0]["quantity"], 2);
+    assert_eq!(two["total"]["cents"], 1250);
+    let one = invoke(&h.kiosk, "kiosk_remove_item", item.clone()).unwrap();
+    assert_eq!(one["total"]["cents"], 625);
+    let none = invoke(&h.kiosk, "kiosk_remove_item", item.clone()).unwrap();
+    assert_eq!(none["lines"], json!([]), "a line at zero disappears");
+    assert_eq!(none["total"]["cents"], 0);
+
+    let zero = json!({"basketId": basket["id"], "productId": bread["id"], "quantity": 0});
+    assert_eq!(
+        code(&invoke(&h.kiosk, "kiosk_add_item", zero).unwrap_err()),
+        "invalid_input"
+    );
+    let canceled = invoke(
+        &h.kiosk,
+        "kiosk_cancel_basket",
+        json!({"basketId": basket["id"]}),
+    );
+    assert_eq!(canceled.unwrap()["status"], "canceled");
+    let err = invoke(&h.kiosk, "kiosk_add_item", item).unwrap_err();
+    assert_eq!(code(&err), "basket_closed");
+}
+
+#[test]
+fn a_customer_can_ask_to_cancel_a_placed_order() {
+    let h = harness();
+    let catalog = invoke(&h.kiosk, "kiosk_catalog", json!({"query": "oat milk"})).unwrap();
+    let milk = catalog[0]["products"][0]["id"].clone();
+    let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
+    invoke(
+        &h.kiosk,
+        "kiosk_add_item",
+        json!({"basketId": basket["id"], "productId": milk}),
+    )
+    .unwrap();
+    let checkout = json!({"checkout": {"basket_id": basket["id"], "sms_number": "5550001111", "card_token": "tok"}});
+    let order = invoke(&h.kiosk, "kiosk_checkout", checkout).unwrap();
+    assert_eq!(order["cancel_requested"], false);
+    let asked = invoke(
+        &h.kiosk,
+        "kiosk_request_cancel",
+        json!({"orderId": order["id"]}),
+    )
+    .unwrap();
+    assert_eq!(asked["cancel_requested"], true);
+    assert_eq!(
+        asked["status"], "pending",
+        "central decides; the kiosk only asks"
+    );
+    let err = invoke(
+        &h.manager,
+        "kiosk_request_cancel",
+        json!({"orderId": order["id"]}),
+    )
+    .unwrap_err();
+    assert!(
+        err.as_str().unwrap_or_default().contains("not allowed"),
+        "{err}"
+    );
+}

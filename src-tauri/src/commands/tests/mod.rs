@@ -1,0 +1,140 @@
+//! Command tests on Tauri's mock runtime with the real tauri.conf.json and capabilities, so a
+//! call is authorized exactly as in the app. This file: the harness and the window permissions;
+//! [`kiosk`] and [`manager`]: the commands' behaviour.
+
+mod kiosk;
+mod manager;
+
+use crate::memory::MemoryEdge;
+use crate::state::AppState;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
+
+pub(super) struct Harness {
+    _app: App<MockRuntime>,
+    pub(super) kiosk: WebviewWindow<MockRuntime>,
+    pub(super) manager: WebviewWindow<MockRuntime>,
+}
+
+pub(super) fn harness() -> Harness {
+    let edge = MemoryEdge::with_demo_mall("boss", "s3cret").expect("demo mall");
+    let state = AppState::new(Arc::new(edge), Some("/tmp/edge.db".into()));
+    let app = crate::configure(mock_builder(), state)
+        .build(tauri::generate_context!(test = true))
+        .expect("mock app");
+    let kiosk = WebviewWindowBuilder::new(&app, "kiosk", WebviewUrl::default())
+        .build()
+        .expect("kiosk window");
+    let manager = WebviewWindowBuilder::new(&app, "manager", WebviewUrl::default())
+        .build()
+        .expect("manager window");
+    Harness {
+        _app: app,
+        kiosk,
+        manager,
+    }
+}
+
+/// Invokes `cmd` from `window` as the page at tauri://localhost would.
+pub(super) fn invoke(
+    window: &WebviewWindow<MockRuntime>,
+    cmd: &str,
+    args: Value,
+) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().expect("url"),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_owned(),
+    };
+    get_ipc_response(window, request).map(|body| body.deserialize::<Value>().expect("json body"))
+}
+
+pub(super) fn code(err: &Value) -> &str {
+    err["code"].as_str().unwrap_or("<no code>")
+}
+
+/// The commands a capability file grants (`allow-foo-bar` → `foo_bar`).
+fn granted(capability: &str) -> Vec<String> {
+    let path = format!(
+        "{}/capabilities/{capability}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("capability"))
+        .expect("capability JSON");
+    json["permissions"]
+        .as_array()
+        .expect("permissions")
+        .iter()
+        .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
+        .map(|name| name.replace('-', "_"))
+        .collect()
+}
+
+fn refused(window: &WebviewWindow<MockRuntime>, cmd: &str) -> bool {
+    // Arguments that would satisfy any command, so only the permission check can refuse.
+    let args = json!({"user": "boss", "password": "s3cret", "basketId": "b", "orderId": "o"});
+    match invoke(window, cmd, args) {
+        Err(err) => err.as_str().is_some_and(|e| e.contains("not allowed")),
+        Ok(_) => false,
+    }
+}
+
+#[test]
+fn each_window_is_granted_only_its_own_commands() {
+    let h = harness();
+    let kiosk = granted("kiosk");
+    let manager = granted("manager");
+    assert!(
+        kiosk.len() >= 8 && manager.len() >= 10,
+        "{kiosk:?} {manager:?}"
+    );
+    for cmd in &kiosk {
+        assert!(
+            cmd == "app_info" || cmd.starts_with("kiosk_"),
+            "kiosk is granted {cmd}"
+        );
+        if cmd != "app_info" {
+            assert!(
+                refused(&h.manager, cmd),
+                "the manager window may call {cmd}"
+            );
+        }
+    }
+    for cmd in &manager {
+        assert!(
+            cmd == "app_info" || cmd.starts_with("manager_"),
+            "manager is granted {cmd}"
+        );
+        if cmd != "app_info" {
+            assert!(refused(&h.kiosk, cmd), "the kiosk window may call {cmd}");
+        }
+    }
+    for cmd in ["kiosk_catalog", "kiosk_start_basket", "app_info"] {
+        assert!(!refused(&h.kiosk, cmd), "the kiosk window is refused {cmd}");
+    }
+    for cmd in ["manager_sign_in", "manager_stores", "app_info"] {
+        assert!(
+            !refused(&h.manager, cmd),
+            "the manager window is refused {cmd}"
+        );
+    }
+}
+
+#[test]
+fn both_windows_may_ask_who_they_are() {
+    let h = harness();
+    let info = invoke(&h.manager, "app_info", json!({})).unwrap();
+    assert_eq!(info["window"], "manager");
+    assert_eq!(info["db_path"], "/tmp/edge.db");
+    let info = invoke(&h.kiosk, "app_info", json!({})).unwrap();
+    assert_eq!(info["window"], "kiosk");
+    assert_eq!(info["kiosk_idle_secs"], 90);
+}
