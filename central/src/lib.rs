@@ -1,4 +1,32 @@
 //! # mallbots-central
 //!
 //! The headless central service: the order saga, payments, depot and bot dispatch, notifications.
-//! It keeps no database: its state lives in NATS JetStream streams and KV buckets.
+//! It keeps no database: its state lives in NATS JetStream streams and KV buckets, so any number
+//! of replicas can share the durable consumers.
+//!
+//! This crate is the infrastructure around the pure decisions in `mallbots-domain`:
+//! [`config`] (layered settings), [`topology`] (streams, buckets, consumers), [`worker`] (the
+//! consumer loop with explicit outcomes), [`dlq`] (dead letters), [`publish`] (msg-id and
+//! expected-sequence headers, timers), [`metrics`], [`http`] (health, metrics, DLQ) and
+//! [`service`] (start-up and graceful shutdown). It is not the domain: no business rule lives
+//! here.
+
+pub mod config;
+pub mod diag;
+pub mod dlq;
+pub mod error;
+pub mod http;
+pub mod metrics;
+pub mod publish;
+pub mod roles;
+pub mod service;
+pub mod telemetry;
+pub mod topology;
+pub mod worker;
+
+pub use config::Settings;
+pub use error::CentralError;
+pub use roles::{HandlerRegistry, Role};
+pub use service::run;
+pub use topology::{ensure_topology, Topology};
+pub use worker::{Delivery, Handler, Outcome};

@@ -1,0 +1,192 @@
+//! Publishing to JetStream the way DESIGN §5 requires: every message carries `Nats-Msg-Id`; every
+//! event additionally carries `Nats-Expected-Last-Subject-Sequence` (0 for a new aggregate), which
+//! is what makes events exactly-once; saga timers use server message scheduling.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_nats::jetstream::{self, context::PublishErrorKind, message::PublishMessage};
+use async_nats::HeaderMap;
+use bytes::Bytes;
+
+use crate::error::PublishError;
+use crate::metrics::{self, Metrics};
+use crate::topology::Topology;
+
+/// A stored publish: its stream sequence and whether the server saw its msg-id already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Published {
+    /// Stream sequence of the (possibly earlier) stored message.
+    pub sequence: u64,
+    /// True if the msg-id was a duplicate within the dedup window.
+    pub duplicate: bool,
+}
+
+/// Publishes with the headers the design requires and counts what it sends.
+#[derive(Clone)]
+pub struct Publisher {
+    js: jetstream::Context,
+    topology: Topology,
+    metrics: Arc<Metrics>,
+}
+
+impl std::fmt::Debug for Publisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Publisher")
+            .field("topology", &self.topology)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Publisher {
+    /// A publisher over `js` for subjects of `topology`.
+    pub fn new(js: jetstream::Context, topology: Topology, metrics: Arc<Metrics>) -> Self {
+        Self {
+            js,
+            topology,
+            metrics,
+        }
+    }
+
+    /// The topology whose subjects this publisher writes.
+    pub fn topology(&self) -> &Topology {
+        &self.topology
+    }
+
+    /// Appends an event to its aggregate subject with `Nats-Msg-Id = event_id` and
+    /// `Nats-Expected-Last-Subject-Sequence = expected_last_subject_sequence` (0 = subject must be
+    /// empty). A stale expectation fails with [`PublishError::WrongLastSequence`].
+    pub async fn publish_event(
+        &self,
+        subject: &str,
+        event_id: &str,
+        expected_last_subject_sequence: u64,
+        headers: HeaderMap,
+        payload: Bytes,
+    ) -> Result<Published, PublishError> {
+        let message = PublishMessage::build()
+            .headers(headers)
+            .payload(payload)
+            .message_id(event_id)
+            .expected_last_subject_sequence(expected_last_subject_sequence);
+        self.send(subject, message, Some(expected_last_subject_sequence))
+            .await
+    }
+
+    /// Publishes a command, reply or other non-event message with `Nats-Msg-Id = msg_id`.
+    /// Event subjects are refused: they need [`publish_event`](Self::publish_event).
+    pub async fn publish(
+        &self,
+        subject: &str,
+        msg_id: &str,
+        headers: HeaderMap,
+        payload: Bytes,
+    ) -> Result<Published, PublishError> {
+        if self.topology.is_event_subject(subject) {
+            return Err(PublishError::EventNeedsExpectedSequence(
+                subject.to_string(),
+            ));
+        }
+        let message = PublishMessage::build()
+            .headers(headers)
+            .payload(payload)
+            .message_id(msg_id);
+        self.send(subject, message, None).await
+    }
+
+    /// Schedules `payload` to appear on `<root>.timer.<saga>` at `at` (server message scheduling);
+    /// a later schedule for the same saga replaces an earlier one that has not fired.
+    pub async fn schedule_timer(
+        &self,
+        saga: &str,
+        at: SystemTime,
+        msg_id: &str,
+        payload: Bytes,
+    ) -> Result<Published, PublishError> {
+        let mut headers = HeaderMap::new();
+        headers.insert("Nats-Schedule", format!("@at {}", rfc3339(at)).as_str());
+        headers.insert(
+            "Nats-Schedule-Target",
+            self.topology.timer_subject(saga).as_str(),
+        );
+        let subject = self.topology.schedule_subject(saga);
+        self.publish(&subject, msg_id, headers, payload).await
+    }
+
+    async fn send(
+        &self,
+        subject: &str,
+        message: PublishMessage,
+        expected: Option<u64>,
+    ) -> Result<Published, PublishError> {
+        let map = |kind: PublishErrorKind, reason: String| match (kind, expected) {
+            (PublishErrorKind::WrongLastSequence, Some(expected)) => {
+                PublishError::WrongLastSequence {
+                    subject: subject.to_string(),
+                    expected,
+                }
+            }
+            (PublishErrorKind::TimedOut, _) => PublishError::TimedOut(subject.to_string()),
+            _ => PublishError::Other {
+                subject: subject.to_string(),
+                reason,
+            },
+        };
+        let ack_future = self
+            .js
+            .send_publish(subject.to_string(), message)
+            .await
+            .map_err(|e| map(e.kind(), e.to_string()))?;
+        let ack = ack_future.await.map_err(|e| map(e.kind(), e.to_string()))?;
+        self.metrics.inc(
+            metrics::SENT,
+            &[(
+                "type",
+                &metrics::message_type(self.topology.root(), subject),
+            )],
+        );
+        Ok(Published {
+            sequence: ack.sequence,
+            duplicate: ack.duplicate,
+        })
+    }
+}
+
+/// `at` as RFC 3339 UTC with second precision (`2026-11-23T09:42:19Z`), as `Nats-Schedule` wants.
+pub fn rfc3339(at: SystemTime) -> String {
+    let secs = at
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since the epoch (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3_600,
+        rem % 3_600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_rfc3339() {
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        let t = UNIX_EPOCH + Duration::from_secs(1_795_426_939);
+        assert_eq!(rfc3339(t), "2026-11-23T09:42:19Z");
+        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
+        assert_eq!(rfc3339(leap), "2000-02-29T00:00:00Z");
+    }
+}

@@ -1,0 +1,142 @@
+//! The roles a central replica can run and the registry that maps durable consumers to handlers.
+//!
+//! Every replica runs the roles it is configured with; replicas share the durable consumers, so
+//! work is spread over them. A role owns consumers (see [`crate::topology::ConsumerSpec::role`]);
+//! the registry says which handler serves each consumer. Consumers without a registered handler
+//! are created but not consumed, so messages wait until a replica that handles them starts.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ConfigError;
+use crate::worker::{DynHandler, Handler};
+
+/// One responsibility of the central service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// The order saga (order events, replies, timers) and ordering commands.
+    Saga,
+    /// Payment authorization, void, capture; invoices.
+    Payments,
+    /// Shopping lists, bots and dispatch.
+    Depot,
+    /// SMS notifications.
+    Notifications,
+    /// Simulated bots driving the depot flow without hardware.
+    BotsSim,
+}
+
+impl Role {
+    /// Every role, the default set.
+    pub const ALL: [Role; 5] = [
+        Role::Saga,
+        Role::Payments,
+        Role::Depot,
+        Role::Notifications,
+        Role::BotsSim,
+    ];
+
+    /// The role's name as written in flags, config and `/health`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Saga => "saga",
+            Role::Payments => "payments",
+            Role::Depot => "depot",
+            Role::Notifications => "notifications",
+            Role::BotsSim => "bots-sim",
+        }
+    }
+
+    /// Parses a comma-separated list such as `saga,depot`.
+    pub fn parse_list(list: &str) -> Result<Vec<Role>, ConfigError> {
+        let mut roles: Vec<Role> = list
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::parse)
+            .collect::<Result<_, _>>()?;
+        roles.sort();
+        roles.dedup();
+        Ok(roles)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = ConfigError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| ConfigError::Value {
+                key: "roles".into(),
+                reason: format!(
+                    "unknown role {s:?} (expected saga, payments, depot, notifications, bots-sim)"
+                ),
+            })
+    }
+}
+
+/// Handlers by durable consumer name; filled by each role at start-up.
+#[derive(Clone, Default)]
+pub struct HandlerRegistry {
+    handlers: BTreeMap<String, Arc<dyn DynHandler>>,
+}
+
+impl HandlerRegistry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers `handler` for durable consumer `consumer`, replacing any earlier one.
+    pub fn register<H: Handler>(&mut self, consumer: impl Into<String>, handler: H) -> &mut Self {
+        self.handlers.insert(consumer.into(), Arc::new(handler));
+        self
+    }
+
+    /// The handler for `consumer`, if any.
+    pub fn get(&self, consumer: &str) -> Option<Arc<dyn DynHandler>> {
+        self.handlers.get(consumer).cloned()
+    }
+
+    /// Consumer names with a handler.
+    pub fn consumers(&self) -> impl Iterator<Item = &str> {
+        self.handlers.keys().map(String::as_str)
+    }
+}
+
+impl fmt::Debug for HandlerRegistry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.handlers.keys()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_role_lists_sorted_and_deduplicated() {
+        let roles = Role::parse_list("depot, saga,depot").unwrap();
+        assert_eq!(roles, vec![Role::Saga, Role::Depot]);
+        assert_eq!(Role::parse_list("bots-sim").unwrap(), vec![Role::BotsSim]);
+    }
+
+    #[test]
+    fn rejects_unknown_roles() {
+        let err = Role::parse_list("saga,kitchen").unwrap_err();
+        assert!(err.to_string().contains("kitchen"));
+    }
+}

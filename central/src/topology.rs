@@ -1,0 +1,343 @@
+//! The JetStream topology: stream, bucket and consumer names under a configurable subject root and
+//! stream prefix, and [`ensure_topology`], which creates them idempotently (several replicas may
+//! run it at once).
+//!
+//! Streams: `EVENTS` (`<root>.ev.>`, the log: no limits), `COMMANDS` (`<root>.cmd.>`,
+//! `<root>.reply.>` and the saga timers `<root>.sched.>` → `<root>.timer.>`), `DISPATCH` (work
+//! queue of available shopping lists, `<root>.dispatch.>`) and `DLQ` (`<root>.dlq.>`).
+//!
+//! Timers use server message scheduling (nats-server 2.12+, verified on 2.15.1): a message
+//! published to `<root>.sched.<saga>` with headers `Nats-Schedule: @at <RFC 3339>` and
+//! `Nats-Schedule-Target: <root>.timer.<saga>` is stored at the target when due. The target must
+//! be in the same stream (error 10190 otherwise), so timers live in `COMMANDS` next to the replies
+//! that `saga-replies` also reads; a newer schedule on the same subject replaces the older one.
+
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer, kv, stream};
+
+use crate::config::TopologySettings;
+use crate::error::TopologyError;
+use crate::roles::Role;
+
+/// The streams of the topology.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamKind {
+    /// The event log.
+    Events,
+    /// Commands, replies, timers.
+    Commands,
+    /// Available shopping lists (work queue).
+    Dispatch,
+    /// Dead letters.
+    Dlq,
+}
+
+/// The KV buckets of the topology.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bucket {
+    /// Saga state, key = saga id.
+    Sagas,
+    /// Shopping lists (dispatch fencing by delivery count).
+    Lists,
+    /// Bots and their status.
+    Bots,
+    /// Central's view of stores and products for re-validation.
+    Catalog,
+}
+
+impl Bucket {
+    /// Every bucket.
+    pub const ALL: [Bucket; 4] = [Bucket::Sagas, Bucket::Lists, Bucket::Bots, Bucket::Catalog];
+
+    fn base_name(self) -> &'static str {
+        match self {
+            Bucket::Sagas => "sagas",
+            Bucket::Lists => "lists",
+            Bucket::Bots => "bots",
+            Bucket::Catalog => "catalog",
+        }
+    }
+}
+
+/// A durable pull consumer: where it reads, what, and which role handles it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumerSpec {
+    /// Durable name (also the DLQ subject's last token).
+    pub name: String,
+    /// Stream it reads.
+    pub stream: StreamKind,
+    /// Filter subjects.
+    pub filters: Vec<String>,
+    /// The role that consumes it; `None` = every replica (diagnostics).
+    pub role: Option<Role>,
+    /// Deliveries before dead-lettering; -1 = unlimited (dispatch).
+    pub max_deliver: i64,
+    /// Redelivery back-off.
+    pub backoff: Vec<Duration>,
+}
+
+/// Names derived from the subject root and stream prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Topology {
+    root: String,
+    prefix: String,
+}
+
+impl Topology {
+    /// Names for `root` (e.g. `mallbots`) and stream/bucket `prefix` (e.g. `""`).
+    pub fn new(root: impl Into<String>, prefix: impl Into<String>) -> Self {
+        Self {
+            root: root.into(),
+            prefix: prefix.into(),
+        }
+    }
+
+    /// Names from settings.
+    pub fn from_settings(settings: &TopologySettings) -> Self {
+        Self::new(&settings.subject_root, &settings.stream_prefix)
+    }
+
+    /// The subject root.
+    pub fn root(&self) -> &str {
+        &self.root
+    }
+
+    /// `<root>.<tail>`.
+    pub fn subject(&self, tail: &str) -> String {
+        format!("{}.{tail}", self.root)
+    }
+
+    /// Whether `subject` is in the event log (`<root>.ev.…`).
+    pub fn is_event_subject(&self, subject: &str) -> bool {
+        subject
+            .strip_prefix(self.root.as_str())
+            .is_some_and(|rest| rest.starts_with(".ev."))
+    }
+
+    /// The stream's name, e.g. `t1_EVENTS`.
+    pub fn stream_name(&self, kind: StreamKind) -> String {
+        let base = match kind {
+            StreamKind::Events => "EVENTS",
+            StreamKind::Commands => "COMMANDS",
+            StreamKind::Dispatch => "DISPATCH",
+            StreamKind::Dlq => "DLQ",
+        };
+        format!("{}{base}", self.prefix)
+    }
+
+    /// The stream's subjects.
+    pub fn stream_subjects(&self, kind: StreamKind) -> Vec<String> {
+        let tails: &[&str] = match kind {
+            StreamKind::Events => &["ev.>"],
+            StreamKind::Commands => &["cmd.>", "reply.>", "sched.>", "timer.>"],
+            StreamKind::Dispatch => &["dispatch.>"],
+            StreamKind::Dlq => &["dlq.>"],
+        };
+        tails.iter().map(|t| self.subject(t)).collect()
+    }
+
+    /// The bucket's name, e.g. `t1_sagas`.
+    pub fn bucket_name(&self, bucket: Bucket) -> String {
+        format!("{}{}", self.prefix, bucket.base_name())
+    }
+
+    /// `<root>.dlq.<consumer>`.
+    pub fn dlq_subject(&self, consumer: &str) -> String {
+        self.subject(&format!("dlq.{consumer}"))
+    }
+
+    /// `<root>.sched.<saga>`: where a saga's timer schedule is published.
+    pub fn schedule_subject(&self, saga: &str) -> String {
+        self.subject(&format!("sched.{saga}"))
+    }
+
+    /// `<root>.timer.<saga>`: where a saga's timer fires.
+    pub fn timer_subject(&self, saga: &str) -> String {
+        self.subject(&format!("timer.{saga}"))
+    }
+
+    /// `<root>.cmd.<context>.<command>`.
+    pub fn command_subject(&self, context: &str, command: &str) -> String {
+        self.subject(&format!("cmd.{context}.{command}"))
+    }
+
+    /// `<root>.reply.<saga>`.
+    pub fn reply_subject(&self, saga: &str) -> String {
+        self.subject(&format!("reply.{saga}"))
+    }
+
+    /// Every durable consumer, with limits from `settings`.
+    pub fn consumers(&self, settings: &TopologySettings) -> Vec<ConsumerSpec> {
+        use StreamKind::{Commands, Dispatch, Events};
+        let backoff: Vec<Duration> = settings
+            .backoff_ms
+            .iter()
+            .map(|ms| Duration::from_millis(*ms))
+            .collect();
+        let spec = |name: &str, stream, filters: &[&str], role| ConsumerSpec {
+            name: name.to_string(),
+            stream,
+            filters: filters.iter().map(|f| self.subject(f)).collect(),
+            role,
+            max_deliver: settings.max_deliver,
+            backoff: backoff.clone(),
+        };
+        let orders = ["ev.kiosk.*.order.*", "ev.kiosk.*.orderreq.*"];
+        vec![
+            spec("saga-orders", Events, &orders, Some(Role::Saga)),
+            spec(
+                "saga-replies",
+                Commands,
+                &["reply.>", "timer.>"],
+                Some(Role::Saga),
+            ),
+            spec(
+                "cmd-ordering",
+                Commands,
+                &["cmd.ordering.>"],
+                Some(Role::Saga),
+            ),
+            spec(
+                "cmd-customers",
+                Commands,
+                &["cmd.customers.>"],
+                Some(Role::Saga),
+            ),
+            spec(
+                "customers-view",
+                Events,
+                &["ev.kiosk.*.customer.*"],
+                Some(Role::Saga),
+            ),
+            spec("catalog-view", Events, &["ev.catalog.>"], Some(Role::Saga)),
+            spec(
+                "cmd-payments",
+                Commands,
+                &["cmd.payments.>"],
+                Some(Role::Payments),
+            ),
+            spec("cmd-depot", Commands, &["cmd.depot.>"], Some(Role::Depot)),
+            ConsumerSpec {
+                max_deliver: -1,
+                backoff: Vec::new(),
+                ..spec("dispatch", Dispatch, &["dispatch.>"], Some(Role::Depot))
+            },
+            spec(
+                "notifications",
+                Events,
+                &["ev.kiosk.*.order.*", "ev.order.>"],
+                Some(Role::Notifications),
+            ),
+            spec(
+                "cmd-notifications",
+                Commands,
+                &["cmd.notifications.>"],
+                Some(Role::Notifications),
+            ),
+            spec("cmd-diag", Commands, &["cmd.diag.>"], None),
+        ]
+    }
+
+    fn stream_config(&self, kind: StreamKind, settings: &TopologySettings) -> stream::Config {
+        let mut config = stream::Config {
+            name: self.stream_name(kind),
+            subjects: self.stream_subjects(kind),
+            storage: stream::StorageType::File,
+            num_replicas: settings.replicas,
+            duplicate_window: settings.duplicate_window(),
+            allow_direct: true,
+            ..Default::default()
+        };
+        match kind {
+            StreamKind::Events | StreamKind::Dlq => {}
+            StreamKind::Commands => {
+                config.allow_message_schedules = true;
+                config.max_age = Duration::from_millis(settings.commands_max_age_ms);
+            }
+            StreamKind::Dispatch => config.retention = stream::RetentionPolicy::WorkQueue,
+        }
+        config
+    }
+}
+
+/// Creates (or updates to the current definition) every stream, bucket and durable consumer.
+/// Safe to run concurrently from several replicas.
+#[tracing::instrument(skip_all, err, fields(root = topology.root()))]
+pub async fn ensure_topology(
+    js: &jetstream::Context,
+    topology: &Topology,
+    settings: &TopologySettings,
+) -> Result<(), TopologyError> {
+    for kind in [
+        StreamKind::Events,
+        StreamKind::Commands,
+        StreamKind::Dispatch,
+        StreamKind::Dlq,
+    ] {
+        ensure_stream(js, topology.stream_config(kind, settings)).await?;
+    }
+    for bucket in Bucket::ALL {
+        let name = topology.bucket_name(bucket);
+        js.create_or_update_key_value(kv::Config {
+            bucket: name.clone(),
+            history: 1,
+            storage: stream::StorageType::File,
+            num_replicas: settings.replicas,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| TopologyError::Bucket {
+            name,
+            reason: e.to_string(),
+        })?;
+    }
+    for spec in topology.consumers(settings) {
+        let stream = topology.stream_name(spec.stream);
+        let config = consumer::pull::Config {
+            durable_name: Some(spec.name.clone()),
+            filter_subjects: spec.filters.clone(),
+            ack_policy: consumer::AckPolicy::Explicit,
+            ack_wait: settings.ack_wait(),
+            max_deliver: spec.max_deliver,
+            backoff: spec.backoff.clone(),
+            ..Default::default()
+        };
+        js.create_consumer_on_stream(config, &stream)
+            .await
+            .map_err(|e| TopologyError::Consumer {
+                stream,
+                name: spec.name.clone(),
+                reason: e.to_string(),
+            })?;
+    }
+    Ok(())
+}
+
+/// Creates a stream; if one exists with a different definition, updates it.
+async fn ensure_stream(
+    js: &jetstream::Context,
+    config: stream::Config,
+) -> Result<(), TopologyError> {
+    let name = config.name.clone();
+    let err = |reason: String| TopologyError::Stream {
+        name: name.clone(),
+        reason,
+    };
+    match js.create_stream(config.clone()).await {
+        Ok(_) => Ok(()),
+        Err(e) => match e.kind() {
+            stream_exists if is_name_in_use(&stream_exists) => js
+                .update_stream(&config)
+                .await
+                .map(|_| ())
+                .map_err(|e| err(e.to_string())),
+            _ => Err(err(e.to_string())),
+        },
+    }
+}
+
+fn is_name_in_use(kind: &jetstream::context::CreateStreamErrorKind) -> bool {
+    matches!(kind, jetstream::context::CreateStreamErrorKind::JetStream(e)
+        if e.error_code() == jetstream::ErrorCode::STREAM_NAME_EXIST)
+}

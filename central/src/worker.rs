@@ -1,0 +1,312 @@
+//! The generic consumer worker: pulls batches from a durable consumer, decodes each message,
+//! calls a [`Handler`] and applies its explicit [`Outcome`].
+//!
+//! * While a handler runs longer than a third of the ack wait, the worker sends `+WPI` (in
+//!   progress) so the message is not redelivered meanwhile; handlers may also call
+//!   [`Delivery::in_progress`] themselves.
+//! * A message that fails to decode, that the handler terminates, or that would be nak'ed on its
+//!   last allowed delivery is copied to `<root>.dlq.<consumer>` ([`crate::dlq`]) and terminated.
+//!   If the copy fails, the message is nak'ed instead, so nothing is lost.
+//! * The pull stream survives reconnects; if it ends, the worker re-attaches after a pause.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream::{self, AckKind};
+use async_nats::HeaderMap;
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use futures::stream::{FuturesUnordered, StreamExt};
+use serde::de::DeserializeOwned;
+use tokio::sync::watch;
+
+use crate::dlq::DeadLetters;
+use crate::metrics::{self, Metrics};
+
+/// What to do with a handled message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done: acknowledge.
+    Ack,
+    /// Try again later (after `delay`, or the consumer's back-off).
+    Nak {
+        /// Redelivery delay; `None` uses the consumer's back-off.
+        delay: Option<Duration>,
+    },
+    /// Never succeeds: dead-letter with `reason`, then terminate.
+    Term {
+        /// Why (stored in the DLQ entry).
+        reason: String,
+    },
+}
+
+impl Outcome {
+    fn label(&self) -> &'static str {
+        match self {
+            Outcome::Ack => "ack",
+            Outcome::Nak { .. } => "nak",
+            Outcome::Term { .. } => "term",
+        }
+    }
+}
+
+/// The payload could not be decoded into the handler's message type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("decode: {0}")]
+pub struct DecodeError(pub String);
+
+/// One delivered message with its JetStream metadata.
+#[derive(Debug)]
+pub struct Delivery {
+    message: jetstream::Message,
+    stream_sequence: u64,
+    delivered: i64,
+    stream: String,
+}
+
+impl Delivery {
+    fn new(message: jetstream::Message) -> Self {
+        let (stream_sequence, delivered, stream) = match message.info() {
+            Ok(info) => (
+                info.stream_sequence,
+                info.delivered,
+                info.stream.to_string(),
+            ),
+            Err(_) => (0, 1, String::new()),
+        };
+        Self {
+            message,
+            stream_sequence,
+            delivered,
+            stream,
+        }
+    }
+
+    /// The subject it was published to.
+    pub fn subject(&self) -> &str {
+        self.message.subject.as_str()
+    }
+
+    /// The payload.
+    pub fn payload(&self) -> &Bytes {
+        &self.message.payload
+    }
+
+    /// The headers, if any.
+    pub fn headers(&self) -> Option<&HeaderMap> {
+        self.message.headers.as_ref()
+    }
+
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers()?.get(name).map(|v| v.as_str())
+    }
+
+    /// Its sequence in the stream.
+    pub fn stream_sequence(&self) -> u64 {
+        self.stream_sequence
+    }
+
+    /// The stream it came from.
+    pub fn stream(&self) -> &str {
+        &self.stream
+    }
+
+    /// How many times it has been delivered (1 on the first delivery).
+    pub fn delivered(&self) -> i64 {
+        self.delivered
+    }
+
+    /// Tells the server that work is still going on (`+WPI`), resetting the ack wait.
+    pub async fn in_progress(&self) {
+        let _ = self.message.ack_with(AckKind::Progress).await;
+    }
+}
+
+/// Handles one consumer's messages. Implement this; the worker does the rest.
+pub trait Handler: Send + Sync + 'static {
+    /// The decoded message.
+    type Message: DeserializeOwned + Send;
+
+    /// Decodes the payload (JSON by default). An error dead-letters the message.
+    fn decode(&self, delivery: &Delivery) -> Result<Self::Message, DecodeError> {
+        serde_json::from_slice(delivery.payload()).map_err(|e| DecodeError(e.to_string()))
+    }
+
+    /// Handles a decoded message and says what to do with it.
+    fn handle(
+        &self,
+        delivery: &Delivery,
+        message: Self::Message,
+    ) -> impl Future<Output = Outcome> + Send;
+}
+
+/// Object-safe form of [`Handler`], used by the registry and the worker.
+pub trait DynHandler: Send + Sync {
+    /// Decodes and handles.
+    fn call<'a>(&'a self, delivery: &'a Delivery) -> BoxFuture<'a, Result<Outcome, DecodeError>>;
+}
+
+impl<H: Handler> DynHandler for H {
+    fn call<'a>(&'a self, delivery: &'a Delivery) -> BoxFuture<'a, Result<Outcome, DecodeError>> {
+        Box::pin(async move {
+            let message = self.decode(delivery)?;
+            Ok(self.handle(delivery, message).await)
+        })
+    }
+}
+
+/// One durable consumer's worker.
+pub struct Worker {
+    /// Durable consumer name.
+    pub consumer: String,
+    /// Stream the consumer is on.
+    pub stream: String,
+    /// JetStream context.
+    pub js: jetstream::Context,
+    /// The handler.
+    pub handler: Arc<dyn DynHandler>,
+    /// Where dead letters go.
+    pub dead_letters: DeadLetters,
+    /// Metrics registry.
+    pub metrics: Arc<Metrics>,
+    /// Subject root (for message-type labels).
+    pub root: String,
+    /// Messages per pull.
+    pub batch: usize,
+    /// Messages handled at once.
+    pub concurrency: usize,
+    /// The consumer's ack wait (progress is sent every third of it).
+    pub ack_wait: Duration,
+    /// The consumer's max deliveries (-1 = unlimited).
+    pub max_deliver: i64,
+}
+
+impl Worker {
+    /// Runs until `shutdown` becomes true; in-flight messages are finished first.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let this = Arc::new(self);
+        while !*shutdown.borrow() {
+            if let Err(reason) = this.clone().consume(&mut shutdown).await {
+                tracing::warn!(consumer = %this.consumer, %reason, "consumer detached; retrying");
+                this.metrics
+                    .inc(metrics::CONSUMER_ERRORS, &[("consumer", &this.consumer)]);
+                tokio::select! {
+                    _ = shutdown.changed() => {}
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+            }
+        }
+        tracing::info!(consumer = %this.consumer, "worker stopped");
+    }
+
+    async fn consume(self: Arc<Self>, shutdown: &mut watch::Receiver<bool>) -> Result<(), String> {
+        let consumer: jetstream::consumer::PullConsumer = self
+            .js
+            .get_consumer_from_stream(&self.consumer, &self.stream)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut messages = consumer
+            .stream()
+            .max_messages_per_batch(self.batch)
+            .heartbeat(Duration::from_secs(5))
+            .messages()
+            .await
+            .map_err(|e| e.to_string())?;
+        tracing::info!(consumer = %self.consumer, stream = %self.stream, "worker attached");
+        let mut in_flight = FuturesUnordered::new();
+        let result = loop {
+            tokio::select! {
+                _ = shutdown.changed() => break Ok(()),
+                Some(()) = in_flight.next(), if !in_flight.is_empty() => {}
+                next = messages.next(), if in_flight.len() < self.concurrency => match next {
+                    Some(Ok(message)) => in_flight.push(self.clone().process(message)),
+                    Some(Err(e)) => {
+                        tracing::debug!(consumer = %self.consumer, error = %e, "pull stream error");
+                        self.metrics.inc(metrics::CONSUMER_ERRORS, &[("consumer", &self.consumer)]);
+                    }
+                    None => break Err("pull stream ended".to_string()),
+                },
+            }
+        };
+        while in_flight.next().await.is_some() {}
+        result
+    }
+
+    async fn process(self: Arc<Self>, message: jetstream::Message) {
+        let delivery = Delivery::new(message);
+        let kind = metrics::message_type(&self.root, delivery.subject());
+        let labels = [
+            ("consumer", self.consumer.as_str()),
+            ("type", kind.as_str()),
+        ];
+        self.metrics.inc(metrics::RECEIVED, &labels);
+        let started = Instant::now();
+        let result = self.with_progress(&delivery).await;
+        let (outcome, label) = match result {
+            Err(DecodeError(reason)) => (
+                Outcome::Term {
+                    reason: format!("decode: {reason}"),
+                },
+                "decode_error",
+            ),
+            Ok(Outcome::Nak { .. })
+                if self.max_deliver > 0 && delivery.delivered() >= self.max_deliver =>
+            {
+                let reason = format!("max deliveries ({}) reached", self.max_deliver);
+                (Outcome::Term { reason }, "max_deliver")
+            }
+            Ok(outcome) => {
+                let label = outcome.label();
+                (outcome, label)
+            }
+        };
+        let applied = self.apply(&delivery, outcome).await;
+        self.metrics
+            .observe(metrics::LATENCY, &labels, started.elapsed());
+        self.metrics.inc(
+            metrics::OUTCOMES,
+            &[
+                ("consumer", self.consumer.as_str()),
+                ("outcome", if applied { label } else { "ack_failed" }),
+            ],
+        );
+    }
+
+    /// Runs the handler, sending `+WPI` every third of the ack wait while it is busy.
+    async fn with_progress(&self, delivery: &Delivery) -> Result<Outcome, DecodeError> {
+        let call = self.handler.call(delivery);
+        tokio::pin!(call);
+        let every = (self.ack_wait / 3).max(Duration::from_millis(100));
+        let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        loop {
+            tokio::select! {
+                result = &mut call => return result,
+                _ = ticker.tick() => delivery.in_progress().await,
+            }
+        }
+    }
+
+    /// Acks, naks or dead-letters + terminates. Returns false if the server could not be told.
+    async fn apply(&self, delivery: &Delivery, outcome: Outcome) -> bool {
+        let kind = match outcome {
+            Outcome::Ack => AckKind::Ack,
+            Outcome::Nak { delay } => AckKind::Nak(delay),
+            Outcome::Term { reason } => {
+                match self
+                    .dead_letters
+                    .copy(&self.consumer, delivery, &reason)
+                    .await
+                {
+                    Ok(_) => AckKind::Term,
+                    Err(e) => {
+                        tracing::warn!(consumer = %self.consumer, error = %e, "dead-lettering failed; nak");
+                        AckKind::Nak(Some(Duration::from_secs(1)))
+                    }
+                }
+            }
+        };
+        delivery.message.ack_with(kind).await.is_ok()
+    }
+}
