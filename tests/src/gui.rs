@@ -66,6 +66,7 @@ pub struct Gui {
     display: u32,
     driver: Child,
     xvfb: Child,
+    _home: tempfile::TempDir,
     /// How long from asking for the session until it was open (the app process had started).
     pub session_started_in: Duration,
 }
@@ -119,8 +120,11 @@ pub fn app_binary() -> Result<PathBuf> {
     Ok(app)
 }
 
-fn free_port() -> Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+/// Two distinct free loopback ports (both listeners are held until both are known).
+fn two_free_ports() -> Result<(u16, u16)> {
+    let a = TcpListener::bind("127.0.0.1:0")?;
+    let b = TcpListener::bind("127.0.0.1:0")?;
+    Ok((a.local_addr()?.port(), b.local_addr()?.port()))
 }
 
 /// Polls `check` every 25 ms until it yields `Some` or `timeout` passes.
@@ -137,8 +141,23 @@ fn poll<T>(timeout: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T>
     }
 }
 
-/// Starts Xvfb on the first display from 90 up whose socket and lock file are free.
+/// Whether display `display` is served by the Xvfb with this pid: its lock file names the pid
+/// (so a display won by another process in a race is never mistaken for ours) and its socket is
+/// there.
+fn xvfb_serves(display: u32, pid: u32) -> bool {
+    let lock = std::fs::read_to_string(format!("/tmp/.X{display}-lock")).unwrap_or_default();
+    lock.trim().parse::<u32>().ok() == Some(pid)
+        && Path::new(&format!("/tmp/.X11-unix/X{display}")).exists()
+}
+
+/// Starts Xvfb on the first display from 90 up that no one else holds.
 fn start_xvfb() -> Result<(Child, u32)> {
+    // Tests of one binary start in parallel: take turns here; other processes are told apart by
+    // the pid in the display's lock file.
+    static STARTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = STARTING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let xvfb = require_program("Xvfb")?;
     for display in 90..250u32 {
         let socket = PathBuf::from(format!("/tmp/.X11-unix/X{display}"));
@@ -154,9 +173,10 @@ fn start_xvfb() -> Result<(Child, u32)> {
             .stderr(Stdio::null())
             .spawn()
             .with_context(|| format!("starting {}", xvfb.display()))?;
-        // Either the socket appears (ours) or Xvfb exits (another process took the display).
+        let pid = child.id();
+        // Either our Xvfb serves the display, or it exits (another process took the display).
         let up = poll(Duration::from_secs(10), || {
-            if socket.exists() {
+            if xvfb_serves(display, pid) {
                 return Some(true);
             }
             matches!(child.try_wait(), Ok(Some(_))).then_some(false)
@@ -167,10 +187,7 @@ fn start_xvfb() -> Result<(Child, u32)> {
             None => {
                 let _ = child.kill();
                 let _ = child.wait();
-                bail!(
-                    "Xvfb :{display} did not create {} within 10 s",
-                    socket.display()
-                );
+                bail!("Xvfb :{display} did not come up within 10 s");
             }
         }
     }
@@ -193,9 +210,20 @@ impl Gui {
         let tauri_driver = require_program("tauri-driver")?;
         let native = require_program("WebKitWebDriver")?;
         let (mut xvfb, display) = start_xvfb()?;
-        let spawned = (|| -> Result<(Child, u16)> {
-            let port = free_port()?;
-            let native_port = free_port()?;
+        // The app's own data, config and cache folders (WebKit keeps state there), so parallel
+        // tests share nothing.
+        let home = tempfile::tempdir().context("temporary XDG folders")?;
+        for dir in ["data", "config", "cache", "runtime"] {
+            std::fs::create_dir_all(home.path().join(dir))?;
+        }
+        std::fs::set_permissions(
+            home.path().join("runtime"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )?;
+        let driver_log_path = home.path().join("driver.log");
+        let driver_log = std::fs::File::create(&driver_log_path)?;
+        let spawned = (|| -> Result<(Child, u16, u16)> {
+            let (port, native_port) = two_free_ports()?;
             let mut cmd = Command::new(&tauri_driver);
             cmd.args(["--port", &port.to_string()])
                 .args(["--native-port", &native_port.to_string()])
@@ -203,15 +231,23 @@ impl Gui {
                 .arg(&native)
                 .env("DISPLAY", format!(":{display}"))
                 .env("MALLBOTS_WINDOWS", &options.windows)
+                .env("XDG_DATA_HOME", home.path().join("data"))
+                .env("XDG_CONFIG_HOME", home.path().join("config"))
+                .env("XDG_CACHE_HOME", home.path().join("cache"))
+                .env("XDG_RUNTIME_DIR", home.path().join("runtime"))
                 .envs(options.env.iter().map(|(k, v)| (k, v)))
                 .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null());
+                .stdout(Stdio::from(driver_log.try_clone()?))
+                .stderr(Stdio::from(driver_log));
             // Own process group, so Drop can end tauri-driver, WebKitWebDriver and the app.
             std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-            Ok((cmd.spawn().context("starting tauri-driver")?, port))
+            Ok((
+                cmd.spawn().context("starting tauri-driver")?,
+                port,
+                native_port,
+            ))
         })();
-        let (driver, port) = match spawned {
+        let (driver, port, native_port) = match spawned {
             Ok(ok) => ok,
             Err(err) => {
                 let _ = xvfb.kill();
@@ -231,22 +267,33 @@ impl Gui {
             display,
             driver,
             xvfb,
+            _home: home,
             session_started_in: Duration::ZERO,
         };
-        let listening = poll(Duration::from_secs(10), || {
-            TcpStream::connect(("127.0.0.1", port)).ok()
-        });
-        if listening.is_none() {
-            bail!("tauri-driver did not listen on port {port} within 10 s");
+        // tauri-driver forwards to WebKitWebDriver, which it starts: wait for both.
+        for (what, port) in [("tauri-driver", port), ("WebKitWebDriver", native_port)] {
+            let listening = poll(Duration::from_secs(10), || {
+                TcpStream::connect(("127.0.0.1", port)).ok()
+            });
+            if listening.is_none() {
+                let log = std::fs::read_to_string(&driver_log_path).unwrap_or_default();
+                bail!("{what} did not listen on port {port} within 10 s; its log:\n{log}");
+            }
         }
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "wry",
             "tauri:options": {"application": app, "args": options.args},
         }}});
         let started = Instant::now();
-        let session = gui.request(reqwest::Method::POST, "/session", Some(capabilities))?;
+        let session = gui
+            .request(reqwest::Method::POST, "/session", Some(capabilities))
+            .and_then(|response| check(response, "new session"))
+            .with_context(|| {
+                let log = std::fs::read_to_string(&driver_log_path).unwrap_or_default();
+                format!("tauri-driver and WebKitWebDriver said:\n{log}")
+            })?;
         gui.session_started_in = started.elapsed();
-        gui.session = check(session, "new session")?
+        gui.session = session
             .get("sessionId")
             .and_then(Value::as_str)
             .ok_or_else(|| anyhow!("new session: no sessionId in the response"))?

@@ -57,6 +57,18 @@ fn a_customer_orders_from_two_stores_and_sees_the_confirmation() {
     assert!(text.contains("(555) 123-4567"), "confirmation says: {text}");
     gui.screenshot("kiosk-order-status").unwrap();
 
+    // The customer changes their mind: the kiosk asks central to cancel and says so.
+    gui.click("[data-testid=request-cancel]").unwrap();
+    gui.wait_for("[data-testid=cancel-requested]", WAIT)
+        .expect("cancellation request acknowledged");
+    assert!(
+        gui.find_all("[data-testid=request-cancel]")
+            .unwrap()
+            .is_empty(),
+        "no second cancel button once requested"
+    );
+    gui.screenshot("kiosk-cancel-requested").unwrap();
+
     gui.click("[data-testid=done]").unwrap();
     gui.wait_for("[data-testid=kiosk-ready]", WAIT)
         .expect("back to the start screen");

@@ -58,6 +58,29 @@ fn a_manager_signs_in_and_adds_a_store_with_a_product() {
     gui.wait_for_text("tbody", "$8.50", WAIT).unwrap();
     gui.screenshot("manager-stores").unwrap();
 
+    // Edit the price in place, then remove the product.
+    gui.click("[data-testid=product-SEN-100] [data-testid=edit-product]")
+        .unwrap();
+    gui.execute(
+        "const i = document.querySelector('[data-testid=product-SEN-100] input[aria-label=Price]');\
+         i.value = ''; i.dispatchEvent(new Event('input'));",
+        json!([]),
+    )
+    .unwrap();
+    gui.type_text(
+        "[data-testid=product-SEN-100] input[aria-label=Price]",
+        "9.25",
+    )
+    .unwrap();
+    gui.click("[data-testid=save-product]").unwrap();
+    gui.wait_for_text("[data-testid=product-SEN-100]", "$9.25", WAIT)
+        .unwrap();
+    gui.screenshot("manager-price-changed").unwrap();
+    gui.click("[data-testid=product-SEN-100] [data-testid=remove-product]")
+        .unwrap();
+    gui.wait_for_text("tbody", "No products yet.", WAIT)
+        .unwrap();
+
     // The manager window has no kiosk permission: the IPC layer refuses the call.
     let refused = gui
         .execute_async(

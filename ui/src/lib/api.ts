@@ -57,6 +57,7 @@ export const api = {
       checkout: { basket_id: basketId, sms_number: smsNumber, card_token: cardToken },
     }),
   orderStatus: (orderId: string) => call<Order>('kiosk_order_status', { orderId }),
+  requestCancel: (orderId: string) => call<Order>('kiosk_request_cancel', { orderId }),
 
   signIn: (user: string, password: string) =>
     call<ManagerSession>('manager_sign_in', { user, password }),
@@ -70,4 +71,11 @@ export const api = {
     }),
   setParticipation: (storeId: string, participating: boolean) =>
     call<Store>('manager_set_participation', { storeId, participating }),
+  setAutomatedShopping: (storeId: string, enabled: boolean) =>
+    call<Store>('manager_set_automated_shopping', { storeId, enabled }),
+  rebrandProduct: (productId: string, name: string, description = '') =>
+    call<Product>('manager_rebrand_product', { productId, name, description }),
+  changePrice: (productId: string, priceCents: number) =>
+    call<Product>('manager_change_price', { productId, priceCents }),
+  removeProduct: (productId: string) => call<Product>('manager_remove_product', { productId }),
 };

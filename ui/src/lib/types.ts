@@ -60,6 +60,7 @@ export interface Order {
   total: Money;
   sms_number: string;
   lines: BasketLine[];
+  cancel_requested: boolean;
 }
 
 export interface ManagerSession {
