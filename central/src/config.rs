@@ -334,3 +334,79 @@ fn overlay_env(tree: &mut Value, key: &str, path: &str, raw: &str) -> Result<(),
     };
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_then_file_then_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("central.json");
+        std::fs::write(
+            &file,
+            r#"{"topology": {"subject_root": "fromfile", "replicas": 3}, "roles": ["saga"]}"#,
+        )
+        .unwrap();
+        let s = Settings::load(
+            Some(&file),
+            env(&[
+                ("MALLBOTS__TOPOLOGY__SUBJECT_ROOT", "fromenv"),
+                ("MALLBOTS__TOPOLOGY__BACKOFF_MS", "10, 20"),
+                ("MALLBOTS__ROLES", "depot,bots-sim"),
+                ("MALLBOTS__HTTP__LISTEN", "127.0.0.1:0"),
+                ("OTHER", "ignored"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.topology.subject_root, "fromenv");
+        assert_eq!(s.topology.replicas, 3, "file value kept");
+        assert_eq!(s.topology.backoff_ms, vec![10, 20]);
+        assert_eq!(s.roles, vec![Role::Depot, Role::BotsSim]);
+        assert_eq!(s.http.listen.port(), 0);
+        assert_eq!(s.topology.max_deliver, 5, "default kept");
+    }
+
+    #[test]
+    fn rejects_unknown_keys_bad_values_and_bad_names() {
+        let err = Settings::load(None, env(&[("MALLBOTS__TOPOLOGY__NOPE", "1")])).unwrap_err();
+        assert!(matches!(err, ConfigError::UnknownKey(_)));
+        let err = Settings::load(None, env(&[("MALLBOTS__TOPOLOGY__REPLICAS", "x")])).unwrap_err();
+        assert!(matches!(err, ConfigError::Value { .. }));
+        let err =
+            Settings::load(None, env(&[("MALLBOTS__TOPOLOGY__SUBJECT_ROOT", "a.>")])).unwrap_err();
+        assert!(err.to_string().contains("subject_root"));
+        let err =
+            Settings::load(None, env(&[("MALLBOTS__TOPOLOGY__STREAM_PREFIX", "a.b")])).unwrap_err();
+        assert!(err.to_string().contains("stream_prefix"));
+        let err = Settings::load(None, env(&[("MALLBOTS__ROLES", "kitchen")])).unwrap_err();
+        assert!(err.to_string().contains("kitchen"));
+    }
+
+    #[test]
+    fn debug_hides_secrets_and_credentials_path() {
+        let s = Settings::load(
+            None,
+            env(&[
+                ("MALLBOTS__NATS__USER", "central"),
+                ("MALLBOTS__NATS__PASSWORD", "hunter2"),
+                ("MALLBOTS__NATS__TOKEN", "tok-secret"),
+                ("MALLBOTS__NATS__CREDENTIALS_FILE", "/secret/place.creds"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.nats.password.as_ref().unwrap().expose(), "hunter2");
+        let shown = format!("{s:?}");
+        assert!(shown.contains("central"));
+        for secret in ["hunter2", "tok-secret", "/secret/place.creds"] {
+            assert!(!shown.contains(secret), "{secret} leaked in {shown}");
+        }
+    }
+}

@@ -21,6 +21,9 @@ pub struct Ping {
     /// If set, the handler terminates the message with this reason (exercises the DLQ).
     #[serde(default)]
     pub fail: Option<String>,
+    /// Nak (retry in 10 ms) while the delivery count is below this (exercises MaxDeliver).
+    #[serde(default)]
+    pub nak_until_delivery: i64,
 }
 
 /// The answer published on `<root>.diag.pong.<id>`.
@@ -61,6 +64,11 @@ impl Handler for PingHandler {
     async fn handle(&self, delivery: &Delivery, ping: Ping) -> Outcome {
         if let Some(reason) = ping.fail {
             return Outcome::Term { reason };
+        }
+        if delivery.delivered() < ping.nak_until_delivery {
+            return Outcome::Nak {
+                delay: Some(Duration::from_millis(10)),
+            };
         }
         if ping.work_ms > 0 {
             tokio::time::sleep(Duration::from_millis(ping.work_ms)).await;

@@ -68,21 +68,24 @@ pub fn default_registry(client: &Client, settings: &Settings) -> HandlerRegistry
     registry
 }
 
-/// Creates the topology, retrying briefly on transient JetStream errors (e.g. a cluster still
-/// electing leaders).
+/// Creates the topology, retrying on transient JetStream errors. Requests get a short timeout:
+/// on a cluster, two replicas creating the same R3 stream or bucket at the same instant can leave
+/// one request unanswered, and the retry (idempotent) then succeeds at once.
 pub async fn ensure_topology_with_retry(
     js: &jetstream::Context,
     topology: &Topology,
     settings: &Settings,
 ) -> Result<(), CentralError> {
-    let mut delay = Duration::from_millis(200);
+    let mut js = js.clone();
+    js.set_timeout(Duration::from_secs(2));
+    let mut delay = Duration::from_millis(100);
     for attempt in 1.. {
-        match ensure_topology(js, topology, &settings.topology).await {
+        match ensure_topology(&js, topology, &settings.topology).await {
             Ok(()) => return Ok(()),
-            Err(e) if attempt < 6 => {
+            Err(e) if attempt < 10 => {
                 tracing::warn!(attempt, error = %e, "topology not ready; retrying");
                 tokio::time::sleep(delay).await;
-                delay *= 2;
+                delay = (delay * 2).min(Duration::from_secs(2));
             }
             Err(e) => return Err(e.into()),
         }
