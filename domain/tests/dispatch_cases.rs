@@ -25,9 +25,17 @@ fn pair(l: u128, b: u128) -> Assignment {
     }
 }
 
+/// (name, idle bots, available lists, expected assignments)
+type Case = (
+    &'static str,
+    Vec<IdleBot>,
+    Vec<AvailableList>,
+    Vec<Assignment>,
+);
+
 #[test]
 fn dispatch_cases() {
-    let cases: Vec<(&str, Vec<IdleBot>, Vec<AvailableList>, Vec<Assignment>)> = vec![
+    let cases: Vec<Case> = vec![
         ("nothing to do", vec![], vec![list(1, 5)], vec![]),
         ("no lists", vec![bot(9, 1)], vec![], vec![]),
         (
@@ -99,7 +107,7 @@ fn candidates_come_from_aggregate_state() {
         at: Timestamp::from_millis(1),
     };
     assert_eq!(
-        AvailableList::from_list(&ShoppingList::from_events(&[created.clone()])),
+        AvailableList::from_list(&ShoppingList::from_events(std::slice::from_ref(&created))),
         None
     );
     let available = ListEvent::ShoppingListAvailable {
