@@ -28,6 +28,7 @@
 //!   again for re-publishing.
 
 mod command;
+mod emit;
 mod input;
 mod state;
 mod step;
