@@ -57,6 +57,7 @@ pub enum BotCommand {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum BotEvent {
+    /// The bot is online and idle.
     BotCameOnline {
         bot_id: BotId,
         name: String,
@@ -68,32 +69,34 @@ pub enum BotEvent {
         list_id: Option<ShoppingListId>,
         at: Timestamp,
     },
+    /// The bot took a shopping list.
     BotAssigned {
         bot_id: BotId,
         list_id: ShoppingListId,
         at: Timestamp,
     },
+    /// The bot is in a store of its list.
     BotArrivedAtStore {
         bot_id: BotId,
         list_id: ShoppingListId,
         store_id: StoreId,
         at: Timestamp,
     },
+    /// The bot collected its items in the store.
     ItemsPickedUp {
         bot_id: BotId,
         list_id: ShoppingListId,
         store_id: StoreId,
         at: Timestamp,
     },
+    /// The bot is walking back to the depot.
     BotReturned {
         bot_id: BotId,
         list_id: ShoppingListId,
         at: Timestamp,
     },
-    BotIdled {
-        bot_id: BotId,
-        at: Timestamp,
-    },
+    /// The bot dropped the order at the depot and is idle.
+    BotIdled { bot_id: BotId, at: Timestamp },
 }
 
 impl DomainEvent for BotEvent {

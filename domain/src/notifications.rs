@@ -93,6 +93,9 @@ pub fn reason_text(reason: &str) -> String {
         "payment_declined" => "your card was declined".to_owned(),
         "payment_missing" => "no card was given".to_owned(),
         "timeout" => "it could not be processed in time".to_owned(),
+        "invalid_order" | "shopping_list_failed" | "shopping_not_initiated" | "approval_failed" => {
+            "we could not prepare it".to_owned()
+        }
         "customer" => "you asked us to".to_owned(),
         "admin" => "of a problem at the mall".to_owned(),
         "" => "of a problem".to_owned(),

@@ -100,46 +100,54 @@ pub enum ListCommand {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum ListEvent {
+    /// The list was planned, one stop per store.
     ShoppingListCreated {
         list_id: ShoppingListId,
         order_id: OrderId,
         stops: Vec<Stop>,
         at: Timestamp,
     },
+    /// The list is waiting for a bot.
     ShoppingListAvailable {
         list_id: ShoppingListId,
         order_id: OrderId,
         at: Timestamp,
     },
+    /// A bot took the list.
     ShoppingListAssigned {
         list_id: ShoppingListId,
         order_id: OrderId,
         bot_id: BotId,
         at: Timestamp,
     },
+    /// The bot reached one of the stops.
     BotArrivedAtStop {
         list_id: ShoppingListId,
         bot_id: BotId,
         store_id: StoreId,
         at: Timestamp,
     },
+    /// The bot collected a stop's items.
     StopItemsPickedUp {
         list_id: ShoppingListId,
         bot_id: BotId,
         store_id: StoreId,
         at: Timestamp,
     },
+    /// Every stop was picked.
     ShoppingListCompleted {
         list_id: ShoppingListId,
         order_id: OrderId,
         bot_id: BotId,
         at: Timestamp,
     },
+    /// The list was withdrawn (or fenced off before creation).
     ShoppingListCanceled {
         list_id: ShoppingListId,
         order_id: OrderId,
         at: Timestamp,
     },
+    /// The bot went offline; the list is available again.
     ShoppingListReleased {
         list_id: ShoppingListId,
         order_id: OrderId,

@@ -42,12 +42,14 @@ pub enum InvoiceCommand {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum InvoiceEvent {
+    /// A pending invoice was issued for a ready order.
     InvoiceCreated {
         invoice_id: InvoiceId,
         order_id: OrderId,
         amount: Money,
         at: Timestamp,
     },
+    /// The invoice was paid with a captured payment.
     InvoicePaid {
         invoice_id: InvoiceId,
         order_id: OrderId,
@@ -55,6 +57,7 @@ pub enum InvoiceEvent {
         amount: Money,
         at: Timestamp,
     },
+    /// The invoice was withdrawn.
     InvoiceCanceled {
         invoice_id: InvoiceId,
         order_id: OrderId,

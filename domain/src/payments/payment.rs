@@ -56,12 +56,14 @@ pub enum PaymentCommand {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum PaymentEvent {
+    /// The gateway authorized the amount.
     PaymentAuthorized {
         payment_id: PaymentId,
         order_id: OrderId,
         amount: Money,
         at: Timestamp,
     },
+    /// The gateway refused the card.
     PaymentDeclined {
         payment_id: PaymentId,
         order_id: OrderId,
@@ -69,12 +71,14 @@ pub enum PaymentEvent {
         reason: String,
         at: Timestamp,
     },
+    /// The authorized amount was charged (pickup).
     PaymentCaptured {
         payment_id: PaymentId,
         order_id: OrderId,
         amount: Money,
         at: Timestamp,
     },
+    /// The authorization was released, or a never-authorized payment was fenced off.
     PaymentVoided {
         payment_id: PaymentId,
         order_id: OrderId,
