@@ -291,3 +291,34 @@ fn a_compensation_that_times_out_is_retried_then_given_up() {
     assert_eq!(names(&t), vec!["reject_order"]);
     assert!(t.finished);
 }
+
+#[test]
+fn steps_are_named_in_snake_case_and_chain_in_table_order() {
+    let json = serde_json::to_string(&SagaStep::CreateShoppingList).unwrap();
+    assert_eq!(json, r#""create_shopping_list""#);
+    assert_eq!(
+        SagaStep::ALL.iter().map(|s| s.index()).collect::<Vec<_>>(),
+        vec![0, 1, 2, 3, 4, 5]
+    );
+    assert_eq!(
+        SagaStep::ValidateOrder.next(),
+        Some(SagaStep::AuthorizeCustomer)
+    );
+    assert_eq!(SagaStep::ApproveOrder.next(), None);
+    let compensated: Vec<_> = SagaStep::ALL
+        .iter()
+        .filter(|s| s.has_compensation())
+        .map(|s| s.as_str())
+        .collect();
+    assert_eq!(
+        compensated,
+        vec![
+            "validate_order",
+            "create_shopping_list",
+            "authorize_payment"
+        ]
+    );
+    for step in SagaStep::ALL {
+        assert_eq!(serde_json::to_string(&step).unwrap(), format!("\"{step}\""));
+    }
+}
