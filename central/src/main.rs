@@ -161,7 +161,14 @@ async fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            match service::run(settings, listener, None, service::shutdown_signal()).await {
+            match service::run(
+                settings,
+                listener,
+                service::register_builtin,
+                service::shutdown_signal(),
+            )
+            .await
+            {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("{}: {e}", e.code());

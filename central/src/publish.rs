@@ -5,13 +5,14 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use async_nats::jetstream::stream::DirectGetErrorKind;
 use async_nats::jetstream::{self, context::PublishErrorKind, message::PublishMessage};
 use async_nats::HeaderMap;
 use bytes::Bytes;
 
 use crate::error::PublishError;
 use crate::metrics::{self, Metrics};
-use crate::topology::Topology;
+use crate::topology::{StreamKind, Topology};
 
 /// A stored publish: its stream sequence and whether the server saw its msg-id already.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +93,25 @@ impl Publisher {
             .payload(payload)
             .message_id(msg_id);
         self.send(subject, message, None).await
+    }
+
+    /// The stream sequence of the last event on `subject` (0 if none): what to pass as the
+    /// expected last subject sequence when appending to an aggregate central writes.
+    pub async fn last_subject_sequence(&self, subject: &str) -> Result<u64, PublishError> {
+        let other = |reason: String| PublishError::Other {
+            subject: subject.to_string(),
+            reason,
+        };
+        let stream = self
+            .js
+            .get_stream_no_info(self.topology.stream_name(StreamKind::Events))
+            .await
+            .map_err(|e| other(e.to_string()))?;
+        match stream.direct_get_last_for_subject(subject).await {
+            Ok(m) => Ok(m.sequence),
+            Err(e) if e.kind() == DirectGetErrorKind::NotFound => Ok(0),
+            Err(e) => Err(other(e.to_string())),
+        }
     }
 
     /// Schedules `payload` to appear on `<root>.timer.<saga>` at `at` (server message scheduling);

@@ -7,9 +7,11 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::future::Future;
 use std::str::FromStr;
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ConfigError;
@@ -88,10 +90,12 @@ impl FromStr for Role {
     }
 }
 
-/// Handlers by durable consumer name; filled by each role at start-up.
-#[derive(Clone, Default)]
+/// Handlers by durable consumer name, plus long-running background tasks (e.g. the bot
+/// simulator); filled by each role at start-up.
+#[derive(Default)]
 pub struct HandlerRegistry {
     handlers: BTreeMap<String, Arc<dyn DynHandler>>,
+    background: Vec<(String, BoxFuture<'static, ()>)>,
 }
 
 impl HandlerRegistry {
@@ -111,6 +115,22 @@ impl HandlerRegistry {
         self.handlers.get(consumer).cloned()
     }
 
+    /// Adds a task the service spawns at start-up and awaits at shutdown; it must return once
+    /// [`crate::service::Runtime::shutdown`] turns true.
+    pub fn background(
+        &mut self,
+        name: impl Into<String>,
+        task: impl Future<Output = ()> + Send + 'static,
+    ) -> &mut Self {
+        self.background.push((name.into(), Box::pin(task)));
+        self
+    }
+
+    /// Removes and returns the background tasks (the service spawns them).
+    pub fn take_background(&mut self) -> Vec<(String, BoxFuture<'static, ()>)> {
+        std::mem::take(&mut self.background)
+    }
+
     /// Consumer names with a handler.
     pub fn consumers(&self) -> impl Iterator<Item = &str> {
         self.handlers.keys().map(String::as_str)
@@ -119,7 +139,13 @@ impl HandlerRegistry {
 
 impl fmt::Debug for HandlerRegistry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.handlers.keys()).finish()
+        f.debug_struct("HandlerRegistry")
+            .field("handlers", &self.handlers.keys().collect::<Vec<_>>())
+            .field(
+                "background",
+                &self.background.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            )
+            .finish()
     }
 }
 

@@ -6,7 +6,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_nats::{jetstream, Client, ConnectOptions, ServerAddr};
+use async_nats::jetstream::{self, kv};
+use async_nats::{Client, ConnectOptions, ServerAddr};
 use tokio::sync::watch;
 
 use crate::config::Settings;
@@ -17,7 +18,7 @@ use crate::http::{self, AppState};
 use crate::metrics::Metrics;
 use crate::publish::Publisher;
 use crate::roles::HandlerRegistry;
-use crate::topology::{ensure_topology, Topology};
+use crate::topology::{ensure_topology, Bucket, Topology};
 use crate::worker::Worker;
 
 /// Connects with the configured credentials; logs connection events (never the credentials).
@@ -54,18 +55,61 @@ pub async fn connect(settings: &Settings) -> Result<Client, CentralError> {
         .map_err(|e| fail(e.to_string()))
 }
 
-/// The handlers this binary ships; roles add theirs here as they are written.
-pub fn default_registry(client: &Client, settings: &Settings) -> HandlerRegistry {
-    let mut registry = HandlerRegistry::new();
+/// Everything a role needs to build its handlers and background tasks.
+#[derive(Clone)]
+pub struct Runtime {
+    /// The NATS connection.
+    pub client: Client,
+    /// JetStream over it.
+    pub js: jetstream::Context,
+    /// Subject, stream and bucket names.
+    pub topology: Topology,
+    /// Publishing with msg-id / expected-sequence headers.
+    pub publisher: Publisher,
+    /// Dead-letter access.
+    pub dead_letters: DeadLetters,
+    /// Metrics registry.
+    pub metrics: Arc<Metrics>,
+    /// The replica's settings.
+    pub settings: Arc<Settings>,
+    /// Becomes true when the replica shuts down; background tasks must return then.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl Runtime {
+    /// A KV bucket of the topology.
+    pub async fn bucket(&self, bucket: Bucket) -> Result<kv::Store, CentralError> {
+        let name = self.topology.bucket_name(bucket);
+        self.js
+            .get_key_value(&name)
+            .await
+            .map_err(|e| CentralError::Connect {
+                url: self.settings.nats.url.clone(),
+                reason: format!("kv bucket {name}: {e}"),
+            })
+    }
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("topology", &self.topology)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Registers the handlers every replica runs whatever its roles: the diagnostics ping
+/// (`cmd-diag`). Role set-ups call this and then add their own.
+pub fn register_builtin(rt: &Runtime, registry: &mut HandlerRegistry) {
     registry.register(
         "cmd-diag",
         PingHandler::new(
-            client.clone(),
-            &settings.topology.subject_root,
-            &settings.nats.connection_name,
+            rt.client.clone(),
+            rt.topology.root(),
+            &rt.settings.nats.connection_name,
         ),
     );
-    registry
 }
 
 /// Creates the topology, retrying on transient JetStream errors. Requests get a short timeout:
@@ -93,13 +137,18 @@ pub async fn ensure_topology_with_retry(
     unreachable!("the retry loop returns")
 }
 
-/// Runs a replica with `registry` on `listener` until `shutdown` completes.
-pub async fn run(
+/// Runs a replica on `listener` until `shutdown` completes. `setup` fills the handler registry
+/// (and background tasks) from the [`Runtime`]; [`register_builtin`] is the minimal set-up.
+/// Consumers are only worked if their role is configured and a handler is registered.
+pub async fn run<S>(
     settings: Settings,
     listener: tokio::net::TcpListener,
-    registry: Option<HandlerRegistry>,
+    setup: S,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), CentralError> {
+) -> Result<(), CentralError>
+where
+    S: FnOnce(&Runtime, &mut HandlerRegistry),
+{
     tracing::info!(settings = ?settings, "starting mallbots-central");
     let client = connect(&settings).await?;
     let js = jetstream::new(client.clone());
@@ -107,11 +156,26 @@ pub async fn run(
     ensure_topology_with_retry(&js, &topology, &settings).await?;
     let metrics = Arc::new(Metrics::new());
     let publisher = Publisher::new(js.clone(), topology.clone(), metrics.clone());
-    let dead_letters = DeadLetters::new(js.clone(), publisher, metrics.clone());
-    let registry = registry.unwrap_or_else(|| default_registry(&client, &settings));
-
+    let dead_letters = DeadLetters::new(js.clone(), publisher.clone(), metrics.clone());
     let (stop_tx, stop_rx) = watch::channel(false);
+    let rt = Runtime {
+        client: client.clone(),
+        js: js.clone(),
+        topology: topology.clone(),
+        publisher,
+        dead_letters: dead_letters.clone(),
+        metrics: metrics.clone(),
+        settings: Arc::new(settings.clone()),
+        shutdown: stop_rx.clone(),
+    };
+    let mut registry = HandlerRegistry::new();
+    setup(&rt, &mut registry);
+
     let mut tasks = Vec::new();
+    for (name, task) in registry.take_background() {
+        tracing::info!(task = %name, "background task started");
+        tasks.push(tokio::spawn(task));
+    }
     for spec in topology.consumers(&settings.topology) {
         if spec.role.is_some_and(|r| !settings.roles.contains(&r)) {
             continue;

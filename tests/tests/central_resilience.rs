@@ -200,3 +200,61 @@ async fn authenticated_connection_never_logs_its_password() {
     assert!(logs.contains("[redacted]"), "settings are logged, redacted");
     assert!(!logs.contains("pw-7f3c-secret"), "password leaked:\n{logs}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn work_of_a_killed_replica_is_redelivered_to_another() {
+    let server = NatsServer::start().expect("nats");
+    let (root, prefix) = (unique("r"), unique("p"));
+    let ack_wait = [
+        ("MALLBOTS__TOPOLOGY__ACK_WAIT_MS", "1000"),
+        ("MALLBOTS__TOPOLOGY__BACKOFF_MS", ""),
+    ];
+    let env_a = [
+        ack_wait[0],
+        ack_wait[1],
+        ("MALLBOTS__NATS__CONNECTION_NAME", "replica-a"),
+    ];
+    let mut a = central(&server.url(), &root, &prefix, &[], &env_a);
+    a.wait_for_log("worker attached", START).unwrap();
+    let client = async_nats::connect(server.url()).await.unwrap();
+    let js = jetstream::new(client.clone());
+    let mut pongs = client
+        .subscribe(format!("{root}.diag.pong.slow"))
+        .await
+        .unwrap();
+    js.publish(
+        format!("{root}.cmd.diag.ping"),
+        r#"{"id":"slow","work_ms":4000}"#.into(),
+    )
+    .await
+    .unwrap()
+    .await
+    .unwrap();
+    // Wait until replica A holds the message, then start B and crash A.
+    let mut consumer: jetstream::consumer::PullConsumer = js
+        .get_consumer_from_stream("cmd-diag", format!("{prefix}COMMANDS"))
+        .await
+        .unwrap();
+    let deadline = Instant::now() + START;
+    while consumer.info().await.unwrap().num_ack_pending != 1 {
+        assert!(Instant::now() < deadline, "A never took the message");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let env_b = [
+        ack_wait[0],
+        ack_wait[1],
+        ("MALLBOTS__NATS__CONNECTION_NAME", "replica-b"),
+    ];
+    let mut b = central(&server.url(), &root, &prefix, &[], &env_b);
+    b.wait_for_log("worker attached", START).unwrap();
+    a.kill_9();
+    assert!(!a.is_running());
+
+    let pong = tokio::time::timeout(START, pongs.next())
+        .await
+        .expect("pong")
+        .unwrap();
+    let pong: Value = serde_json::from_slice(&pong.payload).unwrap();
+    assert_eq!(pong["replica"], "replica-b");
+    assert_eq!(pong["delivered"], 2);
+}

@@ -423,6 +423,23 @@ async fn saga_timers_fire_through_server_message_scheduling() {
         stale,
         mallbots_central::error::PublishError::WrongLastSequence { expected: 0, .. }
     ));
+    assert_eq!(
+        publisher.last_subject_sequence(&subject).await.unwrap(),
+        first.sequence
+    );
+    let missing = topology.subject("ev.order.dev1.none");
+    assert_eq!(publisher.last_subject_sequence(&missing).await.unwrap(), 0);
+    let second = publisher
+        .publish_event(
+            &subject,
+            "e2",
+            first.sequence,
+            Default::default(),
+            "{}".into(),
+        )
+        .await
+        .expect("expected sequence matches");
+    assert!(second.sequence > first.sequence);
     let dup = publisher
         .publish_event(&subject, "e1", 0, Default::default(), "{}".into())
         .await;
