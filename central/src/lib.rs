@@ -5,7 +5,7 @@
 //! of replicas can share the durable consumers.
 //!
 //! This crate is the infrastructure around the pure decisions in `mallbots-domain`:
-//! [`config`] (layered settings), [`topology`] (streams, buckets, consumers), [`worker`] (the
+//! [`config`] (layered settings), [`topology`] (names of streams, buckets, consumers), [`provision`] (creating them), [`worker`] (the
 //! consumer loop with explicit outcomes), [`dlq`] (dead letters), [`publish`] (msg-id and
 //! expected-sequence headers, timers), [`metrics`], [`http`] (health, metrics, DLQ) and
 //! [`service`] (start-up and graceful shutdown). It is not the domain: no business rule lives
@@ -17,6 +17,7 @@ pub mod dlq;
 pub mod error;
 pub mod http;
 pub mod metrics;
+pub mod provision;
 pub mod publish;
 pub mod roles;
 pub mod service;

@@ -479,3 +479,28 @@ impl Drop for NatsCluster {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_server_versions() {
+        assert_eq!(parse_version("nats-server: v2.15.1\n"), Some((2, 15)));
+        assert_eq!(parse_version("nats-server: v2.9.10"), Some((2, 9)));
+        assert!(parse_version("nats-server: v2.9.10").unwrap() < (2, 10));
+        assert_eq!(parse_version("garbage"), None);
+    }
+
+    #[test]
+    fn reads_ports_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("nats-server_4242.ports"),
+            r#"{"nats":["nats://127.0.0.1:40001"],"monitoring":["http://127.0.0.1:40002"]}"#,
+        )
+        .unwrap();
+        assert_eq!(read_ports_file(dir.path(), 4242), Some((40001, 40002)));
+        assert_eq!(read_ports_file(dir.path(), 1), None);
+    }
+}
