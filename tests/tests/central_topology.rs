@@ -3,6 +3,8 @@
 //! carrying on), DLQ replay over HTTP and the CLI, in-progress acks for slow handlers, and saga
 //! timers through server message scheduling.
 //!
+//! Tests share one nats-server per binary ([`NatsServer::shared`]) under their own subject roots.
+//!
 //! Needs the binary: `cargo build -p mallbots-central` (same `CARGO_TARGET_DIR`) first.
 
 use std::net::SocketAddr;
@@ -79,7 +81,7 @@ async fn stream_messages(js: &jetstream::Context, name: &str) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_start_concurrently_and_answer_health_and_metrics() {
-    let server = NatsServer::start().expect("nats");
+    let server = NatsServer::shared();
     let (root, prefix) = (unique("r"), unique("p"));
     let mut a = central(&server.url(), &root, &prefix, &[]);
     let mut b = central(&server.url(), &root, &prefix, &[]);
@@ -128,7 +130,7 @@ async fn two_replicas_start_concurrently_and_answer_health_and_metrics() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_messages_are_dead_lettered_and_service_keeps_running() {
-    let server = NatsServer::start().expect("nats");
+    let server = NatsServer::shared();
     let (root, prefix) = (unique("r"), unique("p"));
     let mut c = central(&server.url(), &root, &prefix, &[]);
     let addr = c.http_addr(START).expect("http addr");
@@ -216,7 +218,7 @@ async fn malformed_messages_are_dead_lettered_and_service_keeps_running() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dead_letters_replay_over_http_and_cli() {
-    let server = NatsServer::start().expect("nats");
+    let server = NatsServer::shared();
     let (root, prefix) = (unique("r"), unique("p"));
     let mut c = central(&server.url(), &root, &prefix, &[]);
     let addr = c.http_addr(START).expect("http addr");
@@ -317,7 +319,7 @@ async fn dead_letters_replay_over_http_and_cli() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_handlers_send_in_progress_instead_of_being_redelivered() {
-    let server = NatsServer::start().expect("nats");
+    let server = NatsServer::shared();
     let (root, prefix) = (unique("r"), unique("p"));
     let envs = [
         ("MALLBOTS__TOPOLOGY__ACK_WAIT_MS", "600"),
@@ -352,7 +354,7 @@ async fn slow_handlers_send_in_progress_instead_of_being_redelivered() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn saga_timers_fire_through_server_message_scheduling() {
-    let server = NatsServer::start().expect("nats");
+    let server = NatsServer::shared();
     let settings = TopologySettings {
         subject_root: unique("r"),
         stream_prefix: unique("p"),
