@@ -16,10 +16,12 @@ fn a_customer_orders_from_two_stores_and_sees_the_confirmation() {
     gui.wait_for("[data-testid=add-EAR-W1]", WAIT)
         .expect("products shown");
     assert_eq!(gui.text("[data-testid=cart-total]").unwrap(), "$0.00");
+    // Every tap is a command round trip (buttons are disabled meanwhile): wait for each total.
     gui.click("[data-testid=add-EAR-W1]").unwrap();
+    wait_text(&gui, "[data-testid=cart-total]", "$79.99");
     gui.click("[data-testid=add-BRD-SD]").unwrap();
+    wait_text(&gui, "[data-testid=cart-total]", "$86.24");
     gui.click("[data-testid=add-BRD-SD]").unwrap();
-    // 79.99 + 2 × 6.25; every click is a command round trip, so wait for the total.
     wait_text(&gui, "[data-testid=cart-total]", "$92.49");
     gui.screenshot("kiosk-cart").unwrap();
 

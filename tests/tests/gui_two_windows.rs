@@ -26,7 +26,8 @@ fn a_store_paused_by_the_manager_disappears_from_the_kiosk() {
     gui.type_text("input[name=password]", "mallbots").unwrap();
     gui.click("[data-testid=sign-in]").unwrap();
     gui.wait_for("[data-testid=manager-stores]", WAIT).unwrap();
-    gui.wait_for_text(".side", "Volt Electronics", WAIT).unwrap();
+    gui.wait_for_text(".side", "Volt Electronics", WAIT)
+        .unwrap();
     let volt = gui
         .find_all(".side .store")
         .unwrap()
@@ -35,12 +36,15 @@ fn a_store_paused_by_the_manager_disappears_from_the_kiosk() {
         .expect("Volt Electronics in the store list");
     gui.click_element(&volt).unwrap();
     gui.wait_for_text("h1", "Volt Electronics", WAIT).unwrap();
-    gui.click(".toggle input").unwrap();
+    gui.click("[data-testid=toggle-participating]").unwrap();
     gui.wait_for_text(".side", "Paused", WAIT).unwrap();
 
     gui.switch_to_label("kiosk").expect("back to the kiosk");
     gui.click("[data-testid=start-over]").unwrap();
-    gui.click("[data-testid=kiosk-ready]").unwrap();
+    let start = gui
+        .wait_for("[data-testid=kiosk-ready]", WAIT)
+        .expect("start screen again");
+    gui.click_element(&start).unwrap();
     gui.wait_for("[data-testid=add-BRD-SD]", WAIT).unwrap();
     assert!(
         gui.find_all("[data-testid=add-EAR-W1]").unwrap().is_empty(),
