@@ -19,6 +19,8 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
+
+use crate::procs::{spawn_watchdog, Marker};
 use tempfile::TempDir;
 
 /// How long start-up may take before it is reported as failed.
@@ -166,7 +168,10 @@ impl Node {
         let child = cmd.spawn().context("spawning nats-server")?;
         let pid = child.id();
         self.child = Some(child);
-        spawn_watchdog(pid, &self.store_dir());
+        // The store directory is unique and on the command line: kill only that process, and
+        // remove the node's directory after (a shared static server is never dropped).
+        let node_dir = self.dir.clone();
+        spawn_watchdog(pid, Marker::CommandLine(&self.store_dir()), Some(&node_dir));
         let ports = self.wait_until(|| read_ports_file(&ports_dir, pid), "ports file")?;
         self.client_port = Some(ports.0);
         self.monitor_port = Some(ports.1);
@@ -262,27 +267,6 @@ fn meta_leader(monitor_port: u16, clustered: bool) -> Option<String> {
     }
     let leader = v.pointer("/meta_cluster/leader")?.as_str()?;
     (!leader.is_empty()).then(|| leader.to_string())
-}
-
-/// Starts a small `sh` watchdog that SIGKILLs server `pid` once this test process is gone (a
-/// shared `static` server is never dropped; an aborted run never drops anything). It only kills
-/// a process whose command line still names `marker` (the server's unique store directory), so
-/// a recycled pid is never hit; it exits early when the server is gone.
-fn spawn_watchdog(pid: u32, marker: &Path) {
-    let script = r#"
-        alive() { tr '\0' ' ' < /proc/$2/cmdline 2>/dev/null | grep -qF -- "$3"; }
-        while kill -0 "$1" 2>/dev/null && alive "$@"; do sleep 0.5; done
-        if alive "$@"; then kill -9 "$2"; sleep 0.2; rm -rf -- "$(dirname -- "$3")"; fi
-    "#;
-    let _ = Command::new("sh")
-        .args(["-c", script, "watchdog"])
-        .arg(std::process::id().to_string())
-        .arg(pid.to_string())
-        .arg(marker)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
 }
 
 /// Reads `(client, monitoring)` ports from the ports file nats-server writes for `pid`.

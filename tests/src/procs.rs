@@ -3,7 +3,8 @@
 //! Binaries are found in env `MALLBOTS_BIN_DIR`, else in the target directory this test executable
 //! was built into (`target/<profile>/deps/<test>` → `target/<profile>/`); build them first
 //! (`cargo build -p mallbots-central`). Output (stdout and stderr) goes to a log file in a temp
-//! directory; tests poll it with [`Proc::wait_for_log`]. A process is killed when dropped.
+//! directory; tests poll it with [`Proc::wait_for_log`]. A process is killed when dropped, and by
+//! a watchdog ([`spawn_watchdog`]) if the test binary dies without dropping it.
 
 use std::fs::File;
 use std::net::SocketAddr;
@@ -46,6 +47,48 @@ pub fn binary(name: &str) -> Result<PathBuf> {
         );
     }
     Ok(path)
+}
+
+/// Environment variable set on every spawned binary; its value (the process's unique temp dir)
+/// lets the watchdog recognise the process.
+pub const MARKER_ENV: &str = "MALLBOTS_TEST_MARKER";
+
+/// How a watchdog recognises its process, so a recycled pid is never killed.
+#[derive(Debug, Clone, Copy)]
+pub enum Marker<'a> {
+    /// This text appears in `/proc/<pid>/cmdline`.
+    CommandLine(&'a Path),
+    /// This text appears in `/proc/<pid>/environ`.
+    Environment(&'a Path),
+}
+
+/// Starts a small `sh` watchdog that SIGKILLs `pid` once this test process is gone (a shared
+/// `static` is never dropped; an aborted run drops nothing), then removes `cleanup` if given. It
+/// kills only while the process still carries `marker`, and exits as soon as the process is gone.
+pub fn spawn_watchdog(pid: u32, marker: Marker<'_>, cleanup: Option<&Path>) {
+    let (file, text) = match marker {
+        Marker::CommandLine(p) => ("cmdline", p),
+        Marker::Environment(p) => ("environ", p),
+    };
+    let script = r#"
+        alive() { tr '\0' '\n' < "/proc/$2/$3" 2>/dev/null | grep -qF -- "$4"; }
+        while kill -0 "$1" 2>/dev/null && alive "$@"; do sleep 0.5; done
+        if alive "$@"; then
+            kill -9 "$2"; sleep 0.2
+            if [ -n "$5" ]; then rm -rf -- "$5"; fi
+        fi
+    "#;
+    let _ = Command::new("sh")
+        .args(["-c", script, "watchdog"])
+        .arg(std::process::id().to_string())
+        .arg(pid.to_string())
+        .arg(file)
+        .arg(text)
+        .arg(cleanup.map(Path::as_os_str).unwrap_or_default())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
 }
 
 /// What to spawn: binary name, arguments, environment.
@@ -95,7 +138,8 @@ impl ProcBuilder {
         let log_path = dir.path().join("output.log");
         let log = File::create(&log_path)?;
         let mut cmd = Command::new(&path);
-        cmd.args(&self.args)
+        cmd.env(MARKER_ENV, dir.path())
+            .args(&self.args)
             .envs(self.envs.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
@@ -109,6 +153,7 @@ impl ProcBuilder {
         let child = cmd
             .spawn()
             .with_context(|| format!("spawning {}", path.display()))?;
+        spawn_watchdog(child.id(), Marker::Environment(dir.path()), Some(dir.path()));
         Ok(Proc {
             name: self.name,
             child: Some(child),
