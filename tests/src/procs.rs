@@ -153,7 +153,11 @@ impl ProcBuilder {
         let child = cmd
             .spawn()
             .with_context(|| format!("spawning {}", path.display()))?;
-        spawn_watchdog(child.id(), Marker::Environment(dir.path()), Some(dir.path()));
+        spawn_watchdog(
+            child.id(),
+            Marker::Environment(dir.path()),
+            Some(dir.path()),
+        );
         Ok(Proc {
             name: self.name,
             child: Some(child),
