@@ -178,6 +178,14 @@ pub enum CentralError {
     /// Topology creation failed.
     #[error(transparent)]
     Topology(#[from] TopologyError),
+    /// A KV bucket of the topology could not be opened.
+    #[error("kv bucket {name}: {reason}")]
+    Bucket {
+        /// Bucket name.
+        name: String,
+        /// Client or server error.
+        reason: String,
+    },
     /// The HTTP listener failed.
     #[error("http: {0}")]
     Http(String),
@@ -189,6 +197,7 @@ impl ErrorCode for CentralError {
             Self::Config(e) => e.code(),
             Self::Connect { .. } => "central.connect",
             Self::Topology(e) => e.code(),
+            Self::Bucket { .. } => "central.bucket",
             Self::Http(_) => "central.http",
         }
     }

@@ -83,9 +83,9 @@ impl Runtime {
         self.js
             .get_key_value(&name)
             .await
-            .map_err(|e| CentralError::Connect {
-                url: self.settings.nats.url.clone(),
-                reason: format!("kv bucket {name}: {e}"),
+            .map_err(|e| CentralError::Bucket {
+                reason: e.to_string(),
+                name,
             })
     }
 }
