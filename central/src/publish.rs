@@ -172,12 +172,12 @@ impl Publisher {
     }
 }
 
-/// `at` as RFC 3339 UTC with second precision (`2026-11-23T09:42:19Z`), as `Nats-Schedule` wants.
+/// `at` as RFC 3339 UTC with millisecond precision (`2026-11-23T09:42:19.250Z`), as
+/// `Nats-Schedule: @at …` takes it.
 pub fn rfc3339(at: SystemTime) -> String {
-    let secs = at
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or(Duration::ZERO)
-        .as_secs() as i64;
+    let since = at.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
+    let secs = since.as_secs() as i64;
+    let millis = since.subsec_millis();
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     // Civil date from days since the epoch (Howard Hinnant's algorithm).
     let z = days + 719_468;
@@ -190,7 +190,7 @@ pub fn rfc3339(at: SystemTime) -> String {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
         rem / 3_600,
         rem % 3_600 / 60,
         rem % 60
@@ -203,10 +203,10 @@ mod tests {
 
     #[test]
     fn formats_rfc3339() {
-        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
-        let t = UNIX_EPOCH + Duration::from_secs(1_795_426_939);
-        assert_eq!(rfc3339(t), "2026-11-23T09:42:19Z");
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        let t = UNIX_EPOCH + Duration::from_millis(1_795_426_939_250);
+        assert_eq!(rfc3339(t), "2026-11-23T09:42:19.250Z");
         let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
-        assert_eq!(rfc3339(leap), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(leap), "2000-02-29T00:00:00.000Z");
     }
 }

@@ -370,7 +370,9 @@ async fn saga_timers_fire_through_server_message_scheduling() {
         .await
         .expect("idempotent");
     let publisher = Publisher::new(js.clone(), topology.clone(), Arc::new(Metrics::new()));
-    let at = SystemTime::now() + Duration::from_secs(1);
+    // Millisecond precision: 1.5 s ahead, so the first schedule cannot fire before it is replaced.
+    let at = SystemTime::now() + Duration::from_millis(1500);
+    let published_at = Instant::now();
     // A later schedule for the same saga replaces the first one.
     publisher
         .schedule_timer("saga1", at, "t1", r#"{"step":1}"#.into())
@@ -401,6 +403,11 @@ async fn saga_timers_fire_through_server_message_scheduling() {
     })
     .await;
     assert_eq!(&fired.payload[..], br#"{"step":2}"#);
+    assert!(
+        published_at.elapsed() >= Duration::from_millis(1000),
+        "fired early: {:?}",
+        published_at.elapsed()
+    );
     assert_eq!(
         fired.headers.get("Nats-Scheduler").map(|v| v.as_str()),
         Some(topology.schedule_subject("saga1").as_str())
