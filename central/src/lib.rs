@@ -11,7 +11,14 @@
 //! [`service`] (start-up and graceful shutdown). It is not the domain: no business rule lives
 //! here.
 
+pub mod app;
+pub mod bots_sim;
 pub mod config;
+pub mod depot;
+pub mod notifications;
+pub mod ordering;
+pub mod payments;
+pub mod saga;
 pub mod diag;
 pub mod dlq;
 pub mod error;

@@ -164,7 +164,7 @@ async fn main() -> ExitCode {
             match service::run(
                 settings,
                 listener,
-                service::register_builtin,
+                mallbots_central::app::setup,
                 service::shutdown_signal(),
             )
             .await
