@@ -28,7 +28,7 @@ pub mod saga;
 pub mod stores;
 
 pub use aggregate::{execute, Aggregate, DomainEvent};
-pub use error::ErrorCode;
+pub use error::{decide, DomainError, ErrorCode};
 pub use ids::*;
 pub use money::{Currency, Money};
 pub use time::Timestamp;
