@@ -1,0 +1,154 @@
+//! The simulated fleet: brings its bots online, hands lists from the dispatch consumer to the
+//! idle ones, and takes them all offline at shutdown.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use mallbots_domain::bots::BotCommand;
+use mallbots_domain::dispatch::IdleBot;
+use mallbots_domain::ids::BotId;
+use mallbots_domain::Timestamp;
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+
+use super::driver::{self, After, Ctx};
+use super::SimSettings;
+use crate::depot::dispatch::Dispatcher;
+use crate::depot::journal::now_ms;
+use crate::depot::ops::{fresh_id, Depot};
+use crate::service::Runtime;
+
+/// How long one pull waits for lists.
+const PULL_WAIT: Duration = Duration::from_secs(1);
+
+/// The idle bots of this fleet, shared with the drivers.
+#[derive(Debug, Default)]
+pub struct Fleet {
+    idle: Mutex<BTreeMap<BotId, Timestamp>>,
+    changed: Notify,
+}
+
+impl Fleet {
+    /// Marks `bot` idle since now and wakes the dispatcher loop.
+    pub fn idle(&self, bot: BotId) {
+        self.lock().insert(bot, Timestamp::from_millis(now_ms()));
+        self.changed.notify_one();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<BotId, Timestamp>> {
+        self.idle.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn snapshot(&self) -> Vec<IdleBot> {
+        self.lock()
+            .iter()
+            .map(|(id, since)| IdleBot {
+                bot_id: *id,
+                idle_since: *since,
+            })
+            .collect()
+    }
+
+    fn take(&self, bot: BotId) {
+        self.lock().remove(&bot);
+    }
+}
+
+async fn open(rt: &Runtime) -> Option<(Depot, Dispatcher)> {
+    let mut shutdown = rt.shutdown.clone();
+    loop {
+        match (Depot::open(rt).await, Dispatcher::open(rt).await) {
+            (Ok(d), Ok(p)) => return Some((d, p)),
+            (Err(e), _) | (_, Err(e)) => tracing::warn!(error = %e, "bot simulator waiting"),
+        }
+        tokio::select! {
+            _ = shutdown.changed() => return None,
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+}
+
+/// Runs the fleet until shutdown.
+pub async fn run(rt: Runtime, settings: SimSettings) {
+    let Some((depot, dispatcher)) = open(&rt).await else {
+        return;
+    };
+    let fleet = Arc::new(Fleet::default());
+    let session = fresh_id();
+    for i in 0..settings.count {
+        let bot_id = BotId::from_uuid(uuid::Uuid::now_v7());
+        let name = format!("{}-{}", settings.name, i + 1);
+        let cmd = BotCommand::BringOnline {
+            bot_id,
+            name: name.clone(),
+            at: Timestamp::from_millis(now_ms()),
+        };
+        match depot
+            .bot(bot_id, &format!("online/{session}/{bot_id}"), cmd, "")
+            .await
+        {
+            Ok(Ok(())) => {
+                tracing::info!(%bot_id, %name, "bot online");
+                fleet.idle(bot_id);
+            }
+            Ok(Err(e)) => tracing::warn!(%bot_id, error = %e, "bot refused to come online"),
+            Err(e) => tracing::warn!(%bot_id, error = %e, "bot could not come online"),
+        }
+    }
+    let ctx = Arc::new(Ctx {
+        depot,
+        fleet: fleet.clone(),
+        step: settings.step,
+        progress_every: (rt.settings.topology.ack_wait() / 3).max(Duration::from_millis(50)),
+        shutdown: rt.shutdown.clone(),
+    });
+    let mut drivers = JoinSet::new();
+    let mut shutdown = rt.shutdown.clone();
+    while !*shutdown.borrow() {
+        let idle = fleet.snapshot();
+        if idle.is_empty() {
+            tokio::select! {
+                _ = shutdown.changed() => {}
+                _ = fleet.changed.notified() => {}
+                Some(_) = drivers.join_next(), if !drivers.is_empty() => {}
+            }
+            continue;
+        }
+        let offers = tokio::select! {
+            _ = shutdown.changed() => break,
+            offers = dispatcher.offers(&idle, PULL_WAIT) => offers,
+        };
+        match offers {
+            Ok(offers) => {
+                for (bot_id, offer) in offers {
+                    fleet.take(bot_id);
+                    let ctx = ctx.clone();
+                    drivers.spawn(async move {
+                        let after = driver::drive(&ctx, bot_id, offer).await;
+                        if after == After::Idle {
+                            ctx.fleet.idle(bot_id);
+                        }
+                    });
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "dispatch pull failed");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+        while drivers.try_join_next().is_some() {}
+    }
+    while drivers.join_next().await.is_some() {}
+    let idle: Vec<BotId> = fleet.snapshot().iter().map(|b| b.bot_id).collect();
+    for bot_id in idle {
+        if let Err(e) = ctx
+            .depot
+            .bot_offline(bot_id, &format!("shutdown/{session}"))
+            .await
+        {
+            tracing::warn!(%bot_id, error = %e, "bot not taken offline at shutdown");
+        }
+    }
+    tracing::info!("bot simulator stopped");
+}
