@@ -4,3 +4,4 @@
 //! the NATS transport and the sync engine. Not the use cases (see `mallbots-edge`).
 
 pub mod store;
+pub mod engine;

@@ -1,0 +1,204 @@
+//! The event envelope on `<root>.ev.>` (docs/central-messages.md): the payload is the domain
+//! event serialized as-is; the metadata travels in headers (`Nats-Msg-Id` = event id,
+//! `Mallbots-Event-Type`, `-Schema-Version`, `-Stream-Type`, `-Stream-Id`, `-Occurred-At`,
+//! `-Correlation-Id`, `-Causation-Id`, `-Device`).
+//!
+//! [`outgoing_headers`] builds them for an outbox row; [`IncomingEvent::decode`] reads a
+//! message back, failing with a [`DecodeError`] (the message is then parked raw).
+
+use crate::store::{EventMetadata, OutboxEntry};
+use async_nats::HeaderMap;
+use serde_json::Value;
+use uuid::Uuid;
+
+/// `Nats-Msg-Id`.
+pub const H_MSG_ID: &str = "Nats-Msg-Id";
+/// Event type name.
+pub const H_EVENT_TYPE: &str = "Mallbots-Event-Type";
+/// Payload schema version.
+pub const H_SCHEMA_VERSION: &str = "Mallbots-Schema-Version";
+/// Aggregate type.
+pub const H_STREAM_TYPE: &str = "Mallbots-Stream-Type";
+/// Aggregate id.
+pub const H_STREAM_ID: &str = "Mallbots-Stream-Id";
+/// Unix milliseconds.
+pub const H_OCCURRED_AT: &str = "Mallbots-Occurred-At";
+/// Correlation id.
+pub const H_CORRELATION_ID: &str = "Mallbots-Correlation-Id";
+/// Causation id.
+pub const H_CAUSATION_ID: &str = "Mallbots-Causation-Id";
+/// Writing device.
+pub const H_DEVICE: &str = "Mallbots-Device";
+
+/// The envelope headers of an outbox row, `Nats-Msg-Id` excluded (the publish builder sets it).
+pub fn outgoing_headers(entry: &OutboxEntry, device: &str) -> HeaderMap {
+    let e = &entry.event;
+    let mut h = HeaderMap::new();
+    h.insert(H_EVENT_TYPE, e.event_type.as_str());
+    h.insert(H_SCHEMA_VERSION, e.schema_version.to_string().as_str());
+    h.insert(H_STREAM_TYPE, e.stream_type.as_str());
+    h.insert(H_STREAM_ID, e.stream_id.as_str());
+    h.insert(H_OCCURRED_AT, e.occurred_at.to_string().as_str());
+    if let Some(c) = e.metadata.correlation_id {
+        h.insert(H_CORRELATION_ID, c.to_string().as_str());
+    }
+    if let Some(c) = e.metadata.causation_id {
+        h.insert(H_CAUSATION_ID, c.to_string().as_str());
+    }
+    let device = e.metadata.device_id.as_deref().unwrap_or(device);
+    h.insert(H_DEVICE, device);
+    h
+}
+
+/// Why a message could not be read as an event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// A required header is absent.
+    #[error("missing header {0}")]
+    MissingHeader(&'static str),
+    /// A header's value does not parse.
+    #[error("header {header} has invalid value {value:?}")]
+    BadHeader {
+        /// The header.
+        header: &'static str,
+        /// Its value.
+        value: String,
+    },
+    /// The payload is not JSON.
+    #[error("payload is not JSON: {0}")]
+    Payload(String),
+}
+
+/// An event read from JetStream (consumer delivery or direct get).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncomingEvent {
+    /// The subject it is on.
+    pub subject: String,
+    /// Its stream sequence.
+    pub stream_seq: u64,
+    /// The event id (`Nats-Msg-Id`).
+    pub event_id: Uuid,
+    /// Event type name.
+    pub event_type: String,
+    /// Payload schema version.
+    pub schema_version: u32,
+    /// Aggregate type.
+    pub stream_type: String,
+    /// Aggregate id.
+    pub stream_id: String,
+    /// When it happened, Unix ms.
+    pub occurred_at: i64,
+    /// Correlation, causation, device (user is not carried).
+    pub metadata: EventMetadata,
+    /// The payload.
+    pub payload: Value,
+}
+
+fn header<'a>(h: &'a HeaderMap, name: &'static str) -> Result<&'a str, DecodeError> {
+    h.get(name)
+        .map(|v| v.as_str())
+        .ok_or(DecodeError::MissingHeader(name))
+}
+
+fn parsed<T: std::str::FromStr>(h: &HeaderMap, name: &'static str) -> Result<T, DecodeError> {
+    let text = header(h, name)?;
+    text.parse().map_err(|_| DecodeError::BadHeader {
+        header: name,
+        value: text.to_owned(),
+    })
+}
+
+fn optional_uuid(h: &HeaderMap, name: &'static str) -> Result<Option<Uuid>, DecodeError> {
+    match h.get(name).map(|v| v.as_str()) {
+        None | Some("") => Ok(None),
+        Some(_) => parsed(h, name).map(Some),
+    }
+}
+
+impl IncomingEvent {
+    /// Reads an event from a message's parts.
+    pub fn decode(
+        subject: &str,
+        stream_seq: u64,
+        headers: Option<&HeaderMap>,
+        payload: &[u8],
+    ) -> Result<Self, DecodeError> {
+        let h = headers.ok_or(DecodeError::MissingHeader(H_MSG_ID))?;
+        let schema_version: u32 = parsed(h, H_SCHEMA_VERSION)?;
+        let payload: Value =
+            serde_json::from_slice(payload).map_err(|e| DecodeError::Payload(e.to_string()))?;
+        Ok(Self {
+            subject: subject.to_owned(),
+            stream_seq,
+            event_id: parsed(h, H_MSG_ID)?,
+            event_type: header(h, H_EVENT_TYPE)?.to_owned(),
+            schema_version,
+            stream_type: header(h, H_STREAM_TYPE)?.to_owned(),
+            stream_id: header(h, H_STREAM_ID)?.to_owned(),
+            occurred_at: parsed(h, H_OCCURRED_AT)?,
+            metadata: EventMetadata {
+                correlation_id: optional_uuid(h, H_CORRELATION_ID)?,
+                causation_id: optional_uuid(h, H_CAUSATION_ID)?,
+                device_id: h.get(H_DEVICE).map(|v| v.as_str().to_owned()),
+                user: None,
+                schema_version,
+            },
+            payload,
+        })
+    }
+
+    /// The event id a message is keyed by in the inbox even when it does not decode: its
+    /// `Nats-Msg-Id` if that is a UUID, else UUIDv5 of `subject/sequence`.
+    pub fn inbox_key(subject: &str, stream_seq: u64, headers: Option<&HeaderMap>) -> Uuid {
+        headers
+            .and_then(|h| h.get(H_MSG_ID))
+            .and_then(|v| v.as_str().parse().ok())
+            .unwrap_or_else(|| {
+                Uuid::new_v5(
+                    &Uuid::NAMESPACE_OID,
+                    format!("{subject}/{stream_seq}").as_bytes(),
+                )
+            })
+    }
+}
+
+/// The raw form kept for a parked message: subject, sequence, headers and payload as JSON.
+pub fn raw_message(
+    subject: &str,
+    stream_seq: u64,
+    headers: Option<&HeaderMap>,
+    payload: &[u8],
+) -> String {
+    let headers: serde_json::Map<String, Value> = headers
+        .map(|h| {
+            h.iter()
+                .map(|(k, v)| {
+                    let first = v.first().map(|x| x.as_str()).unwrap_or_default();
+                    (k.to_string(), Value::String(first.to_owned()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    serde_json::json!({
+        "subject": subject,
+        "stream_seq": stream_seq,
+        "headers": headers,
+        "payload": String::from_utf8_lossy(payload),
+    })
+    .to_string()
+}
+
+/// Rebuilds a message's parts from [`raw_message`] text (to retry a parked row).
+pub fn parse_raw(raw: &str) -> Option<(String, u64, HeaderMap, Vec<u8>)> {
+    let v: Value = serde_json::from_str(raw).ok()?;
+    let mut h = HeaderMap::new();
+    for (k, val) in v.get("headers")?.as_object()? {
+        h.insert(k.as_str(), val.as_str()?);
+    }
+    Some((
+        v.get("subject")?.as_str()?.to_owned(),
+        v.get("stream_seq")?.as_u64()?,
+        h,
+        v.get("payload")?.as_str()?.as_bytes().to_vec(),
+    ))
+}

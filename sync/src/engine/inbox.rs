@@ -1,0 +1,159 @@
+//! Incoming: the device's durable pull consumers, applied through the inbox.
+//!
+//! Each fetched batch is applied in ONE writer transaction ([`local::receive`] per message,
+//! then the consumer's checkpoint), and only then acknowledged: a crash before the commit
+//! redelivers the batch, a crash after it redelivers messages the inbox already holds (no-ops).
+
+use super::config::DeviceConsumer;
+use super::error::SyncError;
+use super::local::{self, RawMessage, Received};
+use super::{Link, Shared};
+use crate::store::Durability;
+use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy, PullConsumer};
+use futures::StreamExt;
+use std::time::Duration;
+
+/// What draining a consumer did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InboxReport {
+    /// Applied through the edge's projections.
+    pub applied: u64,
+    /// The device's own events echoed back.
+    pub echoed: u64,
+    /// Parked (unknown type, newer schema, undecodable).
+    pub parked: u64,
+    /// Redeliveries of messages already in the inbox.
+    pub duplicates: u64,
+}
+
+impl InboxReport {
+    fn add(&mut self, r: &Received) {
+        match r {
+            Received::Applied => self.applied += 1,
+            Received::Echo => self.echoed += 1,
+            Received::Parked(_) => self.parked += 1,
+            Received::Duplicate => self.duplicates += 1,
+        }
+    }
+
+    /// Messages handled in total.
+    pub fn total(&self) -> u64 {
+        self.applied + self.echoed + self.parked + self.duplicates
+    }
+}
+
+/// The durable consumer definition central's enrollment creates for `consumer` (fixed
+/// filters, explicit acks, everything from the start of the log).
+pub fn consumer_config(consumer: &DeviceConsumer) -> pull::Config {
+    pull::Config {
+        durable_name: Some(consumer.name.clone()),
+        filter_subjects: consumer.filters.clone(),
+        ack_policy: AckPolicy::Explicit,
+        deliver_policy: DeliverPolicy::All,
+        ack_wait: Duration::from_secs(30),
+        max_ack_pending: 4_096,
+        ..Default::default()
+    }
+}
+
+/// Binds the device's consumer, creating it when the configuration allows.
+pub(crate) async fn bind(
+    shared: &Shared,
+    link: &Link,
+    consumer: &DeviceConsumer,
+) -> Result<PullConsumer, SyncError> {
+    let err = |e: &dyn std::fmt::Display| SyncError::Consumer {
+        consumer: consumer.name.clone(),
+        reason: e.to_string(),
+    };
+    let stream = &shared.config.events_stream;
+    match link
+        .js
+        .get_consumer_from_stream(&consumer.name, stream)
+        .await
+    {
+        Ok(c) => Ok(c),
+        Err(e) if shared.config.create_consumers => {
+            tracing::debug!(consumer = %consumer.name, error = %e, "creating the device consumer");
+            link.stream
+                .create_consumer(consumer_config(consumer))
+                .await
+                .map_err(|e| err(&e))
+        }
+        Err(e) => Err(err(&e)),
+    }
+}
+
+/// Pulls one batch (waiting up to `wait` for messages, or not at all), applies it, acks it.
+/// Returns the report and the server's count of messages still pending after it.
+pub(crate) async fn pull_batch(
+    shared: &Shared,
+    name: &str,
+    consumer: &PullConsumer,
+    wait: Option<Duration>,
+) -> Result<(InboxReport, u64), SyncError> {
+    let err = |e: &dyn std::fmt::Display| SyncError::Consumer {
+        consumer: name.to_owned(),
+        reason: e.to_string(),
+    };
+    let max = shared.config.fetch_batch;
+    let mut batch = match wait {
+        Some(expires) => {
+            consumer
+                .batch()
+                .max_messages(max)
+                .expires(expires)
+                .messages()
+                .await
+        }
+        None => consumer.fetch().max_messages(max).messages().await,
+    }
+    .map_err(|e| err(&e))?;
+    let mut messages = Vec::new();
+    while let Some(m) = batch.next().await {
+        messages.push(m.map_err(|e| err(&e))?);
+    }
+    if messages.is_empty() {
+        return Ok((InboxReport::default(), 0));
+    }
+    let mut raws = Vec::with_capacity(messages.len());
+    let mut remaining = 0;
+    for m in &messages {
+        let info = m.info().map_err(|e| err(&e))?;
+        remaining = info.pending;
+        raws.push(RawMessage {
+            subject: m.subject.to_string(),
+            seq: info.stream_sequence,
+            headers: m.headers.clone(),
+            payload: m.payload.to_vec(),
+        });
+    }
+    let applier = shared.applier.clone();
+    let checkpoint = local::consumer_checkpoint(name);
+    let report = shared
+        .writer
+        .call_async(move |store| {
+            store.transaction(Durability::Normal, |tx| {
+                let mut report = InboxReport::default();
+                let mut last = 0;
+                for raw in &raws {
+                    let (received, _) = local::receive(tx, applier.as_ref(), raw)?;
+                    report.add(&received);
+                    last = last.max(raw.seq);
+                }
+                crate::store::sqlite::write::set_checkpoint(
+                    tx,
+                    &checkpoint,
+                    last,
+                    crate::store::now_ms(),
+                )?;
+                Ok(report)
+            })
+        })
+        .await?;
+    let acks = futures::future::join_all(messages.iter().map(|m| m.ack())).await;
+    if let Some(Err(e)) = acks.into_iter().find(Result::is_err) {
+        return Err(err(&e));
+    }
+    Ok((report, remaining))
+}

@@ -1,0 +1,244 @@
+//! The engine's writer-thread side: small transactions over the store's public statements.
+//!
+//! * [`receive`]: one incoming message into the inbox (applied, echo, parked or duplicate);
+//! * [`mark_batch`]: acks (and lost acks found on a subject) recorded with the subject's last
+//!   sequence, in one transaction;
+//! * [`rebase`]: other writers' events applied, the subject's sequence advanced and the
+//!   aggregate rebased, all in one transaction (a crash cannot skip the rebase);
+//! * the per-subject last sequence, kept as checkpoint `subject:<subject>` (never lowered).
+
+use super::envelope::{raw_message, IncomingEvent};
+use super::hooks::{InboxApplier, RebaseOutcome, RebaseRequest, Rebaser};
+use crate::store::sqlite::{read, write};
+use crate::store::{now_ms, InboxRecord, InboxStatus, StoreError};
+use async_nats::HeaderMap;
+use rusqlite::{params, Connection, Transaction};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Checkpoint name of a subject's last known sequence.
+pub fn subject_checkpoint(subject: &str) -> String {
+    format!("subject:{subject}")
+}
+
+/// Checkpoint name of a consumer's last applied sequence.
+pub fn consumer_checkpoint(consumer: &str) -> String {
+    format!("consumer:{consumer}")
+}
+
+/// Checkpoint holding the Unix ms of the last completed sync pass.
+pub const LAST_SYNC_CHECKPOINT: &str = "sync:last_at";
+
+/// The last known sequence of each subject (0 if unknown).
+pub fn known_seqs(
+    conn: &Connection,
+    subjects: &[String],
+) -> Result<HashMap<String, u64>, StoreError> {
+    subjects
+        .iter()
+        .map(|s| {
+            Ok((
+                s.clone(),
+                read::checkpoint(conn, &subject_checkpoint(s))?.unwrap_or(0),
+            ))
+        })
+        .collect()
+}
+
+/// Raises a subject's last known sequence to `seq` (never lowers it).
+pub fn raise_subject_seq(conn: &Connection, subject: &str, seq: u64) -> Result<(), StoreError> {
+    let name = subject_checkpoint(subject);
+    if read::checkpoint(conn, &name)?.is_none_or(|known| known < seq) {
+        write::set_checkpoint(conn, &name, seq, now_ms())?;
+    }
+    Ok(())
+}
+
+/// One ack to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    /// The subject.
+    pub subject: String,
+    /// The event.
+    pub event_id: Uuid,
+    /// Its stream sequence.
+    pub seq: u64,
+}
+
+/// Records acks and raises their subjects' sequences. A row already gone (superseded or
+/// pruned) is skipped.
+pub fn mark_batch(conn: &Connection, marks: &[Mark]) -> Result<(), StoreError> {
+    let now = now_ms();
+    for m in marks {
+        match write::mark_published(conn, m.event_id, m.seq, now) {
+            Ok(()) | Err(StoreError::NotInOutbox { .. }) => {}
+            Err(e) => return Err(e),
+        }
+        raise_subject_seq(conn, &m.subject, m.seq)?;
+    }
+    Ok(())
+}
+
+/// Whether the aggregate has events not yet acknowledged.
+fn has_pending(conn: &Connection, stream_type: &str, stream_id: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM events e JOIN outbox o ON o.global_pos = e.global_pos
+             WHERE e.stream_type = ?1 AND e.stream_id = ?2 AND e.superseded = 0
+               AND o.published_seq IS NULL)",
+        )?
+        .query_row(params![stream_type, stream_id], |r| r.get(0))?)
+}
+
+/// How an incoming message was handled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Received {
+    /// Applied through the [`InboxApplier`].
+    Applied,
+    /// The edge's own event echoed back: its sequence recorded.
+    Echo,
+    /// Kept raw: cannot be decoded or applied by this build (the reason).
+    Parked(String),
+    /// Seen before: nothing done.
+    Duplicate,
+}
+
+/// A message as received: subject, sequence, headers, payload.
+#[derive(Debug, Clone)]
+pub struct RawMessage {
+    /// The subject.
+    pub subject: String,
+    /// Stream sequence.
+    pub seq: u64,
+    /// Headers.
+    pub headers: Option<HeaderMap>,
+    /// Payload bytes.
+    pub payload: Vec<u8>,
+}
+
+fn park(
+    conn: &Connection,
+    msg: &RawMessage,
+    key: Uuid,
+    exists: bool,
+    why: String,
+) -> Result<Received, StoreError> {
+    if !exists {
+        let raw = raw_message(&msg.subject, msg.seq, msg.headers.as_ref(), &msg.payload);
+        write::inbox_record(
+            conn,
+            &InboxRecord {
+                event_id: key,
+                stream_seq: msg.seq,
+                subject: msg.subject.clone(),
+                status: InboxStatus::Parked,
+                raw: Some(raw),
+            },
+            now_ms(),
+        )?;
+    }
+    Ok(Received::Parked(why))
+}
+
+/// Records one incoming message in the inbox inside `tx` (see [`Received`]). Returns the
+/// decoded event when it was applied or echoed.
+pub fn receive(
+    tx: &Transaction<'_>,
+    applier: &dyn InboxApplier,
+    msg: &RawMessage,
+) -> Result<(Received, Option<IncomingEvent>), StoreError> {
+    let key = IncomingEvent::inbox_key(&msg.subject, msg.seq, msg.headers.as_ref());
+    let existing = read::inbox_entry(tx, key)?;
+    if existing
+        .as_ref()
+        .is_some_and(|r| r.record.status != InboxStatus::Parked)
+    {
+        return Ok((Received::Duplicate, None));
+    }
+    let parked_before = existing.is_some();
+    let event =
+        match IncomingEvent::decode(&msg.subject, msg.seq, msg.headers.as_ref(), &msg.payload) {
+            Ok(event) => event,
+            Err(e) => return Ok((park(tx, msg, key, parked_before, e.to_string())?, None)),
+        };
+    let record = |status| InboxRecord {
+        event_id: key,
+        stream_seq: msg.seq,
+        subject: msg.subject.clone(),
+        status,
+        raw: None,
+    };
+    if read::event(tx, event.event_id)?.is_some() {
+        write::inbox_record(tx, &record(InboxStatus::Echo), now_ms())?;
+        let pending =
+            read::outbox_entry(tx, event.event_id)?.is_some_and(|o| o.published_seq.is_none());
+        if pending {
+            write::mark_published(tx, event.event_id, msg.seq, now_ms())?;
+        }
+        raise_subject_seq(tx, &msg.subject, msg.seq)?;
+        return Ok((Received::Echo, Some(event)));
+    }
+    if !applier.can_apply(&event) {
+        let why = format!(
+            "{} v{} is not known to this build",
+            event.event_type, event.schema_version
+        );
+        return Ok((park(tx, msg, key, parked_before, why)?, None));
+    }
+    tx.execute_batch("SAVEPOINT inbox_apply")?;
+    if let Err(e) = applier.apply(tx, &event) {
+        tx.execute_batch("ROLLBACK TO inbox_apply; RELEASE inbox_apply")?;
+        return Ok((park(tx, msg, key, parked_before, e.to_string())?, None));
+    }
+    tx.execute_batch("RELEASE inbox_apply")?;
+    if parked_before {
+        write::inbox_set_status(tx, key, InboxStatus::Applied)?;
+    } else {
+        write::inbox_record(tx, &record(InboxStatus::Applied), now_ms())?;
+    }
+    if !has_pending(tx, &event.stream_type, &event.stream_id)? {
+        raise_subject_seq(tx, &msg.subject, msg.seq)?;
+    }
+    Ok((Received::Applied, Some(event)))
+}
+
+/// Applies other writers' messages on `subject`, sets the subject's sequence to `last_seq` and
+/// rebases the aggregate, in one transaction.
+pub fn rebase(
+    tx: &Transaction<'_>,
+    applier: &dyn InboxApplier,
+    rebaser: &dyn Rebaser,
+    stream: (&str, &str),
+    subject: &str,
+    foreign: &[RawMessage],
+    last_seq: u64,
+) -> Result<RebaseOutcome, StoreError> {
+    let mut events = Vec::with_capacity(foreign.len());
+    for msg in foreign {
+        let key = IncomingEvent::inbox_key(&msg.subject, msg.seq, msg.headers.as_ref());
+        match receive(tx, applier, msg)? {
+            (Received::Echo, _) => {}
+            (_, Some(event)) => events.push(event),
+            (_, None) => {
+                // Applied earlier by the consumer (or parked): decode for the rebaser if we can.
+                if let Ok(event) =
+                    IncomingEvent::decode(&msg.subject, msg.seq, msg.headers.as_ref(), &msg.payload)
+                {
+                    if read::inbox_entry(tx, key)?
+                        .is_some_and(|r| r.record.status == InboxStatus::Applied)
+                    {
+                        events.push(event);
+                    }
+                }
+            }
+        }
+    }
+    raise_subject_seq(tx, subject, last_seq)?;
+    let request = RebaseRequest {
+        stream_type: stream.0,
+        stream_id: stream.1,
+        subject,
+        foreign: &events,
+    };
+    rebaser.rebase(tx, &request)
+}

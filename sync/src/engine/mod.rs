@@ -1,0 +1,58 @@
+//! The sync engine (DESIGN §6): the outbox relay to JetStream, conflict and lost-ack recovery
+//! with a server-authoritative rebase, the device's durable consumers applied through the
+//! inbox, reconnect with backoff and the status query.
+//!
+//! The decisions are pure ([`plan`], tested as a case table); the I/O around them:
+//! [`relay`] (pipelined publishes, group-committed acks), [`recover`] (read a subject back),
+//! [`inbox`] (pull consumers), [`local`] (the writer-thread transactions) and [`runner`]
+//! ([`SyncEngine`]: `sync once` or a background task). The edge plugs in its domain through
+//! [`InboxApplier`] and [`Rebaser`]. rusqlite only ever runs on the store's writer thread.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use mallbots_sync::engine::*;
+//! use mallbots_sync::store::{SqliteStore, StoreWriter};
+//! # async fn demo() -> Result<(), SyncError> {
+//! let writer = StoreWriter::spawn(SqliteStore::open("edge.db", &[])?)?;
+//! let config = SyncConfig::new("k1", &DeviceRole::Kiosk, "mallbots", "EVENTS");
+//! let engine = SyncEngine::new(writer, config, Arc::new(RecordOnly), Arc::new(RetractPending))?;
+//! let link = engine.connect(&NatsTarget::new("nats://127.0.0.1:4222")).await?;
+//! let report = engine.sync_once(&link).await?;
+//! println!("{} published", report.relay.published);
+//! # Ok(()) }
+//! ```
+
+pub mod config;
+pub mod envelope;
+pub mod error;
+pub mod hooks;
+pub mod inbox;
+pub mod local;
+pub mod plan;
+pub mod recover;
+pub mod relay;
+pub mod runner;
+pub mod status;
+
+pub use config::{device_consumers, Backoff, DeviceConsumer, DeviceRole, SyncConfig};
+pub use envelope::{outgoing_headers, DecodeError, IncomingEvent};
+pub use error::SyncError;
+pub use hooks::{InboxApplier, RebaseOutcome, RebaseRequest, Rebaser, RecordOnly, RetractPending};
+pub use inbox::{consumer_config, InboxReport};
+pub use plan::{
+    plan, plan_subject, Operation, PublishOutcome, RemoteMessage, StreamKey, SubjectView,
+};
+pub use relay::RelayReport;
+pub use runner::{Link, NatsTarget, SyncEngine, SyncHandle, SyncReport};
+pub use status::{sync_status, ConflictView, SyncStatus};
+
+use crate::store::StoreWriter;
+use std::sync::Arc;
+
+/// What every part of the engine shares.
+pub(crate) struct Shared {
+    pub(crate) writer: StoreWriter,
+    pub(crate) config: SyncConfig,
+    pub(crate) applier: Arc<dyn InboxApplier>,
+    pub(crate) rebaser: Arc<dyn Rebaser>,
+}

@@ -1,0 +1,256 @@
+//! The outbox relay: pending outbox rows go to JetStream in order per aggregate, pipelined
+//! across aggregates (up to [`SyncConfig::in_flight`] acks awaited at once, one per subject).
+//!
+//! Each publish carries `Nats-Msg-Id` = event id and `Nats-Expected-Last-Subject-Sequence` =
+//! the subject's last known sequence. Acks are recorded in group commits (one writer
+//! transaction per batch); a subject's next event is sent only once its previous ack is
+//! committed, so after a crash at most one stored-but-unrecorded message exists per subject.
+//! Wrong-last-sequence errors and lost acks are resolved by reading the subject back
+//! ([`super::recover`]) and following the [`super::plan`].
+
+use super::config::SyncConfig;
+use super::envelope::outgoing_headers;
+use super::error::SyncError;
+use super::local::{self, Mark};
+use super::plan::{after_publish, plan_subject, Operation, PublishOutcome, StreamKey, SubjectView};
+use super::recover::{self, Recovery};
+use super::Shared;
+use crate::store::OutboxEntry;
+use async_nats::jetstream::context::{PublishAckFuture, PublishErrorKind};
+use async_nats::jetstream::message::PublishMessage;
+use futures::stream::{FuturesUnordered, StreamExt};
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use uuid::Uuid;
+
+/// What one relay pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RelayReport {
+    /// Events acknowledged by JetStream.
+    pub published: u64,
+    /// Lost acks found on the subject and recorded.
+    pub recovered: u64,
+    /// Aggregates rebased after other writers' events.
+    pub rebased: u64,
+    /// Pending commands rejected by rebases (conflicts recorded).
+    pub rejected: u64,
+    /// Outbox rows the pass started with.
+    pub pending_at_start: u64,
+}
+
+struct SubjectQueue {
+    stream: StreamKey,
+    entries: VecDeque<OutboxEntry>,
+}
+
+type AckFuture = Pin<Box<dyn Future<Output = (String, Uuid, u64, PublishOutcome, String)> + Send>>;
+type FlushFuture = Pin<Box<dyn Future<Output = Result<Vec<String>, SyncError>> + Send>>;
+
+fn outcome_of(
+    result: Result<
+        async_nats::jetstream::publish::PublishAck,
+        async_nats::jetstream::context::PublishError,
+    >,
+) -> (PublishOutcome, String) {
+    match result {
+        Ok(ack) => (PublishOutcome::Acked(ack.sequence), String::new()),
+        Err(e) => {
+            let outcome = match e.kind() {
+                PublishErrorKind::WrongLastSequence => PublishOutcome::WrongLastSequence,
+                PublishErrorKind::TimedOut => PublishOutcome::AckLost,
+                _ => PublishOutcome::Refused,
+            };
+            (outcome, e.to_string())
+        }
+    }
+}
+
+async fn send(
+    shared: &Shared,
+    link: &super::Link,
+    entry: &OutboxEntry,
+    expected: u64,
+) -> Result<PublishAckFuture, SyncError> {
+    let payload = serde_json::to_vec(&entry.event.payload).map_err(|e| SyncError::Publish {
+        subject: entry.subject.clone(),
+        reason: e.to_string(),
+    })?;
+    let message = PublishMessage::build()
+        .headers(outgoing_headers(entry, &shared.config.device_id))
+        .payload(payload.into())
+        .message_id(entry.event.event_id.to_string())
+        .expected_last_subject_sequence(expected);
+    link.js
+        .send_publish(entry.subject.clone(), message)
+        .await
+        .map_err(|e| SyncError::Publish {
+            subject: entry.subject.clone(),
+            reason: e.to_string(),
+        })
+}
+
+fn flush(shared: &Shared, marks: Vec<Mark>) -> FlushFuture {
+    let writer = shared.writer.clone();
+    Box::pin(async move {
+        let subjects = marks.iter().map(|m| m.subject.clone()).collect();
+        writer
+            .call_async(move |store| {
+                store.transaction(crate::store::Durability::Normal, |tx| {
+                    local::mark_batch(tx, &marks)
+                })
+            })
+            .await?;
+        Ok(subjects)
+    })
+}
+
+/// One pass over up to [`SyncConfig::relay_batch`] pending outbox rows.
+pub(crate) async fn relay_pass(
+    shared: &Shared,
+    link: &super::Link,
+) -> Result<RelayReport, SyncError> {
+    let config: &SyncConfig = &shared.config;
+    let limit = config.relay_batch;
+    let entries = shared
+        .writer
+        .call_async(move |s| {
+            use crate::store::EventReader;
+            s.pending_outbox(limit)
+        })
+        .await?;
+    let mut report = RelayReport {
+        pending_at_start: entries.len() as u64,
+        ..RelayReport::default()
+    };
+    if entries.is_empty() {
+        return Ok(report);
+    }
+    let mut order: Vec<String> = Vec::new();
+    let mut queues: HashMap<String, SubjectQueue> = HashMap::new();
+    for entry in entries {
+        let queue = queues.entry(entry.subject.clone()).or_insert_with(|| {
+            order.push(entry.subject.clone());
+            SubjectQueue {
+                stream: StreamKey {
+                    stream_type: entry.event.stream_type.clone(),
+                    stream_id: entry.event.stream_id.clone(),
+                },
+                entries: VecDeque::new(),
+            }
+        });
+        queue.entries.push_back(entry);
+    }
+    let subjects = order.clone();
+    let mut known = shared
+        .writer
+        .call_async(move |s| local::known_seqs(s.connection(), &subjects))
+        .await?;
+
+    let mut ready: VecDeque<String> = order.into_iter().collect();
+    let mut in_flight: FuturesUnordered<AckFuture> = FuturesUnordered::new();
+    let mut flushing: FuturesUnordered<FlushFuture> = FuturesUnordered::new();
+    let mut unflushed: Vec<Mark> = Vec::new();
+    let mut to_recover: Vec<String> = Vec::new();
+    let mut failure: Option<SyncError> = None;
+
+    loop {
+        while failure.is_none() && in_flight.len() < config.in_flight {
+            let Some(subject) = ready.pop_front() else {
+                break;
+            };
+            let queue = &queues[&subject];
+            let view = SubjectView {
+                subject: subject.clone(),
+                stream: queue.stream.clone(),
+                known_seq: known.get(&subject).copied().unwrap_or(0),
+                pending: queue.entries.iter().map(|e| e.event.event_id).collect(),
+                in_flight: false,
+                read_back: None,
+            };
+            for op in plan_subject(&view) {
+                if let Operation::Publish {
+                    event_id,
+                    expected_seq,
+                    ..
+                } = op
+                {
+                    let entry = queue
+                        .entries
+                        .front()
+                        .filter(|e| e.event.event_id == event_id);
+                    let Some(entry) = entry else { continue };
+                    match send(shared, link, entry, expected_seq).await {
+                        Ok(ack) => {
+                            let subject = subject.clone();
+                            in_flight.push(Box::pin(async move {
+                                let (outcome, error) = outcome_of(ack.await);
+                                (subject, event_id, expected_seq, outcome, error)
+                            }));
+                        }
+                        Err(e) => failure = Some(e),
+                    }
+                }
+            }
+        }
+        if !unflushed.is_empty() && flushing.is_empty() {
+            flushing.push(flush(shared, std::mem::take(&mut unflushed)));
+        }
+        if in_flight.is_empty() && flushing.is_empty() {
+            break;
+        }
+        tokio::select! {
+            Some((subject, event_id, expected, outcome, error)) = in_flight.next(), if !in_flight.is_empty() => {
+                match after_publish(&subject, event_id, expected, outcome) {
+                    Operation::MarkPublished { seq, .. } => {
+                        report.published += 1;
+                        known.insert(subject.clone(), seq);
+                        if let Some(q) = queues.get_mut(&subject) {
+                            q.entries.pop_front();
+                        }
+                        unflushed.push(Mark { subject, event_id, seq });
+                    }
+                    Operation::ReadBack { .. } => to_recover.push(subject),
+                    _ => {
+                        let writer = shared.writer.clone();
+                        let reason = error.clone();
+                        writer.call_async(move |s| {
+                            use crate::store::EventStore;
+                            s.record_outbox_failure(event_id, &reason)
+                        }).await?;
+                        failure.get_or_insert(SyncError::Publish { subject, reason: error });
+                    }
+                }
+            }
+            Some(flushed) = flushing.next(), if !flushing.is_empty() => {
+                for subject in flushed? {
+                    if queues.get(&subject).is_some_and(|q| !q.entries.is_empty()) {
+                        ready.push_back(subject);
+                    }
+                }
+            }
+        }
+    }
+    for subject in to_recover {
+        let Some(queue) = queues.get(&subject) else {
+            continue;
+        };
+        let view_known = known.get(&subject).copied().unwrap_or(0);
+        let pending: Vec<Uuid> = queue.entries.iter().map(|e| e.event.event_id).collect();
+        match recover::recover_subject(shared, link, &subject, &queue.stream, view_known, &pending)
+            .await?
+        {
+            Recovery::Nothing => {}
+            Recovery::Marked(n) => report.recovered += n,
+            Recovery::Rebased { marked, outcome } => {
+                report.recovered += marked;
+                report.rebased += 1;
+                report.rejected += outcome.rejected as u64;
+            }
+        }
+    }
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(report),
+    }
+}

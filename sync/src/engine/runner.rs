@@ -1,0 +1,312 @@
+//! [`SyncEngine`]: connect, run one full sync ([`SyncEngine::sync_once`]), or run in the
+//! background ([`SyncEngine::spawn`]) with reconnect and backoff; [`SyncEngine::status`].
+//!
+//! In the background the relay and the consumers run as two loops on one connection: the
+//! relay drains the outbox, then waits for [`SyncEngine::poke`] (a new local commit) or the
+//! poll interval; the consumers long-poll. Any NATS failure drops the connection, marks the
+//! engine offline and reconnects after [`super::Backoff::delay`].
+
+use super::error::SyncError;
+use super::inbox::{self, InboxReport};
+use super::local::LAST_SYNC_CHECKPOINT;
+use super::relay::{relay_pass, RelayReport};
+use super::status::{sync_status, SyncStatus};
+use super::{InboxApplier, Rebaser, Shared, SyncConfig};
+use crate::store::{now_ms, Durability, StoreWriter};
+use async_nats::jetstream::{self, stream::Stream};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use tokio::sync::{watch, Notify};
+
+/// Where and how to connect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NatsTarget {
+    /// Server URL(s), comma-separated.
+    pub url: String,
+    /// A `.creds` file (the device's NATS user), if any.
+    pub creds: Option<PathBuf>,
+}
+
+impl NatsTarget {
+    /// A target without credentials.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            creds: None,
+        }
+    }
+}
+
+/// A live connection: the client, its JetStream context and the events stream.
+#[derive(Debug, Clone)]
+pub struct Link {
+    /// The client (inbox prefix `_INBOX_<device>`).
+    pub client: async_nats::Client,
+    pub(crate) js: jetstream::Context,
+    pub(crate) stream: Stream<()>,
+}
+
+/// What one full sync did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// The relay, summed over its passes.
+    pub relay: RelayReport,
+    /// The consumers, summed.
+    pub inbox: InboxReport,
+}
+
+fn add(a: &mut RelayReport, b: &RelayReport) {
+    a.published += b.published;
+    a.recovered += b.recovered;
+    a.rebased += b.rebased;
+    a.rejected += b.rejected;
+    a.pending_at_start = a.pending_at_start.max(b.pending_at_start);
+}
+
+fn add_inbox(a: &mut InboxReport, b: &InboxReport) {
+    a.applied += b.applied;
+    a.echoed += b.echoed;
+    a.parked += b.parked;
+    a.duplicates += b.duplicates;
+}
+
+/// The sync engine of one device.
+#[derive(Clone)]
+pub struct SyncEngine {
+    shared: Arc<Shared>,
+    online: Arc<AtomicBool>,
+    wake: Arc<Notify>,
+}
+
+impl std::fmt::Debug for SyncEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncEngine")
+            .field("device", &self.shared.config.device_id)
+            .field("online", &self.online.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+/// A running background engine: its status and a way to stop it.
+#[derive(Debug)]
+pub struct SyncHandle {
+    engine: SyncEngine,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SyncHandle {
+    /// The engine (status, poke).
+    pub fn engine(&self) -> &SyncEngine {
+        &self.engine
+    }
+
+    /// Stops the background task and waits for it.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+impl SyncEngine {
+    /// An engine over the store `writer` for `config`.
+    pub fn new(
+        writer: StoreWriter,
+        config: SyncConfig,
+        applier: Arc<dyn InboxApplier>,
+        rebaser: Arc<dyn Rebaser>,
+    ) -> Result<Self, SyncError> {
+        config.validate()?;
+        Ok(Self {
+            shared: Arc::new(Shared {
+                writer,
+                config,
+                applier,
+                rebaser,
+            }),
+            online: Arc::new(AtomicBool::new(false)),
+            wake: Arc::new(Notify::new()),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SyncConfig {
+        &self.shared.config
+    }
+
+    /// Connects with the device's inbox prefix and credentials, and binds the events stream.
+    pub async fn connect(&self, target: &NatsTarget) -> Result<Link, SyncError> {
+        let err = |reason: String| SyncError::Connect {
+            url: target.url.clone(),
+            reason,
+        };
+        let mut options = async_nats::ConnectOptions::new()
+            .custom_inbox_prefix(self.shared.config.inbox_prefix())
+            .name(format!("mallbots-edge-{}", self.shared.config.device_id))
+            .connection_timeout(std::time::Duration::from_secs(3));
+        if let Some(creds) = &target.creds {
+            options = options
+                .credentials_file(creds)
+                .await
+                .map_err(|e| err(e.to_string()))?;
+        }
+        let client = options
+            .connect(target.url.as_str())
+            .await
+            .map_err(|e| err(e.to_string()))?;
+        let js = jetstream::ContextBuilder::new()
+            .ack_timeout(self.shared.config.ack_timeout)
+            .timeout(self.shared.config.ack_timeout)
+            .build(client.clone());
+        let stream = js
+            .get_stream_no_info(&self.shared.config.events_stream)
+            .await
+            .map_err(|e| err(e.to_string()))?;
+        Ok(Link { client, js, stream })
+    }
+
+    /// Wakes the background relay (call after a local commit).
+    pub fn poke(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Whether the background engine is connected.
+    pub fn is_online(&self) -> bool {
+        self.online.load(Ordering::Relaxed)
+    }
+
+    /// The status (online, waiting, last sync, conflicts).
+    pub async fn status(&self) -> Result<SyncStatus, SyncError> {
+        let online = self.is_online();
+        Ok(self
+            .shared
+            .writer
+            .call_async(move |s| sync_status(s.connection(), online))
+            .await?)
+    }
+
+    /// Relays until the outbox is empty (or a pass makes no progress).
+    pub async fn relay(&self, link: &Link) -> Result<RelayReport, SyncError> {
+        let mut total = RelayReport::default();
+        loop {
+            let pass = relay_pass(&self.shared, link).await?;
+            add(&mut total, &pass);
+            let progress = pass.published + pass.recovered + pass.rebased;
+            if pass.pending_at_start == 0 || progress == 0 {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Pulls every consumer once (waiting up to `wait` each), or until drained if `wait` is
+    /// `None`.
+    pub async fn pull(
+        &self,
+        link: &Link,
+        wait: Option<std::time::Duration>,
+    ) -> Result<InboxReport, SyncError> {
+        let mut total = InboxReport::default();
+        for spec in &self.shared.config.consumers {
+            let consumer = inbox::bind(&self.shared, link, spec).await?;
+            loop {
+                let (report, remaining) =
+                    inbox::pull_batch(&self.shared, &spec.name, &consumer, wait).await?;
+                add_inbox(&mut total, &report);
+                if wait.is_some() || report.total() == 0 || remaining == 0 {
+                    break;
+                }
+            }
+        }
+        Ok(total)
+    }
+
+    async fn mark_synced(&self) -> Result<(), SyncError> {
+        self.shared
+            .writer
+            .call_async(|s| {
+                s.transaction(Durability::Normal, |tx| {
+                    crate::store::sqlite::write::set_checkpoint(
+                        tx,
+                        LAST_SYNC_CHECKPOINT,
+                        now_ms() as u64,
+                        now_ms(),
+                    )
+                })
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// One full sync: relay, drain the consumers, relay again (rebases may queue events).
+    pub async fn sync_once(&self, link: &Link) -> Result<SyncReport, SyncError> {
+        let mut report = SyncReport {
+            relay: self.relay(link).await?,
+            inbox: self.pull(link, None).await?,
+        };
+        let again = self.relay(link).await?;
+        add(&mut report.relay, &again);
+        self.mark_synced().await?;
+        Ok(report)
+    }
+
+    async fn relay_loop(&self, link: &Link) -> Result<(), SyncError> {
+        loop {
+            self.relay(link).await?;
+            self.mark_synced().await?;
+            let _ =
+                tokio::time::timeout(self.shared.config.poll_interval, self.wake.notified()).await;
+        }
+    }
+
+    async fn pull_loop(&self, link: &Link) -> Result<(), SyncError> {
+        let wait = Some(self.shared.config.poll_interval);
+        loop {
+            self.pull(link, wait).await?;
+        }
+    }
+
+    async fn connected(&self, link: &Link) -> Result<(), SyncError> {
+        tokio::try_join!(self.relay_loop(link), self.pull_loop(link)).map(|_| ())
+    }
+
+    /// Runs until `stop` turns true: connect, sync continuously, reconnect with backoff.
+    async fn run(self, target: NatsTarget, mut stop: watch::Receiver<bool>) {
+        let mut failures = 0u32;
+        while !*stop.borrow() {
+            let outcome = async {
+                let link = self.connect(&target).await?;
+                self.online.store(true, Ordering::Relaxed);
+                failures = 0;
+                self.connected(&link).await
+            };
+            let result = tokio::select! {
+                r = outcome => r,
+                _ = stop.changed() => break,
+            };
+            self.online.store(false, Ordering::Relaxed);
+            if let Err(e) = result {
+                if !e.is_transient() {
+                    tracing::error!(error = %e, "sync stopped");
+                    break;
+                }
+                failures += 1;
+                let delay = self.shared.config.backoff.delay(failures);
+                tracing::warn!(error = %e, ?delay, "sync offline; retrying");
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = stop.changed() => break,
+                }
+            }
+        }
+        self.online.store(false, Ordering::Relaxed);
+    }
+
+    /// Starts the engine as a background tokio task.
+    pub fn spawn(self, target: NatsTarget) -> SyncHandle {
+        let (stop, rx) = watch::channel(false);
+        let engine = self.clone();
+        let task = tokio::spawn(self.run(target, rx));
+        SyncHandle { engine, stop, task }
+    }
+}

@@ -1,0 +1,182 @@
+//! The outbox relay against a real nats-server with a 1-second dedup window, so the expected
+//! subject sequence (not msg-id dedup) is what keeps events exactly once.
+
+mod engine_support;
+
+use engine_support::*;
+use mallbots_sync::engine::{RecordOnly, RetractPending, SyncEngine, SyncStatus};
+use mallbots_sync::store::{EventReader, StoreWriter};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn engine(writer: &StoreWriter, device: &str) -> SyncEngine {
+    SyncEngine::new(
+        writer.clone(),
+        kiosk_config(device),
+        Arc::new(RecordOnly),
+        Arc::new(RetractPending),
+    )
+    .unwrap()
+}
+
+fn subject(device: &str, basket: usize) -> String {
+    format!("{ROOT}.ev.kiosk.{device}.basket.b{basket}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relays_every_event_once_in_order_and_records_sequences() {
+    let nats = Nats::start();
+    let js = events_stream(&nats.url()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let writer = open_store(dir.path(), "k1.db");
+    let mut ids = Vec::new();
+    for b in 0..20 {
+        ids.push(append(
+            &writer,
+            "basket",
+            &format!("b{b}"),
+            &subject("k1", b),
+            10,
+        ));
+    }
+    let engine = engine(&writer, "k1");
+    let link = engine
+        .connect(&mallbots_sync::engine::NatsTarget::new(nats.url()))
+        .await
+        .unwrap();
+    let report = engine.sync_once(&link).await.unwrap();
+    assert_eq!(report.relay.published, 200);
+
+    let messages = stream_messages(&js).await;
+    assert_eq!(messages.len(), 200);
+    let unique: HashSet<_> = messages.iter().map(|m| &m.2).collect();
+    assert_eq!(unique.len(), 200, "each event stored once");
+    for (b, events) in ids.iter().enumerate() {
+        let on_subject: Vec<_> = messages
+            .iter()
+            .filter(|m| m.0 == subject("k1", b))
+            .map(|m| m.2.clone())
+            .collect();
+        let expected: Vec<_> = events.iter().map(|id| id.to_string()).collect();
+        assert_eq!(on_subject, expected, "order per aggregate");
+    }
+    let status: SyncStatus = engine.status().await.unwrap();
+    assert_eq!(status.waiting, 0);
+    assert!(status.last_sync_at.is_some());
+    let seqs = writer
+        .call(move |s| {
+            Ok(ids[3]
+                .iter()
+                .map(|id| s.event(*id).unwrap().unwrap().stream_seq)
+                .collect::<Vec<_>>())
+        })
+        .unwrap();
+    assert!(
+        seqs.iter().all(Option::is_some),
+        "stream_seq recorded on every event"
+    );
+
+    // A second run publishes nothing more.
+    let again = engine.sync_once(&link).await.unwrap();
+    assert_eq!(again.relay.published, 0);
+    assert_eq!(stream_messages(&js).await.len(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_ack_is_found_on_the_subject_after_the_dedup_window() {
+    let nats = Nats::start();
+    let js = events_stream(&nats.url()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let writer = open_store(dir.path(), "k2.db");
+    let ids = append(&writer, "basket", "b1", &subject("k2", 1), 3);
+
+    // A previous run published the first event and died before recording the ack.
+    let first = writer.call(|s| s.pending_outbox(1)).unwrap().remove(0);
+    let headers = mallbots_sync::engine::outgoing_headers(&first, "k2");
+    let message = async_nats::jetstream::message::PublishMessage::build()
+        .headers(headers)
+        .payload(serde_json::to_vec(&first.event.payload).unwrap().into())
+        .message_id(first.event.event_id.to_string())
+        .expected_last_subject_sequence(0);
+    let seq = js
+        .send_publish(first.subject.clone(), message)
+        .await
+        .unwrap()
+        .await
+        .unwrap()
+        .sequence;
+    let published_at = Instant::now();
+    // Let the 1 s dedup window pass: only the expected sequence can prevent a duplicate now.
+    tokio::time::sleep_until((published_at + Duration::from_millis(1_200)).into()).await;
+
+    let engine = engine(&writer, "k2");
+    let link = engine
+        .connect(&mallbots_sync::engine::NatsTarget::new(nats.url()))
+        .await
+        .unwrap();
+    let report = engine.sync_once(&link).await.unwrap();
+    assert_eq!(report.relay.recovered, 1, "{report:?}");
+    assert_eq!(report.relay.published, 2);
+    assert_eq!(report.relay.rebased, 0);
+    let messages = stream_messages(&js).await;
+    let got: Vec<_> = messages.iter().map(|m| m.2.clone()).collect();
+    let want: Vec<_> = ids.iter().map(|i| i.to_string()).collect();
+    assert_eq!(got, want, "each event exactly once, in order");
+    let recorded = writer
+        .call(move |s| s.event(ids[0]))
+        .unwrap()
+        .unwrap()
+        .stream_seq;
+    assert_eq!(recorded, Some(seq));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_writer_on_the_subject_rebases_the_aggregate() {
+    let nats = Nats::start();
+    let js = events_stream(&nats.url()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let product = format!("{ROOT}.ev.catalog.s1.product.p1");
+    let a = open_store(dir.path(), "a.db");
+    let b = open_store(dir.path(), "b.db");
+    append(&a, "product", "p1", &product, 1);
+    let b_ids = append(&b, "product", "p1", &product, 2);
+    let target = mallbots_sync::engine::NatsTarget::new(nats.url());
+    let ea = SyncEngine::new(
+        a.clone(),
+        manager_config("ma"),
+        Arc::new(RecordOnly),
+        Arc::new(RetractPending),
+    )
+    .unwrap();
+    let eb = SyncEngine::new(
+        b.clone(),
+        manager_config("mb"),
+        Arc::new(RecordOnly),
+        Arc::new(RetractPending),
+    )
+    .unwrap();
+    ea.sync_once(&ea.connect(&target).await.unwrap())
+        .await
+        .unwrap();
+    let report = eb
+        .sync_once(&eb.connect(&target).await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(report.relay.rebased, 1, "{report:?}");
+    assert_eq!(
+        stream_messages(&js).await.len(),
+        1,
+        "b's stale events never stored"
+    );
+    let status = eb.status().await.unwrap();
+    assert_eq!(status.waiting, 0);
+    assert_eq!(status.conflicts, 1);
+    assert_eq!(status.recent_conflicts[0].code, "sync.conflict");
+    let superseded = b
+        .call(move |s| s.event(b_ids[0]))
+        .unwrap()
+        .unwrap()
+        .superseded;
+    assert!(superseded, "b's events retracted, kept");
+}
