@@ -23,6 +23,11 @@ const COMMANDS: &[&str] = &[
     "manager_rebrand_product",
     "manager_change_price",
     "manager_remove_product",
+    "manager_import_products",
+    "manager_orders",
+    "manager_depot",
+    "manager_sales",
+    "manager_sync_status",
 ];
 
 fn main() {

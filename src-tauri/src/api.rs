@@ -5,6 +5,7 @@
 //! wiring it means one `impl EdgeApi for mallbots_edge::…` (or replacing the trait by the edge
 //! type) with no change to the commands' names, arguments or JSON.
 
+use crate::backoffice::{DepotView, OrderSummary, SyncStatus};
 use crate::error::ApiError;
 use serde::{Deserialize, Serialize};
 
@@ -188,8 +189,6 @@ pub trait EdgeApi: Send + Sync + 'static {
     /// Asks central to cancel the order (answered with `canceled` or a refusal once shopping is
     /// done); the order shows `cancel_requested` meanwhile.
     fn request_cancel(&self, order: &str) -> Result<OrderView, ApiError>;
-    /// Checks a manager's credentials; `Ok(())` when they match.
-    fn verify_manager(&self, user: &str, password: &str) -> Result<(), ApiError>;
     /// Every store (participating or not) with its products.
     fn stores(&self) -> Result<Vec<StoreCatalog>, ApiError>;
     /// Creates a store.
@@ -211,4 +210,10 @@ pub trait EdgeApi: Send + Sync + 'static {
     fn set_participation(&self, store: &str, participating: bool) -> Result<StoreView, ApiError>;
     /// Enables or disables automated shopping (bots) in a store.
     fn set_automated_shopping(&self, store: &str, enabled: bool) -> Result<StoreView, ApiError>;
+    /// Every order this edge knows, newest first.
+    fn orders(&self) -> Result<Vec<OrderSummary>, ApiError>;
+    /// Bots and shopping lists as last heard from central.
+    fn depot(&self) -> Result<DepotView, ApiError>;
+    /// Online/offline, events waiting to be sent, conflicts.
+    fn sync_status(&self) -> Result<SyncStatus, ApiError>;
 }

@@ -26,6 +26,8 @@ pub mod codes {
     pub const NOT_SIGNED_IN: &str = "not_signed_in";
     /// Wrong user name or password.
     pub const BAD_CREDENTIALS: &str = "bad_credentials";
+    /// Too many failed sign-ins in a row: wait before trying again.
+    pub const LOCKED_OUT: &str = "locked_out";
     /// The basket was already checked out or canceled.
     pub const BASKET_CLOSED: &str = "basket_closed";
     /// Checkout of a basket without items.

@@ -1,8 +1,11 @@
 //! How the app is started: which windows, which database, fullscreen, the manager account.
 //! Every option is a command-line flag with an environment-variable twin.
 
+use crate::auth::{LockoutPolicy, ManagerAccount};
+use crate::error::ApiError;
 use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// The label of the customer kiosk window (also its capability's window).
 pub const KIOSK: &str = "kiosk";
@@ -55,7 +58,8 @@ pub struct LaunchOptions {
     /// User name of the store manager.
     #[arg(long, env = "MALLBOTS_MANAGER_USER", default_value = "manager")]
     pub manager_user: String,
-    /// Password of the store manager.
+    /// Password of the store manager (hashed with argon2id at start; prefer
+    /// `--manager-password-hash`).
     #[arg(
         long,
         env = "MALLBOTS_MANAGER_PASSWORD",
@@ -64,6 +68,32 @@ pub struct LaunchOptions {
         hide_default_value = true
     )]
     pub manager_password: String,
+    /// The store manager's password as an argon2 PHC string (`$argon2id$v=19$…`); wins over
+    /// `--manager-password`.
+    #[arg(long, env = "MALLBOTS_MANAGER_PASSWORD_HASH", hide_env_values = true)]
+    pub manager_password_hash: Option<String>,
+    /// Failed sign-ins in a row that lock a manager out.
+    #[arg(long, env = "MALLBOTS_SIGN_IN_MAX_FAILURES", default_value_t = 5)]
+    pub sign_in_max_failures: u32,
+    /// Seconds a manager stays locked out.
+    #[arg(long, env = "MALLBOTS_SIGN_IN_LOCKOUT_SECS", default_value_t = 60)]
+    pub sign_in_lockout_secs: u64,
+}
+
+impl LaunchOptions {
+    /// The manager account these options describe (the clear password is hashed here).
+    pub fn manager_account(&self) -> Result<ManagerAccount, ApiError> {
+        let policy = LockoutPolicy {
+            max_failures: self.sign_in_max_failures.max(1),
+            lock_for: Duration::from_secs(self.sign_in_lockout_secs),
+        };
+        match &self.manager_password_hash {
+            Some(phc) => ManagerAccount::from_hash(&self.manager_user, phc, policy),
+            None => {
+                ManagerAccount::from_password(&self.manager_user, &self.manager_password, policy)
+            }
+        }
+    }
 }
 
 #[cfg(test)]

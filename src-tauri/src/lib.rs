@@ -6,9 +6,13 @@
 //! (those belong to `mallbots-edge`), not the UI (that is `ui/`, built into `ui/dist`).
 
 pub mod api;
+pub mod auth;
+pub mod backoffice;
 pub mod commands;
+pub mod csv_import;
 pub mod demo;
 pub mod error;
+pub mod events;
 pub mod launch;
 pub mod memory;
 pub mod state;
@@ -39,10 +43,13 @@ pub enum RunError {
 
 /// Builds the state for `options` and runs the app until its last window closes.
 pub fn run(options: LaunchOptions) -> Result<(), RunError> {
-    let edge =
-        memory::MemoryEdge::with_demo_mall(&options.manager_user, &options.manager_password)?;
-    let state = AppState::new(Arc::new(edge), options.db.clone())
-        .with_kiosk_idle_secs(options.kiosk_idle_secs);
+    let edge = memory::MemoryEdge::with_demo_mall()?;
+    let state = AppState::new(
+        Arc::new(edge),
+        options.manager_account()?,
+        options.db.clone(),
+    )
+    .with_kiosk_idle_secs(options.kiosk_idle_secs);
     let app = configure(tauri::Builder::default(), state)
         .setup(move |app| {
             windows::open(app.handle(), &options)?;

@@ -1,6 +1,8 @@
-//! What the commands share: the use-case API, how the app was launched, the manager session.
+//! What the commands share: the use-case API, how the app was launched, the manager account
+//! and session.
 
 use crate::api::EdgeApi;
+use crate::auth::ManagerAccount;
 use crate::error::{codes, ApiError};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -16,17 +18,20 @@ pub struct ManagerSession {
 /// Application state, `.manage()`d on the Builder (so the mock runtime in tests has it too).
 pub struct AppState {
     edge: Arc<dyn EdgeApi>,
+    account: Arc<ManagerAccount>,
     db_path: Option<PathBuf>,
     kiosk_idle_secs: u32,
     session: Mutex<Option<ManagerSession>>,
 }
 
 impl AppState {
-    /// State over a use-case API; `db_path` is reported by `app_info`. The kiosk resets after
-    /// 90 idle seconds unless [`AppState::with_kiosk_idle_secs`] says otherwise.
-    pub fn new(edge: Arc<dyn EdgeApi>, db_path: Option<PathBuf>) -> Self {
+    /// State over a use-case API and the manager account; `db_path` is reported by `app_info`.
+    /// The kiosk resets after 90 idle seconds unless [`AppState::with_kiosk_idle_secs`] says
+    /// otherwise.
+    pub fn new(edge: Arc<dyn EdgeApi>, account: ManagerAccount, db_path: Option<PathBuf>) -> Self {
         Self {
             edge,
+            account: Arc::new(account),
             db_path,
             kiosk_idle_secs: 90,
             session: Mutex::new(None),
@@ -47,6 +52,11 @@ impl AppState {
     /// The use-case API.
     pub fn edge(&self) -> &dyn EdgeApi {
         self.edge.as_ref()
+    }
+
+    /// The manager account sign-ins are checked against.
+    pub fn account(&self) -> Arc<ManagerAccount> {
+        Arc::clone(&self.account)
     }
 
     /// The database path the app was started with.

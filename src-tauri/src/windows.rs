@@ -41,7 +41,9 @@ mod tests {
 
     /// Opens the windows of `set` on the mock runtime; returns the labels of the open windows.
     fn open_with(set: WindowSet) -> Vec<String> {
-        let state = AppState::new(Arc::new(MemoryEdge::new("u", "p")), None);
+        let account = crate::auth::ManagerAccount::from_password("u", "p", Default::default())
+            .expect("account");
+        let state = AppState::new(Arc::new(MemoryEdge::new()), account, None);
         let app = crate::configure(tauri::test::mock_builder(), state)
             .build(tauri::generate_context!(test = true))
             .expect("mock app");

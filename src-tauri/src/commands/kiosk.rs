@@ -2,8 +2,9 @@
 
 use crate::api::{BasketView, CheckoutInput, OrderView, StoreCatalog};
 use crate::error::ApiError;
+use crate::events::{emit, Changed, Topic};
 use crate::state::AppState;
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
 /// Participating stores and their products, filtered by `query`.
 #[tauri::command]
@@ -16,52 +17,69 @@ pub async fn kiosk_catalog(
 
 /// Opens a new basket for a customer who tapped "start".
 #[tauri::command]
-pub async fn kiosk_start_basket(state: State<'_, AppState>) -> Result<BasketView, ApiError> {
-    state.edge().start_basket()
+pub async fn kiosk_start_basket<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<BasketView, ApiError> {
+    let basket = state.edge().start_basket()?;
+    emit(&app, Changed::of(&[Topic::Baskets, Topic::Sync]));
+    Ok(basket)
 }
 
 /// Adds `quantity` (default 1) of a product to the basket.
 #[tauri::command]
-pub async fn kiosk_add_item(
+pub async fn kiosk_add_item<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     basket_id: String,
     product_id: String,
     quantity: Option<u32>,
 ) -> Result<BasketView, ApiError> {
-    state
+    let basket = state
         .edge()
-        .add_item(&basket_id, &product_id, quantity.unwrap_or(1))
+        .add_item(&basket_id, &product_id, quantity.unwrap_or(1))?;
+    emit(&app, Changed::of(&[Topic::Baskets, Topic::Sync]));
+    Ok(basket)
 }
 
 /// Removes `quantity` (default 1) of a product from the basket.
 #[tauri::command]
-pub async fn kiosk_remove_item(
+pub async fn kiosk_remove_item<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     basket_id: String,
     product_id: String,
     quantity: Option<u32>,
 ) -> Result<BasketView, ApiError> {
-    state
+    let basket = state
         .edge()
-        .remove_item(&basket_id, &product_id, quantity.unwrap_or(1))
+        .remove_item(&basket_id, &product_id, quantity.unwrap_or(1))?;
+    emit(&app, Changed::of(&[Topic::Baskets, Topic::Sync]));
+    Ok(basket)
 }
 
 /// Cancels the basket (cancel button or idle reset).
 #[tauri::command]
-pub async fn kiosk_cancel_basket(
+pub async fn kiosk_cancel_basket<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     basket_id: String,
 ) -> Result<BasketView, ApiError> {
-    state.edge().cancel_basket(&basket_id)
+    let basket = state.edge().cancel_basket(&basket_id)?;
+    emit(&app, Changed::of(&[Topic::Baskets, Topic::Sync]));
+    Ok(basket)
 }
 
 /// Places the order: phone number for SMS and the card swipe's token.
 #[tauri::command]
-pub async fn kiosk_checkout(
+pub async fn kiosk_checkout<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     checkout: CheckoutInput,
 ) -> Result<OrderView, ApiError> {
-    state.edge().checkout(&checkout)
+    let order = state.edge().checkout(&checkout)?;
+    emit(&app, Changed::order(&order.id));
+    Ok(order)
 }
 
 /// The order's current status, for the live status screen.
@@ -75,9 +93,12 @@ pub async fn kiosk_order_status(
 
 /// Asks to cancel a placed order; the answer arrives as the order's status.
 #[tauri::command]
-pub async fn kiosk_request_cancel(
+pub async fn kiosk_request_cancel<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     order_id: String,
 ) -> Result<OrderView, ApiError> {
-    state.edge().request_cancel(&order_id)
+    let order = state.edge().request_cancel(&order_id)?;
+    emit(&app, Changed::order(&order.id));
+    Ok(order)
 }

@@ -15,6 +15,7 @@
 //! A command that is registered but in no capability is refused in every window.
 
 pub mod app;
+pub mod backoffice;
 pub mod kiosk;
 pub mod manager;
 
@@ -46,5 +47,10 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         manager::manager_rebrand_product,
         manager::manager_change_price,
         manager::manager_remove_product,
+        backoffice::manager_import_products,
+        backoffice::manager_orders,
+        backoffice::manager_depot,
+        backoffice::manager_sales,
+        backoffice::manager_sync_status,
     ]
 }

@@ -10,7 +10,8 @@ use crate::api::{
     BasketView, CheckoutInput, EdgeApi, NewProduct, NewStore, OrderView, ProductView, StoreCatalog,
     StoreView,
 };
-use crate::error::{codes, ApiError};
+use crate::backoffice::{DepotView, OrderSummary, SyncStatus};
+use crate::error::ApiError;
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
@@ -22,13 +23,16 @@ struct Tables {
     products: BTreeMap<String, ProductView>,
     baskets: BTreeMap<String, BasketView>,
     orders: BTreeMap<String, OrderView>,
+    /// When each order was placed (ms since the Unix epoch).
+    placed_at: BTreeMap<String, i64>,
+    /// Successful changes so far: all of them wait for a sync that never comes.
+    changes: u64,
 }
 
-/// The in-memory edge: a catalog, baskets and orders, and one manager account.
-#[derive(Debug)]
+/// The in-memory edge: a catalog, baskets and orders.
+#[derive(Debug, Default)]
 pub struct MemoryEdge {
     tables: Mutex<Tables>,
-    manager: (String, String),
 }
 
 fn new_id() -> String {
@@ -43,27 +47,15 @@ fn not_blank(value: &str, what: &str) -> Result<String, ApiError> {
     Ok(value.to_owned())
 }
 
-/// Compares two secrets in time that depends only on their lengths.
-fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 impl MemoryEdge {
-    /// An empty edge whose only manager account is `user` / `password`.
-    pub fn new(user: &str, password: &str) -> Self {
-        Self {
-            tables: Mutex::default(),
-            manager: (user.to_owned(), password.to_owned()),
-        }
+    /// An empty edge.
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// An edge holding the demonstration mall of [`crate::demo`].
-    pub fn with_demo_mall(user: &str, password: &str) -> Result<Self, ApiError> {
-        let edge = Self::new(user, password);
+    pub fn with_demo_mall() -> Result<Self, ApiError> {
+        let edge = Self::new();
         crate::demo::seed(&edge)?;
         Ok(edge)
     }
@@ -73,6 +65,17 @@ impl MemoryEdge {
             .lock()
             .map_err(|_| ApiError::internal("the in-memory store was poisoned by a panic"))
     }
+
+    /// Runs a change; a successful one counts as waiting to be synced.
+    fn change<T>(
+        &self,
+        work: impl FnOnce(&mut Tables) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let mut tables = self.lock()?;
+        let out = work(&mut tables)?;
+        tables.changes += 1;
+        Ok(out)
+    }
 }
 
 impl EdgeApi for MemoryEdge {
@@ -81,11 +84,11 @@ impl EdgeApi for MemoryEdge {
     }
 
     fn start_basket(&self) -> Result<BasketView, ApiError> {
-        Ok(self.lock()?.start_basket())
+        self.change(|t| Ok(t.start_basket()))
     }
 
     fn add_item(&self, basket: &str, product: &str, quantity: u32) -> Result<BasketView, ApiError> {
-        self.lock()?.add_item(basket, product, quantity)
+        self.change(|t| t.add_item(basket, product, quantity))
     }
 
     fn remove_item(
@@ -94,15 +97,19 @@ impl EdgeApi for MemoryEdge {
         product: &str,
         quantity: u32,
     ) -> Result<BasketView, ApiError> {
-        self.lock()?.remove_item(basket, product, quantity)
+        self.change(|t| t.remove_item(basket, product, quantity))
     }
 
     fn cancel_basket(&self, basket: &str) -> Result<BasketView, ApiError> {
-        self.lock()?.cancel_basket(basket)
+        self.change(|t| t.cancel_basket(basket))
     }
 
     fn checkout(&self, input: &CheckoutInput) -> Result<OrderView, ApiError> {
-        self.lock()?.checkout(input)
+        self.change(|t| {
+            let order = t.checkout(input)?;
+            t.placed_at.insert(order.id.clone(), now_ms());
+            Ok(order)
+        })
     }
 
     fn order(&self, order: &str) -> Result<OrderView, ApiError> {
@@ -114,22 +121,7 @@ impl EdgeApi for MemoryEdge {
     }
 
     fn request_cancel(&self, order: &str) -> Result<OrderView, ApiError> {
-        self.lock()?.request_cancel(order)
-    }
-
-    fn verify_manager(&self, user: &str, password: &str) -> Result<(), ApiError> {
-        let (expected_user, expected_password) = &self.manager;
-        // Check both fields fully so the time taken does not tell which one was wrong.
-        let user_ok = same_secret(user.trim(), expected_user);
-        let password_ok = same_secret(password, expected_password);
-        if user_ok && password_ok {
-            Ok(())
-        } else {
-            Err(ApiError::new(
-                codes::BAD_CREDENTIALS,
-                "that user name and password do not match",
-            ))
-        }
+        self.change(|t| t.request_cancel(order))
     }
 
     fn stores(&self) -> Result<Vec<StoreCatalog>, ApiError> {
@@ -137,11 +129,11 @@ impl EdgeApi for MemoryEdge {
     }
 
     fn create_store(&self, input: &NewStore) -> Result<StoreView, ApiError> {
-        self.lock()?.create_store(input)
+        self.change(|t| t.create_store(input))
     }
 
     fn add_product(&self, input: &NewProduct) -> Result<ProductView, ApiError> {
-        self.lock()?.add_product(input)
+        self.change(|t| t.add_product(input))
     }
 
     fn rebrand_product(
@@ -150,24 +142,61 @@ impl EdgeApi for MemoryEdge {
         name: &str,
         description: &str,
     ) -> Result<ProductView, ApiError> {
-        self.lock()?.rebrand_product(product, name, description)
+        self.change(|t| t.rebrand_product(product, name, description))
     }
 
     fn change_price(&self, product: &str, price_cents: i64) -> Result<ProductView, ApiError> {
-        self.lock()?.change_price(product, price_cents)
+        self.change(|t| t.change_price(product, price_cents))
     }
 
     fn remove_product(&self, product: &str) -> Result<ProductView, ApiError> {
-        self.lock()?.remove_product(product)
+        self.change(|t| t.remove_product(product))
     }
 
     fn set_participation(&self, store: &str, participating: bool) -> Result<StoreView, ApiError> {
-        self.lock()?
-            .store_flag(store, |s| &mut s.participating, participating)
+        self.change(|t| t.store_flag(store, |s| &mut s.participating, participating))
     }
 
     fn set_automated_shopping(&self, store: &str, enabled: bool) -> Result<StoreView, ApiError> {
-        self.lock()?
-            .store_flag(store, |s| &mut s.automated_shopping, enabled)
+        self.change(|t| t.store_flag(store, |s| &mut s.automated_shopping, enabled))
     }
+
+    fn orders(&self) -> Result<Vec<OrderSummary>, ApiError> {
+        let tables = self.lock()?;
+        let mut orders: Vec<OrderSummary> = tables
+            .orders
+            .values()
+            .map(|o| OrderSummary {
+                id: o.id.clone(),
+                status: o.status.clone(),
+                total: o.total.clone(),
+                placed_at: tables.placed_at.get(&o.id).copied().unwrap_or_default(),
+                lines: o.lines.clone(),
+                reason: None,
+            })
+            .collect();
+        orders.sort_by_key(|o| std::cmp::Reverse(o.placed_at));
+        Ok(orders)
+    }
+
+    fn depot(&self) -> Result<DepotView, ApiError> {
+        // Bots and lists come from central; an edge that never synced has heard of none.
+        Ok(DepotView::default())
+    }
+
+    fn sync_status(&self) -> Result<SyncStatus, ApiError> {
+        Ok(SyncStatus {
+            online: false,
+            waiting: self.lock()?.changes,
+            last_sync_at: None,
+            conflicts: Vec::new(),
+        })
+    }
+}
+
+/// Now, in ms since the Unix epoch.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

@@ -2,27 +2,35 @@
 //! call is authorized exactly as in the app. This file: the harness and the window permissions;
 //! [`kiosk`] and [`manager`]: the commands' behaviour.
 
+mod backoffice;
 mod kiosk;
 mod manager;
 
+use crate::auth::{LockoutPolicy, ManagerAccount};
 use crate::memory::MemoryEdge;
 use crate::state::AppState;
 use serde_json::{json, Value};
 use std::sync::Arc;
+use std::time::Duration;
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
 
 pub(super) struct Harness {
-    _app: App<MockRuntime>,
+    pub(super) app: App<MockRuntime>,
     pub(super) kiosk: WebviewWindow<MockRuntime>,
     pub(super) manager: WebviewWindow<MockRuntime>,
 }
 
 pub(super) fn harness() -> Harness {
-    let edge = MemoryEdge::with_demo_mall("boss", "s3cret").expect("demo mall");
-    let state = AppState::new(Arc::new(edge), Some("/tmp/edge.db".into()));
+    let edge = MemoryEdge::with_demo_mall().expect("demo mall");
+    let policy = LockoutPolicy {
+        max_failures: 3,
+        lock_for: Duration::from_secs(60),
+    };
+    let account = ManagerAccount::from_password("boss", "s3cret", policy).expect("account");
+    let state = AppState::new(Arc::new(edge), account, Some("/tmp/edge.db".into()));
     let app = crate::configure(mock_builder(), state)
         .build(tauri::generate_context!(test = true))
         .expect("mock app");
@@ -33,7 +41,7 @@ pub(super) fn harness() -> Harness {
         .build()
         .expect("manager window");
     Harness {
-        _app: app,
+        app,
         kiosk,
         manager,
     }

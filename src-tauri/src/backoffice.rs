@@ -1,0 +1,178 @@
+//! The views of the manager's back-office screens beyond the catalog: orders, the depot (bots
+//! and shopping lists), daily sales and the sync status.
+
+use crate::api::{BasketLine, MoneyView};
+use serde::{Deserialize, Serialize};
+
+/// An order as the manager's order list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderSummary {
+    /// Order id.
+    pub id: String,
+    /// `pending`, `approved`, `in_progress`, `ready`, `completed`, `rejected` or `canceled`.
+    pub status: String,
+    /// Amount authorized at checkout.
+    pub total: MoneyView,
+    /// When it was placed (ms since the Unix epoch).
+    pub placed_at: i64,
+    /// The lines ordered.
+    pub lines: Vec<BasketLine>,
+    /// Why it was rejected or canceled, when it was.
+    pub reason: Option<String>,
+}
+
+/// A delivery robot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BotView {
+    /// Bot id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// `offline`, `idle`, `assigned`, `shopping` or `returning`.
+    pub status: String,
+    /// The shopping list it works on, if any.
+    pub list_id: Option<String>,
+}
+
+/// A shopping list at the depot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShoppingListView {
+    /// List id.
+    pub id: String,
+    /// The order it collects.
+    pub order_id: String,
+    /// `created`, `available`, `assigned`, `in_progress`, `completed` or `canceled`.
+    pub status: String,
+    /// The bot assigned, if any.
+    pub bot_id: Option<String>,
+    /// Names of the stores to visit, in order.
+    pub stops: Vec<String>,
+    /// Number of items to pick up.
+    pub items: u32,
+}
+
+/// Bots and shopping lists, as the depot screen shows them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepotView {
+    /// Every known bot, by name.
+    pub bots: Vec<BotView>,
+    /// Shopping lists, newest first.
+    pub lists: Vec<ShoppingListView>,
+}
+
+/// Sales of one day (UTC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesDay {
+    /// The day, `YYYY-MM-DD`.
+    pub day: String,
+    /// Orders placed that day that were not rejected or canceled.
+    pub orders: u32,
+    /// Their total.
+    pub total: MoneyView,
+}
+
+/// A local change that central refused after a rebase, with the reason the user sees.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictView {
+    /// What it was about, e.g. `product 0192…`.
+    pub subject: String,
+    /// Why it was rejected, e.g. `price change rejected: product removed`.
+    pub reason: String,
+    /// When (ms since the Unix epoch).
+    pub at: i64,
+}
+
+/// Whether this edge is in sync with central.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    /// Connected to central right now.
+    pub online: bool,
+    /// Local events not yet acknowledged by central (the outbox).
+    pub waiting: u64,
+    /// Last successful exchange with central (ms since the Unix epoch), if any.
+    pub last_sync_at: Option<i64>,
+    /// Local changes central refused, newest first.
+    pub conflicts: Vec<ConflictView>,
+}
+
+/// `YYYY-MM-DD` (UTC) of a time in ms since the Unix epoch.
+pub fn utc_day(ms: i64) -> String {
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = ms.div_euclid(86_400_000) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Daily sales of the last `days` days up to the day of `now_ms`, oldest first, with zero days
+/// included (so a chart has one bar per day). Rejected and canceled orders do not count.
+pub fn daily_sales(orders: &[OrderSummary], days: u32, now_ms: i64) -> Vec<SalesDay> {
+    let currency = orders
+        .first()
+        .map_or_else(|| "USD".to_owned(), |o| o.total.currency.clone());
+    (0..i64::from(days))
+        .rev()
+        .map(|back| {
+            let day = utc_day(now_ms - back * 86_400_000);
+            let counted = orders.iter().filter(|o| {
+                utc_day(o.placed_at) == day && o.status != "rejected" && o.status != "canceled"
+            });
+            let (count, cents) = counted.fold((0u32, 0i64), |(n, c), o| (n + 1, c + o.total.cents));
+            SalesDay {
+                day,
+                orders: count,
+                total: MoneyView {
+                    cents,
+                    currency: currency.clone(),
+                },
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(status: &str, placed_at: i64, cents: i64) -> OrderSummary {
+        OrderSummary {
+            id: format!("o-{placed_at}"),
+            status: status.into(),
+            total: MoneyView::usd(cents),
+            placed_at,
+            lines: vec![],
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn days_are_utc_calendar_dates() {
+        assert_eq!(utc_day(0), "1970-01-01");
+        assert_eq!(utc_day(951_782_400_000), "2000-02-29");
+        assert_eq!(utc_day(1_795_478_399_999), "2026-11-23");
+        assert_eq!(utc_day(-1), "1969-12-31");
+    }
+
+    #[test]
+    fn sales_have_one_entry_per_day_and_skip_failed_orders() {
+        let day = 86_400_000;
+        let now = 20_000 * day + 5_000;
+        let orders = [
+            order("pending", now, 1000),
+            order("completed", now - 10, 250),
+            order("canceled", now, 9999),
+            order("approved", now - 2 * day, 500),
+            order("ready", now - 9 * day, 700),
+        ];
+        let sales = daily_sales(&orders, 3, now);
+        let got: Vec<(u32, i64)> = sales.iter().map(|s| (s.orders, s.total.cents)).collect();
+        assert_eq!(got, [(1, 500), (0, 0), (2, 1250)]);
+        assert_eq!(sales[2].day, utc_day(now));
+    }
+}

@@ -1,0 +1,150 @@
+//! Sign-in lockout, change events, CSV import, orders, sales and the sync status.
+
+use super::{code, harness, invoke, Harness};
+use crate::events::CHANGED;
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+use tauri::Listener;
+
+fn sign_in(h: &Harness) {
+    let good = json!({"user": "boss", "password": "s3cret"});
+    invoke(&h.manager, "manager_sign_in", good).expect("sign in");
+}
+
+/// Collects the payloads of every `edge:changed` event.
+fn record_changes(h: &Harness) -> Arc<Mutex<Vec<Value>>> {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&seen);
+    h.app.listen_any(CHANGED, move |event| {
+        let payload = serde_json::from_str(event.payload()).expect("json payload");
+        sink.lock().unwrap().push(payload);
+    });
+    seen
+}
+
+#[test]
+fn repeated_wrong_passwords_lock_the_manager_out() {
+    let h = harness();
+    let bad = json!({"user": "boss", "password": "guess"});
+    for _ in 0..2 {
+        let err = invoke(&h.manager, "manager_sign_in", bad.clone()).unwrap_err();
+        assert_eq!(code(&err), "bad_credentials");
+    }
+    let err = invoke(&h.manager, "manager_sign_in", bad).unwrap_err();
+    assert_eq!(code(&err), "locked_out", "third failure locks (policy: 3)");
+    let good = json!({"user": "boss", "password": "s3cret"});
+    let err = invoke(&h.manager, "manager_sign_in", good).unwrap_err();
+    assert_eq!(code(&err), "locked_out", "even the right password waits");
+    let err = invoke(&h.manager, "manager_stores", json!({})).unwrap_err();
+    assert_eq!(code(&err), "not_signed_in");
+}
+
+#[test]
+fn every_local_change_is_announced_to_the_windows() {
+    let h = harness();
+    let seen = record_changes(&h);
+    sign_in(&h);
+    assert!(seen.lock().unwrap().is_empty(), "sign-in changes no data");
+    let store = invoke(
+        &h.manager,
+        "manager_create_store",
+        json!({"store": {"name": "Tea House", "location": "Level 2"}}),
+    )
+    .unwrap();
+    let changes = seen.lock().unwrap().clone();
+    assert_eq!(changes, [json!({"topics": ["catalog", "sync"]})]);
+
+    let refused = json!({"storeId": store["id"], "participating": true});
+    invoke(&h.manager, "manager_set_participation", refused).unwrap_err();
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        1,
+        "a refused change is not announced"
+    );
+
+    let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
+    let catalog = invoke(&h.kiosk, "kiosk_catalog", json!({"query": "oat"})).unwrap();
+    let item = json!({"basketId": basket["id"], "productId": catalog[0]["products"][0]["id"]});
+    invoke(&h.kiosk, "kiosk_add_item", item).unwrap();
+    let checkout = json!({"checkout": {"basket_id": basket["id"], "sms_number": "5550001111", "card_token": "tok"}});
+    invoke(&h.kiosk, "kiosk_checkout", checkout).unwrap();
+    let last = seen.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(
+        last,
+        json!({"topics": ["orders", "sync"], "order_id": basket["id"]})
+    );
+}
+
+#[test]
+fn a_csv_import_adds_good_lines_and_reports_bad_ones() {
+    let h = harness();
+    sign_in(&h);
+    let stores = invoke(&h.manager, "manager_stores", json!({})).unwrap();
+    let grocer = stores
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["store"]["name"] == "Green Grocer")
+        .unwrap()["store"]["id"]
+        .clone();
+    let csv = "sku,name,price,description\n\
+               PEAR-1,Conference pears,3.20,Per kg\n\
+               BRD-SD,Another sourdough,6.00,\n\
+               PLUM-1,Plums,cheap,\n\
+               FIG-1,Figs,$4,\n";
+    let report = invoke(
+        &h.manager,
+        "manager_import_products",
+        json!({"storeId": grocer, "csv": csv}),
+    )
+    .unwrap();
+    assert_eq!(report["added"], json!(["PEAR-1", "FIG-1"]));
+    let errors: Vec<(u64, &str)> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["line"].as_u64().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(errors, [(3, "already_exists"), (4, "invalid_input")]);
+    let kiosk = invoke(&h.kiosk, "kiosk_catalog", json!({"query": "figs"})).unwrap();
+    assert_eq!(kiosk[0]["products"][0]["price"]["cents"], 400);
+
+    let bad = json!({"storeId": grocer, "csv": "just,a,header\n"});
+    let err = invoke(&h.manager, "manager_import_products", bad).unwrap_err();
+    assert_eq!(code(&err), "invalid_input");
+}
+
+#[test]
+fn orders_sales_and_sync_status_follow_checkouts() {
+    let h = harness();
+    sign_in(&h);
+    let status = invoke(&h.manager, "manager_sync_status", json!({})).unwrap();
+    let waiting_before = status["waiting"].as_u64().unwrap();
+    let catalog = invoke(&h.kiosk, "kiosk_catalog", json!({"query": "earbuds"})).unwrap();
+    let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
+    let item = json!({"basketId": basket["id"], "productId": catalog[0]["products"][0]["id"]});
+    invoke(&h.kiosk, "kiosk_add_item", item).unwrap();
+    let checkout = json!({"checkout": {"basket_id": basket["id"], "sms_number": "5550001111", "card_token": "tok"}});
+    invoke(&h.kiosk, "kiosk_checkout", checkout).unwrap();
+
+    let orders = invoke(&h.manager, "manager_orders", json!({})).unwrap();
+    assert_eq!(orders[0]["id"], basket["id"]);
+    assert_eq!(orders[0]["total"]["cents"], 7999);
+    assert!(orders[0]["placed_at"].as_i64().unwrap() > 1_700_000_000_000);
+
+    let sales = invoke(&h.manager, "manager_sales", json!({"days": 7})).unwrap();
+    let sales = sales.as_array().unwrap();
+    assert_eq!(sales.len(), 7);
+    assert_eq!(sales[6]["orders"], 1, "today is last: {sales:?}");
+    assert_eq!(sales[6]["total"]["cents"], 7999);
+    let err = invoke(&h.manager, "manager_sales", json!({"days": 0})).unwrap_err();
+    assert_eq!(code(&err), "invalid_input");
+
+    let status = invoke(&h.manager, "manager_sync_status", json!({})).unwrap();
+    assert!(
+        status["waiting"].as_u64().unwrap() >= waiting_before + 3,
+        "basket, item and checkout wait to be sent: {status}"
+    );
+    let depot = invoke(&h.manager, "manager_depot", json!({})).unwrap();
+    assert!(depot["bots"].is_array() && depot["lists"].is_array());
+}
