@@ -1,4 +1,53 @@
 //! # mallbots-edge
 //!
 //! The one use-case API that the kiosk, the store-manager app and the `mallbots` CLI call:
-//! load → decide → append, plus the queries they show. Not the Tauri shell, not the transport.
+//! load → decide → append, plus the queries they show. Not the Tauri shell, not the transport
+//! (the relay and inbox consumer live in `mallbots-sync` and use [`Edge::writer`] and
+//! [`projections::project`]).
+//!
+//! Every command is decided by a pure domain aggregate and committed in ONE SQLite transaction:
+//! events + outbox rows (subjects per DESIGN §5, see [`Subjects`]) + the `commands` row + the
+//! read-model updates. The edge generates UUIDv7 ids and reads the clock ([`Clock`]).
+//!
+//! ## Public API (all methods on [`Edge`], errors are [`EdgeError`] with a stable `code()`)
+//! * open: `Edge::open(path, EdgeConfig { device_id, subject_root, role, idle_cart_ms,
+//!   snapshot_every, user })`, `Edge::open_with_clock(path, config, Arc<dyn Clock>)`,
+//!   `config()`, `subjects()`, `now()`, `path()`, `writer()`, `clear_cache()`.
+//! * kiosk: `register_customer(name, phone) -> CustomerView`, `start_cart(Option<CustomerId>)
+//!   -> CartView`, `add_item(cart, product, qty) -> CartView`, `remove_item(cart, product, qty)
+//!   -> CartView`, `cancel_cart(cart) -> CartView`, `abandon_idle(now) -> Vec<CartView>`,
+//!   `checkout(cart, card_token, Option<CustomerId>) -> OrderView` (durable: FULL),
+//!   `request_order_cancellation(order, reason) -> OrderView`.
+//! * manager: `create_store(name, location) -> StoreView`, `rebrand_store(store, name)`,
+//!   `set_participation(store, on)`, `set_automated_shopping(store, on)`, `remove_store(store)`,
+//!   `add_product(NewProduct) -> ProductView`, `rebrand_product(product, name, description)`,
+//!   `reprice_product(product, price_cents)`, `remove_product(product)`,
+//!   `import_products_csv(store, impl Read) -> ImportReport`.
+//! * queries: `stores()`, `store(id)`, `product(id)`, `products(Option<StoreId>, Option<&str>)`,
+//!   `catalog(search, participating_only) -> CatalogView`, `cart(id)`, `customer(id)`,
+//!   `order(id)`, `order_synced(id)`, `orders(Option<StoreId>)`, `sales_per_day(store)`.
+//! * maintenance: `rebuild_read_models()`, `dump_read_models()`, `export_events(impl Write)`,
+//!   `import_events(impl BufRead) -> EventImportReport`, `local_counts()`.
+//!
+//! Order pickup (`OrderPickupRequested`) is not implemented yet: it is not a domain event.
+
+pub mod cli;
+pub mod config;
+pub mod csv_import;
+pub mod engine;
+pub mod error;
+pub mod kiosk;
+pub mod manager;
+pub mod projections;
+pub mod queries;
+pub mod subjects;
+pub mod views;
+
+pub use config::{Clock, EdgeConfig, ManualClock, Role, SystemClock};
+pub use csv_import::{ImportReport, RowError};
+pub use engine::Edge;
+pub use error::EdgeError;
+pub use manager::products::NewProduct;
+pub use queries::maintenance::{EventImportReport, LocalCounts};
+pub use subjects::Subjects;
+pub use views::*;

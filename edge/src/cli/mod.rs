@@ -1,0 +1,3 @@
+//! The `mallbots` command line.
+
+pub mod sync;

@@ -1,0 +1,158 @@
+//! [`Edge`]: one open edge database: the writer thread (the only read-write connection), a
+//! read-only connection for queries, the configuration, the clock and the aggregate cache.
+//!
+//! Use cases live in [`crate::kiosk`] and [`crate::manager`], queries in [`crate::queries`];
+//! all are methods on [`Edge`].
+
+pub mod cache;
+pub mod execute;
+
+use crate::config::{Clock, EdgeConfig, SystemClock};
+use crate::error::EdgeError;
+use crate::projections;
+use crate::subjects::Subjects;
+use cache::{AggregateCache, Cached};
+use execute::Target;
+use mallbots_domain::{Aggregate, DomainError, Timestamp};
+use mallbots_sync::store::{
+    Durability, EventMetadata, SqliteStore, StoreReader, StoreWriter, StoredEvent,
+};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use uuid::Uuid;
+
+/// One open edge database. `Send + Sync`: share it (e.g. as Tauri state) behind an `Arc`.
+#[derive(Debug)]
+pub struct Edge {
+    writer: StoreWriter,
+    cache: Arc<Mutex<AggregateCache>>,
+    reader: Mutex<StoreReader>,
+    config: EdgeConfig,
+    subjects: Subjects,
+    clock: Arc<dyn Clock>,
+    path: PathBuf,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Edge {
+    /// Opens (creating if needed) the database at `path`, runs the store's and the read models'
+    /// migrations and starts the writer thread. Uses the system clock.
+    pub fn open(path: impl AsRef<Path>, config: EdgeConfig) -> Result<Self, EdgeError> {
+        Self::open_with_clock(path, config, Arc::new(SystemClock))
+    }
+
+    /// [`Edge::open`] with an injected clock (tests).
+    pub fn open_with_clock(
+        path: impl AsRef<Path>,
+        config: EdgeConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, EdgeError> {
+        config.validate()?;
+        let path = path.as_ref().to_path_buf();
+        let store = SqliteStore::open(&path, projections::MIGRATIONS)?;
+        let reader = store.reader()?;
+        let writer = StoreWriter::spawn(store)?;
+        Ok(Self {
+            writer,
+            cache: Arc::new(Mutex::new(AggregateCache::default())),
+            reader: Mutex::new(reader),
+            subjects: Subjects::new(&config.subject_root, &config.device_id),
+            config,
+            clock,
+            path,
+        })
+    }
+
+    /// The configuration it was opened with.
+    pub fn config(&self) -> &EdgeConfig {
+        &self.config
+    }
+
+    /// The subjects this device writes to.
+    pub fn subjects(&self) -> &Subjects {
+        &self.subjects
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The current time from the edge's clock.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// The writer thread, for the sync engine (relay, inbox). Use
+    /// [`crate::projections::project`] inside inbox transactions.
+    pub fn writer(&self) -> &StoreWriter {
+        &self.writer
+    }
+
+    /// Forgets every cached aggregate (after a rebase superseded events).
+    pub fn clear_cache(&self) {
+        lock(&self.cache).clear();
+    }
+
+    /// Metadata for a new user action: correlation and causation = the command id.
+    pub(crate) fn metadata(&self, command_id: Uuid) -> EventMetadata {
+        EventMetadata {
+            correlation_id: Some(command_id),
+            causation_id: Some(command_id),
+            device_id: Some(self.config.device_id.clone()),
+            user: self.config.user.clone(),
+            schema_version: 0,
+        }
+    }
+
+    /// A write target with a fresh command id and the clock's time.
+    pub(crate) fn target(&self, stream_id: impl ToString, subject: String) -> Target {
+        let command_id = Uuid::now_v7();
+        Target {
+            stream_id: stream_id.to_string(),
+            subject,
+            metadata: self.metadata(command_id),
+            command_id,
+            occurred_at: self.now().0,
+        }
+    }
+
+    /// Runs `f` on the writer thread with the store and the aggregate cache.
+    pub(crate) fn with_writer<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut SqliteStore, &mut AggregateCache) -> Result<R, EdgeError> + Send + 'static,
+    ) -> Result<R, EdgeError> {
+        let cache = Arc::clone(&self.cache);
+        self.writer
+            .call(move |store| Ok(f(store, &mut lock(&cache))))?
+    }
+
+    /// load → decide → append one command on one stream (see [`execute::run_one`]).
+    pub(crate) fn execute<A>(
+        &self,
+        target: Target,
+        durability: Durability,
+        build: impl Fn(&A) -> Result<A::Command, EdgeError> + Send + 'static,
+    ) -> Result<(Cached<A>, Vec<StoredEvent>), EdgeError>
+    where
+        A: Aggregate + Send + 'static,
+        A::Command: Serialize,
+        DomainError: From<A::Error>,
+    {
+        self.with_writer(move |store, cache| {
+            execute::run_one::<A>(store, cache, &target, durability, &build)
+        })
+    }
+
+    /// Runs a query on the read-only connection.
+    pub(crate) fn read<R>(
+        &self,
+        f: impl FnOnce(&StoreReader) -> Result<R, EdgeError>,
+    ) -> Result<R, EdgeError> {
+        f(&lock(&self.reader))
+    }
+}

@@ -1,0 +1,138 @@
+//! Checkout (BasketCheckedOut + OrderCreated in one power-safe transaction), order
+//! cancellation requests, and abandonment of idle carts.
+
+use super::require_cart;
+use crate::engine::execute::{commit, run_one, Step, CONCURRENCY_RETRIES};
+use crate::error::EdgeError;
+use crate::views::{CartView, OrderView};
+use crate::Edge;
+use mallbots_domain::baskets::{Basket, BasketCommand, BasketError};
+use mallbots_domain::ordering::{Order, OrderCommand};
+use mallbots_domain::{BasketId, CustomerId, DomainError, OrderId, Timestamp};
+use mallbots_sync::store::Durability;
+use rusqlite::params;
+use uuid::Uuid;
+
+impl Edge {
+    /// Checks a cart out with a card token: BasketCheckedOut and OrderCreated (order id = cart
+    /// id, status `pending`, not yet synced) are committed together with `synchronous=FULL`.
+    /// `customer` overrides the cart's customer; one of them is required.
+    pub fn checkout(
+        &self,
+        cart: BasketId,
+        card_token: &str,
+        customer: Option<CustomerId>,
+    ) -> Result<OrderView, EdgeError> {
+        let order_id = OrderId::from(cart);
+        let basket_target = self.target(cart, self.subjects().basket(cart));
+        let mut order_target = self.target(order_id, self.subjects().order(order_id));
+        order_target.metadata.correlation_id = basket_target.metadata.correlation_id;
+        order_target.metadata.causation_id = Some(basket_target.command_id);
+        order_target.occurred_at = basket_target.occurred_at;
+        let at = Timestamp(basket_target.occurred_at);
+        let payment = card_token.to_owned();
+        let device = Some(self.config().device_id.clone());
+        self.with_writer(move |store, cache| {
+            let mut attempt = 0;
+            loop {
+                let basket = Step::<Basket>::decide(store, cache, &basket_target, &|b| {
+                    require_cart(b, cart)?;
+                    Ok(BasketCommand::CheckOut {
+                        customer_id: customer,
+                        payment: payment.clone(),
+                        at,
+                    })
+                })?;
+                let create = basket
+                    .events
+                    .iter()
+                    .find_map(|e| OrderCommand::from_checkout(e, device.clone()))
+                    .ok_or(EdgeError::Domain(DomainError::Basket(BasketError::NotOpen)))?;
+                let order = Step::<Order>::decide(store, cache, &order_target, &|_| {
+                    Ok(create.clone())
+                })?;
+                match commit(store, &[&basket.request, &order.request], Durability::Full) {
+                    Ok(stored) => {
+                        cache.put(&basket.stream_id, &basket.after(&stored[0]));
+                        let after = order.after(&stored[1]);
+                        cache.put(&order.stream_id, &after);
+                        return Ok(OrderView::from(&after.state));
+                    }
+                    Err(err) if err.is_concurrency() && attempt < CONCURRENCY_RETRIES => {
+                        cache.clear();
+                        attempt += 1;
+                    }
+                    Err(err) => return Err(err.into()),
+                }
+            }
+        })
+    }
+
+    /// Asks central to cancel an order (OrderCancellationRequested on the `orderreq` subject);
+    /// works offline, the answer arrives later as OrderCanceled or OrderCancelRefused.
+    pub fn request_order_cancellation(
+        &self,
+        order: OrderId,
+        reason: &str,
+    ) -> Result<OrderView, EdgeError> {
+        let target = self.target(order, self.subjects().order_request(order));
+        let at = Timestamp(target.occurred_at);
+        let reason = reason.to_owned();
+        let (after, _) = self.execute::<Order>(target, Durability::Normal, move |o| {
+            if !o.exists() {
+                return Err(EdgeError::not_found("order", order));
+            }
+            Ok(OrderCommand::RequestCancellation {
+                reason: reason.clone(),
+                at,
+            })
+        })?;
+        let mut view = OrderView::from(&after.state);
+        view.synced = self.order_synced(order)?;
+        Ok(view)
+    }
+
+    /// Cancels (reason `abandoned`) every open cart of this device idle for at least
+    /// [`crate::EdgeConfig::idle_cart_ms`] at `now`; returns them. The app and the CLI call it
+    /// periodically with [`Edge::now`].
+    pub fn abandon_idle(&self, now: Timestamp) -> Result<Vec<CartView>, EdgeError> {
+        let idle = self.config().idle_cart_ms;
+        let device = self.config().device_id.clone();
+        let subjects = self.subjects().clone();
+        let targets: Vec<_> = self
+            .with_writer(move |store, _| {
+                let mut stmt = store.connection().prepare_cached(
+                    "SELECT basket_id FROM rm_carts WHERE status = 'open' AND device_id = ?1
+                     AND last_activity <= ?2 ORDER BY last_activity",
+                )?;
+                let ids = stmt
+                    .query_map(params![device, now.0 - idle], |r| r.get::<_, String>(0))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(ids)
+            })?
+            .into_iter()
+            .filter_map(|id| id.parse::<Uuid>().ok().map(BasketId))
+            .map(|id| (id, self.target(id, subjects.basket(id))))
+            .collect();
+        let mut abandoned = Vec::new();
+        for (_, mut target) in targets {
+            target.occurred_at = now.0;
+            let result = self.with_writer(move |store, cache| {
+                run_one::<Basket>(store, cache, &target, Durability::Normal, &|_| {
+                    Ok(BasketCommand::AbandonIfIdle {
+                        idle_for_ms: idle,
+                        now,
+                    })
+                })
+            });
+            match result {
+                Ok((after, _)) => abandoned.push(CartView::from(&after.state)),
+                Err(EdgeError::Domain(DomainError::Basket(
+                    BasketError::NotIdle | BasketError::NotOpen,
+                ))) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(abandoned)
+    }
+}

@@ -1,0 +1,71 @@
+//! Store-manager use cases: stores (create, rebrand, participation and automated-shopping
+//! toggles, remove) here; products and CSV import in [`products`].
+//!
+//! Catalog events go to `R.ev.catalog.<store>.store|product.<id>`.
+
+pub mod products;
+
+use crate::error::EdgeError;
+use crate::views::StoreView;
+use crate::Edge;
+use mallbots_domain::stores::{Store, StoreCommand};
+use mallbots_domain::{StoreId, Timestamp};
+use mallbots_sync::store::Durability;
+use uuid::Uuid;
+
+impl Edge {
+    /// Opens a new store (not participating, automated shopping off).
+    pub fn create_store(&self, name: &str, location: &str) -> Result<StoreView, EdgeError> {
+        let store_id = StoreId(Uuid::now_v7());
+        let (name, location) = (name.to_owned(), location.to_owned());
+        self.store_command(store_id, move |at| StoreCommand::CreateStore {
+            store_id,
+            name: name.clone(),
+            location: location.clone(),
+            at,
+        })
+    }
+
+    /// Renames a store.
+    pub fn rebrand_store(&self, store: StoreId, name: &str) -> Result<StoreView, EdgeError> {
+        let name = name.to_owned();
+        self.store_command(store, move |at| StoreCommand::RebrandStore {
+            name: name.clone(),
+            at,
+        })
+    }
+
+    /// Turns kiosk participation on or off (`store.already_participating` /
+    /// `store.not_participating` when it already is).
+    pub fn set_participation(&self, store: StoreId, on: bool) -> Result<StoreView, EdgeError> {
+        self.store_command(store, move |at| match on {
+            true => StoreCommand::EnableParticipation { at },
+            false => StoreCommand::DisableParticipation { at },
+        })
+    }
+
+    /// Turns automated (bot) shopping on or off.
+    pub fn set_automated_shopping(&self, store: StoreId, on: bool) -> Result<StoreView, EdgeError> {
+        self.store_command(store, move |at| match on {
+            true => StoreCommand::EnableAutomatedShopping { at },
+            false => StoreCommand::DisableAutomatedShopping { at },
+        })
+    }
+
+    /// Removes a store from the mall for good.
+    pub fn remove_store(&self, store: StoreId) -> Result<StoreView, EdgeError> {
+        self.store_command(store, |at| StoreCommand::RemoveStore { at })
+    }
+
+    fn store_command(
+        &self,
+        store: StoreId,
+        command: impl Fn(Timestamp) -> StoreCommand + Send + 'static,
+    ) -> Result<StoreView, EdgeError> {
+        let target = self.target(store, self.subjects().store(store));
+        let at = Timestamp(target.occurred_at);
+        let (after, _) =
+            self.execute::<Store>(target, Durability::Normal, move |_| Ok(command(at)))?;
+        Ok(StoreView::from(&after.state))
+    }
+}

@@ -1,0 +1,80 @@
+//! Cart and customer queries.
+
+use super::catalog::id;
+use crate::error::EdgeError;
+use crate::views::{CartView, CustomerView, LineView};
+use crate::Edge;
+use mallbots_domain::{BasketId, CustomerId};
+use rusqlite::OptionalExtension;
+
+impl Edge {
+    /// One cart with its lines and total; `not_found` if unknown here.
+    pub fn cart(&self, cart: BasketId) -> Result<CartView, EdgeError> {
+        self.read(|r| {
+            let conn = r.connection();
+            let mut view = conn
+                .prepare_cached(
+                    "SELECT basket_id, customer_id, device_id, status, cancel_reason,
+                     total_cents, currency, item_count, last_activity
+                     FROM rm_carts WHERE basket_id = ?1",
+                )?
+                .query_row([cart.to_string()], |r| {
+                    let customer: Option<String> = r.get(1)?;
+                    Ok(CartView {
+                        cart_id: id(r, 0)?,
+                        customer_id: customer.and_then(|c| c.parse().ok()),
+                        device_id: r.get(2)?,
+                        status: r.get(3)?,
+                        cancel_reason: r.get(4)?,
+                        total_cents: r.get(5)?,
+                        currency: r.get(6)?,
+                        item_count: r.get(7)?,
+                        last_activity_at: r.get(8)?,
+                        lines: Vec::new(),
+                    })
+                })
+                .optional()?
+                .ok_or_else(|| EdgeError::not_found("cart", cart))?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT product_id, store_id, store_name, product_name, price_cents, quantity
+                 FROM rm_cart_lines WHERE basket_id = ?1 ORDER BY position",
+            )?;
+            view.lines = stmt
+                .query_map([cart.to_string()], |r| {
+                    let (price, quantity): (i64, i64) = (r.get(4)?, r.get(5)?);
+                    Ok(LineView {
+                        product_id: id(r, 0)?,
+                        store_id: id(r, 1)?,
+                        store_name: r.get(2)?,
+                        product_name: r.get(3)?,
+                        price_cents: price,
+                        quantity,
+                        line_total_cents: price.saturating_mul(quantity),
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok(view)
+        })
+    }
+
+    /// One customer registered here; `not_found` if unknown.
+    pub fn customer(&self, customer: CustomerId) -> Result<CustomerView, EdgeError> {
+        self.read(|r| {
+            r.connection()
+                .prepare_cached(
+                    "SELECT customer_id, name, sms_number, enabled FROM rm_customers
+                     WHERE customer_id = ?1",
+                )?
+                .query_row([customer.to_string()], |r| {
+                    Ok(CustomerView {
+                        customer_id: id(r, 0)?,
+                        name: r.get(1)?,
+                        sms_number: r.get(2)?,
+                        enabled: r.get(3)?,
+                    })
+                })
+                .optional()?
+                .ok_or_else(|| EdgeError::not_found("customer", customer))
+        })
+    }
+}

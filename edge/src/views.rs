@@ -1,0 +1,231 @@
+//! What use cases and queries return: plain serializable views with stable field names (ids as
+//! strings, money as integer cents plus currency). `--json` prints exactly these.
+
+use mallbots_domain::baskets::{Basket, BasketCancelReason, BasketStatus};
+use mallbots_domain::customers::Customer;
+use mallbots_domain::ordering::Order;
+use mallbots_domain::products::Product;
+use mallbots_domain::stores::Store;
+use mallbots_domain::{BasketId, CustomerId, OrderId, ProductId, StoreId};
+use serde::{Deserialize, Serialize};
+
+/// A store of the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreView {
+    pub store_id: StoreId,
+    pub name: String,
+    pub location: String,
+    pub participating: bool,
+    pub automated_shopping: bool,
+    pub removed: bool,
+}
+
+impl From<&Store> for StoreView {
+    fn from(s: &Store) -> Self {
+        Self {
+            store_id: s.id(),
+            name: s.name().to_owned(),
+            location: s.location().to_owned(),
+            participating: s.participating(),
+            automated_shopping: s.automated_shopping(),
+            removed: s.is_removed(),
+        }
+    }
+}
+
+/// A product of the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductView {
+    pub product_id: ProductId,
+    pub store_id: StoreId,
+    pub sku: String,
+    pub name: String,
+    pub description: String,
+    pub price_cents: i64,
+    pub currency: String,
+    pub removed: bool,
+}
+
+impl From<&Product> for ProductView {
+    fn from(p: &Product) -> Self {
+        Self {
+            product_id: p.id(),
+            store_id: p.store_id(),
+            sku: p.sku().to_owned(),
+            name: p.name().to_owned(),
+            description: p.description().to_owned(),
+            price_cents: p.price().cents,
+            currency: p.price().currency.to_string(),
+            removed: p.is_removed(),
+        }
+    }
+}
+
+/// The catalog: stores and products (optionally filtered by a search).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogView {
+    pub stores: Vec<StoreView>,
+    pub products: Vec<ProductView>,
+}
+
+/// A registered customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerView {
+    pub customer_id: CustomerId,
+    pub name: String,
+    pub sms_number: String,
+    pub enabled: bool,
+}
+
+impl From<&Customer> for CustomerView {
+    fn from(c: &Customer) -> Self {
+        Self {
+            customer_id: c.id(),
+            name: c.name().to_owned(),
+            sms_number: c.sms_number().to_owned(),
+            enabled: c.enabled(),
+        }
+    }
+}
+
+/// One line of a cart or an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineView {
+    pub product_id: ProductId,
+    pub store_id: StoreId,
+    pub store_name: String,
+    pub product_name: String,
+    pub price_cents: i64,
+    pub quantity: i64,
+    pub line_total_cents: i64,
+}
+
+/// A cart with its lines and live total.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartView {
+    pub cart_id: BasketId,
+    pub customer_id: Option<CustomerId>,
+    pub device_id: Option<String>,
+    /// `open`, `checked_out` or `canceled`.
+    pub status: String,
+    /// `customer` or `abandoned` when canceled.
+    pub cancel_reason: Option<String>,
+    pub total_cents: i64,
+    pub currency: String,
+    pub item_count: i64,
+    pub lines: Vec<LineView>,
+    pub last_activity_at: i64,
+}
+
+/// The snake-case name of a basket status.
+pub fn basket_status(status: BasketStatus) -> &'static str {
+    match status {
+        BasketStatus::NotStarted => "not_started",
+        BasketStatus::Open => "open",
+        BasketStatus::CheckedOut => "checked_out",
+        BasketStatus::Canceled => "canceled",
+    }
+}
+
+impl From<&Basket> for CartView {
+    fn from(b: &Basket) -> Self {
+        Self {
+            cart_id: b.id(),
+            customer_id: b.customer_id(),
+            device_id: b.device_id().map(str::to_owned),
+            status: basket_status(b.status()).to_owned(),
+            cancel_reason: b.cancel_reason().map(|r| match r {
+                BasketCancelReason::Customer => "customer".to_owned(),
+                BasketCancelReason::Abandoned => "abandoned".to_owned(),
+            }),
+            total_cents: b.total().cents,
+            currency: b.total().currency.to_string(),
+            item_count: b.item_count(),
+            lines: b
+                .items()
+                .iter()
+                .map(|i| LineView {
+                    product_id: i.product_id,
+                    store_id: i.store_id,
+                    store_name: i.store_name.clone(),
+                    product_name: i.product_name.clone(),
+                    price_cents: i.price.cents,
+                    quantity: i.quantity,
+                    line_total_cents: i.line_total().cents,
+                })
+                .collect(),
+            last_activity_at: b.last_activity().0,
+        }
+    }
+}
+
+/// An order with its status, lines and sync state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderView {
+    pub order_id: OrderId,
+    pub customer_id: CustomerId,
+    pub device_id: Option<String>,
+    /// `pending`, `approved`, `in_progress`, `ready`, `completed`, `rejected`, `canceled`.
+    pub status: String,
+    pub total_cents: i64,
+    pub currency: String,
+    pub items: Vec<LineView>,
+    pub store_ids: Vec<StoreId>,
+    /// Whether OrderCreated has been acknowledged by central (false = "waiting to sync").
+    pub synced: bool,
+    pub cancellation_requested: bool,
+    /// The latest reason: cancellation request, refusal, rejection or cancel.
+    pub reason: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl From<&Order> for OrderView {
+    fn from(o: &Order) -> Self {
+        let reason = o
+            .cancel_reason()
+            .or(o.rejection_reason())
+            .or(o.refusal_reason())
+            .or(o.cancellation_request_reason())
+            .map(str::to_owned);
+        Self {
+            order_id: o.id(),
+            customer_id: o.customer_id(),
+            device_id: o.device_id().map(str::to_owned),
+            status: o.status().as_str().to_owned(),
+            total_cents: o.total().cents,
+            currency: o.total().currency.to_string(),
+            items: o
+                .items()
+                .iter()
+                .map(|i| LineView {
+                    product_id: i.product_id,
+                    store_id: i.store_id,
+                    store_name: i.store_name.clone(),
+                    product_name: i.product_name.clone(),
+                    price_cents: i.price.cents,
+                    quantity: i.quantity,
+                    line_total_cents: i.line_total().cents,
+                })
+                .collect(),
+            store_ids: o.store_ids(),
+            synced: false,
+            cancellation_requested: o.cancellation_requested(),
+            reason,
+            created_at: o.created_at().0,
+            updated_at: o.updated_at().0,
+        }
+    }
+}
+
+/// Sales of one store on one UTC day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesDayView {
+    pub store_id: StoreId,
+    /// `YYYY-MM-DD` (UTC).
+    pub day: String,
+    pub currency: String,
+    pub orders: i64,
+    pub items: i64,
+    pub total_cents: i64,
+}
