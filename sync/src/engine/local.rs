@@ -242,3 +242,30 @@ pub fn rebase(
     };
     rebaser.rebase(tx, &request)
 }
+
+/// Retries every parked message (after an upgrade taught the applier new types or schema
+/// versions); returns how many were applied now.
+pub fn retry_parked(tx: &Transaction<'_>, applier: &dyn InboxApplier) -> Result<u64, StoreError> {
+    let mut applied = 0;
+    for row in read::parked_inbox(tx)? {
+        let Some(raw) = row.record.raw.as_deref() else {
+            continue;
+        };
+        let Some((subject, seq, headers, payload)) = super::envelope::parse_raw(raw) else {
+            continue;
+        };
+        let msg = RawMessage {
+            subject,
+            seq,
+            headers: Some(headers),
+            payload,
+        };
+        if matches!(
+            receive(tx, applier, &msg)?.0,
+            Received::Applied | Received::Echo
+        ) {
+            applied += 1;
+        }
+    }
+    Ok(applied)
+}

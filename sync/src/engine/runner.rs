@@ -238,6 +238,20 @@ impl SyncEngine {
         Ok(())
     }
 
+    /// Applies parked incoming messages this build now understands; returns how many.
+    pub async fn retry_parked(&self) -> Result<u64, SyncError> {
+        let applier = self.shared.applier.clone();
+        Ok(self
+            .shared
+            .writer
+            .call_async(move |s| {
+                s.transaction(Durability::Normal, |tx| {
+                    super::local::retry_parked(tx, applier.as_ref())
+                })
+            })
+            .await?)
+    }
+
     /// One full sync: relay, drain the consumers, relay again (rebases may queue events).
     pub async fn sync_once(&self, link: &Link) -> Result<SyncReport, SyncError> {
         let mut report = SyncReport {
