@@ -13,23 +13,28 @@
 
 pub mod app;
 pub mod bots_sim;
+pub mod catalog;
+pub mod commands;
 pub mod config;
+pub mod customers;
 pub mod depot;
-pub mod notifications;
-pub mod ordering;
-pub mod payments;
-pub mod saga;
 pub mod diag;
 pub mod dlq;
+pub mod envelope;
 pub mod error;
 pub mod http;
 pub mod metrics;
+pub mod notifications;
+pub mod ordering;
+pub mod payments;
 pub mod provision;
 pub mod publish;
 pub mod roles;
+pub mod saga;
 pub mod service;
 pub mod telemetry;
 pub mod topology;
+pub mod views;
 pub mod worker;
 
 pub use config::Settings;

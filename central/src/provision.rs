@@ -34,6 +34,7 @@ pub async fn ensure_topology(
         js.create_key_value(kv::Config {
             bucket: name.clone(),
             history: 1,
+            max_age: bucket.max_age(),
             storage: stream::StorageType::File,
             num_replicas: settings.replicas,
             ..Default::default()

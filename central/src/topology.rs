@@ -47,11 +47,28 @@ pub enum Bucket {
     Bots,
     /// Central's view of stores and products for re-validation.
     Catalog,
+    /// Central's view of customers for AuthorizeCustomer.
+    Customers,
 }
 
 impl Bucket {
     /// Every bucket.
-    pub const ALL: [Bucket; 4] = [Bucket::Sagas, Bucket::Lists, Bucket::Bots, Bucket::Catalog];
+    pub const ALL: [Bucket; 5] = [
+        Bucket::Sagas,
+        Bucket::Lists,
+        Bucket::Bots,
+        Bucket::Catalog,
+        Bucket::Customers,
+    ];
+
+    /// How long a key lives after its last write (zero = forever). Saga keys expire: every running
+    /// saga is rewritten at least once per step timeout, so only finished sagas age out (P7).
+    pub fn max_age(self) -> Duration {
+        match self {
+            Bucket::Sagas => SAGA_KEY_MAX_AGE,
+            _ => Duration::ZERO,
+        }
+    }
 
     fn base_name(self) -> &'static str {
         match self {
@@ -59,9 +76,14 @@ impl Bucket {
             Bucket::Lists => "lists",
             Bucket::Bots => "bots",
             Bucket::Catalog => "catalog",
+            Bucket::Customers => "customers",
         }
     }
 }
+
+/// How long a saga key outlives its last write: the grace period after a saga finishes in which
+/// late replies still find it.
+pub const SAGA_KEY_MAX_AGE: Duration = Duration::from_secs(15 * 60);
 
 /// A durable pull consumer: where it reads, what, and which role handles it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,40 @@
-//! The `payments` role's handlers (being written).
+//! The `payments` role: `<root>.cmd.payments.*` (consumer `cmd-payments`) with the
+//! `domain::payments` aggregates stored as events on `<root>.ev.payments.payment.<id>` and
+//! `…invoice.<id>`, and a [`gateway::PaymentGateway`] (the fake by default).
+//!
+//! | name | payload | effect |
+//! |---|---|---|
+//! | `authorize_payment` | `SagaCommand` | gateway authorize → PaymentAuthorized / PaymentDeclined; reply |
+//! | `void_payment` | `SagaCommand` or [`crate::commands::VoidPayment`] | gateway void → PaymentVoided (a tombstone if never authorized); reply if a saga's |
+//! | `create_invoice` | [`crate::commands::CreateInvoice`] | InvoiceCreated (order ready) |
+//! | `capture` | [`crate::commands::Capture`] | gateway capture → PaymentCaptured, InvoicePaid, then `cmd.ordering.record_pickup` |
+//!
+//! Everything is idempotent by command id: it is the gateway's idempotency key and the seed of
+//! the event ids, and each aggregate's state decides what is left to do.
+
+pub mod gateway;
+pub mod handler;
+pub mod store;
+
+use mallbots_domain::{InvoiceId, PaymentId};
 
 use crate::roles::HandlerRegistry;
 use crate::service::Runtime;
 
-/// Registers this module's handlers and background tasks.
-pub fn register(_runtime: &Runtime, _registry: &mut HandlerRegistry) {}
+/// `<root>.ev.payments.payment.<id>`.
+pub fn payment_subject(rt: &Runtime, id: PaymentId) -> String {
+    rt.topology.subject(&format!("ev.payments.payment.{id}"))
+}
+
+/// `<root>.ev.payments.invoice.<id>`.
+pub fn invoice_subject(rt: &Runtime, id: InvoiceId) -> String {
+    rt.topology.subject(&format!("ev.payments.invoice.{id}"))
+}
+
+/// Registers `cmd-payments` (role payments) with the gateway from the environment.
+pub fn register(rt: &Runtime, registry: &mut HandlerRegistry) {
+    registry.register(
+        "cmd-payments",
+        handler::PaymentsHandler::new(rt.clone(), gateway::from_env()),
+    );
+}

@@ -1,7 +1,109 @@
-//! The `saga` role's handlers (being written).
+//! The `saga` role: the order saga runner (DESIGN §3, §5) and the helpers every saga command
+//! handler uses to answer.
+//!
+//! * `saga-orders` ([`orders`]): a kiosk's `OrderCreated` on `<root>.ev.kiosk.<device>.order.<id>`
+//!   starts a saga (step 0 re-validates the order against the catalog view); cancellation
+//!   requests on `…orderreq.<id>` go to [`crate::ordering`].
+//! * `saga-replies` ([`replies`]): handlers' replies on `<root>.reply.<saga>` and fired timers on
+//!   `<root>.timer.<saga>`, both a [`SagaInput`] JSON.
+//! * [`runner`]: load → transition → compare-and-set → publish.
+//!
+//! Step timeouts come from the environment variable `MALLBOTS_SAGA_TIMEOUT_MS` (one value for
+//! every step; default 10 000). Finished saga keys age out of the bucket
+//! ([`crate::topology::SAGA_KEY_MAX_AGE`]).
 
+pub mod orders;
+pub mod replies;
+pub mod runner;
+
+use bytes::Bytes;
+use mallbots_domain::saga::{CommandMeta, ReplyOutcome, SagaInput, StepTimeouts};
+use mallbots_domain::Timestamp;
+
+use crate::error::PublishError;
+use crate::publish::Published;
 use crate::roles::HandlerRegistry;
 use crate::service::Runtime;
+use crate::topology::Bucket;
+use crate::views::LazyBucket;
+use crate::worker::Outcome;
 
-/// Registers this module's handlers and background tasks.
-pub fn register(_runtime: &Runtime, _registry: &mut HandlerRegistry) {}
+pub use runner::{Driven, SagaRunError, SagaRunner};
+
+/// Environment variable with the step timeout in milliseconds.
+pub const TIMEOUT_ENV: &str = "MALLBOTS_SAGA_TIMEOUT_MS";
+
+/// The step timeouts: `MALLBOTS_SAGA_TIMEOUT_MS` for every step, else the domain default.
+pub fn timeouts_from_env() -> StepTimeouts {
+    std::env::var(TIMEOUT_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|ms| *ms > 0)
+        .map(StepTimeouts::uniform)
+        .unwrap_or_default()
+}
+
+/// The reply input for `meta` with `outcome`: input id and msg-id `reply/<command_id>`, `at` now.
+pub fn reply_input(meta: &CommandMeta, outcome: ReplyOutcome) -> SagaInput {
+    SagaInput {
+        input_id: format!("reply/{}", meta.command_id),
+        at: Timestamp::from_millis(crate::envelope::now_ms()),
+        kind: meta.reply(outcome),
+    }
+}
+
+/// Publishes the reply to `meta`'s command on `<root>.reply.<saga>`.
+pub async fn reply(
+    rt: &Runtime,
+    meta: &CommandMeta,
+    outcome: ReplyOutcome,
+) -> Result<Published, PublishError> {
+    let input = reply_input(meta, outcome);
+    let subject = rt.topology.reply_subject(&meta.saga_id.to_string());
+    let payload = serde_json::to_vec(&input).map_err(|e| PublishError::Other {
+        subject: subject.clone(),
+        reason: e.to_string(),
+    })?;
+    rt.publisher
+        .publish(
+            &subject,
+            &input.input_id,
+            Default::default(),
+            Bytes::from(payload),
+        )
+        .await
+}
+
+/// [`reply`] as a handler outcome: ack once the reply is stored, nak if it could not be sent.
+pub async fn reply_outcome(rt: &Runtime, meta: &CommandMeta, outcome: ReplyOutcome) -> Outcome {
+    match reply(rt, meta, outcome).await {
+        Ok(_) => Outcome::Ack,
+        Err(e) => {
+            tracing::warn!(error = %e, saga = %meta.saga_id, "reply not sent");
+            Outcome::Nak { delay: None }
+        }
+    }
+}
+
+/// The saga runner of this replica.
+pub fn runner(rt: &Runtime) -> SagaRunner {
+    SagaRunner::new(
+        LazyBucket::new(rt, Bucket::Sagas),
+        rt.publisher.clone(),
+        timeouts_from_env(),
+        rt.metrics.clone(),
+    )
+}
+
+/// Registers `saga-orders`, `saga-replies`, the catalog and customers views and AuthorizeCustomer
+/// (all role saga).
+pub fn register(rt: &Runtime, registry: &mut HandlerRegistry) {
+    let runner = runner(rt);
+    registry.register(
+        "saga-orders",
+        orders::OrdersHandler::new(rt.clone(), runner.clone()),
+    );
+    registry.register("saga-replies", replies::RepliesHandler::new(runner));
+    crate::catalog::register(rt, registry);
+    crate::customers::register(rt, registry);
+}

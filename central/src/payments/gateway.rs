@@ -1,0 +1,278 @@
+//! The payment gateway: a [`PaymentGateway`] trait with an HTTP implementation
+//! ([`HttpGateway`], reqwest) and the built-in [`FakeGateway`] used by default. Every call carries
+//! an idempotency key (the command id), so a retried command never charges twice.
+//!
+//! The fake: card token `tok_decline` is declined, `tok_slow` answers after a delay (the handler
+//! sends in-progress acks meanwhile), anything else is approved.
+//!
+//! HTTP protocol (JSON, header `Idempotency-Key`): `POST {base}/authorizations`
+//! `{card_token, amount}` → `{"status": "approved"|"declined", "reason"?}`;
+//! `POST {base}/captures` `{payment_id, amount}` and `POST {base}/voids` `{payment_id}` → 2xx.
+
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use mallbots_domain::error::ErrorCode;
+use mallbots_domain::{Money, PaymentId};
+use serde::{Deserialize, Serialize};
+
+/// Environment variable: base URL of an HTTP gateway (the fake is used when unset).
+pub const GATEWAY_URL_ENV: &str = "MALLBOTS_PAYMENT_GATEWAY_URL";
+/// Environment variable: the fake gateway's delay for `tok_slow`, in milliseconds.
+pub const FAKE_SLOW_ENV: &str = "MALLBOTS_FAKE_GATEWAY_SLOW_MS";
+
+/// The gateway's answer to an authorization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Authorization {
+    /// The amount is reserved on the card.
+    Approved,
+    /// The card was refused.
+    Declined {
+        /// The gateway's reason.
+        #[serde(default = "default_decline")]
+        reason: String,
+    },
+}
+
+fn default_decline() -> String {
+    "card_declined".into()
+}
+
+/// The gateway could not be asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GatewayError {
+    /// No answer (network, timeout, 5xx): retry later.
+    #[error("payment gateway unavailable: {0}")]
+    Unavailable(String),
+    /// An answer that makes no sense.
+    #[error("payment gateway answered unexpectedly: {0}")]
+    BadResponse(String),
+}
+
+impl ErrorCode for GatewayError {
+    fn code(&self) -> &'static str {
+        match self {
+            GatewayError::Unavailable(_) => "gateway.unavailable",
+            GatewayError::BadResponse(_) => "gateway.bad_response",
+        }
+    }
+}
+
+/// A card payment gateway.
+pub trait PaymentGateway: Send + Sync {
+    /// Reserves `amount` on the card `card_token`.
+    fn authorize<'a>(
+        &'a self,
+        key: &'a str,
+        card_token: &'a str,
+        amount: Money,
+    ) -> BoxFuture<'a, Result<Authorization, GatewayError>>;
+    /// Charges the authorized `amount` of `payment`.
+    fn capture<'a>(
+        &'a self,
+        key: &'a str,
+        payment: PaymentId,
+        amount: Money,
+    ) -> BoxFuture<'a, Result<(), GatewayError>>;
+    /// Releases the authorization of `payment`.
+    fn void<'a>(
+        &'a self,
+        key: &'a str,
+        payment: PaymentId,
+    ) -> BoxFuture<'a, Result<(), GatewayError>>;
+}
+
+/// The built-in gateway (no network).
+#[derive(Debug, Clone)]
+pub struct FakeGateway {
+    /// How long `tok_slow` takes.
+    pub slow: Duration,
+}
+
+impl Default for FakeGateway {
+    fn default() -> Self {
+        let ms = std::env::var(FAKE_SLOW_ENV)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(3_000);
+        Self {
+            slow: Duration::from_millis(ms),
+        }
+    }
+}
+
+impl PaymentGateway for FakeGateway {
+    fn authorize<'a>(
+        &'a self,
+        _key: &'a str,
+        card_token: &'a str,
+        _amount: Money,
+    ) -> BoxFuture<'a, Result<Authorization, GatewayError>> {
+        Box::pin(async move {
+            match card_token.trim() {
+                "tok_decline" => Ok(Authorization::Declined {
+                    reason: "card_declined".into(),
+                }),
+                "tok_slow" => {
+                    tokio::time::sleep(self.slow).await;
+                    Ok(Authorization::Approved)
+                }
+                _ => Ok(Authorization::Approved),
+            }
+        })
+    }
+
+    fn capture<'a>(
+        &'a self,
+        _key: &'a str,
+        _payment: PaymentId,
+        _amount: Money,
+    ) -> BoxFuture<'a, Result<(), GatewayError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn void<'a>(
+        &'a self,
+        _key: &'a str,
+        _payment: PaymentId,
+    ) -> BoxFuture<'a, Result<(), GatewayError>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// A gateway over HTTP.
+#[derive(Debug, Clone)]
+pub struct HttpGateway {
+    /// Base URL, e.g. `http://127.0.0.1:9000/v1`.
+    pub base_url: String,
+    client: reqwest::Client,
+}
+
+impl HttpGateway {
+    /// A gateway at `base_url` with a 10 s request timeout.
+    pub fn new(base_url: impl Into<String>) -> Self {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap_or_default();
+        Self {
+            base_url: base_url.into().trim_end_matches('/').to_string(),
+            client,
+        }
+    }
+
+    async fn post(
+        &self,
+        path: &str,
+        key: &str,
+        body: serde_json::Value,
+    ) -> Result<reqwest::Response, GatewayError> {
+        let response = self
+            .client
+            .post(format!("{}/{path}", self.base_url))
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| GatewayError::Unavailable(e.to_string()))?;
+        let status = response.status();
+        if status.is_server_error() {
+            return Err(GatewayError::Unavailable(format!("status {status}")));
+        }
+        if !status.is_success() {
+            return Err(GatewayError::BadResponse(format!("status {status}")));
+        }
+        Ok(response)
+    }
+}
+
+impl PaymentGateway for HttpGateway {
+    fn authorize<'a>(
+        &'a self,
+        key: &'a str,
+        card_token: &'a str,
+        amount: Money,
+    ) -> BoxFuture<'a, Result<Authorization, GatewayError>> {
+        Box::pin(async move {
+            let body = serde_json::json!({"card_token": card_token, "amount": amount});
+            self.post("authorizations", key, body)
+                .await?
+                .json::<Authorization>()
+                .await
+                .map_err(|e| GatewayError::BadResponse(e.to_string()))
+        })
+    }
+
+    fn capture<'a>(
+        &'a self,
+        key: &'a str,
+        payment: PaymentId,
+        amount: Money,
+    ) -> BoxFuture<'a, Result<(), GatewayError>> {
+        Box::pin(async move {
+            let body = serde_json::json!({"payment_id": payment, "amount": amount});
+            self.post("captures", key, body).await.map(|_| ())
+        })
+    }
+
+    fn void<'a>(
+        &'a self,
+        key: &'a str,
+        payment: PaymentId,
+    ) -> BoxFuture<'a, Result<(), GatewayError>> {
+        Box::pin(async move {
+            let body = serde_json::json!({"payment_id": payment});
+            self.post("voids", key, body).await.map(|_| ())
+        })
+    }
+}
+
+/// The gateway this replica uses: HTTP if `MALLBOTS_PAYMENT_GATEWAY_URL` is set, else the fake.
+pub fn from_env() -> std::sync::Arc<dyn PaymentGateway> {
+    match std::env::var(GATEWAY_URL_ENV) {
+        Ok(url) if !url.trim().is_empty() => std::sync::Arc::new(HttpGateway::new(url)),
+        _ => std::sync::Arc::new(FakeGateway::default()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mallbots_domain::Currency;
+
+    #[tokio::test]
+    async fn fake_gateway_declines_tok_decline_and_delays_tok_slow() {
+        let g = FakeGateway {
+            slow: Duration::from_millis(30),
+        };
+        let amount = Money::new(100, Currency::default());
+        assert!(matches!(
+            g.authorize("k", "tok_decline", amount).await,
+            Ok(Authorization::Declined { .. })
+        ));
+        let started = std::time::Instant::now();
+        assert_eq!(
+            g.authorize("k", "tok_slow", amount).await,
+            Ok(Authorization::Approved)
+        );
+        assert!(started.elapsed() >= Duration::from_millis(30));
+        assert_eq!(
+            g.authorize("k", "tok_visa", amount).await,
+            Ok(Authorization::Approved)
+        );
+    }
+
+    #[test]
+    fn authorization_answers_decode() {
+        let a: Authorization = serde_json::from_str(r#"{"status":"approved"}"#).unwrap();
+        assert_eq!(a, Authorization::Approved);
+        let d: Authorization = serde_json::from_str(r#"{"status":"declined"}"#).unwrap();
+        assert_eq!(
+            d,
+            Authorization::Declined {
+                reason: "card_declined".into()
+            }
+        );
+    }
+}

@@ -1,0 +1,170 @@
+//! `saga-orders`: a kiosk's `OrderCreated` on `<root>.ev.kiosk.<device>.order.<id>` starts the
+//! order saga, with step 0's catalog re-validation done here (`unavailable_products`); a kiosk's
+//! request on `<root>.ev.kiosk.<device>.orderreq.<id>` goes to [`crate::ordering`].
+//!
+//! A payload that does not decode, or an order subject carrying anything but an `OrderCreated`
+//! for the subject's order id, is dead-lettered; other orders carry on.
+
+use mallbots_domain::ordering::{OrderEvent, OrderItem};
+use mallbots_domain::saga::{SagaInput, SagaInputKind, SagaItem};
+use mallbots_domain::{SagaId, Timestamp};
+
+use super::runner::SagaRunner;
+use crate::catalog::Catalog;
+use crate::ordering::Ordering;
+use crate::service::Runtime;
+use crate::topology::Bucket;
+use crate::views::LazyBucket;
+use crate::worker::{DecodeError, Delivery, Handler, Outcome};
+
+/// A decoded kiosk order message.
+/// (`Deserialize` only satisfies the worker's bound: decoding goes by subject.)
+#[derive(Debug, serde::Deserialize)]
+pub enum KioskOrderMessage {
+    /// `…order.<id>`: the order was placed.
+    Created {
+        /// The kiosk.
+        device: String,
+        /// The `OrderCreated` event.
+        event: OrderEvent,
+    },
+    /// `…orderreq.<id>`: a request about an existing order.
+    Request {
+        /// The kiosk (or manager device).
+        device: String,
+        /// The request event.
+        event: OrderEvent,
+    },
+}
+
+/// `(device, kind, id)` of `<root>.ev.kiosk.<device>.<kind>.<id>`.
+pub fn kiosk_subject_parts(subject: &str) -> Option<(&str, &str, &str)> {
+    let mut tokens = subject.rsplit('.');
+    let id = tokens.next()?;
+    let kind = tokens.next()?;
+    let device = tokens.next()?;
+    (tokens.next()? == "kiosk").then_some((device, kind, id))
+}
+
+/// The saga's item for an order line (a quantity that does not fit becomes 0, which the saga
+/// rejects as an invalid order).
+pub fn saga_item(item: &OrderItem) -> SagaItem {
+    SagaItem {
+        store_id: item.store_id,
+        product_id: item.product_id,
+        product_name: item.product_name.clone(),
+        quantity: u32::try_from(item.quantity).unwrap_or(0),
+        price: item.price,
+    }
+}
+
+/// Starts sagas and routes order requests.
+pub struct OrdersHandler {
+    runner: SagaRunner,
+    catalog: Catalog,
+    ordering: Ordering,
+}
+
+impl OrdersHandler {
+    /// A handler for the runtime's topology.
+    pub fn new(rt: Runtime, runner: SagaRunner) -> Self {
+        Self {
+            runner,
+            catalog: Catalog::new(LazyBucket::new(&rt, Bucket::Catalog)),
+            ordering: Ordering::new(rt),
+        }
+    }
+}
+
+impl Handler for OrdersHandler {
+    type Message = KioskOrderMessage;
+
+    fn decode(&self, delivery: &Delivery) -> Result<KioskOrderMessage, DecodeError> {
+        let (device, kind, id) = kiosk_subject_parts(delivery.subject())
+            .ok_or_else(|| DecodeError(format!("unexpected subject {}", delivery.subject())))?;
+        let event: OrderEvent =
+            serde_json::from_slice(delivery.payload()).map_err(|e| DecodeError(e.to_string()))?;
+        if event.order_id().to_string() != id {
+            return Err(DecodeError(format!(
+                "event for order {} on the subject of order {id}",
+                event.order_id()
+            )));
+        }
+        let device = device.to_string();
+        match (kind, &event) {
+            ("order", OrderEvent::OrderCreated { .. }) => {
+                Ok(KioskOrderMessage::Created { device, event })
+            }
+            ("order", other) => Err(DecodeError(format!(
+                "an order subject carries only OrderCreated, not {other:?}"
+            ))),
+            ("orderreq", _) => Ok(KioskOrderMessage::Request { device, event }),
+            (other, _) => Err(DecodeError(format!("unexpected aggregate {other:?}"))),
+        }
+    }
+
+    async fn handle(&self, delivery: &Delivery, message: KioskOrderMessage) -> Outcome {
+        let event_id = delivery
+            .header("Nats-Msg-Id")
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("seq/{}", delivery.stream_sequence()));
+        match message {
+            KioskOrderMessage::Created { event, .. } => self.start(event, event_id).await,
+            KioskOrderMessage::Request { device, event } => {
+                self.ordering.on_request(&device, &event, &event_id).await
+            }
+        }
+    }
+}
+
+impl OrdersHandler {
+    async fn start(&self, event: OrderEvent, event_id: String) -> Outcome {
+        let OrderEvent::OrderCreated {
+            order_id,
+            customer_id,
+            items,
+            total,
+            payment_token,
+            ..
+        } = event
+        else {
+            return Outcome::Term {
+                reason: "not an OrderCreated".into(),
+            };
+        };
+        let unavailable = match self
+            .catalog
+            .unavailable(items.iter().map(|i| (i.product_id, i.store_id)).collect())
+            .await
+        {
+            Ok(u) => u,
+            Err(e) => {
+                tracing::warn!(error = %e, "catalog view unavailable; retrying");
+                return Outcome::Nak { delay: None };
+            }
+        };
+        let input = SagaInput {
+            input_id: event_id,
+            at: Timestamp::from_millis(crate::envelope::now_ms()),
+            kind: SagaInputKind::OrderCreated {
+                order_id,
+                customer_id,
+                items: items.iter().map(saga_item).collect(),
+                total,
+                payment_token,
+                unavailable_products: unavailable,
+            },
+        };
+        let saga = SagaId::from(order_id);
+        match self.runner.drive(saga, &input).await {
+            Ok(driven) => {
+                tracing::debug!(%saga, ?driven, "order saga input");
+                Outcome::Ack
+            }
+            Err(e) => {
+                tracing::warn!(%saga, error = %e, "order saga not started; retrying");
+                Outcome::Nak { delay: None }
+            }
+        }
+    }
+}
