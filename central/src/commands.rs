@@ -2,15 +2,13 @@
 //! docs/central-messages.md. Each carries a `command_id` (msg-id and idempotency key) and `at`
 //! (ms; the time the handler records). Saga commands are `domain::saga::SagaCommand`.
 
-use mallbots_domain::{
-    BotId, CommandId, InvoiceId, Money, OrderId, PaymentId, ShoppingListId, Timestamp,
-};
+use mallbots_domain::{BotId, InvoiceId, Money, OrderId, PaymentId, ShoppingListId, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// `cmd.ordering.start_shopping`: a bot took the order's list (from depot).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StartShopping {
-    pub command_id: CommandId,
+    pub command_id: String,
     pub order_id: OrderId,
     pub list_id: ShoppingListId,
     pub bot_id: BotId,
@@ -20,7 +18,7 @@ pub struct StartShopping {
 /// `cmd.ordering.ready_order`: the list completed (from depot).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReadyOrder {
-    pub command_id: CommandId,
+    pub command_id: String,
     pub order_id: OrderId,
     pub list_id: ShoppingListId,
     pub at: Timestamp,
@@ -29,7 +27,7 @@ pub struct ReadyOrder {
 /// `cmd.ordering.cancel_order`: an administrator cancels.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CancelOrder {
-    pub command_id: CommandId,
+    pub command_id: String,
     pub order_id: OrderId,
     pub reason: String,
     pub at: Timestamp,
@@ -38,7 +36,7 @@ pub struct CancelOrder {
 /// `cmd.ordering.complete_order`: the customer picks the order up (manager edge or CLI).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompleteOrder {
-    pub command_id: CommandId,
+    pub command_id: String,
     pub order_id: OrderId,
     pub at: Timestamp,
 }
@@ -46,7 +44,7 @@ pub struct CompleteOrder {
 /// `cmd.ordering.record_pickup`: payments captured the payment and paid the invoice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordPickup {
-    pub command_id: CommandId,
+    pub command_id: String,
     pub order_id: OrderId,
     pub invoice_id: InvoiceId,
     pub at: Timestamp,
@@ -55,7 +53,7 @@ pub struct RecordPickup {
 /// `cmd.payments.create_invoice`: the order is ready.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateInvoice {
-    pub command_id: CommandId,
+    pub command_id: String,
     pub order_id: OrderId,
     pub invoice_id: InvoiceId,
     pub amount: Money,
@@ -66,7 +64,7 @@ pub struct CreateInvoice {
 /// `cmd.ordering.record_pickup`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Capture {
-    pub command_id: CommandId,
+    pub command_id: String,
     pub order_id: OrderId,
     pub payment_id: PaymentId,
     pub invoice_id: InvoiceId,
@@ -76,7 +74,7 @@ pub struct Capture {
 /// `cmd.payments.void_payment` outside the saga (order canceled).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VoidPayment {
-    pub command_id: CommandId,
+    pub command_id: String,
     pub order_id: OrderId,
     pub payment_id: PaymentId,
     pub at: Timestamp,
@@ -85,7 +83,7 @@ pub struct VoidPayment {
 /// `cmd.depot.cancel_list`: the order was canceled; withdraw its list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CancelList {
-    pub command_id: CommandId,
+    pub command_id: String,
     pub order_id: OrderId,
     pub list_id: ShoppingListId,
     pub at: Timestamp,

@@ -12,7 +12,7 @@
 use mallbots_domain::error::ErrorCode;
 use mallbots_domain::ordering::{CancelledBy, OrderCommand, OrderStatus};
 use mallbots_domain::saga::{payment_id_for, ReplyOutcome, SagaCommand};
-use mallbots_domain::{CommandId, SagaId, Timestamp};
+use mallbots_domain::{SagaId, Timestamp};
 use serde::de::DeserializeOwned;
 
 use super::{Executed, Ordering, OrderingError};
@@ -82,7 +82,7 @@ impl Handler for OrderingHandler {
         match command {
             OrderingCommand::Saga(c) => self.saga(c).await,
             OrderingCommand::StartShopping(c) => {
-                let cause = c.command_id.to_string();
+                let cause = c.command_id.clone();
                 let r = self
                     .ordering
                     .execute(c.order_id, &cause, |_| OrderCommand::StartShopping {
@@ -95,7 +95,7 @@ impl Handler for OrderingHandler {
             }
             OrderingCommand::Ready(c) => self.ready(c).await,
             OrderingCommand::Cancel(c) => {
-                let cause = c.command_id.to_string();
+                let cause = c.command_id.clone();
                 let r = self
                     .ordering
                     .execute(c.order_id, &cause, |_| OrderCommand::CancelOrder {
@@ -110,7 +110,7 @@ impl Handler for OrderingHandler {
             }
             OrderingCommand::Complete(c) => self.complete(c).await,
             OrderingCommand::RecordPickup(c) => {
-                let cause = c.command_id.to_string();
+                let cause = c.command_id.clone();
                 let r = self
                     .ordering
                     .execute(c.order_id, &cause, |_| OrderCommand::CompleteOrder {
@@ -180,7 +180,7 @@ impl OrderingHandler {
     }
 
     async fn ready(&self, c: ReadyOrder) -> Outcome {
-        let cause = c.command_id.to_string();
+        let cause = c.command_id.clone();
         let r = self
             .ordering
             .execute(c.order_id, &cause, |order| OrderCommand::ReadyOrder {
@@ -195,7 +195,7 @@ impl OrderingHandler {
             other => return self.simple(other, "ready_order"),
         };
         let invoice = CreateInvoice {
-            command_id: CommandId(envelope::derived_id(&cause, "create_invoice")),
+            command_id: envelope::derived_id(&cause, "create_invoice").to_string(),
             order_id: c.order_id,
             invoice_id: invoice_id_for(c.order_id),
             amount: order.ready_total().unwrap_or(order.total()),
@@ -203,7 +203,7 @@ impl OrderingHandler {
         };
         match self
             .ordering
-            .send("payments", "create_invoice", invoice.command_id, &invoice)
+            .send("payments", "create_invoice", &invoice.command_id, &invoice)
             .await
         {
             Ok(()) => Outcome::Ack,
@@ -225,7 +225,7 @@ impl OrderingHandler {
             return Outcome::Ack;
         }
         let capture = Capture {
-            command_id: CommandId(envelope::derived_id(&c.command_id.to_string(), "capture")),
+            command_id: envelope::derived_id(&c.command_id, "capture").to_string(),
             order_id: c.order_id,
             payment_id: payment_id_for(SagaId::from(c.order_id)),
             invoice_id: invoice_id_for(c.order_id),
@@ -233,7 +233,7 @@ impl OrderingHandler {
         };
         match self
             .ordering
-            .send("payments", "capture", capture.command_id, &capture)
+            .send("payments", "capture", &capture.command_id, &capture)
             .await
         {
             Ok(()) => Outcome::Ack,

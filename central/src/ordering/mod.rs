@@ -16,7 +16,7 @@ use bytes::Bytes;
 use mallbots_domain::error::ErrorCode;
 use mallbots_domain::ordering::{CancelledBy, Order, OrderCommand, OrderError, OrderEvent};
 use mallbots_domain::saga::{list_id_for, payment_id_for};
-use mallbots_domain::{Aggregate, CommandId, DomainEvent, OrderId, SagaId, Timestamp};
+use mallbots_domain::{Aggregate, DomainEvent, OrderId, SagaId, Timestamp};
 use serde::Serialize;
 
 use crate::commands::{CancelList, VoidPayment};
@@ -157,7 +157,7 @@ impl Ordering {
         &self,
         context: &str,
         name: &str,
-        command_id: CommandId,
+        command_id: &str,
         payload: &T,
     ) -> Result<(), PublishError> {
         let subject = self.rt.topology.command_subject(context, name);
@@ -169,7 +169,7 @@ impl Ordering {
             .publisher
             .publish(
                 &subject,
-                &command_id.to_string(),
+                command_id,
                 Default::default(),
                 Bytes::from(bytes),
             )
@@ -186,20 +186,20 @@ impl Ordering {
     ) -> Result<(), PublishError> {
         let saga = SagaId::from(order_id);
         let cancel = CancelList {
-            command_id: CommandId(envelope::derived_id(cause, "cancel_list")),
+            command_id: envelope::derived_id(cause, "cancel_list").to_string(),
             order_id,
             list_id: list_id_for(saga),
             at,
         };
-        self.send("depot", "cancel_list", cancel.command_id, &cancel)
+        self.send("depot", "cancel_list", &cancel.command_id, &cancel)
             .await?;
         let void = VoidPayment {
-            command_id: CommandId(envelope::derived_id(cause, "void_payment")),
+            command_id: envelope::derived_id(cause, "void_payment").to_string(),
             order_id,
             payment_id: payment_id_for(saga),
             at,
         };
-        self.send("payments", "void_payment", void.command_id, &void)
+        self.send("payments", "void_payment", &void.command_id, &void)
             .await
     }
 

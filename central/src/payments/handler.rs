@@ -9,7 +9,7 @@ use mallbots_domain::payments::{
     Invoice, InvoiceCommand, InvoiceStatus, Payment, PaymentCommand, PaymentError, PaymentStatus,
 };
 use mallbots_domain::saga::{CommandMeta, ReplyOutcome, SagaCommand};
-use mallbots_domain::{Aggregate, CommandId, OrderId, PaymentId, Timestamp};
+use mallbots_domain::{Aggregate, OrderId, PaymentId, Timestamp};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
@@ -89,7 +89,7 @@ impl Handler for PaymentsHandler {
             PaymentsCommand::Authorize(c) => self.authorize(delivery, c).await,
             PaymentsCommand::Void(VoidRequest::Saga(c)) => self.saga_void(c).await,
             PaymentsCommand::Void(VoidRequest::Plain(c)) => self
-                .void(c.command_id, c.payment_id, c.order_id, c.at)
+                .void(&c.command_id, c.payment_id, c.order_id, c.at)
                 .await
                 .map(|r| {
                     if let Err(code) = r {
@@ -233,7 +233,7 @@ impl PaymentsHandler {
             });
         };
         let outcome = match self
-            .void(meta.command_id, payment_id, order_id, meta.issued_at)
+            .void(&meta.command_id.to_string(), payment_id, order_id, meta.issued_at)
             .await?
         {
             Ok(()) => ReplyOutcome::success(),
@@ -245,7 +245,7 @@ impl PaymentsHandler {
     /// Voids (or fences off) a payment; `Err(code)` if it cannot be voided (captured).
     async fn void(
         &self,
-        command_id: CommandId,
+        command_id: &str,
         payment_id: PaymentId,
         order_id: OrderId,
         at: Timestamp,
@@ -292,7 +292,7 @@ impl PaymentsHandler {
     }
 
     async fn create_invoice(&self, c: CreateInvoice) -> Result<Outcome, Retry> {
-        let cause = c.command_id.to_string();
+        let cause = c.command_id.clone();
         let target = Target {
             subject: invoice_subject(&self.rt, c.invoice_id),
             stream_type: Invoice::STREAM_TYPE,
@@ -337,7 +337,7 @@ impl PaymentsHandler {
     }
 
     async fn capture(&self, c: Capture) -> Result<Outcome, Retry> {
-        let cause = c.command_id.to_string();
+        let cause = c.command_id.clone();
         // 1. Capture the payment.
         let target = self.payment_target(c.payment_id, c.order_id);
         let mut captured = false;
@@ -453,7 +453,7 @@ impl PaymentsHandler {
         }
         // 3. Tell ordering.
         let record = RecordPickup {
-            command_id: CommandId(envelope::derived_id(&cause, "record_pickup")),
+            command_id: envelope::derived_id(&cause, "record_pickup").to_string(),
             order_id: c.order_id,
             invoice_id: c.invoice_id,
             at: c.at,
@@ -467,7 +467,7 @@ impl PaymentsHandler {
             .publisher
             .publish(
                 &subject,
-                &record.command_id.to_string(),
+                &record.command_id,
                 Default::default(),
                 Bytes::from(payload),
             )
