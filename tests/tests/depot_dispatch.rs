@@ -1,0 +1,469 @@
+//! Depot and dispatch against a real nats-server and real `mallbots-central` replicas: saga
+//! commands answered on `reply.<saga>` (idempotent by command id), lists dispatched oldest-first,
+//! many lists over two racing replicas each assigned and completed exactly once, a bot taken
+//! offline mid-list releasing it to another bot, and a killed replica's list taken over after the
+//! ack wait. Every completion sends `cmd.ordering.ready_order`.
+//!
+//! Needs the binary: `cargo build -p mallbots-central` (same `CARGO_TARGET_DIR`) first.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream::{self, stream::DirectGetErrorKind};
+use mallbots_domain::depot::{ListEvent, ListItem};
+use mallbots_domain::ids::{CommandId, OrderId, ProductId, SagaId, ShoppingListId, StoreId};
+use mallbots_domain::saga::{
+    CommandMeta, ReplyOutcome, SagaCommand, SagaInput, SagaInputKind, SagaStep,
+};
+use mallbots_domain::Timestamp;
+use mallbots_tests::nats::NatsServer;
+use mallbots_tests::procs::{Proc, CENTRAL};
+use serde_json::Value;
+use uuid::Uuid;
+
+const START: Duration = Duration::from_secs(20);
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}{}", rand::random::<u32>())
+}
+
+struct Env {
+    url: String,
+    root: String,
+    prefix: String,
+    js: jetstream::Context,
+    logs: std::sync::Mutex<Vec<std::path::PathBuf>>,
+}
+
+impl Env {
+    async fn new() -> Self {
+        let url = NatsServer::shared().url();
+        let js = jetstream::new(async_nats::connect(&url).await.expect("connect"));
+        Self {
+            url,
+            root: unique("r"),
+            prefix: unique("p"),
+            js,
+            logs: Default::default(),
+        }
+    }
+
+    fn central(&self, roles: &str, envs: &[(&str, &str)]) -> Proc {
+        let mut b = Proc::builder(CENTRAL).args([
+            "--nats",
+            &self.url,
+            "--http",
+            "127.0.0.1:0",
+            "--subject-root",
+            &self.root,
+            "--stream-prefix",
+            &self.prefix,
+            "--duplicate-window-ms",
+            "1000",
+            "--roles",
+            roles,
+        ]);
+        for (k, v) in envs {
+            b = b.env(*k, *v);
+        }
+        let mut p = b.spawn().expect("spawn mallbots-central");
+        self.logs.lock().unwrap().push(p.log_path().to_path_buf());
+        p.wait_for_log("mallbots-central ready", START)
+            .expect("ready");
+        p
+    }
+
+    async fn publish(&self, subject: String, msg_id: &str, body: Vec<u8>) {
+        let mut h = async_nats::HeaderMap::new();
+        h.insert("Nats-Msg-Id", msg_id);
+        self.js
+            .publish_with_headers(subject, h, body.into())
+            .await
+            .expect("publish")
+            .await
+            .expect("ack");
+    }
+
+    async fn command(&self, cmd: &SagaCommand) {
+        let subject = format!("{}.cmd.{}.{}", self.root, cmd.context(), cmd.name());
+        let body = serde_json::to_vec(cmd).unwrap();
+        self.publish(subject, &cmd.command_id().to_string(), body)
+            .await;
+    }
+
+    /// Sends `create`, waits for its reply, then sends `initiate` (the saga's order).
+    async fn create_and_initiate(
+        &self,
+        saga: SagaId,
+        create: &SagaCommand,
+        initiate: &SagaCommand,
+    ) {
+        self.command(create).await;
+        self.eventually(START, "create reply", || async {
+            (!self.replies(saga).await.is_empty()).then_some(())
+        })
+        .await;
+        self.command(initiate).await;
+    }
+
+    /// Every message on `subject` (wildcards allowed) of stream `kind`, oldest first.
+    async fn messages(&self, kind: &str, subject: &str) -> Vec<(String, Vec<u8>)> {
+        let stream = self
+            .js
+            .get_stream(format!("{}{kind}", self.prefix))
+            .await
+            .expect("stream");
+        let mut out = Vec::new();
+        let mut next = 1;
+        loop {
+            match stream
+                .direct_get_next_for_subject(subject, Some(next))
+                .await
+            {
+                Ok(m) => {
+                    next = m.sequence + 1;
+                    out.push((m.subject.to_string(), m.payload.to_vec()));
+                }
+                Err(e) if e.kind() == DirectGetErrorKind::NotFound => return out,
+                Err(e) => panic!("direct get {subject}: {e}"),
+            }
+        }
+    }
+
+    async fn list_events(&self, list: ShoppingListId) -> Vec<ListEvent> {
+        let subject = format!("{}.ev.depot.list.{list}", self.root);
+        self.messages("EVENTS", &subject)
+            .await
+            .into_iter()
+            .map(|(_, p)| serde_json::from_slice(&p).expect("list event"))
+            .collect()
+    }
+
+    async fn replies(&self, saga: SagaId) -> Vec<SagaInput> {
+        let subject = format!("{}.reply.{saga}", self.root);
+        self.messages("COMMANDS", &subject)
+            .await
+            .into_iter()
+            .map(|(_, p)| serde_json::from_slice(&p).expect("reply"))
+            .collect()
+    }
+
+    /// `ready_order` commands sent, by order id.
+    async fn ready_orders(&self) -> BTreeMap<OrderId, usize> {
+        let subject = format!("{}.cmd.ordering.ready_order", self.root);
+        let mut out = BTreeMap::new();
+        for (_, p) in self.messages("COMMANDS", &subject).await {
+            let v: Value = serde_json::from_slice(&p).unwrap();
+            let order: OrderId = v["order_id"].as_str().unwrap().parse().unwrap();
+            *out.entry(order).or_default() += 1;
+        }
+        out
+    }
+}
+
+impl Env {
+    /// Polls `probe` until it returns Some; on timeout fails with the replicas' logs.
+    async fn eventually<T, F, Fut>(&self, timeout: Duration, what: &str, mut probe: F) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Option<T>>,
+    {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(v) = probe().await {
+                return v;
+            }
+            if Instant::now() > deadline {
+                for path in self.logs.lock().unwrap().iter() {
+                    let text = std::fs::read_to_string(path).unwrap_or_default();
+                    let tail: Vec<&str> = text.lines().rev().take(80).collect();
+                    eprintln!(
+                        "--- {}\n{}",
+                        path.display(),
+                        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                    );
+                }
+                panic!("timed out waiting for {what}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+fn meta(saga: SagaId, step: SagaStep, name: &str, at: i64) -> CommandMeta {
+    CommandMeta {
+        command_id: CommandId::from_uuid(Uuid::new_v5(
+            &Uuid::NAMESPACE_OID,
+            format!("{saga}/{name}").as_bytes(),
+        )),
+        saga_id: saga,
+        step,
+        attempt: 1,
+        issued_at: Timestamp::from_millis(at),
+    }
+}
+
+/// An order with items in `stores` stores: (saga, list, create, initiate).
+fn order(stores: usize, at: i64) -> (SagaId, ShoppingListId, SagaCommand, SagaCommand) {
+    let saga = SagaId::from_uuid(Uuid::now_v7());
+    let list = ShoppingListId::from_uuid(Uuid::now_v7());
+    let items = (0..stores)
+        .map(|i| {
+            let store = StoreId::from_uuid(Uuid::now_v7());
+            ListItem {
+                store_id: store,
+                product_id: ProductId::for_sku(store, &format!("sku-{i}")),
+                product_name: format!("thing {i}"),
+                quantity: 2,
+            }
+        })
+        .collect();
+    let create = SagaCommand::CreateShoppingList {
+        meta: meta(saga, SagaStep::CreateShoppingList, "create", at),
+        list_id: list,
+        order_id: OrderId::from(saga),
+        items,
+    };
+    let initiate = SagaCommand::InitiateShopping {
+        meta: meta(saga, SagaStep::InitiateShopping, "initiate", at + 1),
+        list_id: list,
+    };
+    (saga, list, create, initiate)
+}
+
+fn is_success(input: &SagaInput) -> bool {
+    matches!(
+        &input.kind,
+        SagaInputKind::Reply {
+            outcome: ReplyOutcome::Success { .. },
+            ..
+        }
+    )
+}
+
+fn assigned_bots(events: &[ListEvent]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            ListEvent::ShoppingListAssigned { bot_id, .. } => Some(bot_id.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn completed(events: &[ListEvent]) -> usize {
+    events
+        .iter()
+        .filter(|e| matches!(e, ListEvent::ShoppingListCompleted { .. }))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saga_commands_reply_once_and_lists_go_to_bots_oldest_first() {
+    let env = Env::new().await;
+    let _depot = env.central("depot", &[]);
+    let mut orders = Vec::new();
+    for i in 0..3 {
+        let (saga, list, create, initiate) = order(2, 1_000 + i);
+        env.command(&create).await;
+        let replies = env
+            .eventually(START, "create reply", || async {
+                let r = env.replies(saga).await;
+                (!r.is_empty()).then_some(r)
+            })
+            .await;
+        assert!(is_success(&replies[0]), "{replies:?}");
+        match &replies[0].kind {
+            SagaInputKind::Reply {
+                step,
+                outcome: ReplyOutcome::Success { list_id, .. },
+                ..
+            } => {
+                assert_eq!(*step, SagaStep::CreateShoppingList);
+                assert_eq!(*list_id, Some(list));
+            }
+            other => panic!("unexpected reply {other:?}"),
+        }
+        assert_eq!(
+            replies[0].input_id,
+            format!("reply/{}", create.command_id())
+        );
+        env.command(&initiate).await;
+        env.eventually(START, "initiate reply", || async {
+            (env.replies(saga).await.len() == 2).then_some(())
+        })
+        .await;
+        orders.push((saga, list, create));
+    }
+    // A redelivered command (same id, after the dedup window) gets the same reply, no new event.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (saga0, list0, create0) = &orders[0];
+    env.command(create0).await;
+    env.eventually(START, "repeated reply", || async {
+        (env.replies(*saga0).await.len() == 3).then_some(())
+    })
+    .await;
+    let replies = env.replies(*saga0).await;
+    assert!(replies.iter().all(is_success), "{replies:?}");
+    let events = env.list_events(*list0).await;
+    assert_eq!(events.len(), 2, "created + available only: {events:?}");
+
+    // One bot comes online afterwards: it takes the lists in the order they became available.
+    let _bots = env.central(
+        "bots-sim",
+        &[("MALLBOTS_SIM_BOTS", "1"), ("MALLBOTS_SIM_STEP_MS", "30")],
+    );
+    let ready = env
+        .eventually(START, "3 orders ready", || async {
+            let r = env.ready_orders().await;
+            (r.len() == 3).then_some(r)
+        })
+        .await;
+    assert!(ready.values().all(|n| *n == 1), "{ready:?}");
+    let subject = format!("{}.ev.depot.list.*", env.root);
+    let order_of_assignment: Vec<ShoppingListId> = env
+        .messages("EVENTS", &subject)
+        .await
+        .into_iter()
+        .filter_map(|(_, p)| match serde_json::from_slice(&p).unwrap() {
+            ListEvent::ShoppingListAssigned { list_id, .. } => Some(list_id),
+            _ => None,
+        })
+        .collect();
+    let expected: Vec<ShoppingListId> = orders.iter().map(|(_, l, _)| *l).collect();
+    assert_eq!(order_of_assignment, expected, "oldest first");
+    for (_, list, _) in &orders {
+        assert_eq!(completed(&env.list_events(*list).await), 1);
+    }
+    let started = env
+        .messages(
+            "COMMANDS",
+            &format!("{}.cmd.ordering.start_shopping", env.root),
+        )
+        .await;
+    assert_eq!(started.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_racing_assign_and_complete_every_list_exactly_once() {
+    let env = Env::new().await;
+    let sim = [("MALLBOTS_SIM_BOTS", "4"), ("MALLBOTS_SIM_STEP_MS", "10")];
+    let _a = env.central("depot,bots-sim", &sim);
+    let _b = env.central("depot,bots-sim", &sim);
+    const N: usize = 40;
+    let mut lists = Vec::new();
+    for i in 0..N {
+        let (saga, list, create, initiate) = order(1 + i % 3, 10_000 + i as i64);
+        env.create_and_initiate(saga, &create, &initiate).await;
+        lists.push(list);
+    }
+    let ready = env
+        .eventually(Duration::from_secs(60), "all orders ready", || async {
+            let r = env.ready_orders().await;
+            (r.len() == N).then_some(r)
+        })
+        .await;
+    assert!(ready.values().all(|n| *n == 1), "{ready:?}");
+    let mut bots = BTreeSet::new();
+    for list in lists {
+        let events = env.list_events(list).await;
+        let assigned = assigned_bots(&events);
+        assert_eq!(assigned.len(), 1, "{list}: {events:?}");
+        assert_eq!(completed(&events), 1, "{list}: {events:?}");
+        bots.extend(assigned);
+    }
+    assert!(bots.len() > 1, "work spread over bots: {bots:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_taken_offline_mid_list_releases_it_and_another_bot_completes_it() {
+    let env = Env::new().await;
+    let _c = env.central(
+        "depot,bots-sim",
+        &[("MALLBOTS_SIM_BOTS", "2"), ("MALLBOTS_SIM_STEP_MS", "400")],
+    );
+    let (saga, list, create, initiate) = order(3, 5_000);
+    env.create_and_initiate(saga, &create, &initiate).await;
+    let first = env
+        .eventually(START, "assignment", || async {
+            assigned_bots(&env.list_events(list).await).first().cloned()
+        })
+        .await;
+    let offline = serde_json::json!({"command_id": Uuid::now_v7().to_string(), "bot_id": first});
+    env.publish(
+        format!("{}.cmd.depot.bot_offline", env.root),
+        &Uuid::now_v7().to_string(),
+        serde_json::to_vec(&offline).unwrap(),
+    )
+    .await;
+    let events = env
+        .eventually(START, "completion by another bot", || async {
+            let events = env.list_events(list).await;
+            (completed(&events) == 1).then_some(events)
+        })
+        .await;
+    let assigned = assigned_bots(&events);
+    assert_eq!(assigned.len(), 2, "{events:?}");
+    assert_ne!(assigned[0], assigned[1]);
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, ListEvent::ShoppingListReleased { .. })));
+    match events.last().unwrap() {
+        ListEvent::ShoppingListCompleted { bot_id, .. } => {
+            assert_eq!(bot_id.to_string(), assigned[1])
+        }
+        other => panic!("last event {other:?}"),
+    }
+    let ready = env.ready_orders().await;
+    assert_eq!(ready.len(), 1);
+    let bot_subject = format!("{}.ev.depot.bot.{first}", env.root);
+    let bot_events = env.messages("EVENTS", &bot_subject).await;
+    let last: Value = serde_json::from_slice(&bot_events.last().unwrap().1).unwrap();
+    assert_eq!(last["type"], "BotWentOffline");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_replicas_list_returns_after_the_ack_wait_and_is_completed() {
+    let env = Env::new().await;
+    let ack = ("MALLBOTS__TOPOLOGY__ACK_WAIT_MS", "1500");
+    let mut slow = env.central(
+        "depot,bots-sim",
+        &[
+            ack,
+            ("MALLBOTS_SIM_BOTS", "1"),
+            ("MALLBOTS_SIM_STEP_MS", "5000"),
+        ],
+    );
+    let (saga, list, create, initiate) = order(2, 7_000);
+    env.create_and_initiate(saga, &create, &initiate).await;
+    let first = env
+        .eventually(START, "assignment", || async {
+            assigned_bots(&env.list_events(list).await).first().cloned()
+        })
+        .await;
+    let _fast = env.central(
+        "depot,bots-sim",
+        &[
+            ack,
+            ("MALLBOTS_SIM_BOTS", "1"),
+            ("MALLBOTS_SIM_STEP_MS", "20"),
+        ],
+    );
+    slow.kill_9();
+    let killed_at = Instant::now();
+    let events = env
+        .eventually(START, "completion after takeover", || async {
+            let events = env.list_events(list).await;
+            (completed(&events) == 1).then_some(events)
+        })
+        .await;
+    assert!(
+        killed_at.elapsed() >= Duration::from_millis(1000),
+        "taken over before the ack wait"
+    );
+    let assigned = assigned_bots(&events);
+    assert_eq!(assigned.len(), 2, "{events:?}");
+    assert_eq!(assigned[0], first);
+    assert_ne!(assigned[1], first);
+    assert_eq!(env.ready_orders().await.len(), 1);
+}
