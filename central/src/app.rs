@@ -13,4 +13,5 @@ pub fn setup(runtime: &Runtime, registry: &mut HandlerRegistry) {
     crate::depot::register(runtime, registry);
     crate::bots_sim::register(runtime, registry);
     crate::notifications::register(runtime, registry);
+    crate::enrollment::register(runtime, registry);
 }

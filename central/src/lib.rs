@@ -19,6 +19,7 @@ pub mod config;
 pub mod customers;
 pub mod depot;
 pub mod diag;
+pub mod enrollment;
 pub mod dlq;
 pub mod envelope;
 pub mod error;

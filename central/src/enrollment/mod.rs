@@ -1,0 +1,223 @@
+//! Device enrollment (DESIGN §5): each device reads JetStream only through its two durable
+//! pull consumers, `<device>-orders` and `<device>-catalog`, created here with fixed filters
+//! (the device itself has no consumer-create rights):
+//! * kiosk: `R.ev.catalog.>` and `R.ev.order.<device>.>`;
+//! * manager: `R.ev.catalog.>`, and each managed store's `R.ev.store.<store>.orderline.>` plus
+//!   `R.ev.depot.>`.
+//!
+//! The definitions come from `mallbots_sync::engine::device_consumers`, the same ones the
+//! edge's engine expects. [`enroll`] is the library call (idempotent; re-enrolling updates the
+//! filters); every replica also answers enrollment requests on `R.admin.enroll` (a queue
+//! group, so one replica answers): JSON [`EnrollRequest`] in, [`Enrolled`] or
+//! `{code, message}` out.
+
+use async_nats::jetstream;
+use futures::StreamExt;
+use mallbots_domain::ErrorCode;
+use mallbots_sync::engine::{consumer_config, device_consumers, DeviceRole};
+use serde::{Deserialize, Serialize};
+
+use crate::roles::HandlerRegistry;
+use crate::service::Runtime;
+use crate::topology::{StreamKind, Topology};
+
+/// Why an enrollment failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnrollmentError {
+    /// The device id is not a usable NATS token.
+    #[error("invalid device id {0:?}")]
+    InvalidDevice(String),
+    /// The role is neither `kiosk` nor `manager`.
+    #[error("unknown role {0:?} (kiosk or manager)")]
+    UnknownRole(String),
+    /// A manager must manage at least one store.
+    #[error("a manager device needs at least one store")]
+    NoStores,
+    /// The request is not JSON of the expected shape.
+    #[error("bad enrollment request: {0}")]
+    BadRequest(String),
+    /// JetStream refused to create a consumer.
+    #[error("creating consumer {consumer} failed: {reason}")]
+    Consumer {
+        /// The durable name.
+        consumer: String,
+        /// What the server said.
+        reason: String,
+    },
+}
+
+impl ErrorCode for EnrollmentError {
+    fn code(&self) -> &'static str {
+        match self {
+            EnrollmentError::InvalidDevice(_) => "enrollment.invalid_device",
+            EnrollmentError::UnknownRole(_) => "enrollment.unknown_role",
+            EnrollmentError::NoStores => "enrollment.no_stores",
+            EnrollmentError::BadRequest(_) => "enrollment.bad_request",
+            EnrollmentError::Consumer { .. } => "enrollment.consumer",
+        }
+    }
+}
+
+/// An enrollment request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    /// The device id.
+    pub device: String,
+    /// `kiosk` or `manager`.
+    pub role: String,
+    /// The stores a manager device manages.
+    #[serde(default)]
+    pub stores: Vec<String>,
+}
+
+/// One consumer created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolledConsumer {
+    /// Durable name.
+    pub name: String,
+    /// Its filter subjects.
+    pub filters: Vec<String>,
+}
+
+/// What an enrollment created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrolled {
+    /// The device id.
+    pub device: String,
+    /// Its consumers.
+    pub consumers: Vec<EnrolledConsumer>,
+}
+
+/// The role from its name (`kiosk` | `manager`) and, for managers, their stores.
+pub fn parse_role(role: &str, stores: Vec<String>) -> Result<DeviceRole, EnrollmentError> {
+    match role {
+        "kiosk" => Ok(DeviceRole::Kiosk),
+        "manager" if stores.is_empty() => Err(EnrollmentError::NoStores),
+        "manager" => Ok(DeviceRole::Manager { stores }),
+        other => Err(EnrollmentError::UnknownRole(other.to_owned())),
+    }
+}
+
+fn valid_token(t: &str) -> bool {
+    !t.is_empty()
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+}
+
+/// Creates (or updates) `device`'s two durable consumers on the events stream.
+pub async fn enroll(
+    js: &jetstream::Context,
+    topology: &Topology,
+    device: &str,
+    role: &DeviceRole,
+) -> Result<Enrolled, EnrollmentError> {
+    if !valid_token(device) {
+        return Err(EnrollmentError::InvalidDevice(device.to_owned()));
+    }
+    if let DeviceRole::Manager { stores } = role {
+        if let Some(bad) = stores.iter().find(|s| !valid_token(s)) {
+            return Err(EnrollmentError::BadRequest(format!("store id {bad:?}")));
+        }
+    }
+    let stream_name = topology.stream_name(StreamKind::Events);
+    let stream =
+        js.get_stream_no_info(&stream_name)
+            .await
+            .map_err(|e| EnrollmentError::Consumer {
+                consumer: stream_name.clone(),
+                reason: e.to_string(),
+            })?;
+    let mut consumers = Vec::new();
+    for spec in device_consumers(topology.root(), device, role) {
+        stream
+            .create_consumer(consumer_config(&spec))
+            .await
+            .map_err(|e| EnrollmentError::Consumer {
+                consumer: spec.name.clone(),
+                reason: e.to_string(),
+            })?;
+        consumers.push(EnrolledConsumer {
+            name: spec.name,
+            filters: spec.filters,
+        });
+    }
+    tracing::info!(device, role = role.name(), "device enrolled");
+    Ok(Enrolled {
+        device: device.to_owned(),
+        consumers,
+    })
+}
+
+/// `<root>.admin.enroll`.
+pub fn enroll_subject(topology: &Topology) -> String {
+    topology.subject("admin.enroll")
+}
+
+/// Handles one request body.
+pub async fn handle_request(
+    js: &jetstream::Context,
+    topology: &Topology,
+    body: &[u8],
+) -> Result<Enrolled, EnrollmentError> {
+    let request: EnrollRequest =
+        serde_json::from_slice(body).map_err(|e| EnrollmentError::BadRequest(e.to_string()))?;
+    let role = parse_role(&request.role, request.stores)?;
+    enroll(js, topology, &request.device, &role).await
+}
+
+fn reply_body(result: Result<Enrolled, EnrollmentError>) -> Vec<u8> {
+    let value = match result {
+        Ok(enrolled) => serde_json::to_value(enrolled).unwrap_or_default(),
+        Err(e) => serde_json::json!({"code": e.code(), "message": e.to_string()}),
+    };
+    value.to_string().into_bytes()
+}
+
+/// Adds the `R.admin.enroll` responder to every replica.
+pub fn register(runtime: &Runtime, registry: &mut HandlerRegistry) {
+    let rt = runtime.clone();
+    registry.background("enrollment", async move {
+        let subject = enroll_subject(&rt.topology);
+        let mut shutdown = rt.shutdown.clone();
+        let mut requests = match rt.client.queue_subscribe(subject.clone(), "enrollment".into()).await {
+            Ok(sub) => sub,
+            Err(e) => {
+                tracing::error!(error = %e, subject, "enrollment responder not started");
+                return;
+            }
+        };
+        loop {
+            tokio::select! {
+                _ = shutdown.changed() => {
+                    if *shutdown.borrow() { return; }
+                }
+                message = requests.next() => {
+                    let Some(message) = message else { return };
+                    let Some(reply) = message.reply.clone() else { continue };
+                    let body = reply_body(handle_request(&rt.js, &rt.topology, &message.payload).await);
+                    if let Err(e) = rt.client.publish(reply, body.into()).await {
+                        tracing::warn!(error = %e, "enrollment reply not sent");
+                    }
+                }
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_parse() {
+        assert_eq!(parse_role("kiosk", vec![]), Ok(DeviceRole::Kiosk));
+        assert_eq!(
+            parse_role("manager", vec![]),
+            Err(EnrollmentError::NoStores)
+        );
+        assert_eq!(
+            parse_role("robot", vec![]).unwrap_err().code(),
+            "enrollment.unknown_role"
+        );
+    }
+}
