@@ -1,1 +1,5 @@
-fn main() {}
+//! The `mallbots` binary: see [`mallbots_edge::cli`].
+
+fn main() -> std::process::ExitCode {
+    mallbots_edge::cli::main()
+}

@@ -1,0 +1,333 @@
+//! The `mallbots` command line grammar (clap derive).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "Examples:
+  mallbots --db shop.db --json store create --name 'Corner Deli' --location 'Level 1'
+  mallbots --db shop.db store participate STORE on
+  mallbots --db shop.db product add --store STORE --sku A-1 --name 'Apple juice' --price-cents 250
+  mallbots --db shop.db product import --store STORE products.csv   (sku,name,description,price)
+  mallbots --db shop.db catalog --search juice
+  mallbots --db shop.db --device kiosk-1 customer register --name Ada --phone +15550100
+  mallbots --db shop.db --device kiosk-1 cart start --customer CUSTOMER
+  mallbots --db shop.db --device kiosk-1 cart add CART PRODUCT --qty 2
+  mallbots --db shop.db --device kiosk-1 checkout CART --card tok_visa
+  mallbots --db shop.db order show ORDER
+  mallbots --db shop.db sales --store STORE";
+
+/// MallBots edge: the kiosk and store-manager operations, offline, on one SQLite file.
+///
+/// Every command prints a short human line, or with --json one JSON document of stable fields
+/// (ids, totals in cents, statuses). Errors exit non-zero and print `error: <code>: <message>`
+/// on stderr (and `{"code": .., "message": ..}` on stdout with --json).
+#[derive(Debug, Parser)]
+#[command(name = "mallbots", version, about, long_about, after_help = EXAMPLES)]
+pub struct Cli {
+    /// The edge database file (created if missing).
+    #[arg(long, env = "MALLBOTS_DB", global = true, default_value = "mallbots.db")]
+    pub db: PathBuf,
+    /// This device's id (a NATS subject token).
+    #[arg(long, env = "MALLBOTS_DEVICE", global = true, default_value = "local")]
+    pub device: String,
+    /// Subject root of outbox subjects.
+    #[arg(long, env = "MALLBOTS_SUBJECT_ROOT", global = true, default_value = "mallbots")]
+    pub subject_root: String,
+    /// The signed-in user recorded in event metadata.
+    #[arg(long, env = "MALLBOTS_USER", global = true)]
+    pub user: Option<String>,
+    /// Idle time after which `cart abandon-idle` cancels a cart, in milliseconds.
+    #[arg(long, env = "MALLBOTS_IDLE_CART_MS", global = true, default_value_t = 300_000)]
+    pub idle_cart_ms: i64,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// on / off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Toggle {
+    /// Enable.
+    On,
+    /// Disable.
+    Off,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Stores: create, rebrand, participate, automated, remove, show, list.
+    #[command(subcommand)]
+    Store(StoreCmd),
+    /// Products: add, rebrand, reprice, remove, import (CSV).
+    #[command(subcommand)]
+    Product(ProductCmd),
+    /// The catalog of stores and products.
+    Catalog {
+        /// Case-insensitive search in product names.
+        #[arg(long)]
+        search: Option<String>,
+        /// Only participating stores (what a kiosk shows).
+        #[arg(long)]
+        participating: bool,
+    },
+    /// Customers: register, show.
+    #[command(subcommand)]
+    Customer(CustomerCmd),
+    /// Carts: start, add, remove, cancel, show, abandon-idle.
+    #[command(subcommand)]
+    Cart(CartCmd),
+    /// Checks a cart out with a card token: the order is committed locally (pending).
+    Checkout {
+        /// The cart id.
+        cart: String,
+        /// The card token from the card swipe.
+        #[arg(long)]
+        card: String,
+        /// The customer, if the cart has none.
+        #[arg(long)]
+        customer: Option<String>,
+    },
+    /// Orders: show, cancel (a request to central).
+    #[command(subcommand)]
+    Order(OrderCmd),
+    /// Orders, newest first, optionally of one store.
+    Orders {
+        /// Only orders with lines of this store.
+        #[arg(long)]
+        store: Option<String>,
+    },
+    /// A store's sales per day.
+    Sales {
+        /// The store.
+        #[arg(long)]
+        store: String,
+    },
+    /// Writes every event to FILE as JSON lines.
+    Export {
+        /// Output file.
+        file: PathBuf,
+    },
+    /// Imports events from FILE (JSON lines, as written by export).
+    Import {
+        /// Input file.
+        file: PathBuf,
+    },
+    /// Rebuilds every read model from the event log.
+    Rebuild,
+    /// Synchronizes with central (arguments are passed to the sync engine).
+    Sync {
+        /// Arguments for the sync engine.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Sync status (arguments are passed to the sync engine).
+    Status {
+        /// Arguments for the sync engine.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Takes orders in a loop (test and benchmark driver).
+    #[command(hide = true)]
+    Loadgen(LoadgenArgs),
+}
+
+/// `store ...`
+#[derive(Debug, Subcommand)]
+pub enum StoreCmd {
+    /// Opens a new store (not participating).
+    Create {
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Where in the mall.
+        #[arg(long)]
+        location: String,
+    },
+    /// Renames a store.
+    Rebrand {
+        /// The store.
+        store: String,
+        /// The new name.
+        #[arg(long)]
+        name: String,
+    },
+    /// Turns kiosk participation on or off.
+    Participate {
+        /// The store.
+        store: String,
+        /// on or off.
+        state: Toggle,
+    },
+    /// Turns automated (bot) shopping on or off.
+    Automated {
+        /// The store.
+        store: String,
+        /// on or off.
+        state: Toggle,
+    },
+    /// Removes a store for good.
+    Remove {
+        /// The store.
+        store: String,
+    },
+    /// Shows one store.
+    Show {
+        /// The store.
+        store: String,
+    },
+    /// Lists the stores.
+    List,
+}
+
+/// `product ...`
+#[derive(Debug, Subcommand)]
+pub enum ProductCmd {
+    /// Adds a product to a store.
+    Add {
+        /// The store.
+        #[arg(long)]
+        store: String,
+        /// Stock keeping unit, unique per store.
+        #[arg(long)]
+        sku: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Unit price in cents.
+        #[arg(long, allow_hyphen_values = true)]
+        price_cents: i64,
+        /// Description.
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Renames a product.
+    Rebrand {
+        /// The product.
+        product: String,
+        /// The new name.
+        #[arg(long)]
+        name: String,
+        /// The new description.
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Changes a product's price.
+    Reprice {
+        /// The product.
+        product: String,
+        /// The new unit price in cents.
+        #[arg(long, allow_hyphen_values = true)]
+        price_cents: i64,
+    },
+    /// Removes a product.
+    Remove {
+        /// The product.
+        product: String,
+    },
+    /// Imports products from CSV (`sku,name,description,price`, price like 12.99).
+    Import {
+        /// The store.
+        #[arg(long)]
+        store: String,
+        /// The CSV file.
+        file: PathBuf,
+    },
+}
+
+/// `customer ...`
+#[derive(Debug, Subcommand)]
+pub enum CustomerCmd {
+    /// Registers a customer.
+    Register {
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// SMS number.
+        #[arg(long)]
+        phone: String,
+    },
+    /// Shows a customer.
+    Show {
+        /// The customer.
+        customer: String,
+    },
+}
+
+/// `cart ...`
+#[derive(Debug, Subcommand)]
+pub enum CartCmd {
+    /// Starts a cart.
+    Start {
+        /// The customer, if known.
+        #[arg(long)]
+        customer: Option<String>,
+    },
+    /// Adds a product.
+    Add {
+        /// The cart.
+        cart: String,
+        /// The product.
+        product: String,
+        /// How many.
+        #[arg(long, default_value_t = 1, allow_hyphen_values = true)]
+        qty: i64,
+    },
+    /// Removes a product.
+    Remove {
+        /// The cart.
+        cart: String,
+        /// The product.
+        product: String,
+        /// How many.
+        #[arg(long, default_value_t = 1, allow_hyphen_values = true)]
+        qty: i64,
+    },
+    /// Cancels a cart.
+    Cancel {
+        /// The cart.
+        cart: String,
+    },
+    /// Shows a cart.
+    Show {
+        /// The cart.
+        cart: String,
+    },
+    /// Cancels every cart idle longer than --idle-cart-ms (reason `abandoned`).
+    AbandonIdle,
+}
+
+/// `order ...`
+#[derive(Debug, Subcommand)]
+pub enum OrderCmd {
+    /// Shows an order and its status.
+    Show {
+        /// The order.
+        order: String,
+    },
+    /// Asks central to cancel an order.
+    Cancel {
+        /// The order.
+        order: String,
+        /// Why.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+}
+
+/// `loadgen ...`
+#[derive(Debug, Args)]
+pub struct LoadgenArgs {
+    /// The product to order.
+    #[arg(long)]
+    pub product: String,
+    /// The customer ordering.
+    #[arg(long)]
+    pub customer: String,
+    /// Orders to take.
+    #[arg(long, default_value_t = 1000)]
+    pub orders: u64,
+}

@@ -1,0 +1,157 @@
+//! Human-readable lines for the views (the `--json` output is the views themselves).
+
+use crate::views::{CartView, CatalogView, CustomerView, OrderView, ProductView, SalesDayView};
+use crate::views::StoreView;
+use crate::ImportReport;
+
+/// Cents as `12.34`.
+pub fn money(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let abs = cents.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
+fn on(flag: bool) -> &'static str {
+    if flag {
+        "on"
+    } else {
+        "off"
+    }
+}
+
+/// One store.
+pub fn store(s: &StoreView) -> String {
+    format!(
+        "store {} \"{}\" at {}: participating {}, automated shopping {}{}",
+        s.store_id,
+        s.name,
+        s.location,
+        on(s.participating),
+        on(s.automated_shopping),
+        if s.removed { " (removed)" } else { "" }
+    )
+}
+
+/// One product.
+pub fn product(p: &ProductView) -> String {
+    format!(
+        "product {} {} \"{}\" {} {} (store {}){}",
+        p.product_id,
+        p.sku,
+        p.name,
+        money(p.price_cents),
+        p.currency,
+        p.store_id,
+        if p.removed { " (removed)" } else { "" }
+    )
+}
+
+/// The catalog.
+pub fn catalog(c: &CatalogView) -> String {
+    let mut out = Vec::new();
+    for s in &c.stores {
+        out.push(store(s));
+        for p in c.products.iter().filter(|p| p.store_id == s.store_id) {
+            out.push(format!("  {}", product(p)));
+        }
+    }
+    out.join("\n")
+}
+
+/// One customer.
+pub fn customer(c: &CustomerView) -> String {
+    format!("customer {} \"{}\" {}", c.customer_id, c.name, c.sms_number)
+}
+
+/// One cart with its lines.
+pub fn cart(c: &CartView) -> String {
+    let mut out = vec![format!(
+        "cart {} {}{}: {} items, total {} {}",
+        c.cart_id,
+        c.status,
+        c.cancel_reason
+            .as_ref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default(),
+        c.item_count,
+        money(c.total_cents),
+        c.currency
+    )];
+    for l in &c.lines {
+        out.push(format!(
+            "  {} x {} \"{}\" @ {} = {}",
+            l.quantity,
+            l.product_id,
+            l.product_name,
+            money(l.price_cents),
+            money(l.line_total_cents)
+        ));
+    }
+    out.join("\n")
+}
+
+/// One order with its lines.
+pub fn order(o: &OrderView) -> String {
+    let mut out = vec![format!(
+        "order {} {}{}{}: total {} {}",
+        o.order_id,
+        o.status,
+        if o.synced { "" } else { " (waiting to sync)" },
+        if o.cancellation_requested {
+            " (cancellation requested)"
+        } else {
+            ""
+        },
+        money(o.total_cents),
+        o.currency
+    )];
+    for l in &o.items {
+        out.push(format!(
+            "  {} x \"{}\" from \"{}\" = {}",
+            l.quantity,
+            l.product_name,
+            l.store_name,
+            money(l.line_total_cents)
+        ));
+    }
+    out.join("\n")
+}
+
+/// Sales per day.
+pub fn sales(days: &[SalesDayView]) -> String {
+    days.iter()
+        .map(|d| {
+            format!(
+                "{} {} orders, {} items, {} {}",
+                d.day,
+                d.orders,
+                d.items,
+                money(d.total_cents),
+                d.currency
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A CSV import report.
+pub fn import(r: &ImportReport) -> String {
+    let mut out = vec![format!(
+        "imported {} products, {} rows rejected",
+        r.imported.len(),
+        r.errors.len()
+    )];
+    for e in &r.errors {
+        out.push(format!("  line {}: {}: {}", e.line, e.code, e.message));
+    }
+    out.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn money_in_major_units() {
+        assert_eq!(super::money(1299), "12.99");
+        assert_eq!(super::money(-5), "-0.05");
+    }
+}

@@ -1,0 +1,185 @@
+//! Dispatch: one [`Command`] → one use case or query on the [`Edge`] → an [`Outcome`].
+
+use super::args::{CartCmd, Command, CustomerCmd, LoadgenArgs, OrderCmd, ProductCmd, StoreCmd};
+use super::args::Toggle;
+use super::{parse_id, render, Outcome};
+use crate::{Edge, EdgeError, NewProduct};
+use serde_json::json;
+use std::io::Write;
+
+/// Runs one command.
+pub fn run(edge: &Edge, command: Command) -> Result<Outcome, EdgeError> {
+    match command {
+        Command::Store(cmd) => store(edge, cmd),
+        Command::Product(cmd) => product(edge, cmd),
+        Command::Catalog {
+            search,
+            participating,
+        } => {
+            let c = edge.catalog(search.as_deref(), participating)?;
+            Outcome::new(&c, render::catalog(&c))
+        }
+        Command::Customer(CustomerCmd::Register { name, phone }) => {
+            let c = edge.register_customer(&name, &phone)?;
+            Outcome::new(&c, render::customer(&c))
+        }
+        Command::Customer(CustomerCmd::Show { customer }) => {
+            let c = edge.customer(parse_id("customer", &customer)?)?;
+            Outcome::new(&c, render::customer(&c))
+        }
+        Command::Cart(cmd) => cart(edge, cmd),
+        Command::Checkout {
+            cart,
+            card,
+            customer,
+        } => {
+            let customer = customer.map(|c| parse_id("customer", &c)).transpose()?;
+            let o = edge.checkout(parse_id("cart", &cart)?, &card, customer)?;
+            Outcome::new(&o, render::order(&o))
+        }
+        Command::Order(OrderCmd::Show { order }) => {
+            let o = edge.order(parse_id("order", &order)?)?;
+            Outcome::new(&o, render::order(&o))
+        }
+        Command::Order(OrderCmd::Cancel { order, reason }) => {
+            let o = edge.request_order_cancellation(parse_id("order", &order)?, &reason)?;
+            Outcome::new(&o, render::order(&o))
+        }
+        Command::Orders { store } => {
+            let store = store.map(|s| parse_id("store", &s)).transpose()?;
+            let orders = edge.orders(store)?;
+            let text = orders.iter().map(render::order).collect::<Vec<_>>();
+            Outcome::new(&orders, text.join("\n"))
+        }
+        Command::Sales { store } => {
+            let days = edge.sales_per_day(parse_id("store", &store)?)?;
+            Outcome::new(&days, render::sales(&days))
+        }
+        Command::Export { file } => {
+            let out = std::fs::File::create(&file)
+                .map_err(|e| EdgeError::io(format!("create {}", file.display()), e))?;
+            let mut out = std::io::BufWriter::new(out);
+            let events = edge.export_events(&mut out)?;
+            out.flush().map_err(|e| EdgeError::io("flush export", e))?;
+            Outcome::new(&json!({ "events": events }), format!("exported {events} events"))
+        }
+        Command::Import { file } => {
+            let input = std::fs::File::open(&file)
+                .map_err(|e| EdgeError::io(format!("open {}", file.display()), e))?;
+            let r = edge.import_events(std::io::BufReader::new(input))?;
+            let text = format!(
+                "imported {} events, {} already present, {} out of order",
+                r.imported, r.skipped, r.out_of_order
+            );
+            Outcome::new(&r, text)
+        }
+        Command::Rebuild => {
+            let events = edge.rebuild_read_models()?;
+            Outcome::new(&json!({ "events": events }), format!("re-projected {events} events"))
+        }
+        Command::Sync { args } => {
+            let v = super::sync::run_sync(edge, &args)?;
+            Ok(Outcome { text: v.to_string(), json: v })
+        }
+        Command::Status { args } => {
+            let v = super::sync::run_status(edge, &args)?;
+            Ok(Outcome { text: v.to_string(), json: v })
+        }
+        Command::Loadgen(args) => loadgen(edge, args),
+    }
+}
+
+fn store(edge: &Edge, cmd: StoreCmd) -> Result<Outcome, EdgeError> {
+    let s = match cmd {
+        StoreCmd::Create { name, location } => edge.create_store(&name, &location)?,
+        StoreCmd::Rebrand { store, name } => edge.rebrand_store(parse_id("store", &store)?, &name)?,
+        StoreCmd::Participate { store, state } => {
+            edge.set_participation(parse_id("store", &store)?, state == Toggle::On)?
+        }
+        StoreCmd::Automated { store, state } => {
+            edge.set_automated_shopping(parse_id("store", &store)?, state == Toggle::On)?
+        }
+        StoreCmd::Remove { store } => edge.remove_store(parse_id("store", &store)?)?,
+        StoreCmd::Show { store } => edge.store(parse_id("store", &store)?)?,
+        StoreCmd::List => {
+            let stores = edge.stores()?;
+            let text = stores.iter().map(render::store).collect::<Vec<_>>();
+            return Outcome::new(&stores, text.join("\n"));
+        }
+    };
+    Outcome::new(&s, render::store(&s))
+}
+
+fn product(edge: &Edge, cmd: ProductCmd) -> Result<Outcome, EdgeError> {
+    let p = match cmd {
+        ProductCmd::Add {
+            store,
+            sku,
+            name,
+            price_cents,
+            description,
+        } => edge.add_product(NewProduct {
+            store_id: parse_id("store", &store)?,
+            sku,
+            name,
+            description,
+            price_cents,
+        })?,
+        ProductCmd::Rebrand {
+            product,
+            name,
+            description,
+        } => edge.rebrand_product(parse_id("product", &product)?, &name, &description)?,
+        ProductCmd::Reprice {
+            product,
+            price_cents,
+        } => edge.reprice_product(parse_id("product", &product)?, price_cents)?,
+        ProductCmd::Remove { product } => edge.remove_product(parse_id("product", &product)?)?,
+        ProductCmd::Import { store, file } => {
+            let input = std::fs::File::open(&file)
+                .map_err(|e| EdgeError::io(format!("open {}", file.display()), e))?;
+            let report = edge.import_products_csv(parse_id("store", &store)?, input)?;
+            return Outcome::new(&report, render::import(&report));
+        }
+    };
+    Outcome::new(&p, render::product(&p))
+}
+
+fn cart(edge: &Edge, cmd: CartCmd) -> Result<Outcome, EdgeError> {
+    let c = match cmd {
+        CartCmd::Start { customer } => {
+            edge.start_cart(customer.map(|c| parse_id("customer", &c)).transpose()?)?
+        }
+        CartCmd::Add { cart, product, qty } => {
+            edge.add_item(parse_id("cart", &cart)?, parse_id("product", &product)?, qty)?
+        }
+        CartCmd::Remove { cart, product, qty } => {
+            edge.remove_item(parse_id("cart", &cart)?, parse_id("product", &product)?, qty)?
+        }
+        CartCmd::Cancel { cart } => edge.cancel_cart(parse_id("cart", &cart)?)?,
+        CartCmd::Show { cart } => edge.cart(parse_id("cart", &cart)?)?,
+        CartCmd::AbandonIdle => {
+            let carts = edge.abandon_idle(edge.now())?;
+            let text = format!("abandoned {} idle carts", carts.len());
+            return Outcome::new(&carts, text);
+        }
+    };
+    Outcome::new(&c, render::cart(&c))
+}
+
+/// Takes orders in a loop, printing each order's JSON line only after its commit returned.
+fn loadgen(edge: &Edge, args: LoadgenArgs) -> Result<Outcome, EdgeError> {
+    let product = parse_id("product", &args.product)?;
+    let customer = parse_id("customer", &args.customer)?;
+    let mut stdout = std::io::stdout().lock();
+    for _ in 0..args.orders {
+        let cart = edge.start_cart(Some(customer))?;
+        edge.add_item(cart.cart_id, product, 2)?;
+        let order = edge.checkout(cart.cart_id, "tok_loadgen", None)?;
+        let line = json!({ "order_id": order.order_id, "total_cents": order.total_cents });
+        writeln!(stdout, "{line}")
+            .and_then(|_| stdout.flush())
+            .map_err(|e| EdgeError::io("write stdout", e))?;
+    }
+    Outcome::new(&json!({ "orders": args.orders }), String::new())
+}
