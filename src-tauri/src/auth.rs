@@ -142,7 +142,7 @@ impl ManagerAccount {
                 let secs = (until - now).as_secs().max(1);
                 return Err(ApiError::new(
                     codes::LOCKED_OUT,
-                    format!("too many failed sign-ins: try again in {secs} s"),
+                    format!("Too many failed sign-ins. Try again in {secs} s."),
                 ));
             }
         }
@@ -169,7 +169,7 @@ impl ManagerAccount {
             return Err(ApiError::new(
                 codes::LOCKED_OUT,
                 format!(
-                    "too many failed sign-ins: try again in {} s",
+                    "Too many failed sign-ins. Try again in {} s.",
                     self.policy.lock_for.as_secs().max(1)
                 ),
             ));

@@ -143,6 +143,11 @@ pub fn parse(text: &str) -> Result<Vec<Result<ProductLine, LineError>>, ApiError
             )),
         });
     }
+    if lines.is_empty() {
+        return Err(ApiError::invalid(
+            "the file has no product lines after its header",
+        ));
+    }
     Ok(lines)
 }
 
@@ -221,6 +226,8 @@ mod tests {
     fn a_file_without_the_needed_columns_is_refused_whole() {
         let err = import("name,cost\nTea,1\n", |_| Ok(())).unwrap_err();
         assert_eq!(err.code, "invalid_input");
+        let err = import("sku,name,price\n\n", |_| Ok(())).unwrap_err();
+        assert!(err.message.contains("no product lines"), "{err}");
         let lines = parse("price,name,sku\n1.00,Tea,T-1\n").unwrap();
         assert_eq!(
             lines[0].as_ref().unwrap().sku,

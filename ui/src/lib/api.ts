@@ -4,11 +4,16 @@ import { invoke } from '@tauri-apps/api/core';
 import type {
   AppInfo,
   Basket,
+  Depot,
+  ImportReport,
   ManagerSession,
   Order,
+  OrderSummary,
   Product,
+  SalesDay,
   Store,
   StoreCatalog,
+  SyncStatus,
 } from './types';
 
 /** An error from a command: a stable code and a message for people. */
@@ -78,4 +83,10 @@ export const api = {
   changePrice: (productId: string, priceCents: number) =>
     call<Product>('manager_change_price', { productId, priceCents }),
   removeProduct: (productId: string) => call<Product>('manager_remove_product', { productId }),
+  importProducts: (storeId: string, csv: string) =>
+    call<ImportReport>('manager_import_products', { storeId, csv }),
+  orders: () => call<OrderSummary[]>('manager_orders'),
+  depot: () => call<Depot>('manager_depot'),
+  sales: (days = 14) => call<SalesDay[]>('manager_sales', { days }),
+  syncStatus: () => call<SyncStatus>('manager_sync_status'),
 };

@@ -18,3 +18,23 @@ export function stageIndex(status: OrderStatus): number {
 export function isFinal(status: OrderStatus): boolean {
   return status === 'completed' || status === 'rejected' || status === 'canceled';
 }
+
+const LABELS: Record<OrderStatus, string> = {
+  pending: 'Waiting for approval',
+  approved: 'Approved',
+  in_progress: 'Robot shopping',
+  ready: 'Ready for pickup',
+  completed: 'Picked up',
+  rejected: 'Rejected',
+  canceled: 'Canceled',
+};
+
+/** What a person reads for an order status. */
+export function statusLabel(status: OrderStatus): string {
+  return LABELS[status] ?? status;
+}
+
+/** `#A1B2C3`: the short order number shown to people (the end of the id). */
+export function shortId(id: string): string {
+  return `#${id.replace(/-/g, '').slice(-6).toUpperCase()}`;
+}

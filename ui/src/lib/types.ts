@@ -73,3 +73,75 @@ export interface AppInfo {
   db_path: string | null;
   kiosk_idle_secs: number;
 }
+
+// Back office (src-tauri/src/backoffice.rs, csv_import.rs, events.rs).
+
+export interface OrderSummary {
+  id: string;
+  status: OrderStatus;
+  total: Money;
+  placed_at: number;
+  lines: BasketLine[];
+  reason: string | null;
+}
+
+export type BotStatus = 'offline' | 'idle' | 'assigned' | 'shopping' | 'returning';
+
+export interface Bot {
+  id: string;
+  name: string;
+  status: BotStatus;
+  list_id: string | null;
+}
+
+export interface ShoppingList {
+  id: string;
+  order_id: string;
+  status: string;
+  bot_id: string | null;
+  stops: string[];
+  items: number;
+}
+
+export interface Depot {
+  bots: Bot[];
+  lists: ShoppingList[];
+}
+
+export interface SalesDay {
+  day: string;
+  orders: number;
+  total: Money;
+}
+
+export interface Conflict {
+  subject: string;
+  reason: string;
+  at: number;
+}
+
+export interface SyncStatus {
+  online: boolean;
+  waiting: number;
+  last_sync_at: number | null;
+  conflicts: Conflict[];
+}
+
+export interface LineError {
+  line: number;
+  code: string;
+  message: string;
+}
+
+export interface ImportReport {
+  added: string[];
+  errors: LineError[];
+}
+
+export type Topic = 'catalog' | 'baskets' | 'orders' | 'depot' | 'sync';
+
+/** Payload of the `edge:changed` event. */
+export interface Changed {
+  topics: Topic[];
+  order_id?: string;
+}

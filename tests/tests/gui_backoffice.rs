@@ -1,0 +1,150 @@
+//! The manager's back office next to a live kiosk: an order placed at the kiosk shows in the
+//! manager's orders, sales chart and sync indicator without a reload (backend events), a CSV
+//! import reports its refused lines, and the imported product appears on the kiosk at once.
+
+use mallbots_tests::gui::{Gui, GuiOptions};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+fn place_order(gui: &Gui) {
+    gui.switch_to_label("kiosk").unwrap();
+    gui.wait_for("[data-testid=kiosk-ready]", Duration::from_secs(20))
+        .unwrap();
+    gui.click("[data-testid=kiosk-ready]").unwrap();
+    gui.wait_for("[data-testid=add-EAR-W1]", WAIT).unwrap();
+    gui.click("[data-testid=add-EAR-W1]").unwrap();
+    gui.wait_for_text("[data-testid=cart-total]", "$79.99", WAIT)
+        .unwrap();
+    gui.click("[data-testid=checkout]").unwrap();
+    gui.wait_for("[data-testid=pad-5]", WAIT).unwrap();
+    for digit in "5559876543".chars() {
+        gui.click(&format!("[data-testid=pad-{digit}]")).unwrap();
+    }
+    gui.click("[data-testid=phone-continue]").unwrap();
+    gui.wait_for("[data-testid=card-swipe]", WAIT).unwrap();
+    gui.click("[data-testid=card-swipe]").unwrap();
+    gui.click("[data-testid=pay]").unwrap();
+    gui.wait_for("[data-testid=order-status]", WAIT).unwrap();
+}
+
+fn sign_in(gui: &Gui) {
+    gui.switch_to_label("manager").unwrap();
+    gui.wait_for("[data-testid=manager-sign-in]", WAIT).unwrap();
+    gui.type_text("input[name=user]", "manager").unwrap();
+    gui.type_text("input[name=password]", "mallbots").unwrap();
+    gui.click("[data-testid=sign-in]").unwrap();
+    gui.wait_for("[data-testid=manager-stores]", WAIT).unwrap();
+}
+
+#[test]
+fn the_back_office_follows_the_kiosk_and_imports_products() {
+    let mut options = GuiOptions::kiosk();
+    options.windows = "both".into();
+    let gui = Gui::start(options).expect("start the app under WebDriver");
+    sign_in(&gui);
+    let waiting = |gui: &Gui| -> u64 {
+        gui.execute(
+            "const e = document.querySelector('[data-testid=sync-indicator]');\
+             return e ? Number(e.dataset.waiting) : -1;",
+            json!([]),
+        )
+        .unwrap()
+        .as_i64()
+        .unwrap_or(-1)
+        .try_into()
+        .unwrap_or(0)
+    };
+    wait_until("the sync indicator", || waiting(&gui) > 0);
+    let before = waiting(&gui);
+    gui.click("[data-testid=tab-orders]").unwrap();
+    gui.wait_for("[data-testid=manager-orders]", WAIT).unwrap();
+
+    place_order(&gui);
+
+    // No reload in the manager window: the order arrives as an event.
+    gui.switch_to_label("manager").unwrap();
+    let row = gui
+        .wait_for("[data-testid=order-row]", WAIT)
+        .expect("the kiosk's order in the manager's list");
+    let text = gui.element_text(&row).unwrap();
+    assert!(
+        text.contains("Wireless earbuds") && text.contains("$79.99"),
+        "{text}"
+    );
+    wait_until("more changes waiting", || waiting(&gui) > before);
+    gui.screenshot("manager-orders").unwrap();
+
+    gui.click("[data-testid=sync-indicator]").unwrap();
+    gui.wait_for_text("[data-testid=sync-details]", "Waiting to send", WAIT)
+        .unwrap();
+    gui.screenshot("manager-sync-details").unwrap();
+    gui.click("[data-testid=sync-indicator]").unwrap();
+
+    gui.click("[data-testid=tab-sales]").unwrap();
+    gui.wait_for_text("[data-testid=sales-total]", "$79.99", WAIT)
+        .unwrap();
+    assert_eq!(gui.find_all("[data-testid=sales-bar]").unwrap().len(), 14);
+    gui.screenshot("manager-sales").unwrap();
+
+    gui.click("[data-testid=tab-depot]").unwrap();
+    gui.wait_for("[data-testid=manager-depot]", WAIT).unwrap();
+    gui.screenshot("manager-depot").unwrap();
+
+    // CSV import into Green Grocer: two good lines, one bad price, one duplicate SKU.
+    gui.click("[data-testid=tab-stores]").unwrap();
+    gui.wait_for_text(".side", "Green Grocer", WAIT).unwrap();
+    let grocer = gui
+        .find_all(".side .store")
+        .unwrap()
+        .into_iter()
+        .find(|e| {
+            gui.element_text(e)
+                .unwrap_or_default()
+                .contains("Green Grocer")
+        })
+        .expect("Green Grocer in the store list");
+    gui.click_element(&grocer).unwrap();
+    gui.wait_for_text("h1", "Green Grocer", WAIT).unwrap();
+    let csv = "sku,name,price,description\nPEAR-1,Conference pears,3.20,Per kg\n\
+               PLUM-1,Plums,cheap,\nBRD-SD,Another sourdough,6.00,\nFIG-1,Fresh figs,4.75,\n";
+    // WebDriver typing drops the line breaks: set the pasted text as a paste would.
+    gui.execute(
+        "const t = document.querySelector('[data-testid=csv-import] textarea');\
+         t.value = arguments[0]; t.dispatchEvent(new Event('input'));",
+        json!([csv]),
+    )
+    .unwrap();
+    gui.click("[data-testid=csv-import-run]").unwrap();
+    let report = gui
+        .wait_for_text("[data-testid=csv-report]", "2 products added", WAIT)
+        .unwrap();
+    assert!(
+        report.contains("Line 3") && report.contains("Line 4"),
+        "{report}"
+    );
+    gui.wait_for_text("tbody", "Fresh figs", WAIT).unwrap();
+    gui.execute(
+        "document.querySelector('[data-testid=csv-report]').scrollIntoView({block: 'end'})",
+        json!([]),
+    )
+    .unwrap();
+    gui.screenshot("manager-csv-import").unwrap();
+
+    // The kiosk offers the imported product without a restart.
+    gui.switch_to_label("kiosk").unwrap();
+    gui.click("[data-testid=done]").unwrap();
+    gui.wait_for("[data-testid=kiosk-ready]", WAIT).unwrap();
+    gui.click("[data-testid=kiosk-ready]").unwrap();
+    gui.wait_for("[data-testid=add-FIG-1]", WAIT)
+        .expect("the imported product on the kiosk");
+}

@@ -1,0 +1,41 @@
+// Backend → UI change notifications. The backend emits `edge:changed` after every local change
+// and whenever incoming sync applied something; screens reload what they show when a topic they
+// care about is named. No screen polls.
+import { listen } from '@tauri-apps/api/event';
+import type { Changed, Topic } from './types';
+
+export const CHANGED = 'edge:changed';
+
+/** Whether a change concerns a screen showing `topics` (and, if given, one order). */
+export function concerns(change: Changed, topics: Topic[], orderId?: string): boolean {
+  if (!change.topics.some((t) => topics.includes(t))) return false;
+  if (orderId === undefined || change.order_id === undefined) return true;
+  // A change of one order: only that order's screen cares (lists of orders pass no id).
+  return change.order_id === orderId || !change.topics.includes('orders');
+}
+
+/**
+ * Calls `handler` for every change that concerns `topics`; returns the function that stops
+ * listening (for `onMount`'s cleanup). Outside Tauri (vite dev, unit tests) it does nothing.
+ */
+export function onChanged(
+  topics: Topic[],
+  handler: (change: Changed) => void,
+  orderId?: string,
+): () => void {
+  let stop: (() => void) | null = null;
+  let stopped = false;
+  if (!('__TAURI_INTERNALS__' in window)) return () => undefined;
+  listen<Changed>(CHANGED, (event) => {
+    if (concerns(event.payload, topics, orderId)) handler(event.payload);
+  })
+    .then((unlisten) => {
+      if (stopped) unlisten();
+      else stop = unlisten;
+    })
+    .catch(() => undefined);
+  return () => {
+    stopped = true;
+    stop?.();
+  };
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { ago, summarize } from './sync';
+
+const status = (online: boolean, waiting: number, conflicts = 0) => ({
+  online,
+  waiting,
+  last_sync_at: null,
+  conflicts: Array.from({ length: conflicts }, (_, i) => ({ subject: `p${i}`, reason: 'r', at: 0 })),
+});
+
+describe('summarize', () => {
+  it('says online, offline, what waits and conflicts', () => {
+    expect(summarize(status(true, 0))).toEqual({ tone: 'ok', label: 'Online' });
+    expect(summarize(status(true, 3))).toEqual({ tone: 'busy', label: 'Online · 3 changes waiting' });
+    expect(summarize(status(false, 1))).toEqual({ tone: 'off', label: 'Offline · 1 change waiting' });
+    expect(summarize(status(true, 0, 2))).toEqual({ tone: 'bad', label: 'Online · 2 conflicts' });
+  });
+});
+
+describe('ago', () => {
+  it('reads like a person would say it', () => {
+    const now = Date.UTC(2026, 10, 23, 12);
+    expect(ago(now - 10_000, now)).toBe('just now');
+    expect(ago(now - 5 * 60_000, now)).toBe('5 min ago');
+    expect(ago(now - 3 * 3600_000, now)).toBe('3 h ago');
+    expect(ago(Date.UTC(2026, 10, 1), now)).toBe('2026-11-01');
+  });
+});
