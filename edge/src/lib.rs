@@ -41,6 +41,7 @@ pub mod manager;
 pub mod projections;
 pub mod queries;
 pub mod subjects;
+pub mod sync;
 pub mod views;
 
 pub use config::{Clock, EdgeConfig, ManualClock, Role, SystemClock};
