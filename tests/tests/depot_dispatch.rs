@@ -261,7 +261,8 @@ fn completed(events: &[ListEvent]) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn saga_commands_reply_once_and_lists_go_to_bots_oldest_first() {
     let env = Env::new().await;
-    let _depot = env.central("depot", &[]);
+    let mut depot = env.central("depot", &[]);
+    let metrics_addr = depot.http_addr(START).expect("http addr");
     let mut orders = Vec::new();
     for i in 0..3 {
         let (saga, list, create, initiate) = order(2, 1_000 + i);
@@ -342,6 +343,20 @@ async fn saga_commands_reply_once_and_lists_go_to_bots_oldest_first() {
         )
         .await;
     assert_eq!(started.len(), 3);
+    // The depot replica reports the bot (idle again) and the empty dispatch queue.
+    env.eventually(START, "bot gauge", || async {
+        let text = reqwest::get(format!("http://{metrics_addr}/metrics"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        (text.contains("mallbots_bots{status=\"idle\"} 1")
+            && text.contains("mallbots_bots{status=\"shopping\"} 0")
+            && text.contains("mallbots_dispatch_queue_depth 0"))
+        .then_some(())
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

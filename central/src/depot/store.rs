@@ -385,3 +385,65 @@ pub type BotStore = Store<Bot>;
 
 /// Keeps `ListEvent` in scope for the type aliases' users.
 pub type ListRecord = Record<ListEvent>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mallbots_domain::bots::BotCommand;
+    use mallbots_domain::ids::{ShoppingListId, StoreId};
+    use mallbots_domain::Timestamp;
+
+    #[test]
+    fn compacting_a_bot_keeps_its_folded_state() {
+        let bot_id = BotId::from_uuid(uuid::Uuid::from_u128(1));
+        let mut state = Bot::default();
+        let mut events = Vec::new();
+        let mut push = |state: &mut Bot, cmd: BotCommand| {
+            for e in state.decide(&cmd).expect("allowed") {
+                state.apply(&e);
+                let seq = events.len() as u64 + 1;
+                events.push(Stored {
+                    id: seq.to_string(),
+                    seq,
+                    event: e,
+                });
+            }
+        };
+        let at = Timestamp::from_millis;
+        push(
+            &mut state,
+            BotCommand::BringOnline {
+                bot_id,
+                name: "b".into(),
+                at: at(1),
+            },
+        );
+        for i in 0..20u128 {
+            let list_id = ShoppingListId::from_uuid(uuid::Uuid::from_u128(100 + i));
+            let store_id = StoreId::from_uuid(uuid::Uuid::from_u128(200 + i));
+            let t = 10 + i as i64 * 10;
+            push(&mut state, BotCommand::AssignList { list_id, at: at(t) });
+            push(
+                &mut state,
+                BotCommand::ArriveAtStore {
+                    store_id,
+                    at: at(t + 1),
+                },
+            );
+            push(&mut state, BotCommand::PickUpItems { at: at(t + 2) });
+            push(&mut state, BotCommand::ReturnToDepot { at: at(t + 3) });
+            if i < 19 {
+                push(&mut state, BotCommand::Idle { at: at(t + 4) });
+            }
+        }
+        let before = events.len();
+        Bot::compact(&mut events);
+        assert!(
+            events.len() < before && events.len() <= 17,
+            "{}",
+            events.len()
+        );
+        let folded = Bot::from_events(events.iter().map(|e| &e.event));
+        assert_eq!(folded, state);
+    }
+}
