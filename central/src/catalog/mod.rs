@@ -4,6 +4,8 @@
 //! or not participating).
 //!
 //! Keys: `store.<id>` and `product.<id>`, each the aggregate's events ([`crate::views`]).
+//! A product or store the view has never seen may just lag behind the order (different subjects
+//! are consumed in parallel): the caller retries briefly before counting it unavailable.
 
 use mallbots_domain::products::{Product, ProductEvent};
 use mallbots_domain::stores::{Store, StoreEvent};
@@ -102,13 +104,9 @@ impl Catalog {
         Ok(Product::from_events(&events))
     }
 
-    /// Of `items` (product, store), those not orderable now: product unknown or removed, or its
-    /// store unknown, removed or not participating. Each product listed once, in input order.
-    pub async fn unavailable(
-        &self,
-        items: Vec<(ProductId, StoreId)>,
-    ) -> Result<Vec<ProductId>, ViewError> {
-        let mut out: Vec<ProductId> = Vec::new();
+    /// Checks `items` (product, store) against the view: each product once, in input order.
+    pub async fn check(&self, items: Vec<(ProductId, StoreId)>) -> Result<Availability, ViewError> {
+        let mut out = Availability::default();
         let mut checked: Vec<ProductId> = Vec::new();
         for (product_id, store_id) in items {
             if checked.contains(&product_id) {
@@ -117,15 +115,35 @@ impl Catalog {
             checked.push(product_id);
             let product = self.product(product_id).await?;
             let store = self.store(store_id).await?;
+            if !product.exists() || !store.exists() {
+                out.unknown.push(product_id);
+                continue;
+            }
             let ok = product.is_available()
                 && product.store_id() == store_id
                 && store.is_active()
                 && store.participating();
             if !ok {
-                out.push(product_id);
+                out.unavailable.push(product_id);
             }
         }
         Ok(out)
+    }
+}
+
+/// The result of [`Catalog::check`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Availability {
+    /// Removed, of another store, or of a store removed or not participating.
+    pub unavailable: Vec<ProductId>,
+    /// Product or store never seen by the view (it may lag behind the order).
+    pub unknown: Vec<ProductId>,
+}
+
+impl Availability {
+    /// Everything not orderable, counting unknown products as unavailable.
+    pub fn all_unavailable(self) -> Vec<ProductId> {
+        self.unavailable.into_iter().chain(self.unknown).collect()
     }
 }
 

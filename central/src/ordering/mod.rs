@@ -167,12 +167,7 @@ impl Ordering {
         })?;
         self.rt
             .publisher
-            .publish(
-                &subject,
-                command_id,
-                Default::default(),
-                Bytes::from(bytes),
-            )
+            .publish(&subject, command_id, Default::default(), Bytes::from(bytes))
             .await
             .map(|_| ())
     }

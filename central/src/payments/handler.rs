@@ -233,7 +233,12 @@ impl PaymentsHandler {
             });
         };
         let outcome = match self
-            .void(&meta.command_id.to_string(), payment_id, order_id, meta.issued_at)
+            .void(
+                &meta.command_id.to_string(),
+                payment_id,
+                order_id,
+                meta.issued_at,
+            )
             .await?
         {
             Ok(()) => ReplyOutcome::success(),

@@ -17,6 +17,10 @@ use crate::topology::Bucket;
 use crate::views::LazyBucket;
 use crate::worker::{DecodeError, Delivery, Handler, Outcome};
 
+/// Deliveries of an order naming a product the catalog view has not seen before it counts as
+/// unavailable (the view may lag behind the order).
+const UNKNOWN_PRODUCT_TRIES: i64 = 4;
+
 /// A decoded kiosk order message.
 /// (`Deserialize` only satisfies the worker's bound: decoding goes by subject.)
 #[derive(Debug, serde::Deserialize)]
@@ -109,7 +113,7 @@ impl Handler for OrdersHandler {
             .map(str::to_string)
             .unwrap_or_else(|| format!("seq/{}", delivery.stream_sequence()));
         match message {
-            KioskOrderMessage::Created { event, .. } => self.start(event, event_id).await,
+            KioskOrderMessage::Created { event, .. } => self.start(delivery, event, event_id).await,
             KioskOrderMessage::Request { device, event } => {
                 self.ordering.on_request(&device, &event, &event_id).await
             }
@@ -118,7 +122,7 @@ impl Handler for OrdersHandler {
 }
 
 impl OrdersHandler {
-    async fn start(&self, event: OrderEvent, event_id: String) -> Outcome {
+    async fn start(&self, delivery: &Delivery, event: OrderEvent, event_id: String) -> Outcome {
         let OrderEvent::OrderCreated {
             order_id,
             customer_id,
@@ -132,17 +136,23 @@ impl OrdersHandler {
                 reason: "not an OrderCreated".into(),
             };
         };
-        let unavailable = match self
+        let availability = match self
             .catalog
-            .unavailable(items.iter().map(|i| (i.product_id, i.store_id)).collect())
+            .check(items.iter().map(|i| (i.product_id, i.store_id)).collect())
             .await
         {
-            Ok(u) => u,
+            Ok(a) => a,
             Err(e) => {
                 tracing::warn!(error = %e, "catalog view unavailable; retrying");
                 return Outcome::Nak { delay: None };
             }
         };
+        if !availability.unknown.is_empty() && delivery.delivered() < UNKNOWN_PRODUCT_TRIES {
+            return Outcome::Nak {
+                delay: Some(std::time::Duration::from_millis(300)),
+            };
+        }
+        let unavailable = availability.all_unavailable();
         let input = SagaInput {
             input_id: event_id,
             at: Timestamp::from_millis(crate::envelope::now_ms()),
