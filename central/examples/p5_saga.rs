@@ -1,0 +1,326 @@
+//! P5 (DESIGN §8): saga efficiency. In one run against one nats-server:
+//!
+//! 1. the raw publish rate: async-nats publishes of a saga-command-sized payload with msg-id and
+//!    headers, `window` acks in flight (the worker's batch), to a scratch stream;
+//! 2. the saga with one replica, then with two replicas (in this process, each with its own NATS
+//!    connection, roles saga + payments + depot): `orders` kiosk `OrderCreated` events published
+//!    at once, timed until every saga has approved its order;
+//! 3. JetStream operations per order: every message the replicas' clients sent to the server
+//!    (publishes, acks, direct gets, KV reads and writes, pull requests) plus the kiosk's
+//!    publish, divided by the orders.
+//!
+//! Ratio = orders/s × ops/order ÷ raw publish rate (target ≥ 0.3), and two replicas ÷ one
+//! (target ≥ 0.9; one machine has no spare cores). Prints a table and `BENCH_JSON` lines
+//! (`scripts/bench_report.py`).
+//!
+//! `cargo run --release -p mallbots-central --example p5_saga -- [NATS_URL] [ORDERS] [WINDOW]`
+//! (defaults `nats://127.0.0.1:4222`, 1000, 64); needs nats-server ≥ 2.12.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream::{self, stream};
+use async_nats::HeaderMap;
+use mallbots_central::config::Settings;
+use mallbots_central::roles::Role;
+use mallbots_central::service::{self, Runtime};
+use mallbots_domain::customers::CustomerEvent;
+use mallbots_domain::ids::*;
+use mallbots_domain::ordering::{OrderEvent, OrderItem};
+use mallbots_domain::products::ProductEvent;
+use mallbots_domain::stores::StoreEvent;
+use mallbots_domain::{Currency, DomainEvent, Money, Timestamp};
+use uuid::Uuid;
+
+type AnyResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+fn now() -> Timestamp {
+    Timestamp::from_millis(mallbots_central::envelope::now_ms())
+}
+
+/// Raw publishes per second with `window` acks in flight.
+async fn raw_rate(
+    js: &jetstream::Context,
+    prefix: &str,
+    n: usize,
+    window: usize,
+) -> AnyResult<f64> {
+    let name = format!("{prefix}RAW");
+    js.create_stream(stream::Config {
+        name: name.clone(),
+        subjects: vec![format!("{prefix}raw.>")],
+        ..Default::default()
+    })
+    .await?;
+    let payload = bytes::Bytes::from(vec![b'x'; 420]);
+    let started = Instant::now();
+    let mut acks = std::collections::VecDeque::new();
+    for i in 0..n {
+        let mut h = HeaderMap::new();
+        h.insert("Nats-Msg-Id", Uuid::now_v7().to_string().as_str());
+        h.insert("Mallbots-Event-Type", "Raw");
+        let ack = js
+            .publish_with_headers(format!("{prefix}raw.{}", i % 1000), h, payload.clone())
+            .await?;
+        acks.push_back(ack);
+        if acks.len() >= window {
+            acks.pop_front().expect("ack").await?;
+        }
+    }
+    for ack in acks {
+        ack.await?;
+    }
+    let rate = n as f64 / started.elapsed().as_secs_f64();
+    js.delete_stream(&name).await?;
+    Ok(rate)
+}
+
+struct Kiosk {
+    js: jetstream::Context,
+    root: String,
+}
+
+impl Kiosk {
+    async fn append<E: DomainEvent>(&self, tail: &str, event: &E) -> AnyResult<()> {
+        let subject = format!("{}.{tail}", self.root);
+        let mut h = HeaderMap::new();
+        h.insert("Mallbots-Event-Type", event.event_type());
+        h.insert("Mallbots-Device", "bench");
+        let msg = jetstream::message::PublishMessage::build()
+            .headers(h)
+            .payload(serde_json::to_vec(event)?.into())
+            .message_id(Uuid::now_v7().to_string());
+        self.js.send_publish(subject, msg).await?.await?;
+        Ok(())
+    }
+}
+
+/// Runs `replicas` in-process replicas; returns (orders/s, ops per order).
+async fn saga_run(url: &str, replicas: usize, orders: usize) -> AnyResult<(f64, f64)> {
+    let n = rand_suffix();
+    let root = format!("p5r{n}");
+    let prefix = format!("p5r{n}_");
+    let mut settings = Settings::default();
+    settings.nats.url = url.to_string();
+    settings.roles = vec![Role::Saga, Role::Payments, Role::Depot];
+    settings.topology.subject_root = root.clone();
+    settings.topology.stream_prefix = prefix.clone();
+    let runtimes: Arc<Mutex<Vec<Runtime>>> = Arc::default();
+    let mut stops = Vec::new();
+    let mut handles = Vec::new();
+    for _ in 0..replicas {
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        stops.push(tx);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let slot = runtimes.clone();
+        let s = settings.clone();
+        handles.push(tokio::spawn(async move {
+            let setup = move |rt: &Runtime, reg: &mut mallbots_central::HandlerRegistry| {
+                slot.lock().expect("slot").push(rt.clone());
+                mallbots_central::app::setup(rt, reg);
+            };
+            service::run(s, listener, setup, async {
+                let _ = rx.await;
+            })
+            .await
+        }));
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while runtimes.lock().expect("slot").len() < replicas {
+        if Instant::now() > deadline {
+            return Err("replicas did not start".into());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let rts = runtimes.lock().expect("slot").clone();
+    let client = async_nats::connect(url).await?;
+    let kiosk = Kiosk {
+        js: jetstream::new(client),
+        root: root.clone(),
+    };
+    // Catalog and customer, then wait for the views.
+    let store = StoreId(Uuid::now_v7());
+    let at = now();
+    let st = format!("ev.catalog.{store}.store.{store}");
+    kiosk
+        .append(
+            &st,
+            &StoreEvent::StoreCreated {
+                store_id: store,
+                name: "S".into(),
+                location: "L".into(),
+                at,
+            },
+        )
+        .await?;
+    kiosk
+        .append(
+            &st,
+            &StoreEvent::StoreParticipationEnabled {
+                store_id: store,
+                at,
+            },
+        )
+        .await?;
+    let product = ProductId::for_sku(store, "P-1");
+    kiosk
+        .append(
+            &format!("ev.catalog.{store}.product.{product}"),
+            &ProductEvent::ProductAdded {
+                product_id: product,
+                store_id: store,
+                sku: "P-1".into(),
+                name: "Tea".into(),
+                description: String::new(),
+                price: Money::new(250, Currency::default()),
+                at,
+            },
+        )
+        .await?;
+    let customer = CustomerId(Uuid::now_v7());
+    kiosk
+        .append(
+            &format!("ev.kiosk.bench.customer.{customer}"),
+            &CustomerEvent::CustomerRegistered {
+                customer_id: customer,
+                name: "Ada".into(),
+                sms_number: "+15550104477".into(),
+                at,
+            },
+        )
+        .await?;
+    let kv = kiosk.js.get_key_value(format!("{prefix}catalog")).await?;
+    let kvc = kiosk.js.get_key_value(format!("{prefix}customers")).await?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while kv.get(format!("product.{product}")).await?.is_none()
+        || kvc.get(format!("customer.{customer}")).await?.is_none()
+        || !kv
+            .get(format!("store.{store}"))
+            .await?
+            .is_some_and(|v| String::from_utf8_lossy(&v).contains("ParticipationEnabled"))
+    {
+        if Instant::now() > deadline {
+            return Err("views not ready".into());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let sent_before: u64 = rts.iter().map(|rt| out_messages(rt)).sum();
+    let approved_before: u64 = rts.iter().map(|rt| approved(rt)).sum();
+    let started = Instant::now();
+    let mut acks = std::collections::VecDeque::new();
+    for _ in 0..orders {
+        let order = OrderId(Uuid::now_v7());
+        let event = OrderEvent::OrderCreated {
+            order_id: order,
+            customer_id: customer,
+            device_id: Some("bench".into()),
+            items: vec![OrderItem {
+                product_id: product,
+                store_id: store,
+                store_name: "S".into(),
+                product_name: "Tea".into(),
+                price: Money::new(250, Currency::default()),
+                quantity: 1,
+            }],
+            total: Money::new(250, Currency::default()),
+            payment_token: "tok_visa".into(),
+            at: now(),
+        };
+        let msg = jetstream::message::PublishMessage::build()
+            .payload(serde_json::to_vec(&event)?.into())
+            .message_id(Uuid::now_v7().to_string())
+            .expected_last_subject_sequence(0);
+        acks.push_back(
+            kiosk
+                .js
+                .send_publish(format!("{root}.ev.kiosk.bench.order.{order}"), msg)
+                .await?,
+        );
+        if acks.len() >= 64 {
+            acks.pop_front().expect("ack").await?;
+        }
+    }
+    for ack in acks {
+        ack.await?;
+    }
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let done: u64 = rts.iter().map(|rt| approved(rt)).sum::<u64>() - approved_before;
+        if done >= orders as u64 {
+            break;
+        }
+        if Instant::now() > deadline {
+            return Err(format!("only {done} of {orders} approved").into());
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let sent: u64 = rts.iter().map(|rt| out_messages(rt)).sum::<u64>() - sent_before;
+    for stop in stops {
+        let _ = stop.send(());
+    }
+    for h in handles {
+        let _ = h.await;
+    }
+    let ops_per_order = (sent as f64 + orders as f64) / orders as f64;
+    Ok((orders as f64 / elapsed, ops_per_order))
+}
+
+fn out_messages(rt: &Runtime) -> u64 {
+    rt.client
+        .statistics()
+        .out_messages
+        .load(std::sync::atomic::Ordering::Relaxed)
+}
+
+fn approved(rt: &Runtime) -> u64 {
+    rt.metrics.counter(
+        mallbots_central::metrics::SAGA_OUTCOMES,
+        &[("outcome", "approved")],
+    )
+}
+
+fn rand_suffix() -> u32 {
+    (Uuid::now_v7().as_u128() as u32) ^ std::process::id()
+}
+
+#[tokio::main]
+async fn main() -> AnyResult<()> {
+    let mut args = std::env::args().skip(1);
+    let url = args
+        .next()
+        .unwrap_or_else(|| "nats://127.0.0.1:4222".into());
+    let orders: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1000);
+    let window: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(64);
+    let client = async_nats::connect(&url).await?;
+    let js = jetstream::new(client);
+    let prefix = format!("p5raw{}_", rand_suffix());
+    let raw_before = raw_rate(&js, &prefix, 20_000, window).await?;
+    let (one_rate, one_ops) = saga_run(&url, 1, orders).await?;
+    let (two_rate, two_ops) = saga_run(&url, 2, orders).await?;
+    let raw_after = raw_rate(&js, &format!("{prefix}b"), 20_000, window).await?;
+    let raw = (raw_before + raw_after) / 2.0;
+    let ratio_one = one_rate * one_ops / raw;
+    let ratio_two = two_rate * two_ops / raw;
+    let scaling = two_rate / one_rate;
+    println!("P5 saga efficiency ({orders} orders, raw window {window})");
+    println!("  raw publish rate          {raw:>10.0} msg/s (before {raw_before:.0}, after {raw_after:.0})");
+    println!("  one replica               {one_rate:>10.1} orders/s  {one_ops:>6.1} JS ops/order  ratio {ratio_one:.3} (target >= 0.3)");
+    println!("  two replicas              {two_rate:>10.1} orders/s  {two_ops:>6.1} JS ops/order  ratio {ratio_two:.3}");
+    println!("  two / one                 {scaling:>10.3} (target >= 0.9)");
+    let json = serde_json::json!({
+        "id": "P5", "what": "saga orders/s x JS ops/order (one replica)", "value": one_rate * one_ops,
+        "unit": "ops/s", "baseline": raw, "baseline_what": "raw async publish, same window",
+        "ratio": ratio_one, "target": ">= 0.3",
+        "extra": {"orders": orders, "window": window, "one_rate": one_rate, "one_ops": one_ops,
+                  "two_rate": two_rate, "two_ops": two_ops, "two_over_one": scaling}
+    });
+    println!("BENCH_JSON {json}");
+    let json2 = serde_json::json!({
+        "id": "P5", "what": "saga orders/s, two replicas vs one", "value": two_rate,
+        "unit": "orders/s", "baseline": one_rate, "baseline_what": "one replica",
+        "ratio": scaling, "target": ">= 0.9"
+    });
+    println!("BENCH_JSON {json2}");
+    Ok(())
+}
