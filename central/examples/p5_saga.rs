@@ -204,8 +204,8 @@ async fn saga_run(url: &str, replicas: usize, orders: usize) -> AnyResult<(f64, 
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let sent_before: u64 = rts.iter().map(|rt| out_messages(rt)).sum();
-    let approved_before: u64 = rts.iter().map(|rt| approved(rt)).sum();
+    let sent_before: u64 = rts.iter().map(out_messages).sum();
+    let approved_before: u64 = rts.iter().map(approved).sum();
     let started = Instant::now();
     let mut acks = std::collections::VecDeque::new();
     for _ in 0..orders {
@@ -245,7 +245,7 @@ async fn saga_run(url: &str, replicas: usize, orders: usize) -> AnyResult<(f64, 
     }
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
-        let done: u64 = rts.iter().map(|rt| approved(rt)).sum::<u64>() - approved_before;
+        let done: u64 = rts.iter().map(approved).sum::<u64>() - approved_before;
         if done >= orders as u64 {
             break;
         }
@@ -255,7 +255,7 @@ async fn saga_run(url: &str, replicas: usize, orders: usize) -> AnyResult<(f64, 
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let sent: u64 = rts.iter().map(|rt| out_messages(rt)).sum::<u64>() - sent_before;
+    let sent: u64 = rts.iter().map(out_messages).sum::<u64>() - sent_before;
     for stop in stops {
         let _ = stop.send(());
     }
