@@ -38,6 +38,27 @@ impl NatsTarget {
     }
 }
 
+/// Splits `user:password@` out of URL(s) (the client ignores it once options are given).
+fn split_credentials(urls: &str) -> (String, Option<(String, String)>) {
+    let mut found = None;
+    let cleaned: Vec<String> = urls
+        .split(',')
+        .map(|url| {
+            let (scheme, rest) = url.trim().split_once("://").unwrap_or(("nats", url.trim()));
+            match rest.rsplit_once('@') {
+                Some((userinfo, host)) => {
+                    if let Some((u, p)) = userinfo.split_once(':') {
+                        found.get_or_insert((u.to_owned(), p.to_owned()));
+                    }
+                    format!("{scheme}://{host}")
+                }
+                None => format!("{scheme}://{rest}"),
+            }
+        })
+        .collect();
+    (cleaned.join(","), found)
+}
+
 /// A live connection: the client, its JetStream context and the events stream.
 #[derive(Debug, Clone)]
 pub struct Link {
@@ -77,6 +98,20 @@ pub struct SyncEngine {
     shared: Arc<Shared>,
     online: Arc<AtomicBool>,
     wake: Arc<Notify>,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn credentials_are_split_out_of_urls() {
+        let (urls, user) = super::split_credentials("nats://k1:pw@127.0.0.1:4222,nats://h2:4223");
+        assert_eq!(urls, "nats://127.0.0.1:4222,nats://h2:4223");
+        assert_eq!(user, Some(("k1".into(), "pw".into())));
+        assert_eq!(
+            super::split_credentials("127.0.0.1:1").0,
+            "nats://127.0.0.1:1"
+        );
+    }
 }
 
 impl std::fmt::Debug for SyncEngine {
@@ -151,8 +186,12 @@ impl SyncEngine {
                 .await
                 .map_err(|e| err(e.to_string()))?;
         }
+        let (urls, user) = split_credentials(&target.url);
+        if let Some((user, password)) = user {
+            options = options.user_and_password(user, password);
+        }
         let client = options
-            .connect(target.url.as_str())
+            .connect(urls.as_str())
             .await
             .map_err(|e| err(e.to_string()))?;
         let js = jetstream::ContextBuilder::new()
