@@ -8,28 +8,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use mallbots_domain::ids::{BotId, OrderId, ShoppingListId};
+use mallbots_domain::ids::BotId;
 use mallbots_domain::saga::SagaCommand;
-use mallbots_domain::Timestamp;
 use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
 
 use super::ops::Depot;
+pub use crate::commands::CancelList;
 use crate::service::Runtime;
 use crate::worker::{DecodeError, Delivery, Handler, Outcome};
-
-/// `cancel_list` from ordering.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CancelList {
-    /// Idempotency key.
-    pub command_id: String,
-    /// The order.
-    pub order_id: OrderId,
-    /// Its list.
-    pub list_id: ShoppingListId,
-    /// When (ms).
-    pub at: Timestamp,
-}
 
 /// `bot_offline`: an operator (or a test) takes a bot offline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,16 +1,17 @@
-//! The depot's side of the event envelope (docs/central-messages.md): appending a depot event to
-//! `<root>.ev.depot.{list,bot}.<id>` with its `Mallbots-*` headers and an expected last subject
-//! sequence, and reading a subject's events after a sequence with direct gets.
+//! The depot's side of the event envelope (docs/central-messages.md, headers from
+//! [`crate::envelope`]): appending a depot event to `<root>.ev.depot.{list,bot}.<id>` with an
+//! expected last subject sequence, and reading a subject's events after a sequence (direct gets),
+//! decoded, with their ids, which the KV mirror's catch-up needs.
 
 use async_nats::jetstream::stream::DirectGetErrorKind;
 use async_nats::jetstream::{self, stream::Stream};
-use async_nats::HeaderMap;
 use bytes::Bytes;
 use mallbots_domain::DomainEvent;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use super::error::DepotError;
+use crate::envelope::{headers, EventMeta};
 use crate::publish::Publisher;
 use crate::topology::StreamKind;
 
@@ -22,13 +23,7 @@ pub fn derived_id(what: &str) -> String {
     Uuid::new_v5(&EVENT_NAMESPACE, what.as_bytes()).to_string()
 }
 
-/// Milliseconds since the epoch by this replica's clock.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
+pub use crate::envelope::now_ms;
 
 /// Who caused an event: correlation (order) and causation (command or delivery) ids.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -84,7 +79,7 @@ impl Journal {
     pub async fn append<E: DomainEvent>(
         &self,
         subject: &str,
-        stream_type: &str,
+        stream_type: &'static str,
         stream_id: &str,
         id: &str,
         expected: u64,
@@ -92,18 +87,15 @@ impl Journal {
         at: i64,
         cause: &Cause,
     ) -> Result<u64, DepotError> {
-        let mut h = HeaderMap::new();
-        h.insert("Mallbots-Event-Type", event.event_type());
-        h.insert(
-            "Mallbots-Schema-Version",
-            event.schema_version().to_string().as_str(),
-        );
-        h.insert("Mallbots-Stream-Type", stream_type);
-        h.insert("Mallbots-Stream-Id", stream_id);
-        h.insert("Mallbots-Occurred-At", at.to_string().as_str());
-        h.insert("Mallbots-Correlation-Id", cause.correlation_id.as_str());
-        h.insert("Mallbots-Causation-Id", cause.causation_id.as_str());
-        h.insert("Mallbots-Device", "central");
+        let meta = EventMeta {
+            event_id: id.to_string(),
+            stream_type,
+            stream_id: stream_id.to_string(),
+            occurred_at: at,
+            correlation_id: cause.correlation_id.clone(),
+            causation_id: cause.causation_id.clone(),
+        };
+        let h = headers(event, &meta);
         let payload = serde_json::to_vec(event).map_err(|e| DepotError::decode("event", e))?;
         let published = self
             .publisher

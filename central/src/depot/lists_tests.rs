@@ -2,7 +2,7 @@
 //! successes, the dispatch fence (stale deliveries, takeover of an expired holder, duplicates).
 
 use mallbots_domain::depot::{ListCommand, ListEvent, ListItem, ListStatus, ShoppingList};
-use mallbots_domain::ids::{BotId, OrderId, ProductId, ShoppingListId, StoreId};
+use mallbots_domain::ids::{BotId, ProductId, ShoppingListId, StoreId};
 use mallbots_domain::saga::ReplyOutcome;
 use mallbots_domain::{Aggregate, Timestamp};
 use uuid::Uuid;

@@ -28,7 +28,7 @@ use crate::service::Runtime;
 
 pub use commands::{BotOffline, CancelList, DepotCommands};
 pub use error::DepotError;
-pub use ops::{Depot, DispatchEntry, ReadyOrder, StartShopping};
+pub use ops::{Depot, DispatchEntry};
 
 /// How often the bots-by-status gauge is refreshed.
 const GAUGE_EVERY: Duration = Duration::from_secs(2);

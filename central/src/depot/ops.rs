@@ -16,6 +16,7 @@ use super::error::DepotError;
 use super::journal::{derived_id, now_ms, Journal};
 use super::lists::{self, Claim, Step};
 use super::store::{BotStore, Fence, ListStore};
+use crate::commands::{ReadyOrder, StartShopping};
 use crate::service::Runtime;
 use crate::topology::Bucket;
 
@@ -28,34 +29,6 @@ pub struct DispatchEntry {
     pub order_id: OrderId,
     /// When it became available (oldest first).
     pub available_since: Timestamp,
-}
-
-/// `<root>.cmd.ordering.start_shopping`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StartShopping {
-    /// Idempotency key and msg-id.
-    pub command_id: String,
-    /// The order.
-    pub order_id: OrderId,
-    /// Its list.
-    pub list_id: ShoppingListId,
-    /// The bot that took it.
-    pub bot_id: BotId,
-    /// When (ms).
-    pub at: Timestamp,
-}
-
-/// `<root>.cmd.ordering.ready_order`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReadyOrder {
-    /// Idempotency key and msg-id.
-    pub command_id: String,
-    /// The order.
-    pub order_id: OrderId,
-    /// Its list.
-    pub list_id: ShoppingListId,
-    /// When (ms).
-    pub at: Timestamp,
 }
 
 /// Lists, bots and the messages around them.
