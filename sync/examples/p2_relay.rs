@@ -1,0 +1,240 @@
+//! P2 / P3 (DESIGN §8): the outbox relay against raw async-nats publishing, same server, same
+//! run.
+//!
+//! * P2: relay rate over a backlog of 100k events on 10k aggregates vs a raw async-nats loop
+//!   that publishes the same messages with the same headers (msg-id, expected last subject
+//!   sequence, envelope) and the same in-flight window (target ≥ 0.8×).
+//! * P3: time until the whole backlog is acknowledged and recorded (target ≤ 3 s).
+//!
+//! Spawns its own nats-server (env `NATS_SERVER`, else `<workspace>/.tools/venv/bin/nats-server`)
+//! on a random port with a temp store. Sizes: `P2_AGGREGATES` (10000), `P2_PER_AGGREGATE` (10).
+//! Run: `cargo run --release -p mallbots-sync --example p2_relay`. Prints figures, never fails
+//! on speed.
+
+use async_nats::jetstream::{self, message::PublishMessage, stream};
+use futures::stream::{FuturesUnordered, StreamExt};
+use mallbots_sync::engine::{outgoing_headers, RecordOnly, RetractPending, SyncConfig, SyncEngine};
+use mallbots_sync::engine::{DeviceRole, NatsTarget};
+use mallbots_sync::store::{
+    AppendRequest, EventMetadata, EventReader, EventStore, NewEvent, SqliteStore, StoreWriter,
+};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn nats_binary() -> PathBuf {
+    std::env::var_os("NATS_SERVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.tools/venv/bin/nats-server")
+        })
+}
+
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_server(dir: &std::path::Path) -> (Server, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(nats_binary())
+        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+        .arg(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start nats-server (set NATS_SERVER)");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nats-server did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (Server(child), port)
+}
+
+async fn create_stream(js: &jetstream::Context, name: &str, root: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let config = stream::Config {
+            name: name.into(),
+            subjects: vec![format!("{root}.ev.>")],
+            storage: stream::StorageType::File,
+            duplicate_window: Duration::from_secs(1),
+            allow_direct: true,
+            ..Default::default()
+        };
+        match js.get_or_create_stream(config).await {
+            Ok(_) => return,
+            Err(_) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await
+            }
+            Err(e) => panic!("create stream {name}: {e}"),
+        }
+    }
+}
+
+fn fill(store: &mut SqliteStore, root: &str, aggregates: usize, per: usize) {
+    for a in 0..aggregates {
+        let events = (0..per)
+            .map(|i| NewEvent {
+                event_id: Uuid::now_v7(),
+                event_type: "BasketItemAdded".into(),
+                schema_version: 1,
+                payload: serde_json::json!({"type": "BasketItemAdded", "basket_id": a, "product_id": Uuid::now_v7(), "store_id": Uuid::now_v7(), "quantity": i + 1, "price": {"cents": 1299, "currency": "USD"}}),
+                metadata: EventMetadata {
+                    correlation_id: Some(Uuid::now_v7()),
+                    causation_id: Some(Uuid::now_v7()),
+                    device_id: Some("bench".into()),
+                    user: None,
+                    schema_version: 1,
+                },
+                occurred_at: 1_700_000_000_000 + i as i64,
+                subject: Some(format!("{root}.ev.kiosk.bench.basket.b{a}")),
+            })
+            .collect();
+        store
+            .append(AppendRequest::new("basket", format!("b{a}"), 0, events))
+            .unwrap();
+    }
+}
+
+/// Raw async-nats: the same messages and headers, round-robin over aggregates (so one publish
+/// per subject in flight), `window` acks in flight, expected sequence tracked from acks.
+async fn raw_publish(
+    js: &jetstream::Context,
+    store: &SqliteStore,
+    root: &str,
+    window: usize,
+) -> (usize, Duration) {
+    let entries = store.pending_outbox(usize::MAX >> 1).unwrap();
+    let mut by_subject: HashMap<String, Vec<_>> = HashMap::new();
+    let mut order = Vec::new();
+    for e in entries {
+        let subject = e.subject.replacen("rl.", &format!("{root}."), 1);
+        if !by_subject.contains_key(&subject) {
+            order.push(subject.clone());
+        }
+        by_subject.entry(subject).or_default().push(e);
+    }
+    let mut messages = Vec::new();
+    let rounds = by_subject.values().map(Vec::len).max().unwrap_or(0);
+    for round in 0..rounds {
+        for subject in &order {
+            if let Some(e) = by_subject[subject].get(round) {
+                messages.push((subject.clone(), e.clone()));
+            }
+        }
+    }
+    let total = messages.len();
+    let mut last: HashMap<String, u64> = HashMap::new();
+    let mut in_flight = FuturesUnordered::new();
+    let started = Instant::now();
+    let mut iter = messages.into_iter().peekable();
+    let mut busy = std::collections::HashSet::new();
+    loop {
+        while in_flight.len() < window {
+            // One publish per subject in flight (the next expects the previous one's sequence).
+            if iter
+                .peek()
+                .is_none_or(|(subject, _)| busy.contains(subject))
+            {
+                break;
+            }
+            let Some((subject, entry)) = iter.next() else {
+                break;
+            };
+            busy.insert(subject.clone());
+            let expected = last.get(&subject).copied().unwrap_or(0);
+            let message = PublishMessage::build()
+                .headers(outgoing_headers(&entry, "bench"))
+                .payload(serde_json::to_vec(&entry.event.payload).unwrap().into())
+                .message_id(entry.event.event_id.to_string())
+                .expected_last_subject_sequence(expected);
+            let ack = js.send_publish(subject.clone(), message).await.unwrap();
+            in_flight.push(async move { (subject, ack.await) });
+        }
+        match in_flight.next().await {
+            Some((subject, ack)) => {
+                busy.remove(&subject);
+                last.insert(subject, ack.expect("raw publish acked").sequence);
+            }
+            None => break,
+        }
+    }
+    (total, started.elapsed())
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let aggregates = env_usize("P2_AGGREGATES", 10_000);
+    let per = env_usize("P2_PER_AGGREGATE", 10);
+    let total = aggregates * per;
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, port) = start_server(&dir.path().join("js"));
+    let url = format!("nats://127.0.0.1:{port}");
+    let js = jetstream::new(async_nats::connect(&url).await.unwrap());
+    create_stream(&js, "RELAY_EVENTS", "rl").await;
+    create_stream(&js, "RAW_EVENTS", "rw").await;
+
+    let mut store = SqliteStore::open(dir.path().join("bench.db"), &[]).unwrap();
+    let started = Instant::now();
+    fill(&mut store, "rl", aggregates, per);
+    println!(
+        "backlog: {total} events over {aggregates} aggregates (filled in {:?})",
+        started.elapsed()
+    );
+    let config = SyncConfig::new("bench", &DeviceRole::Kiosk, "rl", "RELAY_EVENTS");
+    let window = config.in_flight;
+
+    // Raw first (reads the same outbox rows, publishes them to the raw stream).
+    let (raw_n, raw_time) = raw_publish(&js, &store, "rw", window).await;
+    let raw_rate = raw_n as f64 / raw_time.as_secs_f64();
+
+    let writer = StoreWriter::spawn(store).unwrap();
+    let mut config = config;
+    config.consumers.clear();
+    let engine = SyncEngine::new(
+        writer.clone(),
+        config,
+        Arc::new(RecordOnly),
+        Arc::new(RetractPending),
+    )
+    .unwrap();
+    let link = engine.connect(&NatsTarget::new(url)).await.unwrap();
+    let started = Instant::now();
+    let report = engine.sync_once(&link).await.unwrap();
+    let relay_time = started.elapsed();
+    let waiting = writer.call(|s| s.pending_outbox_count()).unwrap();
+    assert_eq!(waiting, 0, "every outbox row acknowledged");
+    assert_eq!(report.relay.published as usize, total);
+    let relay_rate = total as f64 / relay_time.as_secs_f64();
+
+    println!("raw async-nats publish (window {window}): {raw_n} msgs in {raw_time:?} = {raw_rate:.0} msg/s");
+    println!("relay (sync_once, acks recorded):        {total} events in {relay_time:?} = {relay_rate:.0} events/s");
+    println!(
+        "P2 relay / raw = {:.2} (target >= 0.8)",
+        relay_rate / raw_rate
+    );
+    println!(
+        "P3 backlog fully synced in {:.2} s (target <= 3 s)",
+        relay_time.as_secs_f64()
+    );
+}
