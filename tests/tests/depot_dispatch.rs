@@ -482,3 +482,57 @@ async fn a_killed_replicas_list_returns_after_the_ack_wait_and_is_completed() {
     assert_ne!(assigned[1], first);
     assert_eq!(env.ready_orders().await.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_canceled_while_shopping_stops_its_bot_which_takes_the_next_list() {
+    let env = Env::new().await;
+    let _c = env.central(
+        "depot,bots-sim",
+        &[("MALLBOTS_SIM_BOTS", "1"), ("MALLBOTS_SIM_STEP_MS", "300")],
+    );
+    let (saga, list, create, initiate) = order(3, 9_000);
+    env.create_and_initiate(saga, &create, &initiate).await;
+    env.eventually(START, "assignment", || async {
+        assigned_bots(&env.list_events(list).await).first().cloned()
+    })
+    .await;
+    let cancel = serde_json::json!({
+        "command_id": Uuid::now_v7().to_string(),
+        "order_id": OrderId::from(saga),
+        "list_id": list,
+        "at": 9_100,
+    });
+    env.publish(
+        format!("{}.cmd.depot.cancel_list", env.root),
+        &Uuid::now_v7().to_string(),
+        serde_json::to_vec(&cancel).unwrap(),
+    )
+    .await;
+    // The bot stops, acks the message and is free for the next list.
+    let (saga2, list2, create2, initiate2) = order(1, 9_200);
+    env.create_and_initiate(saga2, &create2, &initiate2).await;
+    env.eventually(START, "next list completed", || async {
+        (completed(&env.list_events(list2).await) == 1).then_some(())
+    })
+    .await;
+    let events = env.list_events(list).await;
+    assert!(
+        matches!(events.last(), Some(ListEvent::ShoppingListCanceled { .. })),
+        "{events:?}"
+    );
+    assert_eq!(completed(&events), 0);
+    let ready = env.ready_orders().await;
+    assert_eq!(
+        ready.keys().copied().collect::<Vec<_>>(),
+        vec![OrderId::from(saga2)]
+    );
+    let dispatch = env
+        .js
+        .get_stream(format!("{}DISPATCH", env.prefix))
+        .await
+        .unwrap()
+        .get_info()
+        .await
+        .unwrap();
+    assert_eq!(dispatch.state.messages, 0, "both dispatch messages acked");
+}

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use mallbots_domain::bots::{BotCommand, BotError};
 use mallbots_domain::depot::ListCommand;
 use mallbots_domain::ids::{BotId, OrderId, ShoppingListId};
-use mallbots_domain::saga::{ReplyOutcome, SagaCommand, SagaInput};
+use mallbots_domain::saga::{ReplyOutcome, SagaCommand};
 use mallbots_domain::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -108,11 +108,7 @@ impl Depot {
             .await?;
         }
         let meta = cmd.meta();
-        let reply = SagaInput {
-            input_id: format!("reply/{}", meta.command_id),
-            at: Timestamp::from_millis(now_ms()),
-            kind: meta.reply(decision.outcome.clone()),
-        };
+        let reply = crate::saga::reply_input(meta, decision.outcome.clone());
         let subject = self
             .lists
             .topology()
