@@ -365,19 +365,38 @@ async fn two_replicas_racing_assign_and_complete_every_list_exactly_once() {
     let sim = [("MALLBOTS_SIM_BOTS", "4"), ("MALLBOTS_SIM_STEP_MS", "10")];
     let _a = env.central("depot,bots-sim", &sim);
     let _b = env.central("depot,bots-sim", &sim);
-    const N: usize = 40;
-    let mut lists = Vec::new();
-    for i in 0..N {
-        let (saga, list, create, initiate) = order(1 + i % 3, 10_000 + i as i64);
-        env.create_and_initiate(saga, &create, &initiate).await;
-        lists.push(list);
+    // More lists for a measurement: MALLBOTS_DEPOT_TEST_LISTS=200.
+    let n: usize = std::env::var("MALLBOTS_DEPOT_TEST_LISTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40);
+    let orders: Vec<_> = (0..n)
+        .map(|i| order(1 + i % 3, 10_000 + i as i64))
+        .collect();
+    for (_, _, create, _) in &orders {
+        env.command(create).await;
     }
+    let reply_subject = format!("{}.reply.*", env.root);
+    env.eventually(Duration::from_secs(60), "every create reply", || async {
+        (env.messages("COMMANDS", &reply_subject).await.len() == n).then_some(())
+    })
+    .await;
+    let started = Instant::now();
+    for (_, _, _, initiate) in &orders {
+        env.command(initiate).await;
+    }
+    let lists: Vec<ShoppingListId> = orders.iter().map(|(_, l, _, _)| *l).collect();
     let ready = env
         .eventually(Duration::from_secs(60), "all orders ready", || async {
             let r = env.ready_orders().await;
-            (r.len() == N).then_some(r)
+            (r.len() == n).then_some(r)
         })
         .await;
+    eprintln!(
+        "figure: {n} lists initiated, dispatched, shopped (1-3 stops, 10 ms steps) and completed \
+         over 2 replicas x 4 bots in {:?}",
+        started.elapsed()
+    );
     assert!(ready.values().all(|n| *n == 1), "{ready:?}");
     let mut bots = BTreeSet::new();
     for list in lists {
