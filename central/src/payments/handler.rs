@@ -1,29 +1,45 @@
 //! `cmd-payments`: decodes by command name and runs each command against its aggregates.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use bytes::Bytes;
 use mallbots_domain::error::ErrorCode;
-use mallbots_domain::payments::{
-    Invoice, InvoiceCommand, InvoiceStatus, Payment, PaymentCommand, PaymentError, PaymentStatus,
-};
+use mallbots_domain::payments::{Payment, PaymentCommand, PaymentError, PaymentStatus};
 use mallbots_domain::saga::{CommandMeta, ReplyOutcome, SagaCommand};
 use mallbots_domain::{Aggregate, OrderId, PaymentId, Timestamp};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::gateway::{Authorization, PaymentGateway};
+use super::payment_subject;
 use super::store::{self, Loaded, Target};
-use super::{invoice_subject, payment_subject};
-use crate::commands::{Capture, CreateInvoice, RecordPickup, VoidPayment};
+use crate::commands::{Capture, CreateInvoice, VoidPayment};
 use crate::envelope::{self, LazyReader};
 use crate::error::PublishError;
 use crate::service::Runtime;
 use crate::worker::{DecodeError, Delivery, Handler, Outcome};
 
 /// How often a command reloads after a concurrent write before giving up (nak).
-const MAX_CONFLICTS: usize = 10;
+pub(super) const MAX_CONFLICTS: usize = 10;
+
+/// How often a handler waiting on the gateway tells the server it is still working. Shorter than
+/// the consumer's first redelivery delay (its first back-off step when one is configured, which
+/// the server uses instead of the ack wait), so a slow gateway call is never redelivered.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Runs a gateway call, sending in-progress acks (`+WPI`) every [`PROGRESS_EVERY`] meanwhile.
+pub(super) async fn with_progress<T>(
+    delivery: &Delivery,
+    call: impl std::future::Future<Output = T>,
+) -> T {
+    tokio::pin!(call);
+    let mut ticker = tokio::time::interval(PROGRESS_EVERY);
+    loop {
+        tokio::select! {
+            out = &mut call => return out,
+            _ = ticker.tick() => delivery.in_progress().await,
+        }
+    }
+}
 
 /// A void request: from the saga (replied to) or from ordering (order canceled).
 #[derive(Debug, Deserialize)]
@@ -51,9 +67,9 @@ pub enum PaymentsCommand {
 
 /// Handles `cmd-payments`.
 pub struct PaymentsHandler {
-    rt: Runtime,
+    pub(super) rt: Runtime,
     reader: LazyReader,
-    gateway: Arc<dyn PaymentGateway>,
+    pub(super) gateway: Arc<dyn PaymentGateway>,
 }
 
 fn json<T: DeserializeOwned>(delivery: &Delivery) -> Result<T, DecodeError> {
@@ -62,7 +78,7 @@ fn json<T: DeserializeOwned>(delivery: &Delivery) -> Result<T, DecodeError> {
 
 /// Why a step could not finish now (nak and retry).
 #[derive(Debug)]
-struct Retry(String);
+pub(super) struct Retry(pub(super) String);
 
 impl<E: std::fmt::Display> From<E> for Retry {
     fn from(e: E) -> Self {
@@ -87,9 +103,9 @@ impl Handler for PaymentsHandler {
     async fn handle(&self, delivery: &Delivery, command: PaymentsCommand) -> Outcome {
         let result = match command {
             PaymentsCommand::Authorize(c) => self.authorize(delivery, c).await,
-            PaymentsCommand::Void(VoidRequest::Saga(c)) => self.saga_void(c).await,
+            PaymentsCommand::Void(VoidRequest::Saga(c)) => self.saga_void(delivery, c).await,
             PaymentsCommand::Void(VoidRequest::Plain(c)) => self
-                .void(&c.command_id, c.payment_id, c.order_id, c.at)
+                .void(delivery, &c.command_id, c.payment_id, c.order_id, c.at)
                 .await
                 .map(|r| {
                     if let Err(code) = r {
@@ -98,7 +114,7 @@ impl Handler for PaymentsHandler {
                     Outcome::Ack
                 }),
             PaymentsCommand::CreateInvoice(c) => self.create_invoice(c).await,
-            PaymentsCommand::Capture(c) => self.capture(c).await,
+            PaymentsCommand::Capture(c) => self.capture(delivery, c).await,
         };
         result.unwrap_or_else(|Retry(reason)| {
             tracing::warn!(%reason, "payments command not finished; retrying");
@@ -117,11 +133,11 @@ impl PaymentsHandler {
         }
     }
 
-    async fn load<A: Aggregate>(&self, subject: &str) -> Result<Loaded<A>, Retry> {
+    pub(super) async fn load<A: Aggregate>(&self, subject: &str) -> Result<Loaded<A>, Retry> {
         Ok(store::load(self.reader.get().await?, subject).await?)
     }
 
-    fn payment_target(&self, payment: PaymentId, order: OrderId) -> Target {
+    pub(super) fn payment_target(&self, payment: PaymentId, order: OrderId) -> Target {
         Target {
             subject: payment_subject(&self.rt, payment),
             stream_type: Payment::STREAM_TYPE,
@@ -175,8 +191,8 @@ impl PaymentsHandler {
                     if let Err(e) = loaded.state.decide(&authorize) {
                         return self.reply(&meta, ReplyOutcome::failure(e.code())).await;
                     }
-                    delivery.in_progress().await;
-                    let answer = self.gateway.authorize(&cause, &card_token, amount).await?;
+                    let call = self.gateway.authorize(&cause, &card_token, amount);
+                    let answer = with_progress(delivery, call).await?;
                     let approved = answer == Authorization::Approved;
                     let command = match answer {
                         Authorization::Approved => authorize,
@@ -208,7 +224,8 @@ impl PaymentsHandler {
                             if approved {
                                 // Fenced off (a void overtook us): release what the gateway holds.
                                 let key = envelope::derived_id(&cause, "release").to_string();
-                                self.gateway.void(&key, payment_id).await?;
+                                with_progress(delivery, self.gateway.void(&key, payment_id))
+                                    .await?;
                             }
                             continue;
                         }
@@ -221,7 +238,7 @@ impl PaymentsHandler {
         Err(Retry("too many concurrent writes".into()))
     }
 
-    async fn saga_void(&self, c: SagaCommand) -> Result<Outcome, Retry> {
+    async fn saga_void(&self, delivery: &Delivery, c: SagaCommand) -> Result<Outcome, Retry> {
         let SagaCommand::VoidPayment {
             meta,
             payment_id,
@@ -234,6 +251,7 @@ impl PaymentsHandler {
         };
         let outcome = match self
             .void(
+                delivery,
                 &meta.command_id.to_string(),
                 payment_id,
                 order_id,
@@ -250,6 +268,7 @@ impl PaymentsHandler {
     /// Voids (or fences off) a payment; `Err(code)` if it cannot be voided (captured).
     async fn void(
         &self,
+        delivery: &Delivery,
         command_id: &str,
         payment_id: PaymentId,
         order_id: OrderId,
@@ -265,7 +284,7 @@ impl PaymentsHandler {
                     return Ok(Err(PaymentError::AlreadyCaptured.code()))
                 }
                 Some(PaymentStatus::Authorized) => {
-                    self.gateway.void(&cause, payment_id).await?;
+                    with_progress(delivery, self.gateway.void(&cause, payment_id)).await?;
                 }
                 None => {}
             }
@@ -294,189 +313,5 @@ impl PaymentsHandler {
             }
         }
         Err(Retry("too many concurrent writes".into()))
-    }
-
-    async fn create_invoice(&self, c: CreateInvoice) -> Result<Outcome, Retry> {
-        let cause = c.command_id.clone();
-        let target = Target {
-            subject: invoice_subject(&self.rt, c.invoice_id),
-            stream_type: Invoice::STREAM_TYPE,
-            stream_id: c.invoice_id.to_string(),
-            correlation: c.order_id.to_string(),
-        };
-        for _ in 0..MAX_CONFLICTS {
-            let loaded: Loaded<Invoice> = self.load(&target.subject).await?;
-            if loaded.state.status.is_some() {
-                return Ok(Outcome::Ack);
-            }
-            let command = InvoiceCommand::CreateInvoice {
-                invoice_id: c.invoice_id,
-                order_id: c.order_id,
-                amount: c.amount,
-                at: c.at,
-            };
-            let events = match loaded.state.decide(&command) {
-                Ok(events) => events,
-                Err(e) => {
-                    tracing::warn!(invoice = %c.invoice_id, code = e.code(), "invoice refused");
-                    return Ok(Outcome::Ack);
-                }
-            };
-            let at = c.at.millis();
-            match store::append(
-                &self.rt.publisher,
-                &target,
-                loaded.last_seq,
-                &cause,
-                &events,
-                at,
-            )
-            .await
-            {
-                Ok(()) => return Ok(Outcome::Ack),
-                Err(PublishError::WrongLastSequence { .. }) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(Retry("too many concurrent writes".into()))
-    }
-
-    async fn capture(&self, c: Capture) -> Result<Outcome, Retry> {
-        let cause = c.command_id.clone();
-        // 1. Capture the payment.
-        let target = self.payment_target(c.payment_id, c.order_id);
-        let mut captured = false;
-        for _ in 0..MAX_CONFLICTS {
-            let loaded: Loaded<Payment> = self.load(&target.subject).await?;
-            match loaded.state.status {
-                Some(PaymentStatus::Captured) => {
-                    captured = true;
-                    break;
-                }
-                Some(PaymentStatus::Authorized) => {}
-                other => {
-                    tracing::warn!(payment = %c.payment_id, status = ?other,
-                        "pickup: payment cannot be captured");
-                    return Ok(Outcome::Ack);
-                }
-            }
-            self.gateway
-                .capture(&cause, c.payment_id, loaded.state.amount)
-                .await?;
-            let events = match loaded
-                .state
-                .decide(&PaymentCommand::CapturePayment { at: c.at })
-            {
-                Ok(events) => events,
-                Err(e) => {
-                    tracing::warn!(code = e.code(), "pickup: capture refused");
-                    return Ok(Outcome::Ack);
-                }
-            };
-            let at = c.at.millis();
-            match store::append(
-                &self.rt.publisher,
-                &target,
-                loaded.last_seq,
-                &cause,
-                &events,
-                at,
-            )
-            .await
-            {
-                Ok(()) => {
-                    captured = true;
-                    break;
-                }
-                Err(PublishError::WrongLastSequence { .. }) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        if !captured {
-            return Err(Retry("capture: too many concurrent writes".into()));
-        }
-        // 2. Pay the invoice.
-        let invoice_cause = envelope::derived_id(&cause, "pay_invoice").to_string();
-        let target = Target {
-            subject: invoice_subject(&self.rt, c.invoice_id),
-            stream_type: Invoice::STREAM_TYPE,
-            stream_id: c.invoice_id.to_string(),
-            correlation: c.order_id.to_string(),
-        };
-        let mut paid = false;
-        for _ in 0..MAX_CONFLICTS {
-            let loaded: Loaded<Invoice> = self.load(&target.subject).await?;
-            match loaded.state.status {
-                Some(InvoiceStatus::Paid) => {
-                    paid = true;
-                    break;
-                }
-                Some(InvoiceStatus::Pending) => {}
-                None => {
-                    // create_invoice (sent when the order became ready) not handled yet.
-                    return Ok(Outcome::Nak {
-                        delay: Some(Duration::from_millis(500)),
-                    });
-                }
-                Some(InvoiceStatus::Canceled) => {
-                    tracing::warn!(invoice = %c.invoice_id, "pickup: invoice canceled");
-                    return Ok(Outcome::Ack);
-                }
-            }
-            let pay = InvoiceCommand::PayInvoice {
-                payment_id: c.payment_id,
-                at: c.at,
-            };
-            let events = match loaded.state.decide(&pay) {
-                Ok(events) => events,
-                Err(e) => {
-                    tracing::warn!(code = e.code(), "pickup: invoice payment refused");
-                    return Ok(Outcome::Ack);
-                }
-            };
-            let at = c.at.millis();
-            match store::append(
-                &self.rt.publisher,
-                &target,
-                loaded.last_seq,
-                &invoice_cause,
-                &events,
-                at,
-            )
-            .await
-            {
-                Ok(()) => {
-                    paid = true;
-                    break;
-                }
-                Err(PublishError::WrongLastSequence { .. }) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        if !paid {
-            return Err(Retry("pay invoice: too many concurrent writes".into()));
-        }
-        // 3. Tell ordering.
-        let record = RecordPickup {
-            command_id: envelope::derived_id(&cause, "record_pickup").to_string(),
-            order_id: c.order_id,
-            invoice_id: c.invoice_id,
-            at: c.at,
-        };
-        let subject = self
-            .rt
-            .topology
-            .command_subject("ordering", "record_pickup");
-        let payload = serde_json::to_vec(&record)?;
-        self.rt
-            .publisher
-            .publish(
-                &subject,
-                &record.command_id,
-                Default::default(),
-                Bytes::from(payload),
-            )
-            .await?;
-        Ok(Outcome::Ack)
     }
 }

@@ -13,7 +13,10 @@
 //! the event ids, and each aggregate's state decides what is left to do.
 
 pub mod gateway;
+#[cfg(test)]
+mod gateway_tests;
 pub mod handler;
+mod pickup;
 pub mod store;
 
 use mallbots_domain::{InvoiceId, PaymentId};

@@ -1,7 +1,7 @@
 //! Drives one saga input: load the state from KV `sagas` with its revision, run the pure
 //! [`transition`], write the new state with compare-and-set (reload and retry on a wrong
 //! revision), THEN publish the transition's commands (msg-id = command id) and schedule its timer.
-//! A duplicate input re-publishes the current commands without writing.
+//! A duplicate input re-publishes the current commands and timer without writing.
 
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -142,7 +142,10 @@ impl SagaRunner {
             let t = transition(state.as_ref(), input, &self.timeouts)?;
             if t.duplicate {
                 self.count("duplicate");
-                self.publish(&t.commands, None, saga).await?;
+                // Re-send what the first delivery may not have sent: its commands and the
+                // current step's timer (a newer schedule replaces the pending one, same time).
+                let timer = if t.finished { None } else { t.timer.as_ref() };
+                self.publish(&t.commands, timer, saga).await?;
                 return Ok(Driven::Duplicate);
             }
             let was_finished = state.as_ref().is_some_and(SagaState::is_finished);

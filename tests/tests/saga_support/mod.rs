@@ -120,7 +120,7 @@ impl World {
         b = b
             .env("MALLBOTS_SIM_STEP_MS", "50")
             .env("MALLBOTS__TOPOLOGY__ACK_WAIT_MS", "5000")
-            .env("MALLBOTS__TOPOLOGY__BACKOFF_MS", "200,500,1000");
+            .env("MALLBOTS__TOPOLOGY__BACKOFF_MS", "1000,2000,4000");
         for (k, v) in envs {
             b = b.env(*k, *v);
         }
