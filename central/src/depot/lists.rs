@@ -88,10 +88,11 @@ pub fn decide_saga(
     cmd: &ListCommand,
 ) -> (Plan<ListEvent>, SagaDecision) {
     let list = &loaded.state;
+    // Only a list still waiting for a bot needs its dispatch message (re-)published.
     let available = |l: &ShoppingList| {
-        matches!(cmd, ListCommand::InitiateShopping { .. })
-            .then_some(l.available_since)
-            .flatten()
+        let waiting = matches!(cmd, ListCommand::InitiateShopping { .. })
+            && l.status == Some(ListStatus::Available);
+        waiting.then_some(l.available_since).flatten()
     };
     if let Some(outcome) = loaded.record.reply(command_id) {
         let dispatch = match outcome {

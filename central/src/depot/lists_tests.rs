@@ -274,3 +274,26 @@ fn steps_are_fenced_and_a_released_list_tells_the_holder() {
             .is_empty()
     );
 }
+
+#[test]
+fn a_repeated_initiate_requeues_only_a_list_still_waiting() {
+    let l = available();
+    let initiate = ListCommand::InitiateShopping {
+        at: Timestamp::from_millis(2),
+    };
+    let (_, d) = decide_saga(&l, "c2", id(ORDER), &initiate);
+    assert_eq!(d.dispatch, Some(Timestamp::from_millis(2)));
+    let (plan, _) = decide_claim(&l, id(LIST), fence(1, 100), Timestamp::from_millis(9));
+    let mut events: Vec<(String, ListEvent)> = l
+        .record
+        .events
+        .iter()
+        .map(|e| (e.id.clone(), e.event.clone()))
+        .collect();
+    events.extend(plan.events);
+    let mut held = loaded(events, Some(fence(1, 100)));
+    held.record.replies = l.record.replies.clone();
+    let (_, d) = decide_saga(&held, "c2", id(ORDER), &initiate);
+    assert_eq!(d.outcome, ReplyOutcome::success());
+    assert_eq!(d.dispatch, None);
+}
