@@ -13,8 +13,8 @@ use tokio::sync::watch;
 
 use super::fleet::Fleet;
 use crate::depot::dispatch::Offer;
+use crate::depot::holding::{Claim, Step};
 use crate::depot::journal::now_ms;
-use crate::depot::lists::{Claim, Step};
 use crate::depot::ops::Depot;
 use crate::depot::store::Fence;
 use crate::depot::DepotError;

@@ -8,6 +8,7 @@ use mallbots_domain::{Aggregate, Timestamp};
 use uuid::Uuid;
 
 use super::*;
+use crate::depot::holding::*;
 use crate::depot::store::{Fence, Loaded, Record, Stored};
 
 fn id<T: From<Uuid>>(n: u128) -> T {

@@ -4,7 +4,8 @@
 //!   ordering, `bot_offline`).
 //! * [`store`]: load → decide → append over the event subject `<root>.ev.depot.{list,bot}.<id>`
 //!   mirrored in KV `lists` / `bots` (`list.<id>`, `bot.<id>`), compare-and-set on the revision.
-//! * [`lists`] / [`bots`]: the decisions central adds around the domain (idempotency, fencing).
+//! * [`lists`] / [`holding`] / [`bots`]: the decisions central adds around the domain
+//!   (idempotency by command id, the dispatch fence).
 //! * [`dispatch`]: the `DISPATCH` work queue and its durable pull consumer, paired with
 //!   `mallbots_domain::dispatch`.
 //! * [`ops::Depot`]: the operations bot drivers (the simulator in `crate::bots_sim`) call.
@@ -13,9 +14,11 @@ pub mod bots;
 pub mod commands;
 pub mod dispatch;
 pub mod error;
+pub mod holding;
 pub mod journal;
 pub mod lists;
 pub mod ops;
+pub mod record;
 pub mod store;
 
 use std::sync::Arc;

@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use super::bots::decide_bot;
 use super::error::DepotError;
+use super::holding::{self, Claim, Step};
 use super::journal::{derived_id, now_ms, Journal};
-use super::lists::{self, Claim, Step};
+use super::lists;
 use super::store::{BotStore, Fence, ListStore};
 use crate::commands::{ReadyOrder, StartShopping};
 use crate::service::Runtime;
@@ -182,7 +183,7 @@ impl Depot {
         if let Some(list_id) = list {
             self.lists
                 .execute(&list_id.to_string(), |loaded| {
-                    (lists::decide_release(loaded, bot_id, cause, at), ())
+                    (holding::decide_release(loaded, bot_id, cause, at), ())
                 })
                 .await?;
         }
@@ -199,7 +200,7 @@ impl Depot {
         let at = Timestamp::from_millis(now_ms());
         self.lists
             .execute(&list_id.to_string(), |loaded| {
-                (lists::decide_release(loaded, bot_id, cause, at), ())
+                (holding::decide_release(loaded, bot_id, cause, at), ())
             })
             .await?;
         Ok(())
@@ -211,7 +212,7 @@ impl Depot {
         let (claim, _) = self
             .lists
             .execute(&list_id.to_string(), |loaded| {
-                lists::decide_claim(loaded, list_id, fence, at)
+                holding::decide_claim(loaded, list_id, fence, at)
             })
             .await?;
         if let Claim::Assigned {
@@ -241,7 +242,7 @@ impl Depot {
         let (step, _) = self
             .lists
             .execute(&list_id.to_string(), |loaded| {
-                lists::decide_step(loaded, list_id, fence, name, &cmd, at)
+                holding::decide_step(loaded, list_id, fence, name, &cmd, at)
             })
             .await?;
         Ok(step)
