@@ -16,7 +16,7 @@ use mallbots_domain::saga::{
     CommandMeta, ReplyOutcome, SagaCommand, SagaInput, SagaInputKind, SagaStep,
 };
 use mallbots_domain::Timestamp;
-use mallbots_tests::nats::NatsServer;
+use mallbots_tests::nats::{NatsCluster, NatsServer};
 use mallbots_tests::procs::{Proc, CENTRAL};
 use serde_json::Value;
 use uuid::Uuid;
@@ -29,6 +29,7 @@ fn unique(prefix: &str) -> String {
 
 struct Env {
     url: String,
+    replicas: usize,
     root: String,
     prefix: String,
     js: jetstream::Context,
@@ -37,10 +38,20 @@ struct Env {
 
 impl Env {
     async fn new() -> Self {
-        let url = NatsServer::shared().url();
-        let js = jetstream::new(async_nats::connect(&url).await.expect("connect"));
+        Self::on(NatsServer::shared().url(), 1).await
+    }
+
+    /// On a 3-node cluster with R3 streams and buckets.
+    async fn on_cluster() -> Self {
+        Self::on(NatsCluster::shared().url(), 3).await
+    }
+
+    async fn on(url: String, replicas: usize) -> Self {
+        let urls: Vec<String> = url.split(',').map(str::to_string).collect();
+        let js = jetstream::new(async_nats::connect(urls).await.expect("connect"));
         Self {
             url,
+            replicas,
             root: unique("r"),
             prefix: unique("p"),
             js,
@@ -62,6 +73,8 @@ impl Env {
             "1000",
             "--roles",
             roles,
+            "--replicas",
+            &self.replicas.to_string(),
         ]);
         for (k, v) in envs {
             b = b.env(*k, *v);
@@ -361,7 +374,15 @@ async fn saga_commands_reply_once_and_lists_go_to_bots_oldest_first() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_racing_assign_and_complete_every_list_exactly_once() {
-    let env = Env::new().await;
+    race(Env::new().await, 40).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_an_r3_cluster_racing_replicas_still_complete_every_list_exactly_once() {
+    race(Env::on_cluster().await, 20).await;
+}
+
+async fn race(env: Env, default_lists: usize) {
     let sim = [("MALLBOTS_SIM_BOTS", "4"), ("MALLBOTS_SIM_STEP_MS", "10")];
     let _a = env.central("depot,bots-sim", &sim);
     let _b = env.central("depot,bots-sim", &sim);
@@ -369,7 +390,7 @@ async fn two_replicas_racing_assign_and_complete_every_list_exactly_once() {
     let n: usize = std::env::var("MALLBOTS_DEPOT_TEST_LISTS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(40);
+        .unwrap_or(default_lists);
     let orders: Vec<_> = (0..n)
         .map(|i| order(1 + i % 3, 10_000 + i as i64))
         .collect();
@@ -394,7 +415,8 @@ async fn two_replicas_racing_assign_and_complete_every_list_exactly_once() {
         .await;
     eprintln!(
         "figure: {n} lists initiated, dispatched, shopped (1-3 stops, 10 ms steps) and completed \
-         over 2 replicas x 4 bots in {:?}",
+         over 2 replicas x 4 bots (R{}) in {:?}",
+        env.replicas,
         started.elapsed()
     );
     assert!(ready.values().all(|n| *n == 1), "{ready:?}");
