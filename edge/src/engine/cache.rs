@@ -46,19 +46,20 @@ impl std::fmt::Debug for AggregateCache {
 }
 
 impl AggregateCache {
-    /// Loads `A` with id `stream_id`: from the cache if still current, else by replay.
-    pub fn load<A, S>(&mut self, store: &S, stream_id: &str) -> Result<Cached<A>, StoreError>
+    /// Takes `A` with id `stream_id` out of the cache if still current (no clone), else
+    /// replays it. Put it back with [`AggregateCache::put`] once decided and committed.
+    pub fn take<A, S>(&mut self, store: &S, stream_id: &str) -> Result<Cached<A>, StoreError>
     where
         A: Aggregate + Send + 'static,
         S: EventReader + ?Sized,
     {
         let version = store.stream_version(A::STREAM_TYPE, stream_id)?;
         let key = (A::STREAM_TYPE, stream_id.to_owned());
-        if let Some(entry) = self.entries.get(&key) {
+        if let Some(entry) = self.entries.remove(&key) {
             if entry.version == version {
-                if let Some(state) = entry.state.downcast_ref::<A>() {
+                if let Ok(state) = entry.state.downcast::<A>() {
                     return Ok(Cached {
-                        state: state.clone(),
+                        state: *state,
                         version,
                         base_seq: entry.base_seq,
                     });
@@ -71,24 +72,22 @@ impl AggregateCache {
             state.apply(&decode_event::<A::Event>(&stored)?);
             base_seq = base_seq.max(stored.stream_seq);
         }
-        let loaded = Cached {
+        Ok(Cached {
             state,
             version,
             base_seq,
-        };
-        self.put(stream_id, &loaded);
-        Ok(loaded)
+        })
     }
 
-    /// Records a state after a successful append.
-    pub fn put<A: Aggregate + Send + 'static>(&mut self, stream_id: &str, cached: &Cached<A>) {
+    /// Stores a state (after a successful append, or unchanged after a refused command).
+    pub fn put<A: Aggregate + Send + 'static>(&mut self, stream_id: &str, cached: Cached<A>) {
         if self.entries.len() >= MAX_ENTRIES {
             self.entries.clear();
         }
         self.entries.insert(
             (A::STREAM_TYPE, stream_id.to_owned()),
             Entry {
-                state: Box::new(cached.state.clone()),
+                state: Box::new(cached.state),
                 version: cached.version,
                 base_seq: cached.base_seq,
             },

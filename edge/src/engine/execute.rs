@@ -50,16 +50,38 @@ where
     A::Command: Serialize,
     DomainError: From<A::Error>,
 {
-    /// Loads the aggregate, builds the command from its state, decides and encodes.
+    /// Takes the aggregate from the cache (or replays it), builds the command from its state,
+    /// decides and encodes. A refused command puts the state back unchanged.
     pub fn decide(
         store: &SqliteStore,
         cache: &mut AggregateCache,
         target: &Target,
         build: &dyn Fn(&A) -> Result<A::Command, EdgeError>,
     ) -> Result<Self, EdgeError> {
-        let before = cache.load::<A, _>(store, &target.stream_id)?;
-        let command = build(&before.state)?;
-        let events = mallbots_domain::decide(&before.state, &command)?;
+        let before = cache.take::<A, _>(store, &target.stream_id)?;
+        match Self::prepare(&before.state, before.version, before.base_seq, target, build) {
+            Ok((events, request)) => Ok(Self {
+                before,
+                events,
+                request,
+                stream_id: target.stream_id.clone(),
+            }),
+            Err(err) => {
+                cache.put(&target.stream_id, before);
+                Err(err)
+            }
+        }
+    }
+
+    fn prepare(
+        state: &A,
+        version: u64,
+        base_seq: Option<u64>,
+        target: &Target,
+        build: &dyn Fn(&A) -> Result<A::Command, EdgeError>,
+    ) -> Result<(Vec<A::Event>, AppendRequest), EdgeError> {
+        let command = build(state)?;
+        let events = mallbots_domain::decide(state, &command)?;
         let ctx = EventContext {
             metadata: target.metadata.clone(),
             occurred_at: target.occurred_at,
@@ -72,24 +94,18 @@ where
             .collect::<Result<Vec<_>, _>>()?;
         let payload =
             serde_json::to_value(&command).map_err(|e| StoreError::codec("encode command", e))?;
-        let request =
-            AppendRequest::new(A::STREAM_TYPE, &target.stream_id, before.version, encoded)
-                .with_command(CommandRecord {
-                    id: target.command_id,
-                    payload,
-                    base_seq: before.base_seq,
-                });
-        Ok(Self {
-            before,
-            events,
-            request,
-            stream_id: target.stream_id.clone(),
-        })
+        let request = AppendRequest::new(A::STREAM_TYPE, &target.stream_id, version, encoded)
+            .with_command(CommandRecord {
+                id: target.command_id,
+                payload,
+                base_seq,
+            });
+        Ok((events, request))
     }
 
-    /// The state after the decided events, to cache once committed.
-    pub fn after(&self, stored: &[StoredEvent]) -> Cached<A> {
-        let mut state = self.before.state.clone();
+    /// The state after the decided events (moved, not cloned), to cache once committed.
+    pub fn into_after(self, stored: &[StoredEvent]) -> Cached<A> {
+        let mut state = self.before.state;
         for event in &self.events {
             state.apply(event);
         }
@@ -98,6 +114,11 @@ where
             version: stored.last().map_or(self.before.version, |e| e.version),
             base_seq: self.before.base_seq,
         }
+    }
+
+    /// Puts the state the command was decided on back into the cache (nothing was committed).
+    pub fn restore(self, cache: &mut AggregateCache) {
+        cache.put(&self.stream_id, self.before);
     }
 }
 
@@ -124,14 +145,16 @@ pub fn commit(
 /// How often a decision is retried after another process moved the stream meanwhile.
 pub const CONCURRENCY_RETRIES: usize = 3;
 
-/// Decides and commits one command on one stream, retrying on a concurrency conflict.
-pub fn run_one<A>(
+/// Decides and commits one command on one stream, retrying on a concurrency conflict; returns
+/// `view` of the new state (which goes back into the cache) and the stored events.
+pub fn run_one<A, V>(
     store: &mut SqliteStore,
     cache: &mut AggregateCache,
     target: &Target,
     durability: Durability,
     build: &dyn Fn(&A) -> Result<A::Command, EdgeError>,
-) -> Result<(Cached<A>, Vec<StoredEvent>), EdgeError>
+    view: impl FnOnce(&A) -> V,
+) -> Result<(V, Vec<StoredEvent>), EdgeError>
 where
     A: Aggregate + Send + 'static,
     A::Command: Serialize,
@@ -143,12 +166,13 @@ where
         match commit(store, &[&step.request], durability) {
             Ok(mut stored) => {
                 let stored = stored.pop().unwrap_or_default();
-                let after = step.after(&stored);
-                cache.put(&step.stream_id, &after);
-                return Ok((after, stored));
+                let stream_id = step.stream_id.clone();
+                let after = step.into_after(&stored);
+                let out = view(&after.state);
+                cache.put(&stream_id, after);
+                return Ok((out, stored));
             }
             Err(err) if err.is_concurrency() && attempt < CONCURRENCY_RETRIES => {
-                cache.forget(A::STREAM_TYPE, &step.stream_id);
                 attempt += 1;
             }
             Err(err) => return Err(err.into()),

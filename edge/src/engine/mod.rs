@@ -11,12 +11,13 @@ use crate::config::{Clock, EdgeConfig, SystemClock};
 use crate::error::EdgeError;
 use crate::projections;
 use crate::subjects::Subjects;
-use cache::{AggregateCache, Cached};
+use cache::AggregateCache;
 use execute::Target;
 use mallbots_domain::{Aggregate, DomainError, Timestamp};
 use mallbots_sync::store::{
-    Durability, EventMetadata, SqliteStore, StoreReader, StoreWriter, StoredEvent,
+    Durability, EventMetadata, SqliteStore, StoreReader, StoreWriter,
 };
+use rusqlite::config::DbConfig;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -55,6 +56,11 @@ impl Edge {
         let path = path.as_ref().to_path_buf();
         let store = SqliteStore::open(&path, projections::MIGRATIONS)?;
         let reader = store.reader()?;
+        // Query-planner stability: without it SQLite re-prepares statements whose plan could
+        // depend on a bound value, costing a parse per execution on the hot path.
+        for conn in [store.connection(), reader.connection()] {
+            conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+        }
         let writer = StoreWriter::spawn(store)?;
         Ok(Self {
             writer,
@@ -131,20 +137,23 @@ impl Edge {
             .call(move |store| Ok(f(store, &mut lock(&cache))))?
     }
 
-    /// load → decide → append one command on one stream (see [`execute::run_one`]).
-    pub(crate) fn execute<A>(
+    /// load → decide → append one command on one stream (see [`execute::run_one`]); returns
+    /// `view` of the new state.
+    pub(crate) fn execute<A, V: Send + 'static>(
         &self,
         target: Target,
         durability: Durability,
         build: impl Fn(&A) -> Result<A::Command, EdgeError> + Send + 'static,
-    ) -> Result<(Cached<A>, Vec<StoredEvent>), EdgeError>
+        view: impl FnOnce(&A) -> V + Send + 'static,
+    ) -> Result<V, EdgeError>
     where
         A: Aggregate + Send + 'static,
         A::Command: Serialize,
         DomainError: From<A::Error>,
     {
         self.with_writer(move |store, cache| {
-            execute::run_one::<A>(store, cache, &target, durability, &build)
+            execute::run_one::<A, V>(store, cache, &target, durability, &build, view)
+                .map(|(v, _)| v)
         })
     }
 

@@ -43,23 +43,33 @@ impl Edge {
                         at,
                     })
                 })?;
-                let create = basket
+                let Some(create) = basket
                     .events
                     .iter()
                     .find_map(|e| OrderCommand::from_checkout(e, device.clone()))
-                    .ok_or(EdgeError::Domain(DomainError::Basket(BasketError::NotOpen)))?;
-                let order = Step::<Order>::decide(store, cache, &order_target, &|_| {
-                    Ok(create.clone())
-                })?;
+                else {
+                    basket.restore(cache);
+                    return Err(DomainError::Basket(BasketError::NotOpen).into());
+                };
+                let order =
+                    match Step::<Order>::decide(store, cache, &order_target, &|_| Ok(create.clone())) {
+                        Ok(order) => order,
+                        Err(err) => {
+                            basket.restore(cache);
+                            return Err(err);
+                        }
+                    };
                 match commit(store, &[&basket.request, &order.request], Durability::Full) {
                     Ok(stored) => {
-                        cache.put(&basket.stream_id, &basket.after(&stored[0]));
-                        let after = order.after(&stored[1]);
-                        cache.put(&order.stream_id, &after);
-                        return Ok(OrderView::from(&after.state));
+                        let basket_id = basket.stream_id.clone();
+                        cache.put(&basket_id, basket.into_after(&stored[0]));
+                        let order_id = order.stream_id.clone();
+                        let after = order.into_after(&stored[1]);
+                        let view = OrderView::from(&after.state);
+                        cache.put(&order_id, after);
+                        return Ok(view);
                     }
                     Err(err) if err.is_concurrency() && attempt < CONCURRENCY_RETRIES => {
-                        cache.clear();
                         attempt += 1;
                     }
                     Err(err) => return Err(err.into()),
@@ -78,16 +88,20 @@ impl Edge {
         let target = self.target(order, self.subjects().order_request(order));
         let at = Timestamp(target.occurred_at);
         let reason = reason.to_owned();
-        let (after, _) = self.execute::<Order>(target, Durability::Normal, move |o| {
-            if !o.exists() {
-                return Err(EdgeError::not_found("order", order));
-            }
-            Ok(OrderCommand::RequestCancellation {
-                reason: reason.clone(),
-                at,
-            })
-        })?;
-        let mut view = OrderView::from(&after.state);
+        let mut view = self.execute::<Order, _>(
+            target,
+            Durability::Normal,
+            move |o| {
+                if !o.exists() {
+                    return Err(EdgeError::not_found("order", order));
+                }
+                Ok(OrderCommand::RequestCancellation {
+                    reason: reason.clone(),
+                    at,
+                })
+            },
+            |s: &_| OrderView::from(s),
+        )?;
         view.synced = self.order_synced(order)?;
         Ok(view)
     }
@@ -118,15 +132,16 @@ impl Edge {
         for (_, mut target) in targets {
             target.occurred_at = now.0;
             let result = self.with_writer(move |store, cache| {
-                run_one::<Basket>(store, cache, &target, Durability::Normal, &|_| {
+                let build = |_: &Basket| {
                     Ok(BasketCommand::AbandonIfIdle {
                         idle_for_ms: idle,
                         now,
                     })
-                })
+                };
+                run_one(store, cache, &target, Durability::Normal, &build, |s: &_| CartView::from(s))
             });
             match result {
-                Ok((after, _)) => abandoned.push(CartView::from(&after.state)),
+                Ok((view, _)) => abandoned.push(view),
                 Err(EdgeError::Domain(DomainError::Basket(
                     BasketError::NotIdle | BasketError::NotOpen,
                 ))) => {}

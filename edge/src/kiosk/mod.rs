@@ -31,15 +31,19 @@ impl Edge {
         let customer_id = CustomerId(Uuid::now_v7());
         let target = self.target(customer_id, self.subjects().customer(customer_id));
         let (name, phone, at) = (name.to_owned(), phone.to_owned(), Timestamp(target.occurred_at));
-        let (after, _) = self.execute::<Customer>(target, Durability::Normal, move |_| {
-            Ok(CustomerCommand::RegisterCustomer {
-                customer_id,
-                name: name.clone(),
-                sms_number: phone.clone(),
-                at,
-            })
-        })?;
-        Ok(CustomerView::from(&after.state))
+        self.execute::<Customer, _>(
+            target,
+            Durability::Normal,
+            move |_| {
+                Ok(CustomerCommand::RegisterCustomer {
+                    customer_id,
+                    name: name.clone(),
+                    sms_number: phone.clone(),
+                    at,
+                })
+            },
+            |s: &_| CustomerView::from(s),
+        )
     }
 
     /// Starts a cart, optionally for a known customer.
@@ -48,15 +52,19 @@ impl Edge {
         let target = self.target(basket_id, self.subjects().basket(basket_id));
         let at = Timestamp(target.occurred_at);
         let device_id = Some(self.config().device_id.clone());
-        let (after, _) = self.execute::<Basket>(target, Durability::Normal, move |_| {
-            Ok(BasketCommand::StartBasket {
-                basket_id,
-                customer_id: customer,
-                device_id: device_id.clone(),
-                at,
-            })
-        })?;
-        Ok(CartView::from(&after.state))
+        self.execute::<Basket, _>(
+            target,
+            Durability::Normal,
+            move |_| {
+                Ok(BasketCommand::StartBasket {
+                    basket_id,
+                    customer_id: customer,
+                    device_id: device_id.clone(),
+                    at,
+                })
+            },
+            |s: &_| CartView::from(s),
+        )
     }
 
     /// Adds `quantity` of a product, with the facts (price, participation) the catalog read
@@ -73,15 +81,16 @@ impl Edge {
         self.with_writer(move |store, cache| {
             let facts = product_facts(store.connection(), product)?
                 .ok_or_else(|| EdgeError::not_found("product", product))?;
-            let (after, _) = run_one::<Basket>(store, cache, &target, Durability::Normal, &|b| {
+            let build = |b: &Basket| {
                 require_cart(b, cart)?;
                 Ok(BasketCommand::AddItem {
                     product: facts.clone(),
                     quantity,
                     at,
                 })
-            })?;
-            Ok(CartView::from(&after.state))
+            };
+            run_one(store, cache, &target, Durability::Normal, &build, |s: &_| CartView::from(s))
+                .map(|(view, _)| view)
         })
     }
 
@@ -111,10 +120,14 @@ impl Edge {
     ) -> Result<CartView, EdgeError> {
         let target = self.target(cart, self.subjects().basket(cart));
         let at = Timestamp(target.occurred_at);
-        let (after, _) = self.execute::<Basket>(target, Durability::Normal, move |basket| {
-            require_cart(basket, cart)?;
-            Ok(command(at))
-        })?;
-        Ok(CartView::from(&after.state))
+        self.execute::<Basket, _>(
+            target,
+            Durability::Normal,
+            move |basket| {
+                require_cart(basket, cart)?;
+                Ok(command(at))
+            },
+            |s: &_| CartView::from(s),
+        )
     }
 }

@@ -64,8 +64,11 @@ impl Edge {
     ) -> Result<StoreView, EdgeError> {
         let target = self.target(store, self.subjects().store(store));
         let at = Timestamp(target.occurred_at);
-        let (after, _) =
-            self.execute::<Store>(target, Durability::Normal, move |_| Ok(command(at)))?;
-        Ok(StoreView::from(&after.state))
+        self.execute::<Store, _>(
+            target,
+            Durability::Normal,
+            move |_| Ok(command(at)),
+            |s: &_| StoreView::from(s),
+        )
     }
 }

@@ -58,7 +58,7 @@ impl Edge {
         self.with_writer(move |store, cache| {
             let (exists, removed) = store_state(store.connection(), product.store_id)?;
             let at = Timestamp(target.occurred_at);
-            let (after, _) = run_one::<Product>(store, cache, &target, Durability::Normal, &|_| {
+            let build = |_: &Product| {
                 Ok(ProductCommand::AddProduct {
                     store_id: product.store_id,
                     sku: product.sku.clone(),
@@ -69,8 +69,9 @@ impl Edge {
                     store_removed: removed,
                     at,
                 })
-            })?;
-            Ok(ProductView::from(&after.state))
+            };
+            run_one(store, cache, &target, Durability::Normal, &build, |s: &_| ProductView::from(s))
+                .map(|(view, _)| view)
         })
     }
 
@@ -117,10 +118,9 @@ impl Edge {
             let store_id = product_store(store.connection(), product)?;
             target.subject = subjects.product(store_id, product);
             let at = Timestamp(target.occurred_at);
-            let (after, _) = run_one::<Product>(store, cache, &target, Durability::Normal, &|_| {
-                Ok(command(at))
-            })?;
-            Ok(ProductView::from(&after.state))
+            let build = |_: &Product| Ok(command(at));
+            run_one(store, cache, &target, Durability::Normal, &build, |s: &_| ProductView::from(s))
+                .map(|(view, _)| view)
         })
     }
 

@@ -28,18 +28,20 @@ fn line(
         .optional()?)
 }
 
+/// One statement per edit on the cart row: totals, activity, currency, line positions.
 fn touch(
     tx: &Transaction<'_>,
     basket: &str,
-    delta_total: i64,
-    delta_items: i64,
+    (delta_total, delta_items, new_lines): (i64, i64, i64),
+    currency: Option<&str>,
     at: i64,
 ) -> Result<(), StoreError> {
     tx.prepare_cached(
         "UPDATE rm_carts SET total_cents = total_cents + ?1, item_count = item_count + ?2,
-         last_activity = ?3 WHERE basket_id = ?4",
+         next_position = next_position + ?3, currency = COALESCE(?4, currency),
+         last_activity = ?5 WHERE basket_id = ?6",
     )?
-    .execute(params![delta_total, delta_items, at, basket])?;
+    .execute(params![delta_total, delta_items, new_lines, currency, at, basket])?;
     Ok(())
 }
 
@@ -103,20 +105,13 @@ pub(super) fn basket(tx: &Transaction<'_>, event: &BasketEvent) -> Result<(), St
                     price.currency.as_str(),
                     new_quantity
                 ])?;
-                tx.prepare_cached(
-                    "UPDATE rm_carts SET next_position = next_position + 1 WHERE basket_id = ?1",
-                )?
-                .execute([&id])?;
             }
-            tx.prepare_cached("UPDATE rm_carts SET currency = ?1 WHERE basket_id = ?2")?
-                .execute(params![price.currency.as_str(), id])?;
-            touch(
-                tx,
-                &id,
+            let deltas = (
                 price.cents * new_quantity - old_total,
                 *quantity,
-                at,
-            )?;
+                i64::from(old.is_none()),
+            );
+            touch(tx, &id, deltas, Some(price.currency.as_str()), at)?;
         }
         BasketEvent::BasketItemRemoved {
             product_id,
@@ -139,7 +134,7 @@ pub(super) fn basket(tx: &Transaction<'_>, event: &BasketEvent) -> Result<(), St
                 )?
                 .execute(params![old_quantity - removed, id, product])?;
             }
-            touch(tx, &id, -price * removed, -removed, at)?;
+            touch(tx, &id, (-price * removed, -removed, 0), None, at)?;
         }
         BasketEvent::BasketCanceled { reason, .. } => {
             tx.prepare_cached(

@@ -45,7 +45,7 @@ CREATE TABLE rm_carts (
     started_at    INTEGER NOT NULL,
     last_activity INTEGER NOT NULL
 );
-CREATE INDEX rm_carts_open ON rm_carts (status, last_activity);
+CREATE INDEX rm_carts_status ON rm_carts (status);
 
 CREATE TABLE rm_cart_lines (
     basket_id    TEXT    NOT NULL,
@@ -58,7 +58,7 @@ CREATE TABLE rm_cart_lines (
     quantity     INTEGER NOT NULL,
     position     INTEGER NOT NULL,
     PRIMARY KEY (basket_id, product_id)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE rm_orders (
     order_id       TEXT    PRIMARY KEY,

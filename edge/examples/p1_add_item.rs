@@ -1,0 +1,145 @@
+//! P1: local add-item commands through the `Edge` API (load → decide → append with outbox,
+//! command row and read models in one commit) vs raw rusqlite insert+commit with the same
+//! pragmas and payload, in the same run; and whether latency stays flat as a cart grows.
+//!
+//! `cargo run --release -p mallbots-edge --example p1_add_item [carts]` (default 30 carts of
+//! 100 distinct items). No relay runs (the sync engine is not part of this crate).
+
+use mallbots_edge::{Edge, EdgeConfig, NewProduct};
+use std::time::{Duration, Instant};
+
+const ITEMS: usize = 100;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index]
+}
+
+fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+fn summary(name: &str, mut samples: Vec<Duration>, total: Duration) -> f64 {
+    samples.sort();
+    let rate = samples.len() as f64 / total.as_secs_f64();
+    println!(
+        "{name:<28} {:>9.0} ops/s  p50 {:>7.1} µs  p99 {:>7.1} µs  max {:>8.1} µs",
+        rate,
+        micros(percentile(&samples, 0.5)),
+        micros(percentile(&samples, 0.99)),
+        micros(*samples.last().unwrap()),
+    );
+    rate
+}
+
+fn edge_run(dir: &std::path::Path, carts: usize) -> (f64, Vec<Vec<Duration>>, String) {
+    let edge = Edge::open(dir.join("edge.db"), EdgeConfig::default()).unwrap();
+    let store = edge.create_store("Bench", "L1").unwrap();
+    edge.set_participation(store.store_id, true).unwrap();
+    let products: Vec<_> = (0..ITEMS)
+        .map(|i| {
+            edge.add_product(NewProduct {
+                store_id: store.store_id,
+                sku: format!("SKU-{i}"),
+                name: format!("Product {i}"),
+                description: String::new(),
+                price_cents: 100 + i as i64,
+            })
+            .unwrap()
+            .product_id
+        })
+        .collect();
+    // Warm-up cart.
+    let warm = edge.start_cart(None).unwrap();
+    for p in &products {
+        edge.add_item(warm.cart_id, *p, 1).unwrap();
+    }
+    let mut by_index = vec![Vec::with_capacity(carts); ITEMS];
+    let mut all = Vec::with_capacity(carts * ITEMS);
+    let started = Instant::now();
+    for _ in 0..carts {
+        let cart = edge.start_cart(None).unwrap();
+        for (i, p) in products.iter().enumerate() {
+            let t = Instant::now();
+            edge.add_item(cart.cart_id, *p, 1).unwrap();
+            let d = t.elapsed();
+            by_index[i].push(d);
+            all.push(d);
+        }
+    }
+    let total = started.elapsed();
+    let rate = summary("edge add_item", all, total);
+    let payload: String = rusqlite::Connection::open(dir.join("edge.db"))
+        .unwrap()
+        .query_row(
+            "SELECT payload || '|' || metadata FROM events WHERE event_type = 'BasketItemAdded' LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    (rate, by_index, payload)
+}
+
+fn raw_run(dir: &std::path::Path, ops: usize, payload: &str) -> f64 {
+    let (payload, metadata) = payload.split_once('|').unwrap();
+    let conn = rusqlite::Connection::open(dir.join("raw.db")).unwrap();
+    let _: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .unwrap();
+    conn.execute_batch(
+        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+         CREATE TABLE events (global_pos INTEGER PRIMARY KEY, stream_id TEXT NOT NULL,
+             version INTEGER NOT NULL, event_id TEXT NOT NULL UNIQUE, payload TEXT NOT NULL,
+             metadata TEXT NOT NULL, UNIQUE (stream_id, version));",
+    )
+    .unwrap();
+    let mut samples = Vec::with_capacity(ops);
+    let started = Instant::now();
+    for i in 0..ops {
+        let t = Instant::now();
+        let tx = conn.unchecked_transaction().unwrap();
+        tx.prepare_cached(
+            "INSERT INTO events (stream_id, version, event_id, payload, metadata)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .unwrap()
+        .execute(rusqlite::params![
+            format!("cart-{}", i / ITEMS),
+            (i % ITEMS) as i64 + 1,
+            uuid::Uuid::now_v7().to_string(),
+            payload,
+            metadata
+        ])
+        .unwrap();
+        tx.commit().unwrap();
+        samples.push(t.elapsed());
+    }
+    summary("raw rusqlite insert+commit", samples, started.elapsed())
+}
+
+fn main() {
+    let carts: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(30);
+    let dir = tempfile::tempdir().unwrap();
+    println!("P1: {carts} carts x {ITEMS} distinct items, WAL + synchronous=NORMAL, no relay");
+    let (edge_rate, by_index, payload) = edge_run(dir.path(), carts);
+    let raw_rate = raw_run(dir.path(), carts * ITEMS, &payload);
+    println!("ratio edge / raw: {:.2} (target >= 0.5)", edge_rate / raw_rate);
+    let band = |range: std::ops::Range<usize>| {
+        let mut v: Vec<Duration> = range.flat_map(|i| by_index[i].clone()).collect();
+        v.sort();
+        (percentile(&v, 0.5), percentile(&v, 0.99))
+    };
+    let (early50, early99) = band(0..10);
+    let (late50, late99) = band(90..100);
+    println!(
+        "flat as a cart grows: items 1..10 p50 {:.1} µs p99 {:.1} µs; items 91..100 p50 {:.1} µs p99 {:.1} µs; late/early p50 {:.2}",
+        micros(early50),
+        micros(early99),
+        micros(late50),
+        micros(late99),
+        late50.as_secs_f64() / early50.as_secs_f64()
+    );
+}
