@@ -54,7 +54,7 @@ fn edge_run(dir: &std::path::Path, carts: usize) -> (f64, Vec<Vec<Duration>>, St
     for p in &products {
         edge.add_item(warm.cart_id, *p, 1).unwrap();
     }
-    let mut by_index = vec![Vec::with_capacity(carts); ITEMS];
+    let mut by_index: Vec<Vec<Duration>> = (0..ITEMS).map(|_| Vec::with_capacity(carts)).collect();
     let mut all = Vec::with_capacity(carts * ITEMS);
     let started = Instant::now();
     for _ in 0..carts {
@@ -126,7 +126,10 @@ fn main() {
     println!("P1: {carts} carts x {ITEMS} distinct items, WAL + synchronous=NORMAL, no relay");
     let (edge_rate, by_index, payload) = edge_run(dir.path(), carts);
     let raw_rate = raw_run(dir.path(), carts * ITEMS, &payload);
-    println!("ratio edge / raw: {:.2} (target >= 0.5)", edge_rate / raw_rate);
+    println!(
+        "ratio edge / raw: {:.2} (target >= 0.5)",
+        edge_rate / raw_rate
+    );
     let band = |range: std::ops::Range<usize>| {
         let mut v: Vec<Duration> = range.flat_map(|i| by_index[i].clone()).collect();
         v.sort();

@@ -100,7 +100,11 @@ pub fn parse_products(
     if names != HEADER {
         return Err(EdgeError::invalid(
             "csv",
-            format!("header must be `{}`, found `{}`", HEADER.join(","), names.join(",")),
+            format!(
+                "header must be `{}`, found `{}`",
+                HEADER.join(","),
+                names.join(",")
+            ),
         ));
     }
     let (mut rows, mut errors) = (Vec::new(), Vec::new());
@@ -143,8 +147,17 @@ mod tests {
         assert_eq!(parse_price_cents("0.1"), Ok(10));
         assert_eq!(parse_price_cents("3"), Ok(300));
         assert_eq!(parse_price_cents(" 0.07 "), Ok(7));
-        assert_eq!(parse_price_cents("1.005").is_err(), true);
-        for bad in ["", "-1", "1e3", "abc", "1.", ".5", "1,50", "99999999999999999999"] {
+        assert!(parse_price_cents("1.005").is_err());
+        for bad in [
+            "",
+            "-1",
+            "1e3",
+            "abc",
+            "1.",
+            ".5",
+            "1,50",
+            "99999999999999999999",
+        ] {
             assert!(parse_price_cents(bad).is_err(), "{bad}");
         }
     }

@@ -35,7 +35,11 @@ fn json(dir: &Path, args: &[&str]) -> Value {
 fn fails(dir: &Path, args: &[&str], code: &str) {
     let run = mallbots(dir, args);
     assert!(!run.ok, "{args:?} should fail");
-    assert!(run.stderr.starts_with(&format!("error: {code}: ")), "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(&format!("error: {code}: ")),
+        "{}",
+        run.stderr
+    );
     let body: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(body["code"], code);
     assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
@@ -49,24 +53,84 @@ fn id(v: &Value, field: &str) -> String {
 fn kiosk_and_manager_story_offline() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let store = json(d, &["store", "create", "--name", "Corner Deli", "--location", "Level 1"]);
+    let store = json(
+        d,
+        &[
+            "store",
+            "create",
+            "--name",
+            "Corner Deli",
+            "--location",
+            "Level 1",
+        ],
+    );
     let s = id(&store, "store_id");
-    let apple = json(d, &["product", "add", "--store", &s, "--sku", "A-1", "--name", "Apple juice", "--price-cents", "250"]);
-    let bread = json(d, &["product", "add", "--store", &s, "--sku", "B-2", "--name", "Bread", "--price-cents", "1299", "--description", "sourdough"]);
+    let apple = json(
+        d,
+        &[
+            "product",
+            "add",
+            "--store",
+            &s,
+            "--sku",
+            "A-1",
+            "--name",
+            "Apple juice",
+            "--price-cents",
+            "250",
+        ],
+    );
+    let bread = json(
+        d,
+        &[
+            "product",
+            "add",
+            "--store",
+            &s,
+            "--sku",
+            "B-2",
+            "--name",
+            "Bread",
+            "--price-cents",
+            "1299",
+            "--description",
+            "sourdough",
+        ],
+    );
     let (a, b) = (id(&apple, "product_id"), id(&bread, "product_id"));
-    let customer = json(d, &["customer", "register", "--name", "Ada", "--phone", "+1 555 0100"]);
+    let customer = json(
+        d,
+        &[
+            "customer",
+            "register",
+            "--name",
+            "Ada",
+            "--phone",
+            "+1 555 0100",
+        ],
+    );
     let c = id(&customer, "customer_id");
     let cart = json(d, &["cart", "start", "--customer", &c]);
     let k = id(&cart, "cart_id");
     // Not participating yet: a clear code, nothing added.
-    fails(d, &["cart", "add", &k, &a, "--qty", "1"], "basket.store_not_participating");
+    fails(
+        d,
+        &["cart", "add", &k, &a, "--qty", "1"],
+        "basket.store_not_participating",
+    );
     let store = json(d, &["store", "participate", &s, "on"]);
     assert_eq!(store["participating"], true);
     json(d, &["cart", "add", &k, &a, "--qty", "3"]);
     json(d, &["cart", "add", &k, &b, "--qty", "2"]);
     let cart = json(d, &["cart", "remove", &k, &b, "--qty", "1"]);
     assert_eq!(cart["total_cents"], 3 * 250 + 1299);
-    assert_eq!(json(d, &["cart", "show", &k])["lines"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        json(d, &["cart", "show", &k])["lines"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     let catalog = json(d, &["catalog", "--search", "JUICE"]);
     assert_eq!(catalog["products"].as_array().unwrap().len(), 1);
     let order = json(d, &["checkout", &k, "--card", "tok_visa"]);
@@ -84,7 +148,11 @@ fn kiosk_and_manager_story_offline() {
     assert_eq!(canceled["cancellation_requested"], true);
     fails(d, &["checkout", &k, "--card", "tok"], "basket.not_open");
     fails(d, &["order", "show", "not-an-id"], "invalid_input");
-    fails(d, &["store", "participate", &s, "on"], "store.already_participating");
+    fails(
+        d,
+        &["store", "participate", &s, "on"],
+        "store.already_participating",
+    );
     // Rebuild and export / import round trip.
     let rebuilt = json(d, &["rebuild"]);
     assert!(rebuilt["events"].as_u64().unwrap() >= 10);
@@ -94,14 +162,23 @@ fn kiosk_and_manager_story_offline() {
     std::fs::copy(d.join("events.jsonl"), other.path().join("events.jsonl")).unwrap();
     let imported = json(other.path(), &["import", "events.jsonl"]);
     assert_eq!(imported["imported"], exported["events"]);
-    assert_eq!(json(other.path(), &["order", "show", &k])["total_cents"], 2049);
+    assert_eq!(
+        json(other.path(), &["order", "show", &k])["total_cents"],
+        2049
+    );
 }
 
 #[test]
 fn csv_import_reports_bad_rows_by_line() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let s = id(&json(d, &["store", "create", "--name", "Deli", "--location", "L1"]), "store_id");
+    let s = id(
+        &json(
+            d,
+            &["store", "create", "--name", "Deli", "--location", "L1"],
+        ),
+        "store_id",
+    );
     std::fs::write(
         d.join("products.csv"),
         "sku,name,description,price\nA,Apple,,1.25\nB,Bad,,one\nC,Cheese,aged,12.99\n",
@@ -123,9 +200,15 @@ fn csv_import_reports_bad_rows_by_line() {
 
 #[test]
 fn help_documents_the_commands() {
-    let out = Command::new(env!("CARGO_BIN_EXE_mallbots")).arg("--help").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_mallbots"))
+        .arg("--help")
+        .output()
+        .unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
-    for word in ["store", "product", "catalog", "cart", "checkout", "orders", "sales", "export", "import", "sync", "status", "--json"] {
+    for word in [
+        "store", "product", "catalog", "cart", "checkout", "orders", "sales", "export", "import",
+        "sync", "status", "--json",
+    ] {
         assert!(help.contains(word), "help lacks {word}");
     }
 }

@@ -4,8 +4,8 @@
 mod common;
 
 use common::*;
-use mallbots_edge::EdgeError;
 use mallbots_domain::{BasketId, OrderId, ProductId};
+use mallbots_edge::EdgeError;
 use serde_json::Value;
 
 fn code<T: std::fmt::Debug>(result: Result<T, EdgeError>) -> &'static str {
@@ -41,8 +41,14 @@ fn register_customer_writes_event_outbox_and_read_model() {
 #[test]
 fn invalid_customer_is_rejected_and_nothing_is_stored() {
     let f = open();
-    assert_eq!(code(f.edge.register_customer("Ada", "12")), "customer.sms_number_invalid");
-    assert_eq!(code(f.edge.register_customer(" ", "+15550100")), "customer.name_blank");
+    assert_eq!(
+        code(f.edge.register_customer("Ada", "12")),
+        "customer.sms_number_invalid"
+    );
+    assert_eq!(
+        code(f.edge.register_customer(" ", "+15550100")),
+        "customer.name_blank"
+    );
     assert_eq!(count(&conn(&f), "SELECT count(*) FROM events"), 0);
 }
 
@@ -72,7 +78,10 @@ fn cart_totals_follow_every_edit() {
     };
     assert_eq!(
         subjects,
-        vec![format!("test.mallbots.ev.kiosk.kiosk-1.basket.{}", cart.cart_id)]
+        vec![format!(
+            "test.mallbots.ev.kiosk.kiosk-1.basket.{}",
+            cart.cart_id
+        )]
     );
 }
 
@@ -93,16 +102,34 @@ fn add_item_rejections() {
     let f = open();
     let (store, a, _) = shop(&f.edge);
     let closed = f.edge.create_store("Closed", "Level 2").unwrap();
-    let c = f.edge.add_product(product(&closed, "C", "Cake", 500)).unwrap();
+    let c = f
+        .edge
+        .add_product(product(&closed, "C", "Cake", 500))
+        .unwrap();
     let cart = f.edge.start_cart(None).unwrap();
     let id = cart.cart_id;
-    assert_eq!(code(f.edge.add_item(id, c.product_id, 1)), "basket.store_not_participating");
+    assert_eq!(
+        code(f.edge.add_item(id, c.product_id, 1)),
+        "basket.store_not_participating"
+    );
     assert_eq!(code(f.edge.add_item(id, ProductId::nil(), 1)), "not_found");
-    assert_eq!(code(f.edge.add_item(BasketId::nil(), a.product_id, 1)), "not_found");
-    assert_eq!(code(f.edge.add_item(id, a.product_id, 0)), "basket.quantity_not_positive");
-    assert_eq!(code(f.edge.remove_item(id, a.product_id, 1)), "basket.item_not_in_basket");
+    assert_eq!(
+        code(f.edge.add_item(BasketId::nil(), a.product_id, 1)),
+        "not_found"
+    );
+    assert_eq!(
+        code(f.edge.add_item(id, a.product_id, 0)),
+        "basket.quantity_not_positive"
+    );
+    assert_eq!(
+        code(f.edge.remove_item(id, a.product_id, 1)),
+        "basket.item_not_in_basket"
+    );
     f.edge.remove_product(a.product_id).unwrap();
-    assert_eq!(code(f.edge.add_item(id, a.product_id, 1)), "basket.product_unavailable");
+    assert_eq!(
+        code(f.edge.add_item(id, a.product_id, 1)),
+        "basket.product_unavailable"
+    );
     f.edge.set_participation(store.store_id, false).unwrap();
     assert_eq!(f.edge.cart(id).unwrap().total_cents, 0);
 }
@@ -115,7 +142,10 @@ fn canceled_cart_accepts_no_more_edits() {
     let view = f.edge.cancel_cart(cart.cart_id).unwrap();
     assert_eq!(view.status, "canceled");
     assert_eq!(view.cancel_reason.as_deref(), Some("customer"));
-    assert_eq!(code(f.edge.add_item(cart.cart_id, a.product_id, 1)), "basket.not_open");
+    assert_eq!(
+        code(f.edge.add_item(cart.cart_id, a.product_id, 1)),
+        "basket.not_open"
+    );
     assert_eq!(f.edge.cart(cart.cart_id).unwrap().status, "canceled");
 }
 
@@ -132,7 +162,10 @@ fn idle_carts_are_abandoned_and_busy_ones_kept() {
     assert_eq!(abandoned[0].cart_id, idle.cart_id);
     assert_eq!(abandoned[0].cancel_reason.as_deref(), Some("abandoned"));
     let stored = f.edge.cart(idle.cart_id).unwrap();
-    assert_eq!((stored.status.as_str(), stored.cancel_reason.as_deref()), ("canceled", Some("abandoned")));
+    assert_eq!(
+        (stored.status.as_str(), stored.cancel_reason.as_deref()),
+        ("canceled", Some("abandoned"))
+    );
     f.edge.add_item(busy.cart_id, a.product_id, 1).unwrap();
     f.clock.advance(59_000);
     assert!(f.edge.abandon_idle(f.edge.now()).unwrap().is_empty());
@@ -151,7 +184,10 @@ fn checkout_commits_basket_and_order_together() {
     f.edge.add_item(cart.cart_id, b.product_id, 1).unwrap();
     let order = f.edge.checkout(cart.cart_id, "tok_visa", None).unwrap();
     assert_eq!(order.order_id, OrderId::from(cart.cart_id));
-    assert_eq!((order.status.as_str(), order.total_cents, order.synced), ("pending", 3 * 250 + 1299, false));
+    assert_eq!(
+        (order.status.as_str(), order.total_cents, order.synced),
+        ("pending", 3 * 250 + 1299, false)
+    );
     assert_eq!(order.store_ids, vec![store.store_id]);
     assert_eq!(f.edge.order(order.order_id).unwrap(), order);
     assert_eq!(f.edge.cart(cart.cart_id).unwrap().status, "checked_out");
@@ -163,14 +199,20 @@ fn checkout_commits_basket_and_order_together() {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(subject, format!("test.mallbots.ev.kiosk.kiosk-1.order.{}", order.order_id));
+    assert_eq!(
+        subject,
+        format!("test.mallbots.ev.kiosk.kiosk-1.order.{}", order.order_id)
+    );
     let correlations = count(
         &db,
         "SELECT count(DISTINCT json_extract(metadata, '$.correlation_id')) FROM events
          WHERE event_type IN ('BasketCheckedOut', 'OrderCreated')",
     );
     assert_eq!(correlations, 1);
-    assert_eq!(code(f.edge.checkout(cart.cart_id, "tok", None)), "basket.not_open");
+    assert_eq!(
+        code(f.edge.checkout(cart.cart_id, "tok", None)),
+        "basket.not_open"
+    );
     assert_eq!(f.edge.orders(Some(store.store_id)).unwrap(), vec![order]);
 }
 
@@ -181,13 +223,28 @@ fn checkout_rejections() {
     let customer = f.edge.register_customer("Ada", "+15550100").unwrap();
     let cart = f.edge.start_cart(None).unwrap();
     let id = cart.cart_id;
-    assert_eq!(code(f.edge.checkout(id, "tok", Some(customer.customer_id))), "basket.empty");
+    assert_eq!(
+        code(f.edge.checkout(id, "tok", Some(customer.customer_id))),
+        "basket.empty"
+    );
     f.edge.add_item(id, a.product_id, 1).unwrap();
-    assert_eq!(code(f.edge.checkout(id, "tok", None)), "basket.customer_missing");
-    assert_eq!(code(f.edge.checkout(id, " ", Some(customer.customer_id))), "basket.payment_missing");
-    assert_eq!(code(f.edge.checkout(BasketId::nil(), "tok", None)), "not_found");
+    assert_eq!(
+        code(f.edge.checkout(id, "tok", None)),
+        "basket.customer_missing"
+    );
+    assert_eq!(
+        code(f.edge.checkout(id, " ", Some(customer.customer_id))),
+        "basket.payment_missing"
+    );
+    assert_eq!(
+        code(f.edge.checkout(BasketId::nil(), "tok", None)),
+        "not_found"
+    );
     assert_eq!(count(&conn(&f), "SELECT count(*) FROM rm_orders"), 0);
-    let order = f.edge.checkout(id, "tok", Some(customer.customer_id)).unwrap();
+    let order = f
+        .edge
+        .checkout(id, "tok", Some(customer.customer_id))
+        .unwrap();
     assert_eq!(order.customer_id, customer.customer_id);
 }
 
@@ -199,7 +256,10 @@ fn cancellation_request_goes_to_the_orderreq_subject() {
     let cart = f.edge.start_cart(Some(customer.customer_id)).unwrap();
     f.edge.add_item(cart.cart_id, a.product_id, 1).unwrap();
     let order = f.edge.checkout(cart.cart_id, "tok", None).unwrap();
-    let view = f.edge.request_order_cancellation(order.order_id, "changed my mind").unwrap();
+    let view = f
+        .edge
+        .request_order_cancellation(order.order_id, "changed my mind")
+        .unwrap();
     assert!(view.cancellation_requested);
     assert_eq!(view.status, "pending");
     assert!(f.edge.order(order.order_id).unwrap().cancellation_requested);
@@ -211,12 +271,18 @@ fn cancellation_request_goes_to_the_orderreq_subject() {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(subject, format!("test.mallbots.ev.kiosk.kiosk-1.orderreq.{}", order.order_id));
+    assert_eq!(
+        subject,
+        format!("test.mallbots.ev.kiosk.kiosk-1.orderreq.{}", order.order_id)
+    );
     assert_eq!(
         code(f.edge.request_order_cancellation(order.order_id, "again")),
         "order.cancellation_already_requested"
     );
-    assert_eq!(code(f.edge.request_order_cancellation(OrderId::nil(), "x")), "not_found");
+    assert_eq!(
+        code(f.edge.request_order_cancellation(OrderId::nil(), "x")),
+        "not_found"
+    );
 }
 
 #[test]
@@ -227,13 +293,20 @@ fn two_handles_on_one_file_stay_consistent() {
     let cart = f.edge.start_cart(None).unwrap();
     for i in 0..6 {
         let edge = if i % 2 == 0 { &f.edge } else { &other };
-        let product = if i % 3 == 0 { a.product_id } else { b.product_id };
+        let product = if i % 3 == 0 {
+            a.product_id
+        } else {
+            b.product_id
+        };
         edge.add_item(cart.cart_id, product, 1).unwrap();
     }
     let view = f.edge.cart(cart.cart_id).unwrap();
     assert_eq!(view.item_count, 6);
     assert_eq!(view.total_cents, 2 * 250 + 4 * 1299);
     let before = f.edge.dump_read_models().unwrap();
-    assert_eq!(f.edge.rebuild_read_models().unwrap() as i64, count(&conn(&f), "SELECT count(*) FROM events"));
+    assert_eq!(
+        f.edge.rebuild_read_models().unwrap() as i64,
+        count(&conn(&f), "SELECT count(*) FROM events")
+    );
     assert_eq!(f.edge.dump_read_models().unwrap(), before);
 }

@@ -27,10 +27,21 @@ fn store_lifecycle_and_rejections() {
     let store = f.edge.create_store("Corner", "Level 1").unwrap();
     assert!(!store.participating && !store.automated_shopping);
     let id = store.store_id;
-    assert_eq!(f.edge.rebrand_store(id, "Corner Deli").unwrap().name, "Corner Deli");
+    assert_eq!(
+        f.edge.rebrand_store(id, "Corner Deli").unwrap().name,
+        "Corner Deli"
+    );
     assert!(f.edge.set_participation(id, true).unwrap().participating);
-    assert_eq!(code(f.edge.set_participation(id, true)), "store.already_participating");
-    assert!(f.edge.set_automated_shopping(id, true).unwrap().automated_shopping);
+    assert_eq!(
+        code(f.edge.set_participation(id, true)),
+        "store.already_participating"
+    );
+    assert!(
+        f.edge
+            .set_automated_shopping(id, true)
+            .unwrap()
+            .automated_shopping
+    );
     assert_eq!(
         code(f.edge.set_automated_shopping(id, true)),
         "store.automated_shopping_already_enabled"
@@ -38,7 +49,10 @@ fn store_lifecycle_and_rejections() {
     assert!(!f.edge.set_participation(id, false).unwrap().participating);
     assert_eq!(f.edge.store(id).unwrap().name, "Corner Deli");
     assert_eq!(code(f.edge.create_store(" ", "x")), "store.name_blank");
-    assert_eq!(code(f.edge.rebrand_store(StoreId::nil(), "x")), "store.not_found");
+    assert_eq!(
+        code(f.edge.rebrand_store(StoreId::nil(), "x")),
+        "store.not_found"
+    );
     assert!(f.edge.remove_store(id).unwrap().removed);
     assert!(f.edge.stores().unwrap().is_empty());
     assert_eq!(code(f.edge.rebrand_store(id, "Again")), "store.removed");
@@ -46,7 +60,13 @@ fn store_lifecycle_and_rejections() {
         .query_row("SELECT DISTINCT subject FROM outbox", [], |r| r.get(0))
         .unwrap();
     assert_eq!(subject, format!("test.mallbots.ev.catalog.{id}.store.{id}"));
-    assert_eq!(count(&conn(&f), "SELECT count(*) FROM commands WHERE stream_type = 'store'"), 6);
+    assert_eq!(
+        count(
+            &conn(&f),
+            "SELECT count(*) FROM commands WHERE stream_type = 'store'"
+        ),
+        6
+    );
 }
 
 #[test]
@@ -54,21 +74,60 @@ fn products_add_rebrand_reprice_remove() {
     let f = open();
     let (store, a, b) = shop(&f.edge);
     assert_eq!(a.product_id, ProductId::for_sku(store.store_id, "A-1"));
-    assert_eq!(code(f.edge.add_product(product(&store, "A-1", "Dup", 1))), "product.sku_taken");
-    assert_eq!(code(f.edge.add_product(product(&store, "Z", "Neg", -1))), "product.price_negative");
-    let ghost = mallbots_edge::StoreView { store_id: StoreId::nil(), ..store.clone() };
-    assert_eq!(code(f.edge.add_product(product(&ghost, "Z", "Z", 1))), "product.store_not_found");
-    assert_eq!(f.edge.reprice_product(a.product_id, 275).unwrap().price_cents, 275);
-    assert_eq!(f.edge.reprice_product(a.product_id, 200).unwrap().price_cents, 200);
-    assert_eq!(code(f.edge.reprice_product(a.product_id, 200)), "product.price_unchanged");
-    let renamed = f.edge.rebrand_product(b.product_id, "Sourdough", "fresh").unwrap();
-    assert_eq!((renamed.name.as_str(), renamed.description.as_str()), ("Sourdough", "fresh"));
+    assert_eq!(
+        code(f.edge.add_product(product(&store, "A-1", "Dup", 1))),
+        "product.sku_taken"
+    );
+    assert_eq!(
+        code(f.edge.add_product(product(&store, "Z", "Neg", -1))),
+        "product.price_negative"
+    );
+    let ghost = mallbots_edge::StoreView {
+        store_id: StoreId::nil(),
+        ..store.clone()
+    };
+    assert_eq!(
+        code(f.edge.add_product(product(&ghost, "Z", "Z", 1))),
+        "product.store_not_found"
+    );
+    assert_eq!(
+        f.edge
+            .reprice_product(a.product_id, 275)
+            .unwrap()
+            .price_cents,
+        275
+    );
+    assert_eq!(
+        f.edge
+            .reprice_product(a.product_id, 200)
+            .unwrap()
+            .price_cents,
+        200
+    );
+    assert_eq!(
+        code(f.edge.reprice_product(a.product_id, 200)),
+        "product.price_unchanged"
+    );
+    let renamed = f
+        .edge
+        .rebrand_product(b.product_id, "Sourdough", "fresh")
+        .unwrap();
+    assert_eq!(
+        (renamed.name.as_str(), renamed.description.as_str()),
+        ("Sourdough", "fresh")
+    );
     assert_eq!(f.edge.products(None, Some("SOUR")).unwrap(), vec![renamed]);
     assert_eq!(f.edge.products(None, Some("juice")).unwrap().len(), 1);
     f.edge.remove_product(a.product_id).unwrap();
     assert_eq!(code(f.edge.remove_product(a.product_id)), "product.removed");
-    assert_eq!(code(f.edge.reprice_product(ProductId::nil(), 1)), "not_found");
-    assert_eq!(f.edge.products(Some(store.store_id), None).unwrap().len(), 1);
+    assert_eq!(
+        code(f.edge.reprice_product(ProductId::nil(), 1)),
+        "not_found"
+    );
+    assert_eq!(
+        f.edge.products(Some(store.store_id), None).unwrap().len(),
+        1
+    );
     assert_eq!(
         event_types(&f, "product"),
         [
@@ -89,7 +148,10 @@ fn products_add_rebrand_reprice_remove() {
         .unwrap();
     assert_eq!(
         subject,
-        format!("test.mallbots.ev.catalog.{}.product.{}", store.store_id, b.product_id)
+        format!(
+            "test.mallbots.ev.catalog.{}.product.{}",
+            store.store_id, b.product_id
+        )
     );
 }
 
@@ -98,7 +160,9 @@ fn catalog_hides_non_participating_stores_for_kiosks() {
     let f = open();
     let (store, _, _) = shop(&f.edge);
     let other = f.edge.create_store("Other", "Level 3").unwrap();
-    f.edge.add_product(product(&other, "O", "Orange", 90)).unwrap();
+    f.edge
+        .add_product(product(&other, "O", "Orange", 90))
+        .unwrap();
     let kiosk = f.edge.catalog(None, true).unwrap();
     assert_eq!(kiosk.stores.len(), 1);
     assert!(kiosk.products.iter().all(|p| p.store_id == store.store_id));
@@ -118,18 +182,44 @@ fn csv_import_keeps_good_rows_and_reports_bad_lines() {
                C-4, ,blank name,1\n\
                C-5,Too,many,1,fields\n\
                C-6,Eggs,dozen,3\n";
-    let report = f.edge.import_products_csv(store.store_id, csv.as_bytes()).unwrap();
-    let prices: Vec<(String, i64)> =
-        report.imported.iter().map(|p| (p.sku.clone(), p.price_cents)).collect();
-    assert_eq!(prices, [("C-1".into(), 1299), ("C-2".into(), 50), ("C-6".into(), 300)]);
-    let errors: Vec<(u64, &str)> =
-        report.errors.iter().map(|e| (e.line, e.code.as_str())).collect();
+    let report = f
+        .edge
+        .import_products_csv(store.store_id, csv.as_bytes())
+        .unwrap();
+    let prices: Vec<(String, i64)> = report
+        .imported
+        .iter()
+        .map(|p| (p.sku.clone(), p.price_cents))
+        .collect();
+    assert_eq!(
+        prices,
+        [
+            ("C-1".into(), 1299),
+            ("C-2".into(), 50),
+            ("C-6".into(), 300)
+        ]
+    );
+    let errors: Vec<(u64, &str)> = report
+        .errors
+        .iter()
+        .map(|e| (e.line, e.code.as_str()))
+        .collect();
     assert_eq!(
         errors,
-        [(4, "product.sku_taken"), (5, "invalid_input"), (6, "product.name_blank"), (7, "invalid_input")]
+        [
+            (4, "product.sku_taken"),
+            (5, "invalid_input"),
+            (6, "product.name_blank"),
+            (7, "invalid_input")
+        ]
     );
-    assert_eq!(f.edge.products(Some(store.store_id), None).unwrap().len(), 5);
-    let bad_header = f.edge.import_products_csv(store.store_id, "sku,title,price\n".as_bytes());
+    assert_eq!(
+        f.edge.products(Some(store.store_id), None).unwrap().len(),
+        5
+    );
+    let bad_header = f
+        .edge
+        .import_products_csv(store.store_id, "sku,title,price\n".as_bytes());
     assert_eq!(code(bad_header), "invalid_input");
 }
 
@@ -139,7 +229,10 @@ fn orders_and_sales_per_store_net_of_central_cancels() {
     let (store, a, b) = shop(&f.edge);
     let other = f.edge.create_store("Other", "Level 3").unwrap();
     f.edge.set_participation(other.store_id, true).unwrap();
-    let o = f.edge.add_product(product(&other, "O", "Orange", 90)).unwrap();
+    let o = f
+        .edge
+        .add_product(product(&other, "O", "Orange", 90))
+        .unwrap();
     let customer = f.edge.register_customer("Ada", "+15550100").unwrap();
     let mut orders = Vec::new();
     for (p, q) in [(a.product_id, 2), (b.product_id, 1), (o.product_id, 5)] {
@@ -153,8 +246,15 @@ fn orders_and_sales_per_store_net_of_central_cancels() {
     assert_eq!(f.edge.orders(Some(other.store_id)).unwrap().len(), 3);
     let sales = f.edge.sales_per_day(store.store_id).unwrap();
     assert_eq!(sales.len(), 1);
-    assert_eq!((sales[0].day.as_str(), sales[0].orders, sales[0].items, sales[0].total_cents),
-               ("2023-11-14", 2, 3, 500 + 1299));
+    assert_eq!(
+        (
+            sales[0].day.as_str(),
+            sales[0].orders,
+            sales[0].items,
+            sales[0].total_cents
+        ),
+        ("2023-11-14", 2, 3, 500 + 1299)
+    );
     // Central cancels the first order: it arrives as an event of the order stream.
     let canceled = json!({
         "global_pos": 0, "stream_type": "order", "stream_id": orders[0].order_id.to_string(),
@@ -165,15 +265,24 @@ fn orders_and_sales_per_store_net_of_central_cancels() {
         "metadata": {"schema_version": 1}, "occurred_at": T0 + 10, "stream_seq": 42,
         "superseded": false, "command_id": null
     });
-    let report = f.edge.import_events(format!("{canceled}\n").as_bytes()).unwrap();
+    let report = f
+        .edge
+        .import_events(format!("{canceled}\n").as_bytes())
+        .unwrap();
     assert_eq!(report.imported, 1);
     let order = f.edge.order(orders[0].order_id).unwrap();
-    assert_eq!((order.status.as_str(), order.reason.as_deref()), ("canceled", Some("no stock")));
+    assert_eq!(
+        (order.status.as_str(), order.reason.as_deref()),
+        ("canceled", Some("no stock"))
+    );
     let sales = f.edge.sales_per_day(store.store_id).unwrap();
     assert_eq!((sales[0].orders, sales[0].total_cents), (1, 1299));
     let other_sales = f.edge.sales_per_day(other.store_id).unwrap();
     assert_eq!((other_sales[0].orders, other_sales[0].items), (2, 7));
-    let again = f.edge.import_events(format!("{canceled}\n").as_bytes()).unwrap();
+    let again = f
+        .edge
+        .import_events(format!("{canceled}\n").as_bytes())
+        .unwrap();
     assert_eq!((again.imported, again.skipped), (0, 1));
     let before = f.edge.dump_read_models().unwrap();
     f.edge.rebuild_read_models().unwrap();
@@ -193,7 +302,13 @@ fn export_then_import_into_a_fresh_database_reproduces_the_read_models() {
     assert_eq!(n as i64, count(&conn(&f), "SELECT count(*) FROM events"));
     let g = open();
     let report = g.edge.import_events(exported.as_slice()).unwrap();
-    assert_eq!((report.imported, report.skipped, report.out_of_order), (n, 0, 0));
-    assert_eq!(g.edge.dump_read_models().unwrap(), f.edge.dump_read_models().unwrap());
+    assert_eq!(
+        (report.imported, report.skipped, report.out_of_order),
+        (n, 0, 0)
+    );
+    assert_eq!(
+        g.edge.dump_read_models().unwrap(),
+        f.edge.dump_read_models().unwrap()
+    );
     assert_eq!(count(&conn(&g), "SELECT count(*) FROM outbox"), 0);
 }

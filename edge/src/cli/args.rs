@@ -25,19 +25,34 @@ const EXAMPLES: &str = "Examples:
 #[command(name = "mallbots", version, about, long_about, after_help = EXAMPLES)]
 pub struct Cli {
     /// The edge database file (created if missing).
-    #[arg(long, env = "MALLBOTS_DB", global = true, default_value = "mallbots.db")]
+    #[arg(
+        long,
+        env = "MALLBOTS_DB",
+        global = true,
+        default_value = "mallbots.db"
+    )]
     pub db: PathBuf,
     /// This device's id (a NATS subject token).
     #[arg(long, env = "MALLBOTS_DEVICE", global = true, default_value = "local")]
     pub device: String,
     /// Subject root of outbox subjects.
-    #[arg(long, env = "MALLBOTS_SUBJECT_ROOT", global = true, default_value = "mallbots")]
+    #[arg(
+        long,
+        env = "MALLBOTS_SUBJECT_ROOT",
+        global = true,
+        default_value = "mallbots"
+    )]
     pub subject_root: String,
     /// The signed-in user recorded in event metadata.
     #[arg(long, env = "MALLBOTS_USER", global = true)]
     pub user: Option<String>,
     /// Idle time after which `cart abandon-idle` cancels a cart, in milliseconds.
-    #[arg(long, env = "MALLBOTS_IDLE_CART_MS", global = true, default_value_t = 300_000)]
+    #[arg(
+        long,
+        env = "MALLBOTS_IDLE_CART_MS",
+        global = true,
+        default_value_t = 300_000
+    )]
     pub idle_cart_ms: i64,
     /// Print JSON instead of text.
     #[arg(long, global = true)]

@@ -1,7 +1,7 @@
 //! Human-readable lines for the views (the `--json` output is the views themselves).
 
-use crate::views::{CartView, CatalogView, CustomerView, OrderView, ProductView, SalesDayView};
 use crate::views::StoreView;
+use crate::views::{CartView, CatalogView, CustomerView, OrderView, ProductView, SalesDayView};
 use crate::ImportReport;
 
 /// Cents as `12.34`.

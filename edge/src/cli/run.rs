@@ -1,7 +1,7 @@
 //! Dispatch: one [`Command`] → one use case or query on the [`Edge`] → an [`Outcome`].
 
-use super::args::{CartCmd, Command, CustomerCmd, LoadgenArgs, OrderCmd, ProductCmd, StoreCmd};
 use super::args::Toggle;
+use super::args::{CartCmd, Command, CustomerCmd, LoadgenArgs, OrderCmd, ProductCmd, StoreCmd};
 use super::{parse_id, render, Outcome};
 use crate::{Edge, EdgeError, NewProduct};
 use serde_json::json;
@@ -61,7 +61,10 @@ pub fn run(edge: &Edge, command: Command) -> Result<Outcome, EdgeError> {
             let mut out = std::io::BufWriter::new(out);
             let events = edge.export_events(&mut out)?;
             out.flush().map_err(|e| EdgeError::io("flush export", e))?;
-            Outcome::new(&json!({ "events": events }), format!("exported {events} events"))
+            Outcome::new(
+                &json!({ "events": events }),
+                format!("exported {events} events"),
+            )
         }
         Command::Import { file } => {
             let input = std::fs::File::open(&file)
@@ -75,15 +78,24 @@ pub fn run(edge: &Edge, command: Command) -> Result<Outcome, EdgeError> {
         }
         Command::Rebuild => {
             let events = edge.rebuild_read_models()?;
-            Outcome::new(&json!({ "events": events }), format!("re-projected {events} events"))
+            Outcome::new(
+                &json!({ "events": events }),
+                format!("re-projected {events} events"),
+            )
         }
         Command::Sync { args } => {
             let v = super::sync::run_sync(edge, &args)?;
-            Ok(Outcome { text: v.to_string(), json: v })
+            Ok(Outcome {
+                text: v.to_string(),
+                json: v,
+            })
         }
         Command::Status { args } => {
             let v = super::sync::run_status(edge, &args)?;
-            Ok(Outcome { text: v.to_string(), json: v })
+            Ok(Outcome {
+                text: v.to_string(),
+                json: v,
+            })
         }
         Command::Loadgen(args) => loadgen(edge, args),
     }
@@ -92,7 +104,9 @@ pub fn run(edge: &Edge, command: Command) -> Result<Outcome, EdgeError> {
 fn store(edge: &Edge, cmd: StoreCmd) -> Result<Outcome, EdgeError> {
     let s = match cmd {
         StoreCmd::Create { name, location } => edge.create_store(&name, &location)?,
-        StoreCmd::Rebrand { store, name } => edge.rebrand_store(parse_id("store", &store)?, &name)?,
+        StoreCmd::Rebrand { store, name } => {
+            edge.rebrand_store(parse_id("store", &store)?, &name)?
+        }
         StoreCmd::Participate { store, state } => {
             edge.set_participation(parse_id("store", &store)?, state == Toggle::On)?
         }
@@ -150,12 +164,16 @@ fn cart(edge: &Edge, cmd: CartCmd) -> Result<Outcome, EdgeError> {
         CartCmd::Start { customer } => {
             edge.start_cart(customer.map(|c| parse_id("customer", &c)).transpose()?)?
         }
-        CartCmd::Add { cart, product, qty } => {
-            edge.add_item(parse_id("cart", &cart)?, parse_id("product", &product)?, qty)?
-        }
-        CartCmd::Remove { cart, product, qty } => {
-            edge.remove_item(parse_id("cart", &cart)?, parse_id("product", &product)?, qty)?
-        }
+        CartCmd::Add { cart, product, qty } => edge.add_item(
+            parse_id("cart", &cart)?,
+            parse_id("product", &product)?,
+            qty,
+        )?,
+        CartCmd::Remove { cart, product, qty } => edge.remove_item(
+            parse_id("cart", &cart)?,
+            parse_id("product", &product)?,
+            qty,
+        )?,
         CartCmd::Cancel { cart } => edge.cancel_cart(parse_id("cart", &cart)?)?,
         CartCmd::Show { cart } => edge.cart(parse_id("cart", &cart)?)?,
         CartCmd::AbandonIdle => {

@@ -59,7 +59,13 @@ where
         build: &dyn Fn(&A) -> Result<A::Command, EdgeError>,
     ) -> Result<Self, EdgeError> {
         let before = cache.take::<A, _>(store, &target.stream_id)?;
-        match Self::prepare(&before.state, before.version, before.base_seq, target, build) {
+        match Self::prepare(
+            &before.state,
+            before.version,
+            before.base_seq,
+            target,
+            build,
+        ) {
             Ok((events, request)) => Ok(Self {
                 before,
                 events,

@@ -14,9 +14,7 @@ use crate::subjects::Subjects;
 use cache::AggregateCache;
 use execute::Target;
 use mallbots_domain::{Aggregate, DomainError, Timestamp};
-use mallbots_sync::store::{
-    Durability, EventMetadata, SqliteStore, StoreReader, StoreWriter,
-};
+use mallbots_sync::store::{Durability, EventMetadata, SqliteStore, StoreReader, StoreWriter};
 use rusqlite::config::DbConfig;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -36,7 +34,9 @@ pub struct Edge {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Edge {

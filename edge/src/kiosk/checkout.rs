@@ -52,7 +52,12 @@ impl Edge {
                     return Err(DomainError::Basket(BasketError::NotOpen).into());
                 };
                 let order =
-                    match Step::<Order>::decide(store, cache, &order_target, &|_| Ok(create.clone())) {
+                    match Step::<Order>::decide(
+                        store,
+                        cache,
+                        &order_target,
+                        &|_| Ok(create.clone()),
+                    ) {
                         Ok(order) => order,
                         Err(err) => {
                             basket.restore(cache);
@@ -138,7 +143,14 @@ impl Edge {
                         now,
                     })
                 };
-                run_one(store, cache, &target, Durability::Normal, &build, |s: &_| CartView::from(s))
+                run_one(
+                    store,
+                    cache,
+                    &target,
+                    Durability::Normal,
+                    &build,
+                    |s: &_| CartView::from(s),
+                )
             });
             match result {
                 Ok((view, _)) => abandoned.push(view),

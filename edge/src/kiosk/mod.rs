@@ -30,7 +30,11 @@ impl Edge {
     pub fn register_customer(&self, name: &str, phone: &str) -> Result<CustomerView, EdgeError> {
         let customer_id = CustomerId(Uuid::now_v7());
         let target = self.target(customer_id, self.subjects().customer(customer_id));
-        let (name, phone, at) = (name.to_owned(), phone.to_owned(), Timestamp(target.occurred_at));
+        let (name, phone, at) = (
+            name.to_owned(),
+            phone.to_owned(),
+            Timestamp(target.occurred_at),
+        );
         self.execute::<Customer, _>(
             target,
             Durability::Normal,
@@ -89,8 +93,15 @@ impl Edge {
                     at,
                 })
             };
-            run_one(store, cache, &target, Durability::Normal, &build, |s: &_| CartView::from(s))
-                .map(|(view, _)| view)
+            run_one(
+                store,
+                cache,
+                &target,
+                Durability::Normal,
+                &build,
+                |s: &_| CartView::from(s),
+            )
+            .map(|(view, _)| view)
         })
     }
 

@@ -49,7 +49,10 @@ fn product_store(conn: &Connection, product: ProductId) -> Result<StoreId, EdgeE
 impl Edge {
     fn add_product_target(&self, product: &NewProduct) -> (ProductId, Target) {
         let id = ProductId::for_sku(product.store_id, &product.sku);
-        (id, self.target(id, self.subjects().product(product.store_id, id)))
+        (
+            id,
+            self.target(id, self.subjects().product(product.store_id, id)),
+        )
     }
 
     /// Adds a product to a store's catalog (`product.sku_taken` if the SKU exists).
@@ -70,8 +73,15 @@ impl Edge {
                     at,
                 })
             };
-            run_one(store, cache, &target, Durability::Normal, &build, |s: &_| ProductView::from(s))
-                .map(|(view, _)| view)
+            run_one(
+                store,
+                cache,
+                &target,
+                Durability::Normal,
+                &build,
+                |s: &_| ProductView::from(s),
+            )
+            .map(|(view, _)| view)
         })
     }
 
@@ -119,8 +129,15 @@ impl Edge {
             target.subject = subjects.product(store_id, product);
             let at = Timestamp(target.occurred_at);
             let build = |_: &Product| Ok(command(at));
-            run_one(store, cache, &target, Durability::Normal, &build, |s: &_| ProductView::from(s))
-                .map(|(view, _)| view)
+            run_one(
+                store,
+                cache,
+                &target,
+                Durability::Normal,
+                &build,
+                |s: &_| ProductView::from(s),
+            )
+            .map(|(view, _)| view)
         })
     }
 

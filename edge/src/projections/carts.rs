@@ -41,7 +41,14 @@ fn touch(
          next_position = next_position + ?3, currency = COALESCE(?4, currency),
          last_activity = ?5 WHERE basket_id = ?6",
     )?
-    .execute(params![delta_total, delta_items, new_lines, currency, at, basket])?;
+    .execute(params![
+        delta_total,
+        delta_items,
+        new_lines,
+        currency,
+        at,
+        basket
+    ])?;
     Ok(())
 }
 
@@ -59,7 +66,12 @@ pub(super) fn basket(tx: &Transaction<'_>, event: &BasketEvent) -> Result<(), St
                 "INSERT OR REPLACE INTO rm_carts (basket_id, customer_id, device_id, status,
                  started_at, last_activity) VALUES (?1, ?2, ?3, 'open', ?4, ?4)",
             )?
-            .execute(params![id, customer_id.map(|c| c.to_string()), device_id, at])?;
+            .execute(params![
+                id,
+                customer_id.map(|c| c.to_string()),
+                device_id,
+                at
+            ])?;
         }
         BasketEvent::BasketItemAdded {
             product_id,

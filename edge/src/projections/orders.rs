@@ -21,12 +21,7 @@ pub fn utc_day(ms: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
-fn set_status(
-    tx: &Transaction<'_>,
-    id: &str,
-    status: &str,
-    at: i64,
-) -> Result<(), StoreError> {
+fn set_status(tx: &Transaction<'_>, id: &str, status: &str, at: i64) -> Result<(), StoreError> {
     tx.prepare_cached("UPDATE rm_orders SET status = ?1, updated_at = ?2 WHERE order_id = ?3")?
         .execute(params![status, at, id])?;
     Ok(())
@@ -57,7 +52,14 @@ fn sales(tx: &Transaction<'_>, id: &str, sign: i64) -> Result<(), StoreError> {
                orders = orders + excluded.orders, items = items + excluded.items,
                total_cents = total_cents + excluded.total_cents",
         )?
-        .execute(params![store, day, currency, sign, sign * items, sign * total])?;
+        .execute(params![
+            store,
+            day,
+            currency,
+            sign,
+            sign * items,
+            sign * total
+        ])?;
     }
     Ok(())
 }

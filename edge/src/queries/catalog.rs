@@ -133,10 +133,8 @@ impl Edge {
                    AND (?2 IS NULL OR p.name_lower LIKE ?2)
                  ORDER BY p.name_lower, p.sku"
             ))?;
-            let rows = stmt.query_map(
-                params![store.map(|s| s.to_string()), pattern],
-                product_row,
-            )?;
+            let rows =
+                stmt.query_map(params![store.map(|s| s.to_string()), pattern], product_row)?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
     }

@@ -6,9 +6,7 @@ use crate::error::EdgeError;
 use crate::projections::{self, READ_MODEL_TABLES};
 use crate::Edge;
 use mallbots_sync::store::sqlite::write;
-use mallbots_sync::store::{
-    now_ms, AppendRequest, Durability, EventReader, NewEvent, StoredEvent,
-};
+use mallbots_sync::store::{now_ms, AppendRequest, Durability, EventReader, NewEvent, StoredEvent};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Write};
 

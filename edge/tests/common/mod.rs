@@ -24,9 +24,12 @@ pub fn config() -> EdgeConfig {
 pub fn open() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(T0);
-    let edge =
-        Edge::open_with_clock(dir.path().join("edge.db"), config(), Arc::new(clock.clone()))
-            .unwrap();
+    let edge = Edge::open_with_clock(
+        dir.path().join("edge.db"),
+        config(),
+        Arc::new(clock.clone()),
+    )
+    .unwrap();
     Fixture { edge, clock, dir }
 }
 
@@ -34,8 +37,12 @@ pub fn open() -> Fixture {
 pub fn shop(edge: &Edge) -> (StoreView, ProductView, ProductView) {
     let store = edge.create_store("Corner Shop", "Level 1").unwrap();
     edge.set_participation(store.store_id, true).unwrap();
-    let a = edge.add_product(product(&store, "A-1", "Apple juice", 250)).unwrap();
-    let b = edge.add_product(product(&store, "B-2", "Bread", 1299)).unwrap();
+    let a = edge
+        .add_product(product(&store, "A-1", "Apple juice", 250))
+        .unwrap();
+    let b = edge
+        .add_product(product(&store, "B-2", "Bread", 1299))
+        .unwrap();
     let store = edge.store(store.store_id).unwrap();
     (store, a, b)
 }
