@@ -577,3 +577,78 @@ async fn a_list_canceled_while_shopping_stops_its_bot_which_takes_the_next_list(
         .unwrap();
     assert_eq!(dispatch.state.messages, 0, "both dispatch messages acked");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_replicas_bots_go_offline_when_their_leases_lapse() {
+    let env = Env::new().await;
+    let lease = ("MALLBOTS_BOT_LEASE_MS", "1000");
+    let ack = ("MALLBOTS__TOPOLOGY__ACK_WAIT_MS", "3000");
+    let mut doomed = env.central(
+        "bots-sim",
+        &[
+            lease,
+            ack,
+            ("MALLBOTS_SIM_BOTS", "2"),
+            ("MALLBOTS_SIM_STEP_MS", "5000"),
+        ],
+    );
+    let mut depot = env.central("depot", &[lease, ack]);
+    let metrics_addr = depot.http_addr(START).expect("http addr");
+    let (saga, list, create, initiate) = order(1, 8_000);
+    env.create_and_initiate(saga, &create, &initiate).await;
+    let holder = env
+        .eventually(START, "assignment", || async {
+            assigned_bots(&env.list_events(list).await).first().cloned()
+        })
+        .await;
+    let bots_subject = format!("{}.ev.depot.bot.*", env.root);
+    let doomed_bots: BTreeSet<String> = env
+        .messages("EVENTS", &bots_subject)
+        .await
+        .iter()
+        .map(|(s, _)| s.rsplit('.').next().unwrap().to_string())
+        .collect();
+    assert_eq!(doomed_bots.len(), 2);
+    // Leases are renewed while the replica lives.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for bot in &doomed_bots {
+        let events = env
+            .messages("EVENTS", &format!("{}.ev.depot.bot.{bot}", env.root))
+            .await;
+        let last: Value = serde_json::from_slice(&events.last().unwrap().1).unwrap();
+        assert_ne!(last["type"], "BotWentOffline", "{bot} reaped while alive");
+    }
+    doomed.kill_9();
+    env.eventually(START, "both bots offline", || async {
+        let text = reqwest::get(format!("http://{metrics_addr}/metrics"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        (text.contains("mallbots_bots{status=\"offline\"} 2")
+            && text.contains("mallbots_bots{status=\"idle\"} 0"))
+        .then_some(())
+    })
+    .await;
+    let events = env.list_events(list).await;
+    assert!(
+        matches!(events.last(), Some(ListEvent::ShoppingListReleased { bot_id, .. }) if bot_id.to_string() == holder),
+        "{events:?}"
+    );
+    // A new fleet completes the released list once the dead delivery's ack wait has passed.
+    let _fleet = env.central(
+        "bots-sim",
+        &[
+            lease,
+            ack,
+            ("MALLBOTS_SIM_BOTS", "1"),
+            ("MALLBOTS_SIM_STEP_MS", "20"),
+        ],
+    );
+    env.eventually(START, "completion by the new fleet", || async {
+        (completed(&env.list_events(list).await) == 1).then_some(())
+    })
+    .await;
+    assert_eq!(env.ready_orders().await.len(), 1);
+}

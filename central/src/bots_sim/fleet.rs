@@ -1,7 +1,7 @@
 //! The simulated fleet: brings its bots online, hands lists from the dispatch consumer to the
 //! idle ones, and takes them all offline at shutdown.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -9,13 +9,14 @@ use mallbots_domain::bots::BotCommand;
 use mallbots_domain::dispatch::IdleBot;
 use mallbots_domain::ids::BotId;
 use mallbots_domain::Timestamp;
-use tokio::sync::Notify;
+use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
 
 use super::driver::{self, After, Ctx};
 use super::SimSettings;
 use crate::depot::dispatch::Dispatcher;
 use crate::depot::journal::now_ms;
+use crate::depot::lease::{lease_from_env, Leases};
 use crate::depot::ops::{fresh_id, Depot};
 use crate::service::Runtime;
 
@@ -26,6 +27,7 @@ const PULL_WAIT: Duration = Duration::from_secs(1);
 #[derive(Debug, Default)]
 pub struct Fleet {
     idle: Mutex<BTreeMap<BotId, Timestamp>>,
+    online: Mutex<BTreeSet<BotId>>,
     changed: Notify,
 }
 
@@ -53,14 +55,43 @@ impl Fleet {
     fn take(&self, bot: BotId) {
         self.lock().remove(&bot);
     }
+
+    fn online(&self) -> std::sync::MutexGuard<'_, BTreeSet<BotId>> {
+        self.online.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Stops renewing `bot`'s lease (it went offline).
+    pub fn gone(&self, bot: BotId) {
+        self.online().remove(&bot);
+    }
 }
 
-async fn open(rt: &Runtime) -> Option<(Depot, Dispatcher)> {
+/// Renews the lease of every online bot of `fleet` until shutdown.
+async fn heartbeat(fleet: Arc<Fleet>, leases: Leases, mut shutdown: watch::Receiver<bool>) {
+    while !*shutdown.borrow() {
+        let bots: Vec<BotId> = fleet.online().iter().copied().collect();
+        for bot in bots {
+            if let Err(e) = leases.renew(bot).await {
+                tracing::warn!(%bot, error = %e, "bot lease not renewed");
+            }
+        }
+        tokio::select! {
+            _ = shutdown.changed() => {}
+            _ = tokio::time::sleep(leases.renew_every()) => {}
+        }
+    }
+}
+
+async fn open(rt: &Runtime) -> Option<(Depot, Dispatcher, Leases)> {
     let mut shutdown = rt.shutdown.clone();
+    let lease = lease_from_env(std::env::vars());
     loop {
-        match (Depot::open(rt).await, Dispatcher::open(rt).await) {
-            (Ok(d), Ok(p)) => return Some((d, p)),
-            (Err(e), _) | (_, Err(e)) => tracing::warn!(error = %e, "bot simulator waiting"),
+        let leases = Leases::open(rt, lease).await;
+        match (Depot::open(rt).await, Dispatcher::open(rt).await, leases) {
+            (Ok(d), Ok(p), Ok(l)) => return Some((d, p, l)),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+                tracing::warn!(error = %e, "bot simulator waiting")
+            }
         }
         tokio::select! {
             _ = shutdown.changed() => return None,
@@ -71,14 +102,25 @@ async fn open(rt: &Runtime) -> Option<(Depot, Dispatcher)> {
 
 /// Runs the fleet until shutdown.
 pub async fn run(rt: Runtime, settings: SimSettings) {
-    let Some((depot, dispatcher)) = open(&rt).await else {
+    let Some((depot, dispatcher, leases)) = open(&rt).await else {
         return;
     };
     let fleet = Arc::new(Fleet::default());
+    let beats = tokio::spawn(heartbeat(
+        fleet.clone(),
+        leases.clone(),
+        rt.shutdown.clone(),
+    ));
     let session = fresh_id();
     for i in 0..settings.count {
         let bot_id = BotId::from_uuid(uuid::Uuid::now_v7());
         let name = format!("{}-{}", settings.name, i + 1);
+        // The lease first, so no depot replica takes the new bot for a dead one.
+        if let Err(e) = leases.renew(bot_id).await {
+            tracing::warn!(%bot_id, error = %e, "bot lease not written; bot stays offline");
+            continue;
+        }
+        fleet.online().insert(bot_id);
         let cmd = BotCommand::BringOnline {
             bot_id,
             name: name.clone(),
@@ -92,8 +134,14 @@ pub async fn run(rt: Runtime, settings: SimSettings) {
                 tracing::info!(%bot_id, %name, "bot online");
                 fleet.idle(bot_id);
             }
-            Ok(Err(e)) => tracing::warn!(%bot_id, error = %e, "bot refused to come online"),
-            Err(e) => tracing::warn!(%bot_id, error = %e, "bot could not come online"),
+            Ok(Err(e)) => {
+                tracing::warn!(%bot_id, error = %e, "bot refused to come online");
+                fleet.gone(bot_id);
+            }
+            Err(e) => {
+                tracing::warn!(%bot_id, error = %e, "bot could not come online");
+                fleet.gone(bot_id);
+            }
         }
     }
     let ctx = Arc::new(Ctx {
@@ -126,8 +174,9 @@ pub async fn run(rt: Runtime, settings: SimSettings) {
                     let ctx = ctx.clone();
                     drivers.spawn(async move {
                         let after = driver::drive(&ctx, bot_id, offer).await;
-                        if after == After::Idle {
-                            ctx.fleet.idle(bot_id);
+                        match after {
+                            After::Idle => ctx.fleet.idle(bot_id),
+                            After::Offline => ctx.fleet.gone(bot_id),
                         }
                     });
                 }
@@ -140,6 +189,7 @@ pub async fn run(rt: Runtime, settings: SimSettings) {
         while drivers.try_join_next().is_some() {}
     }
     while drivers.join_next().await.is_some() {}
+    let _ = beats.await;
     let idle: Vec<BotId> = fleet.snapshot().iter().map(|b| b.bot_id).collect();
     for bot_id in idle {
         if let Err(e) = ctx

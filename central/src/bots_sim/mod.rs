@@ -8,6 +8,9 @@
 //! (`<root>.cmd.depot.bot_offline`) gives its list back; on shutdown every bot goes offline and
 //! releases its list; a killed process's lists return after the ack wait.
 //!
+//! Each online bot's lease (`crate::depot::lease`) is renewed while the fleet runs, so depot
+//! replicas take the bots of a killed fleet offline once `MALLBOTS_BOT_LEASE_MS` passes.
+//!
 //! Settings (environment, read at start): `MALLBOTS_SIM_BOTS` (bots, default 3),
 //! `MALLBOTS_SIM_STEP_MS` (time per walk or pick, default 1000), `MALLBOTS_SIM_NAME` (name
 //! prefix, default `sim-<pid>`).

@@ -3,11 +3,9 @@
 //! retried step is recognised as done.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use mallbots_domain::bots::{Bot, BotCommand, BotError, BotEvent, BotStatus};
 use mallbots_domain::Aggregate;
-use tokio::sync::watch;
 
 use super::journal::{derived_id, Cause};
 use super::store::{BotStore, Loaded, Plan};
@@ -86,25 +84,13 @@ pub async fn count_by_status(
     Ok(counts)
 }
 
-/// Refreshes the `mallbots_bots{status}` gauge every `every` until shutdown.
-pub async fn watch_bot_gauge(
-    store: BotStore,
-    metrics: std::sync::Arc<Metrics>,
-    every: Duration,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    while !*shutdown.borrow() {
-        match count_by_status(&store).await {
-            Ok(counts) => {
-                for (status, n) in counts {
-                    metrics.set_bots(status, n);
-                }
-            }
-            Err(e) => tracing::debug!(error = %e, "bot gauge not refreshed"),
-        }
-        tokio::select! {
-            _ = shutdown.changed() => {}
-            _ = tokio::time::sleep(every) => {}
-        }
+/// Sets the `mallbots_bots{status}` gauge from the KV mirror.
+pub async fn refresh_gauge(
+    store: &BotStore,
+    metrics: &Metrics,
+) -> Result<(), super::error::DepotError> {
+    for (status, n) in count_by_status(store).await? {
+        metrics.set_bots(status, n);
     }
+    Ok(())
 }

@@ -9,6 +9,7 @@
 //! * [`dispatch`]: the `DISPATCH` work queue and its durable pull consumer, paired with
 //!   `mallbots_domain::dispatch`.
 //! * [`ops::Depot`]: the operations bot drivers (the simulator in `crate::bots_sim`) call.
+//! * [`lease`]: bot liveness; depot replicas take bots whose driver stopped renewing offline.
 
 pub mod bots;
 pub mod commands;
@@ -16,6 +17,7 @@ pub mod dispatch;
 pub mod error;
 pub mod holding;
 pub mod journal;
+pub mod lease;
 pub mod lists;
 pub mod ops;
 pub mod record;
@@ -33,10 +35,10 @@ pub use commands::{BotOffline, CancelList, DepotCommands};
 pub use error::DepotError;
 pub use ops::{Depot, DispatchEntry};
 
-/// How often the bots-by-status gauge is refreshed.
+/// How often bot leases are checked and the bots-by-status gauge is refreshed (at most).
 const GAUGE_EVERY: Duration = Duration::from_secs(2);
 
-/// Registers the `cmd-depot` handler and the bot gauge (on replicas with the `depot` role).
+/// Registers the `cmd-depot` handler and the bot watch (leases, gauge) on depot replicas.
 pub fn register(runtime: &Runtime, registry: &mut HandlerRegistry) {
     let cell = Arc::new(OnceCell::new());
     registry.register(
@@ -47,18 +49,41 @@ pub fn register(runtime: &Runtime, registry: &mut HandlerRegistry) {
         return;
     }
     let rt = runtime.clone();
-    registry.background("depot-bot-gauge", async move {
-        let mut shutdown = rt.shutdown.clone();
-        let depot = loop {
-            match commands::depot(&cell, &rt).await {
-                Ok(d) => break d.clone(),
-                Err(e) => tracing::warn!(error = %e, "depot gauge waiting for buckets"),
-            }
-            tokio::select! {
-                _ = shutdown.changed() => return,
-                _ = tokio::time::sleep(GAUGE_EVERY) => {}
-            }
+    registry.background("depot-bots", watch_bots(rt, cell));
+}
+
+/// Every [`GAUGE_EVERY`] (or a third of the bot lease, if shorter): takes bots whose lease lapsed
+/// offline, then refreshes the bots-by-status gauge.
+async fn watch_bots(rt: Runtime, cell: Arc<OnceCell<Depot>>) {
+    let mut shutdown = rt.shutdown.clone();
+    let lease = lease::lease_from_env(std::env::vars());
+    let (depot, leases) = loop {
+        let opened = match commands::depot(&cell, &rt).await {
+            Ok(d) => lease::Leases::open(&rt, lease)
+                .await
+                .map(|l| (d.clone(), l)),
+            Err(e) => Err(e),
         };
-        bots::watch_bot_gauge(depot.bots, rt.metrics.clone(), GAUGE_EVERY, shutdown).await;
-    });
+        match opened {
+            Ok(pair) => break pair,
+            Err(e) => tracing::warn!(error = %e, "depot bot watch waiting for buckets"),
+        }
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            _ = tokio::time::sleep(GAUGE_EVERY) => {}
+        }
+    };
+    let every = GAUGE_EVERY.min(leases.renew_every());
+    while !*shutdown.borrow() {
+        if let Err(e) = lease::reap(&depot, &leases).await {
+            tracing::debug!(error = %e, "bot leases not checked");
+        }
+        if let Err(e) = bots::refresh_gauge(&depot.bots, &rt.metrics).await {
+            tracing::debug!(error = %e, "bot gauge not refreshed");
+        }
+        tokio::select! {
+            _ = shutdown.changed() => {}
+            _ = tokio::time::sleep(every) => {}
+        }
+    }
 }
