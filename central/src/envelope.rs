@@ -241,3 +241,17 @@ impl LazyReader {
             .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_derive_deterministically_from_their_cause() {
+        assert_eq!(event_id_for("c1", 0), event_id_for("c1", 0));
+        assert_ne!(event_id_for("c1", 0), event_id_for("c1", 1));
+        assert_ne!(event_id_for("c1", 0), event_id_for("c2", 0));
+        assert_eq!(derived_id("c1", "void"), derived_id("c1", "void"));
+        assert_ne!(derived_id("c1", "void"), derived_id("c1", "cancel_list"));
+    }
+}

@@ -152,3 +152,18 @@ pub fn register(rt: &Runtime, registry: &mut HandlerRegistry) {
     let bucket = LazyBucket::new(rt, Bucket::Catalog);
     registry.register("catalog-view", CatalogViewHandler { bucket });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_products_count_as_unavailable_in_the_end() {
+        let a = Availability {
+            unavailable: vec![ProductId::from_uuid(uuid::Uuid::from_u128(1))],
+            unknown: vec![ProductId::from_uuid(uuid::Uuid::from_u128(2))],
+        };
+        assert_eq!(a.clone().all_unavailable().len(), 2);
+        assert_eq!(Availability::default().all_unavailable(), vec![]);
+    }
+}

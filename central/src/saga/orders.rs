@@ -178,3 +178,44 @@ impl OrdersHandler {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mallbots_domain::{Currency, Money, ProductId, StoreId};
+
+    #[test]
+    fn kiosk_subjects_split_from_the_end_whatever_the_root() {
+        assert_eq!(
+            kiosk_subject_parts("a.b.ev.kiosk.k1.order.42"),
+            Some(("k1", "order", "42"))
+        );
+        assert_eq!(
+            kiosk_subject_parts("mallbots.ev.kiosk.k1.orderreq.42"),
+            Some(("k1", "orderreq", "42"))
+        );
+        assert_eq!(kiosk_subject_parts("mallbots.ev.order.k1.42"), None);
+    }
+
+    #[test]
+    fn order_lines_become_saga_items_and_bad_quantities_become_zero() {
+        let item = OrderItem {
+            product_id: ProductId::default(),
+            store_id: StoreId::default(),
+            store_name: "S".into(),
+            product_name: "Tea".into(),
+            price: Money::new(250, Currency::default()),
+            quantity: 3,
+        };
+        let s = saga_item(&item);
+        assert_eq!(
+            (s.quantity, s.price.cents, s.product_name.as_str()),
+            (3, 250, "Tea")
+        );
+        let negative = OrderItem {
+            quantity: -1,
+            ..item
+        };
+        assert_eq!(saga_item(&negative).quantity, 0);
+    }
+}
