@@ -141,12 +141,15 @@ pub(crate) async fn pull_batch(
                     report.add(&received);
                     last = last.max(raw.seq);
                 }
-                crate::store::sqlite::write::set_checkpoint(
-                    tx,
-                    &checkpoint,
-                    last,
-                    crate::store::now_ms(),
-                )?;
+                let known = crate::store::sqlite::read::checkpoint(tx, &checkpoint)?;
+                if known.is_none_or(|k| k < last) {
+                    crate::store::sqlite::write::set_checkpoint(
+                        tx,
+                        &checkpoint,
+                        last,
+                        crate::store::now_ms(),
+                    )?;
+                }
                 Ok(report)
             })
         })

@@ -45,12 +45,14 @@ pub fn known_seqs(
         .collect()
 }
 
-/// Raises a subject's last known sequence to `seq` (never lowers it).
+/// Raises a subject's last known sequence to `seq` (never lowers it), in one statement.
 pub fn raise_subject_seq(conn: &Connection, subject: &str, seq: u64) -> Result<(), StoreError> {
-    let name = subject_checkpoint(subject);
-    if read::checkpoint(conn, &name)?.is_none_or(|known| known < seq) {
-        write::set_checkpoint(conn, &name, seq, now_ms())?;
-    }
+    conn.prepare_cached(
+        "INSERT INTO checkpoints (name, position, updated_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (name) DO UPDATE SET position = max(position, excluded.position),
+             updated_at = excluded.updated_at",
+    )?
+    .execute(params![subject_checkpoint(subject), seq, now_ms()])?;
     Ok(())
 }
 
@@ -69,12 +71,17 @@ pub struct Mark {
 /// pruned) is skipped.
 pub fn mark_batch(conn: &Connection, marks: &[Mark]) -> Result<(), StoreError> {
     let now = now_ms();
+    let mut last: HashMap<&str, u64> = HashMap::new();
     for m in marks {
         match write::mark_published(conn, m.event_id, m.seq, now) {
             Ok(()) | Err(StoreError::NotInOutbox { .. }) => {}
             Err(e) => return Err(e),
         }
-        raise_subject_seq(conn, &m.subject, m.seq)?;
+        let entry = last.entry(m.subject.as_str()).or_insert(0);
+        *entry = (*entry).max(m.seq);
+    }
+    for (subject, seq) in last {
+        raise_subject_seq(conn, subject, seq)?;
     }
     Ok(())
 }

@@ -305,6 +305,12 @@ impl SyncEngine {
 
     async fn relay_loop(&self, link: &Link) -> Result<(), SyncError> {
         loop {
+            if link.client.connection_state() != async_nats::connection::State::Connected {
+                return Err(SyncError::Connect {
+                    url: "(current connection)".to_owned(),
+                    reason: "connection lost".to_owned(),
+                });
+            }
             self.relay(link).await?;
             self.mark_synced().await?;
             let _ =
@@ -314,8 +320,20 @@ impl SyncEngine {
 
     async fn pull_loop(&self, link: &Link) -> Result<(), SyncError> {
         let wait = Some(self.shared.config.poll_interval);
+        let mut bound = Vec::new();
+        for spec in &self.shared.config.consumers {
+            bound.push((
+                spec.name.clone(),
+                inbox::bind(&self.shared, link, spec).await?,
+            ));
+        }
+        if bound.is_empty() {
+            return std::future::pending().await;
+        }
         loop {
-            self.pull(link, wait).await?;
+            for (name, consumer) in &bound {
+                inbox::pull_batch(&self.shared, name, consumer, wait).await?;
+            }
         }
     }
 
