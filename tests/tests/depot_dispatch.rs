@@ -549,6 +549,13 @@ async fn a_list_canceled_while_shopping_stops_its_bot_which_takes_the_next_list(
         serde_json::to_vec(&cancel).unwrap(),
     )
     .await;
+    // A dispatch message nobody can read is dead-lettered, and dispatch carries on.
+    env.publish(
+        format!("{}.dispatch.garbage", env.root),
+        "garbage",
+        b"{not json".to_vec(),
+    )
+    .await;
     // The bot stops, acks the message and is free for the next list.
     let (saga2, list2, create2, initiate2) = order(1, 9_200);
     env.create_and_initiate(saga2, &create2, &initiate2).await;
@@ -576,6 +583,11 @@ async fn a_list_canceled_while_shopping_stops_its_bot_which_takes_the_next_list(
         .await
         .unwrap();
     assert_eq!(dispatch.state.messages, 0, "both dispatch messages acked");
+    let dead = env
+        .messages("DLQ", &format!("{}.dlq.dispatch", env.root))
+        .await;
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].1, b"{not json".to_vec());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,9 +8,11 @@
 //! The delivery count goes into the list's fence ([`super::store::Fence`]), so the older delivery
 //! of a message that was redelivered can no longer act on the list.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer::PullConsumer, AckKind};
+use async_nats::HeaderMap;
 use futures::StreamExt;
 use mallbots_domain::dispatch::{dispatch, AvailableList, IdleBot};
 use mallbots_domain::ids::BotId;
@@ -18,6 +20,9 @@ use mallbots_domain::ids::BotId;
 use super::error::DepotError;
 use super::ops::DispatchEntry;
 use super::store::Fence;
+use crate::dlq;
+use crate::metrics::{self, Metrics};
+use crate::publish::Publisher;
 use crate::service::Runtime;
 use crate::topology::StreamKind;
 
@@ -69,6 +74,9 @@ impl Offer {
 #[derive(Debug, Clone)]
 pub struct Dispatcher {
     consumer: PullConsumer,
+    publisher: Publisher,
+    metrics: Arc<Metrics>,
+    stream: String,
 }
 
 impl Dispatcher {
@@ -80,11 +88,53 @@ impl Dispatcher {
             .get_consumer_from_stream(CONSUMER, &stream)
             .await
             .map_err(|e| DepotError::Dispatch(format!("{stream}/{CONSUMER}: {e}")))?;
-        Ok(Self { consumer })
+        Ok(Self {
+            consumer,
+            publisher: rt.publisher.clone(),
+            metrics: rt.metrics.clone(),
+            stream,
+        })
+    }
+
+    /// Copies an undecodable message to `<root>.dlq.dispatch` (the headers `crate::dlq` uses),
+    /// then terminates it; if the copy fails it is nak'ed instead, so nothing is lost.
+    async fn dead_letter(
+        &self,
+        message: jetstream::Message,
+        seq: u64,
+        delivered: i64,
+        error: &str,
+    ) {
+        let mut h = HeaderMap::new();
+        h.insert(dlq::H_SUBJECT, message.subject.as_str());
+        h.insert(dlq::H_STREAM, self.stream.as_str());
+        h.insert(dlq::H_SEQUENCE, seq.to_string().as_str());
+        h.insert(dlq::H_CONSUMER, CONSUMER);
+        h.insert(dlq::H_ERROR, error);
+        h.insert(dlq::H_DELIVERIES, delivered.to_string().as_str());
+        let subject = self.publisher.topology().dlq_subject(CONSUMER);
+        let msg_id = format!("dlq:{}:{seq}", self.stream);
+        let copied = self
+            .publisher
+            .publish(&subject, &msg_id, h, message.payload.clone())
+            .await;
+        let kind = match copied {
+            Ok(_) => {
+                self.metrics
+                    .inc(metrics::DEAD_LETTERS, &[("consumer", CONSUMER)]);
+                tracing::warn!(seq, %error, "undecodable dispatch message dead-lettered");
+                AckKind::Term
+            }
+            Err(e) => {
+                tracing::warn!(seq, error = %e, "dead-lettering failed; nak");
+                AckKind::Nak(Some(Duration::from_secs(1)))
+            }
+        };
+        let _ = message.ack_with(kind).await;
     }
 
     /// Pulls at most one list per idle bot (waiting up to `wait`) and pairs them: the oldest
-    /// available list with the longest-idle bot. Undecodable messages are terminated.
+    /// available list with the longest-idle bot. Undecodable messages are dead-lettered.
     pub async fn offers(
         &self,
         idle: &[IdleBot],
@@ -122,8 +172,9 @@ impl Dispatcher {
                     delivered,
                 }),
                 Err(e) => {
-                    tracing::warn!(error = %e, subject = %message.subject, "undecodable dispatch message terminated");
-                    let _ = message.ack_with(AckKind::Term).await;
+                    let error = format!("decode: {e}");
+                    self.dead_letter(message, stream_seq, delivered, &error)
+                        .await;
                 }
             }
         }
