@@ -310,3 +310,28 @@ fn two_handles_on_one_file_stay_consistent() {
     );
     assert_eq!(f.edge.dump_read_models().unwrap(), before);
 }
+
+#[test]
+fn edge_can_be_shared_across_threads() {
+    fn shared<T: Send + Sync + 'static>() {}
+    shared::<mallbots_edge::Edge>();
+    let f = open();
+    let (_, a, _) = shop(&f.edge);
+    let edge = std::sync::Arc::new(f.edge);
+    let carts: Vec<_> = (0..4)
+        .map(|_| {
+            let edge = std::sync::Arc::clone(&edge);
+            std::thread::spawn(move || {
+                let cart = edge.start_cart(None).unwrap();
+                for _ in 0..5 {
+                    edge.add_item(cart.cart_id, a.product_id, 1).unwrap();
+                }
+                cart.cart_id
+            })
+        })
+        .map(|h| h.join().unwrap())
+        .collect();
+    for cart in carts {
+        assert_eq!(edge.cart(cart).unwrap().total_cents, 5 * 250);
+    }
+}
