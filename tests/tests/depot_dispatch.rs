@@ -664,3 +664,41 @@ async fn a_killed_replicas_bots_go_offline_when_their_leases_lapse() {
     .await;
     assert_eq!(env.ready_orders().await.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_shutting_down_gives_its_lists_back_at_once() {
+    let env = Env::new().await;
+    // The default ack wait (30 s) is longer than the test's deadline: only the nak can be why
+    // another bot gets the list.
+    let mut stopping = env.central(
+        "depot,bots-sim",
+        &[("MALLBOTS_SIM_BOTS", "1"), ("MALLBOTS_SIM_STEP_MS", "5000")],
+    );
+    let (saga, list, create, initiate) = order(2, 9_500);
+    env.create_and_initiate(saga, &create, &initiate).await;
+    let first = env
+        .eventually(START, "assignment", || async {
+            assigned_bots(&env.list_events(list).await).first().cloned()
+        })
+        .await;
+    let _other = env.central(
+        "depot,bots-sim",
+        &[("MALLBOTS_SIM_BOTS", "1"), ("MALLBOTS_SIM_STEP_MS", "20")],
+    );
+    let status = stopping.terminate(Duration::from_secs(15)).expect("exit");
+    assert!(status.success(), "{status}");
+    let events = env
+        .eventually(START, "completion by the other replica", || async {
+            let events = env.list_events(list).await;
+            (completed(&events) == 1).then_some(events)
+        })
+        .await;
+    let assigned = assigned_bots(&events);
+    assert_eq!(assigned.len(), 2, "{events:?}");
+    assert_eq!(assigned[0], first);
+    let bot_events = env
+        .messages("EVENTS", &format!("{}.ev.depot.bot.{first}", env.root))
+        .await;
+    let last: Value = serde_json::from_slice(&bot_events.last().unwrap().1).unwrap();
+    assert_eq!(last["type"], "BotWentOffline");
+}
