@@ -318,7 +318,7 @@ fn edge_can_be_shared_across_threads() {
     let f = open();
     let (_, a, _) = shop(&f.edge);
     let edge = std::sync::Arc::new(f.edge);
-    let carts: Vec<_> = (0..4)
+    let handles: Vec<_> = (0..4)
         .map(|_| {
             let edge = std::sync::Arc::clone(&edge);
             std::thread::spawn(move || {
@@ -329,9 +329,9 @@ fn edge_can_be_shared_across_threads() {
                 cart.cart_id
             })
         })
-        .map(|h| h.join().unwrap())
         .collect();
-    for cart in carts {
+    for handle in handles {
+        let cart = handle.join().unwrap();
         assert_eq!(edge.cart(cart).unwrap().total_cents, 5 * 250);
     }
 }
