@@ -19,8 +19,23 @@ fn micros(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
 
-fn summary(name: &str, mut samples: Vec<Duration>, total: Duration) -> f64 {
+/// Rate and latency percentiles (ms) of one run.
+struct Figures {
+    rate: f64,
+    p50_ms: f64,
+    p90_ms: f64,
+    p99_ms: f64,
+}
+
+fn summary(name: &str, mut samples: Vec<Duration>, total: Duration) -> Figures {
     samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let figures = Figures {
+        rate: samples.len() as f64 / total.as_secs_f64(),
+        p50_ms: ms(percentile(&samples, 0.5)),
+        p90_ms: ms(percentile(&samples, 0.9)),
+        p99_ms: ms(percentile(&samples, 0.99)),
+    };
     let rate = samples.len() as f64 / total.as_secs_f64();
     println!(
         "{name:<28} {:>9.0} ops/s  p50 {:>7.1} µs  p99 {:>7.1} µs  max {:>8.1} µs",
@@ -29,10 +44,10 @@ fn summary(name: &str, mut samples: Vec<Duration>, total: Duration) -> f64 {
         micros(percentile(&samples, 0.99)),
         micros(*samples.last().unwrap()),
     );
-    rate
+    figures
 }
 
-fn edge_run(dir: &std::path::Path, carts: usize) -> (f64, Vec<Vec<Duration>>, String) {
+fn edge_run(dir: &std::path::Path, carts: usize) -> (Figures, Vec<Vec<Duration>>, String) {
     let edge = Edge::open(dir.join("edge.db"), EdgeConfig::default()).unwrap();
     let store = edge.create_store("Bench", "L1").unwrap();
     edge.set_participation(store.store_id, true).unwrap();
@@ -80,7 +95,7 @@ fn edge_run(dir: &std::path::Path, carts: usize) -> (f64, Vec<Vec<Duration>>, St
     (rate, by_index, payload)
 }
 
-fn raw_run(dir: &std::path::Path, ops: usize, payload: &str) -> f64 {
+fn raw_run(dir: &std::path::Path, ops: usize, payload: &str) -> Figures {
     let (payload, metadata) = payload.split_once('|').unwrap();
     let conn = rusqlite::Connection::open(dir.join("raw.db")).unwrap();
     let _: String = conn
@@ -128,7 +143,7 @@ fn main() {
     let raw_rate = raw_run(dir.path(), carts * ITEMS, &payload);
     println!(
         "ratio edge / raw: {:.2} (target >= 0.5)",
-        edge_rate / raw_rate
+        edge_rate.rate / raw_rate.rate
     );
     let band = |range: std::ops::Range<usize>| {
         let mut v: Vec<Duration> = range.flat_map(|i| by_index[i].clone()).collect();
@@ -145,4 +160,16 @@ fn main() {
         micros(late99),
         late50.as_secs_f64() / early50.as_secs_f64()
     );
+    let bench = serde_json::json!({
+        "id": "P1", "what": "add-item command incl. commit (edge API)",
+        "value": edge_rate.rate, "unit": "cmds/s",
+        "baseline": raw_rate.rate, "baseline_unit": "commits/s",
+        "baseline_what": "raw rusqlite insert+commit, same pragmas and payload",
+        "ratio": edge_rate.rate / raw_rate.rate,
+        "target": ">= 0.5 x raw; p99 <= 2 ms; flat as a cart grows",
+        "extra": {"p50_ms": edge_rate.p50_ms, "p90_ms": edge_rate.p90_ms, "p99_ms": edge_rate.p99_ms,
+                  "raw_p99_ms": raw_rate.p99_ms,
+                  "late_over_early_p50": late50.as_secs_f64() / early50.as_secs_f64()}
+    });
+    println!("BENCH_JSON {bench}");
 }
