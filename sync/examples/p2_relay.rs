@@ -211,6 +211,7 @@ async fn main() {
     let writer = StoreWriter::spawn(store).unwrap();
     let mut config = config;
     config.consumers.clear();
+    config.relay_batch = env_usize("P2_RELAY_BATCH", config.relay_batch);
     let engine = SyncEngine::new(
         writer.clone(),
         config,

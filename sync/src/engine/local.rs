@@ -65,17 +65,70 @@ pub struct Mark {
     pub event_id: Uuid,
     /// Its stream sequence.
     pub seq: u64,
+    /// The event's log position and command, when known (the relay's fast path by rowid).
+    pub row: Option<(u64, Option<Uuid>)>,
 }
 
-/// Records acks and raises their subjects' sequences. A row already gone (superseded or
-/// pruned) is skipped.
+/// [`write::mark_published`] by log position (rowid lookups instead of the event-id index),
+/// except the event row's `stream_seq`: rewriting every event row once per ack batch is what
+/// would bound the relay, so [`settle`] copies the sequences over in log order once per pass.
+/// `false` if the outbox row is gone (superseded or pruned).
+fn mark_by_position(
+    conn: &Connection,
+    global_pos: u64,
+    command: Option<Uuid>,
+    seq: u64,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE outbox SET published_seq = ?1, published_at = ?2, last_error = NULL
+             WHERE global_pos = ?3",
+        )?
+        .execute(params![seq, now, global_pos])?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    if let Some(command) = command {
+        conn.prepare_cached(
+            "UPDATE commands SET status = 'published'
+             WHERE status = 'pending' AND id = ?1
+               AND NOT EXISTS (
+                   SELECT 1 FROM events e JOIN outbox o ON o.global_pos = e.global_pos
+                   WHERE e.command_id = ?1 AND e.superseded = 0
+                     AND o.published_seq IS NULL)",
+        )?
+        .execute(params![command.to_string()])?;
+    }
+    Ok(true)
+}
+
+/// Copies acknowledged outbox sequences onto their event rows (`stream_seq`) for outbox rows
+/// at or after `from_pos`, in log order, touching each page once; returns the rows updated.
+pub fn settle(conn: &Connection, from_pos: u64) -> Result<usize, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE events SET stream_seq = o.published_seq FROM outbox o
+             WHERE o.global_pos = events.global_pos AND o.global_pos >= ?1
+               AND o.published_seq IS NOT NULL AND events.stream_seq IS NULL",
+        )?
+        .execute(params![from_pos])?)
+}
+
+/// Records acks and raises their subjects' sequences (one upsert per subject). A row already
+/// gone (superseded or pruned) is skipped.
 pub fn mark_batch(conn: &Connection, marks: &[Mark]) -> Result<(), StoreError> {
     let now = now_ms();
     let mut last: HashMap<&str, u64> = HashMap::new();
     for m in marks {
-        match write::mark_published(conn, m.event_id, m.seq, now) {
-            Ok(()) | Err(StoreError::NotInOutbox { .. }) => {}
-            Err(e) => return Err(e),
+        match m.row {
+            Some((pos, command)) => {
+                mark_by_position(conn, pos, command, m.seq, now)?;
+            }
+            None => match write::mark_published(conn, m.event_id, m.seq, now) {
+                Ok(()) | Err(StoreError::NotInOutbox { .. }) => {}
+                Err(e) => return Err(e),
+            },
         }
         let entry = last.entry(m.subject.as_str()).or_insert(0);
         *entry = (*entry).max(m.seq);

@@ -127,6 +127,7 @@ pub(crate) async fn recover_subject(
                 event_id,
                 seq,
             } => marks.push(Mark {
+                row: None,
                 subject,
                 event_id,
                 seq,

@@ -126,6 +126,7 @@ pub(crate) async fn relay_pass(
     if entries.is_empty() {
         return Ok(report);
     }
+    let first_pos = entries.first().map_or(0, |e| e.event.global_pos);
     let mut order: Vec<String> = Vec::new();
     let mut queues: HashMap<String, SubjectQueue> = HashMap::new();
     for entry in entries {
@@ -205,10 +206,12 @@ pub(crate) async fn relay_pass(
                     Operation::MarkPublished { seq, .. } => {
                         report.published += 1;
                         known.insert(subject.clone(), seq);
-                        if let Some(q) = queues.get_mut(&subject) {
-                            q.entries.pop_front();
-                        }
-                        unflushed.push(Mark { subject, event_id, seq });
+                        let row = queues
+                            .get_mut(&subject)
+                            .and_then(|q| q.entries.pop_front())
+                            .filter(|e| e.event.event_id == event_id)
+                            .map(|e| (e.event.global_pos, e.event.command_id));
+                        unflushed.push(Mark { subject, event_id, seq, row });
                     }
                     Operation::ReadBack { .. } => to_recover.push(subject),
                     _ => {
@@ -231,6 +234,14 @@ pub(crate) async fn relay_pass(
             }
         }
     }
+    shared
+        .writer
+        .call_async(move |s| {
+            s.transaction(crate::store::Durability::Normal, |tx| {
+                local::settle(tx, first_pos)
+            })
+        })
+        .await?;
     for subject in to_recover {
         let Some(queue) = queues.get(&subject) else {
             continue;

@@ -228,6 +228,11 @@ impl SyncEngine {
     /// Relays until the outbox is empty (or a pass makes no progress).
     pub async fn relay(&self, link: &Link) -> Result<RelayReport, SyncError> {
         let mut total = RelayReport::default();
+        // Sequences acknowledged before a crash but not yet copied to their events.
+        self.shared
+            .writer
+            .call_async(|s| s.transaction(Durability::Normal, |tx| super::local::settle(tx, 0)))
+            .await?;
         loop {
             let pass = relay_pass(&self.shared, link).await?;
             add(&mut total, &pass);
