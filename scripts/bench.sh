@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The benchmark pass: P1, P2/P3, P5 and P6 of DESIGN.md §8, each figure next to its raw baseline
+# measured in the same run. Writes target/bench/report.json, report.md and SVG plots.
+#
+#   bash scripts/bench.sh          # full pass (release build, full sizes; a few minutes)
+#   bash scripts/bench.sh --quick  # short pass (debug build, small sizes), as CI runs it
+#
+# It prints figures and never fails on speed: a benchmark that crashes is reported as missing.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export PATH="$HOME/.cargo/bin:$ROOT/.tools/venv/bin:$PATH"
+export NATS_SERVER="${NATS_SERVER:-$ROOT/.tools/venv/bin/nats-server}"
+
+QUICK=0
+[[ "${1:-}" == "--quick" ]] && QUICK=1
+if (( QUICK )); then
+  PROFILE=(); P1_CARTS=5; P6_CARTS=30; P5_ORDERS=100
+  export P2_AGGREGATES=1000 P2_PER_AGGREGATE=5
+else
+  PROFILE=(--release); P1_CARTS=30; P6_CARTS=300; P5_ORDERS=1000
+  export P2_AGGREGATES=10000 P2_PER_AGGREGATE=10
+fi
+OUT="$ROOT/target/bench"
+mkdir -p "$OUT"
+rm -f "$OUT"/*.log
+
+cargo build "${PROFILE[@]}" -p mallbots-edge --example p1_add_item --example p6_rebuild
+cargo build "${PROFILE[@]}" -p mallbots-sync --example p2_relay
+cargo build "${PROFILE[@]}" -p mallbots-central --example p5_saga
+
+run() { # name, command...
+  local name=$1; shift
+  echo "== $name: $*"
+  if ! "$@" 2>&1 | tee "$OUT/$name.log"; then
+    echo "!! $name failed (its figures are missing from the report)"
+  fi
+}
+
+run p1 cargo run -q "${PROFILE[@]}" -p mallbots-edge --example p1_add_item -- "$P1_CARTS"
+run p6 cargo run -q "${PROFILE[@]}" -p mallbots-edge --example p6_rebuild -- "$P6_CARTS"
+run p2 cargo run -q "${PROFILE[@]}" -p mallbots-sync --example p2_relay
+
+# P5 needs a JetStream server of its own.
+NATS_DIR="$(mktemp -d)"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$NATS_SERVER" -js -sd "$NATS_DIR" -a 127.0.0.1 -p "$PORT" -m -1 >"$OUT/nats-server.log" 2>&1 &
+NATS_PID=$!
+trap 'kill $NATS_PID 2>/dev/null || true; rm -rf "$NATS_DIR"' EXIT
+for _ in $(seq 1 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+  sleep 0.1
+done
+run p5 cargo run -q "${PROFILE[@]}" -p mallbots-central --example p5_saga -- "nats://127.0.0.1:$PORT" "$P5_ORDERS"
+
+# P6 cold start: the GUI tests record `BENCH_JSON` lines in target/e2e-screenshots/*.bench when run.
+LOGS=("$OUT"/*.log)
+shopt -s nullglob
+for f in "$ROOT"/target/e2e-screenshots/*.bench; do LOGS+=("$f"); done
+python3 scripts/bench_report.py "$OUT" "${LOGS[@]}"
