@@ -1,0 +1,191 @@
+//! System test (DESIGN §6.5): NATS is down, a kiosk takes 50 orders offline; NATS comes back,
+//! the kiosk syncs, and every order reaches `ready` on the kiosk, driven by a real
+//! `mallbots-central` (saga, payments, depot, bot simulator) and a manager device that set up
+//! the catalog, all synced by the real engine.
+//!
+//! Then the kiosk asks, offline again, to cancel one of those orders: central has moved it past
+//! shopping, so the request is refused and the kiosk shows why.
+//!
+//! Needs the binary: `cargo build -p mallbots-central` (same `CARGO_TARGET_DIR`) first.
+
+use mallbots_edge::sync::{engine, SyncSettings};
+use mallbots_edge::{Edge, EdgeConfig, NewProduct, Role};
+use mallbots_sync::engine::NatsTarget;
+use mallbots_tests::nats::NatsServer;
+use mallbots_tests::procs::{Proc, CENTRAL};
+use std::time::{Duration, Instant};
+
+const ORDERS: usize = 50;
+
+fn device(dir: &std::path::Path, id: &str, root: &str, role: Role) -> Edge {
+    let config = EdgeConfig {
+        device_id: id.into(),
+        subject_root: root.into(),
+        role,
+        ..EdgeConfig::default()
+    };
+    Edge::open(dir.join(format!("{id}.db")), config).unwrap()
+}
+
+async fn sync(edge: &Edge, url: &str, stream: &str) -> Result<(), String> {
+    let settings = SyncSettings {
+        events_stream: stream.into(),
+        stores: Vec::new(),
+        create_consumers: true,
+    };
+    let engine = engine(edge, &settings, None).map_err(|e| e.to_string())?;
+    let link = engine
+        .connect(&NatsTarget::new(url))
+        .await
+        .map_err(|e| e.to_string())?;
+    engine.sync_once(&link).await.map_err(|e| e.to_string())?;
+    edge.clear_cache();
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_orders_taken_offline_all_reach_ready() {
+    let mut server = NatsServer::start().unwrap();
+    let url = server.url();
+    let root = "off";
+    let prefix = "off_";
+    let stream = format!("{prefix}EVENTS");
+    let mut central = Proc::builder(CENTRAL)
+        .args(["--nats", &url, "--http", "127.0.0.1:0"])
+        .args(["--subject-root", root, "--stream-prefix", prefix])
+        .args(["--duplicate-window-ms", "1000"])
+        .args(["--roles", "saga,payments,depot,bots-sim"])
+        .env("MALLBOTS_SIM_BOTS", "10")
+        .env("MALLBOTS_SIM_STEP_MS", "20")
+        .env("MALLBOTS__TOPOLOGY__ACK_WAIT_MS", "5000")
+        .env("MALLBOTS__TOPOLOGY__BACKOFF_MS", "200,500,1000")
+        .spawn()
+        .expect("spawn mallbots-central (cargo build -p mallbots-central first)");
+    central
+        .wait_for_log("mallbots-central ready", Duration::from_secs(30))
+        .expect("central ready");
+
+    let dir = tempfile::tempdir().unwrap();
+    let manager = device(dir.path(), "m1", root, Role::Manager);
+    let store = manager.create_store("Grocer", "Level 0").unwrap();
+    manager.set_participation(store.store_id, true).unwrap();
+    manager
+        .set_automated_shopping(store.store_id, true)
+        .unwrap();
+    let product = manager
+        .add_product(NewProduct {
+            store_id: store.store_id,
+            sku: "TEA".into(),
+            name: "Tea".into(),
+            description: String::new(),
+            price_cents: 450,
+        })
+        .unwrap();
+    sync(&manager, &url, &stream).await.unwrap();
+
+    let kiosk = device(dir.path(), "k1", root, Role::Kiosk);
+    let customer = kiosk.register_customer("Ada", "+15550104477").unwrap();
+    sync(&kiosk, &url, &stream).await.unwrap();
+    assert!(!kiosk.product(product.product_id).unwrap().removed);
+
+    server.stop();
+    assert!(sync(&kiosk, &url, &stream).await.is_err(), "offline");
+    let mut orders = Vec::new();
+    for i in 0..ORDERS {
+        let cart = kiosk.start_cart(Some(customer.customer_id)).unwrap();
+        kiosk
+            .add_item(cart.cart_id, product.product_id, 1 + (i % 3) as i64)
+            .unwrap();
+        let order = kiosk
+            .checkout(cart.cart_id, "tok_visa", Some(customer.customer_id))
+            .unwrap();
+        orders.push(order.order_id);
+    }
+    server.restart().unwrap();
+
+    let deadline = Instant::now() + Duration::from_secs(180);
+    loop {
+        let _ = sync(&kiosk, &url, &stream).await;
+        let statuses: Vec<String> = orders
+            .iter()
+            .map(|o| kiosk.order(*o).unwrap().status)
+            .collect();
+        let ready = statuses.iter().filter(|s| *s == "ready").count();
+        if ready == ORDERS {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{ready}/{ORDERS} ready; statuses: {statuses:?}\ncentral log:\n{}",
+            central
+                .logs()
+                .lines()
+                .rev()
+                .take(40)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // A kiosk that stopped syncing asks to cancel an order central has meanwhile moved past
+    // shopping: the request is refused and the kiosk shows why.
+    let cart = kiosk.start_cart(Some(customer.customer_id)).unwrap();
+    kiosk.add_item(cart.cart_id, product.product_id, 1).unwrap();
+    let late = kiosk
+        .checkout(cart.cart_id, "tok_visa", Some(customer.customer_id))
+        .unwrap()
+        .order_id;
+    let settings = SyncSettings {
+        events_stream: stream.clone(),
+        stores: Vec::new(),
+        create_consumers: true,
+    };
+    let relay_only = engine(&kiosk, &settings, None).unwrap();
+    let link = relay_only
+        .connect(&NatsTarget::new(url.clone()))
+        .await
+        .unwrap();
+    relay_only.relay(&link).await.unwrap();
+    let js = async_nats::jetstream::new(async_nats::connect(&url).await.unwrap());
+    let events = js.get_stream(&stream).await.unwrap();
+    let status_subject = format!("{root}.ev.order.k1.{late}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let last = events
+            .direct_get_last_for_subject(status_subject.clone())
+            .await;
+        let last_type = last.ok().and_then(|m| {
+            m.headers
+                .get("Mallbots-Event-Type")
+                .map(|v| v.as_str().to_owned())
+        });
+        if last_type.as_deref() == Some("OrderReadied") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "central never readied {late}: {last_type:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_ne!(
+        kiosk.order(late).unwrap().status,
+        "ready",
+        "the kiosk has not seen it"
+    );
+    kiosk
+        .request_order_cancellation(late, "changed my mind")
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let _ = sync(&kiosk, &url, &stream).await;
+        let order = kiosk.order(late).unwrap();
+        if order.reason.as_deref() == Some("order.cancel_after_shopping_finished") {
+            assert_eq!(order.status, "ready", "the order goes on");
+            break;
+        }
+        assert!(Instant::now() < deadline, "refusal not shown: {order:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
