@@ -10,6 +10,7 @@ const COMMANDS: &[&str] = &[
     "kiosk_add_item",
     "kiosk_remove_item",
     "kiosk_cancel_basket",
+    "kiosk_abandon_idle",
     "kiosk_checkout",
     "kiosk_order_status",
     "kiosk_request_cancel",

@@ -1,64 +1,8 @@
-//! The views of the manager's back-office screens beyond the catalog: orders, the depot (bots
-//! and shopping lists), daily sales and the sync status.
+//! The views of the manager's back-office screens beyond the catalog: daily sales (for the
+//! chart, one entry per day including days without sales) and the sync status.
 
-use crate::api::{BasketLine, MoneyView};
+use crate::views::{MoneyView, OrderView};
 use serde::{Deserialize, Serialize};
-
-/// An order as the manager's order list shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrderSummary {
-    /// Order id.
-    pub id: String,
-    /// `pending`, `approved`, `in_progress`, `ready`, `completed`, `rejected` or `canceled`.
-    pub status: String,
-    /// Amount authorized at checkout.
-    pub total: MoneyView,
-    /// When it was placed (ms since the Unix epoch).
-    pub placed_at: i64,
-    /// The lines ordered.
-    pub lines: Vec<BasketLine>,
-    /// Why it was rejected or canceled, when it was.
-    pub reason: Option<String>,
-}
-
-/// A delivery robot.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BotView {
-    /// Bot id.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// `offline`, `idle`, `assigned`, `shopping` or `returning`.
-    pub status: String,
-    /// The shopping list it works on, if any.
-    pub list_id: Option<String>,
-}
-
-/// A shopping list at the depot.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ShoppingListView {
-    /// List id.
-    pub id: String,
-    /// The order it collects.
-    pub order_id: String,
-    /// `created`, `available`, `assigned`, `in_progress`, `completed` or `canceled`.
-    pub status: String,
-    /// The bot assigned, if any.
-    pub bot_id: Option<String>,
-    /// Names of the stores to visit, in order.
-    pub stops: Vec<String>,
-    /// Number of items to pick up.
-    pub items: u32,
-}
-
-/// Bots and shopping lists, as the depot screen shows them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DepotView {
-    /// Every known bot, by name.
-    pub bots: Vec<BotView>,
-    /// Shopping lists, newest first.
-    pub lists: Vec<ShoppingListView>,
-}
 
 /// Sales of one day (UTC).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,7 +56,7 @@ pub fn utc_day(ms: i64) -> String {
 
 /// Daily sales of the last `days` days up to the day of `now_ms`, oldest first, with zero days
 /// included (so a chart has one bar per day). Rejected and canceled orders do not count.
-pub fn daily_sales(orders: &[OrderSummary], days: u32, now_ms: i64) -> Vec<SalesDay> {
+pub fn daily_sales(orders: &[OrderView], days: u32, now_ms: i64) -> Vec<SalesDay> {
     let currency = orders
         .first()
         .map_or_else(|| "USD".to_owned(), |o| o.total.currency.clone());
@@ -136,18 +80,43 @@ pub fn daily_sales(orders: &[OrderSummary], days: u32, now_ms: i64) -> Vec<Sales
         .collect()
 }
 
+/// One store's sales (the edge's per-day rows, days without sales absent) as the last `days`
+/// days up to the day of `now_ms`, oldest first, zero days included.
+pub fn store_sales(rows: &[mallbots_edge::SalesDayView], days: u32, now_ms: i64) -> Vec<SalesDay> {
+    let currency = rows.first().map_or("USD", |r| r.currency.as_str());
+    (0..i64::from(days))
+        .rev()
+        .map(|back| {
+            let day = utc_day(now_ms - back * 86_400_000);
+            let (orders, cents) = rows
+                .iter()
+                .filter(|r| r.day == day)
+                .fold((0u32, 0i64), |(n, c), r| {
+                    (n + u32::try_from(r.orders).unwrap_or(0), c + r.total_cents)
+                });
+            SalesDay {
+                day,
+                orders,
+                total: MoneyView::new(cents, currency),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn order(status: &str, placed_at: i64, cents: i64) -> OrderSummary {
-        OrderSummary {
+    fn order(status: &str, placed_at: i64, cents: i64) -> OrderView {
+        OrderView {
             id: format!("o-{placed_at}"),
             status: status.into(),
-            total: MoneyView::usd(cents),
-            placed_at,
+            total: MoneyView::new(cents, "USD"),
             lines: vec![],
+            cancel_requested: false,
             reason: None,
+            synced: false,
+            placed_at,
         }
     }
 
@@ -174,5 +143,28 @@ mod tests {
         let got: Vec<(u32, i64)> = sales.iter().map(|s| (s.orders, s.total.cents)).collect();
         assert_eq!(got, [(1, 500), (0, 0), (2, 1250)]);
         assert_eq!(sales[2].day, utc_day(now));
+    }
+
+    #[test]
+    fn store_sales_fill_the_days_without_sales() {
+        const STORE: &str = "0192f0c0-0000-7000-8000-000000000001";
+        let day = 86_400_000;
+        let now = 20_000 * day + 5_000;
+        let row = |at: i64, orders: i64, total_cents: i64| mallbots_edge::SalesDayView {
+            store_id: serde_json::from_value(serde_json::json!(STORE)).expect("store id"),
+            day: utc_day(at),
+            currency: "USD".into(),
+            orders,
+            items: orders,
+            total_cents,
+        };
+        let rows = [
+            row(now - 2 * day, 2, 900),
+            row(now, 1, 100),
+            row(now - 30 * day, 5, 1),
+        ];
+        let sales = store_sales(&rows, 3, now);
+        let got: Vec<(u32, i64)> = sales.iter().map(|s| (s.orders, s.total.cents)).collect();
+        assert_eq!(got, [(2, 900), (0, 0), (1, 100)]);
     }
 }

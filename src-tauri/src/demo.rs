@@ -1,9 +1,9 @@
 //! A small demonstration mall (three participating stores and one that is not), written through
-//! the use-case API so that it obeys the same rules as anything a manager enters. Used by the
-//! in-memory edge and the tests; a real edge database is seeded only when asked to.
+//! the use-case API so that it obeys the same rules as anything a manager enters. Seeded only
+//! when asked (`--demo`) and only into a database without stores; the tests use it too.
 
-use crate::api::{EdgeApi, NewProduct, NewStore};
 use crate::error::ApiError;
+use mallbots_edge::{Edge, NewProduct};
 
 /// A demo store: name, location, participating, products (name, SKU, cents).
 type DemoStore = (
@@ -51,25 +51,27 @@ const MALL: [DemoStore; 4] = [
     ),
 ];
 
-/// Creates the demo stores and products through `edge`.
-pub fn seed(edge: &dyn EdgeApi) -> Result<(), ApiError> {
+/// Creates the demo stores and products through `edge`, unless it already has stores; returns
+/// whether it seeded.
+pub fn seed(edge: &Edge) -> Result<bool, ApiError> {
+    if !edge.stores()?.is_empty() {
+        return Ok(false);
+    }
     for (name, location, participating, products) in MALL {
-        let store = edge.create_store(&NewStore {
-            name: name.into(),
-            location: location.into(),
-        })?;
+        let store = edge.create_store(name, location)?;
         for (product, sku, cents) in products {
-            edge.add_product(&NewProduct {
-                store_id: store.id.clone(),
+            edge.add_product(NewProduct {
+                store_id: store.store_id,
+                sku: (*sku).into(),
                 name: (*product).into(),
                 description: String::new(),
-                sku: (*sku).into(),
                 price_cents: *cents,
             })?;
         }
-        if !participating {
-            edge.set_participation(&store.id, false)?;
+        if participating {
+            edge.set_participation(store.store_id, true)?;
+            edge.set_automated_shopping(store.store_id, true)?;
         }
     }
-    Ok(())
+    Ok(true)
 }

@@ -16,11 +16,10 @@ pub struct ApiError {
     pub message: String,
 }
 
-/// The codes this shell produces itself.
+/// The codes this shell produces itself; every other code comes from `mallbots-edge` verbatim
+/// (e.g. `basket.store_not_participating`, `product.sku_taken`, `not_found`).
 pub mod codes {
-    /// The referenced store, product, basket or order does not exist.
-    pub const NOT_FOUND: &str = "not_found";
-    /// An argument failed validation (blank name, quantity 0, bad phone number…).
+    /// An argument failed validation (a malformed id, days out of range…).
     pub const INVALID_INPUT: &str = "invalid_input";
     /// A manager command was called without a signed-in manager.
     pub const NOT_SIGNED_IN: &str = "not_signed_in";
@@ -28,19 +27,9 @@ pub mod codes {
     pub const BAD_CREDENTIALS: &str = "bad_credentials";
     /// Too many failed sign-ins in a row: wait before trying again.
     pub const LOCKED_OUT: &str = "locked_out";
-    /// The basket was already checked out or canceled.
-    pub const BASKET_CLOSED: &str = "basket_closed";
-    /// Checkout of a basket without items.
-    pub const BASKET_EMPTY: &str = "basket_empty";
-    /// The product's store does not participate, or the product was removed.
-    pub const PRODUCT_UNAVAILABLE: &str = "product_unavailable";
-    /// A store with that name already exists, or a product with that SKU in the store.
-    pub const ALREADY_EXISTS: &str = "already_exists";
-    /// The change asks for what already is (same price, already enabled…).
-    pub const UNCHANGED: &str = "unchanged";
-    /// The order is completed, rejected or canceled and cannot be changed.
-    pub const ORDER_CLOSED: &str = "order_closed";
-    /// Something broke that the user cannot fix (a poisoned lock, a storage failure).
+    /// The edge cannot answer this yet (e.g. the depot before any sync with central).
+    pub const NOT_AVAILABLE: &str = "not_available";
+    /// Something broke that the user cannot fix (a poisoned lock, a failed thread).
     pub const INTERNAL: &str = "internal";
 }
 
@@ -51,11 +40,6 @@ impl ApiError {
             code: code.into(),
             message: message.into(),
         }
-    }
-
-    /// `not_found` for a kind of thing and its id.
-    pub fn not_found(what: &str, id: impl std::fmt::Display) -> Self {
-        Self::new(codes::NOT_FOUND, format!("{what} {id} was not found"))
     }
 
     /// `invalid_input` with an explanation.
@@ -69,16 +53,39 @@ impl ApiError {
     }
 }
 
+impl From<mallbots_edge::EdgeError> for ApiError {
+    fn from(err: mallbots_edge::EdgeError) -> Self {
+        Self::new(err.code(), err.to_string())
+    }
+}
+
+/// Parses an id sent by the UI (`StoreId`, `ProductId`, … from their UUID text); a malformed one
+/// is `invalid_input` naming `what`.
+pub fn parse_id<T: std::str::FromStr>(what: &str, text: &str) -> Result<T, ApiError> {
+    text.trim()
+        .parse()
+        .map_err(|_| ApiError::invalid(format!("{text:?} is not a valid {what} id")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn serializes_as_code_and_message_only() {
-        let json = serde_json::to_value(ApiError::not_found("store", "s-1")).unwrap();
+        let json = serde_json::to_value(ApiError::invalid("bad id")).unwrap();
         assert_eq!(
             json,
-            serde_json::json!({"code": "not_found", "message": "store s-1 was not found"})
+            serde_json::json!({"code": "invalid_input", "message": "bad id"})
         );
+    }
+
+    #[test]
+    fn edge_errors_keep_their_code() {
+        let err = ApiError::from(mallbots_edge::EdgeError::not_found("cart", "c-1"));
+        assert_eq!(err.code, "not_found");
+        assert!(err.message.contains("c-1"), "{}", err.message);
+        let bad = parse_id::<uuid::Uuid>("store", "nope").unwrap_err();
+        assert_eq!(bad.code, "invalid_input");
     }
 }

@@ -1,12 +1,14 @@
-//! What the commands share: the use-case API, how the app was launched, the manager account
-//! and session.
+//! What the commands share: the open edge (`mallbots_edge::Edge`), the kiosk's idle time, the
+//! manager account and session.
 
-use crate::api::EdgeApi;
 use crate::auth::ManagerAccount;
 use crate::error::{codes, ApiError};
+use crate::events::{emit, Changed};
+use crate::sync::Sync;
+use mallbots_edge::Edge;
 use serde::Serialize;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use tauri::{AppHandle, Runtime};
 
 /// The signed-in store manager.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -17,25 +19,25 @@ pub struct ManagerSession {
 
 /// Application state, `.manage()`d on the Builder (so the mock runtime in tests has it too).
 pub struct AppState {
-    edge: Arc<dyn EdgeApi>,
+    edge: Arc<Edge>,
+    sync: Arc<Sync>,
     account: Arc<ManagerAccount>,
-    db_path: Option<PathBuf>,
     kiosk_idle_secs: u32,
     session: Mutex<Option<ManagerSession>>,
 }
 
 impl AppState {
-    /// State over a use-case API and the manager account; `db_path` is reported by `app_info`.
-    /// The kiosk resets after 90 idle seconds unless [`AppState::with_kiosk_idle_secs`] says
-    /// otherwise.
-    pub fn new(edge: Arc<dyn EdgeApi>, account: ManagerAccount, db_path: Option<PathBuf>) -> Self {
-        Self {
+    /// State over an open edge database and the manager account, with a sync engine over the
+    /// edge (started separately, see [`Sync::start`]). The kiosk resets after 90 idle seconds
+    /// unless [`AppState::with_kiosk_idle_secs`] says otherwise.
+    pub fn new(edge: Arc<Edge>, account: ManagerAccount) -> Result<Self, ApiError> {
+        Ok(Self {
+            sync: Arc::new(Sync::new(&edge)?),
             edge,
             account: Arc::new(account),
-            db_path,
             kiosk_idle_secs: 90,
             session: Mutex::new(None),
-        }
+        })
     }
 
     /// Sets the kiosk's idle reset time.
@@ -50,18 +52,29 @@ impl AppState {
     }
 
     /// The use-case API.
-    pub fn edge(&self) -> &dyn EdgeApi {
-        self.edge.as_ref()
+    pub fn edge(&self) -> &Edge {
+        &self.edge
+    }
+
+    /// A shared handle on the use-case API (for work on another thread).
+    pub fn edge_arc(&self) -> Arc<Edge> {
+        Arc::clone(&self.edge)
+    }
+
+    /// The device's sync engine.
+    pub fn sync(&self) -> Arc<Sync> {
+        Arc::clone(&self.sync)
+    }
+
+    /// After a local change: tells every window, and asks the sync to relay it now.
+    pub fn announce<R: Runtime>(&self, app: &AppHandle<R>, change: Changed) {
+        emit(app, change);
+        self.sync.poke();
     }
 
     /// The manager account sign-ins are checked against.
     pub fn account(&self) -> Arc<ManagerAccount> {
         Arc::clone(&self.account)
-    }
-
-    /// The database path the app was started with.
-    pub fn db_path(&self) -> Option<&std::path::Path> {
-        self.db_path.as_deref()
     }
 
     /// The signed-in manager, or `not_signed_in`.

@@ -33,7 +33,6 @@ pub fn open<R: Runtime>(
 mod tests {
     use super::*;
     use crate::launch::{WindowSet, MANAGER};
-    use crate::memory::MemoryEdge;
     use crate::state::AppState;
     use clap::Parser;
     use std::sync::Arc;
@@ -41,9 +40,12 @@ mod tests {
 
     /// Opens the windows of `set` on the mock runtime; returns the labels of the open windows.
     fn open_with(set: WindowSet) -> Vec<String> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let edge = mallbots_edge::Edge::open(dir.path().join("edge.db"), Default::default())
+            .expect("edge database");
         let account = crate::auth::ManagerAccount::from_password("u", "p", Default::default())
             .expect("account");
-        let state = AppState::new(Arc::new(MemoryEdge::new()), account, None);
+        let state = AppState::new(Arc::new(edge), account).expect("state");
         let app = crate::configure(tauri::test::mock_builder(), state)
             .build(tauri::generate_context!(test = true))
             .expect("mock app");

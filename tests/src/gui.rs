@@ -44,11 +44,13 @@ impl GuiOptions {
         Self::window("manager")
     }
 
+    /// The windows `label` over a fresh database (in the test's own data folder) seeded with
+    /// the demonstration mall.
     fn window(label: &str) -> Self {
         Self {
             windows: label.to_owned(),
             args: Vec::new(),
-            env: Vec::new(),
+            env: vec![("MALLBOTS_DEMO".to_owned(), "1".to_owned())],
         }
     }
 }
@@ -150,6 +152,22 @@ fn xvfb_serves(display: u32, pid: u32) -> bool {
         && Path::new(&format!("/tmp/.X11-unix/X{display}")).exists()
 }
 
+/// Removes the lock file and socket of `display` when the process named in the lock is gone
+/// (an Xvfb killed with SIGKILL leaves both behind, and 160 such displays fill the range).
+fn remove_if_stale(display: u32) {
+    let lock = format!("/tmp/.X{display}-lock");
+    let Ok(text) = std::fs::read_to_string(&lock) else {
+        return;
+    };
+    let Ok(pid) = text.trim().parse::<u32>() else {
+        return;
+    };
+    if !Path::new(&format!("/proc/{pid}")).exists() {
+        let _ = std::fs::remove_file(format!("/tmp/.X11-unix/X{display}"));
+        let _ = std::fs::remove_file(&lock);
+    }
+}
+
 /// Starts Xvfb on the first display from 90 up that no one else holds.
 fn start_xvfb() -> Result<(Child, u32)> {
     // Tests of one binary start in parallel: take turns here; other processes are told apart by
@@ -162,6 +180,7 @@ fn start_xvfb() -> Result<(Child, u32)> {
     for display in 90..250u32 {
         let socket = PathBuf::from(format!("/tmp/.X11-unix/X{display}"));
         let lock = PathBuf::from(format!("/tmp/.X{display}-lock"));
+        remove_if_stale(display);
         if socket.exists() || lock.exists() {
             continue;
         }
@@ -309,7 +328,11 @@ impl Gui {
     fn request(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value> {
         let url = format!("{}{}", self.base, path);
         self.rt.block_on(async {
-            let mut request = self.http.request(method, &url);
+            // A session whose app died never answers: bound every call.
+            let mut request = self
+                .http
+                .request(method, &url)
+                .timeout(Duration::from_secs(90));
             if let Some(body) = body {
                 request = request.json(&body);
             }
@@ -514,6 +537,7 @@ impl Drop for Gui {
         let _ = self.driver.wait();
         let _ = self.xvfb.kill();
         let _ = self.xvfb.wait();
+        remove_if_stale(self.display);
     }
 }
 

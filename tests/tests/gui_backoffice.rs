@@ -115,8 +115,8 @@ fn the_back_office_follows_the_kiosk_and_imports_products() {
         .expect("Green Grocer in the store list");
     gui.click_element(&grocer).unwrap();
     gui.wait_for_text("h1", "Green Grocer", WAIT).unwrap();
-    let csv = "sku,name,price,description\nPEAR-1,Conference pears,3.20,Per kg\n\
-               PLUM-1,Plums,cheap,\nBRD-SD,Another sourdough,6.00,\nFIG-1,Fresh figs,4.75,\n";
+    let csv = "sku,name,description,price\nPEAR-1,Conference pears,Per kg,3.20\n\
+               PLUM-1,Plums,,cheap\nBRD-SD,Another sourdough,,6.00\nFIG-1,Fresh figs,,4.75\n";
     // WebDriver typing drops the line breaks: set the pasted text as a paste would.
     gui.execute(
         "const t = document.querySelector('[data-testid=csv-import] textarea');\

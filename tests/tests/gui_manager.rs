@@ -37,8 +37,10 @@ fn a_manager_signs_in_and_adds_a_store_with_a_product() {
     gui.click("[data-testid=sign-in]").unwrap();
     gui.wait_for("[data-testid=manager-stores]", WAIT)
         .expect("back office");
+    gui.screenshot("manager-signed-in").unwrap();
     assert_eq!(
-        gui.text("[data-testid=manager-user]").unwrap(),
+        gui.wait_for_text("[data-testid=manager-user]", "erin", WAIT)
+            .unwrap(),
         "Signed in as erin"
     );
 

@@ -12,8 +12,8 @@ pub struct AppInfo {
     pub version: String,
     /// The label of the calling window (`kiosk` or `manager`).
     pub window: String,
-    /// The database the app was started with, if any.
-    pub db_path: Option<String>,
+    /// The edge database in use.
+    pub db_path: String,
     /// Seconds without a touch after which the kiosk resets to its start screen.
     pub kiosk_idle_secs: u32,
 }
@@ -27,7 +27,7 @@ pub async fn app_info<R: Runtime>(
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         window: window.label().to_owned(),
-        db_path: state.db_path().map(|p| p.display().to_string()),
+        db_path: state.edge().path().display().to_string(),
         kiosk_idle_secs: state.kiosk_idle_secs(),
     })
 }

@@ -1,19 +1,18 @@
 //! Back-office commands of the manager window beyond single catalog edits: CSV import, orders,
 //! the depot, daily sales and the sync status. Each needs a signed-in manager.
 
-use crate::api::NewProduct;
-use crate::backoffice::{daily_sales, DepotView, OrderSummary, SalesDay, SyncStatus};
-use crate::csv_import::{self, ImportReport};
-use crate::error::ApiError;
-use crate::events::{emit, Changed, Topic};
+use crate::backoffice::{daily_sales, store_sales, SalesDay, SyncStatus};
+use crate::error::{codes, parse_id, ApiError};
+use crate::events::{Changed, Topic};
 use crate::state::AppState;
+use crate::views::{ImportReport, OrderView};
 use tauri::{AppHandle, Runtime, State};
 
 /// The most days the sales chart may ask for.
 const MAX_SALES_DAYS: u32 = 366;
 
-/// Imports products into a store from CSV text (`sku,name,price[,description]` with a header);
-/// valid lines are added, the others come back with their line number and `{code, message}`.
+/// Imports products into a store from CSV text (header `sku,name,description,price`); valid
+/// lines are added, the others come back with their line number and `{code, message}`.
 #[tauri::command]
 pub async fn manager_import_products<R: Runtime>(
     app: AppHandle<R>,
@@ -22,42 +21,45 @@ pub async fn manager_import_products<R: Runtime>(
     csv: String,
 ) -> Result<ImportReport, ApiError> {
     state.require_manager()?;
-    let edge = state.edge();
-    let report = csv_import::import(&csv, |line| {
-        edge.add_product(&NewProduct {
-            store_id: store_id.clone(),
-            name: line.name.clone(),
-            description: line.description.clone(),
-            sku: line.sku.clone(),
-            price_cents: line.price_cents,
-        })
-        .map(drop)
-    })?;
-    if !report.added.is_empty() {
-        emit(&app, Changed::of(&[Topic::Catalog, Topic::Sync]));
+    let store = parse_id("store", &store_id)?;
+    let report = state.edge().import_products_csv(store, csv.as_bytes())?;
+    if !report.imported.is_empty() {
+        state.announce(&app, Changed::of(&[Topic::Catalog, Topic::Sync]));
     }
-    Ok(report)
+    Ok(report.into())
 }
 
-/// Every order this edge knows, newest first.
+/// Every order this edge knows (of one store when `storeId` is given), newest first.
 #[tauri::command]
-pub async fn manager_orders(state: State<'_, AppState>) -> Result<Vec<OrderSummary>, ApiError> {
+pub async fn manager_orders(
+    state: State<'_, AppState>,
+    store_id: Option<String>,
+) -> Result<Vec<OrderView>, ApiError> {
     state.require_manager()?;
-    state.edge().orders()
+    let store = store_id.map(|s| parse_id("store", &s)).transpose()?;
+    let orders = state.edge().orders(store)?;
+    Ok(orders.into_iter().map(OrderView::from).collect())
 }
 
-/// Bots and shopping lists.
+/// Bots and shopping lists. The edge keeps no depot read model yet (central's bot and list
+/// events are not synced to edges), so this says `not_available` rather than show nothing as
+/// if it were the truth.
 #[tauri::command]
-pub async fn manager_depot(state: State<'_, AppState>) -> Result<DepotView, ApiError> {
+pub async fn manager_depot(state: State<'_, AppState>) -> Result<(), ApiError> {
     state.require_manager()?;
-    state.edge().depot()
+    Err(ApiError::new(
+        codes::NOT_AVAILABLE,
+        "robots and shopping lists are not synced to this desk yet",
+    ))
 }
 
-/// Sales per day for the last `days` days (default 14), oldest first, zero days included.
+/// Sales per day for the last `days` days (default 14), oldest first, zero days included; of
+/// one store when `storeId` is given, else of every order.
 #[tauri::command]
 pub async fn manager_sales(
     state: State<'_, AppState>,
     days: Option<u32>,
+    store_id: Option<String>,
 ) -> Result<Vec<SalesDay>, ApiError> {
     state.require_manager()?;
     let days = days.unwrap_or(14);
@@ -66,16 +68,24 @@ pub async fn manager_sales(
             "days must be between 1 and {MAX_SALES_DAYS}"
         )));
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_err(|e| ApiError::internal(format!("clock before 1970: {e}")))?;
-    let now_ms = i64::try_from(now.as_millis()).unwrap_or(i64::MAX);
-    Ok(daily_sales(&state.edge().orders()?, days, now_ms))
+    let edge = state.edge();
+    let now = edge.now().0;
+    match store_id {
+        Some(store) => Ok(store_sales(
+            &edge.sales_per_day(parse_id("store", &store)?)?,
+            days,
+            now,
+        )),
+        None => {
+            let orders: Vec<OrderView> = edge.orders(None)?.into_iter().map(Into::into).collect();
+            Ok(daily_sales(&orders, days, now))
+        }
+    }
 }
 
 /// Online/offline, events waiting to be sent, last sync and conflicts.
 #[tauri::command]
 pub async fn manager_sync_status(state: State<'_, AppState>) -> Result<SyncStatus, ApiError> {
     state.require_manager()?;
-    state.edge().sync_status()
+    state.sync().status().await
 }

@@ -1,10 +1,36 @@
 //! Kiosk commands: browse, cart, checkout, order status. Granted to the `kiosk` window only.
+//! Each is a few lines over `mallbots_edge::Edge`; every change is announced as `edge:changed`.
 
-use crate::api::{BasketView, CheckoutInput, OrderView, StoreCatalog};
-use crate::error::ApiError;
-use crate::events::{emit, Changed, Topic};
+use crate::error::{parse_id, ApiError};
+use crate::events::{Changed, Topic};
 use crate::state::AppState;
+use crate::views::{group_catalog, BasketView, CheckoutInput, KioskOrder, StoreCatalog};
+use mallbots_edge::Edge;
 use tauri::{AppHandle, Runtime, State};
+
+/// The name the kiosk registers its anonymous customers under (the SMS number identifies them).
+const KIOSK_CUSTOMER: &str = "Kiosk customer";
+
+/// A cart change: announced, and it waits to be synced.
+const CART: &[Topic] = &[Topic::Baskets, Topic::Sync];
+
+fn cart_changed<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    result: Result<mallbots_edge::CartView, mallbots_edge::EdgeError>,
+) -> Result<BasketView, ApiError> {
+    let cart = result?;
+    state.announce(app, Changed::of(CART));
+    Ok(cart.into())
+}
+
+fn kiosk_order(edge: &Edge, order: mallbots_edge::OrderView) -> Result<KioskOrder, ApiError> {
+    let sms_number = edge.customer(order.customer_id)?.sms_number;
+    Ok(KioskOrder {
+        order: order.into(),
+        sms_number,
+    })
+}
 
 /// Participating stores and their products, filtered by `query`.
 #[tauri::command]
@@ -12,7 +38,9 @@ pub async fn kiosk_catalog(
     state: State<'_, AppState>,
     query: Option<String>,
 ) -> Result<Vec<StoreCatalog>, ApiError> {
-    state.edge().catalog(query.as_deref().unwrap_or(""))
+    let query = query.filter(|q| !q.trim().is_empty());
+    let catalog = state.edge().catalog(query.as_deref(), true)?;
+    Ok(group_catalog(catalog, false))
 }
 
 /// Opens a new basket for a customer who tapped "start".
@@ -21,9 +49,7 @@ pub async fn kiosk_start_basket<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
 ) -> Result<BasketView, ApiError> {
-    let basket = state.edge().start_basket()?;
-    emit(&app, Changed::of(&[Topic::Baskets, Topic::Sync]));
-    Ok(basket)
+    cart_changed(&app, &state, state.edge().start_cart(None))
 }
 
 /// Adds `quantity` (default 1) of a product to the basket.
@@ -33,13 +59,14 @@ pub async fn kiosk_add_item<R: Runtime>(
     state: State<'_, AppState>,
     basket_id: String,
     product_id: String,
-    quantity: Option<u32>,
+    quantity: Option<i64>,
 ) -> Result<BasketView, ApiError> {
-    let basket = state
-        .edge()
-        .add_item(&basket_id, &product_id, quantity.unwrap_or(1))?;
-    emit(&app, Changed::of(&[Topic::Baskets, Topic::Sync]));
-    Ok(basket)
+    let (cart, product) = (
+        parse_id("basket", &basket_id)?,
+        parse_id("product", &product_id)?,
+    );
+    let result = state.edge().add_item(cart, product, quantity.unwrap_or(1));
+    cart_changed(&app, &state, result)
 }
 
 /// Removes `quantity` (default 1) of a product from the basket.
@@ -49,37 +76,69 @@ pub async fn kiosk_remove_item<R: Runtime>(
     state: State<'_, AppState>,
     basket_id: String,
     product_id: String,
-    quantity: Option<u32>,
+    quantity: Option<i64>,
 ) -> Result<BasketView, ApiError> {
-    let basket = state
+    let (cart, product) = (
+        parse_id("basket", &basket_id)?,
+        parse_id("product", &product_id)?,
+    );
+    let result = state
         .edge()
-        .remove_item(&basket_id, &product_id, quantity.unwrap_or(1))?;
-    emit(&app, Changed::of(&[Topic::Baskets, Topic::Sync]));
-    Ok(basket)
+        .remove_item(cart, product, quantity.unwrap_or(1));
+    cart_changed(&app, &state, result)
 }
 
-/// Cancels the basket (cancel button or idle reset).
+/// The customer cancels the basket (the "Start over" button).
 #[tauri::command]
 pub async fn kiosk_cancel_basket<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     basket_id: String,
 ) -> Result<BasketView, ApiError> {
-    let basket = state.edge().cancel_basket(&basket_id)?;
-    emit(&app, Changed::of(&[Topic::Baskets, Topic::Sync]));
-    Ok(basket)
+    let result = state.edge().cancel_cart(parse_id("basket", &basket_id)?);
+    cart_changed(&app, &state, result)
 }
 
-/// Places the order: phone number for SMS and the card swipe's token.
+/// The kiosk was left alone: every cart idle for the configured time is canceled as
+/// `abandoned`; returns how many were.
+#[tauri::command]
+pub async fn kiosk_abandon_idle<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<usize, ApiError> {
+    let edge = state.edge();
+    let abandoned = edge.abandon_idle(edge.now())?;
+    if !abandoned.is_empty() {
+        state.announce(&app, Changed::of(CART));
+    }
+    Ok(abandoned.len())
+}
+
+/// Places the order: the phone number registers the customer for SMS, the card swipe's token
+/// pays. Committed locally (durably) and synced later.
 #[tauri::command]
 pub async fn kiosk_checkout<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     checkout: CheckoutInput,
-) -> Result<OrderView, ApiError> {
-    let order = state.edge().checkout(&checkout)?;
-    emit(&app, Changed::order(&order.id));
-    Ok(order)
+) -> Result<KioskOrder, ApiError> {
+    let edge = state.edge();
+    let cart = parse_id("basket", &checkout.basket_id)?;
+    // Register the customer only for a cart that can be checked out; otherwise let checkout
+    // say why not (closed, empty).
+    let view = edge.cart(cart)?;
+    let customer = if view.status == "open" && view.item_count > 0 {
+        Some(edge.register_customer(KIOSK_CUSTOMER, &checkout.sms_number)?)
+    } else {
+        None
+    };
+    let customer_id = customer.as_ref().map(|c| c.customer_id);
+    let order = edge.checkout(cart, &checkout.card_token, customer_id)?;
+    state.announce(&app, Changed::order(&order.order_id.to_string()));
+    Ok(KioskOrder {
+        order: order.into(),
+        sms_number: customer.map(|c| c.sms_number).unwrap_or_default(),
+    })
 }
 
 /// The order's current status, for the live status screen.
@@ -87,18 +146,23 @@ pub async fn kiosk_checkout<R: Runtime>(
 pub async fn kiosk_order_status(
     state: State<'_, AppState>,
     order_id: String,
-) -> Result<OrderView, ApiError> {
-    state.edge().order(&order_id)
+) -> Result<KioskOrder, ApiError> {
+    let edge = state.edge();
+    kiosk_order(edge, edge.order(parse_id("order", &order_id)?)?)
 }
 
-/// Asks to cancel a placed order; the answer arrives as the order's status.
+/// Asks central to cancel a placed order; the answer arrives later as the order's status.
 #[tauri::command]
 pub async fn kiosk_request_cancel<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     order_id: String,
-) -> Result<OrderView, ApiError> {
-    let order = state.edge().request_cancel(&order_id)?;
-    emit(&app, Changed::order(&order.id));
-    Ok(order)
+) -> Result<KioskOrder, ApiError> {
+    let edge = state.edge();
+    let order = edge.request_order_cancellation(
+        parse_id("order", &order_id)?,
+        "the customer canceled at the kiosk",
+    )?;
+    state.announce(&app, Changed::order(&order.order_id.to_string()));
+    kiosk_order(edge, order)
 }

@@ -2,21 +2,24 @@
 //! only; every command but sign-in needs a signed-in manager. Each change is announced to every
 //! window as an `edge:changed` event (the kiosk reloads its catalog).
 
-use crate::api::{NewProduct, NewStore, ProductView, StoreCatalog, StoreView};
-use crate::error::ApiError;
-use crate::events::{emit, Changed, Topic};
+use crate::error::{parse_id, ApiError};
+use crate::events::{Changed, Topic};
 use crate::state::{AppState, ManagerSession};
+use crate::views::{group_catalog, NewProduct, NewStore, ProductView, StoreCatalog, StoreView};
 use std::time::Instant;
 use tauri::{AppHandle, Runtime, State};
 
 /// A catalog change: announced to every window, and it waits to be synced.
 const CATALOG: &[Topic] = &[Topic::Catalog, Topic::Sync];
 
-fn announce<R: Runtime, T>(app: &AppHandle<R>, result: Result<T, ApiError>) -> Result<T, ApiError> {
-    if result.is_ok() {
-        emit(app, Changed::of(CATALOG));
-    }
-    result
+fn announce<R: Runtime, T, U: From<T>>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    result: Result<T, mallbots_edge::EdgeError>,
+) -> Result<U, ApiError> {
+    let value = result?;
+    state.announce(app, Changed::of(CATALOG));
+    Ok(value.into())
 }
 
 /// Signs a manager in with user name and password (argon2-checked, locked out after repeated
@@ -44,14 +47,14 @@ pub async fn manager_sign_out(state: State<'_, AppState>) -> Result<(), ApiError
     state.set_manager(None)
 }
 
-/// Every store with its products.
+/// Every store (participating or not) with its products.
 #[tauri::command]
 pub async fn manager_stores(state: State<'_, AppState>) -> Result<Vec<StoreCatalog>, ApiError> {
     state.require_manager()?;
-    state.edge().stores()
+    Ok(group_catalog(state.edge().catalog(None, false)?, true))
 }
 
-/// Creates a store.
+/// Creates a store (not yet taking kiosk orders).
 #[tauri::command]
 pub async fn manager_create_store<R: Runtime>(
     app: AppHandle<R>,
@@ -59,7 +62,11 @@ pub async fn manager_create_store<R: Runtime>(
     store: NewStore,
 ) -> Result<StoreView, ApiError> {
     state.require_manager()?;
-    announce(&app, state.edge().create_store(&store))
+    announce(
+        &app,
+        &state,
+        state.edge().create_store(&store.name, &store.location),
+    )
 }
 
 /// Adds a product to a store.
@@ -70,7 +77,14 @@ pub async fn manager_add_product<R: Runtime>(
     product: NewProduct,
 ) -> Result<ProductView, ApiError> {
     state.require_manager()?;
-    announce(&app, state.edge().add_product(&product))
+    let product = mallbots_edge::NewProduct {
+        store_id: parse_id("store", &product.store_id)?,
+        sku: product.sku,
+        name: product.name,
+        description: product.description,
+        price_cents: product.price_cents,
+    };
+    announce(&app, &state, state.edge().add_product(product))
 }
 
 /// Turns a store's participation in kiosk ordering on or off.
@@ -82,9 +96,11 @@ pub async fn manager_set_participation<R: Runtime>(
     participating: bool,
 ) -> Result<StoreView, ApiError> {
     state.require_manager()?;
+    let store = parse_id("store", &store_id)?;
     announce(
         &app,
-        state.edge().set_participation(&store_id, participating),
+        &state,
+        state.edge().set_participation(store, participating),
     )
 }
 
@@ -97,9 +113,11 @@ pub async fn manager_set_automated_shopping<R: Runtime>(
     enabled: bool,
 ) -> Result<StoreView, ApiError> {
     state.require_manager()?;
+    let store = parse_id("store", &store_id)?;
     announce(
         &app,
-        state.edge().set_automated_shopping(&store_id, enabled),
+        &state,
+        state.edge().set_automated_shopping(store, enabled),
     )
 }
 
@@ -113,16 +131,16 @@ pub async fn manager_rebrand_product<R: Runtime>(
     description: Option<String>,
 ) -> Result<ProductView, ApiError> {
     state.require_manager()?;
+    let product = parse_id("product", &product_id)?;
     let description = description.as_deref().unwrap_or("");
     announce(
         &app,
-        state
-            .edge()
-            .rebrand_product(&product_id, &name, description),
+        &state,
+        state.edge().rebrand_product(product, &name, description),
     )
 }
 
-/// Sets a product's price in cents.
+/// Sets a product's price in cents (a price increase or decrease event).
 #[tauri::command]
 pub async fn manager_change_price<R: Runtime>(
     app: AppHandle<R>,
@@ -131,7 +149,12 @@ pub async fn manager_change_price<R: Runtime>(
     price_cents: i64,
 ) -> Result<ProductView, ApiError> {
     state.require_manager()?;
-    announce(&app, state.edge().change_price(&product_id, price_cents))
+    let product = parse_id("product", &product_id)?;
+    announce(
+        &app,
+        &state,
+        state.edge().reprice_product(product, price_cents),
+    )
 }
 
 /// Removes a product from its store.
@@ -142,5 +165,6 @@ pub async fn manager_remove_product<R: Runtime>(
     product_id: String,
 ) -> Result<ProductView, ApiError> {
     state.require_manager()?;
-    announce(&app, state.edge().remove_product(&product_id))
+    let product = parse_id("product", &product_id)?;
+    announce(&app, &state, state.edge().remove_product(product))
 }

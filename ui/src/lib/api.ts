@@ -3,12 +3,12 @@
 import { invoke } from '@tauri-apps/api/core';
 import type {
   AppInfo,
-  Basket,
   Depot,
+  Basket,
   ImportReport,
+  KioskOrder,
   ManagerSession,
   Order,
-  OrderSummary,
   Product,
   SalesDay,
   Store,
@@ -57,12 +57,13 @@ export const api = {
   removeItem: (basketId: string, productId: string, quantity = 1) =>
     call<Basket>('kiosk_remove_item', { basketId, productId, quantity }),
   cancelBasket: (basketId: string) => call<Basket>('kiosk_cancel_basket', { basketId }),
+  abandonIdle: () => call<number>('kiosk_abandon_idle'),
   checkout: (basketId: string, smsNumber: string, cardToken: string) =>
-    call<Order>('kiosk_checkout', {
+    call<KioskOrder>('kiosk_checkout', {
       checkout: { basket_id: basketId, sms_number: smsNumber, card_token: cardToken },
     }),
-  orderStatus: (orderId: string) => call<Order>('kiosk_order_status', { orderId }),
-  requestCancel: (orderId: string) => call<Order>('kiosk_request_cancel', { orderId }),
+  orderStatus: (orderId: string) => call<KioskOrder>('kiosk_order_status', { orderId }),
+  requestCancel: (orderId: string) => call<KioskOrder>('kiosk_request_cancel', { orderId }),
 
   signIn: (user: string, password: string) =>
     call<ManagerSession>('manager_sign_in', { user, password }),
@@ -85,8 +86,8 @@ export const api = {
   removeProduct: (productId: string) => call<Product>('manager_remove_product', { productId }),
   importProducts: (storeId: string, csv: string) =>
     call<ImportReport>('manager_import_products', { storeId, csv }),
-  orders: () => call<OrderSummary[]>('manager_orders'),
+  orders: () => call<Order[]>('manager_orders'),
   depot: () => call<Depot>('manager_depot'),
-  sales: (days = 14) => call<SalesDay[]>('manager_sales', { days }),
+  sales: (days = 14, storeId?: string) => call<SalesDay[]>('manager_sales', { days, storeId }),
   syncStatus: () => call<SyncStatus>('manager_sync_status'),
 };

@@ -58,9 +58,19 @@ export interface Order {
   id: string;
   status: OrderStatus;
   total: Money;
-  sms_number: string;
   lines: BasketLine[];
   cancel_requested: boolean;
+  /** Why it was rejected or canceled, or a cancellation refused. */
+  reason: string | null;
+  /** Central has acknowledged it (false: still waiting to be sent). */
+  synced: boolean;
+  /** When it was placed, ms since the Unix epoch. */
+  placed_at: number;
+}
+
+/** An order as the kiosk shows it: with the number that gets the SMS. */
+export interface KioskOrder extends Order {
+  sms_number: string;
 }
 
 export interface ManagerSession {
@@ -75,15 +85,6 @@ export interface AppInfo {
 }
 
 // Back office (src-tauri/src/backoffice.rs, csv_import.rs, events.rs).
-
-export interface OrderSummary {
-  id: string;
-  status: OrderStatus;
-  total: Money;
-  placed_at: number;
-  lines: BasketLine[];
-  reason: string | null;
-}
 
 export type BotStatus = 'offline' | 'idle' | 'assigned' | 'shopping' | 'returning';
 

@@ -37,7 +37,7 @@ fn kiosk_browses_fills_a_basket_and_checks_out() {
     assert_eq!(order["status"], "pending");
     assert_eq!(order["id"], basket["id"]);
     let again = invoke(&h.kiosk, "kiosk_checkout", checkout).unwrap_err();
-    assert_eq!(code(&again), "basket_closed");
+    assert_eq!(code(&again), "basket.not_open");
     let status = invoke(
         &h.kiosk,
         "kiosk_order_status",
@@ -53,10 +53,17 @@ fn errors_reach_the_ui_as_code_and_message() {
     let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
     let checkout = json!({"checkout": {"basket_id": basket["id"], "sms_number": "5551234567", "card_token": "tok"}});
     let err = invoke(&h.kiosk, "kiosk_checkout", checkout).unwrap_err();
-    assert_eq!(code(&err), "basket_empty");
+    assert_eq!(code(&err), "basket.empty");
     assert!(err["message"].as_str().is_some_and(|m| !m.is_empty()));
     let err = invoke(&h.kiosk, "kiosk_order_status", json!({"orderId": "nope"})).unwrap_err();
-    assert_eq!(code(&err), "not_found");
+    assert_eq!(code(&err), "invalid_input", "a malformed id");
+    let err = invoke(
+        &h.kiosk,
+        "kiosk_order_status",
+        json!({"orderId": basket["id"]}),
+    )
+    .unwrap_err();
+    assert_eq!(code(&err), "not_found", "a cart that was never ordered");
 }
 
 #[test]
@@ -80,7 +87,7 @@ fn cart_edits_keep_totals_and_closed_baskets_refuse_edits() {
     let zero = json!({"basketId": basket["id"], "productId": bread["id"], "quantity": 0});
     assert_eq!(
         code(&invoke(&h.kiosk, "kiosk_add_item", zero).unwrap_err()),
-        "invalid_input"
+        "basket.quantity_not_positive"
     );
     let canceled = invoke(
         &h.kiosk,
@@ -89,7 +96,7 @@ fn cart_edits_keep_totals_and_closed_baskets_refuse_edits() {
     );
     assert_eq!(canceled.unwrap()["status"], "canceled");
     let err = invoke(&h.kiosk, "kiosk_add_item", item).unwrap_err();
-    assert_eq!(code(&err), "basket_closed");
+    assert_eq!(code(&err), "basket.not_open");
 }
 
 #[test]

@@ -24,16 +24,21 @@ fn manager_commands_need_a_signed_in_manager() {
     let product = json!({"product": {"store_id": store["id"], "name": "Green tea", "description": "", "sku": "GT-1", "price_cents": 450}});
     invoke(&h.manager, "manager_add_product", product.clone()).unwrap();
     let dup = invoke(&h.manager, "manager_add_product", product).unwrap_err();
-    assert_eq!(code(&dup), "already_exists");
+    assert_eq!(code(&dup), "product.sku_taken");
 
-    let off = json!({"storeId": store["id"], "participating": false});
-    invoke(&h.manager, "manager_set_participation", off).unwrap();
+    assert_eq!(store["participating"], false, "a new store starts paused");
     let kiosk_view = invoke(&h.kiosk, "kiosk_catalog", json!({"query": "tea"})).unwrap();
     assert_eq!(
         kiosk_view,
         json!([]),
-        "a non-participating store is hidden from the kiosk"
+        "a paused store is hidden from the kiosk"
     );
+    let on = json!({"storeId": store["id"], "participating": true});
+    invoke(&h.manager, "manager_set_participation", on.clone()).unwrap();
+    let kiosk_view = invoke(&h.kiosk, "kiosk_catalog", json!({"query": "tea"})).unwrap();
+    assert_eq!(kiosk_view[0]["products"][0]["sku"], "GT-1");
+    let again = invoke(&h.manager, "manager_set_participation", on).unwrap_err();
+    assert_eq!(code(&again), "store.already_participating");
 
     invoke(&h.manager, "manager_sign_out", json!({})).unwrap();
     let err = invoke(&h.manager, "manager_stores", json!({})).unwrap_err();
@@ -62,7 +67,7 @@ fn products_of_a_paused_store_cannot_be_added() {
     let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
     let item = json!({"basketId": basket["id"], "productId": volt["products"][0]["id"]});
     let err = invoke(&h.kiosk, "kiosk_add_item", item).unwrap_err();
-    assert_eq!(code(&err), "product_unavailable");
+    assert_eq!(code(&err), "basket.store_not_participating");
 }
 
 #[test]
@@ -94,10 +99,10 @@ fn managers_edit_products_and_store_switches() {
     let repriced = invoke(&h.manager, "manager_change_price", price.clone()).unwrap();
     assert_eq!(repriced["price"]["cents"], 699);
     let same = invoke(&h.manager, "manager_change_price", price).unwrap_err();
-    assert_eq!(code(&same), "unchanged");
+    assert_eq!(code(&same), "product.price_unchanged");
     let negative = json!({"productId": bread["id"], "priceCents": -1});
     let err = invoke(&h.manager, "manager_change_price", negative).unwrap_err();
-    assert_eq!(code(&err), "invalid_input");
+    assert_eq!(code(&err), "product.price_negative");
 
     let rename = json!({"productId": bread["id"], "name": "Rye loaf", "description": "Dark"});
     let renamed = invoke(&h.manager, "manager_rebrand_product", rename).unwrap();
@@ -107,7 +112,7 @@ fn managers_edit_products_and_store_switches() {
     );
     let blank = json!({"productId": bread["id"], "name": "  "});
     let err = invoke(&h.manager, "manager_rebrand_product", blank).unwrap_err();
-    assert_eq!(code(&err), "invalid_input");
+    assert_eq!(code(&err), "product.name_blank");
 
     let bots_off = json!({"storeId": grocer["store"]["id"], "enabled": false});
     let store = invoke(
@@ -118,12 +123,12 @@ fn managers_edit_products_and_store_switches() {
     .unwrap();
     assert_eq!(store["automated_shopping"], false);
     let again = invoke(&h.manager, "manager_set_automated_shopping", bots_off).unwrap_err();
-    assert_eq!(code(&again), "unchanged");
+    assert_eq!(code(&again), "store.automated_shopping_already_disabled");
 
     let gone = json!({"productId": bread["id"]});
     invoke(&h.manager, "manager_remove_product", gone.clone()).unwrap();
     let err = invoke(&h.manager, "manager_remove_product", gone).unwrap_err();
-    assert_eq!(code(&err), "not_found");
+    assert_eq!(code(&err), "product.removed");
     let kiosk = invoke(&h.kiosk, "kiosk_catalog", json!({"query": "loaf"})).unwrap();
     assert_eq!(kiosk, json!([]), "a removed product is not offered");
 }

@@ -7,7 +7,6 @@ mod kiosk;
 mod manager;
 
 use crate::auth::{LockoutPolicy, ManagerAccount};
-use crate::memory::MemoryEdge;
 use crate::state::AppState;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -19,18 +18,26 @@ use tauri::{App, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
 
 pub(super) struct Harness {
     pub(super) app: App<MockRuntime>,
+    _dir: tempfile::TempDir,
     pub(super) kiosk: WebviewWindow<MockRuntime>,
     pub(super) manager: WebviewWindow<MockRuntime>,
 }
 
 pub(super) fn harness() -> Harness {
-    let edge = MemoryEdge::with_demo_mall().expect("demo mall");
+    // A real edge database in a temporary folder, with the demo mall.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = mallbots_edge::EdgeConfig {
+        device_id: "test-kiosk".into(),
+        ..Default::default()
+    };
+    let edge = mallbots_edge::Edge::open(dir.path().join("edge.db"), config).expect("edge");
+    assert!(crate::demo::seed(&edge).expect("demo mall"), "seeded");
     let policy = LockoutPolicy {
         max_failures: 3,
         lock_for: Duration::from_secs(60),
     };
     let account = ManagerAccount::from_password("boss", "s3cret", policy).expect("account");
-    let state = AppState::new(Arc::new(edge), account, Some("/tmp/edge.db".into()));
+    let state = AppState::new(Arc::new(edge), account).expect("state");
     let app = crate::configure(mock_builder(), state)
         .build(tauri::generate_context!(test = true))
         .expect("mock app");
@@ -42,6 +49,7 @@ pub(super) fn harness() -> Harness {
         .expect("manager window");
     Harness {
         app,
+        _dir: dir,
         kiosk,
         manager,
     }
@@ -141,7 +149,10 @@ fn both_windows_may_ask_who_they_are() {
     let h = harness();
     let info = invoke(&h.manager, "app_info", json!({})).unwrap();
     assert_eq!(info["window"], "manager");
-    assert_eq!(info["db_path"], "/tmp/edge.db");
+    assert!(
+        info["db_path"].as_str().unwrap().ends_with("edge.db"),
+        "{info}"
+    );
     let info = invoke(&h.kiosk, "app_info", json!({})).unwrap();
     assert_eq!(info["window"], "kiosk");
     assert_eq!(info["kiosk_idle_secs"], 90);
