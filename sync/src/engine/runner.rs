@@ -38,7 +38,8 @@ impl NatsTarget {
     }
 }
 
-/// Splits `user:password@` out of URL(s) (the client ignores it once options are given).
+/// Splits `user:password@` out of comma-separated URL(s) (the client ignores it once options
+/// are given).
 fn split_credentials(urls: &str) -> (String, Option<(String, String)>) {
     let mut found = None;
     let cleaned: Vec<String> = urls
@@ -190,8 +191,9 @@ impl SyncEngine {
         if let Some((user, password)) = user {
             options = options.user_and_password(user, password);
         }
+        let urls: Vec<&str> = urls.split(',').collect();
         let client = options
-            .connect(urls.as_str())
+            .connect(urls)
             .await
             .map_err(|e| err(e.to_string()))?;
         let js = jetstream::ContextBuilder::new()

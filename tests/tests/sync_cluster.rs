@@ -1,0 +1,117 @@
+//! The relay on a 3-node JetStream cluster (R3 streams, 1-second dedup window, DESIGN §9): a
+//! kiosk's backlog is relayed exactly once and in order per aggregate while one node is killed
+//! mid-way and later restarted.
+
+use mallbots_central::config::TopologySettings;
+use mallbots_central::topology::{ensure_topology, StreamKind, Topology};
+use mallbots_edge::sync::{engine, SyncSettings};
+use mallbots_edge::{Edge, EdgeConfig, NewProduct, Role};
+use mallbots_sync::engine::NatsTarget;
+use mallbots_tests::nats::NatsCluster;
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+async fn sync_until_done(edge: &Edge, urls: &str, stream: &str) {
+    let settings = SyncSettings {
+        events_stream: stream.into(),
+        stores: Vec::new(),
+        create_consumers: true,
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let engine = engine(edge, &settings, None).unwrap();
+        if let Ok(link) = engine.connect(&NatsTarget::new(urls)).await {
+            if engine.sync_once(&link).await.is_ok() && engine.status().await.unwrap().waiting == 0
+            {
+                return;
+            }
+        }
+        assert!(Instant::now() < deadline, "backlog never synced");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r3_relay_is_exactly_once_across_a_node_loss() {
+    let mut cluster = NatsCluster::start(3).unwrap();
+    let urls = cluster.urls().join(",");
+    let settings = TopologySettings {
+        subject_root: "r3".into(),
+        stream_prefix: "r3_".into(),
+        replicas: 3,
+        duplicate_window_ms: 1_000,
+        ..TopologySettings::default()
+    };
+    let topology = Topology::from_settings(&settings);
+    let js = async_nats::jetstream::new(async_nats::connect(cluster.urls()).await.unwrap());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while let Err(e) = ensure_topology(&js, &topology, &settings).await {
+        assert!(Instant::now() < deadline, "topology: {e}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let stream = topology.stream_name(StreamKind::Events);
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = |id: &str, role| EdgeConfig {
+        device_id: id.into(),
+        subject_root: "r3".into(),
+        role,
+        ..EdgeConfig::default()
+    };
+    let manager = Edge::open(dir.path().join("m.db"), config("m1", Role::Manager)).unwrap();
+    let store = manager.create_store("Deli", "Level 3").unwrap();
+    manager.set_participation(store.store_id, true).unwrap();
+    let product = manager
+        .add_product(NewProduct {
+            store_id: store.store_id,
+            sku: "D-1".into(),
+            name: "Olives".into(),
+            description: String::new(),
+            price_cents: 300,
+        })
+        .unwrap();
+    sync_until_done(&manager, &urls, &stream).await;
+    let kiosk = Edge::open(dir.path().join("k.db"), config("k1", Role::Kiosk)).unwrap();
+    sync_until_done(&kiosk, &urls, &stream).await;
+
+    let mut carts = Vec::new();
+    for _ in 0..60 {
+        let cart = kiosk.start_cart(None).unwrap();
+        for _ in 0..4 {
+            kiosk.add_item(cart.cart_id, product.product_id, 1).unwrap();
+        }
+        carts.push(cart.cart_id);
+    }
+    cluster.kill_node(2);
+    sync_until_done(&kiosk, &cluster.urls()[..2].join(","), &stream).await;
+    cluster.restart_node(2).unwrap();
+    for i in 0..20 {
+        kiosk.add_item(carts[i], product.product_id, 1).unwrap();
+    }
+    sync_until_done(&kiosk, &urls, &stream).await;
+
+    let events = js.get_stream(&stream).await.unwrap();
+    let mut per_subject: HashMap<String, Vec<u64>> = HashMap::new();
+    let mut ids = HashSet::new();
+    let mut seq = 1;
+    let mut total = 0;
+    while let Ok(m) = events
+        .direct_get_next_for_subject("r3.ev.kiosk.k1.basket.>", Some(seq))
+        .await
+    {
+        seq = m.sequence + 1;
+        total += 1;
+        let id = m.headers.get("Nats-Msg-Id").unwrap().as_str().to_owned();
+        assert!(ids.insert(id), "duplicate event at {}", m.sequence);
+        per_subject
+            .entry(m.subject.to_string())
+            .or_default()
+            .push(m.sequence);
+    }
+    assert_eq!(
+        total,
+        60 * 5 + 20,
+        "started + 4 adds per cart, then 20 more adds"
+    );
+    assert_eq!(per_subject.len(), 60);
+}
