@@ -85,8 +85,8 @@ async fn r3_relay_is_exactly_once_across_a_node_loss() {
     cluster.kill_node(2);
     sync_until_done(&kiosk, &cluster.urls()[..2].join(","), &stream).await;
     cluster.restart_node(2).unwrap();
-    for i in 0..20 {
-        kiosk.add_item(carts[i], product.product_id, 1).unwrap();
+    for cart in &carts[..20] {
+        kiosk.add_item(*cart, product.product_id, 1).unwrap();
     }
     sync_until_done(&kiosk, &urls, &stream).await;
 
