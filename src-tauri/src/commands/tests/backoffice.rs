@@ -152,3 +152,40 @@ fn orders_sales_and_sync_status_follow_checkouts() {
         "no depot read model at the edge"
     );
 }
+
+#[test]
+fn changes_made_outside_the_commands_reach_the_windows_through_the_sync_bridge() {
+    use crate::state::AppState;
+    use tauri::Manager;
+    let h = harness();
+    let seen = record_changes(&h);
+    let state = h.app.state::<AppState>();
+    let bridge = crate::sync::bridge(h.app.handle().clone(), state.edge_arc(), state.sync());
+    let task = tauri::async_runtime::spawn(bridge);
+    // Changes land as the inbox would write them: straight into the edge, no command, no emit
+    // of their own. The bridge's first look is its baseline, so keep changing until one is seen.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut n = 0;
+    let announced = loop {
+        n += 1;
+        let name = format!("Pop-up {n}");
+        state.edge().create_store(&name, "Atrium").expect("store");
+        let changes = seen.lock().unwrap().clone();
+        if let Some(change) = changes
+            .iter()
+            .find(|c| c["topics"].to_string().contains("catalog"))
+        {
+            break change.clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no change announced: {changes:?}"
+        );
+        std::thread::sleep(crate::sync::WATCH_EVERY / 2);
+    };
+    assert_eq!(
+        announced["topics"],
+        json!(["catalog", "orders", "depot", "sync"])
+    );
+    task.abort();
+}
