@@ -113,7 +113,10 @@ pub fn run_sync(edge: &Edge, args: &[String]) -> Result<serde_json::Value, EdgeE
         } else {
             let link = engine.connect(&target).await.map_err(edge_error)?;
             let report = engine.sync_once(&link).await.map_err(edge_error)?;
-            let status = engine.status().await.map_err(edge_error)?;
+            let status = mallbots_sync::engine::SyncStatus {
+                online: true,
+                ..engine.status().await.map_err(edge_error)?
+            };
             Ok(serde_json::json!({
                 "published": report.relay.published,
                 "recovered": report.relay.recovered,
