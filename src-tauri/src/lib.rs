@@ -77,8 +77,10 @@ pub fn run(options: LaunchOptions) -> Result<(), RunError> {
     let sync = state.sync();
     let app = configure(tauri::Builder::default(), state)
         .setup(move |app| {
-            if let Some(url) = &options.nats_url {
-                sync.start(url, options.nats_creds.clone());
+            if let Some(url) = options.nats_url.clone() {
+                // The engine spawns its task on the runtime: start it from inside.
+                let (sync, creds) = (Arc::clone(&sync), options.nats_creds.clone());
+                tauri::async_runtime::block_on(async move { sync.start(&url, creds) });
             }
             tauri::async_runtime::spawn(sync::bridge(app.handle().clone(), edge, sync));
             windows::open(app.handle(), &options)?;

@@ -4,6 +4,14 @@ use clap::Parser;
 use mallbots_app::LaunchOptions;
 
 fn main() -> std::process::ExitCode {
+    // Logs to stderr; `RUST_LOG=info` (or `mallbots_sync=debug`…) for more than warnings.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let options = LaunchOptions::parse();
     match mallbots_app::run(options) {
         Ok(()) => std::process::ExitCode::SUCCESS,

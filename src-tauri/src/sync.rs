@@ -45,7 +45,8 @@ impl Sync {
     }
 
     /// Starts syncing with the NATS server at `url` in the background (reconnecting with
-    /// backoff for as long as the app runs). Must be called inside the async runtime.
+    /// backoff for as long as the app runs). Must be called inside the async runtime (from a
+    /// task or `tauri::async_runtime::block_on`).
     pub fn start(&self, url: &str, creds: Option<PathBuf>) {
         let target = NatsTarget {
             url: url.to_owned(),
