@@ -62,6 +62,10 @@ pub struct LaunchOptions {
     /// NATS server of the central side, for the background sync.
     #[arg(long, env = "MALLBOTS_NATS_URL")]
     pub nats_url: Option<String>,
+    /// Create this device's durable consumers when missing (development and tests; in
+    /// production central creates them at enrollment).
+    #[arg(long, env = "MALLBOTS_SYNC_CREATE_CONSUMERS", value_parser = FalseyValueParser::new())]
+    pub sync_create_consumers: bool,
     /// This device's NATS credentials file.
     #[arg(long, env = "MALLBOTS_NATS_CREDS")]
     pub nats_creds: Option<PathBuf>,

@@ -72,7 +72,8 @@ pub fn open_edge(options: &LaunchOptions) -> Result<Arc<Edge>, ApiError> {
 /// Opens the edge for `options` and runs the app until its last window closes.
 pub fn run(options: LaunchOptions) -> Result<(), RunError> {
     let edge = open_edge(&options)?;
-    let state = AppState::new(Arc::clone(&edge), options.manager_account()?)?
+    let sync = sync::Sync::new(&edge, options.sync_create_consumers)?;
+    let state = AppState::with_sync(Arc::clone(&edge), options.manager_account()?, sync)?
         .with_kiosk_idle_secs(options.kiosk_idle_secs);
     let sync = state.sync();
     let app = configure(tauri::Builder::default(), state)

@@ -31,8 +31,17 @@ impl AppState {
     /// edge (started separately, see [`Sync::start`]). The kiosk resets after 90 idle seconds
     /// unless [`AppState::with_kiosk_idle_secs`] says otherwise.
     pub fn new(edge: Arc<Edge>, account: ManagerAccount) -> Result<Self, ApiError> {
+        Self::with_sync(Arc::clone(&edge), account, Sync::new(&edge, false)?)
+    }
+
+    /// [`AppState::new`] with a sync engine built by the caller.
+    pub fn with_sync(
+        edge: Arc<Edge>,
+        account: ManagerAccount,
+        sync: Sync,
+    ) -> Result<Self, ApiError> {
         Ok(Self {
-            sync: Arc::new(Sync::new(&edge)?),
+            sync: Arc::new(sync),
             edge,
             account: Arc::new(account),
             kiosk_idle_secs: 90,

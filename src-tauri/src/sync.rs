@@ -31,11 +31,16 @@ pub struct Sync {
 
 impl Sync {
     /// An engine over `edge` (not started). After a rebase it clears the edge's aggregate cache.
-    pub fn new(edge: &Arc<Edge>) -> Result<Self, ApiError> {
+    /// `create_consumers` lets it create the device's consumers (development only).
+    pub fn new(edge: &Arc<Edge>, create_consumers: bool) -> Result<Self, ApiError> {
         let cache_owner = Arc::clone(edge);
+        let settings = SyncSettings {
+            create_consumers,
+            ..SyncSettings::default()
+        };
         let engine = mallbots_edge::sync::engine(
             edge,
-            &SyncSettings::default(),
+            &settings,
             Some(Arc::new(move || cache_owner.clear_cache())),
         )?;
         Ok(Self {
