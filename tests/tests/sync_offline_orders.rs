@@ -61,9 +61,9 @@ async fn fifty_orders_taken_offline_all_reach_ready() {
         .env("MALLBOTS__TOPOLOGY__BACKOFF_MS", "200,500,1000")
         .spawn()
         .expect("spawn mallbots-central (cargo build -p mallbots-central first)");
-    central
-        .wait_for_log("mallbots-central ready", Duration::from_secs(30))
-        .expect("central ready");
+    if let Err(e) = central.wait_for_log("mallbots-central ready", Duration::from_secs(30)) {
+        panic!("central not ready: {e}\n{}", central.logs());
+    }
 
     let dir = tempfile::tempdir().unwrap();
     let manager = device(dir.path(), "m1", root, Role::Manager);
