@@ -27,6 +27,7 @@ pub mod envelope;
 pub mod error;
 pub mod hooks;
 pub mod inbox;
+pub mod link;
 pub mod local;
 pub mod plan;
 pub mod recover;
@@ -39,11 +40,12 @@ pub use envelope::{outgoing_headers, DecodeError, IncomingEvent};
 pub use error::SyncError;
 pub use hooks::{InboxApplier, RebaseOutcome, RebaseRequest, Rebaser, RecordOnly, RetractPending};
 pub use inbox::{consumer_config, InboxReport};
+pub use link::{Link, NatsTarget};
 pub use plan::{
     plan, plan_subject, Operation, PublishOutcome, RemoteMessage, StreamKey, SubjectView,
 };
 pub use relay::RelayReport;
-pub use runner::{Link, NatsTarget, SyncEngine, SyncHandle, SyncReport};
+pub use runner::{SyncEngine, SyncHandle, SyncReport};
 pub use status::{sync_status, ConflictView, SyncStatus};
 
 use crate::store::StoreWriter;

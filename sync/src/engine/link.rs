@@ -1,0 +1,108 @@
+//! The connection: [`NatsTarget`] (URLs, credentials), [`Link`] (client, JetStream context,
+//! events stream) and [`connect`], which uses the device's custom inbox prefix
+//! (`_INBOX_<device>`) so every reply lands where its NATS user may subscribe.
+
+use super::error::SyncError;
+use super::SyncConfig;
+use async_nats::jetstream::{self, stream::Stream};
+use std::path::PathBuf;
+
+/// Where and how to connect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NatsTarget {
+    /// Server URL(s), comma-separated.
+    pub url: String,
+    /// A `.creds` file (the device's NATS user), if any.
+    pub creds: Option<PathBuf>,
+}
+
+impl NatsTarget {
+    /// A target without credentials.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            creds: None,
+        }
+    }
+}
+
+/// Splits `user:password@` out of comma-separated URL(s) (the client ignores it once options
+/// are given).
+fn split_credentials(urls: &str) -> (String, Option<(String, String)>) {
+    let mut found = None;
+    let cleaned: Vec<String> = urls
+        .split(',')
+        .map(|url| {
+            let (scheme, rest) = url.trim().split_once("://").unwrap_or(("nats", url.trim()));
+            match rest.rsplit_once('@') {
+                Some((userinfo, host)) => {
+                    if let Some((u, p)) = userinfo.split_once(':') {
+                        found.get_or_insert((u.to_owned(), p.to_owned()));
+                    }
+                    format!("{scheme}://{host}")
+                }
+                None => format!("{scheme}://{rest}"),
+            }
+        })
+        .collect();
+    (cleaned.join(","), found)
+}
+
+/// A live connection: the client, its JetStream context and the events stream.
+#[derive(Debug, Clone)]
+pub struct Link {
+    /// The client (inbox prefix `_INBOX_<device>`).
+    pub client: async_nats::Client,
+    pub(crate) js: jetstream::Context,
+    pub(crate) stream: Stream<()>,
+}
+
+/// Connects with the device's inbox prefix and credentials, and binds the events stream.
+pub(crate) async fn connect(config: &SyncConfig, target: &NatsTarget) -> Result<Link, SyncError> {
+    let err = |reason: String| SyncError::Connect {
+        url: target.url.clone(),
+        reason,
+    };
+    let mut options = async_nats::ConnectOptions::new()
+        .custom_inbox_prefix(config.inbox_prefix())
+        .name(format!("mallbots-edge-{}", config.device_id))
+        .connection_timeout(std::time::Duration::from_secs(3));
+    if let Some(creds) = &target.creds {
+        options = options
+            .credentials_file(creds)
+            .await
+            .map_err(|e| err(e.to_string()))?;
+    }
+    let (urls, user) = split_credentials(&target.url);
+    if let Some((user, password)) = user {
+        options = options.user_and_password(user, password);
+    }
+    let urls: Vec<&str> = urls.split(',').collect();
+    let client = options
+        .connect(urls)
+        .await
+        .map_err(|e| err(e.to_string()))?;
+    let js = jetstream::ContextBuilder::new()
+        .ack_timeout(config.ack_timeout)
+        .timeout(config.ack_timeout)
+        .build(client.clone());
+    let stream = js
+        .get_stream_no_info(&config.events_stream)
+        .await
+        .map_err(|e| err(e.to_string()))?;
+    Ok(Link { client, js, stream })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn credentials_are_split_out_of_urls() {
+        let (urls, user) = super::split_credentials("nats://k1:pw@127.0.0.1:4222,nats://h2:4223");
+        assert_eq!(urls, "nats://127.0.0.1:4222,nats://h2:4223");
+        assert_eq!(user, Some(("k1".into(), "pw".into())));
+        assert_eq!(
+            super::split_credentials("127.0.0.1:1").0,
+            "nats://127.0.0.1:1"
+        );
+    }
+}
