@@ -193,7 +193,14 @@ where
             root: topology.root().to_string(),
             batch: settings.worker.batch,
             concurrency: settings.worker.concurrency,
-            ack_wait: settings.topology.ack_wait(),
+            // With a back-off list the server redelivers the first delivery after backoff[0],
+            // not after ack_wait: progress must be sent within the shorter of the two.
+            ack_wait: spec
+                .backoff
+                .first()
+                .map_or(settings.topology.ack_wait(), |first| {
+                    (*first).min(settings.topology.ack_wait())
+                }),
             max_deliver: spec.max_deliver,
         };
         tasks.push(tokio::spawn(worker.run(stop_rx.clone())));

@@ -177,7 +177,8 @@ pub struct Worker {
     pub batch: usize,
     /// Messages handled at once.
     pub concurrency: usize,
-    /// The consumer's ack wait (progress is sent every third of it).
+    /// The consumer's redelivery window: its ack wait, or its first back-off step if shorter
+    /// (progress is sent every third of it).
     pub ack_wait: Duration,
     /// The consumer's max deliveries (-1 = unlimited).
     pub max_deliver: i64,
