@@ -130,10 +130,19 @@ mod tests {
     #[test]
     fn product_id_is_deterministic_per_store_and_sku() {
         let store = StoreId(Uuid::from_u128(1));
-        assert_eq!(ProductId::for_sku(store, "A-1"), ProductId::for_sku(store, " A-1 "));
-        assert_ne!(ProductId::for_sku(store, "A-1"), ProductId::for_sku(store, "A-2"));
+        assert_eq!(
+            ProductId::for_sku(store, "A-1"),
+            ProductId::for_sku(store, " A-1 ")
+        );
+        assert_ne!(
+            ProductId::for_sku(store, "A-1"),
+            ProductId::for_sku(store, "A-2")
+        );
         let other = StoreId(Uuid::from_u128(2));
-        assert_ne!(ProductId::for_sku(store, "A-1"), ProductId::for_sku(other, "A-1"));
+        assert_ne!(
+            ProductId::for_sku(store, "A-1"),
+            ProductId::for_sku(other, "A-1")
+        );
     }
 
     #[test]

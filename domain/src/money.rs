@@ -86,7 +86,9 @@ impl Money {
         if self.currency != other.currency {
             return None;
         }
-        self.cents.checked_add(other.cents).map(|c| Money::new(c, self.currency))
+        self.cents
+            .checked_add(other.cents)
+            .map(|c| Money::new(c, self.currency))
     }
 
     /// Difference of two amounts of one currency; `None` on a currency mismatch or overflow.
@@ -94,12 +96,16 @@ impl Money {
         if self.currency != other.currency {
             return None;
         }
-        self.cents.checked_sub(other.cents).map(|c| Money::new(c, self.currency))
+        self.cents
+            .checked_sub(other.cents)
+            .map(|c| Money::new(c, self.currency))
     }
 
     /// The amount times a quantity; `None` on overflow.
     pub fn checked_mul(self, quantity: i64) -> Option<Money> {
-        self.cents.checked_mul(quantity).map(|c| Money::new(c, self.currency))
+        self.cents
+            .checked_mul(quantity)
+            .map(|c| Money::new(c, self.currency))
     }
 
     /// Whether the amount is negative.
@@ -123,7 +129,10 @@ mod tests {
     #[test]
     fn adds_same_currency_and_refuses_mixed() {
         let eur = Currency::parse("eur").unwrap();
-        assert_eq!(Money::usd(150).checked_add(Money::usd(50)), Some(Money::usd(200)));
+        assert_eq!(
+            Money::usd(150).checked_add(Money::usd(50)),
+            Some(Money::usd(200))
+        );
         assert_eq!(Money::usd(1).checked_add(Money::new(1, eur)), None);
         assert_eq!(Money::usd(i64::MAX).checked_add(Money::usd(1)), None);
     }

@@ -23,19 +23,26 @@ pub struct AggregateOutcome<A: Aggregate> {
 impl<A: Aggregate> AggregateTest<A> {
     /// An aggregate with no history.
     pub fn given_no_history() -> Self {
-        Self { state: A::default() }
+        Self {
+            state: A::default(),
+        }
     }
 
     /// An aggregate folded from these events.
     pub fn given(events: impl IntoIterator<Item = A::Event>) -> Self {
         let events: Vec<A::Event> = events.into_iter().collect();
-        Self { state: A::from_events(&events) }
+        Self {
+            state: A::from_events(&events),
+        }
     }
 
     /// Decides the command against the given state.
     pub fn when(self, command: A::Command) -> AggregateOutcome<A> {
         let result = self.state.decide(&command);
-        AggregateOutcome { result, state: self.state }
+        AggregateOutcome {
+            result,
+            state: self.state,
+        }
     }
 }
 
@@ -53,7 +60,10 @@ impl<A: Aggregate> AggregateOutcome<A> {
                 }
                 state
             }
-            Err(err) => panic!("expected events {expected:?}, got error {err:?} ({})", err.code()),
+            Err(err) => panic!(
+                "expected events {expected:?}, got error {err:?} ({})",
+                err.code()
+            ),
         }
     }
 
