@@ -62,6 +62,18 @@ enum Command {
         #[command(subcommand)]
         action: DlqAction,
     },
+    /// Enroll a device: create its durable consumers with fixed filters (prints them as JSON).
+    Enroll {
+        /// The device id (the token in its subjects and consumer names).
+        #[arg(long)]
+        device: String,
+        /// `kiosk` or `manager`.
+        #[arg(long, default_value = "kiosk")]
+        role: String,
+        /// A manager's store ids (repeat the flag).
+        #[arg(long = "store")]
+        stores: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,6 +124,23 @@ impl Cli {
         s.validate()?;
         Ok(s)
     }
+}
+
+async fn enroll_device(
+    settings: &Settings,
+    device: &str,
+    role: &str,
+    stores: &[String],
+) -> Result<String, String> {
+    let role = mallbots_central::enrollment::parse_role(role, stores.to_vec())
+        .map_err(|e| format!("{}: {e}", e.code()))?;
+    let client = connect(settings).await.map_err(|e| e.to_string())?;
+    let js = async_nats::jetstream::new(client);
+    let topology = Topology::from_settings(&settings.topology);
+    let enrolled = mallbots_central::enrollment::enroll(&js, &topology, device, &role)
+        .await
+        .map_err(|e| format!("{}: {e}", e.code()))?;
+    serde_json::to_string_pretty(&enrolled).map_err(|e| e.to_string())
 }
 
 async fn dlq(settings: &Settings, action: &DlqAction) -> Result<String, String> {
@@ -176,6 +205,20 @@ async fn main() -> ExitCode {
                 }
             }
         }
+        Some(Command::Enroll {
+            device,
+            role,
+            stores,
+        }) => match enroll_device(&settings, device, role, stores).await {
+            Ok(out) => {
+                println!("{out}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        },
         Some(Command::Dlq { action }) => match dlq(&settings, action).await {
             Ok(out) => {
                 println!("{out}");
