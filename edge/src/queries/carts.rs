@@ -1,8 +1,8 @@
 //! Cart and customer queries.
 
-use super::catalog::id;
+use super::catalog::{id, line_row};
 use crate::error::EdgeError;
-use crate::views::{CartView, CustomerView, LineView};
+use crate::views::{CartView, CustomerView};
 use crate::Edge;
 use mallbots_domain::{BasketId, CustomerId};
 use rusqlite::OptionalExtension;
@@ -40,18 +40,7 @@ impl Edge {
                  FROM rm_cart_lines WHERE basket_id = ?1 ORDER BY position",
             )?;
             view.lines = stmt
-                .query_map([cart.to_string()], |r| {
-                    let (price, quantity): (i64, i64) = (r.get(4)?, r.get(5)?);
-                    Ok(LineView {
-                        product_id: id(r, 0)?,
-                        store_id: id(r, 1)?,
-                        store_name: r.get(2)?,
-                        product_name: r.get(3)?,
-                        price_cents: price,
-                        quantity,
-                        line_total_cents: price.saturating_mul(quantity),
-                    })
-                })?
+                .query_map([cart.to_string()], line_row)?
                 .collect::<Result<_, _>>()?;
             Ok(view)
         })

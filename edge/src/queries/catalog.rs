@@ -2,7 +2,7 @@
 //! `add_item` decides with.
 
 use crate::error::EdgeError;
-use crate::views::{CatalogView, ProductView, StoreView};
+use crate::views::{CatalogView, LineView, ProductView, StoreView};
 use crate::Edge;
 use mallbots_domain::baskets::ProductFacts;
 use mallbots_domain::{Currency, Money, ProductId, StoreId};
@@ -20,6 +20,21 @@ fn parse_id<T: std::str::FromStr>(text: String) -> rusqlite::Result<T> {
 
 pub(crate) fn id<T: std::str::FromStr>(row: &Row<'_>, index: usize) -> rusqlite::Result<T> {
     parse_id(row.get(index)?)
+}
+
+/// A cart or order line from `product_id, store_id, store_name, product_name, price_cents,
+/// quantity` (the column order of `rm_cart_lines` and `rm_order_items` queries).
+pub(crate) fn line_row(row: &Row<'_>) -> rusqlite::Result<LineView> {
+    let (price, quantity): (i64, i64) = (row.get(4)?, row.get(5)?);
+    Ok(LineView {
+        product_id: id(row, 0)?,
+        store_id: id(row, 1)?,
+        store_name: row.get(2)?,
+        product_name: row.get(3)?,
+        price_cents: price,
+        quantity,
+        line_total_cents: price.saturating_mul(quantity),
+    })
 }
 
 fn store_row(row: &Row<'_>) -> rusqlite::Result<StoreView> {

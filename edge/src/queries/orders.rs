@@ -1,9 +1,9 @@
 //! Order and sales queries: one order, a store's orders, sales per day, and whether an order
 //! has reached central ("synced": its OrderCreated has a JetStream sequence).
 
-use super::catalog::id;
+use super::catalog::{id, line_row};
 use crate::error::EdgeError;
-use crate::views::{LineView, OrderView, SalesDayView};
+use crate::views::{OrderView, SalesDayView};
 use crate::Edge;
 use mallbots_domain::{OrderId, StoreId};
 use rusqlite::{Connection, OptionalExtension};
@@ -37,18 +37,7 @@ fn with_items(conn: &Connection, mut order: OrderView) -> Result<OrderView, Edge
          FROM rm_order_items WHERE order_id = ?1 ORDER BY position",
     )?;
     order.items = stmt
-        .query_map([order.order_id.to_string()], |r| {
-            let (price, quantity): (i64, i64) = (r.get(4)?, r.get(5)?);
-            Ok(LineView {
-                product_id: id(r, 0)?,
-                store_id: id(r, 1)?,
-                store_name: r.get(2)?,
-                product_name: r.get(3)?,
-                price_cents: price,
-                quantity,
-                line_total_cents: price.saturating_mul(quantity),
-            })
-        })?
+        .query_map([order.order_id.to_string()], line_row)?
         .collect::<Result<_, _>>()?;
     let mut stores = Vec::new();
     for item in &order.items {
