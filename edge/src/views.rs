@@ -6,7 +6,7 @@ use mallbots_domain::customers::Customer;
 use mallbots_domain::ordering::Order;
 use mallbots_domain::products::Product;
 use mallbots_domain::stores::Store;
-use mallbots_domain::{BasketId, CustomerId, OrderId, ProductId, StoreId};
+use mallbots_domain::{BasketId, BotId, CustomerId, OrderId, ProductId, ShoppingListId, StoreId};
 use serde::{Deserialize, Serialize};
 
 /// A store of the catalog.
@@ -228,4 +228,66 @@ pub struct SalesDayView {
     pub orders: i64,
     pub items: i64,
     pub total_cents: i64,
+}
+
+/// A depot robot as central last reported it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BotView {
+    pub bot_id: BotId,
+    /// Empty when this desk has not seen the bot come online.
+    pub name: String,
+    /// `offline`, `idle`, `assigned`, `shopping` or `returning`.
+    pub status: String,
+    /// The shopping list it holds.
+    pub list_id: Option<ShoppingListId>,
+    /// The store it is in, while shopping.
+    pub store_id: Option<StoreId>,
+    /// That store's name, when the catalog here knows it.
+    pub store_name: Option<String>,
+    pub updated_at: i64,
+}
+
+/// One item to fetch at a stop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StopItemView {
+    pub product_id: ProductId,
+    pub product_name: String,
+    pub quantity: u32,
+}
+
+/// One store a shopping list visits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StopView {
+    pub store_id: StoreId,
+    /// The store's name, when the catalog here knows it.
+    pub store_name: Option<String>,
+    pub items: Vec<StopItemView>,
+    /// Units to fetch here.
+    pub quantity: i64,
+    /// The bot has collected this stop's items.
+    pub picked: bool,
+}
+
+/// A depot shopping list: one order's stops, its status and the bot walking it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShoppingListView {
+    pub list_id: ShoppingListId,
+    pub order_id: OrderId,
+    /// `created`, `available`, `assigned`, `in_progress`, `completed` or `canceled`.
+    pub status: String,
+    pub bot_id: Option<BotId>,
+    /// The bot's name, when known here.
+    pub bot_name: Option<String>,
+    /// The store the bot is at.
+    pub current_stop: Option<StoreId>,
+    pub stops: Vec<StopView>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The depot as a manager desk sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepotView {
+    pub bots: Vec<BotView>,
+    pub lists: Vec<ShoppingListView>,
 }

@@ -14,7 +14,8 @@ const EXAMPLES: &str = "Examples:
   mallbots --db shop.db --device kiosk-1 cart add CART PRODUCT --qty 2
   mallbots --db shop.db --device kiosk-1 checkout CART --card tok_visa
   mallbots --db shop.db order show ORDER
-  mallbots --db shop.db sales --store STORE";
+  mallbots --db shop.db sales --store STORE
+  mallbots --db shop.db --json depot lists";
 
 /// MallBots edge: the kiosk and store-manager operations, offline, on one SQLite file.
 ///
@@ -115,6 +116,9 @@ pub enum Command {
         #[arg(long)]
         store: Option<String>,
     },
+    /// The depot: bots and shopping lists as central reported them (a manager desk).
+    #[command(subcommand)]
+    Depot(DepotCmd),
     /// A store's sales per day.
     Sales {
         /// The store.
@@ -330,6 +334,19 @@ pub enum OrderCmd {
         /// Why.
         #[arg(long, default_value = "")]
         reason: String,
+    },
+}
+
+/// `depot ...`
+#[derive(Debug, Subcommand)]
+pub enum DepotCmd {
+    /// Every bot with its status, list and store.
+    Bots,
+    /// Shopping lists with their status, bot and stops: open ones first, then finished ones.
+    Lists {
+        /// At most this many lists.
+        #[arg(long, default_value_t = crate::queries::depot::DEPOT_LISTS)]
+        limit: u32,
     },
 }
 

@@ -1,6 +1,6 @@
 //! Human-readable lines for the views (the `--json` output is the views themselves).
 
-use crate::views::StoreView;
+use crate::views::{BotView, ShoppingListView, StoreView};
 use crate::views::{CartView, CatalogView, CustomerView, OrderView, ProductView, SalesDayView};
 use crate::ImportReport;
 
@@ -132,6 +132,57 @@ pub fn sales(days: &[SalesDayView]) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Bots, one per line: id, name, status, list and store.
+pub fn bots(bots: &[BotView]) -> String {
+    if bots.is_empty() {
+        return "no bots reported yet".into();
+    }
+    let lines: Vec<String> = bots
+        .iter()
+        .map(|b| {
+            let mut line = format!("bot {} \"{}\" {}", b.bot_id, b.name, b.status);
+            if let Some(list) = b.list_id {
+                line.push_str(&format!(" list {list}"));
+            }
+            if let Some(store) = b.store_id {
+                let name = b.store_name.as_deref().unwrap_or("?");
+                line.push_str(&format!(" at store {store} \"{name}\""));
+            }
+            line
+        })
+        .collect();
+    lines.join("\n")
+}
+
+/// Shopping lists with their stops.
+pub fn lists(lists: &[ShoppingListView]) -> String {
+    if lists.is_empty() {
+        return "no shopping lists yet".into();
+    }
+    let mut out = Vec::new();
+    for l in lists {
+        let bot = match (l.bot_id, &l.bot_name) {
+            (Some(_), Some(name)) => format!(" bot \"{name}\""),
+            (Some(id), None) => format!(" bot {id}"),
+            _ => String::new(),
+        };
+        out.push(format!(
+            "list {} order {} {}{bot}",
+            l.list_id, l.order_id, l.status
+        ));
+        for s in &l.stops {
+            out.push(format!(
+                "  stop {} \"{}\": {} items{}",
+                s.store_id,
+                s.store_name.as_deref().unwrap_or("?"),
+                s.quantity,
+                if s.picked { " (picked)" } else { "" }
+            ));
+        }
+    }
+    out.join("\n")
 }
 
 /// A CSV import report.

@@ -1,7 +1,9 @@
 //! Dispatch: one [`Command`] → one use case or query on the [`Edge`] → an [`Outcome`].
 
 use super::args::Toggle;
-use super::args::{CartCmd, Command, CustomerCmd, LoadgenArgs, OrderCmd, ProductCmd, StoreCmd};
+use super::args::{
+    CartCmd, Command, CustomerCmd, DepotCmd, LoadgenArgs, OrderCmd, ProductCmd, StoreCmd,
+};
 use super::{parse_id, render, Outcome};
 use crate::{Edge, EdgeError, NewProduct};
 use serde_json::json;
@@ -50,6 +52,14 @@ pub fn run(edge: &Edge, command: Command) -> Result<Outcome, EdgeError> {
             let orders = edge.orders(store)?;
             let text = orders.iter().map(render::order).collect::<Vec<_>>();
             Outcome::new(&orders, text.join("\n"))
+        }
+        Command::Depot(DepotCmd::Bots) => {
+            let bots = edge.depot_bots()?;
+            Outcome::new(&bots, render::bots(&bots))
+        }
+        Command::Depot(DepotCmd::Lists { limit }) => {
+            let lists = edge.depot_lists(limit)?;
+            Outcome::new(&lists, render::lists(&lists))
         }
         Command::Sales { store } => {
             let days = edge.sales_per_day(parse_id("store", &store)?)?;

@@ -8,6 +8,7 @@
 
 mod carts;
 mod catalog;
+pub mod depot;
 mod orders;
 mod rebuild;
 
@@ -23,12 +24,15 @@ use rusqlite::Transaction;
 use serde::de::DeserializeOwned;
 
 /// The read models' migrations.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    set: "edge_read_models",
-    version: 1,
-    name: "read_models",
-    sql: include_str!("migrations/0001_read_models.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        set: "edge_read_models",
+        version: 1,
+        name: "read_models",
+        sql: include_str!("migrations/0001_read_models.sql"),
+    },
+    depot::MIGRATION,
+];
 
 /// An event decoded by stream type.
 #[derive(Debug)]
@@ -38,6 +42,7 @@ pub(crate) enum Decoded {
     Customer(CustomerEvent),
     Basket(BasketEvent),
     Order(OrderEvent),
+    Depot(depot::DepotEvent),
     /// A stream type the edge keeps no read model of (depot, payments...).
     Other,
 }
@@ -61,6 +66,7 @@ impl Decoded {
             "customer" => decode.get().map(Decoded::Customer),
             "basket" => decode.get().map(Decoded::Basket),
             "order" => decode.get().map(Decoded::Order),
+            "bot" | "list" => depot::decode(stream_type, decode).map(Decoded::Depot),
             _ => Ok(Decoded::Other),
         };
         decoded.map_err(|err| undecodable(stream_type, event_type, err))
@@ -108,6 +114,7 @@ fn apply(tx: &Transaction<'_>, decoded: &Decoded) -> Result<(), StoreError> {
         Decoded::Customer(e) => catalog::customer(tx, e),
         Decoded::Basket(e) => carts::basket(tx, e),
         Decoded::Order(e) => orders::order(tx, e),
+        Decoded::Depot(e) => depot::apply(tx, e),
         Decoded::Other => Ok(()),
     }
 }

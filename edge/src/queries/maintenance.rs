@@ -1,10 +1,13 @@
 //! Maintenance: full read-model rebuild, a canonical dump of the read models (to compare a
 //! rebuild with the incremental state), export / import of events as JSON lines, and counts for
-//! a status line.
+//! a status line, and [`Edge::deliver`] (one message of central's stream through the inbox).
 
 use crate::error::EdgeError;
+use crate::projections::depot::DEPOT_TABLES;
 use crate::projections::{self, READ_MODEL_TABLES};
+use crate::sync::EdgeApplier;
 use crate::Edge;
+use mallbots_sync::engine::local::{receive, RawMessage, Received};
 use mallbots_sync::store::sqlite::write;
 use mallbots_sync::store::{now_ms, AppendRequest, Durability, EventReader, NewEvent, StoredEvent};
 use serde::{Deserialize, Serialize};
@@ -34,7 +37,29 @@ impl Edge {
     /// Truncates every read model and re-projects the whole log (one transaction); returns the
     /// number of events projected.
     pub fn rebuild_read_models(&self) -> Result<u64, EdgeError> {
-        self.with_writer(|store, _| Ok(projections::rebuild(store)?))
+        self.with_writer(|store, _| {
+            let upcasters = store.upcasters_arc();
+            Ok(store.transaction(Durability::Normal, |tx| {
+                for table in DEPOT_TABLES {
+                    tx.execute(&format!("DELETE FROM {table}"), [])?;
+                }
+                projections::rebuild_in(tx, &upcasters)
+            })?)
+        })
+    }
+
+    /// Receives one message of central's events stream through the inbox, in its own writer
+    /// transaction, exactly as the sync engine's consumer does: recorded in `inbox` (a
+    /// redelivery is [`Received::Duplicate`]), applied with [`EdgeApplier`], or parked when this
+    /// build cannot apply it. For feeding captured messages without a NATS connection.
+    pub fn deliver(&self, message: RawMessage) -> Result<Received, EdgeError> {
+        let received = self.writer().call(move |store| {
+            store.transaction(Durability::Normal, |tx| {
+                receive(tx, &EdgeApplier, &message).map(|(r, _)| r)
+            })
+        })?;
+        self.clear_cache();
+        Ok(received)
     }
 
     /// Every read-model table as sorted lines of text: equal dumps mean equal read models.
@@ -42,7 +67,7 @@ impl Edge {
         self.read(|r| {
             let conn = r.connection();
             let mut out = Vec::new();
-            for table in READ_MODEL_TABLES {
+            for table in READ_MODEL_TABLES.iter().chain(DEPOT_TABLES) {
                 let mut stmt = conn.prepare(&format!("SELECT * FROM {table}"))?;
                 let columns = stmt.column_count();
                 let mut rows: Vec<String> = stmt

@@ -2,11 +2,14 @@
 //! log under its aggregate (no outbox row: it is already central's), stamped with its stream
 //! sequence, and projected into the read models, all in the inbox transaction.
 //!
+//! Bot and shopping-list events (a manager desk's `<root>.ev.depot.>`) feed the depot read
+//! models.
+//!
 //! A `ProductRemoved` from central also flags every open cart holding that product: a
 //! conflict (`basket.product_removed`) the kiosk shows, since checkout would be rejected.
 
 use crate::projections;
-use mallbots_domain::{baskets, customers, ordering, products, stores, DomainEvent};
+use mallbots_domain::{baskets, bots, customers, depot, ordering, products, stores, DomainEvent};
 use mallbots_sync::engine::{InboxApplier, IncomingEvent};
 use mallbots_sync::store::sqlite::{read, write};
 use mallbots_sync::store::{now_ms, AppendRequest, NewConflict, NewEvent, StoreError};
@@ -15,7 +18,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// Stream types without a read model on the edge that are still kept in its log.
-const KEPT_OPAQUE: &[&str] = &["list", "bot", "payment", "invoice", "orderline"];
+const KEPT_OPAQUE: &[&str] = &["payment", "invoice", "orderline"];
 
 fn decodes<E: DomainEvent + DeserializeOwned>(payload: &Value, schema: u32) -> bool {
     serde_json::from_value::<E>(payload.clone()).is_ok_and(|e| schema <= e.schema_version())
@@ -30,6 +33,8 @@ pub fn known(event: &IncomingEvent) -> bool {
         "customer" => decodes::<customers::CustomerEvent>(p, v),
         "basket" => decodes::<baskets::BasketEvent>(p, v),
         "order" => decodes::<ordering::OrderEvent>(p, v),
+        "bot" => decodes::<bots::BotEvent>(p, v),
+        "list" => decodes::<depot::ListEvent>(p, v),
         other => KEPT_OPAQUE.contains(&other) && v <= 1,
     }
 }

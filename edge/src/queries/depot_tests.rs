@@ -1,0 +1,314 @@
+//! The depot read model fed as sync feeds it: central's bot and list events, serialized and
+//! enveloped as central appends them, received through the inbox ([`Edge::deliver`]).
+
+use crate::{Edge, EdgeConfig, Role};
+use mallbots_domain::bots::BotEvent;
+use mallbots_domain::depot::{ListEvent, ListItem, Stop};
+use mallbots_domain::{BotId, DomainEvent, OrderId, ProductId, ShoppingListId, StoreId, Timestamp};
+use mallbots_sync::engine::envelope::parse_raw;
+use mallbots_sync::engine::local::{RawMessage, Received};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+/// A message of `<root>.ev.depot.<kind>.<id>` with central's headers (central/src/envelope.rs).
+fn message<E: DomainEvent + Serialize>(seq: u64, kind: &str, id: &str, event: &E) -> RawMessage {
+    let raw = json!({
+        "subject": format!("mallbots.ev.depot.{kind}.{id}"),
+        "stream_seq": seq,
+        "headers": {
+            "Nats-Msg-Id": Uuid::now_v7().to_string(),
+            "Mallbots-Event-Type": event.event_type(),
+            "Mallbots-Schema-Version": event.schema_version().to_string(),
+            "Mallbots-Stream-Type": kind,
+            "Mallbots-Stream-Id": id,
+            "Mallbots-Occurred-At": (1_700_000_000_000 + seq).to_string(),
+            "Mallbots-Device": "central",
+        },
+        "payload": serde_json::to_string(event).expect("payload"),
+    })
+    .to_string();
+    let (subject, seq, headers, payload) = parse_raw(&raw).expect("raw message");
+    RawMessage {
+        subject,
+        seq,
+        headers: Some(headers),
+        payload,
+    }
+}
+
+struct Desk {
+    edge: Edge,
+    seq: u64,
+    _dir: tempfile::TempDir,
+}
+
+impl Desk {
+    fn open() -> Self {
+        let dir = tempfile::tempdir().expect("dir");
+        let config = EdgeConfig {
+            device_id: "desk-1".into(),
+            role: Role::Manager,
+            ..EdgeConfig::default()
+        };
+        let edge = Edge::open(dir.path().join("desk.db"), config).expect("edge");
+        Self {
+            edge,
+            seq: 0,
+            _dir: dir,
+        }
+    }
+
+    fn bot(&mut self, event: BotEvent) -> Received {
+        let id = match &event {
+            BotEvent::BotCameOnline { bot_id, .. }
+            | BotEvent::BotWentOffline { bot_id, .. }
+            | BotEvent::BotAssigned { bot_id, .. }
+            | BotEvent::BotArrivedAtStore { bot_id, .. }
+            | BotEvent::ItemsPickedUp { bot_id, .. }
+            | BotEvent::BotReturned { bot_id, .. }
+            | BotEvent::BotIdled { bot_id, .. } => bot_id.to_string(),
+        };
+        self.seq += 1;
+        self.edge
+            .deliver(message(self.seq, "bot", &id, &event))
+            .expect("deliver")
+    }
+
+    fn list(&mut self, list: ShoppingListId, event: ListEvent) -> Received {
+        self.seq += 1;
+        let msg = message(self.seq, "list", &list.to_string(), &event);
+        self.edge.deliver(msg).expect("deliver")
+    }
+}
+
+fn at(ms: i64) -> Timestamp {
+    Timestamp::from_millis(ms)
+}
+
+fn item(store: StoreId, name: &str, quantity: u32) -> ListItem {
+    ListItem {
+        store_id: store,
+        product_id: ProductId::for_sku(store, name),
+        product_name: name.into(),
+        quantity,
+    }
+}
+
+#[test]
+fn central_depot_events_make_bots_and_lists_with_stops() {
+    let mut desk = Desk::open();
+    let deli = desk.edge.create_store("Corner Deli", "Level 1").unwrap();
+    let books = desk.edge.create_store("Book Nook", "Level 2").unwrap();
+    let (bot, list, order) = (
+        BotId::from_uuid(Uuid::now_v7()),
+        ShoppingListId::from_uuid(Uuid::now_v7()),
+        OrderId::from_uuid(Uuid::now_v7()),
+    );
+    let items = [
+        item(deli.store_id, "Bagel", 2),
+        item(books.store_id, "Atlas", 1),
+        item(deli.store_id, "Coffee", 1),
+    ];
+    let created = ListEvent::ShoppingListCreated {
+        list_id: list,
+        order_id: order,
+        stops: Stop::plan(&items),
+        at: at(1),
+    };
+    assert_eq!(desk.list(list, created), Received::Applied);
+    let name = "Robo One".to_owned();
+    let online = BotEvent::BotCameOnline {
+        bot_id: bot,
+        name,
+        at: at(2),
+    };
+    desk.bot(online);
+    desk.list(
+        list,
+        ListEvent::ShoppingListAvailable {
+            list_id: list,
+            order_id: order,
+            at: at(3),
+        },
+    );
+    let depot = desk.edge.depot().unwrap();
+    assert_eq!(depot.bots.len(), 1);
+    assert_eq!(
+        (depot.bots[0].name.as_str(), depot.bots[0].status.as_str()),
+        ("Robo One", "idle")
+    );
+    let l = &depot.lists[0];
+    assert_eq!((l.status.as_str(), l.bot_id), ("available", None));
+    assert_eq!(l.stops.len(), 2);
+    let deli_stop = l
+        .stops
+        .iter()
+        .find(|s| s.store_id == deli.store_id)
+        .unwrap();
+    assert_eq!(deli_stop.store_name.as_deref(), Some("Corner Deli"));
+    assert_eq!((deli_stop.quantity, deli_stop.items.len()), (3, 2));
+
+    desk.list(
+        list,
+        ListEvent::ShoppingListAssigned {
+            list_id: list,
+            order_id: order,
+            bot_id: bot,
+            at: at(4),
+        },
+    );
+    desk.bot(BotEvent::BotAssigned {
+        bot_id: bot,
+        list_id: list,
+        at: at(4),
+    });
+    desk.list(
+        list,
+        ListEvent::BotArrivedAtStop {
+            list_id: list,
+            bot_id: bot,
+            store_id: books.store_id,
+            at: at(5),
+        },
+    );
+    desk.bot(BotEvent::BotArrivedAtStore {
+        bot_id: bot,
+        list_id: list,
+        store_id: books.store_id,
+        at: at(5),
+    });
+    desk.list(
+        list,
+        ListEvent::StopItemsPickedUp {
+            list_id: list,
+            bot_id: bot,
+            store_id: books.store_id,
+            at: at(6),
+        },
+    );
+    let depot = desk.edge.depot().unwrap();
+    let b = &depot.bots[0];
+    assert_eq!((b.status.as_str(), b.list_id), ("shopping", Some(list)));
+    assert_eq!(b.store_name.as_deref(), Some("Book Nook"));
+    let l = &depot.lists[0];
+    assert_eq!(l.status, "in_progress");
+    assert_eq!(l.bot_name.as_deref(), Some("Robo One"));
+    let picked: Vec<bool> = l.stops.iter().map(|s| s.picked).collect();
+    let books_first = l.stops[0].store_id == books.store_id;
+    assert_eq!(
+        picked,
+        if books_first {
+            [true, false]
+        } else {
+            [false, true]
+        }
+    );
+
+    // The bot drops out: the list is available again with every stop to pick.
+    desk.bot(BotEvent::BotWentOffline {
+        bot_id: bot,
+        list_id: Some(list),
+        at: at(7),
+    });
+    desk.list(
+        list,
+        ListEvent::ShoppingListReleased {
+            list_id: list,
+            order_id: order,
+            bot_id: bot,
+            at: at(7),
+        },
+    );
+    let depot = desk.edge.depot().unwrap();
+    assert_eq!(
+        (depot.bots[0].status.as_str(), depot.bots[0].list_id),
+        ("offline", None)
+    );
+    let l = &depot.lists[0];
+    assert_eq!((l.status.as_str(), l.bot_id), ("available", None));
+    assert!(l.stops.iter().all(|s| !s.picked));
+}
+
+#[test]
+fn redeliveries_are_no_ops_and_a_rebuild_gives_the_same_depot() {
+    let mut desk = Desk::open();
+    let store = desk.edge.create_store("Corner Deli", "Level 1").unwrap();
+    let (bot, list, order) = (
+        BotId::from_uuid(Uuid::now_v7()),
+        ShoppingListId::from_uuid(Uuid::now_v7()),
+        OrderId::from_uuid(Uuid::now_v7()),
+    );
+    desk.bot(BotEvent::BotCameOnline {
+        bot_id: bot,
+        name: "Robo".into(),
+        at: at(1),
+    });
+    let created = ListEvent::ShoppingListCreated {
+        list_id: list,
+        order_id: order,
+        stops: Stop::plan(&[item(store.store_id, "Bagel", 1)]),
+        at: at(2),
+    };
+    let msg = message(100, "list", &list.to_string(), &created);
+    assert_eq!(desk.edge.deliver(msg.clone()).unwrap(), Received::Applied);
+    let completed = ListEvent::ShoppingListCanceled {
+        list_id: list,
+        order_id: order,
+        at: at(3),
+    };
+    desk.list(list, completed);
+    let before = desk.edge.dump_read_models().unwrap();
+    assert_eq!(desk.edge.deliver(msg).unwrap(), Received::Duplicate);
+    assert_eq!(desk.edge.dump_read_models().unwrap(), before);
+    assert_eq!(desk.edge.depot_lists(10).unwrap()[0].status, "canceled");
+
+    desk.edge.rebuild_read_models().unwrap();
+    assert_eq!(desk.edge.dump_read_models().unwrap(), before);
+    let depot_rows: usize = before
+        .iter()
+        .filter(|(t, _)| t.starts_with("rm_depot"))
+        .map(|(_, rows)| rows.len())
+        .sum();
+    assert_eq!(depot_rows, 3, "one bot, one list, one stop: {before:?}");
+}
+
+#[test]
+fn a_bot_seen_mid_stream_has_no_name_and_lists_sort_open_first() {
+    let mut desk = Desk::open();
+    let bot = BotId::from_uuid(Uuid::now_v7());
+    let (done, open) = (
+        ShoppingListId::from_uuid(Uuid::now_v7()),
+        ShoppingListId::from_uuid(Uuid::now_v7()),
+    );
+    desk.bot(BotEvent::BotIdled {
+        bot_id: bot,
+        at: at(1),
+    });
+    desk.list(
+        done,
+        ListEvent::ShoppingListCompleted {
+            list_id: done,
+            order_id: OrderId::from_uuid(Uuid::now_v7()),
+            bot_id: bot,
+            at: at(9),
+        },
+    );
+    desk.list(
+        open,
+        ListEvent::ShoppingListAvailable {
+            list_id: open,
+            order_id: OrderId::from_uuid(Uuid::now_v7()),
+            at: at(2),
+        },
+    );
+    let depot = desk.edge.depot().unwrap();
+    assert_eq!(
+        (depot.bots[0].name.as_str(), depot.bots[0].status.as_str()),
+        ("", "idle")
+    );
+    let ids: Vec<ShoppingListId> = depot.lists.iter().map(|l| l.list_id).collect();
+    assert_eq!(ids, [open, done]);
+    assert_eq!(depot.lists[1].bot_name, None);
+    assert_eq!(desk.edge.depot_lists(1).unwrap().len(), 1);
+}
