@@ -26,8 +26,12 @@
 //! * queries: `stores()`, `store(id)`, `product(id)`, `products(Option<StoreId>, Option<&str>)`,
 //!   `catalog(search, participating_only) -> CatalogView`, `cart(id)`, `customer(id)`,
 //!   `order(id)`, `order_synced(id)`, `orders(Option<StoreId>)`, `sales_per_day(store)`.
+//! * depot (a manager desk, from central's `<root>.ev.depot.>`): `depot() -> DepotView`,
+//!   `depot_bots() -> Vec<BotView>`, `depot_lists(limit) -> Vec<ShoppingListView>`.
 //! * maintenance: `rebuild_read_models()`, `dump_read_models()`, `export_events(impl Write)`,
-//!   `import_events(impl BufRead) -> EventImportReport`, `local_counts()`.
+//!   `import_events(impl BufRead) -> EventImportReport`, `local_counts()`,
+//!   `deliver(RawMessage) -> Received` (one message of central's stream through the inbox, as
+//!   sync does; [`central_message`] builds one).
 //!
 //! Order pickup (`OrderPickupRequested`) is not implemented yet: it is not a domain event.
 
@@ -49,6 +53,8 @@ pub use csv_import::{ImportReport, RowError};
 pub use engine::Edge;
 pub use error::EdgeError;
 pub use manager::products::NewProduct;
+pub use queries::delivery::{central_message, RawMessage, Received};
+pub use queries::depot::DEPOT_LISTS;
 pub use queries::maintenance::{EventImportReport, LocalCounts};
 pub use subjects::Subjects;
 pub use views::*;

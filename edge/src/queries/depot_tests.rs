@@ -1,40 +1,26 @@
 //! The depot read model fed as sync feeds it: central's bot and list events, serialized and
 //! enveloped as central appends them, received through the inbox ([`Edge::deliver`]).
 
+use crate::queries::delivery::{central_message, RawMessage, Received};
 use crate::{Edge, EdgeConfig, Role};
 use mallbots_domain::bots::BotEvent;
 use mallbots_domain::depot::{ListEvent, ListItem, Stop};
 use mallbots_domain::{BotId, DomainEvent, OrderId, ProductId, ShoppingListId, StoreId, Timestamp};
-use mallbots_sync::engine::envelope::parse_raw;
-use mallbots_sync::engine::local::{RawMessage, Received};
 use serde::Serialize;
-use serde_json::json;
 use uuid::Uuid;
 
-/// A message of `<root>.ev.depot.<kind>.<id>` with central's headers (central/src/envelope.rs).
+/// A message of `<root>.ev.depot.<kind>.<id>` in central's envelope.
 fn message<E: DomainEvent + Serialize>(seq: u64, kind: &str, id: &str, event: &E) -> RawMessage {
-    let raw = json!({
-        "subject": format!("mallbots.ev.depot.{kind}.{id}"),
-        "stream_seq": seq,
-        "headers": {
-            "Nats-Msg-Id": Uuid::now_v7().to_string(),
-            "Mallbots-Event-Type": event.event_type(),
-            "Mallbots-Schema-Version": event.schema_version().to_string(),
-            "Mallbots-Stream-Type": kind,
-            "Mallbots-Stream-Id": id,
-            "Mallbots-Occurred-At": (1_700_000_000_000 + seq).to_string(),
-            "Mallbots-Device": "central",
-        },
-        "payload": serde_json::to_string(event).expect("payload"),
-    })
-    .to_string();
-    let (subject, seq, headers, payload) = parse_raw(&raw).expect("raw message");
-    RawMessage {
-        subject,
+    let subject = format!("mallbots.ev.depot.{kind}.{id}");
+    central_message(
+        &subject,
         seq,
-        headers: Some(headers),
-        payload,
-    }
+        kind,
+        id,
+        1_700_000_000_000 + seq as i64,
+        event,
+    )
+    .unwrap()
 }
 
 struct Desk {

@@ -1,13 +1,11 @@
 //! Maintenance: full read-model rebuild, a canonical dump of the read models (to compare a
 //! rebuild with the incremental state), export / import of events as JSON lines, and counts for
-//! a status line, and [`Edge::deliver`] (one message of central's stream through the inbox).
+//! a status line.
 
 use crate::error::EdgeError;
 use crate::projections::depot::DEPOT_TABLES;
 use crate::projections::{self, READ_MODEL_TABLES};
-use crate::sync::EdgeApplier;
 use crate::Edge;
-use mallbots_sync::engine::local::{receive, RawMessage, Received};
 use mallbots_sync::store::sqlite::write;
 use mallbots_sync::store::{now_ms, AppendRequest, Durability, EventReader, NewEvent, StoredEvent};
 use serde::{Deserialize, Serialize};
@@ -46,20 +44,6 @@ impl Edge {
                 projections::rebuild_in(tx, &upcasters)
             })?)
         })
-    }
-
-    /// Receives one message of central's events stream through the inbox, in its own writer
-    /// transaction, exactly as the sync engine's consumer does: recorded in `inbox` (a
-    /// redelivery is [`Received::Duplicate`]), applied with [`EdgeApplier`], or parked when this
-    /// build cannot apply it. For feeding captured messages without a NATS connection.
-    pub fn deliver(&self, message: RawMessage) -> Result<Received, EdgeError> {
-        let received = self.writer().call(move |store| {
-            store.transaction(Durability::Normal, |tx| {
-                receive(tx, &EdgeApplier, &message).map(|(r, _)| r)
-            })
-        })?;
-        self.clear_cache();
-        Ok(received)
     }
 
     /// Every read-model table as sorted lines of text: equal dumps mean equal read models.
