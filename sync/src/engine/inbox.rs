@@ -113,6 +113,62 @@ pub(crate) async fn pull_batch(
     while let Some(m) = batch.next().await {
         messages.push(m.map_err(|e| err(&e))?);
     }
+    apply(shared, name, messages).await
+}
+
+/// Follows a consumer continuously (the server pushes into an open pull request): whatever
+/// has arrived is applied at once, in one transaction per ready chunk of up to
+/// [`super::SyncConfig::fetch_batch`] messages. Returns only on failure.
+pub(crate) async fn follow(
+    shared: &Shared,
+    name: &str,
+    consumer: &PullConsumer,
+) -> Result<(), SyncError> {
+    let err = |e: &dyn std::fmt::Display| SyncError::Consumer {
+        consumer: name.to_owned(),
+        reason: e.to_string(),
+    };
+    let max = shared.config.fetch_batch;
+    let stream = consumer
+        .stream()
+        .max_messages_per_batch(max)
+        .messages()
+        .await
+        .map_err(|e| err(&e))?;
+    let mut chunks = stream.ready_chunks(max);
+    while let Some(chunk) = chunks.next().await {
+        let mut messages = Vec::with_capacity(chunk.len());
+        let mut failure = None;
+        for m in chunk {
+            match m {
+                Ok(m) if failure.is_none() => messages.push(m),
+                Ok(_) => {}
+                Err(e) => {
+                    failure.get_or_insert(err(&e));
+                }
+            }
+        }
+        // What arrived before a failure is still applied and acknowledged.
+        apply(shared, name, messages).await?;
+        if let Some(e) = failure {
+            return Err(e);
+        }
+    }
+    Err(err(&"the consumer's message stream ended"))
+}
+
+/// Applies `messages` in one writer transaction (inbox rows, read models, the consumer's
+/// checkpoint), then acknowledges them. Returns the report and the server's count of
+/// messages still pending after the last one.
+async fn apply(
+    shared: &Shared,
+    name: &str,
+    messages: Vec<async_nats::jetstream::Message>,
+) -> Result<(InboxReport, u64), SyncError> {
+    let err = |e: &dyn std::fmt::Display| SyncError::Consumer {
+        consumer: name.to_owned(),
+        reason: e.to_string(),
+    };
     if messages.is_empty() {
         return Ok((InboxReport::default(), 0));
     }

@@ -3,8 +3,9 @@
 //!
 //! In the background the relay and the consumers run as two loops on one connection: the
 //! relay drains the outbox, then waits for [`SyncEngine::poke`] (a new local commit) or the
-//! poll interval; the consumers long-poll. Any NATS failure drops the connection, marks the
-//! engine offline and reconnects after [`super::Backoff::delay`].
+//! poll interval; each consumer is followed continuously (the server pushes into an open pull
+//! request) and whatever has arrived is applied at once. Any NATS failure drops the
+//! connection, marks the engine offline and reconnects after [`super::Backoff::delay`].
 
 use super::error::SyncError;
 use super::inbox::{self, InboxReport};
@@ -230,7 +231,6 @@ impl SyncEngine {
     }
 
     async fn pull_loop(&self, link: &Link) -> Result<(), SyncError> {
-        let wait = Some(self.shared.config.poll_interval);
         let mut bound = Vec::new();
         for spec in &self.shared.config.consumers {
             bound.push((
@@ -241,11 +241,10 @@ impl SyncEngine {
         if bound.is_empty() {
             return std::future::pending().await;
         }
-        loop {
-            for (name, consumer) in &bound {
-                inbox::pull_batch(&self.shared, name, consumer, wait).await?;
-            }
-        }
+        let follows = bound
+            .iter()
+            .map(|(name, consumer)| inbox::follow(&self.shared, name, consumer));
+        futures::future::try_join_all(follows).await.map(|_| ())
     }
 
     async fn connected(&self, link: &Link) -> Result<(), SyncError> {
