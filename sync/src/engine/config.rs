@@ -113,8 +113,12 @@ pub struct SyncConfig {
     pub ack_timeout: Duration,
     /// Reconnect backoff.
     pub backoff: Backoff,
-    /// In background mode, how long a consumer pull waits for new messages.
+    /// In background mode, how long the relay waits for a poke before looking again.
     pub poll_interval: Duration,
+    /// In background mode, time between pruning passes.
+    pub prune_interval: Duration,
+    /// Published outbox rows and inbox rows are kept at least this long.
+    pub prune_retention: Duration,
 }
 
 impl SyncConfig {
@@ -132,6 +136,8 @@ impl SyncConfig {
             ack_timeout: Duration::from_secs(5),
             backoff: Backoff::default(),
             poll_interval: Duration::from_millis(500),
+            prune_interval: Duration::from_secs(30),
+            prune_retention: Duration::from_secs(300),
         }
     }
 

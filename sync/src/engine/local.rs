@@ -238,6 +238,10 @@ pub fn receive(
         raise_subject_seq(tx, &msg.subject, msg.seq)?;
         return Ok((Received::Echo, Some(event)));
     }
+    if !parked_before && msg.seq <= super::prune::inbox_floor(tx)? {
+        // At or below the inbox floor: handled before, its inbox row since pruned.
+        return Ok((Received::Duplicate, None));
+    }
     if !applier.can_apply(&event) {
         let why = format!(
             "{} v{} is not known to this build",

@@ -4,7 +4,8 @@
 //!
 //! The decisions are pure ([`plan`], tested as a case table); the I/O around them:
 //! [`relay`] (pipelined publishes, group-committed acks), [`recover`] (read a subject back),
-//! [`inbox`] (pull consumers), [`local`] (the writer-thread transactions) and [`runner`]
+//! [`inbox`] (pull consumers), [`local`] (the writer-thread transactions), [`prune`]
+//! (outbox and inbox rows deleted once safe) and [`runner`]
 //! ([`SyncEngine`]: `sync once` or a background task). The edge plugs in its domain through
 //! [`InboxApplier`] and [`Rebaser`]. rusqlite only ever runs on the store's writer thread.
 //!
@@ -30,6 +31,7 @@ pub mod inbox;
 pub mod link;
 pub mod local;
 pub mod plan;
+pub mod prune;
 pub mod recover;
 pub mod relay;
 pub mod runner;
@@ -44,6 +46,7 @@ pub use link::{Link, NatsTarget};
 pub use plan::{
     plan, plan_subject, Operation, PublishOutcome, RemoteMessage, StreamKey, SubjectView,
 };
+pub use prune::PruneReport;
 pub use relay::RelayReport;
 pub use runner::{SyncEngine, SyncHandle, SyncReport};
 pub use status::{sync_status, ConflictView, SyncStatus};

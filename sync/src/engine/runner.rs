@@ -5,12 +5,14 @@
 //! relay drains the outbox, then waits for [`SyncEngine::poke`] (a new local commit) or the
 //! poll interval; each consumer is followed continuously (the server pushes into an open pull
 //! request) and whatever has arrived is applied at once. Any NATS failure drops the
-//! connection, marks the engine offline and reconnects after [`super::Backoff::delay`].
+//! connection, marks the engine offline and reconnects after [`super::Backoff::delay`]. A third loop prunes the
+//! outbox and inbox every [`SyncConfig::prune_interval`].
 
 use super::error::SyncError;
 use super::inbox::{self, InboxReport};
 use super::link::{Link, NatsTarget};
 use super::local::LAST_SYNC_CHECKPOINT;
+use super::prune::{self, PruneReport};
 use super::relay::{relay_pass, RelayReport};
 use super::status::{sync_status, SyncStatus};
 use super::{InboxApplier, Rebaser, Shared, SyncConfig};
@@ -247,8 +249,38 @@ impl SyncEngine {
         futures::future::try_join_all(follows).await.map(|_| ())
     }
 
+    /// Prunes the outbox and inbox once (see [`super::prune`]): reads the consumers' ack
+    /// floors from the server, raises the inbox floor, deletes what is safe in small
+    /// transactions.
+    pub async fn prune(&self, link: &Link) -> Result<PruneReport, SyncError> {
+        let mut bound = Vec::new();
+        for spec in &self.shared.config.consumers {
+            bound.push((
+                spec.name.clone(),
+                inbox::bind(&self.shared, link, spec).await?,
+            ));
+        }
+        let floor = prune::server_floor(&bound).await?;
+        prune::prune_local(&self.shared, floor, self.shared.config.prune_retention).await
+    }
+
+    async fn prune_loop(&self, link: &Link) -> Result<(), SyncError> {
+        loop {
+            tokio::time::sleep(self.shared.config.prune_interval).await;
+            let report = self.prune(link).await?;
+            if report.inbox + report.outbox > 0 {
+                tracing::debug!(?report, "pruned");
+            }
+        }
+    }
+
     async fn connected(&self, link: &Link) -> Result<(), SyncError> {
-        tokio::try_join!(self.relay_loop(link), self.pull_loop(link)).map(|_| ())
+        tokio::try_join!(
+            self.relay_loop(link),
+            self.pull_loop(link),
+            self.prune_loop(link)
+        )
+        .map(|_| ())
     }
 
     /// Runs until `stop` turns true: connect, sync continuously, reconnect with backoff.
