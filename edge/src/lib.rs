@@ -48,6 +48,9 @@ pub mod subjects;
 pub mod sync;
 pub mod views;
 
+/// The domain this API runs (ids, events), for callers that depend on this crate only.
+pub use mallbots_domain as domain;
+
 pub use config::{Clock, EdgeConfig, ManualClock, Role, SystemClock};
 pub use csv_import::{ImportReport, RowError};
 pub use engine::Edge;

@@ -1,5 +1,6 @@
 //! The views of the manager's back-office screens beyond the catalog: daily sales (for the
-//! chart, one entry per day including days without sales) and the sync status.
+//! chart, one entry per day including days without sales), the sync status, and the depot's
+//! bots and shopping lists.
 
 use crate::views::{MoneyView, OrderView};
 use serde::{Deserialize, Serialize};
@@ -37,6 +38,102 @@ pub struct SyncStatus {
     pub last_sync_at: Option<i64>,
     /// Local changes central refused, newest first.
     pub conflicts: Vec<ConflictView>,
+}
+
+/// A depot robot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BotView {
+    /// Bot id (UUID text).
+    pub id: String,
+    /// Its name (empty if this desk never saw it come online).
+    pub name: String,
+    /// `offline`, `idle`, `assigned`, `shopping` or `returning`.
+    pub status: String,
+    /// The shopping list it holds.
+    pub list_id: Option<String>,
+    /// The store it is in, by name, while shopping.
+    pub store_name: Option<String>,
+    /// When its status last changed (ms since the Unix epoch).
+    pub updated_at: i64,
+}
+
+/// One store a shopping list visits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StopView {
+    /// Store id (UUID text).
+    pub store_id: String,
+    /// The store's name, if this desk's catalog knows it.
+    pub store_name: Option<String>,
+    /// Units to fetch there.
+    pub items: i64,
+    /// The robot has collected them.
+    pub picked: bool,
+}
+
+/// A shopping list: one order's stops, its status and its robot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShoppingListView {
+    /// List id (UUID text).
+    pub id: String,
+    /// The order it fetches.
+    pub order_id: String,
+    /// `created`, `available`, `assigned`, `in_progress`, `completed` or `canceled`.
+    pub status: String,
+    /// The robot shopping it.
+    pub bot_id: Option<String>,
+    /// That robot's name, when known.
+    pub bot_name: Option<String>,
+    /// Stops in walking order.
+    pub stops: Vec<StopView>,
+    /// Units over all stops.
+    pub items: i64,
+    /// Last change (ms since the Unix epoch).
+    pub updated_at: i64,
+}
+
+/// Bots and shopping lists as central reported them to this desk.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepotView {
+    /// Every robot, by name.
+    pub bots: Vec<BotView>,
+    /// Open lists first, then recently finished ones.
+    pub lists: Vec<ShoppingListView>,
+}
+
+impl From<mallbots_edge::DepotView> for DepotView {
+    fn from(d: mallbots_edge::DepotView) -> Self {
+        let bots = d.bots.into_iter().map(|b| BotView {
+            id: b.bot_id.to_string(),
+            name: b.name,
+            status: b.status,
+            list_id: b.list_id.map(|l| l.to_string()),
+            store_name: b.store_name,
+            updated_at: b.updated_at,
+        });
+        let lists = d.lists.into_iter().map(|l| ShoppingListView {
+            id: l.list_id.to_string(),
+            order_id: l.order_id.to_string(),
+            status: l.status,
+            bot_id: l.bot_id.map(|b| b.to_string()),
+            bot_name: l.bot_name,
+            items: l.stops.iter().map(|s| s.quantity).sum(),
+            stops: l
+                .stops
+                .into_iter()
+                .map(|s| StopView {
+                    store_id: s.store_id.to_string(),
+                    store_name: s.store_name,
+                    items: s.quantity,
+                    picked: s.picked,
+                })
+                .collect(),
+            updated_at: l.updated_at,
+        });
+        Self {
+            bots: bots.collect(),
+            lists: lists.collect(),
+        }
+    }
 }
 
 /// `YYYY-MM-DD` (UTC) of a time in ms since the Unix epoch.

@@ -27,8 +27,6 @@ pub mod codes {
     pub const BAD_CREDENTIALS: &str = "bad_credentials";
     /// Too many failed sign-ins in a row: wait before trying again.
     pub const LOCKED_OUT: &str = "locked_out";
-    /// The edge cannot answer this yet (e.g. the depot before any sync with central).
-    pub const NOT_AVAILABLE: &str = "not_available";
     /// Something broke that the user cannot fix (a poisoned lock, a failed thread).
     pub const INTERNAL: &str = "internal";
 }

@@ -98,7 +98,7 @@ fn the_back_office_follows_the_kiosk_and_imports_products() {
 
     gui.click("[data-testid=tab-depot]").unwrap();
     gui.wait_for("[data-testid=manager-depot]", WAIT).unwrap();
-    gui.screenshot("manager-depot").unwrap();
+    gui.screenshot("manager-depot-pickup").unwrap();
 
     // CSV import into Green Grocer: two good lines, one bad price, one duplicate SKU.
     gui.click("[data-testid=tab-stores]").unwrap();

@@ -1,8 +1,8 @@
 //! Back-office commands of the manager window beyond single catalog edits: CSV import, orders,
 //! the depot, daily sales and the sync status. Each needs a signed-in manager.
 
-use crate::backoffice::{daily_sales, store_sales, SalesDay, SyncStatus};
-use crate::error::{codes, parse_id, ApiError};
+use crate::backoffice::{daily_sales, store_sales, DepotView, SalesDay, SyncStatus};
+use crate::error::{parse_id, ApiError};
 use crate::events::{Changed, Topic};
 use crate::state::AppState;
 use crate::views::{ImportReport, OrderView};
@@ -41,16 +41,11 @@ pub async fn manager_orders(
     Ok(orders.into_iter().map(OrderView::from).collect())
 }
 
-/// Bots and shopping lists. The edge keeps no depot read model yet (central's bot and list
-/// events are not synced to edges), so this says `not_available` rather than show nothing as
-/// if it were the truth.
+/// Robots and shopping lists as central reported them to this desk (open lists first).
 #[tauri::command]
-pub async fn manager_depot(state: State<'_, AppState>) -> Result<(), ApiError> {
+pub async fn manager_depot(state: State<'_, AppState>) -> Result<DepotView, ApiError> {
     state.require_manager()?;
-    Err(ApiError::new(
-        codes::NOT_AVAILABLE,
-        "robots and shopping lists are not synced to this desk yet",
-    ))
+    Ok(state.edge().depot()?.into())
 }
 
 /// Sales per day for the last `days` days (default 14), oldest first, zero days included; of

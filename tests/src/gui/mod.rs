@@ -8,13 +8,15 @@
 //! a machine without them fails the GUI tests instead of skipping them.
 //!
 //! Modules: [`tools`] (programs, paths, the app binary), [`xvfb`] (a private display),
-//! [`webdriver`] (the session calls: find, click, type, text, windows, scripts, screenshots)
-//! and [`base64`] (screenshot decoding).
+//! [`webdriver`] (the session calls: find, click, type, text, windows, scripts, screenshots),
+//! [`base64`] (screenshot decoding) and [`depot`] (central's depot events fed into the app's
+//! database through the inbox, as sync delivers them).
 //!
 //! The API is synchronous (an internal current-thread tokio runtime drives reqwest), so GUI tests
 //! are plain `#[test]`s.
 
 mod base64;
+pub mod depot;
 mod tools;
 mod webdriver;
 mod xvfb;

@@ -90,18 +90,34 @@ export type BotStatus = 'offline' | 'idle' | 'assigned' | 'shopping' | 'returnin
 
 export interface Bot {
   id: string;
+  /** Empty when the desk never saw the robot come online. */
   name: string;
   status: BotStatus;
   list_id: string | null;
+  /** The store it is in, while shopping. */
+  store_name: string | null;
+  updated_at: number;
+}
+
+export type ListStatus = 'created' | 'available' | 'assigned' | 'in_progress' | 'completed' | 'canceled';
+
+export interface Stop {
+  store_id: string;
+  store_name: string | null;
+  /** Units to fetch there. */
+  items: number;
+  picked: boolean;
 }
 
 export interface ShoppingList {
   id: string;
   order_id: string;
-  status: string;
+  status: ListStatus;
   bot_id: string | null;
-  stops: string[];
+  bot_name: string | null;
+  stops: Stop[];
   items: number;
+  updated_at: number;
 }
 
 export interface Depot {

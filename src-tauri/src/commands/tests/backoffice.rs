@@ -145,12 +145,6 @@ fn orders_sales_and_sync_status_follow_checkouts() {
         status["waiting"].as_u64().unwrap() >= waiting_before + 3,
         "basket, item and checkout wait to be sent: {status}"
     );
-    let depot = invoke(&h.manager, "manager_depot", json!({})).unwrap_err();
-    assert_eq!(
-        code(&depot),
-        "not_available",
-        "no depot read model at the edge"
-    );
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! [`kiosk`] and [`manager`]: the commands' behaviour.
 
 mod backoffice;
+mod depot;
 mod kiosk;
 mod manager;
 

@@ -1,0 +1,87 @@
+//! The manager's depot screen over central's bot and list events: the app starts on an empty
+//! depot, the events arrive in its database through the inbox (as sync delivers them), and the
+//! screen shows the robots and shopping lists without a reload (the sync bridge's `depot`
+//! event), in words a store manager reads.
+
+use mallbots_tests::gui::depot::seed_depot;
+use mallbots_tests::gui::{Gui, GuiOptions};
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+#[test]
+fn the_depot_shows_central_robots_and_lists_as_they_arrive() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("desk.db");
+    let mut options = GuiOptions::manager();
+    options.args = vec!["--db".into(), db.display().to_string()];
+    let gui = Gui::start(options).expect("start the app under WebDriver");
+    gui.wait_for("[data-testid=manager-sign-in]", Duration::from_secs(20))
+        .unwrap();
+    gui.type_text("input[name=user]", "manager").unwrap();
+    gui.type_text("input[name=password]", "mallbots").unwrap();
+    gui.click("[data-testid=sign-in]").unwrap();
+    gui.wait_for("[data-testid=manager-stores]", WAIT).unwrap();
+    gui.click("[data-testid=tab-depot]").unwrap();
+    gui.wait_for_text(
+        "[data-testid=manager-depot]",
+        "No robot has reported in yet",
+        WAIT,
+    )
+    .unwrap();
+    gui.screenshot("manager-depot-empty").unwrap();
+
+    let scene = seed_depot(&db).expect("central's depot events into the desk's inbox");
+
+    // No reload: the bridge sees the applied events and the screen asks again.
+    wait_until("four robots and four lists", || {
+        gui.find_all("[data-testid=bot]").unwrap().len() == scene.bots.len()
+            && gui.find_all("[data-testid=shopping-list]").unwrap().len() == scene.lists
+    });
+    let robots = gui.text("[data-testid=manager-depot] .bots").unwrap();
+    for name in &scene.bots {
+        assert!(robots.contains(name.as_str()), "{name} in {robots}");
+    }
+    assert!(robots.contains("Waiting at the depot"), "{robots}");
+    assert!(robots.contains("Not connected"), "{robots}");
+    let shopping = gui
+        .find_all("[data-testid=bot][data-status=shopping]")
+        .unwrap();
+    let scout = gui.element_text(&shopping[0]).unwrap();
+    assert!(scout.contains("Scout") && scout.contains("At "), "{scout}");
+
+    let table = gui.text("[data-testid=manager-depot] table").unwrap();
+    for words in [
+        "Being shopped",
+        "Robot on the way",
+        "Waiting for a robot",
+        "Done",
+    ] {
+        assert!(table.contains(words), "{words} in {table}");
+    }
+    for store in ["Green Grocer", "Page Turner Books", "Volt Electronics"] {
+        assert!(table.contains(store), "{store} in {table}");
+    }
+    let page = gui.text("[data-testid=manager-depot]").unwrap();
+    let uuid_like = |w: &str| w.len() >= 36 && w.matches('-').count() >= 4;
+    assert!(
+        !page.split_whitespace().any(uuid_like) && !page.contains('{'),
+        "raw ids or JSON: {page}"
+    );
+    assert_eq!(
+        gui.text("[data-testid=depot-working]")
+            .unwrap()
+            .split_whitespace()
+            .next(),
+        Some("2")
+    );
+    gui.screenshot("manager-depot").unwrap();
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { render } from 'svelte/server';
+import DepotFleet from './DepotFleet.svelte';
+import type { Bot, Depot, ShoppingList } from '../lib/types';
+
+const NOW = 1_800_000_000_000;
+const bot = (over: Partial<Bot>): Bot => ({
+  id: '0192f0c0-0000-7000-8000-00000000b001',
+  name: 'Scout',
+  status: 'idle',
+  list_id: null,
+  store_name: null,
+  updated_at: NOW - 60_000,
+  ...over,
+});
+const list = (over: Partial<ShoppingList>): ShoppingList => ({
+  id: '0192f0c0-0000-7000-8000-00000000a001',
+  order_id: '0192f0c0-0000-7000-8000-0000c0ffee01',
+  status: 'available',
+  bot_id: null,
+  bot_name: null,
+  stops: [
+    { store_id: 's1', store_name: 'Green Grocer', items: 2, picked: true },
+    { store_id: '0192f0c0-0000-7000-8000-000000abcdef', store_name: null, items: 1, picked: false },
+  ],
+  items: 3,
+  updated_at: NOW,
+  ...over,
+});
+
+describe('the depot view', () => {
+  it('shows robots with their status and lists with status, robot and stops', () => {
+    const depot: Depot = {
+      bots: [bot({ status: 'shopping', list_id: 'L', store_name: 'Green Grocer' })],
+      lists: [list({ id: 'L', status: 'in_progress', bot_id: bot({}).id, bot_name: 'Scout' })],
+    };
+    const { body } = render(DepotFleet, { props: { depot, now: NOW } });
+    const text = body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(text).toContain('Scout Shopping');
+    expect(text).toContain('At Green Grocer for order #FFEE01');
+    expect(text).toContain('Being shopped');
+    expect(text).toMatch(/✓ picked: Green Grocer \(2\)/);
+    expect(text).toContain('Store #ABCDEF (1)');
+    expect(text).toContain('1 min ago');
+    expect(body).not.toContain('0192f0c0');
+    expect(body).toContain('data-status="in_progress"');
+  });
+
+  it('says so when nothing was reported yet', () => {
+    const { body } = render(DepotFleet, { props: { depot: { bots: [], lists: [] }, now: NOW } });
+    expect(body).toContain('No robot has reported in yet');
+    expect(body).toContain('No shopping lists yet');
+  });
+});
