@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use async_nats::jetstream::stream::DirectGetErrorKind;
+use async_nats::jetstream::stream::LastRawMessageErrorKind;
 use async_nats::jetstream::{self, context::PublishErrorKind, message::PublishMessage};
 use async_nats::HeaderMap;
 use bytes::Bytes;
@@ -96,7 +96,8 @@ impl Publisher {
     }
 
     /// The stream sequence of the last event on `subject` (0 if none): what to pass as the
-    /// expected last subject sequence when appending to an aggregate central writes.
+    /// expected last subject sequence when appending to an aggregate central writes. Read from
+    /// the stream leader, so it is current even on a cluster.
     pub async fn last_subject_sequence(&self, subject: &str) -> Result<u64, PublishError> {
         let other = |reason: String| PublishError::Other {
             subject: subject.to_string(),
@@ -107,9 +108,11 @@ impl Publisher {
             .get_stream_no_info(self.topology.stream_name(StreamKind::Events))
             .await
             .map_err(|e| other(e.to_string()))?;
-        match stream.direct_get_last_for_subject(subject).await {
+        // The leader answers `STREAM.MSG.GET`; a direct get may be served by a follower that has
+        // not yet applied the last write, and a stale expectation only fails the append.
+        match stream.get_last_raw_message_by_subject(subject).await {
             Ok(m) => Ok(m.sequence),
-            Err(e) if e.kind() == DirectGetErrorKind::NotFound => Ok(0),
+            Err(e) if e.kind() == LastRawMessageErrorKind::NoMessageFound => Ok(0),
             Err(e) => Err(other(e.to_string())),
         }
     }

@@ -202,6 +202,7 @@ where
                     (*first).min(settings.topology.ack_wait())
                 }),
             max_deliver: spec.max_deliver,
+            backoff: spec.backoff.clone(),
         };
         tasks.push(tokio::spawn(worker.run(stop_rx.clone())));
     }

@@ -2,8 +2,11 @@
 //! stream sequence. A view consumer records each event (idempotent: a redelivered sequence is
 //! already there; out-of-order deliveries are sorted by sequence), and readers fold the list with
 //! the domain aggregate. Writes are compare-and-set on the entry's revision, retried on conflict.
+//! Reads go to the bucket's stream leader ([`leader_entry`]), so an order checked against a view
+//! sees every write acknowledged before it, on a cluster too.
 
 use async_nats::jetstream::kv::{self, Operation, UpdateErrorKind};
+use async_nats::jetstream::stream::LastRawMessageErrorKind;
 use bytes::Bytes;
 use mallbots_domain::error::ErrorCode;
 use serde::de::DeserializeOwned;
@@ -57,7 +60,7 @@ async fn read<E: Serialize + DeserializeOwned>(
     store: &kv::Store,
     key: &str,
 ) -> Result<(Folded<E>, u64), ViewError> {
-    match store.entry(key).await.map_err(|e| kv_err(key, e))? {
+    match leader_entry(store, key).await? {
         Some(entry) if entry.operation == Operation::Put => {
             let folded = serde_json::from_slice(&entry.value).map_err(|e| ViewError::Decode {
                 key: key.to_string(),
@@ -67,6 +70,43 @@ async fn read<E: Serialize + DeserializeOwned>(
         }
         Some(entry) => Ok((Folded { events: Vec::new() }, entry.revision)),
         None => Ok((Folded { events: Vec::new() }, 0)),
+    }
+}
+
+/// A key's latest entry as the bucket's stream leader has it.
+#[derive(Debug, Clone)]
+pub struct LeaderEntry {
+    /// The value (empty for a delete or purge).
+    pub value: Bytes,
+    /// The entry's revision (its stream sequence).
+    pub revision: u64,
+    /// Put, delete or purge.
+    pub operation: Operation,
+}
+
+/// Reads `key`'s latest entry from the bucket's stream leader (`STREAM.MSG.GET`).
+///
+/// `kv::Store::entry` uses a direct get when the bucket allows it, which any replica of an R3
+/// bucket may answer, possibly before it has applied the latest write: a view read just after the
+/// catalog changed could then reject an order for a product it has not seen yet. The leader has
+/// every acknowledged write.
+pub async fn leader_entry(store: &kv::Store, key: &str) -> Result<Option<LeaderEntry>, ViewError> {
+    let subject = format!("{}{key}", store.prefix);
+    match store.stream.get_last_raw_message_by_subject(&subject).await {
+        Ok(m) => {
+            let operation = match m.headers.get("KV-Operation").map(|v| v.as_str()) {
+                Some("DEL") => Operation::Delete,
+                Some("PURGE") => Operation::Purge,
+                _ => Operation::Put,
+            };
+            Ok(Some(LeaderEntry {
+                value: m.payload,
+                revision: m.sequence,
+                operation,
+            }))
+        }
+        Err(e) if e.kind() == LastRawMessageErrorKind::NoMessageFound => Ok(None),
+        Err(e) => Err(kv_err(key, e)),
     }
 }
 

@@ -6,7 +6,12 @@
 //!   [`Delivery::in_progress`] themselves.
 //! * A message that fails to decode, that the handler terminates, or that would be nak'ed on its
 //!   last allowed delivery is copied to `<root>.dlq.<consumer>` ([`crate::dlq`]) and terminated.
-//!   If the copy fails, the message is nak'ed instead, so nothing is lost.
+//!   If the copy fails, the message is nak'ed instead, so nothing is lost. Before a nak'ed last
+//!   delivery is given up, the worker holds it (with `+WPI`) and calls the handler again a few
+//!   times, a back-off step apart ([`LAST_DELIVERY_RETRIES`]): a cluster electing a new stream
+//!   leader (several seconds without one) must not dead-letter good messages.
+//! * A nak without a delay is sent with the consumer's back-off step for that delivery, so a
+//!   handler failing fast (no stream leader yet) does not burn its deliveries in milliseconds.
 //! * The pull stream survives reconnects; if it ends, the worker re-attaches after a pause.
 
 use std::future::Future;
@@ -23,6 +28,9 @@ use tokio::sync::watch;
 
 use crate::dlq::DeadLetters;
 use crate::metrics::{self, Metrics};
+
+/// In-place handler retries of a nak'ed last delivery before it is dead-lettered.
+pub const LAST_DELIVERY_RETRIES: u32 = 3;
 
 /// What to do with a handled message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,6 +190,9 @@ pub struct Worker {
     pub ack_wait: Duration,
     /// The consumer's max deliveries (-1 = unlimited).
     pub max_deliver: i64,
+    /// The consumer's redelivery back-off (empty: none); a nak without a delay uses the step for
+    /// the delivery's number, the last step past the end.
+    pub backoff: Vec<Duration>,
 }
 
 impl Worker {
@@ -244,7 +255,17 @@ impl Worker {
         ];
         self.metrics.inc(metrics::RECEIVED, &labels);
         let started = Instant::now();
-        let result = self.with_progress(&delivery).await;
+        let mut result = self.with_progress(&delivery).await;
+        if self.is_last(&delivery) {
+            let mut retries = 0;
+            while matches!(result, Ok(Outcome::Nak { .. })) && retries < LAST_DELIVERY_RETRIES {
+                retries += 1;
+                self.hold(&delivery, self.backoff_step(delivery.delivered()))
+                    .await;
+                tracing::debug!(consumer = %self.consumer, retries, "last delivery retried");
+                result = self.with_progress(&delivery).await;
+            }
+        }
         let (outcome, label) = match result {
             Err(DecodeError(reason)) => (
                 Outcome::Term {
@@ -252,11 +273,13 @@ impl Worker {
                 },
                 "decode_error",
             ),
-            Ok(Outcome::Nak { .. })
-                if self.max_deliver > 0 && delivery.delivered() >= self.max_deliver =>
-            {
+            Ok(Outcome::Nak { .. }) if self.is_last(&delivery) => {
                 let reason = format!("max deliveries ({}) reached", self.max_deliver);
                 (Outcome::Term { reason }, "max_deliver")
+            }
+            Ok(Outcome::Nak { delay: None }) => {
+                let delay = Some(self.backoff_step(delivery.delivered()));
+                (Outcome::Nak { delay }, "nak")
             }
             Ok(outcome) => {
                 let label = outcome.label();
@@ -273,6 +296,35 @@ impl Worker {
                 ("outcome", if applied { label } else { "ack_failed" }),
             ],
         );
+    }
+
+    /// Whether `delivery` is the last the consumer allows.
+    fn is_last(&self, delivery: &Delivery) -> bool {
+        self.max_deliver > 0 && delivery.delivered() >= self.max_deliver
+    }
+
+    /// The back-off step after delivery number `delivered` (1-based); 1 s without a back-off.
+    fn backoff_step(&self, delivered: i64) -> Duration {
+        let index = usize::try_from(delivered.max(1) - 1).unwrap_or(0);
+        self.backoff
+            .get(index)
+            .or(self.backoff.last())
+            .copied()
+            .unwrap_or(Duration::from_secs(1))
+    }
+
+    /// Waits `pause` while keeping the message with `+WPI` every third of the ack wait.
+    async fn hold(&self, delivery: &Delivery, pause: Duration) {
+        let every = (self.ack_wait / 3).max(Duration::from_millis(100));
+        let until = tokio::time::Instant::now() + pause;
+        loop {
+            delivery.in_progress().await;
+            let now = tokio::time::Instant::now();
+            if now >= until {
+                return;
+            }
+            tokio::time::sleep(every.min(until - now)).await;
+        }
     }
 
     /// Runs the handler, sending `+WPI` every third of the ack wait while it is busy.

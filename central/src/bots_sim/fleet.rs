@@ -100,6 +100,60 @@ async fn open(rt: &Runtime) -> Option<(Depot, Dispatcher, Leases)> {
     }
 }
 
+/// Brings one bot online: its lease first (so no depot replica takes the new bot for a dead one),
+/// then `BotCameOnline`. Failures to reach JetStream (a bucket or stream without a leader yet,
+/// right after an R3 topology is created, or during an election) are retried every 500 ms; a
+/// refusal leaves the bot offline. Returns false if shutdown came first.
+async fn bring_online(
+    rt: &Runtime,
+    depot: &Depot,
+    leases: &Leases,
+    fleet: &Fleet,
+    bot_id: BotId,
+    name: &str,
+    session: &str,
+) -> bool {
+    let mut shutdown = rt.shutdown.clone();
+    let mut warned = false;
+    loop {
+        let attempt = async {
+            leases.renew(bot_id).await.map_err(|e| e.to_string())?;
+            fleet.online().insert(bot_id);
+            let cmd = BotCommand::BringOnline {
+                bot_id,
+                name: name.to_string(),
+                at: Timestamp::from_millis(now_ms()),
+            };
+            depot
+                .bot(bot_id, &format!("online/{session}/{bot_id}"), cmd, "")
+                .await
+                .map_err(|e| e.to_string())
+        };
+        match attempt.await {
+            Ok(Ok(())) => {
+                tracing::info!(%bot_id, %name, "bot online");
+                fleet.idle(bot_id);
+                return true;
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(%bot_id, error = %e, "bot refused to come online");
+                fleet.gone(bot_id);
+                return true;
+            }
+            Err(e) => {
+                if !warned {
+                    tracing::warn!(%bot_id, error = %e, "bot not online yet; retrying");
+                    warned = true;
+                }
+            }
+        }
+        tokio::select! {
+            _ = shutdown.changed() => return false,
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+        }
+    }
+}
+
 /// Runs the fleet until shutdown.
 pub async fn run(rt: Runtime, settings: SimSettings) {
     let Some((depot, dispatcher, leases)) = open(&rt).await else {
@@ -115,33 +169,8 @@ pub async fn run(rt: Runtime, settings: SimSettings) {
     for i in 0..settings.count {
         let bot_id = BotId::from_uuid(uuid::Uuid::now_v7());
         let name = format!("{}-{}", settings.name, i + 1);
-        // The lease first, so no depot replica takes the new bot for a dead one.
-        if let Err(e) = leases.renew(bot_id).await {
-            tracing::warn!(%bot_id, error = %e, "bot lease not written; bot stays offline");
-            continue;
-        }
-        fleet.online().insert(bot_id);
-        let cmd = BotCommand::BringOnline {
-            bot_id,
-            name: name.clone(),
-            at: Timestamp::from_millis(now_ms()),
-        };
-        match depot
-            .bot(bot_id, &format!("online/{session}/{bot_id}"), cmd, "")
-            .await
-        {
-            Ok(Ok(())) => {
-                tracing::info!(%bot_id, %name, "bot online");
-                fleet.idle(bot_id);
-            }
-            Ok(Err(e)) => {
-                tracing::warn!(%bot_id, error = %e, "bot refused to come online");
-                fleet.gone(bot_id);
-            }
-            Err(e) => {
-                tracing::warn!(%bot_id, error = %e, "bot could not come online");
-                fleet.gone(bot_id);
-            }
+        if !bring_online(&rt, &depot, &leases, &fleet, bot_id, &name, &session).await {
+            break;
         }
     }
     let ctx = Arc::new(Ctx {

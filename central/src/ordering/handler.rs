@@ -9,6 +9,8 @@
 //! | `complete_order` | [`CompleteOrder`] | pickup: `cmd.payments.capture` (the order must be ready) |
 //! | `record_pickup` | [`RecordPickup`] | OrderCompleted{invoice} (sent by payments after capture) |
 
+use std::time::Duration;
+
 use mallbots_domain::error::ErrorCode;
 use mallbots_domain::ordering::{CancelledBy, OrderCommand, OrderStatus};
 use mallbots_domain::saga::{payment_id_for, ReplyOutcome, SagaCommand};
@@ -78,7 +80,8 @@ impl Handler for OrderingHandler {
         })
     }
 
-    async fn handle(&self, _delivery: &Delivery, command: OrderingCommand) -> Outcome {
+    async fn handle(&self, delivery: &Delivery, command: OrderingCommand) -> Outcome {
+        let delivered = delivery.delivered();
         match command {
             OrderingCommand::Saga(c) => self.saga(c).await,
             OrderingCommand::StartShopping(c) => {
@@ -91,9 +94,9 @@ impl Handler for OrderingHandler {
                         at: c.at,
                     })
                     .await;
-                self.simple(r, "start_shopping")
+                self.simple(r, "start_shopping", delivered)
             }
-            OrderingCommand::Ready(c) => self.ready(c).await,
+            OrderingCommand::Ready(c) => self.ready(c, delivered).await,
             OrderingCommand::Cancel(c) => {
                 let cause = c.command_id.clone();
                 let r = self
@@ -118,15 +121,34 @@ impl Handler for OrderingHandler {
                         at: c.at,
                     })
                     .await;
-                self.simple(r, "record_pickup")
+                self.simple(r, "record_pickup", delivered)
             }
         }
     }
 }
 
 impl OrderingHandler {
-    fn simple(&self, r: Result<(Executed, String), OrderingError>, what: &str) -> Outcome {
+    /// Acks what was applied or refused, naks what failed. A refusal because the order has not
+    /// reached the step before yet is retried: a bot may take a list (InitiateShopping, saga step
+    /// 4) before the saga's ApproveOrder (step 5) is stored, and `ready_order` may overtake
+    /// `start_shopping`.
+    fn simple(
+        &self,
+        r: Result<(Executed, String), OrderingError>,
+        what: &str,
+        delivered: i64,
+    ) -> Outcome {
         match r {
+            Ok((Executed::Refused { order, error }, _)) if comes_later(what, order.status()) => {
+                tracing::debug!(
+                    command = what,
+                    code = error.code(),
+                    "order not there yet; retrying"
+                );
+                Outcome::Nak {
+                    delay: Some(Duration::from_millis(250 * delivered.clamp(1, 8) as u64)),
+                }
+            }
             Ok((Executed::Refused { error, .. }, _)) => {
                 tracing::warn!(
                     command = what,
@@ -179,7 +201,7 @@ impl OrderingHandler {
         crate::saga::reply_outcome(self.ordering.runtime(), &meta, outcome).await
     }
 
-    async fn ready(&self, c: ReadyOrder) -> Outcome {
+    async fn ready(&self, c: ReadyOrder, delivered: i64) -> Outcome {
         let cause = c.command_id.clone();
         let r = self
             .ordering
@@ -192,7 +214,7 @@ impl OrderingHandler {
             Ok((Executed::Applied { order, .. }, _)) | Ok((Executed::AlreadyDone { order }, _)) => {
                 order
             }
-            other => return self.simple(other, "ready_order"),
+            other => return self.simple(other, "ready_order", delivered),
         };
         let invoice = CreateInvoice {
             command_id: envelope::derived_id(&cause, "create_invoice").to_string(),
@@ -242,5 +264,14 @@ impl OrderingHandler {
                 Outcome::Nak { delay: None }
             }
         }
+    }
+}
+
+/// Whether the order is still before the step that `what` needs (so it will get there).
+fn comes_later(what: &str, status: OrderStatus) -> bool {
+    match what {
+        "start_shopping" => status == OrderStatus::Pending,
+        "ready_order" => matches!(status, OrderStatus::Pending | OrderStatus::Approved),
+        _ => false,
     }
 }
