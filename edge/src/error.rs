@@ -2,10 +2,12 @@
 //! [`EdgeError::code`] and a `{code, message}` serialization for the UI and `--json`.
 //!
 //! Domain rule violations keep their domain codes (`basket.store_not_participating`), store
-//! errors keep the store's (`store.concurrency`); the edge adds `not_found`, `invalid_input`,
-//! `io` and `not_available`.
+//! errors keep the store's (`store.concurrency`), sync failures the sync engine's
+//! (`sync.connect`, `sync.publish`, `sync.consumer` …); the edge adds `not_found`,
+//! `invalid_input`, `io` and `not_available`.
 
 use mallbots_domain::{DomainError, ErrorCode};
+use mallbots_sync::engine::SyncError;
 use mallbots_sync::store::StoreError;
 use serde::ser::SerializeStruct;
 
@@ -43,6 +45,11 @@ pub enum EdgeError {
         #[source]
         source: std::io::Error,
     },
+    /// Sync with central failed (NATS unreachable, publish refused, consumer missing …); the
+    /// code says which (`sync.connect`, `sync.publish`, `sync.read_back`, `sync.consumer`,
+    /// `sync.config`). A store failure during sync is [`EdgeError::Store`].
+    #[error("sync failed: {0}")]
+    Sync(SyncError),
     /// The feature is not available in this build or state (e.g. sync before it is wired).
     #[error("{0}")]
     NotAvailable(String),
@@ -81,6 +88,7 @@ impl EdgeError {
             EdgeError::NotFound { .. } => "not_found",
             EdgeError::InvalidInput { .. } => "invalid_input",
             EdgeError::Io { .. } => "io",
+            EdgeError::Sync(e) => e.code(),
             EdgeError::NotAvailable(_) => "not_available",
         }
     }
@@ -142,5 +150,18 @@ mod tests {
         assert_eq!(json["code"], "basket.store_not_participating");
         assert!(json["message"].as_str().unwrap().contains("participate"));
         assert_eq!(EdgeError::not_found("cart", "x").code(), "not_found");
+    }
+
+    #[test]
+    fn sync_failures_carry_the_engine_code() {
+        let err = crate::sync::edge_error(SyncError::Connect {
+            url: "nats://127.0.0.1:1".into(),
+            reason: "connection refused".into(),
+        });
+        assert_eq!(err.code(), "sync.connect");
+        let json = serde_json::to_value(&err).unwrap();
+        assert!(json["message"].as_str().unwrap().contains("127.0.0.1:1"));
+        let store = crate::sync::edge_error(SyncError::Store(StoreError::Closed));
+        assert_eq!(store.code(), StoreError::Closed.code());
     }
 }

@@ -11,7 +11,6 @@ pub use rebaser::{AfterRebase, EdgeRebaser};
 
 use crate::config::Role;
 use crate::{Edge, EdgeError};
-use mallbots_domain::ErrorCode;
 use mallbots_sync::engine::{DeviceRole, SyncConfig, SyncEngine, SyncError};
 use std::sync::Arc;
 
@@ -36,11 +35,12 @@ impl Default for SyncSettings {
     }
 }
 
-/// A sync failure as an [`EdgeError`] (store failures keep their own code).
+/// A sync failure as an [`EdgeError`]: [`EdgeError::Sync`] with the engine's code
+/// (`sync.connect` …), except store failures, which keep their own code.
 pub fn edge_error(error: SyncError) -> EdgeError {
     match error {
         SyncError::Store(e) => EdgeError::Store(e),
-        other => EdgeError::NotAvailable(format!("{}: {other}", other.code())),
+        other => EdgeError::Sync(other),
     }
 }
 
