@@ -50,6 +50,9 @@ pub mod views;
 
 /// The domain this API runs (ids, events), for callers that depend on this crate only.
 pub use mallbots_domain as domain;
+/// The sync engine the Tauri shell starts and holds (DESIGN §2: the shell depends on this crate
+/// only); build one with [`sync::engine`].
+pub use mallbots_sync::engine::{NatsTarget, SyncEngine, SyncHandle};
 
 pub use config::{Clock, EdgeConfig, ManualClock, Role, SystemClock};
 pub use csv_import::{ImportReport, RowError};
