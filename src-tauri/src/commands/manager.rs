@@ -1,25 +1,41 @@
 //! Store-manager commands: sign-in and catalog administration. Granted to the `manager` window
 //! only; every command but sign-in needs a signed-in manager. Each change is announced to every
-//! window as an `edge:changed` event (the kiosk reloads its catalog).
+//! window as an `edge:changed` event (the kiosk reloads its catalog): [`edit`] and [`edit_one`]
+//! do the sign-in check, id parsing and announcement around one edge call.
 
 use crate::error::{parse_id, ApiError};
 use crate::events::{Changed, Topic};
 use crate::state::{AppState, ManagerSession};
 use crate::views::{group_catalog, NewProduct, NewStore, ProductView, StoreCatalog, StoreView};
+use mallbots_edge::{Edge, EdgeError};
+use std::str::FromStr;
 use std::time::Instant;
 use tauri::{AppHandle, Runtime, State};
 
 /// A catalog change: announced to every window, and it waits to be synced.
 const CATALOG: &[Topic] = &[Topic::Catalog, Topic::Sync];
 
-fn announce<R: Runtime, T, U: From<T>>(
+/// A catalog change by the signed-in manager: checks the session, runs `change` on the edge,
+/// announces it to every window (and the sync) and converts the view for the UI.
+fn edit<R: Runtime, T, U: From<T>>(
     app: &AppHandle<R>,
     state: &AppState,
-    result: Result<T, mallbots_edge::EdgeError>,
+    change: impl FnOnce(&Edge) -> Result<T, ApiError>,
 ) -> Result<U, ApiError> {
-    let value = result?;
+    state.require_manager()?;
+    let value = change(state.edge())?;
     state.announce(app, Changed::of(CATALOG));
     Ok(value.into())
+}
+
+/// [`edit`] of one store or product: `id` is parsed as a `what` id (`invalid_input` if not).
+fn edit_one<R: Runtime, I: FromStr, T, U: From<T>>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    (what, id): (&str, &str),
+    change: impl FnOnce(&Edge, I) -> Result<T, EdgeError>,
+) -> Result<U, ApiError> {
+    edit(app, state, |edge| Ok(change(edge, parse_id(what, id)?)?))
 }
 
 /// Signs a manager in with user name and password (argon2-checked, locked out after repeated
@@ -61,12 +77,9 @@ pub async fn manager_create_store<R: Runtime>(
     state: State<'_, AppState>,
     store: NewStore,
 ) -> Result<StoreView, ApiError> {
-    state.require_manager()?;
-    announce(
-        &app,
-        &state,
-        state.edge().create_store(&store.name, &store.location),
-    )
+    edit(&app, &state, |edge| {
+        Ok(edge.create_store(&store.name, &store.location)?)
+    })
 }
 
 /// Adds a product to a store.
@@ -76,15 +89,16 @@ pub async fn manager_add_product<R: Runtime>(
     state: State<'_, AppState>,
     product: NewProduct,
 ) -> Result<ProductView, ApiError> {
-    state.require_manager()?;
-    let product = mallbots_edge::NewProduct {
-        store_id: parse_id("store", &product.store_id)?,
-        sku: product.sku,
-        name: product.name,
-        description: product.description,
-        price_cents: product.price_cents,
-    };
-    announce(&app, &state, state.edge().add_product(product))
+    edit(&app, &state, |edge| {
+        let product = mallbots_edge::NewProduct {
+            store_id: parse_id("store", &product.store_id)?,
+            sku: product.sku,
+            name: product.name,
+            description: product.description,
+            price_cents: product.price_cents,
+        };
+        Ok(edge.add_product(product)?)
+    })
 }
 
 /// Turns a store's participation in kiosk ordering on or off.
@@ -95,13 +109,9 @@ pub async fn manager_set_participation<R: Runtime>(
     store_id: String,
     participating: bool,
 ) -> Result<StoreView, ApiError> {
-    state.require_manager()?;
-    let store = parse_id("store", &store_id)?;
-    announce(
-        &app,
-        &state,
-        state.edge().set_participation(store, participating),
-    )
+    edit_one(&app, &state, ("store", &store_id), |edge, store| {
+        edge.set_participation(store, participating)
+    })
 }
 
 /// Lets bots shop in a store, or stops them.
@@ -112,13 +122,9 @@ pub async fn manager_set_automated_shopping<R: Runtime>(
     store_id: String,
     enabled: bool,
 ) -> Result<StoreView, ApiError> {
-    state.require_manager()?;
-    let store = parse_id("store", &store_id)?;
-    announce(
-        &app,
-        &state,
-        state.edge().set_automated_shopping(store, enabled),
-    )
+    edit_one(&app, &state, ("store", &store_id), |edge, store| {
+        edge.set_automated_shopping(store, enabled)
+    })
 }
 
 /// Renames a product and replaces its description.
@@ -130,14 +136,10 @@ pub async fn manager_rebrand_product<R: Runtime>(
     name: String,
     description: Option<String>,
 ) -> Result<ProductView, ApiError> {
-    state.require_manager()?;
-    let product = parse_id("product", &product_id)?;
     let description = description.as_deref().unwrap_or("");
-    announce(
-        &app,
-        &state,
-        state.edge().rebrand_product(product, &name, description),
-    )
+    edit_one(&app, &state, ("product", &product_id), |edge, product| {
+        edge.rebrand_product(product, &name, description)
+    })
 }
 
 /// Sets a product's price in cents (a price increase or decrease event).
@@ -148,13 +150,9 @@ pub async fn manager_change_price<R: Runtime>(
     product_id: String,
     price_cents: i64,
 ) -> Result<ProductView, ApiError> {
-    state.require_manager()?;
-    let product = parse_id("product", &product_id)?;
-    announce(
-        &app,
-        &state,
-        state.edge().reprice_product(product, price_cents),
-    )
+    edit_one(&app, &state, ("product", &product_id), |edge, product| {
+        edge.reprice_product(product, price_cents)
+    })
 }
 
 /// Removes a product from its store.
@@ -164,7 +162,5 @@ pub async fn manager_remove_product<R: Runtime>(
     state: State<'_, AppState>,
     product_id: String,
 ) -> Result<ProductView, ApiError> {
-    state.require_manager()?;
-    let product = parse_id("product", &product_id)?;
-    announce(&app, &state, state.edge().remove_product(product))
+    edit_one(&app, &state, ("product", &product_id), Edge::remove_product)
 }
