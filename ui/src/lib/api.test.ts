@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, toApiError } from './api';
+import { ApiError, readable, toApiError } from './api';
 
 describe('toApiError', () => {
   it('keeps the code and message of a command error', () => {
@@ -14,5 +14,14 @@ describe('toApiError', () => {
   it('keeps anything else as an `ipc` error with its text', () => {
     expect(toApiError(new Error('boom'))).toMatchObject({ code: 'ipc', message: 'boom' });
     expect(toApiError(undefined).code).toBe('ipc');
+  });
+});
+
+describe('readable', () => {
+  it('quotes values the backend marks with backticks', () => {
+    expect(readable('price `cheap` must be a number')).toBe('price “cheap” must be a number');
+    expect(toApiError({ code: 'invalid_input', message: '`x` is not a valid id' }).message).toBe(
+      '“x” is not a valid id',
+    );
   });
 });

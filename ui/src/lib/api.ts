@@ -27,12 +27,17 @@ export class ApiError extends Error {
   }
 }
 
+/** A backend message for people: `code-style` quoting becomes typographic quotes. */
+export function readable(message: string): string {
+  return message.replace(/`([^`]*)`/g, '“$1”');
+}
+
 /** Turns whatever a rejected invoke carried into an ApiError. */
 export function toApiError(raw: unknown): ApiError {
   if (raw instanceof ApiError) return raw;
   if (raw && typeof raw === 'object' && 'code' in raw && 'message' in raw) {
     const { code, message } = raw as { code: unknown; message: unknown };
-    return new ApiError(String(code), String(message));
+    return new ApiError(String(code), readable(String(message)));
   }
   // Tauri's own refusals (e.g. a command not allowed for this window) are plain strings.
   const text = raw instanceof Error ? raw.message : String(raw);

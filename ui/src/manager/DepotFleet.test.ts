@@ -50,5 +50,6 @@ describe('the depot view', () => {
     const { body } = render(DepotFleet, { props: { depot: { bots: [], lists: [] }, now: NOW } });
     expect(body).toContain('No robot has reported in yet');
     expect(body).toContain('No shopping lists yet');
+    expect(body).not.toContain('Robots out shopping');
   });
 });
