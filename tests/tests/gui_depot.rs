@@ -1,28 +1,18 @@
 //! The manager's depot screen over central's bot and list events: the app starts on an empty
-//! depot, the events arrive in its database through the inbox (as sync delivers them), and the
-//! screen shows the robots and shopping lists without a reload (the sync bridge's `depot`
-//! event), in words a store manager reads.
+//! depot, the events arrive in its database through the inbox (as sync delivers them) or over a
+//! real nats-server through the app's own sync, and the screen shows the robots and shopping
+//! lists without a reload (the sync bridge's `depot` event), in words a store manager reads.
 
-use mallbots_tests::gui::depot::seed_depot;
-use mallbots_tests::gui::{Gui, GuiOptions};
+use mallbots_tests::gui::depot::{publish_depot, seed_depot};
+use mallbots_tests::gui::{create_events_stream, Gui, GuiOptions};
+use mallbots_tests::nats::NatsServer;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(15);
 
-fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + WAIT;
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(25));
-    }
-}
-
-#[test]
-fn the_depot_shows_central_robots_and_lists_as_they_arrive() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("desk.db");
-    let mut options = GuiOptions::manager();
-    options.args = vec!["--db".into(), db.display().to_string()];
+/// The app as a manager desk on `db`: signed in, on the (still empty) depot screen.
+fn open_depot(options: GuiOptions) -> Gui {
     let gui = Gui::start(options).expect("start the app under WebDriver");
     gui.wait_for("[data-testid=manager-sign-in]", Duration::from_secs(20))
         .unwrap();
@@ -37,15 +27,42 @@ fn the_depot_shows_central_robots_and_lists_as_they_arrive() {
         WAIT,
     )
     .unwrap();
+    gui
+}
+
+fn manager_on(db: &Path) -> GuiOptions {
+    let mut options = GuiOptions::manager();
+    options.args = vec!["--db".into(), db.display().to_string()];
+    options
+}
+
+/// Waits until the depot shows `bots` robots and `lists` shopping lists.
+fn wait_for_depot(gui: &Gui, bots: usize, lists: usize) {
+    wait_until("the robots and lists", || {
+        gui.find_all("[data-testid=bot]").unwrap().len() == bots
+            && gui.find_all("[data-testid=shopping-list]").unwrap().len() == lists
+    });
+}
+
+fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+#[test]
+fn the_depot_shows_central_robots_and_lists_as_they_arrive() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("desk.db");
+    let gui = open_depot(manager_on(&db));
     gui.screenshot("manager-depot-empty").unwrap();
 
     let scene = seed_depot(&db).expect("central's depot events into the desk's inbox");
 
     // No reload: the bridge sees the applied events and the screen asks again.
-    wait_until("four robots and four lists", || {
-        gui.find_all("[data-testid=bot]").unwrap().len() == scene.bots.len()
-            && gui.find_all("[data-testid=shopping-list]").unwrap().len() == scene.lists
-    });
+    wait_for_depot(&gui, scene.bots.len(), scene.lists);
     let robots = gui.text("[data-testid=manager-depot] .bots").unwrap();
     for name in &scene.bots {
         assert!(robots.contains(name.as_str()), "{name} in {robots}");
@@ -84,4 +101,26 @@ fn the_depot_shows_central_robots_and_lists_as_they_arrive() {
         Some("2")
     );
     gui.screenshot("manager-depot").unwrap();
+}
+
+#[test]
+fn central_depot_events_reach_the_screen_through_the_apps_own_sync() {
+    let nats = NatsServer::start().expect("nats-server");
+    create_events_stream(&nats.url()).expect("EVENTS stream");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("desk.db");
+    let mut options = manager_on(&db);
+    options.env.extend([
+        ("MALLBOTS_NATS_URL".to_owned(), nats.url()),
+        ("MALLBOTS_SYNC_CREATE_CONSUMERS".to_owned(), "1".to_owned()),
+        ("MALLBOTS_DEVICE_ID".to_owned(), "gui-desk-1".to_owned()),
+    ]);
+    let gui = open_depot(options);
+
+    // Central appends to `mallbots.ev.depot.>`; the desk's consumer pulls them into its inbox.
+    let scene = publish_depot(&db, &nats.url()).expect("depot events on JetStream");
+    wait_for_depot(&gui, scene.bots.len(), scene.lists);
+    let table = gui.text("[data-testid=manager-depot] table").unwrap();
+    assert!(table.contains("Being shopped"), "{table}");
+    gui.screenshot("manager-depot-synced").unwrap();
 }

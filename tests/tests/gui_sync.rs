@@ -2,28 +2,12 @@
 //! EVENTS stream in the background, and the manager's sync indicator goes from changes waiting
 //! to online with nothing waiting, with no reload (backend events).
 
-use mallbots_tests::gui::{Gui, GuiOptions};
+use mallbots_tests::gui::{create_events_stream, Gui, GuiOptions};
 use mallbots_tests::nats::NatsServer;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(20);
-
-/// Creates the EVENTS stream over `mallbots.ev.>` (what central provisions).
-fn create_events_stream(url: &str) {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let client = async_nats::connect(url).await.expect("connect");
-        let js = async_nats::jetstream::new(client);
-        js.get_or_create_stream(async_nats::jetstream::stream::Config {
-            name: "EVENTS".into(),
-            subjects: vec!["mallbots.ev.>".into()],
-            ..Default::default()
-        })
-        .await
-        .expect("EVENTS stream");
-    });
-}
 
 /// How many messages the EVENTS stream holds.
 fn stream_messages(url: &str) -> u64 {
@@ -39,7 +23,7 @@ fn stream_messages(url: &str) -> u64 {
 #[test]
 fn an_order_syncs_to_jetstream_and_the_indicator_follows() {
     let nats = NatsServer::start().expect("nats-server");
-    create_events_stream(&nats.url());
+    create_events_stream(&nats.url()).expect("EVENTS stream");
     let mut options = GuiOptions::kiosk();
     options.windows = "both".into();
     options.env.push(("MALLBOTS_NATS_URL".into(), nats.url()));

@@ -1,30 +1,33 @@
 //! Central's depot as a manager desk receives it, for GUI tests: bot and shopping-list events in
-//! central's envelope on `mallbots.ev.depot.{bot,list}.<id>`, delivered into the running app's
-//! database through the edge's inbox (`Edge::deliver`, what the sync consumer runs for each
-//! message), over the stores of the demonstration mall.
+//! central's envelope on `mallbots.ev.depot.{bot,list}.<id>`, over the stores of the
+//! demonstration mall ([`depot_scene`]), either delivered into the app's database through the
+//! edge's inbox ([`seed_depot`]: `Edge::deliver`, what the sync consumer runs for each message)
+//! or published to a real JetStream `EVENTS` stream for the app's sync to fetch
+//! ([`publish_depot`]).
 
 use anyhow::{anyhow, Context, Result};
 use mallbots_domain::bots::BotEvent;
 use mallbots_domain::depot::{ListEvent, ListItem, Stop};
 use mallbots_domain::{BotId, DomainEvent, OrderId, ShoppingListId, StoreId, Timestamp};
-use mallbots_edge::{central_message, Edge, EdgeConfig, Received, Role};
+use mallbots_edge::{central_message, Edge, EdgeConfig, RawMessage, Received, Role};
 use serde::Serialize;
 use std::path::Path;
 use uuid::Uuid;
 
-/// What [`seed_depot`] reported: robot names by status, and how many lists.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A depot as central reports it: the messages, the robots' names and how many lists.
+#[derive(Debug, Clone)]
 pub struct DepotScene {
+    /// Central's events in order, as messages of the events stream.
+    pub messages: Vec<RawMessage>,
     /// Every robot's name.
     pub bots: Vec<String>,
-    /// Shopping lists delivered.
+    /// Shopping lists.
     pub lists: usize,
 }
 
-/// A feed of central's depot events into one database.
+/// Central's depot events, collected in order.
 struct Feed {
-    edge: Edge,
-    seq: u64,
+    messages: Vec<RawMessage>,
     now: i64,
 }
 
@@ -35,13 +38,11 @@ impl Feed {
         id: String,
         event: &E,
     ) -> Result<()> {
-        self.seq += 1;
+        let seq = self.messages.len() as u64 + 1;
         let subject = format!("mallbots.ev.depot.{kind}.{id}");
-        let msg = central_message(&subject, self.seq, kind, &id, self.now, event)?;
-        match self.edge.deliver(msg)? {
-            Received::Applied => Ok(()),
-            other => Err(anyhow!("{subject}: {other:?}")),
-        }
+        let msg = central_message(&subject, seq, kind, &id, self.now, event)?;
+        self.messages.push(msg);
+        Ok(())
     }
 
     fn bot(&mut self, event: BotEvent) -> Result<()> {
@@ -175,16 +176,56 @@ impl Feed {
     }
 }
 
-/// Delivers a busy depot into the database at `db` (the app may have it open): Scout shopping
-/// a two-store list (first stop picked, now at the second), Dash heading out with a list, Pip
-/// back and ready after a completed list, Rover offline, and one list waiting for a robot.
-pub fn seed_depot(db: &Path) -> Result<DepotScene> {
+fn open(db: &Path) -> Result<Edge> {
     let config = EdgeConfig {
         device_id: "depot-feed".into(),
         role: Role::Manager,
         ..EdgeConfig::default()
     };
-    let edge = Edge::open(db, config).with_context(|| format!("opening {}", db.display()))?;
+    Edge::open(db, config).with_context(|| format!("opening {}", db.display()))
+}
+
+/// Delivers [`depot_scene`] into the database at `db` (the app may have it open) through the
+/// edge's inbox, one message per transaction as sync applies them.
+pub fn seed_depot(db: &Path) -> Result<DepotScene> {
+    let edge = open(db)?;
+    let scene = depot_scene(&edge)?;
+    for msg in scene.messages.clone() {
+        let subject = msg.subject.clone();
+        match edge.deliver(msg)? {
+            Received::Applied => {}
+            other => return Err(anyhow!("{subject}: {other:?}")),
+        }
+    }
+    Ok(scene)
+}
+
+/// Publishes [`depot_scene`] (over the stores in the database at `db`) to the JetStream
+/// `EVENTS` stream at `nats_url`, each message with its `Nats-Msg-Id` and central's headers,
+/// as central appends them.
+pub fn publish_depot(db: &Path, nats_url: &str) -> Result<DepotScene> {
+    let scene = depot_scene(&open(db)?)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let js = async_nats::jetstream::new(async_nats::connect(nats_url).await?);
+        for msg in &scene.messages {
+            let headers = msg.headers.clone().unwrap_or_default();
+            let payload = msg.payload.clone().into();
+            js.publish_with_headers(msg.subject.clone(), headers, payload)
+                .await?
+                .await?;
+        }
+        anyhow::Ok(())
+    })?;
+    Ok(scene)
+}
+
+/// A busy depot over the demonstration mall's stores in `edge`: Scout shopping a two-store list
+/// (first stop picked, now at the second), Dash heading out with a list, Pip back and ready
+/// after a completed list, Rover offline, and one list waiting for a robot.
+pub fn depot_scene(edge: &Edge) -> Result<DepotScene> {
     let store = |name: &str| -> Result<StoreId> {
         edge.stores()?
             .into_iter()
@@ -199,8 +240,7 @@ pub fn seed_depot(db: &Path) -> Result<DepotScene> {
     );
     let now = edge.now().0;
     let mut feed = Feed {
-        edge,
-        seq: 0,
+        messages: Vec::new(),
         now: now - 600_000,
     };
 
@@ -254,6 +294,7 @@ pub fn seed_depot(db: &Path) -> Result<DepotScene> {
         at,
     })?;
     Ok(DepotScene {
+        messages: feed.messages,
         bots: names.map(str::to_owned).to_vec(),
         lists: 4,
     })

@@ -22,7 +22,7 @@ mod webdriver;
 mod xvfb;
 
 pub use base64::decode_base64;
-pub use tools::{app_binary, find_program, screenshot_dir, workspace_root};
+pub use tools::{app_binary, create_events_stream, find_program, screenshot_dir, workspace_root};
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::{json, Value};

@@ -1,5 +1,6 @@
 //! Programs, paths and small helpers of the GUI harness: where tauri-driver, Xvfb and the app
-//! binary are, where screenshots go, free ports, and polling with a deadline.
+//! binary are, where screenshots go, free ports, polling with a deadline, and the `EVENTS`
+//! stream of a test's nats-server.
 
 use anyhow::{anyhow, bail, Context, Result};
 use std::net::TcpListener;
@@ -77,4 +78,23 @@ pub(crate) fn poll<T>(timeout: Duration, mut check: impl FnMut() -> Option<T>) -
         }
         std::thread::sleep(Duration::from_millis(25));
     }
+}
+
+/// Creates the `EVENTS` stream over `mallbots.ev.>` on the server at `url` (what central
+/// provisions), for GUI tests whose app syncs with a real nats-server.
+pub fn create_events_stream(url: &str) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let js = async_nats::jetstream::new(async_nats::connect(url).await?);
+        js.get_or_create_stream(async_nats::jetstream::stream::Config {
+            name: "EVENTS".into(),
+            subjects: vec!["mallbots.ev.>".into()],
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| anyhow!("EVENTS stream: {e}"))?;
+        Ok(())
+    })
 }
