@@ -23,6 +23,19 @@ pub struct Published {
     pub duplicate: bool,
 }
 
+/// The server's answer while a publish with the same msg-id is still being stored.
+const IN_PROCESS: &str = "duplicate message id is in process";
+/// How often such a publish is sent again.
+const IN_PROCESS_RETRIES: u32 = 8;
+
+/// Whether a JetStream error (its text, sources included) says an expected last sequence or KV
+/// revision was stale: error 10071, which async-nats reports as `WrongLastSequence` /
+/// `WrongLastRevision`, or 10164, which a clustered stream answers for a conflict with a write
+/// still in flight and async-nats reports as `Other`.
+pub fn is_wrong_last_sequence(error_text: &str) -> bool {
+    error_text.contains("wrong last sequence")
+}
+
 /// Publishes with the headers the design requires and counts what it sends.
 #[derive(Clone)]
 pub struct Publisher {
@@ -136,7 +149,29 @@ impl Publisher {
         self.publish(&subject, msg_id, headers, payload).await
     }
 
+    /// Sends `message`; a publish of the same msg-id still in process elsewhere (error 10158, two
+    /// replicas or a retry racing) is sent again shortly, when it answers `duplicate`.
     async fn send(
+        &self,
+        subject: &str,
+        message: PublishMessage,
+        expected: Option<u64>,
+    ) -> Result<Published, PublishError> {
+        let mut attempt = 0;
+        loop {
+            match self.send_once(subject, message.clone(), expected).await {
+                Err(PublishError::Other { reason, .. })
+                    if reason.contains(IN_PROCESS) && attempt < IN_PROCESS_RETRIES =>
+                {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(25 * attempt as u64)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn send_once(
         &self,
         subject: &str,
         message: PublishMessage,
@@ -144,6 +179,12 @@ impl Publisher {
     ) -> Result<Published, PublishError> {
         let map = |kind: PublishErrorKind, reason: String| match (kind, expected) {
             (PublishErrorKind::WrongLastSequence, Some(expected)) => {
+                PublishError::WrongLastSequence {
+                    subject: subject.to_string(),
+                    expected,
+                }
+            }
+            (_, Some(expected)) if is_wrong_last_sequence(&reason) => {
                 PublishError::WrongLastSequence {
                     subject: subject.to_string(),
                     expected,

@@ -131,7 +131,10 @@ pub async fn record<E: Serialize + DeserializeOwned>(
         let bytes = serde_json::to_vec(&folded).map_err(|e| kv_err(key, e))?;
         match store.update(key, Bytes::from(bytes), revision).await {
             Ok(_) => return Ok(()),
-            Err(e) if e.kind() == UpdateErrorKind::WrongLastRevision => {
+            Err(e)
+                if e.kind() == UpdateErrorKind::WrongLastRevision
+                    || crate::publish::is_wrong_last_sequence(&e.to_string()) =>
+            {
                 // Someone recorded another event meanwhile: take ours back and retry.
                 let (_, ours) = folded.events.remove(at);
                 event = Some(ours);

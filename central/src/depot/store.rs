@@ -176,7 +176,9 @@ where
         );
         let written = match loaded.revision {
             None => self.kv.create(&key, value).await.map(|_| ()).map_err(|e| {
-                if e.kind() == kv::CreateErrorKind::AlreadyExists {
+                if e.kind() == kv::CreateErrorKind::AlreadyExists
+                    || crate::publish::is_wrong_last_sequence(&e.to_string())
+                {
                     Conflict::Retry
                 } else {
                     Conflict::Fatal(DepotError::kv(&key, e))
@@ -188,7 +190,9 @@ where
                 .await
                 .map(|_| ())
                 .map_err(|e| {
-                    if e.kind() == kv::UpdateErrorKind::WrongLastRevision {
+                    if e.kind() == kv::UpdateErrorKind::WrongLastRevision
+                        || crate::publish::is_wrong_last_sequence(&e.to_string())
+                    {
                         Conflict::Retry
                     } else {
                         Conflict::Fatal(DepotError::kv(&key, e))

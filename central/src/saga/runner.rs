@@ -157,7 +157,10 @@ impl SagaRunner {
             self.op("write");
             match store.update(&key, Bytes::from(bytes), revision).await {
                 Ok(_) => {}
-                Err(e) if e.kind() == UpdateErrorKind::WrongLastRevision => {
+                Err(e)
+                    if e.kind() == UpdateErrorKind::WrongLastRevision
+                        || crate::publish::is_wrong_last_sequence(&e.to_string()) =>
+                {
                     self.count("conflict");
                     continue;
                 }
