@@ -16,7 +16,7 @@ use super::driver::{self, After, Ctx};
 use super::SimSettings;
 use crate::depot::dispatch::Dispatcher;
 use crate::depot::journal::now_ms;
-use crate::depot::lease::{lease_from_env, Leases};
+use crate::depot::lease::Leases;
 use crate::depot::ops::{fresh_id, Depot};
 use crate::service::Runtime;
 
@@ -84,7 +84,7 @@ async fn heartbeat(fleet: Arc<Fleet>, leases: Leases, mut shutdown: watch::Recei
 
 async fn open(rt: &Runtime) -> Option<(Depot, Dispatcher, Leases)> {
     let mut shutdown = rt.shutdown.clone();
-    let lease = lease_from_env(std::env::vars());
+    let lease = rt.settings.depot.bot_lease();
     loop {
         let leases = Leases::open(rt, lease).await;
         match (Depot::open(rt).await, Dispatcher::open(rt).await, leases) {

@@ -9,17 +9,18 @@
 //! releases its list; a killed process's lists return after the ack wait.
 //!
 //! Each online bot's lease (`crate::depot::lease`) is renewed while the fleet runs, so depot
-//! replicas take the bots of a killed fleet offline once `MALLBOTS_BOT_LEASE_MS` passes.
+//! replicas take the bots of a killed fleet offline once `depot.bot_lease_ms` passes.
 //!
-//! Settings (environment, read at start): `MALLBOTS_SIM_BOTS` (bots, default 3),
-//! `MALLBOTS_SIM_STEP_MS` (time per walk or pick, default 1000), `MALLBOTS_SIM_NAME` (name
-//! prefix, default `sim-<pid>`).
+//! Settings: the `sim` section ([`crate::config::SimSection`]): `bots` (default 3), `step_ms`
+//! (time per walk or pick, default 1000), `name` (name prefix, default `sim-<pid>`), e.g.
+//! `MALLBOTS__SIM__BOTS=12`.
 
 pub mod driver;
 pub mod fleet;
 
 use std::time::Duration;
 
+use crate::config::SimSection;
 use crate::roles::{HandlerRegistry, Role};
 use crate::service::Runtime;
 
@@ -47,23 +48,15 @@ impl Default for SimSettings {
 }
 
 impl SimSettings {
-    /// Defaults overridden by `MALLBOTS_SIM_BOTS`, `MALLBOTS_SIM_STEP_MS`, `MALLBOTS_SIM_NAME`
-    /// from `env`; unparsable values keep the default (and are logged).
-    pub fn from_env<I: IntoIterator<Item = (String, String)>>(env: I) -> Self {
-        let mut s = Self::default();
-        for (k, v) in env {
-            match k.as_str() {
-                "MALLBOTS_SIM_BOTS" => match v.trim().parse() {
-                    Ok(n) => s.count = n,
-                    Err(_) => tracing::warn!(value = %v, "MALLBOTS_SIM_BOTS ignored"),
-                },
-                "MALLBOTS_SIM_STEP_MS" => match v.trim().parse() {
-                    Ok(ms) => s.step = Duration::from_millis(ms),
-                    Err(_) => tracing::warn!(value = %v, "MALLBOTS_SIM_STEP_MS ignored"),
-                },
-                "MALLBOTS_SIM_NAME" if !v.trim().is_empty() => s.name = v.trim().to_string(),
-                _ => {}
-            }
+    /// The simulator of the `sim` settings section (an empty name keeps `sim-<pid>`).
+    pub fn from_config(c: &SimSection) -> Self {
+        let mut s = Self {
+            count: c.bots,
+            step: Duration::from_millis(c.step_ms),
+            ..Self::default()
+        };
+        if !c.name.trim().is_empty() {
+            s.name = c.name.trim().to_string();
         }
         s
     }
@@ -74,7 +67,7 @@ pub fn register(runtime: &Runtime, registry: &mut HandlerRegistry) {
     if !runtime.settings.roles.contains(&Role::BotsSim) {
         return;
     }
-    let settings = SimSettings::from_env(std::env::vars());
+    let settings = SimSettings::from_config(&runtime.settings.sim);
     let rt = runtime.clone();
     registry.background("bots-sim", async move {
         tracing::info!(
@@ -90,29 +83,18 @@ pub fn register(runtime: &Runtime, registry: &mut HandlerRegistry) {
 mod tests {
     use super::*;
 
-    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-            .collect()
-    }
-
     #[test]
-    fn settings_come_from_the_environment() {
-        let s = SimSettings::from_env(env(&[
-            ("MALLBOTS_SIM_BOTS", "5"),
-            ("MALLBOTS_SIM_STEP_MS", "20"),
-            ("MALLBOTS_SIM_NAME", "east"),
-            ("OTHER", "x"),
-        ]));
+    fn settings_come_from_the_sim_section() {
+        let s = SimSettings::from_config(&SimSection {
+            bots: 5,
+            step_ms: 20,
+            name: "east".into(),
+        });
         assert_eq!(s.count, 5);
         assert_eq!(s.step, Duration::from_millis(20));
         assert_eq!(s.name, "east");
-    }
-
-    #[test]
-    fn bad_values_keep_defaults() {
-        let s = SimSettings::from_env(env(&[("MALLBOTS_SIM_BOTS", "many")]));
-        assert_eq!(s.count, SimSettings::default().count);
+        let unnamed = SimSettings::from_config(&SimSection::default());
+        assert!(unnamed.name.starts_with("sim-"), "{}", unnamed.name);
+        assert_eq!(unnamed.count, 3);
     }
 }

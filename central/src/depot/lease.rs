@@ -3,8 +3,8 @@
 //! whose lease lapsed offline ([`reap`]), releasing the list it held. So the bots of a killed
 //! replica stop counting as idle, and their lists return once the dispatch ack wait passes.
 //!
-//! The lease is `MALLBOTS_BOT_LEASE_MS` (default 15000) from the environment; drivers and depot
-//! replicas must agree on it. A driver renews a bot's lease before bringing it online.
+//! The lease is the setting `depot.bot_lease_ms` (`MALLBOTS__DEPOT__BOT_LEASE_MS`, default
+//! 15000); drivers and depot replicas must agree on it. A driver renews a bot's lease before bringing it online.
 
 use std::time::Duration;
 
@@ -17,18 +17,6 @@ use super::error::DepotError;
 use super::journal::now_ms;
 use super::ops::Depot;
 use crate::service::Runtime;
-
-/// Default lease.
-pub const DEFAULT_LEASE: Duration = Duration::from_secs(15);
-
-/// The lease from `MALLBOTS_BOT_LEASE_MS` in `env`, else [`DEFAULT_LEASE`].
-pub fn lease_from_env<I: IntoIterator<Item = (String, String)>>(env: I) -> Duration {
-    env.into_iter()
-        .find(|(k, _)| k == "MALLBOTS_BOT_LEASE_MS")
-        .and_then(|(_, v)| v.trim().parse().ok())
-        .map(Duration::from_millis)
-        .unwrap_or(DEFAULT_LEASE)
-}
 
 /// The lease bucket.
 #[derive(Debug, Clone)]
@@ -113,17 +101,4 @@ pub async fn reap(depot: &Depot, leases: &Leases) -> Result<usize, DepotError> {
         reaped += 1;
     }
     Ok(reaped)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_lease_comes_from_the_environment() {
-        let env = |v: &str| vec![("MALLBOTS_BOT_LEASE_MS".to_string(), v.to_string())];
-        assert_eq!(lease_from_env(env("1500")), Duration::from_millis(1500));
-        assert_eq!(lease_from_env(env("soon")), DEFAULT_LEASE);
-        assert_eq!(lease_from_env(Vec::new()), DEFAULT_LEASE);
-    }
 }

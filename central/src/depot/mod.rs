@@ -56,7 +56,7 @@ pub fn register(runtime: &Runtime, registry: &mut HandlerRegistry) {
 /// offline, then refreshes the bots-by-status gauge.
 async fn watch_bots(rt: Runtime, cell: Arc<OnceCell<Depot>>) {
     let mut shutdown = rt.shutdown.clone();
-    let lease = lease::lease_from_env(std::env::vars());
+    let lease = rt.settings.depot.bot_lease();
     let (depot, leases) = loop {
         let opened = match commands::depot(&cell, &rt).await {
             Ok(d) => lease::Leases::open(&rt, lease)

@@ -203,7 +203,7 @@ impl Handler for Notifier {
 
 /// Registers the `notifications` handler (run on replicas with the `notifications` role).
 pub fn register(runtime: &Runtime, registry: &mut HandlerRegistry) {
-    let settings = SinkSettings::from_env(std::env::vars());
+    let settings = SinkSettings::from_config(&runtime.settings.sms);
     let sink = Sink::new(&settings);
     registry.register(CONSUMER, Notifier::new(runtime.clone(), sink));
 }

@@ -1,10 +1,9 @@
 //! Where text messages go: an HTTP SMS gateway (POST JSON with an `Idempotency-Key` header, retried
 //! with doubling back-off) or, by default, a local log file of JSON lines.
 //!
-//! Settings (environment, read at start): `MALLBOTS_SMS_GATEWAY_URL` (use the gateway),
-//! `MALLBOTS_SMS_LOG` (log file, default `mallbots-sms.log`), `MALLBOTS_SMS_RETRIES` (extra
-//! attempts per delivery, default 3), `MALLBOTS_SMS_RETRY_MS` (first back-off, default 200),
-//! `MALLBOTS_SMS_TIMEOUT_MS` (per request, default 5000).
+//! Settings: the `sms` section ([`crate::config::SmsSettings`]): `gateway_url` (use the gateway),
+//! `log` (log file, default `mallbots-sms.log`), `retries` (extra attempts per delivery, default
+//! 3), `retry_ms` (first back-off, default 200), `timeout_ms` (per request, default 5000).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -86,22 +85,15 @@ impl Default for SinkSettings {
 }
 
 impl SinkSettings {
-    /// Defaults overridden by the `MALLBOTS_SMS_*` variables in `env`.
-    pub fn from_env<I: IntoIterator<Item = (String, String)>>(env: I) -> Self {
-        let mut s = Self::default();
-        for (k, v) in env {
-            let v = v.trim().to_string();
-            let ms = |v: &str| v.parse().ok().map(Duration::from_millis);
-            match k.as_str() {
-                "MALLBOTS_SMS_GATEWAY_URL" if !v.is_empty() => s.gateway_url = Some(v),
-                "MALLBOTS_SMS_LOG" if !v.is_empty() => s.log_path = PathBuf::from(v),
-                "MALLBOTS_SMS_RETRIES" => s.retries = v.parse().unwrap_or(s.retries),
-                "MALLBOTS_SMS_RETRY_MS" => s.retry = ms(&v).unwrap_or(s.retry),
-                "MALLBOTS_SMS_TIMEOUT_MS" => s.timeout = ms(&v).unwrap_or(s.timeout),
-                _ => {}
-            }
+    /// The sink of the `sms` settings section.
+    pub fn from_config(c: &crate::config::SmsSettings) -> Self {
+        Self {
+            gateway_url: c.gateway().map(str::to_string),
+            log_path: c.log.clone(),
+            retries: c.retries,
+            retry: Duration::from_millis(c.retry_ms),
+            timeout: Duration::from_millis(c.timeout_ms),
         }
-        s
     }
 }
 
@@ -233,15 +225,13 @@ mod tests {
     }
 
     #[test]
-    fn settings_come_from_the_environment() {
-        let s = SinkSettings::from_env([
-            (
-                "MALLBOTS_SMS_GATEWAY_URL".to_string(),
-                "http://gw/sms".to_string(),
-            ),
-            ("MALLBOTS_SMS_RETRIES".to_string(), "5".to_string()),
-            ("MALLBOTS_SMS_RETRY_MS".to_string(), "10".to_string()),
-        ]);
+    fn settings_come_from_the_sms_section() {
+        let s = SinkSettings::from_config(&crate::config::SmsSettings {
+            gateway_url: Some("http://gw/sms".into()),
+            retries: 5,
+            retry_ms: 10,
+            ..Default::default()
+        });
         assert_eq!(s.gateway_url.as_deref(), Some("http://gw/sms"));
         assert_eq!(s.retries, 5);
         assert_eq!(s.retry, Duration::from_millis(10));

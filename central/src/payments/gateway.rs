@@ -16,10 +16,7 @@ use mallbots_domain::error::ErrorCode;
 use mallbots_domain::{Money, PaymentId};
 use serde::{Deserialize, Serialize};
 
-/// Environment variable: base URL of an HTTP gateway (the fake is used when unset).
-pub const GATEWAY_URL_ENV: &str = "MALLBOTS_PAYMENT_GATEWAY_URL";
-/// Environment variable: the fake gateway's delay for `tok_slow`, in milliseconds.
-pub const FAKE_SLOW_ENV: &str = "MALLBOTS_FAKE_GATEWAY_SLOW_MS";
+use crate::config::PaymentsSettings;
 
 /// The gateway's answer to an authorization.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,12 +89,15 @@ pub struct FakeGateway {
 
 impl Default for FakeGateway {
     fn default() -> Self {
-        let ms = std::env::var(FAKE_SLOW_ENV)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(3_000);
+        Self::from_settings(&PaymentsSettings::default())
+    }
+}
+
+impl FakeGateway {
+    /// The fake with `payments.fake_slow_ms`.
+    pub fn from_settings(settings: &PaymentsSettings) -> Self {
         Self {
-            slow: Duration::from_millis(ms),
+            slow: Duration::from_millis(settings.fake_slow_ms),
         }
     }
 }
@@ -228,10 +228,10 @@ impl PaymentGateway for HttpGateway {
     }
 }
 
-/// The gateway this replica uses: HTTP if `MALLBOTS_PAYMENT_GATEWAY_URL` is set, else the fake.
-pub fn from_env() -> std::sync::Arc<dyn PaymentGateway> {
-    match std::env::var(GATEWAY_URL_ENV) {
-        Ok(url) if !url.trim().is_empty() => std::sync::Arc::new(HttpGateway::new(url)),
-        _ => std::sync::Arc::new(FakeGateway::default()),
+/// The gateway this replica uses: HTTP if `payments.gateway_url` is set, else the fake.
+pub fn from_settings(settings: &PaymentsSettings) -> std::sync::Arc<dyn PaymentGateway> {
+    match settings.gateway() {
+        Some(url) => std::sync::Arc::new(HttpGateway::new(url.to_string())),
+        None => std::sync::Arc::new(FakeGateway::from_settings(settings)),
     }
 }

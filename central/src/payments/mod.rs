@@ -34,10 +34,10 @@ pub fn invoice_subject(rt: &Runtime, id: InvoiceId) -> String {
     rt.topology.subject(&format!("ev.payments.invoice.{id}"))
 }
 
-/// Registers `cmd-payments` (role payments) with the gateway from the environment.
+/// Registers `cmd-payments` (role payments) with the gateway of the `payments` settings.
 pub fn register(rt: &Runtime, registry: &mut HandlerRegistry) {
     registry.register(
         "cmd-payments",
-        handler::PaymentsHandler::new(rt.clone(), gateway::from_env()),
+        handler::PaymentsHandler::new(rt.clone(), gateway::from_settings(&rt.settings.payments)),
     );
 }

@@ -8,8 +8,8 @@
 //!   `<root>.timer.<saga>`, both a [`SagaInput`] JSON.
 //! * [`runner`]: load → transition → compare-and-set → publish.
 //!
-//! Step timeouts come from the environment variable `MALLBOTS_SAGA_TIMEOUT_MS` (one value for
-//! every step; default 10 000). Finished saga keys age out of the bucket
+//! Step timeouts come from the setting `saga.timeout_ms` (`MALLBOTS__SAGA__TIMEOUT_MS`, one value
+//! for every step; default 10 000). Finished saga keys age out of the bucket
 //! ([`crate::topology::SAGA_KEY_MAX_AGE`]).
 
 pub mod orders;
@@ -20,6 +20,7 @@ use bytes::Bytes;
 use mallbots_domain::saga::{CommandMeta, ReplyOutcome, SagaInput, StepTimeouts};
 use mallbots_domain::Timestamp;
 
+use crate::config::SagaSettings;
 use crate::error::PublishError;
 use crate::publish::Published;
 use crate::roles::HandlerRegistry;
@@ -30,17 +31,9 @@ use crate::worker::Outcome;
 
 pub use runner::{Driven, SagaRunError, SagaRunner};
 
-/// Environment variable with the step timeout in milliseconds.
-pub const TIMEOUT_ENV: &str = "MALLBOTS_SAGA_TIMEOUT_MS";
-
-/// The step timeouts: `MALLBOTS_SAGA_TIMEOUT_MS` for every step, else the domain default.
-pub fn timeouts_from_env() -> StepTimeouts {
-    std::env::var(TIMEOUT_ENV)
-        .ok()
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .filter(|ms| *ms > 0)
-        .map(StepTimeouts::uniform)
-        .unwrap_or_default()
+/// The step timeouts: `saga.timeout_ms` for every step.
+pub fn timeouts(settings: &SagaSettings) -> StepTimeouts {
+    StepTimeouts::uniform(settings.timeout_ms)
 }
 
 /// The reply input for `meta` with `outcome`: input id and msg-id `reply/<command_id>`, `at` now.
@@ -90,7 +83,7 @@ pub fn runner(rt: &Runtime) -> SagaRunner {
     SagaRunner::new(
         LazyBucket::new(rt, Bucket::Sagas),
         rt.publisher.clone(),
-        timeouts_from_env(),
+        timeouts(&rt.settings.saga),
         rt.metrics.clone(),
     )
 }

@@ -3,7 +3,9 @@
 //!
 //! Environment keys are paths separated by `__`, e.g. `MALLBOTS__TOPOLOGY__SUBJECT_ROOT=t1` or
 //! `MALLBOTS__ROLES=saga,depot`; each value is parsed as the type of the setting it replaces
-//! (lists are comma-separated). Secrets (password, token) and the credentials file path are hidden
+//! (lists are comma-separated). The roles' own sections (saga, payments, sms, sim, depot) are in
+//! [`sections`]; the plain variables of earlier versions (`MALLBOTS_SIM_BOTS` …) are still read
+//! as deprecated aliases ([`sections::DEPRECATED_ENV`]). Secrets (password, token) and the credentials file path are hidden
 //! from `Debug`, so logging the settings never leaks them.
 
 use std::fmt;
@@ -16,6 +18,10 @@ use serde_json::Value;
 
 use crate::error::ConfigError;
 use crate::roles::Role;
+
+pub mod sections;
+
+pub use sections::{DepotSettings, PaymentsSettings, SagaSettings, SimSection, SmsSettings};
 
 /// Environment variable prefix; path segments are separated by `__`.
 pub const ENV_PREFIX: &str = "MALLBOTS__";
@@ -34,6 +40,16 @@ pub struct Settings {
     pub topology: TopologySettings,
     /// Consumer worker tuning.
     pub worker: WorkerSettings,
+    /// The order saga.
+    pub saga: SagaSettings,
+    /// The payment gateway.
+    pub payments: PaymentsSettings,
+    /// The SMS sink.
+    pub sms: SmsSettings,
+    /// The bot simulator.
+    pub sim: SimSection,
+    /// The depot.
+    pub depot: DepotSettings,
 }
 
 impl Default for Settings {
@@ -44,6 +60,11 @@ impl Default for Settings {
             roles: Role::ALL.to_vec(),
             topology: TopologySettings::default(),
             worker: WorkerSettings::default(),
+            saga: SagaSettings::default(),
+            payments: PaymentsSettings::default(),
+            sms: SmsSettings::default(),
+            sim: SimSection::default(),
+            depot: DepotSettings::default(),
         }
     }
 }
@@ -220,6 +241,7 @@ impl Settings {
             })?;
             merge(&mut tree, layer);
         }
+        let env = sections::resolve_deprecated(env.into_iter().collect());
         for (key, value) in env {
             if let Some(path) = key.strip_prefix(ENV_PREFIX) {
                 overlay_env(&mut tree, &key, path, &value)?;
@@ -270,6 +292,18 @@ impl Settings {
             return Err(ConfigError::Value {
                 key: "roles".into(),
                 reason: "at least one role is required".into(),
+            });
+        }
+        if self.saga.timeout_ms <= 0 {
+            return Err(ConfigError::Value {
+                key: "saga.timeout_ms".into(),
+                reason: "must be > 0".into(),
+            });
+        }
+        if self.depot.bot_lease_ms == 0 {
+            return Err(ConfigError::Value {
+                key: "depot.bot_lease_ms".into(),
+                reason: "must be > 0".into(),
             });
         }
         if self.worker.batch == 0 || self.worker.concurrency == 0 {
@@ -388,6 +422,66 @@ mod tests {
         assert!(err.to_string().contains("stream_prefix"));
         let err = Settings::load(None, env(&[("MALLBOTS__ROLES", "kitchen")])).unwrap_err();
         assert!(err.to_string().contains("kitchen"));
+    }
+
+    #[test]
+    fn role_sections_come_from_the_file_and_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("central.json");
+        std::fs::write(
+            &file,
+            r#"{"sim": {"bots": 7}, "sms": {"log": "/var/log/sms.log"}, "depot": {"bot_lease_ms": 900}}"#,
+        )
+        .unwrap();
+        let s = Settings::load(
+            Some(&file),
+            env(&[
+                ("MALLBOTS__SIM__STEP_MS", "20"),
+                ("MALLBOTS__SAGA__TIMEOUT_MS", "1500"),
+                ("MALLBOTS__PAYMENTS__GATEWAY_URL", "http://gw"),
+                ("MALLBOTS__SMS__RETRY_MS", "50"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!((s.sim.bots, s.sim.step_ms), (7, 20));
+        assert_eq!(s.sms.log, PathBuf::from("/var/log/sms.log"));
+        assert_eq!((s.sms.retry_ms, s.sms.retries), (50, 3));
+        assert_eq!(s.saga.timeout_ms, 1500);
+        assert_eq!(s.payments.gateway(), Some("http://gw"));
+        assert_eq!(s.payments.fake_slow_ms, 3000);
+        assert_eq!(s.depot.bot_lease_ms, 900);
+        assert_eq!(s.sms.gateway(), None);
+        let err = Settings::load(None, env(&[("MALLBOTS__SIM__SPEED", "1")])).unwrap_err();
+        assert!(matches!(err, ConfigError::UnknownKey(_)));
+        let err = Settings::load(None, env(&[("MALLBOTS__SAGA__TIMEOUT_MS", "0")])).unwrap_err();
+        assert!(err.to_string().contains("saga.timeout_ms"));
+    }
+
+    #[test]
+    fn deprecated_variables_still_work_and_new_names_win() {
+        let s = Settings::load(
+            None,
+            env(&[
+                ("MALLBOTS__SIM__BOTS", "9"),
+                ("MALLBOTS_SIM_BOTS", "2"),
+                ("MALLBOTS_SIM_STEP_MS", "30"),
+                ("MALLBOTS_SMS_LOG", "/tmp/x.log"),
+                ("MALLBOTS_SAGA_TIMEOUT_MS", "1000"),
+                ("MALLBOTS_FAKE_GATEWAY_SLOW_MS", "4000"),
+                ("MALLBOTS_PAYMENT_GATEWAY_URL", "http://pay"),
+                ("MALLBOTS_BOT_LEASE_MS", "1200"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.sim.bots, 9, "the new name wins whatever the order");
+        assert_eq!(s.sim.step_ms, 30);
+        assert_eq!(s.sms.log, PathBuf::from("/tmp/x.log"));
+        assert_eq!(s.saga.timeout_ms, 1000);
+        assert_eq!(s.payments.fake_slow_ms, 4000);
+        assert_eq!(s.payments.gateway(), Some("http://pay"));
+        assert_eq!(s.depot.bot_lease_ms, 1200);
+        let err = Settings::load(None, env(&[("MALLBOTS_SIM_BOTS", "many")])).unwrap_err();
+        assert!(err.to_string().contains("MALLBOTS__SIM__BOTS"), "{err}");
     }
 
     #[test]

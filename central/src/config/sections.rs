@@ -1,0 +1,180 @@
+//! The settings sections of the roles: saga step timeouts, the payment gateway, the SMS sink, the
+//! bot simulator and the depot's bot leases. Each is a typed part of [`super::Settings`], set in
+//! the settings file or with `MALLBOTS__<SECTION>__<KEY>` variables, e.g.
+//! `MALLBOTS__SIM__BOTS=12` or `MALLBOTS__SAGA__TIMEOUT_MS=1000`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// The order saga (`saga`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SagaSettings {
+    /// Every step's timeout in milliseconds (`MALLBOTS__SAGA__TIMEOUT_MS`).
+    pub timeout_ms: i64,
+}
+
+impl Default for SagaSettings {
+    fn default() -> Self {
+        Self { timeout_ms: 10_000 }
+    }
+}
+
+/// The payment gateway (`payments`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PaymentsSettings {
+    /// Base URL of an HTTP gateway; the built-in fake when unset or empty
+    /// (`MALLBOTS__PAYMENTS__GATEWAY_URL`).
+    pub gateway_url: Option<String>,
+    /// How long the fake takes for card `tok_slow`, in milliseconds
+    /// (`MALLBOTS__PAYMENTS__FAKE_SLOW_MS`).
+    pub fake_slow_ms: u64,
+}
+
+impl Default for PaymentsSettings {
+    fn default() -> Self {
+        Self {
+            gateway_url: None,
+            fake_slow_ms: 3_000,
+        }
+    }
+}
+
+impl PaymentsSettings {
+    /// The gateway URL, if one is set (an empty value counts as unset).
+    pub fn gateway(&self) -> Option<&str> {
+        non_empty(&self.gateway_url)
+    }
+}
+
+/// Where text messages go (`sms`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmsSettings {
+    /// POST messages to this HTTP gateway; the log file when unset or empty
+    /// (`MALLBOTS__SMS__GATEWAY_URL`).
+    pub gateway_url: Option<String>,
+    /// The log file of the default sink (`MALLBOTS__SMS__LOG`).
+    pub log: PathBuf,
+    /// Extra attempts per delivery (`MALLBOTS__SMS__RETRIES`).
+    pub retries: u32,
+    /// First back-off in milliseconds, doubling (`MALLBOTS__SMS__RETRY_MS`).
+    pub retry_ms: u64,
+    /// Per-request timeout in milliseconds (`MALLBOTS__SMS__TIMEOUT_MS`).
+    pub timeout_ms: u64,
+}
+
+impl Default for SmsSettings {
+    fn default() -> Self {
+        Self {
+            gateway_url: None,
+            log: PathBuf::from("mallbots-sms.log"),
+            retries: 3,
+            retry_ms: 200,
+            timeout_ms: 5_000,
+        }
+    }
+}
+
+impl SmsSettings {
+    /// The gateway URL, if one is set (an empty value counts as unset).
+    pub fn gateway(&self) -> Option<&str> {
+        non_empty(&self.gateway_url)
+    }
+}
+
+/// The bot simulator (`sim`, role bots-sim).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SimSection {
+    /// Number of simulated bots (`MALLBOTS__SIM__BOTS`).
+    pub bots: usize,
+    /// Time per walk or pick in milliseconds (`MALLBOTS__SIM__STEP_MS`).
+    pub step_ms: u64,
+    /// Bot name prefix; `sim-<pid>` when empty (`MALLBOTS__SIM__NAME`).
+    pub name: String,
+}
+
+impl Default for SimSection {
+    fn default() -> Self {
+        Self {
+            bots: 3,
+            step_ms: 1_000,
+            name: String::new(),
+        }
+    }
+}
+
+/// The depot (`depot`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DepotSettings {
+    /// A bot's lease in milliseconds: drivers renew it every third, depot replicas take bots whose
+    /// lease lapsed offline; both must agree (`MALLBOTS__DEPOT__BOT_LEASE_MS`).
+    pub bot_lease_ms: u64,
+}
+
+impl Default for DepotSettings {
+    fn default() -> Self {
+        Self {
+            bot_lease_ms: 15_000,
+        }
+    }
+}
+
+impl DepotSettings {
+    /// The lease as a duration.
+    pub fn bot_lease(&self) -> Duration {
+        Duration::from_millis(self.bot_lease_ms)
+    }
+}
+
+fn non_empty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// Variables of earlier versions, still read (with a warning), and the settings that replace
+/// them. A setting given under its new name wins.
+pub const DEPRECATED_ENV: &[(&str, &str)] = &[
+    ("MALLBOTS_SAGA_TIMEOUT_MS", "MALLBOTS__SAGA__TIMEOUT_MS"),
+    (
+        "MALLBOTS_PAYMENT_GATEWAY_URL",
+        "MALLBOTS__PAYMENTS__GATEWAY_URL",
+    ),
+    (
+        "MALLBOTS_FAKE_GATEWAY_SLOW_MS",
+        "MALLBOTS__PAYMENTS__FAKE_SLOW_MS",
+    ),
+    ("MALLBOTS_SMS_GATEWAY_URL", "MALLBOTS__SMS__GATEWAY_URL"),
+    ("MALLBOTS_SMS_LOG", "MALLBOTS__SMS__LOG"),
+    ("MALLBOTS_SMS_RETRIES", "MALLBOTS__SMS__RETRIES"),
+    ("MALLBOTS_SMS_RETRY_MS", "MALLBOTS__SMS__RETRY_MS"),
+    ("MALLBOTS_SMS_TIMEOUT_MS", "MALLBOTS__SMS__TIMEOUT_MS"),
+    ("MALLBOTS_SIM_BOTS", "MALLBOTS__SIM__BOTS"),
+    ("MALLBOTS_SIM_STEP_MS", "MALLBOTS__SIM__STEP_MS"),
+    ("MALLBOTS_SIM_NAME", "MALLBOTS__SIM__NAME"),
+    ("MALLBOTS_BOT_LEASE_MS", "MALLBOTS__DEPOT__BOT_LEASE_MS"),
+];
+
+/// `env` with deprecated variables renamed to their settings, placed before every other
+/// variable so a new name set as well wins. Each deprecated name found is logged once.
+pub fn resolve_deprecated(env: Vec<(String, String)>) -> Vec<(String, String)> {
+    let (old, mut rest): (Vec<_>, Vec<_>) = env
+        .into_iter()
+        .partition(|(k, _)| DEPRECATED_ENV.iter().any(|(o, _)| o == k));
+    let mut out: Vec<(String, String)> = Vec::with_capacity(old.len() + rest.len());
+    for (key, value) in old {
+        let new = DEPRECATED_ENV
+            .iter()
+            .find(|(o, _)| *o == key)
+            .map(|(_, n)| *n)
+            .unwrap_or_default();
+        tracing::warn!(old = %key, new, "deprecated environment variable; use the new name");
+        out.push((new.to_string(), value));
+    }
+    out.append(&mut rest);
+    out
+}
