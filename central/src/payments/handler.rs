@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
+
 use mallbots_domain::error::ErrorCode;
 use mallbots_domain::payments::{Payment, PaymentCommand, PaymentError, PaymentStatus};
 use mallbots_domain::saga::{CommandMeta, ReplyOutcome, SagaCommand};
@@ -9,17 +11,14 @@ use mallbots_domain::{Aggregate, OrderId, PaymentId, Timestamp};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use super::execute::{nothing_to_release, Deciding, Step};
 use super::gateway::{Authorization, PaymentGateway};
 use super::payment_subject;
 use super::store::{self, Loaded, Target};
 use crate::commands::{Capture, CreateInvoice, VoidPayment};
 use crate::envelope::{self, LazyReader};
-use crate::error::PublishError;
 use crate::service::Runtime;
 use crate::worker::{DecodeError, Delivery, Handler, Outcome};
-
-/// How often a command reloads after a concurrent write before giving up (nak).
-pub(super) const MAX_CONFLICTS: usize = 10;
 
 /// How often a handler waiting on the gateway tells the server it is still working. Shorter than
 /// the consumer's first redelivery delay (its first back-off step when one is configured, which
@@ -169,73 +168,70 @@ impl PaymentsHandler {
             list_id: None,
             payment_id: Some(payment_id),
         };
-        for _ in 0..MAX_CONFLICTS {
-            let loaded: Loaded<Payment> = self.load(&target.subject).await?;
-            let outcome = match loaded.state.status {
-                Some(PaymentStatus::Authorized | PaymentStatus::Captured) => success.clone(),
-                Some(PaymentStatus::Declined) => {
-                    ReplyOutcome::failure(PaymentError::Declined.code())
-                }
-                Some(PaymentStatus::Voided) => {
-                    ReplyOutcome::failure(PaymentError::AlreadyVoided.code())
-                }
-                None => {
-                    let at = meta.issued_at;
-                    let authorize = PaymentCommand::AuthorizePayment {
-                        payment_id,
-                        order_id,
-                        amount,
-                        card_token: card_token.clone(),
-                        at,
-                    };
-                    if let Err(e) = loaded.state.decide(&authorize) {
-                        return self.reply(&meta, ReplyOutcome::failure(e.code())).await;
+        let at = meta.issued_at;
+        let (cause, success, card_token) = (&cause, &success, &card_token);
+        // The result: the reply, and whether the gateway approved (holds money) in this attempt.
+        let decide = move |loaded: Loaded<Payment>| -> Deciding<'_, _, (ReplyOutcome, bool)> {
+            Box::pin(async move {
+                let done = |outcome| Ok(Step::Done((outcome, false)));
+                match loaded.state.status {
+                    Some(PaymentStatus::Authorized | PaymentStatus::Captured) => {
+                        return done(success.clone())
                     }
-                    let call = self.gateway.authorize(&cause, &card_token, amount);
-                    let answer = with_progress(delivery, call).await?;
-                    let approved = answer == Authorization::Approved;
-                    let command = match answer {
-                        Authorization::Approved => authorize,
-                        Authorization::Declined { reason } => PaymentCommand::DeclinePayment {
+                    Some(PaymentStatus::Declined) => {
+                        return done(ReplyOutcome::failure(PaymentError::Declined.code()))
+                    }
+                    Some(PaymentStatus::Voided) => {
+                        return done(ReplyOutcome::failure(PaymentError::AlreadyVoided.code()))
+                    }
+                    None => {}
+                }
+                let authorize = PaymentCommand::AuthorizePayment {
+                    payment_id,
+                    order_id,
+                    amount,
+                    card_token: card_token.clone(),
+                    at,
+                };
+                if let Err(e) = loaded.state.decide(&authorize) {
+                    return done(ReplyOutcome::failure(e.code()));
+                }
+                let call = self.gateway.authorize(cause, card_token, amount);
+                let (command, outcome, approved) = match with_progress(delivery, call).await? {
+                    Authorization::Approved => (authorize, success.clone(), true),
+                    Authorization::Declined { reason } => (
+                        PaymentCommand::DeclinePayment {
                             payment_id,
                             order_id,
                             amount,
                             reason,
                             at,
                         },
-                    };
-                    let events = match loaded.state.decide(&command) {
-                        Ok(events) => events,
-                        Err(e) => return self.reply(&meta, ReplyOutcome::failure(e.code())).await,
-                    };
-                    match store::append(
-                        &self.rt.publisher,
-                        &target,
-                        loaded.last_seq,
-                        &cause,
-                        &events,
-                        at.millis(),
-                    )
-                    .await
-                    {
-                        Ok(()) if approved => success.clone(),
-                        Ok(()) => ReplyOutcome::failure(PaymentError::Declined.code()),
-                        Err(PublishError::WrongLastSequence { .. }) => {
-                            if approved {
-                                // Fenced off (a void overtook us): release what the gateway holds.
-                                let key = envelope::derived_id(&cause, "release").to_string();
-                                with_progress(delivery, self.gateway.void(&key, payment_id))
-                                    .await?;
-                            }
-                            continue;
-                        }
-                        Err(e) => return Err(e.into()),
-                    }
+                        ReplyOutcome::failure(PaymentError::Declined.code()),
+                        false,
+                    ),
+                };
+                match loaded.state.decide(&command) {
+                    Ok(events) => Ok(Step::Append(events, (outcome, approved))),
+                    Err(e) => done(ReplyOutcome::failure(e.code())),
                 }
+            })
+        };
+        // Fenced off (a void overtook us): release what the gateway holds.
+        let release =
+            move |(_, approved): (ReplyOutcome, bool)| -> BoxFuture<'_, Result<(), Retry>> {
+                Box::pin(async move {
+                    if approved {
+                        let key = envelope::derived_id(cause, "release").to_string();
+                        with_progress(delivery, self.gateway.void(&key, payment_id)).await?;
+                    }
+                    Ok(())
+                })
             };
-            return self.reply(&meta, outcome).await;
-        }
-        Err(Retry("too many concurrent writes".into()))
+        let (outcome, _) = self
+            .execute(&target, cause, at.millis(), decide, release)
+            .await?;
+        self.reply(&meta, outcome).await
     }
 
     async fn saga_void(&self, delivery: &Delivery, c: SagaCommand) -> Result<Outcome, Retry> {
@@ -274,44 +270,33 @@ impl PaymentsHandler {
         order_id: OrderId,
         at: Timestamp,
     ) -> Result<Result<(), &'static str>, Retry> {
-        let cause = command_id.to_string();
         let target = self.payment_target(payment_id, order_id);
-        for _ in 0..MAX_CONFLICTS {
-            let loaded: Loaded<Payment> = self.load(&target.subject).await?;
-            match loaded.state.status {
-                Some(PaymentStatus::Voided | PaymentStatus::Declined) => return Ok(Ok(())),
-                Some(PaymentStatus::Captured) => {
-                    return Ok(Err(PaymentError::AlreadyCaptured.code()))
+        let decide = move |loaded: Loaded<Payment>| -> Deciding<'_, _, Result<(), &'static str>> {
+            Box::pin(async move {
+                match loaded.state.status {
+                    Some(PaymentStatus::Voided | PaymentStatus::Declined) => {
+                        return Ok(Step::Done(Ok(())))
+                    }
+                    Some(PaymentStatus::Captured) => {
+                        return Ok(Step::Done(Err(PaymentError::AlreadyCaptured.code())))
+                    }
+                    Some(PaymentStatus::Authorized) => {
+                        with_progress(delivery, self.gateway.void(command_id, payment_id)).await?;
+                    }
+                    None => {}
                 }
-                Some(PaymentStatus::Authorized) => {
-                    with_progress(delivery, self.gateway.void(&cause, payment_id)).await?;
-                }
-                None => {}
-            }
-            let command = PaymentCommand::VoidPayment {
-                payment_id,
-                order_id,
-                at,
-            };
-            let events = match loaded.state.decide(&command) {
-                Ok(events) => events,
-                Err(e) => return Ok(Err(e.code())),
-            };
-            match store::append(
-                &self.rt.publisher,
-                &target,
-                loaded.last_seq,
-                &cause,
-                &events,
-                at.millis(),
-            )
+                let command = PaymentCommand::VoidPayment {
+                    payment_id,
+                    order_id,
+                    at,
+                };
+                Ok(match loaded.state.decide(&command) {
+                    Ok(events) => Step::Append(events, Ok(())),
+                    Err(e) => Step::Done(Err(e.code())),
+                })
+            })
+        };
+        self.execute(&target, command_id, at.millis(), decide, nothing_to_release)
             .await
-            {
-                Ok(()) => return Ok(Ok(())),
-                Err(PublishError::WrongLastSequence { .. }) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(Retry("too many concurrent writes".into()))
     }
 }

@@ -12,6 +12,7 @@
 //! Everything is idempotent by command id: it is the gateway's idempotency key and the seed of
 //! the event ids, and each aggregate's state decides what is left to do.
 
+mod execute;
 pub mod gateway;
 #[cfg(test)]
 mod gateway_tests;
