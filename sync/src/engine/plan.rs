@@ -129,7 +129,7 @@ pub fn plan_subject(view: &SubjectView) -> Vec<Operation> {
         let mut foreign = Vec::new();
         for m in messages.iter().filter(|m| m.seq > view.known_seq) {
             // Strict order: only the next pending event can be ours (one publish in flight per
-            // subject, marked before the next is sent).
+            // subject, each sent after the previous one's ack).
             let ours =
                 foreign.is_empty() && m.msg_id.is_some() && m.msg_id == remaining.first().copied();
             if ours {

@@ -2,11 +2,13 @@
 //! across aggregates (up to [`SyncConfig::in_flight`] acks awaited at once, one per subject).
 //!
 //! Each publish carries `Nats-Msg-Id` = event id and `Nats-Expected-Last-Subject-Sequence` =
-//! the subject's last known sequence. Acks are recorded in group commits (one writer
-//! transaction per batch); a subject's next event is sent only once its previous ack is
-//! committed, so after a crash at most one stored-but-unrecorded message exists per subject.
-//! Wrong-last-sequence errors and lost acks are resolved by reading the subject back
-//! ([`super::recover`]) and following the [`super::plan`].
+//! the subject's last known sequence. A subject's next event goes out as soon as the previous
+//! one is acknowledged (expecting that sequence), as a raw publisher would; acks are recorded
+//! in group commits (one writer transaction per batch, one batch at a time) behind the
+//! publishes. After a crash, the acknowledged-but-unrecorded messages are the subject's next
+//! pending events in order: the first republish finds them (msg-id duplicate or
+//! wrong-last-sequence, then a read-back from the known sequence, [`super::recover`]) and the
+//! [`super::plan`] marks each as a lost ack.
 
 use super::config::SyncConfig;
 use super::envelope::outgoing_headers;
@@ -45,7 +47,7 @@ struct SubjectQueue {
 }
 
 type AckFuture = Pin<Box<dyn Future<Output = (String, Uuid, u64, PublishOutcome, String)> + Send>>;
-type FlushFuture = Pin<Box<dyn Future<Output = Result<Vec<String>, SyncError>> + Send>>;
+type FlushFuture = Pin<Box<dyn Future<Output = Result<(), SyncError>> + Send>>;
 
 fn outcome_of(
     result: Result<
@@ -93,7 +95,6 @@ async fn send(
 fn flush(shared: &Shared, marks: Vec<Mark>) -> FlushFuture {
     let writer = shared.writer.clone();
     Box::pin(async move {
-        let subjects = marks.iter().map(|m| m.subject.clone()).collect();
         writer
             .call_async(move |store| {
                 store.transaction(crate::store::Durability::Normal, |tx| {
@@ -101,7 +102,7 @@ fn flush(shared: &Shared, marks: Vec<Mark>) -> FlushFuture {
                 })
             })
             .await?;
-        Ok(subjects)
+        Ok(())
     })
 }
 
@@ -211,6 +212,11 @@ pub(crate) async fn relay_pass(
                             .and_then(|q| q.entries.pop_front())
                             .filter(|e| e.event.event_id == event_id)
                             .map(|e| (e.event.global_pos, e.event.command_id));
+                        // The subject's next event goes out now, expecting this sequence;
+                        // the ack is recorded by a later group commit.
+                        if queues.get(&subject).is_some_and(|q| !q.entries.is_empty()) {
+                            ready.push_back(subject.clone());
+                        }
                         unflushed.push(Mark { subject, event_id, seq, row });
                     }
                     Operation::ReadBack { .. } => to_recover.push(subject),
@@ -226,11 +232,7 @@ pub(crate) async fn relay_pass(
                 }
             }
             Some(flushed) = flushing.next(), if !flushing.is_empty() => {
-                for subject in flushed? {
-                    if queues.get(&subject).is_some_and(|q| !q.entries.is_empty()) {
-                        ready.push_back(subject);
-                    }
-                }
+                flushed?;
             }
         }
     }
