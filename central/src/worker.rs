@@ -71,24 +71,33 @@ pub struct Delivery {
     stream_sequence: u64,
     delivered: i64,
     stream: String,
+    published_ms: Option<i64>,
 }
 
 impl Delivery {
     fn new(message: jetstream::Message) -> Self {
-        let (stream_sequence, delivered, stream) = match message.info() {
+        let (stream_sequence, delivered, stream, published_ms) = match message.info() {
             Ok(info) => (
                 info.stream_sequence,
                 info.delivered,
                 info.stream.to_string(),
+                epoch_ms(info.published.into()),
             ),
-            Err(_) => (0, 1, String::new()),
+            Err(_) => (0, 1, String::new(), None),
         };
         Self {
             message,
             stream_sequence,
             delivered,
             stream,
+            published_ms,
         }
+    }
+
+    /// When the stream stored the message (its JetStream timestamp), in ms since the epoch: the
+    /// same on every delivery and every replica, unlike the time it arrives.
+    pub fn published_ms(&self) -> Option<i64> {
+        self.published_ms
     }
 
     /// The subject it was published to.
@@ -130,6 +139,12 @@ impl Delivery {
     pub async fn in_progress(&self) {
         let _ = self.message.ack_with(AckKind::Progress).await;
     }
+}
+
+/// Milliseconds since the epoch of `at` (None before 1970 or past i64).
+pub fn epoch_ms(at: std::time::SystemTime) -> Option<i64> {
+    let ms = at.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis();
+    i64::try_from(ms).ok()
 }
 
 /// Handles one consumer's messages. Implement this; the worker does the rest.

@@ -30,7 +30,7 @@ const DEVICE: &str = "kioskC";
 /// Orders of the first phase (the figure); the second phase places half as many.
 const DEFAULT_ORDERS: usize = 200;
 /// Per phase: every order of the batch must complete within this.
-const PHASE: Duration = Duration::from_secs(60);
+const PHASE: Duration = Duration::from_secs(75);
 
 /// One event of the EVENTS stream as the checks need it.
 #[derive(Debug, Clone)]
@@ -159,10 +159,10 @@ impl Run {
                 fired = true;
                 during();
             }
-            assert!(
-                Instant::now() < deadline,
-                "{completed} of {n} orders completed within {PHASE:?}"
-            );
+            if Instant::now() > deadline {
+                self.explain(&orders);
+                panic!("{completed} of {n} orders completed within {PHASE:?}");
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let secs = started.elapsed().as_secs_f64();
@@ -173,6 +173,31 @@ impl Run {
             n as f64 / secs
         );
         orders
+    }
+
+    /// Prints the events of the first few orders that did not complete.
+    fn explain(&self, orders: &[OrderId]) {
+        let done = |o: &OrderId| {
+            self.events
+                .iter()
+                .any(|e| e.kind == "OrderCompleted" && order_of(&self.w, e).as_ref() == Some(o))
+        };
+        for order in orders.iter().filter(|o| !done(o)).take(3) {
+            let saga = SagaId::from(*order);
+            let ids = [
+                order.to_string(),
+                payment_id_for(saga).to_string(),
+                list_id_for(saga).to_string(),
+                invoice_id_for(*order).to_string(),
+            ];
+            let mine: Vec<String> = self
+                .events
+                .iter()
+                .filter(|e| ids.iter().any(|id| e.subject.ends_with(id.as_str())))
+                .map(|e| format!("{} {}", e.subject, e.kind))
+                .collect();
+            eprintln!("incomplete order {order}:\n  {}", mine.join("\n  "));
+        }
     }
 
     fn count(&self, wanted: &std::collections::HashSet<OrderId>, kind: &str) -> usize {
@@ -294,6 +319,39 @@ fn order_of(w: &World, e: &Seen) -> Option<OrderId> {
     e.subject.strip_prefix(&prefix)?.parse().ok()
 }
 
+/// The saga decides with the OrderCreated message's JetStream timestamp as `now` (DESIGN §3), so
+/// its first command (AuthorizeCustomer) is issued at exactly that time, whichever replica ran it.
+async fn saga_time_is_the_order_events_stream_time(w: &World) {
+    let commands =
+        w.js.get_stream_no_info(format!("{}COMMANDS", w.prefix))
+            .await
+            .expect("commands stream");
+    let first = commands
+        .direct_get_first_for_subject(w.subject("cmd.customers.authorize_customer"))
+        .await
+        .expect("an authorize_customer command");
+    let command: Value = serde_json::from_slice(&first.payload).expect("command json");
+    let order = command["meta"]["saga_id"].as_str().expect("saga id");
+    let issued = command["meta"]["issued_at"].as_i64().expect("issued_at");
+    let events =
+        w.js.get_stream_no_info(format!("{}EVENTS", w.prefix))
+            .await
+            .expect("events stream");
+    let created = events
+        .direct_get_first_for_subject(w.subject(&format!("ev.kiosk.{DEVICE}.order.{order}")))
+        .await
+        .expect("the OrderCreated message");
+    let stored: std::time::SystemTime = created.time.into();
+    let stored_ms = stored
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    assert_eq!(
+        issued, stored_ms,
+        "saga {order}: now = the stream's timestamp of OrderCreated"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_on_an_r3_cluster_complete_every_order_once_even_across_a_node_kill() {
     let total = Instant::now();
@@ -323,9 +381,12 @@ async fn two_replicas_on_an_r3_cluster_complete_every_order_once_even_across_a_n
     let sms_log = sms_log.to_string_lossy();
     let envs = [
         ("MALLBOTS__TOPOLOGY__REPLICAS", "3"),
-        ("MALLBOTS_SIM_BOTS", "12"),
-        ("MALLBOTS_SIM_STEP_MS", "20"),
-        ("MALLBOTS_SMS_LOG", &sms_log),
+        // Steps must not time out while a new stream leader is elected (or CI is busy): a saga
+        // compensating an order whose approval is already on its way is another test's subject.
+        ("MALLBOTS__SAGA__TIMEOUT_MS", "60000"),
+        ("MALLBOTS__SIM__BOTS", "12"),
+        ("MALLBOTS__SIM__STEP_MS", "20"),
+        ("MALLBOTS__SMS__LOG", &sms_log),
     ];
     let roles = "saga,payments,depot,notifications,bots-sim";
     let replicas: Vec<Central> = vec![w.central(roles, &envs), w.central(roles, &envs)];
@@ -348,6 +409,7 @@ async fn two_replicas_on_an_r3_cluster_complete_every_order_once_even_across_a_n
 
     let first = run.batch(n, usize::MAX, || {}).await;
     run.check(&first).await;
+    saga_time_is_the_order_events_stream_time(&run.w).await;
 
     // Phase 2: kill the node leading the EVENTS stream once a quarter of the batch is ready.
     let info = run

@@ -147,15 +147,26 @@ impl OrdersHandler {
                 return Outcome::Nak { delay: None };
             }
         };
-        if !availability.unknown.is_empty() && delivery.delivered() < UNKNOWN_PRODUCT_TRIES {
+        // The view may lag behind the order (or, for a moment, hold a later event of a store
+        // without an earlier one: events are recorded concurrently): unknown products are looked
+        // up again a few times, an unavailable one once more before the order is rejected.
+        let delivered = delivery.delivered();
+        if (!availability.unknown.is_empty() && delivered < UNKNOWN_PRODUCT_TRIES)
+            || (!availability.unavailable.is_empty() && delivered < 2)
+        {
             return Outcome::Nak {
                 delay: Some(std::time::Duration::from_millis(300)),
             };
         }
         let unavailable = availability.all_unavailable();
+        // `now` is the input message's timestamp (DESIGN §3): the stream's, so a redelivery or
+        // another replica decides with the same time; central's clock only if it is missing.
+        let at = delivery
+            .published_ms()
+            .unwrap_or_else(crate::envelope::now_ms);
         let input = SagaInput {
             input_id: event_id,
-            at: Timestamp::from_millis(crate::envelope::now_ms()),
+            at: Timestamp::from_millis(at),
             kind: SagaInputKind::OrderCreated {
                 order_id,
                 customer_id,
