@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark pass: P1, P2/P3, P5 and P6 of DESIGN.md §8, each figure next to its raw baseline
+# The benchmark pass: P1, P2/P3, P4, P5 and P6 of DESIGN.md §8, each figure next to its raw baseline
 # measured in the same run. Writes target/bench/report.json, report.md and SVG plots.
 #
 #   bash scripts/bench.sh          # full pass (release build, full sizes; a few minutes)
@@ -15,10 +15,10 @@ export NATS_SERVER="${NATS_SERVER:-$ROOT/.tools/venv/bin/nats-server}"
 QUICK=0
 [[ "${1:-}" == "--quick" ]] && QUICK=1
 if (( QUICK )); then
-  PROFILE=(); P1_CARTS=5; P6_CARTS=30; P5_ORDERS=100
+  PROFILE=(); P1_CARTS=5; P6_CARTS=30; P5_ORDERS=100; P4_ORDERS=300
   export P2_AGGREGATES=1000 P2_PER_AGGREGATE=5
 else
-  PROFILE=(--release); P1_CARTS=30; P6_CARTS=300; P5_ORDERS=1000
+  PROFILE=(--release); P1_CARTS=30; P6_CARTS=300; P5_ORDERS=1000; P4_ORDERS=1500
   export P2_AGGREGATES=10000 P2_PER_AGGREGATE=10
 fi
 OUT="$ROOT/target/bench"
@@ -27,7 +27,8 @@ rm -f "$OUT"/*.log
 
 cargo build "${PROFILE[@]}" -p mallbots-edge --example p1_add_item --example p6_rebuild
 cargo build "${PROFILE[@]}" -p mallbots-sync --example p2_relay
-cargo build "${PROFILE[@]}" -p mallbots-central --example p5_saga
+cargo build "${PROFILE[@]}" -p mallbots-central --bins --example p5_saga
+cargo build "${PROFILE[@]}" -p mallbots-tests --example p4_checkout
 
 run() { # name, command...
   local name=$1; shift
@@ -40,6 +41,8 @@ run() { # name, command...
 run p1 cargo run -q "${PROFILE[@]}" -p mallbots-edge --example p1_add_item -- "$P1_CARTS"
 run p6 cargo run -q "${PROFILE[@]}" -p mallbots-edge --example p6_rebuild -- "$P6_CARTS"
 run p2 cargo run -q "${PROFILE[@]}" -p mallbots-sync --example p2_relay
+# P4 starts its own nats-server and mallbots-central (the binary built above, same profile).
+run p4 cargo run -q "${PROFILE[@]}" -p mallbots-tests --example p4_checkout -- "$P4_ORDERS" 100
 
 # P5 needs a JetStream server of its own.
 NATS_DIR="$(mktemp -d)"

@@ -3,7 +3,9 @@
 target/bench/report.json, a Markdown table (report.md) and an SVG plot (report.svg).
 
 Each line is one figure: {"id": "P1", "what": ..., "value": x, "unit": ..., "baseline": b,
-"baseline_what": ..., "ratio": r, "target": "...", "extra": {...}}. Usage:
+"baseline_what": ..., "ratio": r, "target": "...", "extra": {...}}. A figure with no raw
+baseline (P4: a latency target) leaves baseline and ratio out, reports its percentiles in extra
+(p50_ms, p99_ms, max_ms) and may say whether it "met" its target. Usage:
     bench_report.py OUT_DIR LOG...
 """
 import json
@@ -38,14 +40,33 @@ def fmt(x):
     return "" if x is None else str(x)
 
 
+def value_cell(r):
+    """The measured value; a latency figure without a raw baseline (P4) shows its percentiles."""
+    ex = r.get("extra") if isinstance(r.get("extra"), dict) else {}
+    if r.get("baseline") is None and "p50_ms" in ex and "p99_ms" in ex:
+        cell = f"p50 {fmt(ex['p50_ms'])} ms, p99 {fmt(ex['p99_ms'])} ms"
+        if "max_ms" in ex:
+            cell += f", max {fmt(ex['max_ms'])} ms"
+        return cell
+    return f"{fmt(r.get('value'))} {r.get('unit', '')}"
+
+
+def target_cell(r):
+    target = r.get("target") or TARGETS.get(r["id"], "")
+    if isinstance(r.get("met"), bool):
+        target += " — **met**" if r["met"] else " — **missed**"
+    return target
+
+
 def markdown(rows):
     out = ["| id | what | value | baseline (same run) | ratio | target |",
            "|---|---|---|---|---|---|"]
     for r in rows:
         base = f"{fmt(r.get('baseline'))} {r.get('baseline_unit', r.get('unit', ''))} ({r.get('baseline_what', '')})" \
-            if r.get("baseline") is not None else "n/a"
-        out.append(f"| {r['id']} | {r.get('what', '')} | {fmt(r.get('value'))} {r.get('unit', '')} | {base} | "
-                   f"{fmt(r.get('ratio'))} | {r.get('target') or TARGETS.get(r['id'], '')} |")
+            if r.get("baseline") is not None else "n/a (no raw baseline: target vs measured)"
+        ratio = fmt(r.get("ratio")) if r.get("ratio") is not None else "–"
+        out.append(f"| {r['id']} | {r.get('what', '')} | {value_cell(r)} | {base} | "
+                   f"{ratio} | {target_cell(r)} |")
     missing = sorted(set(TARGETS) - {r["id"] for r in rows})
     for m in missing:
         out.append(f"| {m} | not measured in this run | | | | {TARGETS[m]} |")
