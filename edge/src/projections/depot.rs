@@ -81,81 +81,44 @@ fn set_bot(tx: &Transaction<'_>, row: BotRow<'_>) -> Result<(), StoreError> {
 }
 
 fn bot(tx: &Transaction<'_>, event: &BotEvent) -> Result<(), StoreError> {
+    let row =
+        |id: &BotId, status, list: Option<&ShoppingListId>, store: Option<&StoreId>, at| BotRow {
+            id: *id,
+            name: None,
+            status,
+            list: list.copied(),
+            store: store.copied(),
+            at,
+        };
     let row = match event {
         BotEvent::BotCameOnline { bot_id, name, at } => BotRow {
-            id: *bot_id,
             name: Some(name),
-            status: "idle",
-            list: None,
-            store: None,
-            at: *at,
+            ..row(bot_id, "idle", None, None, *at)
         },
-        BotEvent::BotWentOffline { bot_id, at, .. } => BotRow {
-            id: *bot_id,
-            name: None,
-            status: "offline",
-            list: None,
-            store: None,
-            at: *at,
-        },
+        BotEvent::BotWentOffline { bot_id, at, .. } => row(bot_id, "offline", None, None, *at),
         BotEvent::BotAssigned {
             bot_id,
             list_id,
             at,
-        } => BotRow {
-            id: *bot_id,
-            name: None,
-            status: "assigned",
-            list: Some(*list_id),
-            store: None,
-            at: *at,
-        },
+        } => row(bot_id, "assigned", Some(list_id), None, *at),
         BotEvent::BotArrivedAtStore {
             bot_id,
             list_id,
             store_id,
             at,
-        } => BotRow {
-            id: *bot_id,
-            name: None,
-            status: "shopping",
-            list: Some(*list_id),
-            store: Some(*store_id),
-            at: *at,
-        },
+        } => row(bot_id, "shopping", Some(list_id), Some(store_id), *at),
         BotEvent::ItemsPickedUp {
             bot_id,
             list_id,
             at,
             ..
-        } => BotRow {
-            id: *bot_id,
-            name: None,
-            status: "shopping",
-            list: Some(*list_id),
-            store: None,
-            at: *at,
-        },
+        } => row(bot_id, "shopping", Some(list_id), None, *at),
         BotEvent::BotReturned {
             bot_id,
             list_id,
             at,
-        } => BotRow {
-            id: *bot_id,
-            name: None,
-            status: "returning",
-            list: Some(*list_id),
-            store: None,
-            at: *at,
-        },
-        BotEvent::BotIdled { bot_id, at } => BotRow {
-            id: *bot_id,
-            name: None,
-            status: "idle",
-            list: None,
-            store: None,
-            at: *at,
-        },
+        } => row(bot_id, "returning", Some(list_id), None, *at),
+        BotEvent::BotIdled { bot_id, at } => row(bot_id, "idle", None, None, *at),
     };
     set_bot(tx, row)
 }

@@ -45,20 +45,10 @@ impl Desk {
         }
     }
 
-    fn bot(&mut self, event: BotEvent) -> Received {
-        let id = match &event {
-            BotEvent::BotCameOnline { bot_id, .. }
-            | BotEvent::BotWentOffline { bot_id, .. }
-            | BotEvent::BotAssigned { bot_id, .. }
-            | BotEvent::BotArrivedAtStore { bot_id, .. }
-            | BotEvent::ItemsPickedUp { bot_id, .. }
-            | BotEvent::BotReturned { bot_id, .. }
-            | BotEvent::BotIdled { bot_id, .. } => bot_id.to_string(),
-        };
+    fn bot(&mut self, bot: BotId, event: BotEvent) -> Received {
         self.seq += 1;
-        self.edge
-            .deliver(message(self.seq, "bot", &id, &event))
-            .expect("deliver")
+        let msg = message(self.seq, "bot", &bot.to_string(), &event);
+        self.edge.deliver(msg).expect("deliver")
     }
 
     fn list(&mut self, list: ShoppingListId, event: ListEvent) -> Received {
@@ -109,7 +99,7 @@ fn central_depot_events_make_bots_and_lists_with_stops() {
         name,
         at: at(2),
     };
-    desk.bot(online);
+    desk.bot(bot, online);
     desk.list(
         list,
         ListEvent::ShoppingListAvailable {
@@ -144,11 +134,14 @@ fn central_depot_events_make_bots_and_lists_with_stops() {
             at: at(4),
         },
     );
-    desk.bot(BotEvent::BotAssigned {
-        bot_id: bot,
-        list_id: list,
-        at: at(4),
-    });
+    desk.bot(
+        bot,
+        BotEvent::BotAssigned {
+            bot_id: bot,
+            list_id: list,
+            at: at(4),
+        },
+    );
     desk.list(
         list,
         ListEvent::BotArrivedAtStop {
@@ -158,12 +151,15 @@ fn central_depot_events_make_bots_and_lists_with_stops() {
             at: at(5),
         },
     );
-    desk.bot(BotEvent::BotArrivedAtStore {
-        bot_id: bot,
-        list_id: list,
-        store_id: books.store_id,
-        at: at(5),
-    });
+    desk.bot(
+        bot,
+        BotEvent::BotArrivedAtStore {
+            bot_id: bot,
+            list_id: list,
+            store_id: books.store_id,
+            at: at(5),
+        },
+    );
     desk.list(
         list,
         ListEvent::StopItemsPickedUp {
@@ -192,11 +188,14 @@ fn central_depot_events_make_bots_and_lists_with_stops() {
     );
 
     // The bot drops out: the list is available again with every stop to pick.
-    desk.bot(BotEvent::BotWentOffline {
-        bot_id: bot,
-        list_id: Some(list),
-        at: at(7),
-    });
+    desk.bot(
+        bot,
+        BotEvent::BotWentOffline {
+            bot_id: bot,
+            list_id: Some(list),
+            at: at(7),
+        },
+    );
     desk.list(
         list,
         ListEvent::ShoppingListReleased {
@@ -225,11 +224,14 @@ fn redeliveries_are_no_ops_and_a_rebuild_gives_the_same_depot() {
         ShoppingListId::from_uuid(Uuid::now_v7()),
         OrderId::from_uuid(Uuid::now_v7()),
     );
-    desk.bot(BotEvent::BotCameOnline {
-        bot_id: bot,
-        name: "Robo".into(),
-        at: at(1),
-    });
+    desk.bot(
+        bot,
+        BotEvent::BotCameOnline {
+            bot_id: bot,
+            name: "Robo".into(),
+            at: at(1),
+        },
+    );
     let created = ListEvent::ShoppingListCreated {
         list_id: list,
         order_id: order,
@@ -267,10 +269,13 @@ fn a_bot_seen_mid_stream_has_no_name_and_lists_sort_open_first() {
         ShoppingListId::from_uuid(Uuid::now_v7()),
         ShoppingListId::from_uuid(Uuid::now_v7()),
     );
-    desk.bot(BotEvent::BotIdled {
-        bot_id: bot,
-        at: at(1),
-    });
+    desk.bot(
+        bot,
+        BotEvent::BotIdled {
+            bot_id: bot,
+            at: at(1),
+        },
+    );
     desk.list(
         done,
         ListEvent::ShoppingListCompleted {
