@@ -4,6 +4,7 @@
 //! ([`nats`]), spawned central and edge binaries ([`procs`]), and GUI end-to-end tests driving the
 //! real Tauri app over WebDriver ([`gui`]). The tests themselves live in `tests/tests/`.
 
+pub mod faults;
 pub mod gui;
 pub mod nats;
 pub mod procs;
