@@ -319,6 +319,48 @@ fn order_of(w: &World, e: &Seen) -> Option<OrderId> {
     e.subject.strip_prefix(&prefix)?.parse().ok()
 }
 
+/// DESIGN §8 P7: a finished saga's key is purged shortly after its last write (here 500 ms), not
+/// left to the bucket's max age: every saga of the batch is gone from `sagas`, leaving only the
+/// purge marker.
+async fn finished_sagas_are_forgotten(w: &World, orders: &[OrderId]) {
+    let kv =
+        w.js.get_key_value(format!("{}sagas", w.prefix))
+            .await
+            .expect("sagas bucket");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut left: Vec<OrderId> = orders.to_vec();
+    while !left.is_empty() {
+        let mut still = Vec::new();
+        for order in left {
+            if !matches!(kv.get(order.to_string()).await, Ok(None)) {
+                still.push(order);
+            }
+        }
+        left = still;
+        assert!(
+            Instant::now() < deadline,
+            "{} of {} finished sagas still stored, e.g. {:?}",
+            left.len(),
+            orders.len(),
+            left.first()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let marker = kv
+        .entry(orders[0].to_string())
+        .await
+        .expect("entry")
+        .expect("a purge marker");
+    assert_eq!(
+        marker.operation,
+        async_nats::jetstream::kv::Operation::Purge
+    );
+    eprintln!(
+        "figure: {} finished saga keys purged after the 500 ms grace",
+        orders.len()
+    );
+}
+
 /// The saga decides with the OrderCreated message's JetStream timestamp as `now` (DESIGN §3), so
 /// its first command (AuthorizeCustomer) is issued at exactly that time, whichever replica ran it.
 async fn saga_time_is_the_order_events_stream_time(w: &World) {
@@ -384,6 +426,7 @@ async fn two_replicas_on_an_r3_cluster_complete_every_order_once_even_across_a_n
         // Steps must not time out while a new stream leader is elected (or CI is busy): a saga
         // compensating an order whose approval is already on its way is another test's subject.
         ("MALLBOTS__SAGA__TIMEOUT_MS", "60000"),
+        ("MALLBOTS__SAGA__FINISHED_KEY_GRACE_MS", "500"),
         ("MALLBOTS__SIM__BOTS", "12"),
         ("MALLBOTS__SIM__STEP_MS", "20"),
         ("MALLBOTS__SMS__LOG", &sms_log),
@@ -410,6 +453,7 @@ async fn two_replicas_on_an_r3_cluster_complete_every_order_once_even_across_a_n
     let first = run.batch(n, usize::MAX, || {}).await;
     run.check(&first).await;
     saga_time_is_the_order_events_stream_time(&run.w).await;
+    finished_sagas_are_forgotten(&run.w, &first).await;
 
     // Phase 2: kill the node leading the EVENTS stream once a quarter of the batch is ready.
     let info = run

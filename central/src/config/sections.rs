@@ -14,11 +14,17 @@ use serde::{Deserialize, Serialize};
 pub struct SagaSettings {
     /// Every step's timeout in milliseconds (`MALLBOTS__SAGA__TIMEOUT_MS`).
     pub timeout_ms: i64,
+    /// How long a finished saga's state is kept after its last write before its key is purged,
+    /// in milliseconds (`MALLBOTS__SAGA__FINISHED_KEY_GRACE_MS`).
+    pub finished_key_grace_ms: u64,
 }
 
 impl Default for SagaSettings {
     fn default() -> Self {
-        Self { timeout_ms: 10_000 }
+        Self {
+            timeout_ms: 10_000,
+            finished_key_grace_ms: 60_000,
+        }
     }
 }
 

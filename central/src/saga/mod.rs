@@ -9,9 +9,11 @@
 //! * [`runner`]: load → transition → compare-and-set → publish.
 //!
 //! Step timeouts come from the setting `saga.timeout_ms` (`MALLBOTS__SAGA__TIMEOUT_MS`, one value
-//! for every step; default 10 000). Finished saga keys age out of the bucket
-//! ([`crate::topology::SAGA_KEY_MAX_AGE`]).
+//! for every step; default 10 000). Finished saga keys are purged
+//! `saga.finished_key_grace_ms` after their last write ([`forget`]); the bucket's max age
+//! ([`crate::topology::SAGA_KEY_MAX_AGE`]) removes what a stopped replica left.
 
+pub mod forget;
 pub mod orders;
 pub mod replies;
 pub mod runner;
@@ -86,6 +88,9 @@ pub fn runner(rt: &Runtime) -> SagaRunner {
         timeouts(&rt.settings.saga),
         rt.metrics.clone(),
     )
+    .with_finished_grace(std::time::Duration::from_millis(
+        rt.settings.saga.finished_key_grace_ms,
+    ))
 }
 
 /// Registers `saga-orders`, `saga-replies`, the catalog and customers views and AuthorizeCustomer

@@ -1,7 +1,9 @@
 //! Drives one saga input: load the state from KV `sagas` with its revision, run the pure
 //! [`transition`], write the new state with compare-and-set (reload and retry on a wrong
 //! revision), THEN publish the transition's commands (msg-id = command id) and schedule its timer.
-//! A duplicate input re-publishes the current commands and timer without writing.
+//! A duplicate input re-publishes the current commands and timer without writing. A finished
+//! saga's key is purged a grace period later ([`super::forget`]); inputs for a purged saga are
+//! ignored.
 
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -80,7 +82,11 @@ pub struct SagaRunner {
     publisher: Publisher,
     timeouts: StepTimeouts,
     metrics: std::sync::Arc<Metrics>,
+    finished_grace: Duration,
 }
+
+/// How long a finished saga's key is kept by default before it is purged.
+pub const DEFAULT_FINISHED_GRACE: Duration = Duration::from_secs(60);
 
 impl SagaRunner {
     /// A runner over `bucket` publishing with `publisher`.
@@ -95,7 +101,14 @@ impl SagaRunner {
             publisher,
             timeouts,
             metrics,
+            finished_grace: DEFAULT_FINISHED_GRACE,
         }
+    }
+
+    /// Purges finished sagas' keys `grace` after their last write.
+    pub fn with_finished_grace(mut self, grace: Duration) -> Self {
+        self.finished_grace = grace;
+        self
     }
 
     /// The step timeouts in use.
@@ -129,7 +142,11 @@ impl SagaRunner {
                         })?;
                     (Some(state), e.revision)
                 }
-                Some(e) => (None, e.revision),
+                Some(_) => {
+                    // Purged: a finished saga forgotten after its grace period.
+                    self.count("forgotten");
+                    return Ok(Driven::Ignored);
+                }
                 None => (None, 0),
             };
             if let Some(s) = &state {
@@ -155,8 +172,8 @@ impl SagaRunner {
             }
             let bytes = serde_json::to_vec(&t.state).map_err(|e| kv_err(&e))?;
             self.op("write");
-            match store.update(&key, Bytes::from(bytes), revision).await {
-                Ok(_) => {}
+            let written = match store.update(&key, Bytes::from(bytes), revision).await {
+                Ok(written) => written,
                 Err(e)
                     if e.kind() == UpdateErrorKind::WrongLastRevision
                         || crate::publish::is_wrong_last_sequence(&e.to_string()) =>
@@ -165,9 +182,18 @@ impl SagaRunner {
                     continue;
                 }
                 Err(e) => return Err(kv_err(&e)),
-            }
+            };
             self.count("applied");
             self.publish(&t.commands, t.timer.as_ref(), saga).await?;
+            if super::forget::forgettable(&t.state) {
+                super::forget::forget_later(
+                    store.clone(),
+                    key.clone(),
+                    written,
+                    self.finished_grace,
+                    self.metrics.clone(),
+                );
+            }
             if t.finished && !was_finished {
                 let outcome = match t.state.phase {
                     SagaPhase::Completed => "approved",
