@@ -1,0 +1,130 @@
+//! [`NatsCluster`]: a JetStream cluster of several nodes on loopback.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use anyhow::{bail, Result};
+use tempfile::TempDir;
+
+use super::free_port;
+use super::node::{meta_leader, ClusterArgs, Node};
+use super::NatsOptions;
+
+/// A JetStream cluster of `n` nodes on loopback, each with its own server name, store directory,
+/// client port and cluster port, routed to all others. Stopped when dropped.
+#[derive(Debug)]
+pub struct NatsCluster {
+    nodes: Vec<Node>,
+    _dir: TempDir,
+}
+
+impl NatsCluster {
+    /// One 3-node cluster shared by all tests of this test binary; see [`NatsServer::shared`].
+    pub fn shared() -> &'static NatsCluster {
+        static SHARED: OnceLock<NatsCluster> = OnceLock::new();
+        SHARED.get_or_init(|| NatsCluster::start(3).expect("start the shared nats cluster"))
+    }
+
+    /// Starts `n` nodes and waits until every node knows the JetStream meta leader.
+    pub fn start(n: usize) -> Result<Self> {
+        Self::start_with(n, NatsOptions::default())
+    }
+
+    /// Like [`start`](Self::start), with the same options for every node.
+    pub fn start_with(n: usize, options: NatsOptions) -> Result<Self> {
+        if n == 0 {
+            bail!("a cluster needs at least one node");
+        }
+        let dir = tempfile::Builder::new().prefix("nats-cluster-").tempdir()?;
+        let cluster_ports = (0..n).map(|_| free_port()).collect::<Result<Vec<u16>>>()?;
+        let cluster_name = format!("c{}", rand::random::<u32>());
+        let mut nodes = Vec::with_capacity(n);
+        for (i, port) in cluster_ports.iter().enumerate() {
+            let node_dir = dir.path().join(format!("n{i}"));
+            std::fs::create_dir_all(&node_dir)?;
+            nodes.push(Node {
+                name: format!("n{i}"),
+                dir: node_dir,
+                client_port: None,
+                monitor_port: None,
+                cluster: Some(ClusterArgs {
+                    name: cluster_name.clone(),
+                    port: *port,
+                    routes: cluster_ports
+                        .iter()
+                        .copied()
+                        .filter(|p| p != port)
+                        .collect(),
+                }),
+                options: options.clone(),
+                child: None,
+            });
+        }
+        let mut cluster = Self { nodes, _dir: dir };
+        for node in &mut cluster.nodes {
+            node.spawn()?;
+        }
+        for node in &mut cluster.nodes {
+            node.wait_jetstream()?;
+        }
+        Ok(cluster)
+    }
+
+    /// Number of nodes (running or not).
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Always false: a cluster has at least one node.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Client URLs of all nodes, in node order.
+    pub fn urls(&self) -> Vec<String> {
+        self.nodes.iter().map(Node::url).collect()
+    }
+
+    /// All client URLs joined by commas (for `mallbots-central --nats`; async-nats itself wants
+    /// [`urls`](Self::urls) as a list).
+    pub fn url(&self) -> String {
+        self.urls().join(",")
+    }
+
+    /// Node `i`'s log file.
+    pub fn log_path(&self, i: usize) -> PathBuf {
+        self.nodes[i].log_path()
+    }
+
+    /// The meta leader's server name as node `i` sees it, if any.
+    pub fn meta_leader(&self, i: usize) -> Option<String> {
+        meta_leader(self.nodes[i].monitor_port?, true)
+    }
+
+    /// Kills node `i` with SIGKILL.
+    pub fn kill_node(&mut self, i: usize) {
+        self.nodes[i].kill();
+    }
+
+    /// Stops node `i` gracefully (SIGTERM).
+    pub fn stop_node(&mut self, i: usize) {
+        self.nodes[i].stop();
+    }
+
+    /// Restarts node `i` with the same ports and store directory; waits until it is healthy and
+    /// knows the meta leader.
+    pub fn restart_node(&mut self, i: usize) -> Result<()> {
+        let node = &mut self.nodes[i];
+        node.stop();
+        node.spawn()?;
+        node.wait_jetstream()
+    }
+}
+
+impl Drop for NatsCluster {
+    fn drop(&mut self) {
+        for node in &mut self.nodes {
+            node.kill();
+        }
+    }
+}
