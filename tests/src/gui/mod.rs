@@ -8,9 +8,9 @@
 //! a machine without them fails the GUI tests instead of skipping them.
 //!
 //! Modules: `tools` (programs, paths, the app binary, the EVENTS stream), `xvfb` (a private
-//! display), `webdriver` (the session calls: find, click, type, text, windows, scripts, screenshots),
-//! `base64` (screenshot decoding) and [`depot`] (central's depot events fed into the app's
-//! database through the inbox, as sync delivers them).
+//! display), `webdriver` (the session calls: find, click, type, text, windows, scripts,
+//! screenshots), `base64` (screenshot decoding) and [`depot`] (central's depot events fed to the
+//! app through its inbox or a real nats-server).
 //!
 //! The API is synchronous (an internal current-thread tokio runtime drives reqwest), so GUI tests
 //! are plain `#[test]`s.
