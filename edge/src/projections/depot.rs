@@ -169,7 +169,13 @@ fn create_list(
         let items: Vec<_> = stop
             .items
             .iter()
-            .map(|i| json!({"product_id": i.product_id, "product_name": i.product_name, "quantity": i.quantity}))
+            .map(|i| {
+                json!({
+                    "product_id": i.product_id,
+                    "product_name": i.product_name,
+                    "quantity": i.quantity,
+                })
+            })
             .collect();
         let quantity: i64 = stop.items.iter().map(|i| i64::from(i.quantity)).sum();
         tx.prepare_cached(
