@@ -303,3 +303,40 @@ fn a_bot_seen_mid_stream_has_no_name_and_lists_sort_open_first() {
     assert_eq!(depot.lists[1].bot_name, None);
     assert_eq!(desk.edge.depot_lists(1).unwrap().len(), 1);
 }
+
+/// Central's bot simulator writes `Mallbots-Causation-Id: online/<session>/<bot>` (and the
+/// dispatch fence `<list>/<seq>/<delivered>`): not UUIDs. The sync decoder
+/// (`sync/src/engine/envelope.rs`, `optional_uuid`) refuses them, so such a message is parked
+/// instead of reaching the depot. Un-ignore once the decoder accepts non-UUID causation ids.
+#[test]
+#[ignore = "sync's envelope decoder parks central's non-UUID causation ids (reported)"]
+fn central_causation_ids_that_are_not_uuids_still_reach_the_depot() {
+    let desk = Desk::open();
+    let bot = BotId::from_uuid(Uuid::now_v7());
+    let online = BotEvent::BotCameOnline {
+        bot_id: bot,
+        name: "Scout".into(),
+        at: at(1),
+    };
+    let mut msg = message(1, "bot", &bot.to_string(), &online);
+    let raw = serde_json::json!({
+        "subject": msg.subject,
+        "stream_seq": 1,
+        "headers": {
+            "Nats-Msg-Id": Uuid::now_v7().to_string(),
+            "Mallbots-Event-Type": "BotCameOnline",
+            "Mallbots-Schema-Version": "1",
+            "Mallbots-Stream-Type": "bot",
+            "Mallbots-Stream-Id": bot.to_string(),
+            "Mallbots-Occurred-At": "1",
+            "Mallbots-Correlation-Id": "",
+            "Mallbots-Causation-Id": format!("online/s1/{bot}"),
+            "Mallbots-Device": "central",
+        },
+        "payload": String::from_utf8(msg.payload.clone()).unwrap(),
+    });
+    let (_, _, headers, _) = mallbots_sync::engine::envelope::parse_raw(&raw.to_string()).unwrap();
+    msg.headers = Some(headers);
+    assert_eq!(desk.edge.deliver(msg).unwrap(), Received::Applied);
+    assert_eq!(desk.edge.depot_bots().unwrap()[0].name, "Scout");
+}
