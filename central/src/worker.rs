@@ -141,6 +141,17 @@ impl Delivery {
     }
 }
 
+/// The step of `backoff` after delivery number `delivered` (1-based), the last step past the
+/// end, 1 s without a back-off.
+pub fn backoff_step(backoff: &[Duration], delivered: i64) -> Duration {
+    let index = usize::try_from(delivered.max(1) - 1).unwrap_or(0);
+    backoff
+        .get(index)
+        .or(backoff.last())
+        .copied()
+        .unwrap_or(Duration::from_secs(1))
+}
+
 /// Milliseconds since the epoch of `at` (None before 1970 or past i64).
 pub fn epoch_ms(at: std::time::SystemTime) -> Option<i64> {
     let ms = at.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis();
@@ -318,14 +329,9 @@ impl Worker {
         self.max_deliver > 0 && delivery.delivered() >= self.max_deliver
     }
 
-    /// The back-off step after delivery number `delivered` (1-based); 1 s without a back-off.
+    /// The back-off step after delivery number `delivered` (1-based).
     fn backoff_step(&self, delivered: i64) -> Duration {
-        let index = usize::try_from(delivered.max(1) - 1).unwrap_or(0);
-        self.backoff
-            .get(index)
-            .or(self.backoff.last())
-            .copied()
-            .unwrap_or(Duration::from_secs(1))
+        backoff_step(&self.backoff, delivered)
     }
 
     /// Waits `pause` while keeping the message with `+WPI` every third of the ack wait.
@@ -376,5 +382,35 @@ impl Worker {
             }
         };
         delivery.message.ack_with(kind).await.is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn naks_wait_the_back_off_step_of_their_delivery() {
+        let ms = Duration::from_millis;
+        let backoff = [ms(100), ms(200), ms(400)];
+        assert_eq!(backoff_step(&backoff, 1), ms(100));
+        assert_eq!(backoff_step(&backoff, 3), ms(400));
+        assert_eq!(
+            backoff_step(&backoff, 9),
+            ms(400),
+            "the last step past the end"
+        );
+        assert_eq!(backoff_step(&backoff, 0), ms(100));
+        assert_eq!(backoff_step(&[], 2), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn epoch_milliseconds() {
+        let at = std::time::UNIX_EPOCH + Duration::from_millis(1_795_440_349_956);
+        assert_eq!(epoch_ms(at), Some(1_795_440_349_956));
+        assert_eq!(
+            epoch_ms(std::time::UNIX_EPOCH - Duration::from_secs(1)),
+            None
+        );
     }
 }

@@ -275,3 +275,19 @@ fn comes_later(what: &str, status: OrderStatus) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shopping_and_ready_wait_for_the_steps_before_them() {
+        assert!(comes_later("start_shopping", OrderStatus::Pending));
+        assert!(!comes_later("start_shopping", OrderStatus::Canceled));
+        assert!(!comes_later("start_shopping", OrderStatus::Ready));
+        assert!(comes_later("ready_order", OrderStatus::Approved));
+        assert!(comes_later("ready_order", OrderStatus::Pending));
+        assert!(!comes_later("ready_order", OrderStatus::Rejected));
+        assert!(!comes_later("record_pickup", OrderStatus::Pending));
+    }
+}
