@@ -1,0 +1,285 @@
+//! Reliability (issue 7): 100 `kill -9`s of edge and central processes at seeded random points
+//! while orders flow, then an audit that nothing was lost or applied twice.
+//!
+//! Edge side: one kiosk database used by two real `mallbots` processes, `loadgen` (takes orders
+//! in short runs) and `sync --watch` (relays the outbox, follows the kiosk's consumers). Central
+//! side: two `mallbots-central` replicas with every role (saga, payments, depot, bot
+//! simulator). Every few hundred milliseconds (seeded) one of the four is SIGKILLed and started
+//! again; each kill is printed with what the process was doing. Afterwards everything runs until
+//! every order is final, and [`audit`] checks the EVENTS stream, the saga bucket and the
+//! kiosk's database. Replay a run with `MALLBOTS_FAULT_SEED=<seed>`. Ignored while the findings
+//! named on the test stand: run it with `-- --ignored`.
+//!
+//! Needs the binaries: `cargo build -p mallbots-central -p mallbots-edge` (same
+//! `CARGO_TARGET_DIR`) first.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use mallbots_tests::faults::audit::{audit, Scope};
+use mallbots_tests::faults::central::CentralSpec;
+use mallbots_tests::faults::world::{kiosk, seed_catalog, wait_final};
+use mallbots_tests::faults::{last_line, log_tail, seeded_rng, Figures};
+use mallbots_tests::nats::NatsServer;
+use mallbots_tests::procs::{Proc, EDGE_CLI};
+use rand::rngs::StdRng;
+use rand::Rng;
+
+const KILLS: usize = 100;
+const DEVICE: &str = "k1";
+const START: Duration = Duration::from_secs(30);
+
+/// A process under chaos, with when it was (re)started.
+struct Running {
+    proc: Proc,
+    since: Instant,
+}
+
+impl Running {
+    fn new(proc: Proc) -> Self {
+        Self {
+            proc,
+            since: Instant::now(),
+        }
+    }
+
+    fn age_ms(&self) -> u128 {
+        self.since.elapsed().as_millis()
+    }
+}
+
+/// What the kiosk processes are started with.
+struct Kiosk {
+    db: PathBuf,
+    root: String,
+    url: String,
+    stream: String,
+    product: String,
+    customer: String,
+}
+
+impl Kiosk {
+    fn cli(&self) -> mallbots_tests::procs::ProcBuilder {
+        Proc::builder(EDGE_CLI)
+            .arg("--db")
+            .arg(self.db.display().to_string())
+            .args(["--device", DEVICE, "--subject-root", &self.root])
+    }
+
+    fn sync(&self) -> Running {
+        let p = self
+            .cli()
+            .args(["sync", "--nats", &self.url, "--stream", &self.stream]);
+        Running::new(p.args(["--create-consumers", "--watch"]).spawn().unwrap())
+    }
+
+    fn loadgen(&self, orders: u32) -> Running {
+        let p = self.cli().args(["loadgen", "--product", &self.product]);
+        let p = p.args([
+            "--customer",
+            &self.customer,
+            "--orders",
+            &orders.to_string(),
+        ]);
+        Running::new(p.spawn().unwrap())
+    }
+}
+
+/// Order ids a loadgen run printed (each printed only after its commit returned).
+fn printed_orders(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["order_id"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Loadgen,
+    Sync,
+    Central(usize),
+}
+
+fn pick(rng: &mut StdRng) -> Target {
+    match rng.gen_range(0..4) {
+        0 => Target::Loadgen,
+        1 => Target::Sync,
+        i => Target::Central(i - 2),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "findings, seed 1795430180663963290: the kiosk folds a redelivered central event after \
+            later ones (edge inbox); a dispatch redelivery of a completed list never re-sends \
+            ready_order (central depot/holding.rs); remove once fixed"]
+async fn hundred_kills_of_edge_and_central_lose_and_duplicate_nothing() {
+    let started = Instant::now();
+    let (seed, mut rng) = seeded_rng("kill9");
+    let server = NatsServer::shared();
+    let n: u32 = rng.gen();
+    let (root, prefix) = (format!("rk{n}"), format!("rk{n}_"));
+    let stream = format!("{prefix}EVENTS");
+    let spec = CentralSpec::new(
+        &server.url(),
+        &root,
+        &prefix,
+        "saga,payments,depot,bots-sim",
+        1,
+    );
+    let mut centrals = [
+        Running::new(spec.spawn_ready(START).unwrap()),
+        Running::new(spec.spawn_ready(START).unwrap()),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = seed_catalog(dir.path(), &server.url(), &root, &stream)
+        .await
+        .unwrap();
+    let (edge, customer) = kiosk(dir.path(), DEVICE, &server.url(), &root, &stream, catalog)
+        .await
+        .unwrap();
+    let k = Kiosk {
+        db: edge.path().to_path_buf(),
+        root: root.clone(),
+        url: server.url(),
+        stream: stream.clone(),
+        product: catalog.product.to_string(),
+        customer: customer.to_string(),
+    };
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let mut sync = k.sync();
+    let mut loadgen: Option<Running> = None;
+    let mut next_loadgen = Instant::now();
+    let mut reported = Vec::new();
+    let (mut edge_kills, mut central_kills) = (0u64, 0u64);
+    let mut pending: Option<Target> = None;
+    let mut next_kill = Instant::now() + Duration::from_millis(rng.gen_range(300..900));
+    let mut kills = 0;
+    while kills < KILLS {
+        if loadgen.as_mut().is_some_and(|r| !r.proc.is_running()) {
+            let done = loadgen.take().unwrap();
+            reported.extend(printed_orders(done.proc.log_path()));
+            next_loadgen = Instant::now() + Duration::from_millis(rng.gen_range(100..600));
+        }
+        if loadgen.is_none() && Instant::now() >= next_loadgen {
+            loadgen = Some(k.loadgen(rng.gen_range(1..=3)));
+        }
+        if Instant::now() < next_kill {
+            std::thread::sleep(Duration::from_millis(5));
+            continue;
+        }
+        let target = pending.take().unwrap_or_else(|| pick(&mut rng));
+        kills += 1;
+        let what = match target {
+            Target::Loadgen => {
+                let Some(mut r) = loadgen.take() else {
+                    // Kill the next run soon after it starts.
+                    loadgen = Some(k.loadgen(rng.gen_range(1..=3)));
+                    pending = Some(target);
+                    kills -= 1;
+                    next_kill = Instant::now() + Duration::from_millis(rng.gen_range(10..200));
+                    continue;
+                };
+                r.proc.kill_9();
+                let printed = printed_orders(r.proc.log_path());
+                let line = format!(
+                    "loadgen up {} ms, {} orders committed",
+                    r.age_ms(),
+                    printed.len()
+                );
+                reported.extend(printed);
+                next_loadgen = Instant::now() + Duration::from_millis(rng.gen_range(0..200));
+                edge_kills += 1;
+                line
+            }
+            Target::Sync => {
+                sync.proc.kill_9();
+                let line = format!("sync --watch up {} ms", sync.age_ms());
+                sync = k.sync();
+                edge_kills += 1;
+                line
+            }
+            Target::Central(i) => {
+                let c = &mut centrals[i];
+                c.proc.kill_9();
+                let line = format!(
+                    "central {i} up {} ms, last log: {}",
+                    c.age_ms(),
+                    last_line(c.proc.log_path())
+                );
+                let _ = std::fs::copy(
+                    c.proc.log_path(),
+                    logs.join(format!("central{i}-{kills}.log")),
+                );
+                *c = Running::new(spec.spawn().unwrap());
+                central_kills += 1;
+                line
+            }
+        };
+        println!(
+            "kill #{kills} ({:.1}s): {what}",
+            started.elapsed().as_secs_f64()
+        );
+        next_kill = Instant::now() + Duration::from_millis(rng.gen_range(150..1000));
+    }
+    let chaos_secs = started.elapsed().as_secs_f64();
+
+    if let Some(mut r) = loadgen.take() {
+        r.proc.wait_exit(START).unwrap();
+        reported.extend(printed_orders(r.proc.log_path()));
+    }
+    for (i, c) in centrals.iter_mut().enumerate() {
+        if let Err(e) = c.proc.wait_for_log("mallbots-central ready", START) {
+            panic!("seed {seed}: central {i} after the kills: {e}");
+        }
+    }
+    let counts = wait_final(&edge, reported.len(), Duration::from_secs(180), |c| {
+        println!("settling: {c:?}");
+    });
+    if let Err(e) = &counts {
+        for (i, c) in centrals.iter().enumerate() {
+            eprintln!("--- central {i} ---\n{}", log_tail(&c.proc, 40));
+        }
+        eprintln!("seed {seed}: {e}");
+    }
+    let _ = sync.proc.terminate(START);
+
+    let js = async_nats::jetstream::new(async_nats::connect(server.url()).await.unwrap());
+    let scope = Scope {
+        root: &root,
+        prefix: &prefix,
+        device: DEVICE,
+    };
+    let a = audit(&edge, &js, &scope, &reported).await.unwrap();
+    let mut f = Figures::new("kill9", seed);
+    f.ops = a.orders as u64;
+    f.faults = edge_kills + central_kills;
+    f.lost = a.lost.len() as u64;
+    f.duplicates = a.duplicates.len() as u64;
+    f.seconds = started.elapsed().as_secs_f64();
+    f.extra.insert("kills_edge".into(), edge_kills.into());
+    f.extra.insert("kills_central".into(), central_kills.into());
+    f.extra.insert("events".into(), a.events.into());
+    f.extra.insert("scanned".into(), a.scanned.into());
+    f.extra.insert("dead_letters".into(), a.dead_letters.into());
+    f.extra.insert(
+        "chaos_seconds".into(),
+        ((chaos_secs * 10.0).round() / 10.0).into(),
+    );
+    f.extra.insert(
+        "statuses".into(),
+        serde_json::to_value(&a.statuses).unwrap(),
+    );
+    f.print();
+    if !(a.lost.is_empty() && a.duplicates.is_empty() && a.other.is_empty()) {
+        let kept = dir.keep();
+        for (i, c) in centrals.iter().enumerate() {
+            let _ = std::fs::copy(c.proc.log_path(), kept.join(format!("central{i}.log")));
+        }
+        eprintln!("seed {seed}: databases and logs kept in {}", kept.display());
+    }
+    a.assert_clean(seed);
+    counts.unwrap();
+    assert!(a.orders > 0 && a.orders >= reported.len(), "seed {seed}");
+}
