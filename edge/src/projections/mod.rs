@@ -9,6 +9,8 @@
 mod carts;
 mod catalog;
 pub mod depot;
+mod fast_decode;
+mod fold;
 mod orders;
 mod rebuild;
 
@@ -101,10 +103,73 @@ pub fn project(tx: &Transaction<'_>, event: &StoredEvent) -> Result<(), StoreErr
     apply(tx, &decoded)
 }
 
-/// [`project`] for a borrowed row of a log scan.
-pub(crate) fn project_raw(tx: &Transaction<'_>, event: &RawEvent<'_>) -> Result<(), StoreError> {
-    let decoded = Decoded::decode(event.stream_type, event.event_type, event)?;
-    apply(tx, &decoded)
+/// [`project`] for a borrowed row of a log scan, in a rebuild: cart and order events go to
+/// the in-memory `fold` (written by its flush), the others straight to the tables.
+/// `current`: the row's schema version is current (no upcasting), so the common event types
+/// may take the faster decoder of [`fast_decode`].
+pub(crate) fn project_rebuild(
+    tx: &Transaction<'_>,
+    fold: &mut fold::Fold<'_, '_>,
+    event: &RawEvent<'_>,
+    current: bool,
+) -> Result<(), StoreError> {
+    if current {
+        let (kind, payload) = (event.event_type, event.payload);
+        match event.stream_type {
+            "basket" => {
+                if let Some(e) = fast_decode::basket(kind, payload) {
+                    return carts::basket(fold, &e);
+                }
+            }
+            "order" => {
+                if let Some(e) = fast_decode::order(kind, payload) {
+                    return orders::order(fold, &e);
+                }
+            }
+            _ => {}
+        }
+    }
+    match Decoded::decode(event.stream_type, event.event_type, event)? {
+        Decoded::Basket(e) => carts::basket(fold, &e),
+        Decoded::Order(e) => orders::order(fold, &e),
+        other => apply(tx, &other),
+    }
+}
+
+/// A domain event type with a read model: the command path projects the events it just decided
+/// straight from their typed form (no JSON round trip through the stored payload).
+pub trait Projectable {
+    /// Updates the read models for this event inside the caller's transaction.
+    fn project_typed(&self, tx: &Transaction<'_>) -> Result<(), StoreError>;
+}
+
+macro_rules! projectable {
+    ($($event:ty => $f:path),* $(,)?) => {$(
+        impl Projectable for $event {
+            fn project_typed(&self, tx: &Transaction<'_>) -> Result<(), StoreError> {
+                $f(tx, self)
+            }
+        }
+    )*};
+}
+
+projectable! {
+    StoreEvent => catalog::store,
+    ProductEvent => catalog::product,
+    CustomerEvent => catalog::customer,
+    BasketEvent => basket_sql,
+    OrderEvent => order_sql,
+}
+
+/// The live transaction as the row store of the cart and order projections.
+pub(crate) struct Sql<'a, 'conn>(pub &'a Transaction<'conn>);
+
+fn basket_sql(tx: &Transaction<'_>, event: &BasketEvent) -> Result<(), StoreError> {
+    carts::basket(&mut Sql(tx), event)
+}
+
+fn order_sql(tx: &Transaction<'_>, event: &OrderEvent) -> Result<(), StoreError> {
+    orders::order(&mut Sql(tx), event)
 }
 
 fn apply(tx: &Transaction<'_>, decoded: &Decoded) -> Result<(), StoreError> {
@@ -112,8 +177,8 @@ fn apply(tx: &Transaction<'_>, decoded: &Decoded) -> Result<(), StoreError> {
         Decoded::Store(e) => catalog::store(tx, e),
         Decoded::Product(e) => catalog::product(tx, e),
         Decoded::Customer(e) => catalog::customer(tx, e),
-        Decoded::Basket(e) => carts::basket(tx, e),
-        Decoded::Order(e) => orders::order(tx, e),
+        Decoded::Basket(e) => basket_sql(tx, e),
+        Decoded::Order(e) => order_sql(tx, e),
         Decoded::Depot(e) => depot::apply(tx, e),
         Decoded::Other => Ok(()),
     }
