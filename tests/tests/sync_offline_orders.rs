@@ -3,6 +3,9 @@
 //! `mallbots-central` (saga, payments, depot, bot simulator) and a manager device that set up
 //! the catalog, all synced by the real engine.
 //!
+//! Central holds all 50 as ready, every event id appears exactly once in the stream, and every
+//! event the kiosk holds with a stream sequence is the message at that sequence.
+//!
 //! Then the kiosk asks, offline again, to cancel one of those orders: central has moved it past
 //! shopping, so the request is refused and the kiosk shows why.
 //!
@@ -41,6 +44,24 @@ async fn sync(edge: &Edge, url: &str, stream: &str) -> Result<(), String> {
     engine.sync_once(&link).await.map_err(|e| e.to_string())?;
     edge.clear_cache();
     Ok(())
+}
+
+/// Every message on the stream under `root`: (sequence, msg-id).
+async fn stream_log(
+    events: &async_nats::jetstream::stream::Stream,
+    root: &str,
+) -> Vec<(u64, String)> {
+    let mut out = Vec::new();
+    let mut seq = 1;
+    while let Ok(m) = events
+        .direct_get_next_for_subject(format!("{root}.ev.>"), Some(seq))
+        .await
+    {
+        let id = m.headers.get("Nats-Msg-Id").map(|v| v.as_str().to_owned());
+        out.push((m.sequence, id.unwrap_or_default()));
+        seq = m.sequence + 1;
+    }
+    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -128,6 +149,48 @@ async fn fifty_orders_taken_offline_all_reach_ready() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
+    let js = async_nats::jetstream::new(async_nats::connect(&url).await.unwrap());
+    let events = js.get_stream(&stream).await.unwrap();
+    // Central holds every order as ready: the last event on each order's status subject.
+    for order in &orders {
+        let last = events
+            .direct_get_last_for_subject(format!("{root}.ev.order.k1.{order}"))
+            .await
+            .unwrap();
+        let last_type = last.headers.get("Mallbots-Event-Type").map(|v| v.as_str());
+        assert_eq!(last_type, Some("OrderReadied"), "order {order} on central");
+    }
+    // Every event id appears exactly once in the stream, and every event the kiosk holds
+    // with a stream sequence is the message at that sequence.
+    let log = stream_log(&events, root).await;
+    let mut seen = std::collections::HashSet::new();
+    for (seq, id) in &log {
+        assert!(
+            seen.insert(id.clone()),
+            "event {id} twice in the stream (again at {seq})"
+        );
+    }
+    let by_seq: std::collections::HashMap<u64, String> = log.into_iter().collect();
+    let mut export = Vec::new();
+    kiosk.export_events(&mut export).unwrap();
+    let mut checked = 0;
+    for line in String::from_utf8(export).unwrap().lines() {
+        let event: serde_json::Value = serde_json::from_str(line).unwrap();
+        let Some(seq) = event["stream_seq"].as_u64() else {
+            continue;
+        };
+        assert_eq!(
+            by_seq.get(&seq).map(String::as_str),
+            event["event_id"].as_str(),
+            "the kiosk's event at stream sequence {seq}"
+        );
+        checked += 1;
+    }
+    assert!(
+        checked >= ORDERS * 4,
+        "the kiosk's carts, orders and statuses: {checked}"
+    );
+
     // A kiosk that stopped syncing asks to cancel an order central has meanwhile moved past
     // shopping: the request is refused and the kiosk shows why.
     let cart = kiosk.start_cart(Some(customer.customer_id)).unwrap();
@@ -147,8 +210,6 @@ async fn fifty_orders_taken_offline_all_reach_ready() {
         .await
         .unwrap();
     relay_only.relay(&link).await.unwrap();
-    let js = async_nats::jetstream::new(async_nats::connect(&url).await.unwrap());
-    let events = js.get_stream(&stream).await.unwrap();
     let status_subject = format!("{root}.ev.order.k1.{late}");
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
