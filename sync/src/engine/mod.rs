@@ -60,4 +60,9 @@ pub(crate) struct Shared {
     pub(crate) config: SyncConfig,
     pub(crate) applier: Arc<dyn InboxApplier>,
     pub(crate) rebaser: Arc<dyn Rebaser>,
+    /// The relay's cursor: every outbox row before this log position is published (0 until
+    /// the first pass; only ever moves forward, since new rows get higher positions).
+    pub(crate) relay_from: std::sync::atomic::AtomicU64,
+    /// Whether acknowledged sequences left unsettled by an earlier run were settled.
+    pub(crate) settled_at_start: std::sync::atomic::AtomicBool,
 }

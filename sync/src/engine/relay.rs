@@ -24,6 +24,7 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::Ordering;
 use uuid::Uuid;
 
 /// What one relay pass did.
@@ -113,11 +114,11 @@ pub(crate) async fn relay_pass(
 ) -> Result<RelayReport, SyncError> {
     let config: &SyncConfig = &shared.config;
     let limit = config.relay_batch;
+    let from = shared.relay_from.load(Ordering::Relaxed);
     let entries = shared
         .writer
         .call_async(move |s| {
-            use crate::store::EventReader;
-            s.pending_outbox(limit)
+            crate::store::sqlite::read::pending_outbox_from(s.connection(), from, limit)
         })
         .await?;
     let mut report = RelayReport {
@@ -128,6 +129,7 @@ pub(crate) async fn relay_pass(
         return Ok(report);
     }
     let first_pos = entries.first().map_or(0, |e| e.event.global_pos);
+    let after_last = entries.last().map_or(0, |e| e.event.global_pos + 1);
     let mut order: Vec<String> = Vec::new();
     let mut queues: HashMap<String, SubjectQueue> = HashMap::new();
     for entry in entries {
@@ -244,6 +246,15 @@ pub(crate) async fn relay_pass(
             })
         })
         .await?;
+    // Everything this pass read and did not publish is still pending; everything before it is
+    // published, so the next pass starts at the first of them.
+    let still_pending = queues
+        .values()
+        .filter_map(|q| q.entries.front().map(|e| e.event.global_pos))
+        .min();
+    shared
+        .relay_from
+        .store(still_pending.unwrap_or(after_last), Ordering::Relaxed);
     for subject in to_recover {
         let Some(queue) = queues.get(&subject) else {
             continue;

@@ -98,6 +98,8 @@ impl SyncEngine {
                 config,
                 applier,
                 rebaser,
+                relay_from: Default::default(),
+                settled_at_start: Default::default(),
             }),
             online: Arc::new(AtomicBool::new(false)),
             wake: Arc::new(Notify::new()),
@@ -137,11 +139,15 @@ impl SyncEngine {
     /// Relays until the outbox is empty (or a pass makes no progress).
     pub async fn relay(&self, link: &Link) -> Result<RelayReport, SyncError> {
         let mut total = RelayReport::default();
-        // Sequences acknowledged before a crash but not yet copied to their events.
-        self.shared
-            .writer
-            .call_async(|s| s.transaction(Durability::Normal, |tx| super::local::settle(tx, 0)))
-            .await?;
+        // Sequences acknowledged before a crash but not yet copied to their events (once per
+        // engine: later passes settle what they publish).
+        if !self.shared.settled_at_start.load(Ordering::Relaxed) {
+            self.shared
+                .writer
+                .call_async(|s| s.transaction(Durability::Normal, |tx| super::local::settle(tx, 0)))
+                .await?;
+            self.shared.settled_at_start.store(true, Ordering::Relaxed);
+        }
         loop {
             let pass = relay_pass(&self.shared, link).await?;
             add(&mut total, &pass);

@@ -154,6 +154,20 @@ pub fn pending_outbox(conn: &Connection, limit: usize) -> Result<Vec<OutboxEntry
     )
 }
 
+/// Up to `limit` unpublished outbox rows at log position `from` or later, in log order (the
+/// relay's cursor: every row before `from` is known to be published, so they are not scanned).
+pub fn pending_outbox_from(
+    conn: &Connection,
+    from: u64,
+    limit: usize,
+) -> Result<Vec<OutboxEntry>, StoreError> {
+    outbox_rows(
+        conn,
+        "WHERE o.global_pos >= ?1 AND o.published_seq IS NULL ORDER BY o.global_pos LIMIT ?2",
+        params![from as i64, limit as i64],
+    )
+}
+
 /// See [`crate::store::EventReader::pending_outbox_count`].
 pub fn pending_outbox_count(conn: &Connection) -> Result<u64, StoreError> {
     let mut stmt =
