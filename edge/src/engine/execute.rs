@@ -2,17 +2,19 @@
 //!
 //! [`Step`] decides one command against one cached aggregate and prepares its append;
 //! [`commit`] appends one or more prepared steps and projects their events into the read models
-//! in ONE transaction. Single-stream use cases call [`super::Edge::execute`].
+//! in ONE transaction, projecting the decided events in their typed form. Single-stream use
+//! cases call [`super::Edge::execute`].
 
 use super::cache::{AggregateCache, Cached};
 use crate::error::EdgeError;
-use crate::projections;
+use crate::projections::Projectable;
 use mallbots_domain::{Aggregate, DomainError};
 use mallbots_sync::store::sqlite::write;
 use mallbots_sync::store::{
     encode_event, now_ms, AppendRequest, CommandRecord, Durability, EventContext, EventMetadata,
     SqliteStore, StoreError, StoredEvent,
 };
+use rusqlite::Transaction;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -128,20 +130,41 @@ where
     }
 }
 
-/// Appends every request and projects its events in one transaction with `durability`.
+/// One stream's share of a commit: its append request and its decided events, which are
+/// projected in their typed form (the stored JSON is not decoded again).
+pub trait Part {
+    /// The append request.
+    fn request(&self) -> &AppendRequest;
+    /// Updates the read models for the decided events.
+    fn project(&self, tx: &Transaction<'_>) -> Result<(), StoreError>;
+}
+
+impl<A> Part for Step<A>
+where
+    A: Aggregate,
+    A::Event: Projectable,
+{
+    fn request(&self) -> &AppendRequest {
+        &self.request
+    }
+
+    fn project(&self, tx: &Transaction<'_>) -> Result<(), StoreError> {
+        self.events.iter().try_for_each(|e| e.project_typed(tx))
+    }
+}
+
+/// Appends every part and projects its events in one transaction with `durability`.
 pub fn commit(
     store: &mut SqliteStore,
-    requests: &[&AppendRequest],
+    parts: &[&dyn Part],
     durability: Durability,
 ) -> Result<Vec<Vec<StoredEvent>>, StoreError> {
     store.transaction(durability, |tx| {
         let now = now_ms();
-        let mut all = Vec::with_capacity(requests.len());
-        for request in requests {
-            let stored = write::append(tx, request, now)?;
-            for event in &stored {
-                projections::project(tx, event)?;
-            }
+        let mut all = Vec::with_capacity(parts.len());
+        for part in parts {
+            let stored = write::append(tx, part.request(), now)?;
+            part.project(tx)?;
             all.push(stored);
         }
         Ok(all)
@@ -164,12 +187,13 @@ pub fn run_one<A, V>(
 where
     A: Aggregate + Send + 'static,
     A::Command: Serialize,
+    A::Event: Projectable,
     DomainError: From<A::Error>,
 {
     let mut attempt = 0;
     loop {
         let step = Step::<A>::decide(store, cache, target, build)?;
-        match commit(store, &[&step.request], durability) {
+        match commit(store, &[&step], durability) {
             Ok(mut stored) => {
                 let stored = stored.pop().unwrap_or_default();
                 let stream_id = step.stream_id.clone();

@@ -1,10 +1,12 @@
 //! [`Edge`]: one open edge database: the writer thread (the only read-write connection), a
-//! read-only connection for queries, the configuration, the clock and the aggregate cache.
+//! read-only connection for queries, the configuration, the clock, the aggregate cache and the
+//! background WAL checkpoint ([`checkpoint`]).
 //!
 //! Use cases live in [`crate::kiosk`] and [`crate::manager`], queries in [`crate::queries`];
 //! all are methods on [`Edge`].
 
 pub mod cache;
+pub mod checkpoint;
 pub mod execute;
 
 use crate::config::{Clock, EdgeConfig, SystemClock};
@@ -12,6 +14,7 @@ use crate::error::EdgeError;
 use crate::projections;
 use crate::subjects::Subjects;
 use cache::AggregateCache;
+use checkpoint::Checkpointer;
 use execute::Target;
 use mallbots_domain::{Aggregate, DomainError, Timestamp};
 use mallbots_sync::store::{Durability, EventMetadata, SqliteStore, StoreReader, StoreWriter};
@@ -31,6 +34,7 @@ pub struct Edge {
     subjects: Subjects,
     clock: Arc<dyn Clock>,
     path: PathBuf,
+    _checkpointer: Checkpointer,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -61,6 +65,7 @@ impl Edge {
         for conn in [store.connection(), reader.connection()] {
             conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         }
+        let checkpointer = Checkpointer::spawn(&path, store.connection())?;
         let writer = StoreWriter::spawn(store)?;
         Ok(Self {
             writer,
@@ -70,6 +75,7 @@ impl Edge {
             config,
             clock,
             path,
+            _checkpointer: checkpointer,
         })
     }
 
@@ -149,6 +155,7 @@ impl Edge {
     where
         A: Aggregate + Send + 'static,
         A::Command: Serialize,
+        A::Event: projections::Projectable,
         DomainError: From<A::Error>,
     {
         self.with_writer(move |store, cache| {

@@ -64,7 +64,7 @@ impl Edge {
                             return Err(err);
                         }
                     };
-                match commit(store, &[&basket.request, &order.request], Durability::Full) {
+                match commit(store, &[&basket, &order], Durability::Full) {
                     Ok(stored) => {
                         let basket_id = basket.stream_id.clone();
                         cache.put(&basket_id, basket.into_after(&stored[0]));
