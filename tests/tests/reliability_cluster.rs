@@ -37,10 +37,7 @@ async fn a_node_killed_under_load_loses_and_duplicates_nothing() {
     let n: u32 = rng.gen();
     let (root, prefix) = (format!("rc{n}"), format!("rc{n}_"));
     let stream = format!("{prefix}EVENTS");
-    let mut spec = CentralSpec::new(&url, &root, &prefix, "saga,payments,depot,bots-sim", 3);
-    if let Ok(ms) = std::env::var("MALLBOTS_SAGA_TIMEOUT_MS") {
-        spec.envs.push(("MALLBOTS_SAGA_TIMEOUT_MS".into(), ms));
-    }
+    let spec = CentralSpec::new(&url, &root, &prefix, "saga,payments,depot,bots-sim", 3);
     let start = Duration::from_secs(60);
     let centrals = [
         spec.spawn_ready(start).unwrap(),

@@ -1,5 +1,6 @@
 //! `mallbots-central` replicas for the reliability tests: one [`CentralSpec`] per run, spawned
-//! again after every kill with the same settings.
+//! again after every kill with the same settings. Settings in the test's own environment (e.g.
+//! `MALLBOTS__SAGA__TIMEOUT_MS`) reach every replica too; the spec's own values win.
 
 use std::time::Duration;
 
@@ -30,9 +31,9 @@ impl CentralSpec {
     /// dedup window (so the expected sequence is what keeps events exactly once).
     pub fn new(url: &str, root: &str, prefix: &str, roles: &str, replicas: usize) -> Self {
         let envs = [
-            ("MALLBOTS_SIM_BOTS", "10"),
-            ("MALLBOTS_SIM_STEP_MS", "20"),
-            ("MALLBOTS_BOT_LEASE_MS", "3000"),
+            ("MALLBOTS__SIM__BOTS", "10"),
+            ("MALLBOTS__SIM__STEP_MS", "20"),
+            ("MALLBOTS__DEPOT__BOT_LEASE_MS", "3000"),
             ("MALLBOTS__TOPOLOGY__ACK_WAIT_MS", "3000"),
             ("MALLBOTS__TOPOLOGY__BACKOFF_MS", "500,1000,2000"),
             ("MALLBOTS__TOPOLOGY__MAX_DELIVER", "50"),
