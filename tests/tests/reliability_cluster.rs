@@ -125,6 +125,8 @@ async fn a_node_killed_under_load_loses_and_duplicates_nothing() {
     f.extra.insert("events".into(), a.events.into());
     f.extra.insert("scanned".into(), a.scanned.into());
     f.extra.insert("dead_letters".into(), a.dead_letters.into());
+    f.extra
+        .insert("other_findings".into(), a.other.len().into());
     f.extra.insert(
         "statuses".into(),
         serde_json::to_value(&a.statuses).unwrap(),

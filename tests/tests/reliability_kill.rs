@@ -263,6 +263,8 @@ async fn hundred_kills_of_edge_and_central_lose_and_duplicate_nothing() {
     f.extra.insert("events".into(), a.events.into());
     f.extra.insert("scanned".into(), a.scanned.into());
     f.extra.insert("dead_letters".into(), a.dead_letters.into());
+    f.extra
+        .insert("other_findings".into(), a.other.len().into());
     f.extra.insert(
         "chaos_seconds".into(),
         ((chaos_secs * 10.0).round() / 10.0).into(),

@@ -116,6 +116,8 @@ async fn five_hundred_orders_taken_during_a_nats_outage_all_arrive_once() {
     f.extra.insert("events".into(), a.events.into());
     f.extra.insert("scanned".into(), a.scanned.into());
     f.extra.insert("dead_letters".into(), a.dead_letters.into());
+    f.extra
+        .insert("other_findings".into(), a.other.len().into());
     f.extra.insert(
         "statuses".into(),
         serde_json::to_value(&a.statuses).unwrap(),
