@@ -84,6 +84,7 @@ struct Shop {
     refused: u64,
     uncoded: Vec<String>,
     accepted: u64,
+    accepted_labels: Vec<String>,
     /// Accepted values that did not read back identical.
     mismatched: Vec<String>,
     /// Refused commands that changed the database anyway.
@@ -148,6 +149,7 @@ impl Shop {
         if r.code == Some(0) {
             assert!(!must_refuse, "{label}: {:?} was accepted", shown(args));
             self.accepted += 1;
+            self.accepted_labels.push(label.chars().take(60).collect());
             return Some(
                 serde_json::from_str(&r.stdout)
                     .unwrap_or_else(|e| panic!("{label}: output is not JSON ({e}): {}", r.stdout)),
@@ -226,6 +228,7 @@ fn hostile_cli_input_is_refused_cleanly_or_stored_verbatim() {
         refused: 0,
         uncoded: Vec::new(),
         accepted: 0,
+        accepted_labels: Vec::new(),
         mismatched: Vec::new(),
         changed: Vec::new(),
     };
@@ -604,7 +607,7 @@ fn hostile_cli_input_is_refused_cleanly_or_stored_verbatim() {
     println!(
         "HOSTILE_CLI {}",
         json!({"refused": shop.refused, "accepted_verbatim": shop.accepted,
-               "uncoded": shop.uncoded.len(), "uncoded_examples": shop.uncoded.iter().take(5).collect::<Vec<_>>()})
+               "uncoded": shop.uncoded.len(), "accepted": shop.accepted_labels, "uncoded_examples": shop.uncoded.iter().take(5).collect::<Vec<_>>()})
     );
     assert!(
         shop.mismatched.is_empty(),
