@@ -85,8 +85,17 @@ pub async fn drive(ctx: &Ctx, bot_id: BotId, offer: Offer) -> After {
         }
         Claim::Stale => return After::Idle,
         Claim::Completed { order_id } => {
-            if ctx.depot.send_ready_order(order_id, list_id).await.is_ok() {
-                let _ = offer.ack().await;
+            // Completed earlier (maybe by a driver that died before `ready_order`): send it
+            // again, idempotent by its command id, and only then drop the message.
+            match ctx.depot.send_ready_order(order_id, list_id).await {
+                Ok(()) => {
+                    tracing::info!(%list_id, %order_id, "completed list: ready_order re-sent");
+                    let _ = offer.ack().await;
+                }
+                Err(e) => {
+                    tracing::warn!(%list_id, error = %e, "ready_order not re-sent; list given back");
+                    offer.nak().await;
+                }
             }
             return After::Idle;
         }

@@ -25,7 +25,8 @@ pub enum Claim {
         /// The previous holder, released.
         taken_from: Option<BotId>,
     },
-    /// The list was completed (by this delivery, whose ack was lost): re-send ready, then ack.
+    /// The list was completed (by this or an earlier delivery, whose driver may have died before
+    /// sending `ready_order` or acking): re-send ready, then ack.
     Completed {
         /// The order.
         order_id: OrderId,
@@ -69,13 +70,15 @@ pub fn decide_claim(
         None => (plan, Claim::Skip("list.not_found")),
         Some(ListStatus::Created) => (plan, Claim::Skip("list.not_available")),
         Some(ListStatus::Canceled) => (plan, Claim::Skip("list.canceled")),
-        Some(ListStatus::Completed) if mine => (
+        // Whichever delivery completed it, the `ready_order` after `ShoppingListCompleted` may
+        // not have been sent (the driver died before it): send it again (idempotent by its
+        // command id `ready_order/<list>`), then ack.
+        Some(ListStatus::Completed) => (
             plan,
             Claim::Completed {
                 order_id: list.order_id,
             },
         ),
-        Some(ListStatus::Completed) => (plan, Claim::Skip("list.already_completed")),
         Some(ListStatus::Assigned | ListStatus::InProgress) if mine => (plan, assigned(None)),
         Some(ListStatus::Assigned | ListStatus::InProgress) if same_message => {
             // The holder's delivery expired (its driver died): release and take over.
@@ -219,3 +222,7 @@ pub fn decide_release(
         Err(_) => Plan::nothing(),
     }
 }
+
+#[cfg(test)]
+#[path = "holding_tests.rs"]
+mod tests;
