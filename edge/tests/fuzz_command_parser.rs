@@ -168,11 +168,7 @@ fn argv(rng: &mut Rng, known: &Known) -> Vec<String> {
         let skip = rng.below(10) == 0;
         match *token {
             "@" if !skip => argv.push(known.value(rng)),
-            t if t.ends_with('!') => {
-                if !skip {
-                    argv.push(t.trim_end_matches('!').to_owned());
-                }
-            }
+            t if t.ends_with('!') && !skip => argv.push(t.trim_end_matches('!').to_owned()),
             t if t.starts_with("--") && !skip => {
                 argv.push(t.to_owned());
                 argv.push(known.value(rng));
@@ -204,11 +200,9 @@ fn runs_locally(command: &Command) -> bool {
 fn collect_ids(value: &serde_json::Value, out: &mut Vec<String>) {
     match value {
         serde_json::Value::String(s)
-            if s.len() == 36 && parse_id::<uuid::Uuid>("id", s).is_ok() =>
+            if s.len() == 36 && parse_id::<uuid::Uuid>("id", s).is_ok() && !out.contains(s) =>
         {
-            if !out.contains(s) {
-                out.push(s.clone());
-            }
+            out.push(s.clone());
         }
         serde_json::Value::Array(items) => items.iter().for_each(|v| collect_ids(v, out)),
         serde_json::Value::Object(map) => map.values().for_each(|v| collect_ids(v, out)),
