@@ -109,6 +109,8 @@ fn timers_follow_the_configured_timeouts() {
 
 #[test]
 fn rejections_by_table() {
+    // An ApproveOrder timeout is not a rejection (it used to compensate: the bug where an order
+    // approved meanwhile had its payment voided); see saga_pivot.rs.
     // (case, steps succeeded before the failure, failure reply?, expected commands after the failure
     //  until finished, expected reason)
     let cases: Vec<(&str, usize, bool, Vec<&str>, &str)> = vec![
@@ -171,13 +173,6 @@ fn rejections_by_table() {
         (
             "initiate timeout",
             3,
-            false,
-            vec!["void_payment", "cancel_shopping_list", "reject_order"],
-            "timeout",
-        ),
-        (
-            "approval timeout",
-            4,
             false,
             vec!["void_payment", "cancel_shopping_list", "reject_order"],
             "timeout",

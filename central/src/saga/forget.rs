@@ -10,20 +10,26 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::kv;
-use mallbots_domain::saga::{RecordStatus, SagaState};
+use mallbots_domain::saga::{RecordDirection, RecordStatus, SagaState};
 
 use crate::metrics::Metrics;
 
 /// Counter of finished saga keys purged.
 pub const SAGAS_FORGOTTEN: &str = "mallbots_saga_keys_forgotten_total";
 
-/// Whether `state` is finished with nothing outstanding that could still change it.
+/// Whether `state` is finished with nothing outstanding that could still change it: no emission
+/// waiting, and no timed-out forward step whose late success would need compensating (a
+/// timed-out ApproveOrder of a saga completed unconfirmed, or a timed-out compensation, can
+/// answer but change nothing).
 pub fn forgettable(state: &SagaState) -> bool {
     state.is_finished()
-        && state
-            .records
-            .iter()
-            .all(|r| !matches!(r.status, RecordStatus::Pending | RecordStatus::TimedOut))
+        && state.records.iter().all(|r| match r.status {
+            RecordStatus::Pending => false,
+            RecordStatus::TimedOut => {
+                r.direction == RecordDirection::Compensation || !r.step.has_compensation()
+            }
+            _ => true,
+        })
 }
 
 /// Purges `key` after `grace` if its revision is still `revision` (in the background).

@@ -196,6 +196,9 @@ impl SagaRunner {
             }
             if t.finished && !was_finished {
                 let outcome = match t.state.phase {
+                    SagaPhase::Completed if t.state.approval_unconfirmed() => {
+                        "approved_unconfirmed"
+                    }
                     SagaPhase::Completed => "approved",
                     _ => "rejected",
                 };

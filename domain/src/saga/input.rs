@@ -87,10 +87,20 @@ pub struct StepTimeouts {
     pub compensation_ms: i64,
     /// How often one compensation is sent before the saga moves on without its reply.
     pub max_compensation_attempts: u32,
+    /// How often ApproveOrder (the pivot) is sent, each unanswered emission waiting one step
+    /// timeout longer than the one before, before the saga completes with the approval
+    /// unconfirmed. A pivot is never compensated on a timeout (see the `pivot` module).
+    #[serde(default = "default_approve_attempts")]
+    pub max_approve_attempts: u32,
+}
+
+fn default_approve_attempts() -> u32 {
+    3
 }
 
 impl StepTimeouts {
-    /// The same timeout for every step and compensation, three compensation attempts.
+    /// The same timeout for every step and compensation, three compensation attempts, three
+    /// ApproveOrder attempts.
     pub const fn uniform(ms: i64) -> Self {
         StepTimeouts {
             authorize_customer_ms: ms,
@@ -100,6 +110,7 @@ impl StepTimeouts {
             approve_order_ms: ms,
             compensation_ms: ms,
             max_compensation_attempts: 3,
+            max_approve_attempts: 3,
         }
     }
 

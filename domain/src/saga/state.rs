@@ -82,6 +82,9 @@ pub enum RecordStatus {
     Sent,
     /// A forward step that timed out, then succeeded late and was compensated again.
     LateCompensated,
+    /// An ApproveOrder emission left unanswered when another emission of it answered: the
+    /// answer it may still get changes nothing.
+    Superseded,
 }
 
 /// One emission of the saga: a step, the attempt number it was sent under, what became of it.
@@ -133,6 +136,17 @@ impl SagaState {
     /// Whether the saga is over (completed or rejected).
     pub fn is_finished(&self) -> bool {
         matches!(self.phase, SagaPhase::Completed | SagaPhase::Rejected)
+    }
+
+    /// Whether the saga completed without any ApproveOrder emission answering success (every
+    /// one timed out: the order is presumed approved, see the `pivot` module).
+    pub fn approval_unconfirmed(&self) -> bool {
+        self.phase == SagaPhase::Completed
+            && !self.records.iter().any(|r| {
+                r.step == SagaStep::ApproveOrder
+                    && r.direction == RecordDirection::Forward
+                    && r.status == RecordStatus::Succeeded
+            })
     }
 
     /// Whether this input id was processed already.

@@ -156,6 +156,9 @@ impl<'a> Run<'a> {
         let Some(record) = self.state.record(step, attempt).copied() else {
             return; // never sent: stale or foreign
         };
+        if step == SagaStep::ApproveOrder && record.direction == RecordDirection::Forward {
+            return self.on_pivot_reply(attempt, record.status, outcome);
+        }
         match (record.direction, record.status, outcome) {
             (
                 RecordDirection::Forward,
@@ -230,6 +233,7 @@ impl<'a> Run<'a> {
         }
         self.set_status(step, attempt, RecordStatus::TimedOut);
         match record.direction {
+            RecordDirection::Forward if step == SagaStep::ApproveOrder => self.on_pivot_timeout(),
             RecordDirection::Forward => {
                 self.state.failure_detail = Some(format!("{step} timed out"));
                 self.fail(step, "timeout", true);

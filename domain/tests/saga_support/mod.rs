@@ -1,6 +1,8 @@
 //! A small driver for saga tests: keeps the stored state and numbers inputs.
 #![allow(dead_code)]
 
+pub mod world;
+
 use mallbots_domain::saga::{
     transition, ReplyOutcome, SagaInput, SagaInputKind, SagaItem, SagaState, SagaStep,
     SagaTransition, StepTimeouts,
