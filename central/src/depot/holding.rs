@@ -55,6 +55,20 @@ pub fn decide_claim(
         return (Plan::nothing(), Claim::Stale);
     }
     let mine = current == Some(fence);
+    // The delivery whose claim made the current assignment: the id of the last
+    // `ShoppingListAssigned` derives from its fence. A claim whose events landed but whose
+    // record (with the fence) did not (a failed KV write, its message given back) leaves an
+    // assignment no live delivery holds.
+    let assign_id = |f: &Fence| derived_id(&format!("{}/assign", fence_key(list_id, f)));
+    let last_assign = loaded
+        .record
+        .events
+        .iter()
+        .rev()
+        .find(|e| matches!(e.event, ListEvent::ShoppingListAssigned { .. }))
+        .map(|e| e.id.as_str());
+    let fenced_holder = current.is_some_and(|c| last_assign == Some(assign_id(&c).as_str()));
+    let landed_mine = last_assign == Some(assign_id(&fence).as_str());
     let mut plan = Plan::nothing();
     plan.at = at.millis();
     plan.cause = Cause {
@@ -80,9 +94,16 @@ pub fn decide_claim(
             },
         ),
         Some(ListStatus::Assigned | ListStatus::InProgress) if mine => (plan, assigned(None)),
-        Some(ListStatus::Assigned | ListStatus::InProgress) if same_message => {
-            // The holder's delivery expired (its driver died): release and take over.
-            let old = list.bot_id;
+        Some(ListStatus::Assigned | ListStatus::InProgress) if landed_mine => {
+            // This delivery's own claim reached the log but not the record: finish it.
+            plan.fence = Some(Some(fence));
+            (plan, assigned(None))
+        }
+        Some(ListStatus::Assigned | ListStatus::InProgress) if same_message || !fenced_holder => {
+            // The holder's delivery expired (its driver died), or the assignment is an orphan
+            // of a claim that failed half-way (no delivery holds it): release and take over.
+            // Only a fenced holder's bot is taken from (an orphan's bot never started).
+            let old = if fenced_holder { list.bot_id } else { None };
             let key = fence_key(list_id, &fence);
             let mut events = Vec::new();
             let mut state = list.clone();
@@ -118,7 +139,8 @@ pub fn decide_claim(
                 },
             )
         }
-        // Another message of the same list (a duplicate initiate) while it is held.
+        // Another message of the same list (a duplicate initiate) while a delivery of the
+        // fenced message holds it: that message stays unacked until the list is done.
         Some(ListStatus::Assigned | ListStatus::InProgress) => (plan, Claim::Skip("list.held")),
         Some(ListStatus::Available) => {
             match list.decide(&ListCommand::AssignBot {

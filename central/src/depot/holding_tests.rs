@@ -133,3 +133,79 @@ fn a_redelivery_of_a_completed_list_resends_ready_order() {
         );
     }
 }
+
+fn kinds(plan: &Plan<ListEvent>) -> Vec<&'static str> {
+    plan.events
+        .iter()
+        .map(|(_, e)| match e {
+            ListEvent::ShoppingListReleased { .. } => "released",
+            ListEvent::ShoppingListAssigned { .. } => "assigned",
+            _ => "other",
+        })
+        .collect()
+}
+
+#[test]
+fn an_assignment_whose_claim_failed_half_way_is_claimable_again() {
+    let list: ShoppingListId = id(LIST);
+    let first = fence(7, 1, 100);
+    let (plan, _) = decide_claim(&loaded(&available(), None), list, first, at(3));
+    // The Assigned event landed, the record with the fence did not: the claim failed and the
+    // message was given back. Before the fix its redelivery was skipped as `list.held`.
+    let orphan = loaded(&with(&available(), plan), None);
+    for redelivery in [fence(7, 2, 200), fence(9, 1, 300)] {
+        let (plan, claim) = decide_claim(&orphan, list, redelivery, at(4));
+        assert!(
+            matches!(claim, Claim::Assigned { taken_from: None, ref stops, .. } if stops.len() == 1),
+            "{redelivery:?}: {claim:?}"
+        );
+        assert_eq!(kinds(&plan), ["released", "assigned"], "{redelivery:?}");
+        assert_eq!(plan.fence, Some(Some(redelivery)));
+    }
+    // The same delivery retrying after its record write lost a race only writes its fence.
+    let (plan, claim) = decide_claim(&orphan, list, first, at(4));
+    assert!(matches!(
+        claim,
+        Claim::Assigned {
+            taken_from: None,
+            ..
+        }
+    ));
+    assert!(plan.events.is_empty());
+    assert_eq!(plan.fence, Some(Some(first)));
+}
+
+#[test]
+fn a_takeover_that_failed_half_way_leaves_the_list_claimable() {
+    let list: ShoppingListId = id(LIST);
+    let first = fence(7, 1, 100);
+    let (plan, _) = decide_claim(&loaded(&available(), None), list, first, at(3));
+    let events = with(&available(), plan);
+    let held = loaded(&events, Some(first));
+    // A second message of a list held by a live (fenced) delivery is a duplicate.
+    assert_eq!(
+        decide_claim(&held, list, fence(9, 1, 300), at(4)).1,
+        Claim::Skip("list.held")
+    );
+    let (plan, claim) = decide_claim(&held, list, fence(7, 2, 200), at(4));
+    assert!(matches!(claim, Claim::Assigned { taken_from: Some(b), .. } if b == id(100)));
+    // Its events landed, its fence did not: the fenced delivery no longer holds the list.
+    let half = loaded(&with(&events, plan), Some(first));
+    let (plan, claim) = decide_claim(&half, list, fence(9, 1, 300), at(5));
+    assert!(
+        matches!(
+            claim,
+            Claim::Assigned {
+                taken_from: None,
+                ..
+            }
+        ),
+        "{claim:?}"
+    );
+    assert_eq!(kinds(&plan), ["released", "assigned"]);
+    // The fenced holder's own older delivery is still stale.
+    assert_eq!(
+        decide_claim(&loaded(&events, Some(fence(7, 2, 200))), list, first, at(5)).1,
+        Claim::Stale
+    );
+}
