@@ -35,6 +35,7 @@ struct Harness {
     manager: WebviewWindow<MockRuntime>,
     refused: u64,
     accepted: u64,
+    accepted_labels: Vec<String>,
     uncoded: Vec<String>,
     mismatched: Vec<String>,
     changed: Vec<String>,
@@ -72,6 +73,7 @@ fn harness() -> Harness {
         manager,
         refused: 0,
         accepted: 0,
+        accepted_labels: Vec::new(),
         uncoded: Vec::new(),
         mismatched: Vec::new(),
         changed: Vec::new(),
@@ -133,6 +135,7 @@ impl Harness {
             Ok(v) => {
                 assert!(!must_refuse, "{label}: accepted: {}", short(&v));
                 self.accepted += 1;
+                self.accepted_labels.push(label.chars().take(50).collect());
                 Some(v)
             }
             Err(err) => {
@@ -510,7 +513,7 @@ fn hostile_command_input_is_refused_with_a_code_or_stored_verbatim() {
     );
     println!(
         "HOSTILE_TAURI {}",
-        json!({"refused": h.refused, "accepted_verbatim": h.accepted, "uncoded": h.uncoded.len(),
+        json!({"refused": h.refused, "accepted_verbatim": h.accepted, "uncoded": h.uncoded.len(), "accepted": h.accepted_labels,
                "uncoded_examples": h.uncoded.iter().take(4).collect::<Vec<_>>(),
                "messages_over_1k": h.long_messages,
                "known_bugs": {"refused_checkout_registered_customer": h.changed.iter()
