@@ -75,7 +75,7 @@ fn start_central(url: &str) -> Proc {
         .args(["--roles", "saga,payments,depot,bots-sim"])
         .env("MALLBOTS_SIM_BOTS", BOTS)
         .env("MALLBOTS_SIM_STEP_MS", STEP_MS)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", "warn,mallbots_central::service=info")
         .spawn()
         .expect("spawn mallbots-central (cargo build [--release] -p mallbots-central first)");
     if let Err(e) = central.wait_for_log("mallbots-central ready", Duration::from_secs(60)) {
