@@ -50,3 +50,89 @@ pub fn forget_later(
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::forgettable;
+    use mallbots_domain::saga::{
+        transition, ReplyOutcome, SagaInput, SagaInputKind, SagaItem, SagaPhase, SagaState,
+        StepTimeouts,
+    };
+    use mallbots_domain::{CustomerId, Money, OrderId, ProductId, StoreId, Timestamp};
+
+    /// Feeds `inputs` after a valid OrderCreated; `true` = the current emission succeeds,
+    /// `false` = its timer fires.
+    fn run(inputs: &[bool]) -> SagaState {
+        let store = StoreId::default();
+        let timeouts = StepTimeouts::uniform(1_000);
+        let mut at = 0;
+        let mut feed = |state: Option<&SagaState>, kind: SagaInputKind| {
+            at += 1;
+            let input = SagaInput {
+                input_id: format!("in-{at}"),
+                at: Timestamp::from_millis(at),
+                kind,
+            };
+            transition(state, &input, &timeouts).unwrap().state
+        };
+        let mut state = feed(
+            None,
+            SagaInputKind::OrderCreated {
+                order_id: OrderId::default(),
+                customer_id: CustomerId::default(),
+                items: vec![SagaItem {
+                    store_id: store,
+                    product_id: ProductId::for_sku(store, "A"),
+                    product_name: "A".into(),
+                    quantity: 1,
+                    price: Money::usd(100),
+                }],
+                total: Money::usd(100),
+                payment_token: "tok".into(),
+                unavailable_products: vec![],
+            },
+        );
+        for &ok in inputs {
+            let (step, attempt) = (state.step, state.attempt);
+            let kind = if ok {
+                SagaInputKind::Reply {
+                    step,
+                    attempt,
+                    outcome: ReplyOutcome::success(),
+                }
+            } else {
+                SagaInputKind::TimerFired { step, attempt }
+            };
+            state = feed(Some(&state), kind);
+        }
+        state
+    }
+
+    #[test]
+    fn a_saga_completed_unconfirmed_is_forgettable() {
+        let state = run(&[true, true, true, true, false, false, false]);
+        assert_eq!(state.phase, SagaPhase::Completed);
+        assert!(state.approval_unconfirmed());
+        assert!(
+            forgettable(&state),
+            "a late ApproveOrder answer changes nothing"
+        );
+    }
+
+    #[test]
+    fn a_rejected_saga_with_a_timed_out_payment_is_kept() {
+        // AuthorizePayment times out; VoidPayment, CancelShoppingList answered; RejectOrder sent.
+        let state = run(&[true, true, false, true, true]);
+        assert_eq!(state.phase, SagaPhase::Rejected);
+        assert!(
+            !forgettable(&state),
+            "a late authorization must still find the saga to be voided"
+        );
+    }
+
+    #[test]
+    fn an_approved_saga_is_forgettable_and_a_running_one_is_not() {
+        assert!(forgettable(&run(&[true, true, true, true, true])));
+        assert!(!forgettable(&run(&[true, true])));
+    }
+}

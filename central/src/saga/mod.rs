@@ -9,7 +9,9 @@
 //! * [`runner`]: load → transition → compare-and-set → publish.
 //!
 //! Step timeouts come from the setting `saga.timeout_ms` (`MALLBOTS__SAGA__TIMEOUT_MS`, one value
-//! for every step; default 10 000). Finished saga keys are purged
+//! for every step; default 10 000). ApproveOrder, the pivot, is never compensated on a timeout: it
+//! is sent again (three emissions in all), then the saga completes with the approval unconfirmed
+//! (outcome `approved_unconfirmed` in `mallbots_saga_outcomes_total`). Finished saga keys are purged
 //! `saga.finished_key_grace_ms` after their last write ([`forget`]); the bucket's max age
 //! ([`crate::topology::SAGA_KEY_MAX_AGE`]) removes what a stopped replica left.
 
