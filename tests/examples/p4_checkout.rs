@@ -73,8 +73,8 @@ fn start_central(url: &str) -> Proc {
         .args(["--nats", url, "--http", "127.0.0.1:0"])
         .args(["--subject-root", ROOT, "--stream-prefix", PREFIX])
         .args(["--roles", "saga,payments,depot,bots-sim"])
-        .env("MALLBOTS_SIM_BOTS", BOTS)
-        .env("MALLBOTS_SIM_STEP_MS", STEP_MS)
+        .env("MALLBOTS__SIM__BOTS", BOTS)
+        .env("MALLBOTS__SIM__STEP_MS", STEP_MS)
         .env("RUST_LOG", "warn,mallbots_central::service=info")
         .spawn()
         .expect("spawn mallbots-central (cargo build [--release] -p mallbots-central first)");
@@ -84,35 +84,75 @@ fn start_central(url: &str) -> Proc {
     central
 }
 
-/// Polls the kiosk's read model until every order sent on `rx` reaches shopping (or gives up
-/// at `deadline` after the last one); returns each order's latency from its scheduled start.
+/// Latencies from each checkout's scheduled start to: OrderCreated acknowledged by JetStream
+/// (its stream sequence recorded), status `approved` seen, status `in_progress` (or later)
+/// seen: the last is P4.
+#[derive(Default)]
+struct Stages {
+    synced: Vec<Duration>,
+    approved: Vec<Duration>,
+    shopping: Vec<Duration>,
+}
+
+/// One order being watched.
+struct Track {
+    scheduled: Instant,
+    synced: bool,
+    approved: bool,
+}
+
+/// Polls the kiosk's database until every order sent on `rx` reaches shopping (or gives up
+/// `patience` after the last progress); returns the stages and the orders that never got there.
 fn watch(
     db: &std::path::Path,
     rx: mpsc::Receiver<(OrderId, Instant)>,
     total: usize,
     patience: Duration,
-) -> (Vec<Duration>, HashMap<OrderId, String>) {
+) -> (Stages, HashMap<OrderId, String>) {
     let reader = StoreReader::open(db, Arc::new(Upcasters::default()), &StoreOptions::default())
         .expect("read-only connection");
     let conn = reader.connection();
-    let mut outstanding: HashMap<OrderId, Instant> = HashMap::new();
-    let mut latencies = Vec::with_capacity(total);
+    let status = |order: &OrderId| -> Option<String> {
+        conn.prepare_cached("SELECT status FROM rm_orders WHERE order_id = ?1")
+            .and_then(|mut s| s.query_row([order.to_string()], |r| r.get(0)))
+            .ok()
+    };
+    let synced = |order: &OrderId| -> bool {
+        conn.prepare_cached(
+            "SELECT stream_seq IS NOT NULL FROM events
+             WHERE stream_type = 'order' AND stream_id = ?1 AND version = 1",
+        )
+        .and_then(|mut s| s.query_row([order.to_string()], |r| r.get(0)))
+        .unwrap_or(false)
+    };
+    let mut outstanding: HashMap<OrderId, Track> = HashMap::new();
+    let mut stages = Stages::default();
     let mut received = 0;
     let mut last_progress = Instant::now();
-    while latencies.len() < total {
+    while stages.shopping.len() < total {
         while let Ok((order, scheduled)) = rx.try_recv() {
-            outstanding.insert(order, scheduled);
+            let track = Track {
+                scheduled,
+                synced: false,
+                approved: false,
+            };
+            outstanding.insert(order, track);
             received += 1;
             last_progress = Instant::now();
         }
         let mut done = Vec::new();
-        for (order, scheduled) in &outstanding {
-            let status: Option<String> = conn
-                .prepare_cached("SELECT status FROM rm_orders WHERE order_id = ?1")
-                .and_then(|mut s| s.query_row([order.to_string()], |r| r.get(0)))
-                .ok();
-            if status.is_some_and(|s| SHOPPING_OR_LATER.contains(&s.as_str())) {
-                latencies.push(scheduled.elapsed());
+        for (order, track) in outstanding.iter_mut() {
+            let now = status(order).unwrap_or_default();
+            if !track.synced && synced(order) {
+                track.synced = true;
+                stages.synced.push(track.scheduled.elapsed());
+            }
+            if !track.approved && (now == "approved" || SHOPPING_OR_LATER.contains(&now.as_str())) {
+                track.approved = true;
+                stages.approved.push(track.scheduled.elapsed());
+            }
+            if SHOPPING_OR_LATER.contains(&now.as_str()) {
+                stages.shopping.push(track.scheduled.elapsed());
                 done.push(*order);
             }
         }
@@ -129,18 +169,9 @@ fn watch(
     }
     let stuck = outstanding
         .keys()
-        .map(|o| {
-            let status = conn
-                .query_row(
-                    "SELECT status FROM rm_orders WHERE order_id = ?1",
-                    [o.to_string()],
-                    |r| r.get(0),
-                )
-                .unwrap_or_else(|_| "missing".to_owned());
-            (*o, status)
-        })
+        .map(|o| (*o, status(o).unwrap_or_else(|| "missing".to_owned())))
         .collect();
-    (latencies, stuck)
+    (stages, stuck)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -203,7 +234,7 @@ async fn run(orders: usize, rate: f64) {
         tx.send((order, Instant::now())).unwrap();
     }
     let (warm, stuck) = warm_watch.join().unwrap();
-    if warm.len() < warmup {
+    if warm.shopping.len() < warmup {
         panic!(
             "warm-up orders never reached shopping: {stuck:?}\ncentral log:\n{}",
             central.logs()
@@ -239,7 +270,7 @@ async fn run(orders: usize, rate: f64) {
         })
     };
     let (mut checkout_times, issue_time) = issuer.join().unwrap();
-    let (mut latencies, stuck) = tokio::task::spawn_blocking(move || watcher.join().unwrap())
+    let (mut stages, stuck) = tokio::task::spawn_blocking(move || watcher.join().unwrap())
         .await
         .unwrap();
     handle.shutdown().await;
@@ -259,10 +290,35 @@ async fn run(orders: usize, rate: f64) {
     }
     drop(central);
 
-    if latencies.is_empty() {
+    if stages.shopping.is_empty() {
         panic!("no order reached shopping");
     }
+    let mut latencies = std::mem::take(&mut stages.shopping);
     latencies.sort();
+    stages.synced.sort();
+    stages.approved.sort();
+    let p50_of = |v: &[Duration]| {
+        if v.is_empty() {
+            f64::NAN
+        } else {
+            percentile(v, 0.5)
+        }
+    };
+    let p99_of = |v: &[Duration]| {
+        if v.is_empty() {
+            f64::NAN
+        } else {
+            percentile(v, 0.99)
+        }
+    };
+    println!(
+        "stages (p50 / p99 from the scheduled start): synced to JetStream {:.1} / {:.1} ms, \
+         approved seen {:.1} / {:.1} ms",
+        p50_of(&stages.synced),
+        p99_of(&stages.synced),
+        p50_of(&stages.approved),
+        p99_of(&stages.approved)
+    );
     checkout_times.sort();
     let (p50, p90, p99) = (
         percentile(&latencies, 0.5),
@@ -293,7 +349,10 @@ async fn run(orders: usize, rate: f64) {
         "extra": {"p50_ms": p50, "p90_ms": p90, "p99_ms": p99, "max_ms": max,
                   "orders": orders, "reached": latencies.len(), "rate": rate,
                   "offered_rate": offered, "bots": BOTS, "step_ms": STEP_MS,
-                  "checkout_p99_ms": percentile(&checkout_times, 0.99)}
+                  "checkout_p99_ms": percentile(&checkout_times, 0.99),
+                  "synced_p50_ms": p50_of(&stages.synced), "synced_p99_ms": p99_of(&stages.synced),
+                  "approved_p50_ms": p50_of(&stages.approved),
+                  "approved_p99_ms": p99_of(&stages.approved)}
     });
     println!("BENCH_JSON {bench}");
 }
