@@ -107,6 +107,10 @@ pub enum PublishError {
     /// No acknowledgement in time (the message may or may not be stored).
     #[error("publish to {0} timed out")]
     TimedOut(String),
+    /// The server kept answering that a publish with the same msg-id is in process (error
+    /// 10158) and the message did not show up on its subject in time: retry later.
+    #[error("publish to {0}: the same msg-id stayed in process")]
+    InProcess(String),
     /// Any other client or server failure.
     #[error("publish to {subject}: {reason}")]
     Other {
@@ -123,6 +127,7 @@ impl ErrorCode for PublishError {
             Self::WrongLastSequence { .. } => "publish.wrong_last_sequence",
             Self::EventNeedsExpectedSequence(_) => "publish.event_needs_expected_sequence",
             Self::TimedOut(_) => "publish.timed_out",
+            Self::InProcess(_) => "publish.in_process",
             Self::Other { .. } => "publish.failed",
         }
     }

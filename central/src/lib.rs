@@ -24,6 +24,7 @@ pub mod enrollment;
 pub mod envelope;
 pub mod error;
 pub mod http;
+pub mod inflight;
 pub mod metrics;
 pub mod notifications;
 pub mod ordering;

@@ -26,6 +26,9 @@ pub const BOTS: &str = "mallbots_bots";
 /// Consumer stream errors (missed heartbeats, reconnects), by `consumer`.
 pub const CONSUMER_ERRORS: &str = "mallbots_consumer_errors_total";
 
+/// Publishes answered "duplicate message id is in process" (error 10158), then checked.
+pub const PUBLISH_IN_PROCESS: &str = "mallbots_publish_in_process_total";
+
 /// Latency histogram bucket bounds in seconds.
 const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,

@@ -11,6 +11,7 @@ use async_nats::HeaderMap;
 use bytes::Bytes;
 
 use crate::error::PublishError;
+use crate::inflight::{self, Landed};
 use crate::metrics::{self, Metrics};
 use crate::topology::{StreamKind, Topology};
 
@@ -22,11 +23,6 @@ pub struct Published {
     /// True if the msg-id was a duplicate within the dedup window.
     pub duplicate: bool,
 }
-
-/// The server's answer while a publish with the same msg-id is still being stored.
-const IN_PROCESS: &str = "duplicate message id is in process";
-/// How often such a publish is sent again.
-const IN_PROCESS_RETRIES: u32 = 8;
 
 /// Whether a JetStream error (its text, sources included) says an expected last sequence or KV
 /// revision was stale: error 10071, which async-nats reports as `WrongLastSequence` /
@@ -83,8 +79,13 @@ impl Publisher {
             .payload(payload)
             .message_id(event_id)
             .expected_last_subject_sequence(expected_last_subject_sequence);
-        self.send(subject, message, Some(expected_last_subject_sequence))
-            .await
+        self.send(
+            subject,
+            event_id,
+            message,
+            Some(expected_last_subject_sequence),
+        )
+        .await
     }
 
     /// Publishes a command, reply or other non-event message with `Nats-Msg-Id = msg_id`.
@@ -105,7 +106,7 @@ impl Publisher {
             .headers(headers)
             .payload(payload)
             .message_id(msg_id);
-        self.send(subject, message, None).await
+        self.send(subject, msg_id, message, None).await
     }
 
     /// The stream sequence of the last event on `subject` (0 if none): what to pass as the
@@ -149,24 +150,76 @@ impl Publisher {
         self.publish(&subject, msg_id, headers, payload).await
     }
 
-    /// Sends `message`; a publish of the same msg-id still in process elsewhere (error 10158, two
-    /// replicas or a retry racing) is sent again shortly, when it answers `duplicate`.
+    /// Sends `message`. A publish of the same msg-id still in process (error 10158: two
+    /// replicas, a retry, or a proposal a leader change left behind) is not resent blindly: after
+    /// a jittered pause the subject's last message says whether it landed (a success, as a
+    /// duplicate), was overtaken (an event conflict) or not yet (send again), within
+    /// [`inflight::BUDGET`]. A duplicate answer (the msg-id already stored) is a success.
     async fn send(
         &self,
         subject: &str,
+        msg_id: &str,
         message: PublishMessage,
         expected: Option<u64>,
     ) -> Result<Published, PublishError> {
+        let started = tokio::time::Instant::now();
         let mut attempt = 0;
         loop {
             match self.send_once(subject, message.clone(), expected).await {
-                Err(PublishError::Other { reason, .. })
-                    if reason.contains(IN_PROCESS) && attempt < IN_PROCESS_RETRIES =>
-                {
-                    attempt += 1;
-                    tokio::time::sleep(Duration::from_millis(25 * attempt as u64)).await;
+                Err(PublishError::Other { reason, .. }) if inflight::is_in_process(&reason) => {}
+                Err(PublishError::WrongLastSequence { subject, expected }) => {
+                    // The server checks the expectation before the msg-id: our own event,
+                    // stored by an attempt whose answer was lost, is a success.
+                    return match inflight::last_on_subject(&self.js, &subject).await {
+                        Ok(Some((sequence, Some(id)))) if id == msg_id => Ok(Published {
+                            sequence,
+                            duplicate: true,
+                        }),
+                        _ => Err(PublishError::WrongLastSequence { subject, expected }),
+                    };
                 }
                 other => return other,
+            }
+            self.metrics.inc(metrics::PUBLISH_IN_PROCESS, &[]);
+            let pause = inflight::pause(attempt, inflight::jitter());
+            attempt += 1;
+            if started.elapsed() + pause > inflight::BUDGET {
+                tracing::warn!(
+                    subject,
+                    msg_id,
+                    attempt,
+                    "publish still in process; giving up"
+                );
+                return Err(PublishError::InProcess(subject.to_string()));
+            }
+            tokio::time::sleep(pause).await;
+            let landed = match inflight::last_on_subject(&self.js, subject).await {
+                Ok(last) => {
+                    let last = last.as_ref().map(|(seq, id)| (*seq, id.as_deref()));
+                    inflight::judge(last, msg_id, expected)
+                }
+                Err(e) => {
+                    tracing::debug!(subject, error = %e, "in-process check failed");
+                    Landed::NotYet
+                }
+            };
+            match (landed, expected) {
+                (Landed::Stored(sequence), _) => {
+                    tracing::debug!(subject, msg_id, sequence, "in-process publish landed");
+                    return Ok(Published {
+                        sequence,
+                        duplicate: true,
+                    });
+                }
+                (Landed::Overtaken, Some(expected)) => {
+                    return Err(PublishError::WrongLastSequence {
+                        subject: subject.to_string(),
+                        expected,
+                    })
+                }
+                // Not visible yet: send again (a msg-id stored meanwhile is answered as a
+                // duplicate, i.e. a success; one still staged, "in process" once more).
+                _ => {}
             }
         }
     }
