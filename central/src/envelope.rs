@@ -29,6 +29,12 @@ pub const H_CORRELATION_ID: &str = "Mallbots-Correlation-Id";
 pub const H_CAUSATION_ID: &str = "Mallbots-Causation-Id";
 /// The writing device (`central` for central's own events).
 pub const H_DEVICE: &str = "Mallbots-Device";
+/// The expected last subject sequence the event was appended with (0 for a subject's first
+/// event): the stream sequence of the previous event on the same subject. A reader that folded a
+/// different last sequence for the subject received its events out of order (JetStream
+/// redelivers an unacked message after later ones). Set by
+/// [`crate::publish::Publisher::publish_event`], so every event central appends carries it.
+pub const H_PREV_SUBJECT_SEQ: &str = "Mallbots-Prev-Subject-Seq";
 
 /// Metadata of one event central appends.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! Publishing to JetStream the way DESIGN §5 requires: every message carries `Nats-Msg-Id`; every
 //! event additionally carries `Nats-Expected-Last-Subject-Sequence` (0 for a new aggregate), which
-//! is what makes events exactly-once; saga timers use server message scheduling.
+//! is what makes events exactly-once, and repeats that value as `Mallbots-Prev-Subject-Seq`
+//! ([`crate::envelope::H_PREV_SUBJECT_SEQ`]); saga timers use server message scheduling.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -10,6 +11,7 @@ use async_nats::jetstream::{self, context::PublishErrorKind, message::PublishMes
 use async_nats::HeaderMap;
 use bytes::Bytes;
 
+use crate::envelope::H_PREV_SUBJECT_SEQ;
 use crate::error::PublishError;
 use crate::inflight::{self, Landed};
 use crate::metrics::{self, Metrics};
@@ -65,15 +67,21 @@ impl Publisher {
 
     /// Appends an event to its aggregate subject with `Nats-Msg-Id = event_id` and
     /// `Nats-Expected-Last-Subject-Sequence = expected_last_subject_sequence` (0 = subject must be
-    /// empty). A stale expectation fails with [`PublishError::WrongLastSequence`].
+    /// empty). A stale expectation fails with [`PublishError::WrongLastSequence`]. The same value
+    /// goes into the header [`H_PREV_SUBJECT_SEQ`] (`Mallbots-Prev-Subject-Seq`), so readers can
+    /// tell they received a subject's events out of order.
     pub async fn publish_event(
         &self,
         subject: &str,
         event_id: &str,
         expected_last_subject_sequence: u64,
-        headers: HeaderMap,
+        mut headers: HeaderMap,
         payload: Bytes,
     ) -> Result<Published, PublishError> {
+        headers.insert(
+            H_PREV_SUBJECT_SEQ,
+            expected_last_subject_sequence.to_string().as_str(),
+        );
         let message = PublishMessage::build()
             .headers(headers)
             .payload(payload)

@@ -2,17 +2,22 @@
 //! duplicate, the same sequence), the in-process check reads a subject's last message and its
 //! msg-id from the stream leader, and on an R3 cluster many concurrent publishes of one msg-id
 //! (which the cluster answers "duplicate message id is in process", error 10158) all settle on
-//! the one stored message.
+//! the one stored message. Every event carries `Mallbots-Prev-Subject-Seq`, the expected last
+//! subject sequence it was appended with.
 
 use std::sync::Arc;
 
 use async_nats::jetstream;
 use async_nats::HeaderMap;
 use mallbots_central::config::TopologySettings;
+use mallbots_central::envelope::{self, EventMeta};
 use mallbots_central::inflight;
 use mallbots_central::metrics::{self, Metrics};
 use mallbots_central::publish::Publisher;
 use mallbots_central::topology::{ensure_topology, StreamKind, Topology};
+use mallbots_domain::bots::BotEvent;
+use mallbots_domain::ids::BotId;
+use mallbots_domain::Timestamp;
 use mallbots_tests::nats::{NatsCluster, NatsServer};
 
 fn unique(prefix: &str) -> String {
@@ -140,4 +145,56 @@ async fn concurrent_publishes_of_one_msg_id_on_r3_all_settle_on_one_message() {
     let in_process = metrics.counter_total(metrics::PUBLISH_IN_PROCESS);
     eprintln!("in-process answers checked: {in_process}");
     assert!(in_process > 0, "the race never met an in-process msg-id");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_event_carries_the_previous_subject_sequence() {
+    let server = NatsServer::shared();
+    let (js, topology, publisher, _) = publisher(vec![server.url()], 1).await;
+    let bot_id = BotId::from_uuid(uuid::Uuid::now_v7());
+    let subject = topology.subject(&format!("ev.depot.bot.{bot_id}"));
+    let mut expected = 0;
+    let mut appended = Vec::new();
+    for i in 0..3 {
+        let event = BotEvent::BotCameOnline {
+            bot_id,
+            name: format!("b{i}"),
+            at: Timestamp::from_millis(i),
+        };
+        let meta = EventMeta {
+            event_id: format!("{bot_id}/{i}"),
+            stream_type: "bot",
+            stream_id: bot_id.to_string(),
+            occurred_at: i,
+            correlation_id: String::new(),
+            causation_id: String::new(),
+        };
+        let published = envelope::append(&publisher, &subject, expected, &event, &meta)
+            .await
+            .expect("append");
+        appended.push((published.sequence, expected));
+        expected = published.sequence;
+        // Another subject in between: the header is per subject, not the stream's last.
+        let other = topology.subject(&format!("ev.depot.bot.other{i}"));
+        publisher
+            .publish_event(&other, &format!("o{i}"), 0, HeaderMap::new(), "{}".into())
+            .await
+            .expect("another subject");
+    }
+    let stream = js
+        .get_stream(topology.stream_name(StreamKind::Events))
+        .await
+        .expect("events stream");
+    for (seq, prev) in appended {
+        let m = stream.get_raw_message(seq).await.expect("stored event");
+        let header = m
+            .headers
+            .get(envelope::H_PREV_SUBJECT_SEQ)
+            .map(|v| v.as_str().to_string());
+        assert_eq!(header, Some(prev.to_string()), "event at {seq}");
+        assert_eq!(
+            m.headers.get(envelope::H_EVENT_TYPE).map(|v| v.as_str()),
+            Some("BotCameOnline")
+        );
+    }
 }
