@@ -2,7 +2,9 @@
 //! commands answered on `reply.<saga>` (idempotent by command id), lists dispatched oldest-first,
 //! many lists over two racing replicas each assigned and completed exactly once, a bot taken
 //! offline mid-list releasing it to another bot, and a killed replica's list taken over after the
-//! ack wait. Every completion sends `cmd.ordering.ready_order`.
+//! ack wait. Every completion sends `cmd.ordering.ready_order`; a completed list's redelivered
+//! dispatch message sends it again, and a list left assigned by a claim that failed half-way is
+//! taken over.
 //!
 //! Needs the binary: `cargo build -p mallbots-central` (same `CARGO_TARGET_DIR`) first.
 
@@ -701,4 +703,133 @@ async fn a_replica_shutting_down_gives_its_lists_back_at_once() {
         .await;
     let last: Value = serde_json::from_slice(&bot_events.last().unwrap().1).unwrap();
     assert_eq!(last["type"], "BotWentOffline");
+}
+
+impl Env {
+    /// Messages still waiting in the dispatch work queue.
+    async fn dispatch_depth(&self) -> u64 {
+        let mut stream = self
+            .js
+            .get_stream(format!("{}DISPATCH", self.prefix))
+            .await
+            .expect("dispatch stream");
+        stream.info().await.expect("info").state.messages
+    }
+
+    /// Puts `list`'s dispatch message back in the queue (what a redelivery with a new fence
+    /// looks like to a bot), past the dedup window of the first one.
+    async fn redispatch(&self, list: ShoppingListId, order: OrderId) {
+        let entry = serde_json::json!({
+            "list_id": list,
+            "order_id": order,
+            "available_since": 1,
+        });
+        self.publish(
+            format!("{}.dispatch.{list}", self.root),
+            &Uuid::now_v7().to_string(),
+            serde_json::to_vec(&entry).unwrap(),
+        )
+        .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_completed_lists_redelivered_dispatch_message_resends_ready_order() {
+    let env = Env::new().await;
+    let _c = env.central(
+        "depot,bots-sim",
+        &[("MALLBOTS_SIM_BOTS", "1"), ("MALLBOTS_SIM_STEP_MS", "20")],
+    );
+    let (saga, list, create, initiate) = order(1, 9_000);
+    let order_id = OrderId::from(saga);
+    env.create_and_initiate(saga, &create, &initiate).await;
+    env.eventually(START, "completion and ready_order", || async {
+        let done = completed(&env.list_events(list).await) == 1;
+        (done && env.ready_orders().await.get(&order_id) == Some(&1)).then_some(())
+    })
+    .await;
+    // The driver died after ShoppingListCompleted, before ready_order and the ack (the first
+    // ready_order is left in the stream here; its msg-id's dedup window, 1 s, has to pass so a
+    // re-send shows up as a second message).
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    env.redispatch(list, order_id).await;
+    env.eventually(
+        START,
+        "ready_order re-sent and the message acked",
+        || async {
+            let again = env.ready_orders().await.get(&order_id) == Some(&2);
+            (again && env.dispatch_depth().await == 0).then_some(())
+        },
+    )
+    .await;
+    assert_eq!(completed(&env.list_events(list).await), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_left_assigned_by_a_failed_claim_is_taken_over_and_completed() {
+    let env = Env::new().await;
+    let _depot = env.central("depot", &[]);
+    let (saga, list, create, initiate) = order(1, 10_000);
+    let order_id = OrderId::from(saga);
+    env.create_and_initiate(saga, &create, &initiate).await;
+    env.eventually(START, "dispatch message", || async {
+        (env.dispatch_depth().await == 1).then_some(())
+    })
+    .await;
+    // A claim whose ShoppingListAssigned reached the log but whose KV record (with the fence)
+    // did not: the event is appended as central would, nothing else.
+    let subject = format!("{}.ev.depot.list.{list}", env.root);
+    let stream = env
+        .js
+        .get_stream(format!("{}EVENTS", env.prefix))
+        .await
+        .expect("events");
+    let last = stream
+        .get_last_raw_message_by_subject(&subject)
+        .await
+        .expect("list events")
+        .sequence;
+    let ghost = mallbots_domain::ids::BotId::from_uuid(Uuid::now_v7());
+    let assigned = ListEvent::ShoppingListAssigned {
+        list_id: list,
+        order_id,
+        bot_id: ghost,
+        at: Timestamp::from_millis(10_002),
+    };
+    let mut h = async_nats::HeaderMap::new();
+    h.insert("Nats-Msg-Id", Uuid::now_v7().to_string().as_str());
+    h.insert(
+        "Nats-Expected-Last-Subject-Sequence",
+        last.to_string().as_str(),
+    );
+    h.insert("Mallbots-Event-Type", "ShoppingListAssigned");
+    env.js
+        .publish_with_headers(subject, h, serde_json::to_vec(&assigned).unwrap().into())
+        .await
+        .expect("publish")
+        .await
+        .expect("orphan assignment appended");
+    // Now a bot gets the (given back) message: it must take the list over, not skip it as held.
+    let _bots = env.central(
+        "depot,bots-sim",
+        &[("MALLBOTS_SIM_BOTS", "1"), ("MALLBOTS_SIM_STEP_MS", "20")],
+    );
+    let events = env
+        .eventually(START, "completion after the orphan assignment", || async {
+            let events = env.list_events(list).await;
+            (completed(&events) == 1).then_some(events)
+        })
+        .await;
+    let bots = assigned_bots(&events);
+    assert_eq!(bots.len(), 2, "{events:?}");
+    assert_eq!(bots[0], ghost.to_string());
+    assert_ne!(bots[1], ghost.to_string());
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, ListEvent::ShoppingListReleased { .. })));
+    env.eventually(START, "ready_order and an empty queue", || async {
+        let ready = env.ready_orders().await.get(&order_id) == Some(&1);
+        (ready && env.dispatch_depth().await == 0).then_some(())
+    })
+    .await;
 }
