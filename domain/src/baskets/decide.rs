@@ -3,7 +3,20 @@
 
 use super::{sum_items, Basket, BasketCancelReason, BasketCommand, BasketError, BasketEvent};
 use super::{BasketItem, BasketStatus, ProductFacts};
+use crate::stores::{checked, Lines, TextFault};
 use crate::time::Timestamp;
+
+/// The longest payment (card token), in characters (after trimming).
+pub const MAX_PAYMENT_CHARS: usize = 128;
+
+/// A card token: trimmed, not blank, at most [`MAX_PAYMENT_CHARS`], no control characters.
+fn payment_token(payment: &str) -> Result<String, BasketError> {
+    checked(payment, MAX_PAYMENT_CHARS, true, Lines::Single).map_err(|fault| match fault {
+        TextFault::Blank => BasketError::PaymentMissing,
+        TextFault::TooLong => BasketError::PaymentTooLong,
+        TextFault::Control => BasketError::PaymentInvalid,
+    })
+}
 
 /// Decides one command. Every basket command yields exactly one event.
 pub(super) fn decide(basket: &Basket, command: &BasketCommand) -> Result<BasketEvent, BasketError> {
@@ -84,17 +97,14 @@ pub(super) fn decide(basket: &Basket, command: &BasketCommand) -> Result<BasketE
             if basket.items.is_empty() {
                 return Err(BasketError::Empty);
             }
-            let payment = payment.trim();
-            if payment.is_empty() {
-                return Err(BasketError::PaymentMissing);
-            }
+            let payment = payment_token(payment)?;
             let customer_id = customer_id
                 .or(basket.customer_id)
                 .ok_or(BasketError::CustomerMissing)?;
             Ok(BasketEvent::BasketCheckedOut {
                 basket_id,
                 customer_id,
-                payment: payment.to_owned(),
+                payment,
                 items: basket.items.clone(),
                 total: basket.total,
                 at: *at,

@@ -45,6 +45,15 @@ pub enum BasketError {
     /// Checking out without a payment (card token).
     #[error("a payment is required to check out")]
     PaymentMissing,
+    /// A card token longer than [`MAX_PAYMENT_CHARS`](super::MAX_PAYMENT_CHARS) characters.
+    #[error(
+        "the card token must be at most {} characters",
+        super::MAX_PAYMENT_CHARS
+    )]
+    PaymentTooLong,
+    /// A card token with a control character (NUL, line break, escape, …).
+    #[error("the card token must not contain control characters")]
+    PaymentInvalid,
     /// Checking out with no customer identified.
     #[error("a customer is required to check out")]
     CustomerMissing,
@@ -72,6 +81,8 @@ impl ErrorCode for BasketError {
             BasketError::QuantityExceedsItem => "basket.quantity_exceeds_item",
             BasketError::Empty => "basket.empty",
             BasketError::PaymentMissing => "basket.payment_missing",
+            BasketError::PaymentTooLong => "basket.payment_too_long",
+            BasketError::PaymentInvalid => "basket.payment_invalid",
             BasketError::CustomerMissing => "basket.customer_missing",
             BasketError::NotIdle => "basket.not_idle",
             BasketError::IdlePeriodNegative => "basket.idle_period_negative",

@@ -10,6 +10,7 @@ mod errors;
 mod events;
 
 pub use commands::{BasketCommand, ProductFacts};
+pub use decide::MAX_PAYMENT_CHARS;
 pub use errors::BasketError;
 pub use events::{BasketCancelReason, BasketEvent, BasketItem};
 

@@ -15,6 +15,15 @@ pub enum CustomerError {
     /// A customer's name must contain something other than whitespace.
     #[error("the customer name must not be blank")]
     NameBlank,
+    /// A customer name longer than [`MAX_NAME_CHARS`](super::MAX_NAME_CHARS) characters.
+    #[error(
+        "the customer name must be at most {} characters",
+        super::MAX_NAME_CHARS
+    )]
+    NameTooLong,
+    /// A customer name with a control character (NUL, line break, escape, …).
+    #[error("the customer name must not contain control characters")]
+    NameInvalid,
     /// Not a phone number: optional leading `+`, then 7 to 15 digits.
     #[error("the SMS number must be 7 to 15 digits, optionally after a leading +")]
     SmsNumberInvalid,
@@ -38,6 +47,8 @@ impl ErrorCode for CustomerError {
             CustomerError::AlreadyRegistered => "customer.already_registered",
             CustomerError::NotRegistered => "customer.not_registered",
             CustomerError::NameBlank => "customer.name_blank",
+            CustomerError::NameTooLong => "customer.name_too_long",
+            CustomerError::NameInvalid => "customer.name_invalid",
             CustomerError::SmsNumberInvalid => "customer.sms_number_invalid",
             CustomerError::SmsNumberUnchanged => "customer.sms_number_unchanged",
             CustomerError::Disabled => "customer.disabled",

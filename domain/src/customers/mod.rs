@@ -1,5 +1,7 @@
 //! The customers context: a kiosk customer with a name and the SMS number order notifications go
 //! to. Registered customers are enabled; a disabled customer is never authorized for an order.
+//! Names are bounded ([`MAX_NAME_CHARS`]) and single-line; numbers are normalized and checked by
+//! [`normalize_sms_number`].
 
 mod commands;
 mod errors;
@@ -11,7 +13,7 @@ pub use events::CustomerEvent;
 
 use crate::aggregate::Aggregate;
 use crate::ids::CustomerId;
-use crate::stores::non_blank;
+use crate::stores::{checked, Lines, TextFault};
 use crate::time::Timestamp;
 
 /// Normalizes an SMS number: surrounding whitespace and the separators space, `-`, `.`, `(` and
@@ -30,6 +32,18 @@ pub fn normalize_sms_number(raw: &str) -> Option<String> {
     let digits = compact.strip_prefix('+').unwrap_or(&compact);
     let valid = (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
     valid.then_some(compact)
+}
+
+/// The longest customer name, in characters (after trimming).
+pub const MAX_NAME_CHARS: usize = 120;
+
+/// A customer name: trimmed, not blank, at most [`MAX_NAME_CHARS`], no control characters.
+fn customer_name(name: &str) -> Result<String, CustomerError> {
+    checked(name, MAX_NAME_CHARS, true, Lines::Single).map_err(|fault| match fault {
+        TextFault::Blank => CustomerError::NameBlank,
+        TextFault::TooLong => CustomerError::NameTooLong,
+        TextFault::Control => CustomerError::NameInvalid,
+    })
 }
 
 /// The customer aggregate, folded from [`CustomerEvent`]s.
@@ -96,7 +110,7 @@ impl Aggregate for Customer {
                 if self.registered {
                     return Err(CustomerError::AlreadyRegistered);
                 }
-                let name = non_blank(name).ok_or(CustomerError::NameBlank)?;
+                let name = customer_name(name)?;
                 let sms_number =
                     normalize_sms_number(sms_number).ok_or(CustomerError::SmsNumberInvalid)?;
                 CustomerEvent::CustomerRegistered {

@@ -12,6 +12,30 @@ pub enum ProductError {
     /// The SKU must contain something other than whitespace.
     #[error("the SKU must not be blank")]
     SkuBlank,
+    /// A SKU longer than [`MAX_SKU_CHARS`](super::MAX_SKU_CHARS) characters.
+    #[error("the SKU must be at most {} characters", super::MAX_SKU_CHARS)]
+    SkuTooLong,
+    /// A SKU with a control character (NUL, line break, escape, …).
+    #[error("the SKU must not contain control characters")]
+    SkuInvalid,
+    /// A product name longer than [`MAX_NAME_CHARS`](super::MAX_NAME_CHARS) characters.
+    #[error(
+        "the product name must be at most {} characters",
+        super::MAX_NAME_CHARS
+    )]
+    NameTooLong,
+    /// A product name with a control character.
+    #[error("the product name must not contain control characters")]
+    NameInvalid,
+    /// A description longer than [`MAX_DESCRIPTION_CHARS`](super::MAX_DESCRIPTION_CHARS).
+    #[error(
+        "the product description must be at most {} characters",
+        super::MAX_DESCRIPTION_CHARS
+    )]
+    DescriptionTooLong,
+    /// A description with a control character other than line feed, carriage return or tab.
+    #[error("the product description must not contain control characters other than line breaks")]
+    DescriptionInvalid,
     /// A product's name must contain something other than whitespace.
     #[error("the product name must not be blank")]
     NameBlank,
@@ -52,7 +76,13 @@ impl ErrorCode for ProductError {
         match self {
             ProductError::SkuTaken => "product.sku_taken",
             ProductError::SkuBlank => "product.sku_blank",
+            ProductError::SkuTooLong => "product.sku_too_long",
+            ProductError::SkuInvalid => "product.sku_invalid",
             ProductError::NameBlank => "product.name_blank",
+            ProductError::NameTooLong => "product.name_too_long",
+            ProductError::NameInvalid => "product.name_invalid",
+            ProductError::DescriptionTooLong => "product.description_too_long",
+            ProductError::DescriptionInvalid => "product.description_invalid",
             ProductError::PriceNegative => "product.price_negative",
             ProductError::CurrencyMismatch => "product.currency_mismatch",
             ProductError::PriceUnchanged => "product.price_unchanged",

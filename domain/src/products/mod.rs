@@ -3,7 +3,9 @@
 //! A product's id is `ProductId::for_sku(store, sku)`, so the SKU is unique per store by
 //! construction: adding it twice hits the same stream and is refused (`product.sku_taken`), also
 //! when two offline managers add it (their first events collide on the stream). Prices are never
-//! negative and change by explicit increases or decreases.
+//! negative and change by explicit increases or decreases. SKUs, names and descriptions are
+//! bounded ([`MAX_SKU_CHARS`], [`MAX_NAME_CHARS`], [`MAX_DESCRIPTION_CHARS`]) and free of control
+//! characters (a description may hold line breaks and tabs).
 
 mod commands;
 mod errors;
@@ -16,8 +18,42 @@ pub use events::ProductEvent;
 use crate::aggregate::Aggregate;
 use crate::ids::{ProductId, StoreId};
 use crate::money::Money;
-use crate::stores::non_blank;
+use crate::stores::{checked, Lines, TextFault};
 use crate::time::Timestamp;
+
+/// The longest SKU, in characters (after trimming).
+pub const MAX_SKU_CHARS: usize = 64;
+/// The longest product name, in characters (after trimming).
+pub const MAX_NAME_CHARS: usize = 120;
+/// The longest product description, in characters (after trimming); line breaks are allowed.
+pub const MAX_DESCRIPTION_CHARS: usize = 2_000;
+
+/// A SKU: trimmed, not blank, at most [`MAX_SKU_CHARS`], no control characters.
+fn product_sku(sku: &str) -> Result<String, ProductError> {
+    checked(sku, MAX_SKU_CHARS, true, Lines::Single).map_err(|fault| match fault {
+        TextFault::Blank => ProductError::SkuBlank,
+        TextFault::TooLong => ProductError::SkuTooLong,
+        TextFault::Control => ProductError::SkuInvalid,
+    })
+}
+
+/// A product name: trimmed, not blank, at most [`MAX_NAME_CHARS`], no control characters.
+fn product_name(name: &str) -> Result<String, ProductError> {
+    checked(name, MAX_NAME_CHARS, true, Lines::Single).map_err(|fault| match fault {
+        TextFault::Blank => ProductError::NameBlank,
+        TextFault::TooLong => ProductError::NameTooLong,
+        TextFault::Control => ProductError::NameInvalid,
+    })
+}
+
+/// A description: trimmed, may be empty, at most [`MAX_DESCRIPTION_CHARS`], line breaks and
+/// tabs but no other control characters.
+fn product_description(description: &str) -> Result<String, ProductError> {
+    checked(description, MAX_DESCRIPTION_CHARS, false, Lines::Multi).map_err(|fault| match fault {
+        TextFault::Blank | TextFault::TooLong => ProductError::DescriptionTooLong,
+        TextFault::Control => ProductError::DescriptionInvalid,
+    })
+}
 
 /// The product aggregate, folded from [`ProductEvent`]s.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -158,8 +194,9 @@ impl Aggregate for Product {
                 if *store_removed {
                     return Err(ProductError::StoreRemoved);
                 }
-                let sku = non_blank(sku).ok_or(ProductError::SkuBlank)?;
-                let name = non_blank(name).ok_or(ProductError::NameBlank)?;
+                let sku = product_sku(sku)?;
+                let name = product_name(name)?;
+                let description = product_description(description)?;
                 if price.is_negative() {
                     return Err(ProductError::PriceNegative);
                 }
@@ -168,7 +205,7 @@ impl Aggregate for Product {
                     store_id: *store_id,
                     sku,
                     name,
-                    description: description.trim().to_owned(),
+                    description,
                     price: *price,
                     at: *at,
                 }
@@ -178,8 +215,8 @@ impl Aggregate for Product {
                 description,
                 at,
             } => {
-                let name = non_blank(name).ok_or(ProductError::NameBlank)?;
-                let description = description.trim().to_owned();
+                let name = product_name(name)?;
+                let description = product_description(description)?;
                 ProductEvent::ProductRebranded {
                     product_id,
                     store_id,

@@ -9,6 +9,21 @@ pub enum StoreError {
     /// A store's name must contain something other than whitespace.
     #[error("the store name must not be blank")]
     NameBlank,
+    /// A store's name longer than [`MAX_NAME_CHARS`](super::MAX_NAME_CHARS) characters.
+    #[error("the store name must be at most {} characters", super::MAX_NAME_CHARS)]
+    NameTooLong,
+    /// A store's name with a control character (NUL, line break, escape, …).
+    #[error("the store name must not contain control characters")]
+    NameInvalid,
+    /// A store's location longer than [`MAX_LOCATION_CHARS`](super::MAX_LOCATION_CHARS).
+    #[error(
+        "the store location must be at most {} characters",
+        super::MAX_LOCATION_CHARS
+    )]
+    LocationTooLong,
+    /// A store's location with a control character.
+    #[error("the store location must not contain control characters")]
+    LocationInvalid,
     /// A store's location in the mall must contain something other than whitespace.
     #[error("the store location must not be blank")]
     LocationBlank,
@@ -39,7 +54,11 @@ impl ErrorCode for StoreError {
     fn code(&self) -> &'static str {
         match self {
             StoreError::NameBlank => "store.name_blank",
+            StoreError::NameTooLong => "store.name_too_long",
+            StoreError::NameInvalid => "store.name_invalid",
             StoreError::LocationBlank => "store.location_blank",
+            StoreError::LocationTooLong => "store.location_too_long",
+            StoreError::LocationInvalid => "store.location_invalid",
             StoreError::AlreadyExists => "store.already_exists",
             StoreError::NotFound => "store.not_found",
             StoreError::Removed => "store.removed",

@@ -3,10 +3,12 @@
 //!
 //! A store starts not participating and with automated shopping disabled; a manager toggles both
 //! (never twice in a row) and may rebrand or remove it. A removed store accepts no more commands.
+//! Names and locations are bounded ([`MAX_NAME_CHARS`], [`MAX_LOCATION_CHARS`]) and single-line.
 
 mod commands;
 mod errors;
 mod events;
+mod text;
 
 pub use commands::StoreCommand;
 pub use errors::StoreError;
@@ -29,10 +31,29 @@ pub struct Store {
     updated_at: Timestamp,
 }
 
-/// Trims `text`, or `None` if nothing but whitespace is left (also used by products, customers).
-pub(crate) fn non_blank(text: &str) -> Option<String> {
-    let trimmed = text.trim();
-    (!trimmed.is_empty()).then(|| trimmed.to_owned())
+pub(crate) use text::{checked, Lines, TextFault};
+
+/// The longest store name, in characters (after trimming).
+pub const MAX_NAME_CHARS: usize = 120;
+/// The longest store location, in characters (after trimming).
+pub const MAX_LOCATION_CHARS: usize = 120;
+
+/// A store name: trimmed, not blank, at most [`MAX_NAME_CHARS`], no control characters.
+fn store_name(name: &str) -> Result<String, StoreError> {
+    checked(name, MAX_NAME_CHARS, true, Lines::Single).map_err(|fault| match fault {
+        TextFault::Blank => StoreError::NameBlank,
+        TextFault::TooLong => StoreError::NameTooLong,
+        TextFault::Control => StoreError::NameInvalid,
+    })
+}
+
+/// A store location: trimmed, not blank, at most [`MAX_LOCATION_CHARS`], no control characters.
+fn store_location(location: &str) -> Result<String, StoreError> {
+    checked(location, MAX_LOCATION_CHARS, true, Lines::Single).map_err(|fault| match fault {
+        TextFault::Blank => StoreError::LocationBlank,
+        TextFault::TooLong => StoreError::LocationTooLong,
+        TextFault::Control => StoreError::LocationInvalid,
+    })
 }
 
 impl Store {
@@ -102,8 +123,8 @@ impl Aggregate for Store {
                 if self.created {
                     return Err(StoreError::AlreadyExists);
                 }
-                let name = non_blank(name).ok_or(StoreError::NameBlank)?;
-                let location = non_blank(location).ok_or(StoreError::LocationBlank)?;
+                let name = store_name(name)?;
+                let location = store_location(location)?;
                 StoreEvent::StoreCreated {
                     store_id: *store_id,
                     name,
@@ -113,7 +134,7 @@ impl Aggregate for Store {
             }
             StoreCommand::RebrandStore { name, at } => {
                 self.require_active()?;
-                let name = non_blank(name).ok_or(StoreError::NameBlank)?;
+                let name = store_name(name)?;
                 StoreEvent::StoreRebranded {
                     store_id,
                     name,
