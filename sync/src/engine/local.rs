@@ -201,8 +201,44 @@ fn park(
 }
 
 /// Records one incoming message in the inbox inside `tx` (see [`Received`]). Returns the
-/// decoded event when it was applied or echoed.
+/// decoded event when it was applied or echoed. A central event that arrived before its
+/// predecessor on the subject waits parked; applying a message applies the successors that
+/// were waiting for it ([`super::in_order`]).
 pub fn receive(
+    tx: &Transaction<'_>,
+    applier: &dyn InboxApplier,
+    msg: &RawMessage,
+) -> Result<(Received, Option<IncomingEvent>), StoreError> {
+    let received = receive_one(tx, applier, msg)?;
+    if matches!(received.0, Received::Applied | Received::Echo) {
+        apply_waiting(tx, applier, &msg.subject, msg.seq)?;
+    }
+    Ok(received)
+}
+
+/// Applies the parked successors on `subject` after `seq` whose predecessors are now handled,
+/// oldest first (a chain resolves in one pass).
+fn apply_waiting(
+    tx: &Transaction<'_>,
+    applier: &dyn InboxApplier,
+    subject: &str,
+    seq: u64,
+) -> Result<(), StoreError> {
+    for raw in super::in_order::waiting_after(tx, subject, seq)? {
+        if let Some((subject, seq, headers, payload)) = super::envelope::parse_raw(&raw) {
+            let msg = RawMessage {
+                subject,
+                seq,
+                headers: Some(headers),
+                payload,
+            };
+            receive_one(tx, applier, &msg)?;
+        }
+    }
+    Ok(())
+}
+
+fn receive_one(
     tx: &Transaction<'_>,
     applier: &dyn InboxApplier,
     msg: &RawMessage,
@@ -238,9 +274,16 @@ pub fn receive(
         raise_subject_seq(tx, &msg.subject, msg.seq)?;
         return Ok((Received::Echo, Some(event)));
     }
-    if !parked_before && msg.seq <= super::prune::inbox_floor(tx)? {
+    let floor = super::prune::inbox_floor(tx)?;
+    if !parked_before && msg.seq <= floor {
         // At or below the inbox floor: handled before, its inbox row since pruned.
         return Ok((Received::Duplicate, None));
+    }
+    if let Some(prev) = super::in_order::prev_subject_seq(msg.headers.as_ref()) {
+        if super::in_order::predecessor_missing(tx, &msg.subject, prev, floor)? {
+            let why = format!("waiting for sequence {prev} of its subject");
+            return Ok((park(tx, msg, key, parked_before, why)?, None));
+        }
     }
     if !applier.can_apply(&event) {
         let why = format!(

@@ -27,6 +27,7 @@ pub mod config;
 pub mod envelope;
 pub mod error;
 pub mod hooks;
+pub mod in_order;
 pub mod inbox;
 pub mod link;
 pub mod local;
