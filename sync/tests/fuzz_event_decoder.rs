@@ -364,13 +364,9 @@ proptest! {
         let _ = parse_raw(&raw);
     }
 
-    // BUG (reported to the sync engineer): `parse_raw` inserts header names and values with
-    // async-nats's asserting `HeaderMap::insert`, so a parked row whose header is empty-named
-    // or holds CR/LF (minimal case: `{"": "\r"}`) panics `retry_parked` on the writer thread.
-    // Fix in sync/src/engine/envelope.rs: parse with `HeaderName::from_str` /
-    // `HeaderValue::from_str` and return `None` (or skip the pair) on error. Un-ignore then.
+    // Regression: a parked row whose header is empty-named or holds CR/LF (minimal case:
+    // `{"": "\r"}`) used to panic `retry_parked` on the writer thread.
     #[test]
-    #[ignore = "parse_raw panics on invalid header names/values (reported)"]
     fn parked_rows_with_arbitrary_headers_never_panic_the_retry_parser(
         headers in prop::collection::btree_map(".{0,12}", ".{0,12}", 0..4),
         payload in ".{0,40}",

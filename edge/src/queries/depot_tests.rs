@@ -305,11 +305,9 @@ fn a_bot_seen_mid_stream_has_no_name_and_lists_sort_open_first() {
 }
 
 /// Central's bot simulator writes `Mallbots-Causation-Id: online/<session>/<bot>` (and the
-/// dispatch fence `<list>/<seq>/<delivered>`): not UUIDs. The sync decoder
-/// (`sync/src/engine/envelope.rs`, `optional_uuid`) refuses them, so such a message is parked
-/// instead of reaching the depot. Un-ignore once the decoder accepts non-UUID causation ids.
+/// dispatch fence `<list>/<seq>/<delivered>`): not UUIDs. The sync decoder keeps them as the
+/// UUIDv5 of their text, so such a message reaches the depot (it used to be parked).
 #[test]
-#[ignore = "sync's envelope decoder parks central's non-UUID causation ids (reported)"]
 fn central_causation_ids_that_are_not_uuids_still_reach_the_depot() {
     let desk = Desk::open();
     let bot = BotId::from_uuid(Uuid::now_v7());

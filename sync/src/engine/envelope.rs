@@ -108,10 +108,17 @@ fn parsed<T: std::str::FromStr>(h: &HeaderMap, name: &'static str) -> Result<T, 
     })
 }
 
+/// A correlation or causation id. Central derives some causes from what happened rather than
+/// from a command (`online/<session>/<bot>`, `<list>/<seq>/<delivered>`): such a text is kept as
+/// the UUIDv5 of its text (stable, so every device agrees), never a reason to refuse the event.
 fn optional_uuid(h: &HeaderMap, name: &'static str) -> Result<Option<Uuid>, DecodeError> {
-    match h.get(name).map(|v| v.as_str()) {
+    match h.get(name).map(|v| v.as_str().trim()) {
         None | Some("") => Ok(None),
-        Some(_) => parsed(h, name).map(Some),
+        Some(text) => {
+            Ok(Some(Uuid::parse_str(text).unwrap_or_else(|_| {
+                Uuid::new_v5(&Uuid::NAMESPACE_OID, text.as_bytes())
+            })))
+        }
     }
 }
 
@@ -193,7 +200,12 @@ pub fn parse_raw(raw: &str) -> Option<(String, u64, HeaderMap, Vec<u8>)> {
     let v: Value = serde_json::from_str(raw).ok()?;
     let mut h = HeaderMap::new();
     for (k, val) in v.get("headers")?.as_object()? {
-        h.insert(k.as_str(), val.as_str()?);
+        // A corrupted row must not panic the writer thread: invalid names/values are skipped.
+        let name = k.parse::<async_nats::header::HeaderName>();
+        let value = val.as_str().map(str::parse::<async_nats::HeaderValue>);
+        if let (Ok(name), Some(Ok(value))) = (name, value) {
+            h.insert(name, value);
+        }
     }
     Some((
         v.get("subject")?.as_str()?.to_owned(),
