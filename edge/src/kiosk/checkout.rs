@@ -1,12 +1,14 @@
-//! Checkout (BasketCheckedOut + OrderCreated in one power-safe transaction), order
-//! cancellation requests, and abandonment of idle carts.
+//! Checkout (BasketCheckedOut + OrderCreated in one power-safe transaction, with the walk-in
+//! customer's registration in the same transaction at the kiosk), order cancellation requests,
+//! and abandonment of idle carts.
 
 use super::require_cart;
-use crate::engine::execute::{commit, run_one, Step, CONCURRENCY_RETRIES};
+use crate::engine::execute::{commit, run_one, Part, Step, CONCURRENCY_RETRIES};
 use crate::error::EdgeError;
-use crate::views::{CartView, OrderView};
+use crate::views::{CartView, CustomerView, OrderView};
 use crate::Edge;
 use mallbots_domain::baskets::{Basket, BasketCommand, BasketError};
+use mallbots_domain::customers::{Customer, CustomerCommand};
 use mallbots_domain::ordering::{Order, OrderCommand};
 use mallbots_domain::{BasketId, CustomerId, DomainError, OrderId, Timestamp};
 use mallbots_sync::store::Durability;
@@ -23,6 +25,36 @@ impl Edge {
         card_token: &str,
         customer: Option<CustomerId>,
     ) -> Result<OrderView, EdgeError> {
+        self.checkout_inner(cart, card_token, customer, None)
+            .map(|(_, order)| order)
+    }
+
+    /// The kiosk's checkout for a walk-in customer: registers the customer (`name`, `phone`)
+    /// and checks the cart out for them in ONE transaction (CustomerRegistered, BasketCheckedOut,
+    /// OrderCreated, `synchronous=FULL`). Every rule is decided before anything is written, so
+    /// a refused checkout (closed or empty cart, blank card token, invalid phone) leaves no
+    /// customer registration behind.
+    pub fn checkout_registering(
+        &self,
+        cart: BasketId,
+        name: &str,
+        phone: &str,
+        card_token: &str,
+    ) -> Result<(CustomerView, OrderView), EdgeError> {
+        let register = Some((name.to_owned(), phone.to_owned()));
+        let (customer, order) = self.checkout_inner(cart, card_token, None, register)?;
+        // Always present when registering; `not_found` only guards the impossible case.
+        let customer = customer.ok_or_else(|| EdgeError::not_found("customer", cart))?;
+        Ok((customer, order))
+    }
+
+    fn checkout_inner(
+        &self,
+        cart: BasketId,
+        card_token: &str,
+        customer: Option<CustomerId>,
+        register: Option<(String, String)>,
+    ) -> Result<(Option<CustomerView>, OrderView), EdgeError> {
         let order_id = OrderId::from(cart);
         let basket_target = self.target(cart, self.subjects().basket(cart));
         let mut order_target = self.target(order_id, self.subjects().order(order_id));
@@ -30,6 +62,21 @@ impl Edge {
         order_target.metadata.causation_id = Some(basket_target.command_id);
         order_target.occurred_at = basket_target.occurred_at;
         let at = Timestamp(basket_target.occurred_at);
+        // A walk-in customer gets a new stream, registered in the same transaction.
+        let new_customer = register.map(|(name, phone)| {
+            let id = CustomerId(Uuid::now_v7());
+            let mut target = self.target(id, self.subjects().customer(id));
+            target.metadata.correlation_id = basket_target.metadata.correlation_id;
+            target.occurred_at = basket_target.occurred_at;
+            let command = CustomerCommand::RegisterCustomer {
+                customer_id: id,
+                name,
+                sms_number: phone,
+                at,
+            };
+            (id, target, command)
+        });
+        let customer = new_customer.as_ref().map(|(id, ..)| *id).or(customer);
         let payment = card_token.to_owned();
         let device = Some(self.config().device_id.clone());
         self.with_writer(move |store, cache| {
@@ -43,12 +90,32 @@ impl Edge {
                         at,
                     })
                 })?;
+                let registered = match &new_customer {
+                    Some((_, target, command)) => {
+                        match Step::<Customer>::decide(store, cache, target, &|_| {
+                            Ok(command.clone())
+                        }) {
+                            Ok(step) => Some(step),
+                            Err(err) => {
+                                basket.restore(cache);
+                                return Err(err);
+                            }
+                        }
+                    }
+                    None => None,
+                };
+                let undo = |cache: &mut _, basket: Step<Basket>, registered: Option<Step<_>>| {
+                    basket.restore(cache);
+                    if let Some(step) = registered {
+                        Step::<Customer>::restore(step, cache);
+                    }
+                };
                 let Some(create) = basket
                     .events
                     .iter()
                     .find_map(|e| OrderCommand::from_checkout(e, device.clone()))
                 else {
-                    basket.restore(cache);
+                    undo(cache, basket, registered);
                     return Err(DomainError::Basket(BasketError::NotOpen).into());
                 };
                 let order =
@@ -60,20 +127,36 @@ impl Edge {
                     ) {
                         Ok(order) => order,
                         Err(err) => {
-                            basket.restore(cache);
+                            undo(cache, basket, registered);
                             return Err(err);
                         }
                     };
-                match commit(store, &[&basket, &order], Durability::Full) {
-                    Ok(stored) => {
+                let mut parts: Vec<&dyn Part> = Vec::with_capacity(3);
+                if let Some(step) = &registered {
+                    parts.push(step);
+                }
+                parts.push(&basket);
+                parts.push(&order);
+                match commit(store, &parts, Durability::Full) {
+                    Ok(mut stored) => {
+                        let order_events = stored.pop().unwrap_or_default();
+                        let basket_events = stored.pop().unwrap_or_default();
+                        let customer_view = registered.map(|step| {
+                            let stream_id = step.stream_id.clone();
+                            let after = step.into_after(&stored.pop().unwrap_or_default());
+                            let view = CustomerView::from(&after.state);
+                            cache.put(&stream_id, after);
+                            view
+                        });
                         let basket_id = basket.stream_id.clone();
-                        cache.put(&basket_id, basket.into_after(&stored[0]));
+                        cache.put(&basket_id, basket.into_after(&basket_events));
                         let order_id = order.stream_id.clone();
-                        let after = order.into_after(&stored[1]);
+                        let after = order.into_after(&order_events);
                         let view = OrderView::from(&after.state);
                         cache.put(&order_id, after);
-                        return Ok(view);
+                        return Ok((customer_view, view));
                     }
+                    // The cache no longer holds the streams: the retry replays them from the store.
                     Err(err) if err.is_concurrency() && attempt < CONCURRENCY_RETRIES => {
                         attempt += 1;
                     }

@@ -124,20 +124,18 @@ pub async fn kiosk_checkout<R: Runtime>(
 ) -> Result<KioskOrder, ApiError> {
     let edge = state.edge();
     let cart = parse_id("basket", &checkout.basket_id)?;
-    // Register the customer only for a cart that can be checked out; otherwise let checkout
-    // say why not (closed, empty).
-    let view = edge.cart(cart)?;
-    let customer = if view.status == "open" && view.item_count > 0 {
-        Some(edge.register_customer(KIOSK_CUSTOMER, &checkout.sms_number)?)
-    } else {
-        None
-    };
-    let customer_id = customer.as_ref().map(|c| c.customer_id);
-    let order = edge.checkout(cart, &checkout.card_token, customer_id)?;
+    // Registration and checkout are decided together and committed in one transaction: a
+    // refused checkout (closed or empty cart, blank card token, bad phone) registers no one.
+    let (customer, order) = edge.checkout_registering(
+        cart,
+        KIOSK_CUSTOMER,
+        &checkout.sms_number,
+        &checkout.card_token,
+    )?;
     state.announce(&app, Changed::order(&order.order_id.to_string()));
     Ok(KioskOrder {
         order: order.into(),
-        sms_number: customer.map(|c| c.sms_number).unwrap_or_default(),
+        sms_number: customer.sms_number,
     })
 }
 

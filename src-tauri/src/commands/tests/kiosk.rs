@@ -136,3 +136,31 @@ fn a_customer_can_ask_to_cancel_a_placed_order() {
         "{err}"
     );
 }
+
+#[test]
+fn a_refused_checkout_registers_no_customer() {
+    use tauri::Manager;
+    let h = harness();
+    let catalog = invoke(&h.kiosk, "kiosk_catalog", json!({})).unwrap();
+    let product = catalog[0]["products"][0]["id"].clone();
+    let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
+    let args = json!({"basketId": basket["id"], "productId": product});
+    invoke(&h.kiosk, "kiosk_add_item", args).unwrap();
+    let state = h.app.state::<crate::AppState>();
+    let counts = || state.edge().local_counts().unwrap();
+    let before = counts();
+    for (phone, token, want) in [
+        ("5551234567", "  ", "basket.payment_missing"),
+        ("5551234567", &*"t".repeat(129), "basket.payment_too_long"),
+        ("12", "tok_visa", "customer.sms_number_invalid"),
+    ] {
+        let checkout = json!({"checkout": {"basket_id": basket["id"], "sms_number": phone, "card_token": token}});
+        let err = invoke(&h.kiosk, "kiosk_checkout", checkout).unwrap_err();
+        assert_eq!(code(&err), want);
+        assert_eq!(counts(), before, "{want}: a refused checkout wrote events");
+    }
+    let checkout = json!({"checkout": {"basket_id": basket["id"], "sms_number": "555 123 4567", "card_token": "tok_visa"}});
+    let order = invoke(&h.kiosk, "kiosk_checkout", checkout).unwrap();
+    assert_eq!(order["sms_number"], "5551234567");
+    assert_eq!(counts().events, before.events + 3);
+}
