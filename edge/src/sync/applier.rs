@@ -7,18 +7,76 @@
 //!
 //! A `ProductRemoved` from central also flags every open cart holding that product: a
 //! conflict (`basket.product_removed`) the kiosk shows, since checkout would be rejected.
+//!
+//! Order lines (`<root>.ev.store.<store>.orderline.<order>`, central's only) have no read model
+//! here but are checked like every other subject: the payload must decode as
+//! [`OrderLineEvent`], match the envelope's event type and stream id, be on its own store's
+//! subject and hold only that store's lines; anything else is not applied (the engine parks it).
 
 use crate::projections;
+use mallbots_domain::ordering::{OrderItem, OrderStatus};
 use mallbots_domain::{baskets, bots, customers, depot, ordering, products, stores, DomainEvent};
+use mallbots_domain::{OrderId, StoreId, Timestamp};
 use mallbots_sync::engine::{InboxApplier, IncomingEvent};
 use mallbots_sync::store::sqlite::{read, write};
 use mallbots_sync::store::{now_ms, AppendRequest, NewConflict, NewEvent, StoreError};
 use rusqlite::{params, Transaction};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Stream types without a read model on the edge that are still kept in its log.
-const KEPT_OPAQUE: &[&str] = &["payment", "invoice", "orderline"];
+const KEPT_OPAQUE: &[&str] = &["payment", "invoice"];
+
+/// The event central publishes on `<root>.ev.store.<store>.orderline.<order>` (the decoding
+/// side of central's `ordering::lines::OrderLineEvent`, schema version 1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum OrderLineEvent {
+    /// The order's status and lines as one store sees them.
+    OrderLineUpdated {
+        /// The order (the stream id).
+        order_id: OrderId,
+        /// The store (the subject's store token).
+        store_id: StoreId,
+        /// The kiosk that placed it.
+        device: String,
+        /// The order status.
+        status: OrderStatus,
+        /// This store's lines.
+        items: Vec<OrderItem>,
+        /// Stream sequence of the order event this reflects.
+        order_seq: u64,
+        /// When.
+        at: Timestamp,
+    },
+}
+
+impl DomainEvent for OrderLineEvent {
+    fn event_type(&self) -> &'static str {
+        "OrderLineUpdated"
+    }
+}
+
+/// Whether an `orderline` event decodes and is consistent with its envelope and subject.
+fn orderline_ok(event: &IncomingEvent) -> bool {
+    let Ok(decoded) = serde_json::from_value::<OrderLineEvent>(event.payload.clone()) else {
+        return false;
+    };
+    let OrderLineEvent::OrderLineUpdated {
+        order_id,
+        store_id,
+        ref items,
+        ..
+    } = decoded;
+    event.schema_version <= decoded.schema_version()
+        && event.event_type == decoded.event_type()
+        && event.stream_id == order_id.to_string()
+        && event
+            .subject
+            .ends_with(&format!(".store.{store_id}.orderline.{order_id}"))
+        && items.iter().all(|item| item.store_id == store_id)
+}
 
 fn decodes<E: DomainEvent + DeserializeOwned>(payload: &Value, schema: u32) -> bool {
     serde_json::from_value::<E>(payload.clone()).is_ok_and(|e| schema <= e.schema_version())
@@ -35,6 +93,7 @@ pub fn known(event: &IncomingEvent) -> bool {
         "order" => decodes::<ordering::OrderEvent>(p, v),
         "bot" => decodes::<bots::BotEvent>(p, v),
         "list" => decodes::<depot::ListEvent>(p, v),
+        "orderline" => orderline_ok(event),
         other => KEPT_OPAQUE.contains(&other) && v <= 1,
     }
 }
@@ -96,4 +155,91 @@ fn flag_carts_holding(tx: &Transaction<'_>, product: &str) -> Result<(), StoreEr
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mallbots_sync::store::EventMetadata;
+    use serde_json::json;
+    use uuid::Uuid;
+
+    const STORE: &str = "0190f5a0-0000-7000-8000-000000000001";
+    const OTHER: &str = "0190f5a0-0000-7000-8000-000000000002";
+    const ORDER: &str = "0190f5a0-0000-7000-8000-0000000000aa";
+
+    fn line(store: &str) -> Value {
+        json!({"product_id": "0190f5a0-0000-7000-8000-0000000000bb", "store_id": store,
+               "store_name": "Corner", "product_name": "Tea",
+               "price": {"cents": 250, "currency": "USD"}, "quantity": 2})
+    }
+
+    /// The payload central's `publish_lines` sends for one store of an order.
+    fn payload() -> Value {
+        json!({"type": "OrderLineUpdated", "order_id": ORDER, "store_id": STORE,
+               "device": "kiosk-1", "status": "approved", "items": [line(STORE)],
+               "order_seq": 7, "at": 1_700_000_000_000_i64})
+    }
+
+    fn incoming(payload: Value) -> IncomingEvent {
+        IncomingEvent {
+            subject: format!("m.ev.store.{STORE}.orderline.{ORDER}"),
+            stream_seq: 3,
+            event_id: Uuid::now_v7(),
+            event_type: "OrderLineUpdated".into(),
+            schema_version: 1,
+            stream_type: "orderline".into(),
+            stream_id: ORDER.into(),
+            occurred_at: 1,
+            metadata: EventMetadata::default(),
+            payload,
+        }
+    }
+
+    fn with(field: &str, value: Value) -> IncomingEvent {
+        let mut p = payload();
+        p[field] = value;
+        incoming(p)
+    }
+
+    #[test]
+    fn central_order_lines_are_known() {
+        assert!(known(&incoming(payload())));
+        assert!(EdgeApplier.can_apply(&incoming(payload())));
+        assert!(known(&with("items", json!([]))));
+    }
+
+    #[test]
+    fn malformed_order_lines_are_not_applied() {
+        let mut cases = vec![
+            ("any JSON", incoming(json!({"hello": "world"}))),
+            ("not an object", incoming(json!("x"))),
+            ("unknown type", with("type", json!("OrderLineDeleted"))),
+            ("unknown status", with("status", json!("teleported"))),
+            (
+                "bad order id",
+                with("order_id", json!("'; DROP TABLE events;--")),
+            ),
+            ("missing items", with("items", Value::Null)),
+            ("negative seq", with("order_seq", json!(-1))),
+            ("another store's line", with("items", json!([line(OTHER)]))),
+            ("other store id", with("store_id", json!(OTHER))),
+        ];
+        let mut e = incoming(payload());
+        e.event_type = "StoreCreated".into();
+        cases.push(("envelope type differs", e));
+        let mut e = incoming(payload());
+        e.stream_id = Uuid::now_v7().to_string();
+        cases.push(("stream id differs", e));
+        let mut e = incoming(payload());
+        e.schema_version = 2;
+        cases.push(("newer schema", e));
+        let mut e = incoming(payload());
+        e.subject = format!("m.ev.store.{OTHER}.orderline.{ORDER}");
+        cases.push(("on another store's subject", e));
+        for (label, event) in cases {
+            assert!(!known(&event), "{label} was accepted");
+            assert!(!EdgeApplier.can_apply(&event), "{label}");
+        }
+    }
 }
