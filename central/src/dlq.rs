@@ -4,7 +4,9 @@
 //!
 //! Headers on an entry: [`H_SUBJECT`], [`H_STREAM`], [`H_SEQUENCE`], [`H_CONSUMER`], [`H_ERROR`],
 //! [`H_DELIVERIES`], plus the original's own non-`Nats-` headers. Its msg-id is
-//! `dlq:<stream>:<seq>`, so a copy repeated after a crash is de-duplicated.
+//! `dlq:<consumer>:<stream>:<seq>`, so a copy repeated after a crash is de-duplicated while two
+//! consumers dead-lettering one message keep a copy each. A payload too large to copy beside
+//! those headers keeps its first bytes and [`H_TRUNCATED`] (such an entry is not replayable).
 //!
 //! Messages whose ack wait ran out on their last delivery never reach a handler again; the
 //! server's `MAX_DELIVERIES` advisory ([`watch_max_deliveries`]) catches those.
@@ -35,6 +37,8 @@ pub const H_CONSUMER: &str = "Mallbots-Dlq-Consumer";
 pub const H_ERROR: &str = "Mallbots-Dlq-Error";
 /// Deliveries made.
 pub const H_DELIVERIES: &str = "Mallbots-Dlq-Deliveries";
+/// On an entry whose payload was cut to fit: the original payload's length in bytes.
+pub const H_TRUNCATED: &str = "Mallbots-Dlq-Truncated";
 /// On a replayed message: the DLQ sequence it came from.
 pub const H_REPLAY_OF: &str = "Mallbots-Replay-Of";
 
@@ -130,11 +134,14 @@ impl DeadLetters {
         headers.insert(H_CONSUMER, o.consumer);
         headers.insert(H_ERROR, error.as_str());
         headers.insert(H_DELIVERIES, o.deliveries.to_string().as_str());
-        let msg_id = format!("dlq:{}:{}", o.stream, o.seq);
+        // Several consumers may dead-letter one message (kiosk order subjects feed the saga and
+        // notifications): one copy per consumer.
+        let msg_id = format!("dlq:{}:{}:{}", o.consumer, o.stream, o.seq);
         let subject = self.topology().dlq_subject(o.consumer);
+        let payload = fit_payload(o.payload, self.publisher.max_payload(), &mut headers);
         let published = self
             .publisher
-            .publish(&subject, &msg_id, headers, o.payload)
+            .publish(&subject, &msg_id, headers, payload)
             .await?;
         self.metrics
             .inc(metrics::DEAD_LETTERS, &[("consumer", o.consumer)]);
@@ -184,6 +191,13 @@ impl DeadLetters {
             .ok_or(DlqError::MissingSubject(seq))?;
         if self.topology().is_event_subject(&subject) {
             return Err(DlqError::EventLogReplay { seq, subject });
+        }
+        if let Some(original) = m.headers.get(H_TRUNCATED) {
+            return Err(DlqError::Truncated {
+                seq,
+                kept: m.payload.len(),
+                original: original.as_str().to_string(),
+            });
         }
         let mut headers = HeaderMap::new();
         for (name, values) in m.headers.iter() {
@@ -283,6 +297,21 @@ struct MaxDeliveries {
     deliveries: i64,
 }
 
+/// Room kept for the dead letter's own headers when a payload near the server's limit is copied.
+const DLQ_HEADER_ROOM: usize = 8 * 1024;
+
+/// The payload to copy: whole when it fits beside the headers, else its first bytes with
+/// [`H_TRUNCATED`] giving the original length (the original stays in its stream at its
+/// sequence); a message of exactly `max_payload` can still be dead-lettered.
+fn fit_payload(payload: Bytes, max_payload: usize, headers: &mut HeaderMap) -> Bytes {
+    let room = max_payload.saturating_sub(DLQ_HEADER_ROOM).max(1024);
+    if payload.len() <= room {
+        return payload;
+    }
+    headers.insert(H_TRUNCATED, payload.len().to_string().as_str());
+    payload.slice(..room)
+}
+
 fn entry(seq: u64, headers: &HeaderMap, payload: &Bytes) -> DeadLetter {
     let h = |name: &str| {
         headers
@@ -299,5 +328,27 @@ fn entry(seq: u64, headers: &HeaderMap, payload: &Bytes) -> DeadLetter {
         error: h(H_ERROR),
         deliveries: h(H_DELIVERIES).parse().unwrap_or(0),
         payload: String::from_utf8_lossy(payload).into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payload_that_fits_is_copied_whole() {
+        let mut h = HeaderMap::new();
+        let p = Bytes::from(vec![b'x'; 1000]);
+        assert_eq!(fit_payload(p.clone(), 64 * 1024, &mut h), p);
+        assert!(h.get(H_TRUNCATED).is_none());
+    }
+
+    #[test]
+    fn a_payload_at_the_server_limit_is_cut_and_marked() {
+        let mut h = HeaderMap::new();
+        let p = Bytes::from(vec![b'x'; 64 * 1024]);
+        let kept = fit_payload(p, 64 * 1024, &mut h);
+        assert_eq!(kept.len(), 64 * 1024 - DLQ_HEADER_ROOM);
+        assert_eq!(h.get(H_TRUNCATED).unwrap().as_str(), "65536");
     }
 }

@@ -150,6 +150,17 @@ pub enum DlqError {
         /// Original subject.
         subject: String,
     },
+    /// The entry holds only the first bytes of an oversized original; replay it from its
+    /// original stream and sequence instead.
+    #[error("dead letter {seq} holds {kept} of the original's {original} bytes; replaying it would send a truncated message")]
+    Truncated {
+        /// DLQ sequence.
+        seq: u64,
+        /// Bytes kept.
+        kept: usize,
+        /// The original's length.
+        original: String,
+    },
     /// Reading or writing JetStream failed.
     #[error("dlq: {0}")]
     Nats(String),
@@ -161,6 +172,7 @@ impl ErrorCode for DlqError {
             Self::NotFound(_) => "dlq.not_found",
             Self::MissingSubject(_) => "dlq.missing_subject",
             Self::EventLogReplay { .. } => "dlq.event_log_replay",
+            Self::Truncated { .. } => "dlq.truncated",
             Self::Nats(_) => "dlq.nats",
         }
     }

@@ -156,7 +156,9 @@ async fn dlq_replay(AxumState(state): AxumState<AppState>, Path(seq): Path<u64>)
 fn dlq_error(e: DlqError) -> Response {
     let status = match e {
         DlqError::NotFound(_) => StatusCode::NOT_FOUND,
-        DlqError::MissingSubject(_) | DlqError::EventLogReplay { .. } => StatusCode::CONFLICT,
+        DlqError::MissingSubject(_)
+        | DlqError::EventLogReplay { .. }
+        | DlqError::Truncated { .. } => StatusCode::CONFLICT,
         DlqError::Nats(_) => StatusCode::BAD_GATEWAY,
     };
     let body = ApiError {

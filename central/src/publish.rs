@@ -65,6 +65,11 @@ impl Publisher {
         &self.topology
     }
 
+    /// The largest message (headers and payload) the server accepts.
+    pub fn max_payload(&self) -> usize {
+        self.js.client().max_payload()
+    }
+
     /// Appends an event to its aggregate subject with `Nats-Msg-Id = event_id` and
     /// `Nats-Expected-Last-Subject-Sequence = expected_last_subject_sequence` (0 = subject must be
     /// empty). A stale expectation fails with [`PublishError::WrongLastSequence`]. The same value
