@@ -53,21 +53,49 @@ impl ApiError {
 
 impl From<mallbots_edge::EdgeError> for ApiError {
     fn from(err: mallbots_edge::EdgeError) -> Self {
-        Self::new(err.code(), err.to_string())
+        Self::new(err.code(), excerpt(&err.to_string(), MAX_MESSAGE_CHARS))
     }
 }
 
+/// The longest message sent to the UI, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 1_000;
+/// How much of a refused input a message quotes, in characters.
+pub const MAX_ECHO_CHARS: usize = 64;
+
+/// The first `max` characters of `text`, with `…` when something was cut.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let mut cut: String = text.chars().take(max).collect();
+    if text.chars().nth(max).is_some() {
+        cut.push('…');
+    }
+    cut
+}
+
 /// Parses an id sent by the UI (`StoreId`, `ProductId`, … from their UUID text); a malformed one
-/// is `invalid_input` naming `what`.
+/// is `invalid_input` naming `what` and quoting at most [`MAX_ECHO_CHARS`] of the input.
 pub fn parse_id<T: std::str::FromStr>(what: &str, text: &str) -> Result<T, ApiError> {
-    text.trim()
-        .parse()
-        .map_err(|_| ApiError::invalid(format!("{text:?} is not a valid {what} id")))
+    text.trim().parse().map_err(|_| {
+        let shown = excerpt(text, MAX_ECHO_CHARS);
+        ApiError::invalid(format!("{shown:?} is not a valid {what} id"))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_id_is_quoted_only_in_part() {
+        let huge = "x".repeat(1024 * 1024);
+        let err = parse_id::<uuid::Uuid>("store", &huge).unwrap_err();
+        assert_eq!(err.code, "invalid_input");
+        assert!(err.message.len() < 200, "{} bytes", err.message.len());
+        assert!(err.message.contains(&format!("{}…", "x".repeat(64))));
+        let err = parse_id::<uuid::Uuid>("store", "nope").unwrap_err();
+        assert_eq!(err.message, "\"nope\" is not a valid store id");
+        assert_eq!(excerpt("ΩΩΩ", 2), "ΩΩ…");
+        assert_eq!(excerpt("ΩΩ", 2), "ΩΩ");
+    }
 
     #[test]
     fn serializes_as_code_and_message_only() {

@@ -38,11 +38,15 @@ impl Outcome {
     }
 }
 
-/// Parses a typed id, or `invalid_input` naming the argument.
+/// Parses a typed id, or `invalid_input` naming the argument (quoting at most 64 characters).
 pub fn parse_id<T: std::str::FromStr>(what: &str, text: &str) -> Result<T, EdgeError> {
-    text.trim()
-        .parse()
-        .map_err(|_| EdgeError::invalid(what, format!("`{text}` is not a valid id")))
+    text.trim().parse().map_err(|_| {
+        let mut shown: String = text.chars().take(64).collect();
+        if text.chars().nth(64).is_some() {
+            shown.push('…');
+        }
+        EdgeError::invalid(what, format!("`{shown}` is not a valid id"))
+    })
 }
 
 fn config(cli: &Cli) -> EdgeConfig {
