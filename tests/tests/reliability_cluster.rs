@@ -27,8 +27,6 @@ const RATE: f64 = 15.0;
 const DEVICE: &str = "k1";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "finding, seed 1795528675248487741: an ApproveOrder applied after its step timed out \
-            leaves the order approved with its list canceled (central); remove once fixed"]
 async fn a_node_killed_under_load_loses_and_duplicates_nothing() {
     let started = Instant::now();
     let (seed, mut rng) = seeded_rng("cluster");

@@ -110,9 +110,6 @@ fn pick(rng: &mut StdRng) -> Target {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "findings, seed 1795430180663963290: the kiosk folds a redelivered central event after \
-            later ones (edge inbox); a dispatch redelivery of a completed list never re-sends \
-            ready_order (central depot/holding.rs); remove once fixed"]
 async fn hundred_kills_of_edge_and_central_lose_and_duplicate_nothing() {
     let started = Instant::now();
     let (seed, mut rng) = seeded_rng("kill9");
