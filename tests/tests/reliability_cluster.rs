@@ -7,7 +7,6 @@
 //! event exactly once on the stream and on the kiosk.
 //!
 //! (`central_cluster.rs` covers central alone on a cluster, `sync_cluster.rs` the relay alone.)
-//! Ignored while the finding named on the test stands: run it with `-- --ignored`.
 //! Replay with `MALLBOTS_FAULT_SEED=<seed>`; needs `cargo build -p mallbots-central` first.
 
 use std::time::{Duration, Instant};

@@ -7,8 +7,7 @@
 //! simulator). Every few hundred milliseconds (seeded) one of the four is SIGKILLed and started
 //! again; each kill is printed with what the process was doing. Afterwards everything runs until
 //! every order is final, and [`audit`] checks the EVENTS stream, the saga bucket and the
-//! kiosk's database. Replay a run with `MALLBOTS_FAULT_SEED=<seed>`. Ignored while the findings
-//! named on the test stand: run it with `-- --ignored`.
+//! kiosk's database. Replay a run with `MALLBOTS_FAULT_SEED=<seed>`.
 //!
 //! Needs the binaries: `cargo build -p mallbots-central -p mallbots-edge` (same
 //! `CARGO_TARGET_DIR`) first.
