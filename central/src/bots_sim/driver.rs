@@ -19,6 +19,12 @@ use crate::depot::ops::Depot;
 use crate::depot::store::Fence;
 use crate::depot::DepotError;
 
+/// How long a message given back because a publish failed (NATS unavailable) or its list is not
+/// (yet) visible as available waits before it is offered again: no tight redelivery loop.
+const LATER: Duration = Duration::from_millis(500);
+/// After this many deliveries, a message whose list never became available is dropped as bogus.
+const NOT_YET_DELIVERIES: i64 = 40;
+
 /// What a driver shares with the fleet.
 pub struct Ctx {
     /// Depot operations.
@@ -73,13 +79,24 @@ pub async fn drive(ctx: &Ctx, bot_id: BotId, offer: Offer) -> After {
         Ok(c) => c,
         Err(e) => {
             tracing::warn!(%list_id, error = %e, "claim failed; list given back");
-            offer.nak().await;
+            offer.nak_after(LATER).await;
             return After::Idle;
         }
     };
     let (order_id, stops) = match claim {
         Claim::Skip(reason) => {
             tracing::info!(%list_id, reason, "dispatch message skipped");
+            let _ = offer.ack().await;
+            return After::Idle;
+        }
+        Claim::NotYet(reason) if offer.delivered < NOT_YET_DELIVERIES => {
+            tracing::info!(%list_id, reason, delivered = offer.delivered, "list not ready; later");
+            offer.nak_after(LATER).await;
+            return After::Idle;
+        }
+        Claim::NotYet(reason) => {
+            tracing::warn!(%list_id, reason, delivered = offer.delivered,
+                "list never became available; dispatch message dropped");
             let _ = offer.ack().await;
             return After::Idle;
         }
@@ -94,7 +111,7 @@ pub async fn drive(ctx: &Ctx, bot_id: BotId, offer: Offer) -> After {
                 }
                 Err(e) => {
                     tracing::warn!(%list_id, error = %e, "ready_order not re-sent; list given back");
-                    offer.nak().await;
+                    offer.nak_after(LATER).await;
                 }
             }
             return After::Idle;
@@ -130,14 +147,20 @@ pub async fn drive(ctx: &Ctx, bot_id: BotId, offer: Offer) -> After {
         .send_start_shopping(order_id, list_id, fence)
         .await
     {
-        tracing::warn!(%list_id, error = %e, "start_shopping not sent");
+        // Ordering takes the order's ready_order only once shopping started: without it the
+        // order would stay approved for good. Don't shop; give the list back for a retry.
+        tracing::warn!(%list_id, error = %e, "start_shopping not sent; list given back");
+        let _ = ctx.depot.release_list(list_id, bot_id, &cause).await;
+        offer.nak_after(LATER).await;
+        bot_home(ctx, bot_id, &cause).await;
+        return After::Idle;
     }
     let stores: Vec<_> = stops.iter().map(|s| s.store_id).collect();
     match shop(ctx, &offer, bot_id, list_id, order_id, fence, &stores).await {
         Ok(()) => {
             if let Err(e) = ctx.depot.send_ready_order(order_id, list_id).await {
                 tracing::warn!(%list_id, error = %e, "ready_order not sent; list given back");
-                offer.nak().await;
+                offer.nak_after(LATER).await;
             } else if let Err(e) = offer.ack().await {
                 tracing::warn!(%list_id, error = %e, "dispatch ack failed");
             }
@@ -172,7 +195,7 @@ pub async fn drive(ctx: &Ctx, bot_id: BotId, offer: Offer) -> After {
         Err(Stop::Failed(reason)) => {
             tracing::warn!(%list_id, %reason, "shopping failed; list given back");
             let _ = ctx.depot.release_list(list_id, bot_id, &cause).await;
-            offer.nak().await;
+            offer.nak_after(LATER).await;
             bot_home(ctx, bot_id, &cause).await;
             After::Idle
         }

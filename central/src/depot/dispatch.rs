@@ -68,6 +68,11 @@ impl Offer {
     pub async fn nak(&self) {
         let _ = self.message.ack_with(AckKind::Nak(None)).await;
     }
+
+    /// Gives it back to be redelivered after `delay` (the list is not ready for it yet).
+    pub async fn nak_after(&self, delay: Duration) {
+        let _ = self.message.ack_with(AckKind::Nak(Some(delay))).await;
+    }
 }
 
 /// Pulls from the `dispatch` consumer.

@@ -31,8 +31,11 @@ pub enum Claim {
         /// The order.
         order_id: OrderId,
     },
-    /// Nothing to shop (canceled, duplicate message, unknown list): ack the message.
+    /// Nothing to shop (canceled, or another message's live delivery holds it): ack the message.
     Skip(&'static str),
+    /// The list is not (yet) there or not yet available, maybe only as this replica read it (a
+    /// direct get served by a lagging follower): give the message back for later, don't ack.
+    NotYet(&'static str),
     /// A newer delivery of the same message holds the list: drop this one (no ack).
     Stale,
 }
@@ -81,8 +84,8 @@ pub fn decide_claim(
         taken_from,
     };
     match list.status {
-        None => (plan, Claim::Skip("list.not_found")),
-        Some(ListStatus::Created) => (plan, Claim::Skip("list.not_available")),
+        None => (plan, Claim::NotYet("list.not_found")),
+        Some(ListStatus::Created) => (plan, Claim::NotYet("list.not_available")),
         Some(ListStatus::Canceled) => (plan, Claim::Skip("list.canceled")),
         // Whichever delivery completed it, the `ready_order` after `ShoppingListCompleted` may
         // not have been sent (the driver died before it): send it again (idempotent by its
@@ -156,7 +159,7 @@ pub fn decide_claim(
                     plan.fence = Some(Some(fence));
                     (plan, assigned(None))
                 }
-                Err(_) => (plan, Claim::Skip("list.not_available")),
+                Err(_) => (plan, Claim::NotYet("list.not_available")),
             }
         }
     }

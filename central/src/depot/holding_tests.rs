@@ -209,3 +209,15 @@ fn a_takeover_that_failed_half_way_leaves_the_list_claimable() {
         Claim::Stale
     );
 }
+
+#[test]
+fn a_list_not_yet_visible_as_available_is_not_skipped() {
+    let list: ShoppingListId = id(LIST);
+    // As a lagging follower may serve it: no events yet, or created but not yet initiated.
+    let (plan, claim) = decide_claim(&loaded(&[], None), list, fence(7, 1, 100), at(3));
+    assert!(plan.is_empty());
+    assert_eq!(claim, Claim::NotYet("list.not_found"));
+    let created = &available()[..1];
+    let (_, claim) = decide_claim(&loaded(created, None), list, fence(7, 1, 100), at(3));
+    assert_eq!(claim, Claim::NotYet("list.not_available"));
+}
