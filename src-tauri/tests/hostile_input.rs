@@ -12,10 +12,9 @@
 //! single-line text must be refused; a refused checkout must not leave a customer registration
 //! behind; no error message may exceed 1 KiB (a refused id is quoted in part only).
 //!
-//! Arguments Tauri cannot deserialize (a string where a number goes, a number beyond `i64`) are
-//! refused by Tauri itself before the command runs, as a bare string rather than
-//! `{code, message}`: counted as `uncoded` (a known limitation: the UI maps them to `ipc`;
-//! `HOSTILE_STRICT=1` fails on them).
+//! Arguments of the wrong JSON type (a string where a number goes, a number beyond `i64`, a
+//! number or `null` for an id) are refused by the command as `invalid_argument` with
+//! `{code, message}` too: any bare-string error fails the test.
 //!
 //! The UI side: Svelte escapes `{text}` interpolation; [`ui_never_renders_raw_html`] checks that
 //! `ui/src` has no `{@html}` or `innerHTML`-style sink, so the HTML payloads stored here are shown
@@ -539,13 +538,11 @@ fn hostile_command_input_is_refused_with_a_code_or_stored_verbatim() {
         h.changed
     );
     assert_eq!(h.long_messages, 0, "error messages over 1 KiB");
-    if std::env::var_os("HOSTILE_STRICT").is_some() {
-        assert!(
-            h.uncoded.is_empty(),
-            "errors without {{code, message}}: {:#?}",
-            h.uncoded
-        );
-    }
+    assert!(
+        h.uncoded.is_empty(),
+        "errors without {{code, message}}: {:#?}",
+        h.uncoded
+    );
 }
 
 /// Svelte escapes `{text}`; only `{@html}` or DOM HTML sinks would render a stored payload as

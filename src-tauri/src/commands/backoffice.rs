@@ -1,6 +1,7 @@
 //! Back-office commands of the manager window beyond single catalog edits: CSV import, orders,
 //! the depot, daily sales and the sync status. Each needs a signed-in manager.
 
+use super::arg::Arg;
 use crate::backoffice::{daily_sales, store_sales, DepotView, SalesDay, SyncStatus};
 use crate::error::{parse_id, ApiError};
 use crate::events::{Changed, Topic};
@@ -17,9 +18,11 @@ const MAX_SALES_DAYS: u32 = 366;
 pub async fn manager_import_products<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    store_id: String,
-    csv: String,
+    store_id: Arg<String>,
+    csv: Arg<String>,
 ) -> Result<ImportReport, ApiError> {
+    let store_id = store_id.take("storeId")?;
+    let csv = csv.take("csv")?;
     state.require_manager()?;
     let store = parse_id("store", &store_id)?;
     let report = state.edge().import_products_csv(store, csv.as_bytes())?;
@@ -33,8 +36,9 @@ pub async fn manager_import_products<R: Runtime>(
 #[tauri::command]
 pub async fn manager_orders(
     state: State<'_, AppState>,
-    store_id: Option<String>,
+    store_id: Arg<Option<String>>,
 ) -> Result<Vec<OrderView>, ApiError> {
+    let store_id = store_id.take("storeId")?;
     state.require_manager()?;
     let store = store_id.map(|s| parse_id("store", &s)).transpose()?;
     let orders = state.edge().orders(store)?;
@@ -53,9 +57,11 @@ pub async fn manager_depot(state: State<'_, AppState>) -> Result<DepotView, ApiE
 #[tauri::command]
 pub async fn manager_sales(
     state: State<'_, AppState>,
-    days: Option<u32>,
-    store_id: Option<String>,
+    days: Arg<Option<u32>>,
+    store_id: Arg<Option<String>>,
 ) -> Result<Vec<SalesDay>, ApiError> {
+    let days = days.take("days")?;
+    let store_id = store_id.take("storeId")?;
     state.require_manager()?;
     let days = days.unwrap_or(14);
     if days == 0 || days > MAX_SALES_DAYS {

@@ -1,6 +1,7 @@
 //! Kiosk commands: browse, cart, checkout, order status. Granted to the `kiosk` window only.
 //! Each is a few lines over `mallbots_edge::Edge`; every change is announced as `edge:changed`.
 
+use super::arg::Arg;
 use crate::error::{parse_id, ApiError};
 use crate::events::{Changed, Topic};
 use crate::state::AppState;
@@ -36,8 +37,9 @@ fn kiosk_order(edge: &Edge, order: mallbots_edge::OrderView) -> Result<KioskOrde
 #[tauri::command]
 pub async fn kiosk_catalog(
     state: State<'_, AppState>,
-    query: Option<String>,
+    query: Arg<Option<String>>,
 ) -> Result<Vec<StoreCatalog>, ApiError> {
+    let query = query.take("query")?;
     let query = query.filter(|q| !q.trim().is_empty());
     let catalog = state.edge().catalog(query.as_deref(), true)?;
     Ok(group_catalog(catalog, false))
@@ -57,10 +59,13 @@ pub async fn kiosk_start_basket<R: Runtime>(
 pub async fn kiosk_add_item<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    basket_id: String,
-    product_id: String,
-    quantity: Option<i64>,
+    basket_id: Arg<String>,
+    product_id: Arg<String>,
+    quantity: Arg<Option<i64>>,
 ) -> Result<BasketView, ApiError> {
+    let basket_id = basket_id.take("basketId")?;
+    let product_id = product_id.take("productId")?;
+    let quantity = quantity.take("quantity")?;
     let (cart, product) = (
         parse_id("basket", &basket_id)?,
         parse_id("product", &product_id)?,
@@ -74,10 +79,13 @@ pub async fn kiosk_add_item<R: Runtime>(
 pub async fn kiosk_remove_item<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    basket_id: String,
-    product_id: String,
-    quantity: Option<i64>,
+    basket_id: Arg<String>,
+    product_id: Arg<String>,
+    quantity: Arg<Option<i64>>,
 ) -> Result<BasketView, ApiError> {
+    let basket_id = basket_id.take("basketId")?;
+    let product_id = product_id.take("productId")?;
+    let quantity = quantity.take("quantity")?;
     let (cart, product) = (
         parse_id("basket", &basket_id)?,
         parse_id("product", &product_id)?,
@@ -93,8 +101,9 @@ pub async fn kiosk_remove_item<R: Runtime>(
 pub async fn kiosk_cancel_basket<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    basket_id: String,
+    basket_id: Arg<String>,
 ) -> Result<BasketView, ApiError> {
+    let basket_id = basket_id.take("basketId")?;
     let result = state.edge().cancel_cart(parse_id("basket", &basket_id)?);
     cart_changed(&app, &state, result)
 }
@@ -120,8 +129,9 @@ pub async fn kiosk_abandon_idle<R: Runtime>(
 pub async fn kiosk_checkout<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    checkout: CheckoutInput,
+    checkout: Arg<CheckoutInput>,
 ) -> Result<KioskOrder, ApiError> {
+    let checkout = checkout.take("checkout")?;
     let edge = state.edge();
     let cart = parse_id("basket", &checkout.basket_id)?;
     // Registration and checkout are decided together and committed in one transaction: a
@@ -143,8 +153,9 @@ pub async fn kiosk_checkout<R: Runtime>(
 #[tauri::command]
 pub async fn kiosk_order_status(
     state: State<'_, AppState>,
-    order_id: String,
+    order_id: Arg<String>,
 ) -> Result<KioskOrder, ApiError> {
+    let order_id = order_id.take("orderId")?;
     let edge = state.edge();
     kiosk_order(edge, edge.order(parse_id("order", &order_id)?)?)
 }
@@ -154,8 +165,9 @@ pub async fn kiosk_order_status(
 pub async fn kiosk_request_cancel<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    order_id: String,
+    order_id: Arg<String>,
 ) -> Result<KioskOrder, ApiError> {
+    let order_id = order_id.take("orderId")?;
     let edge = state.edge();
     let order = edge.request_order_cancellation(
         parse_id("order", &order_id)?,

@@ -3,6 +3,7 @@
 //! window as an `edge:changed` event (the kiosk reloads its catalog): [`edit`] and [`edit_one`]
 //! do the sign-in check, id parsing and announcement around one edge call.
 
+use super::arg::Arg;
 use crate::error::{parse_id, ApiError};
 use crate::events::{Changed, Topic};
 use crate::state::{AppState, ManagerSession};
@@ -43,9 +44,11 @@ fn edit_one<R: Runtime, I: FromStr, T, U: From<T>>(
 #[tauri::command]
 pub async fn manager_sign_in(
     state: State<'_, AppState>,
-    user: String,
-    password: String,
+    user: Arg<String>,
+    password: Arg<String>,
 ) -> Result<ManagerSession, ApiError> {
+    let user = user.take("user")?;
+    let password = password.take("password")?;
     let account = state.account();
     let now = Instant::now();
     // Hashing takes a while by design: keep it off the async workers.
@@ -75,8 +78,9 @@ pub async fn manager_stores(state: State<'_, AppState>) -> Result<Vec<StoreCatal
 pub async fn manager_create_store<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    store: NewStore,
+    store: Arg<NewStore>,
 ) -> Result<StoreView, ApiError> {
+    let store = store.take("store")?;
     edit(&app, &state, |edge| {
         Ok(edge.create_store(&store.name, &store.location)?)
     })
@@ -87,8 +91,9 @@ pub async fn manager_create_store<R: Runtime>(
 pub async fn manager_add_product<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    product: NewProduct,
+    product: Arg<NewProduct>,
 ) -> Result<ProductView, ApiError> {
+    let product = product.take("product")?;
     edit(&app, &state, |edge| {
         let product = mallbots_edge::NewProduct {
             store_id: parse_id("store", &product.store_id)?,
@@ -106,9 +111,11 @@ pub async fn manager_add_product<R: Runtime>(
 pub async fn manager_set_participation<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    store_id: String,
-    participating: bool,
+    store_id: Arg<String>,
+    participating: Arg<bool>,
 ) -> Result<StoreView, ApiError> {
+    let store_id = store_id.take("storeId")?;
+    let participating = participating.take("participating")?;
     edit_one(&app, &state, ("store", &store_id), |edge, store| {
         edge.set_participation(store, participating)
     })
@@ -119,9 +126,11 @@ pub async fn manager_set_participation<R: Runtime>(
 pub async fn manager_set_automated_shopping<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    store_id: String,
-    enabled: bool,
+    store_id: Arg<String>,
+    enabled: Arg<bool>,
 ) -> Result<StoreView, ApiError> {
+    let store_id = store_id.take("storeId")?;
+    let enabled = enabled.take("enabled")?;
     edit_one(&app, &state, ("store", &store_id), |edge, store| {
         edge.set_automated_shopping(store, enabled)
     })
@@ -132,10 +141,13 @@ pub async fn manager_set_automated_shopping<R: Runtime>(
 pub async fn manager_rebrand_product<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    product_id: String,
-    name: String,
-    description: Option<String>,
+    product_id: Arg<String>,
+    name: Arg<String>,
+    description: Arg<Option<String>>,
 ) -> Result<ProductView, ApiError> {
+    let product_id = product_id.take("productId")?;
+    let name = name.take("name")?;
+    let description = description.take("description")?;
     let description = description.as_deref().unwrap_or("");
     edit_one(&app, &state, ("product", &product_id), |edge, product| {
         edge.rebrand_product(product, &name, description)
@@ -147,9 +159,11 @@ pub async fn manager_rebrand_product<R: Runtime>(
 pub async fn manager_change_price<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    product_id: String,
-    price_cents: i64,
+    product_id: Arg<String>,
+    price_cents: Arg<i64>,
 ) -> Result<ProductView, ApiError> {
+    let product_id = product_id.take("productId")?;
+    let price_cents = price_cents.take("priceCents")?;
     edit_one(&app, &state, ("product", &product_id), |edge, product| {
         edge.reprice_product(product, price_cents)
     })
@@ -160,7 +174,8 @@ pub async fn manager_change_price<R: Runtime>(
 pub async fn manager_remove_product<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    product_id: String,
+    product_id: Arg<String>,
 ) -> Result<ProductView, ApiError> {
+    let product_id = product_id.take("productId")?;
     edit_one(&app, &state, ("product", &product_id), Edge::remove_product)
 }

@@ -15,6 +15,7 @@
 //! A command that is registered but in no capability is refused in every window.
 
 pub mod app;
+pub mod arg;
 pub mod backoffice;
 pub mod kiosk;
 pub mod manager;

@@ -164,3 +164,27 @@ fn a_refused_checkout_registers_no_customer() {
     assert_eq!(order["sms_number"], "5551234567");
     assert_eq!(counts().events, before.events + 3);
 }
+
+#[test]
+fn arguments_of_the_wrong_type_are_coded_errors() {
+    let h = harness();
+    let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
+    let calls = [
+        ("kiosk_cancel_basket", json!({"basketId": 7})),
+        ("kiosk_cancel_basket", json!({})),
+        (
+            "kiosk_add_item",
+            json!({"basketId": basket["id"], "productId": "p", "quantity": "2"}),
+        ),
+        (
+            "kiosk_add_item",
+            json!({"basketId": basket["id"], "productId": "p", "quantity": u64::MAX}),
+        ),
+        ("kiosk_checkout", json!({"checkout": {"basket_id": 1}})),
+    ];
+    for (cmd, args) in calls {
+        let err = invoke(&h.kiosk, cmd, args.clone()).unwrap_err();
+        assert_eq!(code(&err), "invalid_argument", "{cmd} {args}: {err}");
+        assert!(err["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+}
