@@ -127,6 +127,13 @@ impl Handler for OrderingHandler {
     }
 }
 
+/// Back-off for a command that overtook the step before it: the approval it waits for is
+/// usually milliseconds behind (P4 sits on this), so 20 ms doubling per delivery, capped at 2 s.
+fn not_there_yet_delay(delivered: i64) -> Duration {
+    let exp = delivered.clamp(1, 8) - 1;
+    Duration::from_millis((20u64 << exp).min(2_000))
+}
+
 impl OrderingHandler {
     /// Acks what was applied or refused, naks what failed. A refusal because the order has not
     /// reached the step before yet is retried: a bot may take a list (InitiateShopping, saga step
@@ -146,7 +153,7 @@ impl OrderingHandler {
                     "order not there yet; retrying"
                 );
                 Outcome::Nak {
-                    delay: Some(Duration::from_millis(250 * delivered.clamp(1, 8) as u64)),
+                    delay: Some(not_there_yet_delay(delivered)),
                 }
             }
             Ok((Executed::Refused { error, .. }, _)) => {
@@ -289,5 +296,13 @@ mod tests {
         assert!(comes_later("ready_order", OrderStatus::Pending));
         assert!(!comes_later("ready_order", OrderStatus::Rejected));
         assert!(!comes_later("record_pickup", OrderStatus::Pending));
+    }
+
+    #[test]
+    fn an_overtaking_command_is_retried_soon_then_less_often() {
+        let ms = |d| not_there_yet_delay(d).as_millis();
+        assert_eq!((ms(0), ms(1), ms(2), ms(5)), (20, 20, 40, 320));
+        assert_eq!(ms(8), 2_000);
+        assert_eq!(ms(50), 2_000);
     }
 }
