@@ -296,7 +296,12 @@ async fn dead_letters_replay_over_http_and_cli() {
     assert!(status.success(), "{}", list_cli.logs());
     let out = list_cli.logs();
     let json_start = out.find('[').expect("json list");
-    let listed: Value = serde_json::from_str(&out[json_start..]).expect("json");
+    // The log shares the file (stderr): take the first JSON value, whatever is logged after it.
+    let listed: Value = serde_json::Deserializer::from_str(&out[json_start..])
+        .into_iter::<Value>()
+        .next()
+        .expect("a json list")
+        .expect("json");
     assert_eq!(listed.as_array().unwrap().len(), 2);
     let second = listed[0]["seq"].as_u64().unwrap();
     let mut replay_cli = Proc::builder(CENTRAL)
