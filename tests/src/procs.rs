@@ -147,9 +147,9 @@ impl ProcBuilder {
         if std::env::var_os("RUST_LOG").is_none() {
             cmd.env("RUST_LOG", "info");
         }
-        // Relative paths a binary writes by default (e.g. central's `mallbots-sms.log`) land
-        // in the process's own temp directory, not in the source tree.
-        cmd.current_dir(self.current_dir.as_deref().unwrap_or(dir.path()));
+        if let Some(cwd) = &self.current_dir {
+            cmd.current_dir(cwd);
+        }
         let child = cmd
             .spawn()
             .with_context(|| format!("spawning {}", path.display()))?;
