@@ -30,8 +30,22 @@ impl NatsCluster {
         Self::start_with(n, NatsOptions::default())
     }
 
-    /// Like [`start`](Self::start), with the same options for every node.
+    /// Like [`start`](Self::start), with the same options for every node. Route ports must be
+    /// chosen before any node starts, so another process may take one meanwhile: a start that
+    /// fails on a port already in use is tried again with fresh ports (up to three times).
     pub fn start_with(n: usize, options: NatsOptions) -> Result<Self> {
+        let mut attempt = 1;
+        loop {
+            match Self::start_once(n, options.clone()) {
+                Err(e) if attempt < 3 && format!("{e:#}").contains("address already in use") => {
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    fn start_once(n: usize, options: NatsOptions) -> Result<Self> {
         if n == 0 {
             bail!("a cluster needs at least one node");
         }
