@@ -106,8 +106,6 @@ async fn a_node_killed_under_load_loses_and_duplicates_nothing() {
     let mut f = Figures::new("cluster", seed);
     f.ops = orders.len() as u64;
     f.faults = 1;
-    f.lost = a.lost.len() as u64;
-    f.duplicates = a.duplicates.len() as u64;
     f.seconds = started.elapsed().as_secs_f64();
     f.extra.insert("killed_node".into(), victim.into());
     f.extra.insert("killed_after_order".into(), kill_at.into());
@@ -119,17 +117,9 @@ async fn a_node_killed_under_load_loses_and_duplicates_nothing() {
         .insert("load_seconds".into(), round(load_secs).into());
     f.extra
         .insert("settle_seconds".into(), round(settle_secs).into());
-    f.extra.insert("events".into(), a.events.into());
-    f.extra.insert("scanned".into(), a.scanned.into());
-    f.extra.insert("dead_letters".into(), a.dead_letters.into());
-    f.extra
-        .insert("other_findings".into(), a.other.len().into());
-    f.extra.insert(
-        "statuses".into(),
-        serde_json::to_value(&a.statuses).unwrap(),
-    );
+    a.record(&mut f);
     f.print();
-    if !(a.lost.is_empty() && a.duplicates.is_empty() && a.other.is_empty()) {
+    if !a.is_clean() {
         let kept = dir.keep();
         for (i, c) in centrals.iter().enumerate() {
             let _ = std::fs::copy(c.log_path(), kept.join(format!("central{i}.log")));

@@ -251,26 +251,16 @@ async fn hundred_kills_of_edge_and_central_lose_and_duplicate_nothing() {
     let mut f = Figures::new("kill9", seed);
     f.ops = a.orders as u64;
     f.faults = edge_kills + central_kills;
-    f.lost = a.lost.len() as u64;
-    f.duplicates = a.duplicates.len() as u64;
     f.seconds = started.elapsed().as_secs_f64();
     f.extra.insert("kills_edge".into(), edge_kills.into());
     f.extra.insert("kills_central".into(), central_kills.into());
-    f.extra.insert("events".into(), a.events.into());
-    f.extra.insert("scanned".into(), a.scanned.into());
-    f.extra.insert("dead_letters".into(), a.dead_letters.into());
-    f.extra
-        .insert("other_findings".into(), a.other.len().into());
     f.extra.insert(
         "chaos_seconds".into(),
         ((chaos_secs * 10.0).round() / 10.0).into(),
     );
-    f.extra.insert(
-        "statuses".into(),
-        serde_json::to_value(&a.statuses).unwrap(),
-    );
+    a.record(&mut f);
     f.print();
-    if !(a.lost.is_empty() && a.duplicates.is_empty() && a.other.is_empty()) {
+    if !a.is_clean() {
         let kept = dir.keep();
         for (i, c) in centrals.iter().enumerate() {
             let _ = std::fs::copy(c.proc.log_path(), kept.join(format!("central{i}.log")));

@@ -104,8 +104,6 @@ async fn five_hundred_orders_taken_during_a_nats_outage_all_arrive_once() {
     let mut f = Figures::new("outage", seed);
     f.ops = orders.len() as u64;
     f.faults = 1;
-    f.lost = a.lost.len() as u64;
-    f.duplicates = a.duplicates.len() as u64;
     f.seconds = started.elapsed().as_secs_f64();
     f.extra
         .insert("outage_seconds".into(), outage.as_secs().into());
@@ -113,17 +111,9 @@ async fn five_hundred_orders_taken_during_a_nats_outage_all_arrive_once() {
         .insert("reconnect_seconds".into(), round(reconnect).into());
     f.extra
         .insert("drain_seconds".into(), round(drained).into());
-    f.extra.insert("events".into(), a.events.into());
-    f.extra.insert("scanned".into(), a.scanned.into());
-    f.extra.insert("dead_letters".into(), a.dead_letters.into());
-    f.extra
-        .insert("other_findings".into(), a.other.len().into());
-    f.extra.insert(
-        "statuses".into(),
-        serde_json::to_value(&a.statuses).unwrap(),
-    );
+    a.record(&mut f);
     f.print();
-    if !(a.lost.is_empty() && a.duplicates.is_empty() && a.other.is_empty()) {
+    if !a.is_clean() {
         let kept = dir.keep();
         let _ = std::fs::copy(central.log_path(), kept.join("central.log"));
         eprintln!("seed {seed}: kept {}", kept.display());

@@ -22,6 +22,7 @@ use serde_json::Value;
 
 use super::stream::{exactly_once, repeated_types, scan_stream, types_by_subject};
 use super::world::is_final;
+use super::Figures;
 
 /// Central's order events that end the automatic flow.
 const FINAL_TYPES: [&str; 4] = [
@@ -53,11 +54,33 @@ pub struct Audit {
 }
 
 impl Audit {
+    /// Nothing lost, duplicated or left unfinished.
+    pub fn is_clean(&self) -> bool {
+        self.lost.is_empty() && self.duplicates.is_empty() && self.other.is_empty()
+    }
+
+    /// Writes what every reliability test reports into `f`: lost, duplicates, events, scanned,
+    /// dead letters, other findings and the kiosk's orders by status.
+    pub fn record(&self, f: &mut Figures) {
+        f.lost = self.lost.len() as u64;
+        f.duplicates = self.duplicates.len() as u64;
+        f.extra.insert("events".into(), self.events.into());
+        f.extra.insert("scanned".into(), self.scanned.into());
+        f.extra
+            .insert("dead_letters".into(), self.dead_letters.into());
+        f.extra
+            .insert("other_findings".into(), self.other.len().into());
+        f.extra.insert(
+            "statuses".into(),
+            serde_json::to_value(&self.statuses).expect("statuses are plain JSON"),
+        );
+    }
+
     /// Panics with the first findings unless nothing was lost, duplicated or left unfinished.
     pub fn assert_clean(&self, seed: u64) {
         let show = |v: &[String]| v.iter().take(20).cloned().collect::<Vec<_>>().join("\n  ");
         assert!(
-            self.lost.is_empty() && self.duplicates.is_empty() && self.other.is_empty(),
+            self.is_clean(),
             "seed {seed}: {} lost, {} duplicated, {} other\nlost:\n  {}\nduplicates:\n  {}\nother:\n  {}",
             self.lost.len(),
             self.duplicates.len(),
