@@ -155,9 +155,29 @@ const MAX_USAGE_MESSAGE_CHARS: usize = 300;
 /// capped at [`MAX_USAGE_MESSAGE_CHARS`], and the rest of its rendering.
 pub fn usage_message(err: &clap::Error) -> (String, String) {
     let rendered = err.render().to_string();
-    let (first, rest) = rendered.split_once('\n').unwrap_or((&rendered, ""));
+    let (first, mut rest) = rendered.split_once('\n').unwrap_or((&rendered, ""));
     let first = first.trim();
     let first = first.strip_prefix("error:").unwrap_or(first).trim();
+    // "the following required arguments were not provided:" lists them on the next lines:
+    // the message names them.
+    let mut first = first.to_owned();
+    if first.ends_with(':') {
+        let mut named = Vec::new();
+        while let Some((line, more)) = rest.split_once('\n').or(Some((rest, ""))) {
+            if line.trim().is_empty() || !line.starts_with(' ') {
+                break;
+            }
+            named.push(line.trim().to_owned());
+            rest = more;
+            if more.is_empty() {
+                break;
+            }
+        }
+        if !named.is_empty() {
+            first = format!("{first} {}", named.join(", "));
+        }
+    }
+    let first = first.as_str();
     let mut message: String = first.chars().take(MAX_USAGE_MESSAGE_CHARS).collect();
     if first.chars().nth(MAX_USAGE_MESSAGE_CHARS).is_some() {
         message.push('…');
