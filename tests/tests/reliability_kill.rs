@@ -1,8 +1,10 @@
 //! Reliability (issue 7): 100 `kill -9`s of edge and central processes at seeded random points
 //! while orders flow, then an audit that nothing was lost or applied twice.
 //!
-//! Edge side: one kiosk database used by two real `mallbots` processes, `loadgen` (takes orders
-//! in short runs) and `sync --watch` (relays the outbox, follows the kiosk's consumers). Central
+//! Edge side: one kiosk database written by one real `mallbots` process at a time (one writer
+//! per database, issue 12): `loadgen --nats` (takes orders in short runs and syncs them in the
+//! same process) and, between runs, `sync --watch` (relays the outbox, follows the kiosk's
+//! consumers). The test itself only reads the database (opened read-only). Central
 //! side: two `mallbots-central` replicas with every role (saga, payments, depot, bot
 //! simulator). Every few hundred milliseconds (seeded) one of the four is SIGKILLed and started
 //! again; each kill is printed with what the process was doing. Afterwards everything runs until
@@ -20,6 +22,7 @@ use mallbots_tests::faults::central::CentralSpec;
 use mallbots_tests::faults::world::{kiosk, seed_catalog, wait_final};
 use mallbots_tests::faults::{last_line, log_tail, seeded_rng, Figures};
 use mallbots_tests::nats::NatsServer;
+use mallbots_edge::Edge;
 use mallbots_tests::procs::{Proc, EDGE_CLI};
 use rand::rngs::StdRng;
 use rand::Rng;
@@ -72,6 +75,7 @@ impl Kiosk {
         Running::new(p.args(["--create-consumers", "--watch"]).spawn().unwrap())
     }
 
+    /// A loadgen run that also syncs (it is the database's writer while it runs).
     fn loadgen(&self, orders: u32) -> Running {
         let p = self.cli().args(["loadgen", "--product", &self.product]);
         let p = p.args([
@@ -79,8 +83,27 @@ impl Kiosk {
             &self.customer,
             "--orders",
             &orders.to_string(),
+            "--nats",
+            &self.url,
+            "--stream",
+            &self.stream,
+            "--create-consumers",
         ]);
         Running::new(p.spawn().unwrap())
+    }
+}
+
+/// The one edge process writing the kiosk's database.
+enum Writer {
+    Loadgen(Running),
+    Sync(Running),
+}
+
+impl Writer {
+    fn running(&mut self) -> &mut Running {
+        match self {
+            Writer::Loadgen(r) | Writer::Sync(r) => r,
+        }
     }
 }
 
@@ -134,8 +157,13 @@ async fn hundred_kills_of_edge_and_central_lose_and_duplicate_nothing() {
     let (edge, customer) = kiosk(dir.path(), DEVICE, &server.url(), &root, &stream, catalog)
         .await
         .unwrap();
+    // The test only reads from here on: the CLI processes are the writers.
+    let db = edge.path().to_path_buf();
+    let config = edge.config().clone();
+    drop(edge);
+    let edge = Edge::open_read_only(&db, config).unwrap();
     let k = Kiosk {
-        db: edge.path().to_path_buf(),
+        db,
         root: root.clone(),
         url: server.url(),
         stream: stream.clone(),
@@ -144,8 +172,7 @@ async fn hundred_kills_of_edge_and_central_lose_and_duplicate_nothing() {
     };
     let logs = dir.path().join("logs");
     std::fs::create_dir_all(&logs).unwrap();
-    let mut sync = k.sync();
-    let mut loadgen: Option<Running> = None;
+    let mut writer = Writer::Sync(k.sync());
     let mut next_loadgen = Instant::now();
     let mut reported = Vec::new();
     let (mut edge_kills, mut central_kills) = (0u64, 0u64);
@@ -153,13 +180,17 @@ async fn hundred_kills_of_edge_and_central_lose_and_duplicate_nothing() {
     let mut next_kill = Instant::now() + Duration::from_millis(rng.gen_range(300..900));
     let mut kills = 0;
     while kills < KILLS {
-        if loadgen.as_mut().is_some_and(|r| !r.proc.is_running()) {
-            let done = loadgen.take().unwrap();
-            reported.extend(printed_orders(done.proc.log_path()));
-            next_loadgen = Instant::now() + Duration::from_millis(rng.gen_range(100..600));
+        if let Writer::Loadgen(r) = &mut writer {
+            if !r.proc.is_running() {
+                reported.extend(printed_orders(r.proc.log_path()));
+                writer = Writer::Sync(k.sync());
+                next_loadgen = Instant::now() + Duration::from_millis(rng.gen_range(100..600));
+            }
         }
-        if loadgen.is_none() && Instant::now() >= next_loadgen {
-            loadgen = Some(k.loadgen(rng.gen_range(1..=3)));
+        if matches!(writer, Writer::Sync(_)) && Instant::now() >= next_loadgen {
+            // Hand the database over: the watcher stops, the loadgen run writes (and syncs).
+            let _ = writer.running().proc.terminate(START);
+            writer = Writer::Loadgen(k.loadgen(rng.gen_range(1..=3)));
         }
         if Instant::now() < next_kill {
             std::thread::sleep(Duration::from_millis(5));
@@ -167,36 +198,39 @@ async fn hundred_kills_of_edge_and_central_lose_and_duplicate_nothing() {
         }
         let target = pending.take().unwrap_or_else(|| pick(&mut rng));
         kills += 1;
-        let what = match target {
-            Target::Loadgen => {
-                let Some(mut r) = loadgen.take() else {
-                    // Kill the next run soon after it starts.
-                    loadgen = Some(k.loadgen(rng.gen_range(1..=3)));
-                    pending = Some(target);
-                    kills -= 1;
-                    next_kill = Instant::now() + Duration::from_millis(rng.gen_range(10..200));
-                    continue;
-                };
+        let what = match (target, &mut writer) {
+            (Target::Loadgen, Writer::Loadgen(r)) => {
                 r.proc.kill_9();
                 let printed = printed_orders(r.proc.log_path());
                 let line = format!(
-                    "loadgen up {} ms, {} orders committed",
+                    "loadgen (syncing) up {} ms, {} orders committed",
                     r.age_ms(),
                     printed.len()
                 );
                 reported.extend(printed);
+                writer = Writer::Sync(k.sync());
                 next_loadgen = Instant::now() + Duration::from_millis(rng.gen_range(0..200));
                 edge_kills += 1;
                 line
             }
-            Target::Sync => {
-                sync.proc.kill_9();
-                let line = format!("sync --watch up {} ms", sync.age_ms());
-                sync = k.sync();
+            (Target::Sync, Writer::Sync(r)) => {
+                r.proc.kill_9();
+                let line = format!("sync --watch up {} ms", r.age_ms());
+                writer = Writer::Sync(k.sync());
                 edge_kills += 1;
                 line
             }
-            Target::Central(i) => {
+            (Target::Loadgen | Target::Sync, _) => {
+                // Not the process writing now: kill it soon after it takes over.
+                if target == Target::Loadgen {
+                    next_loadgen = Instant::now();
+                }
+                pending = Some(target);
+                kills -= 1;
+                next_kill = Instant::now() + Duration::from_millis(rng.gen_range(10..200));
+                continue;
+            }
+            (Target::Central(i), _) => {
                 let c = &mut centrals[i];
                 c.proc.kill_9();
                 let line = format!(
@@ -221,10 +255,14 @@ async fn hundred_kills_of_edge_and_central_lose_and_duplicate_nothing() {
     }
     let chaos_secs = started.elapsed().as_secs_f64();
 
-    if let Some(mut r) = loadgen.take() {
-        r.proc.wait_exit(START).unwrap();
-        reported.extend(printed_orders(r.proc.log_path()));
-    }
+    let mut sync = match writer {
+        Writer::Loadgen(mut r) => {
+            r.proc.wait_exit(START).unwrap();
+            reported.extend(printed_orders(r.proc.log_path()));
+            k.sync()
+        }
+        Writer::Sync(r) => r,
+    };
     for (i, c) in centrals.iter_mut().enumerate() {
         if let Err(e) = c.proc.wait_for_log("mallbots-central ready", START) {
             panic!("seed {seed}: central {i} after the kills: {e}");

@@ -358,4 +358,14 @@ pub struct LoadgenArgs {
     /// Orders to take.
     #[arg(long, default_value_t = 1000)]
     pub orders: u64,
+    /// Also sync with this NATS server in the same process while taking orders (the
+    /// database's one writer: a separate `sync --watch` on the database is refused).
+    #[arg(long)]
+    pub nats: Option<String>,
+    /// Events stream name, with --nats.
+    #[arg(long, default_value = "EVENTS")]
+    pub stream: String,
+    /// Create the device's consumers if missing, with --nats (development only).
+    #[arg(long)]
+    pub create_consumers: bool,
 }

@@ -200,15 +200,33 @@ fn cart(edge: &Edge, cmd: CartCmd) -> Result<Outcome, EdgeError> {
 fn loadgen(edge: &Edge, args: LoadgenArgs) -> Result<Outcome, EdgeError> {
     let product = parse_id("product", &args.product)?;
     let customer = parse_id("customer", &args.customer)?;
+    let background = match &args.nats {
+        Some(url) => Some(super::sync::Background::start(
+            edge,
+            url,
+            &args.stream,
+            args.create_consumers,
+        )?),
+        None => None,
+    };
     let mut stdout = std::io::stdout().lock();
     for _ in 0..args.orders {
+        if background.as_ref().is_some_and(|b| b.take_rebased()) {
+            edge.clear_cache();
+        }
         let cart = edge.start_cart(Some(customer))?;
         edge.add_item(cart.cart_id, product, 2)?;
         let order = edge.checkout(cart.cart_id, "tok_loadgen", None)?;
+        if let Some(background) = &background {
+            background.poke();
+        }
         let line = json!({ "order_id": order.order_id, "total_cents": order.total_cents });
         writeln!(stdout, "{line}")
             .and_then(|_| stdout.flush())
             .map_err(|e| EdgeError::io("write stdout", e))?;
+    }
+    if let Some(background) = background {
+        background.finish();
     }
     Outcome::new(&json!({ "orders": args.orders }), String::new())
 }

@@ -242,6 +242,72 @@ pub fn run_sync(edge: &Edge, args: &SyncArgs) -> Result<serde_json::Value, EdgeE
     result.map(|v| with_device(edge, v))
 }
 
+/// Sync running in the background of another command of this process (`loadgen --nats`): the
+/// process stays the database's one writer while it takes orders and relays them.
+pub struct Background {
+    rt: tokio::runtime::Runtime,
+    engine: mallbots_sync::engine::SyncEngine,
+    handle: mallbots_sync::engine::SyncHandle,
+    rebased: Arc<AtomicBool>,
+}
+
+impl Background {
+    /// Starts syncing with `url` (this device's stored enrollment supplies credentials).
+    pub fn start(
+        edge: &Edge,
+        url: &str,
+        stream: &str,
+        create_consumers: bool,
+    ) -> Result<Self, EdgeError> {
+        let enrollment = enrollment(edge, None)?.map(|(_, e)| e);
+        let settings = SyncSettings {
+            events_stream: stream.to_owned(),
+            stores: Vec::new(),
+            create_consumers,
+        };
+        let rebased = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&rebased);
+        let engine = engine(
+            edge,
+            &settings,
+            Some(Arc::new(move || flag.store(true, Ordering::SeqCst))),
+        )?;
+        let target = target(edge, Some(url), None, enrollment.as_ref())?;
+        let rt = runtime()?;
+        let handle = {
+            let _entered = rt.enter();
+            engine.clone().spawn(target)
+        };
+        Ok(Self {
+            rt,
+            engine,
+            handle,
+            rebased,
+        })
+    }
+
+    /// Wakes the relay after a local commit.
+    pub fn poke(&self) {
+        self.engine.poke();
+    }
+
+    /// Whether a rebase happened since the last call (the edge's aggregate cache is stale).
+    pub fn take_rebased(&self) -> bool {
+        self.rebased.swap(false, Ordering::SeqCst)
+    }
+
+    /// Stops syncing (waiting for the current pass).
+    pub fn finish(self) {
+        self.rt.block_on(self.handle.shutdown());
+    }
+}
+
+impl std::fmt::Debug for Background {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Background").finish_non_exhaustive()
+    }
+}
+
 /// The `sync --watch` abandonment timer: [`Edge::abandon_tick`] every
 /// [`Edge::abandonment_period`] until `stop`.
 fn abandon_until(edge: &Edge, stop: &AtomicBool) {
