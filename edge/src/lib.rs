@@ -11,8 +11,20 @@
 //!
 //! ## Public API (all methods on [`Edge`], errors are [`EdgeError`] with a stable `code()`)
 //! * open: `Edge::open(path, EdgeConfig { device_id, subject_root, role, idle_cart_ms,
-//!   snapshot_every, user })`, `Edge::open_with_clock(path, config, Arc<dyn Clock>)`,
-//!   `config()`, `subjects()`, `now()`, `path()`, `writer()`, `clear_cache()`.
+//!   snapshot_every, user })` (the database's one writer: `edge.database_in_use` if another
+//!   process holds its `<db>.lock`; abandons idle carts at open),
+//!   `Edge::open_with_clock(path, config, Arc<dyn Clock>)`, `Edge::open_read_only(path, config)`
+//!   (queries while another process writes; commands get `edge.read_only`),
+//!   `Edge::open_with_access(path, config, clock, Access)`, `is_writer()`, `config()`,
+//!   `subjects()`, `now()`, `path()`, `writer()`, `clear_cache()`.
+//! * device ([`device`]): `device() -> Option<DeviceIdentity>`, `role()`,
+//!   `init_device(DeviceIdentity) -> DeviceIdentity`, `user()`, `set_user(Option<&str>)`,
+//!   `require_user()`, `authorize_desk_edit()`; [`Enrollment::load`] reads the credentials file
+//!   of `mallbots-central enroll --out FILE`. Codes: `device.mismatch`,
+//!   `catalog.kiosk_forbidden`, `catalog.depot_forbidden`, `catalog.not_your_store`,
+//!   `manager.user_required`, `desk.kiosk_forbidden`, `device.invalid_enrollment`.
+//! * abandonment: `spawn_abandonment(self: &Arc<Self>, period) -> AbandonmentTimer`,
+//!   `abandonment_period()`, `abandon_tick()`.
 //! * kiosk: `register_customer(name, phone) -> CustomerView`, `start_cart(Option<CustomerId>)
 //!   -> CartView`, `add_item(cart, product, qty) -> CartView`, `remove_item(cart, product, qty)
 //!   -> CartView`, `cancel_cart(cart) -> CartView`, `abandon_idle(now) -> Vec<CartView>`,
@@ -59,8 +71,8 @@ pub use config::{Clock, EdgeConfig, ManualClock, Role, SystemClock};
 pub use csv_import::{ImportReport, RowError};
 pub use device::{DeviceIdentity, Enrollment};
 pub use engine::{Access, Edge};
-pub use kiosk::abandonment::AbandonmentTimer;
 pub use error::EdgeError;
+pub use kiosk::abandonment::AbandonmentTimer;
 pub use manager::products::NewProduct;
 pub use queries::delivery::{central_message, RawMessage, Received};
 pub use queries::depot::DEPOT_LISTS;

@@ -60,7 +60,10 @@ fn refused(dir: &Path, db: &str, args: &[&str]) -> String {
 }
 
 fn id(v: &Value, field: &str) -> String {
-    v[field].as_str().unwrap_or_else(|| panic!("{field} in {v}")).to_owned()
+    v[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("{field} in {v}"))
+        .to_owned()
 }
 
 #[test]
@@ -68,45 +71,150 @@ fn the_database_keeps_its_device_and_the_role_is_enforced() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // A development database (no identity) makes the shop.
-    let store = id(&ok(d, "desk.db", &["store", "create", "--name", "Deli", "--location", "L1"]), "store_id");
-    let other = id(&ok(d, "desk.db", &["store", "create", "--name", "Other", "--location", "L2"]), "store_id");
+    let store = id(
+        &ok(
+            d,
+            "desk.db",
+            &["store", "create", "--name", "Deli", "--location", "L1"],
+        ),
+        "store_id",
+    );
+    let other = id(
+        &ok(
+            d,
+            "desk.db",
+            &["store", "create", "--name", "Other", "--location", "L2"],
+        ),
+        "store_id",
+    );
     let product = id(
-        &ok(d, "desk.db", &["product", "add", "--store", &store, "--sku", "A", "--name", "Apple", "--price-cents", "250"]),
+        &ok(
+            d,
+            "desk.db",
+            &[
+                "product",
+                "add",
+                "--store",
+                &store,
+                "--sku",
+                "A",
+                "--name",
+                "Apple",
+                "--price-cents",
+                "250",
+            ],
+        ),
         "product_id",
     );
     let theirs = id(
-        &ok(d, "desk.db", &["product", "add", "--store", &other, "--sku", "B", "--name", "Bun", "--price-cents", "90"]),
+        &ok(
+            d,
+            "desk.db",
+            &[
+                "product",
+                "add",
+                "--store",
+                &other,
+                "--sku",
+                "B",
+                "--name",
+                "Bun",
+                "--price-cents",
+                "90",
+            ],
+        ),
         "product_id",
     );
     let show = ok(d, "desk.db", &["device", "show"]);
-    assert_eq!((show["device"].as_str(), show["initialized"].as_bool()), (Some("local"), Some(false)));
+    assert_eq!(
+        (show["device"].as_str(), show["initialized"].as_bool()),
+        (Some("local"), Some(false))
+    );
 
     // Usage errors name the argument; --json works after the verb.
     let (code, json, err) = cli(d, "desk.db", &["device", "init", "--role", "manager"]);
     assert_eq!((code, json["code"].as_str()), (2, Some("usage")), "{err}");
     assert!(json["message"].as_str().unwrap().contains("--id"), "{json}");
-    assert_eq!(refused(d, "desk.db", &["device", "init", "--id", "m1", "--role", "manager"]), "invalid_input");
+    assert_eq!(
+        refused(
+            d,
+            "desk.db",
+            &["device", "init", "--id", "m1", "--role", "manager"]
+        ),
+        "invalid_input"
+    );
 
     // The manager device: its id, role and store are kept with the database.
-    let init = ok(d, "desk.db", &["device", "init", "--id", "m1", "--role", "manager", "--store", &store]);
+    let init = ok(
+        d,
+        "desk.db",
+        &[
+            "device", "init", "--id", "m1", "--role", "manager", "--store", &store,
+        ],
+    );
     assert_eq!(init["role"], "manager");
     let show = ok(d, "desk.db", &["device", "show"]);
     assert_eq!(show["device"], "m1");
     assert_eq!(show["stores"], serde_json::json!([store]));
     assert_eq!(show["initialized"], true);
-    assert_eq!(refused(d, "desk.db", &["--device", "m2", "store", "list"]), "device.mismatch");
-    assert_eq!(refused(d, "desk.db", &["--device", "m2", "device", "init", "--id", "m3", "--role", "depot"]), "device.mismatch");
-    assert_eq!(refused(d, "desk.db", &["device", "init", "--id", "m2", "--role", "depot"]), "device.mismatch");
+    assert_eq!(
+        refused(d, "desk.db", &["--device", "m2", "store", "list"]),
+        "device.mismatch"
+    );
+    assert_eq!(
+        refused(
+            d,
+            "desk.db",
+            &["--device", "m2", "device", "init", "--id", "m3", "--role", "depot"]
+        ),
+        "device.mismatch"
+    );
+    assert_eq!(
+        refused(
+            d,
+            "desk.db",
+            &["device", "init", "--id", "m2", "--role", "depot"]
+        ),
+        "device.mismatch"
+    );
 
     // Who did it: a manager's edit needs the user, and its metadata names user and device.
     assert_eq!(
-        refused(d, "desk.db", &["product", "reprice", &product, "--price-cents", "300"]),
+        refused(
+            d,
+            "desk.db",
+            &["product", "reprice", &product, "--price-cents", "300"]
+        ),
         "manager.user_required"
     );
-    let repriced = ok(d, "desk.db", &["--user", "alice", "product", "reprice", &product, "--price-cents", "300"]);
+    let repriced = ok(
+        d,
+        "desk.db",
+        &[
+            "--user",
+            "alice",
+            "product",
+            "reprice",
+            &product,
+            "--price-cents",
+            "300",
+        ],
+    );
     assert_eq!(repriced["price_cents"], 300);
     assert_eq!(
-        refused(d, "desk.db", &["--user", "alice", "product", "reprice", &theirs, "--price-cents", "1"]),
+        refused(
+            d,
+            "desk.db",
+            &[
+                "--user",
+                "alice",
+                "product",
+                "reprice",
+                &theirs,
+                "--price-cents",
+                "1"
+            ]
+        ),
         "catalog.not_your_store"
     );
     ok(d, "desk.db", &["export", "events.jsonl"]);
@@ -121,9 +229,26 @@ fn the_database_keeps_its_device_and_the_role_is_enforced() {
     assert_eq!(price["metadata"]["device_id"], "m1", "{price}");
 
     // A kiosk refuses catalog commands locally, and writes nothing.
-    ok(d, "kiosk.db", &["device", "init", "--id", "k1", "--role", "kiosk"]);
+    ok(
+        d,
+        "kiosk.db",
+        &["device", "init", "--id", "k1", "--role", "kiosk"],
+    );
     assert_eq!(
-        refused(d, "kiosk.db", &["--user", "eve", "store", "create", "--name", "X", "--location", "Y"]),
+        refused(
+            d,
+            "kiosk.db",
+            &[
+                "--user",
+                "eve",
+                "store",
+                "create",
+                "--name",
+                "X",
+                "--location",
+                "Y"
+            ]
+        ),
         "catalog.kiosk_forbidden"
     );
     assert_eq!(ok(d, "kiosk.db", &["status"])["waiting"], 0);
@@ -143,13 +268,23 @@ fn an_enrollment_file_makes_the_device_and_its_secret_is_never_shown() {
         "nats_url": "nats://127.0.0.1:1"
     });
     std::fs::write(d.join("m7.creds.json"), creds.to_string()).unwrap();
-    let (code, init, err) = cli(d, "m7.db", &["device", "init", "--enrollment", "m7.creds.json"]);
+    let (code, init, err) = cli(
+        d,
+        "m7.db",
+        &["device", "init", "--enrollment", "m7.creds.json"],
+    );
     assert_eq!(code, 0, "{init} {err}");
     assert_eq!(init["device"], "m7");
     assert_eq!(init["role"], "manager");
     assert_eq!(init["subject_root"], "cd1");
     assert_eq!(init["stream"], "cd1_EVENTS");
-    assert!(init["enrollment"].as_str().unwrap().ends_with("m7.creds.json"), "{init}");
+    assert!(
+        init["enrollment"]
+            .as_str()
+            .unwrap()
+            .ends_with("m7.creds.json"),
+        "{init}"
+    );
     let show = ok(d, "m7.db", &["device", "show"]);
     assert_eq!(show["stores"], serde_json::json!([store]));
     // A sync that cannot connect fails with a coded error that holds no password.
@@ -157,17 +292,37 @@ fn an_enrollment_file_makes_the_device_and_its_secret_is_never_shown() {
     assert_ne!(code, 0);
     assert_eq!(json["code"], "sync.connect", "{json} {err}");
     let status = ok(d, "m7.db", &["status"]);
-    for text in [init.to_string(), show.to_string(), json.to_string(), err, status.to_string()] {
+    for text in [
+        init.to_string(),
+        show.to_string(),
+        json.to_string(),
+        err,
+        status.to_string(),
+    ] {
         assert!(!text.contains(secret), "secret leaked: {text}");
     }
     // The enrollment file gone: not enrolled, with the command that fixes it.
     std::fs::remove_file(d.join("m7.creds.json")).unwrap();
     let (_, json, _) = cli(d, "m7.db", &["sync"]);
     assert_eq!(json["code"], "sync.not_enrolled", "{json}");
-    assert!(json["message"].as_str().unwrap().contains("mallbots-central enroll"), "{json}");
+    assert!(
+        json["message"]
+            .as_str()
+            .unwrap()
+            .contains("mallbots-central enroll"),
+        "{json}"
+    );
     // A malformed file names itself and not its content.
-    std::fs::write(d.join("bad.json"), format!("{{\"device\": \"m7\", \"password\": \"{secret}\"")).unwrap();
-    let (_, json, err) = cli(d, "other.db", &["device", "init", "--enrollment", "bad.json"]);
+    std::fs::write(
+        d.join("bad.json"),
+        format!("{{\"device\": \"m7\", \"password\": \"{secret}\""),
+    )
+    .unwrap();
+    let (_, json, err) = cli(
+        d,
+        "other.db",
+        &["device", "init", "--enrollment", "bad.json"],
+    );
     assert_eq!(json["code"], "device.invalid_enrollment", "{json}");
     assert!(!json.to_string().contains(secret) && !err.contains(secret));
 }
@@ -179,30 +334,69 @@ fn sync_and_status_list_their_flags() {
         .output()
         .unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
-    for flag in ["--nats", "--enrollment", "--creds", "--stream", "--store", "--watch", "--create-consumers", "--json"] {
+    for flag in [
+        "--nats",
+        "--enrollment",
+        "--creds",
+        "--stream",
+        "--store",
+        "--watch",
+        "--create-consumers",
+        "--json",
+    ] {
         assert!(help.contains(flag), "sync --help lacks {flag}:\n{help}");
     }
     let dir = tempfile::tempdir().unwrap();
     let (code, json, _) = cli(dir.path(), "x.db", &["sync", "--bogus"]);
     assert_eq!((code, json["code"].as_str()), (2, Some("usage")));
-    assert!(json["message"].as_str().unwrap().contains("--bogus"), "{json}");
+    assert!(
+        json["message"].as_str().unwrap().contains("--bogus"),
+        "{json}"
+    );
     let (code, json, _) = cli(dir.path(), "x.db", &["sync"]);
     assert_eq!(code, 1);
     assert_eq!(json["code"], "invalid_input");
-    assert!(json["message"].as_str().unwrap().contains("--nats"), "{json}");
+    assert!(
+        json["message"].as_str().unwrap().contains("--nats"),
+        "{json}"
+    );
 }
 
 #[test]
 fn a_cart_left_open_is_abandoned_after_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(d, "k.db", &["device", "init", "--id", "k1", "--role", "kiosk"]);
-    let cart = id(&ok(d, "k.db", &["--idle-cart-ms", "400", "cart", "start"]), "cart_id");
+    ok(
+        d,
+        "k.db",
+        &["device", "init", "--id", "k1", "--role", "kiosk"],
+    );
+    let cart = id(
+        &ok(d, "k.db", &["--idle-cart-ms", "400", "cart", "start"]),
+        "cart_id",
+    );
     std::thread::sleep(Duration::from_millis(600));
     // The next process that opens the database as its writer abandons it: no page involved.
-    ok(d, "k.db", &["--idle-cart-ms", "400", "customer", "register", "--name", "Ada", "--phone", "+15550100"]);
+    ok(
+        d,
+        "k.db",
+        &[
+            "--idle-cart-ms",
+            "400",
+            "customer",
+            "register",
+            "--name",
+            "Ada",
+            "--phone",
+            "+15550100",
+        ],
+    );
     let view = ok(d, "k.db", &["cart", "show", &cart]);
-    assert_eq!((view["status"].as_str(), view["cancel_reason"].as_str()), (Some("canceled"), Some("abandoned")), "{view}");
+    assert_eq!(
+        (view["status"].as_str(), view["cancel_reason"].as_str()),
+        (Some("canceled"), Some("abandoned")),
+        "{view}"
+    );
 }
 
 fn topology(root: &str) -> (TopologySettings, Topology) {
@@ -232,22 +426,105 @@ async fn sync_binds_the_stored_role_and_stores() {
     let url = NatsServer::shared().url();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let store = id(&ok(d, "m.db", &["--subject-root", &root, "store", "create", "--name", "Deli", "--location", "L1"]), "store_id");
-    ok(d, "m.db", &["--subject-root", &root, "device", "init", "--id", "m1", "--role", "manager", "--store", &store]);
+    let store = id(
+        &ok(
+            d,
+            "m.db",
+            &[
+                "--subject-root",
+                &root,
+                "store",
+                "create",
+                "--name",
+                "Deli",
+                "--location",
+                "L1",
+            ],
+        ),
+        "store_id",
+    );
+    ok(
+        d,
+        "m.db",
+        &[
+            "--subject-root",
+            &root,
+            "device",
+            "init",
+            "--id",
+            "m1",
+            "--role",
+            "manager",
+            "--store",
+            &store,
+        ],
+    );
     let other = "0193b2a4-5e1c-7c3d-8f00-0000000000ff";
     assert_eq!(
-        refused(d, "m.db", &["sync", "--nats", &url, "--stream", &stream, "--create-consumers", "--store", other]),
+        refused(
+            d,
+            "m.db",
+            &[
+                "sync",
+                "--nats",
+                &url,
+                "--stream",
+                &stream,
+                "--create-consumers",
+                "--store",
+                other
+            ]
+        ),
         "catalog.not_your_store"
     );
-    let report = ok(d, "m.db", &["sync", "--nats", &url, "--stream", &stream, "--create-consumers"]);
+    let report = ok(
+        d,
+        "m.db",
+        &[
+            "sync",
+            "--nats",
+            &url,
+            "--stream",
+            &stream,
+            "--create-consumers",
+        ],
+    );
     assert_eq!(report["published"], 1, "the store's creation: {report}");
     assert_eq!(report["device"]["role"], "manager");
-    ok(d, "k.db", &["--subject-root", &root, "device", "init", "--id", "k1", "--role", "kiosk"]);
+    ok(
+        d,
+        "k.db",
+        &[
+            "--subject-root",
+            &root,
+            "device",
+            "init",
+            "--id",
+            "k1",
+            "--role",
+            "kiosk",
+        ],
+    );
     assert_eq!(
-        refused(d, "k.db", &["sync", "--nats", &url, "--stream", &stream, "--store", &store]),
+        refused(
+            d,
+            "k.db",
+            &["sync", "--nats", &url, "--stream", &stream, "--store", &store]
+        ),
         "invalid_input"
     );
-    ok(d, "k.db", &["sync", "--nats", &url, "--stream", &stream, "--create-consumers"]);
+    ok(
+        d,
+        "k.db",
+        &[
+            "sync",
+            "--nats",
+            &url,
+            "--stream",
+            &stream,
+            "--create-consumers",
+        ],
+    );
     let mut events = js.get_stream(&stream).await.unwrap();
     let filters = |info: async_nats::jetstream::consumer::Info| {
         let mut f = info.config.filter_subjects.clone();
@@ -258,7 +535,13 @@ async fn sync_binds_the_stored_role_and_stores() {
         f
     };
     let m1 = filters(events.consumer_info("m1-orders").await.unwrap().clone());
-    assert_eq!(m1, vec![format!("{root}.ev.depot.>"), format!("{root}.ev.store.{store}.orderline.>")]);
+    assert_eq!(
+        m1,
+        vec![
+            format!("{root}.ev.depot.>"),
+            format!("{root}.ev.store.{store}.orderline.>")
+        ]
+    );
     let k1 = filters(events.consumer_info("k1-orders").await.unwrap().clone());
     assert_eq!(k1, vec![format!("{root}.ev.order.k1.>")]);
 }
@@ -279,11 +562,36 @@ async fn one_writer_per_database_across_processes() {
     let url = NatsServer::shared().url();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_path_buf();
-    ok(&d, "k.db", &["--subject-root", &root, "device", "init", "--id", "k1", "--role", "kiosk"]);
+    ok(
+        &d,
+        "k.db",
+        &[
+            "--subject-root",
+            &root,
+            "device",
+            "init",
+            "--id",
+            "k1",
+            "--role",
+            "kiosk",
+        ],
+    );
     let cart = id(&ok(&d, "k.db", &["cart", "start"]), "cart_id");
     let db = d.join("k.db").to_string_lossy().into_owned();
     let mut watch = Proc::builder(EDGE_CLI)
-        .args(["--db", &db, "--idle-cart-ms", "1500", "sync", "--watch", "--nats", &url, "--stream", &stream, "--create-consumers"])
+        .args([
+            "--db",
+            &db,
+            "--idle-cart-ms",
+            "1500",
+            "sync",
+            "--watch",
+            "--nats",
+            &url,
+            "--stream",
+            &stream,
+            "--create-consumers",
+        ])
         .spawn()
         .unwrap();
     // The watcher syncs (status turns online from its last sync) ...
@@ -292,15 +600,30 @@ async fn one_writer_per_database_across_processes() {
         ok(&d, "k.db", &["status"])["online"] == true
     });
     // ... a second writer is refused at once; readers still work.
-    assert_eq!(refused(&d, "k.db", &["cart", "start"]), "edge.database_in_use");
-    assert_eq!(refused(&d, "k.db", &["customer", "register", "--name", "A", "--phone", "1"]), "edge.database_in_use");
+    assert_eq!(
+        refused(&d, "k.db", &["cart", "start"]),
+        "edge.database_in_use"
+    );
+    assert_eq!(
+        refused(
+            &d,
+            "k.db",
+            &["customer", "register", "--name", "A", "--phone", "1"]
+        ),
+        "edge.database_in_use"
+    );
     assert_eq!(ok(&d, "k.db", &["device", "show"])["device"], "k1");
     assert_eq!(ok(&d, "k.db", &["cart", "show", &cart])["status"], "open");
     // Its timer abandons the idle cart with no page open.
-    eventually(Duration::from_secs(10), "the watcher's timer to abandon the cart", || {
-        ok(&d, "k.db", &["cart", "show", &cart])["status"] == "canceled"
-    });
-    assert_eq!(ok(&d, "k.db", &["cart", "show", &cart])["cancel_reason"], "abandoned");
+    eventually(
+        Duration::from_secs(10),
+        "the watcher's timer to abandon the cart",
+        || ok(&d, "k.db", &["cart", "show", &cart])["status"] == "canceled",
+    );
+    assert_eq!(
+        ok(&d, "k.db", &["cart", "show", &cart])["cancel_reason"],
+        "abandoned"
+    );
     // kill -9 releases the lock: the next writer succeeds.
     watch.kill_9();
     let started = ok(&d, "k.db", &["cart", "start"]);

@@ -17,12 +17,12 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use mallbots_edge::Edge;
 use mallbots_tests::faults::audit::{audit, Scope};
 use mallbots_tests::faults::central::CentralSpec;
 use mallbots_tests::faults::world::{kiosk, seed_catalog, wait_final};
 use mallbots_tests::faults::{last_line, log_tail, seeded_rng, Figures};
 use mallbots_tests::nats::NatsServer;
-use mallbots_edge::Edge;
 use mallbots_tests::procs::{Proc, EDGE_CLI};
 use rand::rngs::StdRng;
 use rand::Rng;
