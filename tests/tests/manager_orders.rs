@@ -270,8 +270,8 @@ async fn a_manager_sees_both_kiosks_orders_of_its_store_move_to_ready() {
         phone_suffix: Some(p.into()),
         ..OrderFilter::default()
     };
-    assert_eq!(find(phone("4477")), [a.clone()]);
-    assert_eq!(find(phone("234")), [b.clone()]);
+    assert_eq!(find(phone("4477")), [a.as_str()]);
+    assert_eq!(find(phone("234")), [b.as_str()]);
     assert!(find(phone("9999")).is_empty(), "order {c} is Books' only");
     let status = |s| OrderFilter {
         status: Some(s),
