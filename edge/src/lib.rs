@@ -38,6 +38,10 @@
 //! * queries: `stores()`, `store(id)`, `product(id)`, `products(Option<StoreId>, Option<&str>)`,
 //!   `catalog(search, participating_only) -> CatalogView`, `cart(id)`, `customer(id)`,
 //!   `order(id)`, `order_synced(id)`, `orders(Option<StoreId>)`, `sales_per_day(store)`.
+//! * a desk's view of the mall's orders (central's order lines of its stores):
+//!   `manager_orders(&OrderFilter) -> Vec<ManagerOrderView>`, `manager_order(order) ->
+//!   Option<ManagerOrderDetail>`; `sales_per_day` reads them on a manager or depot desk.
+//!   Days are UTC (`utc_day`, `utc_day_start`).
 //! * depot (a manager desk, from central's `<root>.ev.depot.>`): `depot() -> DepotView`,
 //!   `depot_bots() -> Vec<BotView>`, `depot_lists(limit) -> Vec<ShoppingListView>`.
 //! * maintenance: `rebuild_read_models()`, `dump_read_models()`, `export_events(impl Write)`,
@@ -50,6 +54,7 @@
 pub mod cli;
 pub mod config;
 pub mod csv_import;
+pub mod days;
 pub mod device;
 pub mod engine;
 pub mod error;
@@ -69,6 +74,7 @@ pub use mallbots_sync::engine::{NatsTarget, SyncEngine, SyncHandle};
 
 pub use config::{Clock, EdgeConfig, ManualClock, Role, SystemClock};
 pub use csv_import::{ImportReport, RowError};
+pub use days::{utc_day, utc_day_start};
 pub use device::{DeviceIdentity, Enrollment};
 pub use engine::{Access, Edge};
 pub use error::EdgeError;

@@ -3,7 +3,7 @@
 
 use mallbots_domain::baskets::{Basket, BasketCancelReason, BasketStatus};
 use mallbots_domain::customers::Customer;
-use mallbots_domain::ordering::Order;
+use mallbots_domain::ordering::{Order, OrderStatus};
 use mallbots_domain::products::Product;
 use mallbots_domain::stores::Store;
 use mallbots_domain::{BasketId, BotId, CustomerId, OrderId, ProductId, ShoppingListId, StoreId};
@@ -228,6 +228,89 @@ pub struct SalesDayView {
     pub orders: i64,
     pub items: i64,
     pub total_cents: i64,
+}
+
+/// What [`crate::Edge::manager_orders`] returns; every field narrows the result (`None` = any).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OrderFilter {
+    /// The order's status (`"ready"`, … as serialized).
+    pub status: Option<OrderStatus>,
+    /// Placed on or after this UTC day, `YYYY-MM-DD`.
+    pub from_day: Option<String>,
+    /// Placed on or before this UTC day, `YYYY-MM-DD`.
+    pub to_day: Option<String>,
+    /// The customer's phone number ends with these digits (1 to 4: only the last 4 are known).
+    pub phone_suffix: Option<String>,
+    /// Only this store's lines (an order shows its lines of this store only).
+    pub store: Option<StoreId>,
+}
+
+/// An order as a manager or depot desk sees it: central's order lines of this desk's stores.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagerOrderView {
+    pub order_id: OrderId,
+    /// The newest status seen: `approved`, `in_progress`, `ready`, `completed`, `rejected`,
+    /// `canceled`.
+    pub status: String,
+    /// The kiosk that placed it.
+    pub device_id: String,
+    /// This desk's stores in the order (only the filter's store when it names one).
+    pub store_ids: Vec<StoreId>,
+    /// Units of those stores' lines.
+    pub item_count: i64,
+    /// Total of those stores' lines.
+    pub total_cents: i64,
+    pub currency: String,
+    /// `authorized`, `captured` or `voided`; `None` while unknown.
+    pub payment: Option<String>,
+    /// `pending`, `paid` or `canceled`; `None` while unknown (no invoice before ready).
+    pub invoice: Option<String>,
+    /// The last four digits of the customer's phone, when central sent them.
+    pub phone_last4: Option<String>,
+    /// When the kiosk placed it (the first line's time if central did not say).
+    pub placed_at: i64,
+    /// The earliest line's time.
+    pub first_seen_at: i64,
+    /// The newest line's time.
+    pub updated_at: i64,
+}
+
+/// One store's part of an order, as that store's order line says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagerOrderLineView {
+    pub store_id: StoreId,
+    /// From the lines (or this desk's catalog); empty when neither knows it.
+    pub store_name: String,
+    /// The status of this store's newest line.
+    pub status: String,
+    pub items: Vec<LineView>,
+    pub item_count: i64,
+    pub total_cents: i64,
+    pub currency: String,
+    /// Stream sequence of the order event the newest line reflects.
+    pub order_seq: u64,
+    pub first_seen_at: i64,
+    pub updated_at: i64,
+}
+
+/// One step of an order's status history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderStatusChangeView {
+    /// `pending` (placed at the kiosk), then central's statuses.
+    pub status: String,
+    pub at: i64,
+    /// Stream sequence of the order event (0 for `pending`, the kiosk's OrderCreated).
+    pub order_seq: u64,
+}
+
+/// An order's detail for a manager or depot desk: the summary, each store's lines, and the
+/// status history (oldest first), payment and invoice in `order`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagerOrderDetail {
+    pub order: ManagerOrderView,
+    pub lines: Vec<ManagerOrderLineView>,
+    pub history: Vec<OrderStatusChangeView>,
 }
 
 /// A depot robot as central last reported it.

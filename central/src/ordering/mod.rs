@@ -20,10 +20,13 @@ use mallbots_domain::{Aggregate, DomainEvent, OrderId, SagaId, Timestamp};
 use serde::Serialize;
 
 use crate::commands::{CancelList, VoidPayment};
+use crate::customers::load_customer;
 use crate::envelope::{self, EventMeta};
 use crate::error::PublishError;
 use crate::roles::HandlerRegistry;
 use crate::service::Runtime;
+use crate::topology::Bucket;
+use crate::views::LazyBucket;
 use crate::worker::Outcome;
 
 pub use store::{LoadedOrder, OrderStore, OrderingError};
@@ -57,6 +60,8 @@ pub enum Executed {
 pub struct Ordering {
     rt: Runtime,
     store: OrderStore,
+    /// Central's customers view: the phone's last digits on the order lines.
+    customers: LazyBucket,
 }
 
 impl Ordering {
@@ -64,7 +69,22 @@ impl Ordering {
     pub fn new(rt: Runtime) -> Self {
         Self {
             store: OrderStore::new(rt.clone()),
+            customers: LazyBucket::new(&rt, Bucket::Customers),
             rt,
+        }
+    }
+
+    /// The last four digits of the order's customer's SMS number, from central's customers view;
+    /// `None` when unknown or unreadable (the lines go out without them).
+    async fn phone_last4(&self, order: &Order) -> Option<String> {
+        match load_customer(&self.customers, order.customer_id()).await {
+            Ok(customer) if customer.is_registered() => lines::phone_last4(customer.sms_number()),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::warn!(order = %order.id(), error = %e,
+                    "customers view unreadable: order lines without the phone's last digits");
+                None
+            }
         }
     }
 
@@ -139,6 +159,7 @@ impl Ordering {
             let mut order = loaded.order;
             order.apply(&event);
             tracing::info!(order = %order_id, event = event.event_type(), "order event appended");
+            let phone = self.phone_last4(&order).await;
             lines::publish_lines(
                 &self.rt.publisher,
                 &order,
@@ -146,6 +167,7 @@ impl Ordering {
                 &event_id,
                 published.sequence,
                 event.at(),
+                phone.as_deref(),
             )
             .await?;
             return Ok((Executed::Applied { order, event }, loaded.device));

@@ -18,6 +18,7 @@ const EXAMPLES: &str = "Examples:
   mallbots --db shop.db --device kiosk-1 cart add CART PRODUCT --qty 2
   mallbots --db shop.db --device kiosk-1 checkout CART --card tok_visa
   mallbots --db shop.db order show ORDER
+  mallbots --db desk.db orders --status ready --from 2026-12-01 --to 2026-12-03 --phone 4477
   mallbots --db shop.db sales --store STORE
   mallbots --db shop.db --json depot lists";
 
@@ -111,11 +112,25 @@ pub enum Command {
     /// Orders: show, cancel (a request to central).
     #[command(subcommand)]
     Order(OrderCmd),
-    /// Orders, newest first, optionally of one store.
+    /// Orders, newest first, optionally of one store. On a manager or depot desk, or with any
+    /// of --status/--from/--to/--phone: the mall's orders central reported for the desk's stores.
     Orders {
         /// Only orders with lines of this store.
         #[arg(long)]
         store: Option<String>,
+        /// Only orders in this status (approved, in_progress, ready, completed, rejected,
+        /// canceled).
+        #[arg(long)]
+        status: Option<String>,
+        /// Only orders placed on or after this UTC day (YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<String>,
+        /// Only orders placed on or before this UTC day (YYYY-MM-DD).
+        #[arg(long)]
+        to: Option<String>,
+        /// Only orders whose customer's phone number ends with these digits (1 to 4).
+        #[arg(long)]
+        phone: Option<String>,
     },
     /// The depot: bots and shopping lists as central reported them (a manager desk).
     #[command(subcommand)]
@@ -318,7 +333,7 @@ pub enum CartCmd {
 /// `order ...`
 #[derive(Debug, Subcommand)]
 pub enum OrderCmd {
-    /// Shows an order and its status.
+    /// Shows an order and its status (a desk: as central's order lines report it).
     Show {
         /// The order.
         order: String,

@@ -2,6 +2,7 @@
 
 use crate::views::{BotView, ShoppingListView, StoreView};
 use crate::views::{CartView, CatalogView, CustomerView, OrderView, ProductView, SalesDayView};
+use crate::views::{ManagerOrderDetail, ManagerOrderView};
 use crate::ImportReport;
 
 /// Cents as `12.34`.
@@ -114,6 +115,72 @@ pub fn order(o: &OrderView) -> String {
             money(l.line_total_cents)
         ));
     }
+    out.join("\n")
+}
+
+/// A desk's order summary on one line.
+pub fn manager_order_line(o: &ManagerOrderView) -> String {
+    let mut line = format!(
+        "order {} {} placed {} at kiosk {}: {} items, total {} {}",
+        o.order_id,
+        o.status,
+        crate::utc_day(o.placed_at),
+        o.device_id,
+        o.item_count,
+        money(o.total_cents),
+        o.currency
+    );
+    if let Some(p) = &o.payment {
+        line.push_str(&format!(", payment {p}"));
+    }
+    if let Some(i) = &o.invoice {
+        line.push_str(&format!(", invoice {i}"));
+    }
+    if let Some(phone) = &o.phone_last4 {
+        line.push_str(&format!(", phone …{phone}"));
+    }
+    line
+}
+
+/// A desk's orders, one per line.
+pub fn manager_orders(orders: &[ManagerOrderView]) -> String {
+    if orders.is_empty() {
+        return "no orders".into();
+    }
+    orders
+        .iter()
+        .map(manager_order_line)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A desk's order detail: summary, each store's lines, status history.
+pub fn manager_order(d: &ManagerOrderDetail) -> String {
+    let mut out = vec![manager_order_line(&d.order)];
+    for l in &d.lines {
+        out.push(format!(
+            "  store {} \"{}\" {}: total {} {}",
+            l.store_id,
+            l.store_name,
+            l.status,
+            money(l.total_cents),
+            l.currency
+        ));
+        for i in &l.items {
+            out.push(format!(
+                "    {} x \"{}\" = {}",
+                i.quantity,
+                i.product_name,
+                money(i.line_total_cents)
+            ));
+        }
+    }
+    let steps: Vec<String> = d
+        .history
+        .iter()
+        .map(|h| format!("{} {}", h.status, h.at))
+        .collect();
+    out.push(format!("  history: {}", steps.join(" → ")));
     out.join("\n")
 }
 

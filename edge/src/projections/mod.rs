@@ -1,5 +1,6 @@
 //! Read models: catalog (stores, products), customers, carts with lines and totals, orders with
-//! items and store ids, sales per day per store.
+//! items and store ids, sales per day per store, central's order lines for a desk
+//! ([`order_lines`]) and the depot ([`depot`]).
 //!
 //! [`project`] updates them for one stored event inside the caller's transaction: the use cases
 //! call it in the same transaction as the append, the inbox calls it for central's events.
@@ -11,6 +12,7 @@ mod catalog;
 pub mod depot;
 mod fast_decode;
 mod fold;
+pub mod order_lines;
 mod orders;
 mod rebuild;
 
@@ -34,6 +36,7 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0001_read_models.sql"),
     },
     depot::MIGRATION,
+    order_lines::MIGRATION,
 ];
 
 /// An event decoded by stream type.
@@ -45,6 +48,7 @@ pub(crate) enum Decoded {
     Basket(BasketEvent),
     Order(OrderEvent),
     Depot(depot::DepotEvent),
+    OrderLine(order_lines::OrderLineEvent),
     /// A stream type the edge keeps no read model of (depot, payments...).
     Other,
 }
@@ -69,6 +73,7 @@ impl Decoded {
             "basket" => decode.get().map(Decoded::Basket),
             "order" => decode.get().map(Decoded::Order),
             "bot" | "list" => depot::decode(stream_type, decode).map(Decoded::Depot),
+            "orderline" => decode.get().map(Decoded::OrderLine),
             _ => Ok(Decoded::Other),
         };
         decoded.map_err(|err| undecodable(stream_type, event_type, err))
@@ -180,6 +185,7 @@ fn apply(tx: &Transaction<'_>, decoded: &Decoded) -> Result<(), StoreError> {
         Decoded::Basket(e) => basket_sql(tx, e),
         Decoded::Order(e) => order_sql(tx, e),
         Decoded::Depot(e) => depot::apply(tx, e),
+        Decoded::OrderLine(e) => order_lines::apply(tx, e),
         Decoded::Other => Ok(()),
     }
 }

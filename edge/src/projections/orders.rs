@@ -5,23 +5,10 @@
 //! over the row operations of [`OrderRows`] (SQL in [`Sql`], an in-memory fold in a rebuild).
 
 use super::Sql;
+use crate::days::utc_day;
 use mallbots_domain::ordering::{OrderEvent, OrderItem};
 use mallbots_sync::store::StoreError;
 use rusqlite::{params, OptionalExtension};
-
-/// The UTC calendar day `YYYY-MM-DD` of a Unix-millisecond time (H. Hinnant's civil_from_days).
-pub fn utc_day(ms: i64) -> String {
-    let z = ms.div_euclid(86_400_000) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
 
 /// A new order row.
 #[derive(Debug, Clone, Copy)]
@@ -251,17 +238,4 @@ pub(super) fn order(rows: &mut impl OrderRows, event: &OrderEvent) -> Result<(),
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::utc_day;
-
-    #[test]
-    fn utc_days() {
-        assert_eq!(utc_day(0), "1970-01-01");
-        assert_eq!(utc_day(951_782_400_000), "2000-02-29");
-        assert_eq!(utc_day(1_700_000_000_000), "2023-11-14");
-        assert_eq!(utc_day(-1), "1969-12-31");
-    }
 }

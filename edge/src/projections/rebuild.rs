@@ -19,6 +19,8 @@ pub const READ_MODEL_TABLES: &[&str] = &[
     "rm_orders",
     "rm_order_items",
     "rm_sales_daily",
+    "rm_order_lines",
+    "rm_order_line_history",
 ];
 
 /// Events read per scan page.

@@ -94,9 +94,16 @@ impl Edge {
         })
     }
 
-    /// A store's sales per UTC day (oldest first): orders, units and total of its lines, net of
-    /// rejected and canceled orders.
+    /// A store's sales per UTC day (oldest first): orders, units and total of its lines.
+    ///
+    /// On a manager or depot desk (any role but kiosk) from central's order lines: the orders
+    /// of the store that reached ready or completed, on the day they did
+    /// ([`Edge::desk_sales_per_day`]). On a kiosk (and any edge without order lines) from the
+    /// orders taken here: counted on their creation day, net of rejected and canceled orders.
     pub fn sales_per_day(&self, store: StoreId) -> Result<Vec<SalesDayView>, EdgeError> {
+        if !matches!(self.config().role, crate::Role::Kiosk) {
+            return self.desk_sales_per_day(store);
+        }
         self.read(|r| {
             let mut stmt = r.connection().prepare_cached(
                 "SELECT store_id, day, currency, orders, items, total_cents FROM rm_sales_daily

@@ -8,55 +8,23 @@
 //! A `ProductRemoved` from central also flags every open cart holding that product: a
 //! conflict (`basket.product_removed`) the kiosk shows, since checkout would be rejected.
 //!
-//! Order lines (`<root>.ev.store.<store>.orderline.<order>`, central's only) have no read model
-//! here but are checked like every other subject: the payload must decode as
+//! Order lines (`<root>.ev.store.<store>.orderline.<order>`, central's only) feed the order-line
+//! read model ([`crate::projections::order_lines`]) once checked: the payload must decode as
 //! [`OrderLineEvent`], match the envelope's event type and stream id, be on its own store's
 //! subject and hold only that store's lines; anything else is not applied (the engine parks it).
 
 use crate::projections;
-use mallbots_domain::ordering::{OrderItem, OrderStatus};
+pub use crate::projections::order_lines::OrderLineEvent;
 use mallbots_domain::{baskets, bots, customers, depot, ordering, products, stores, DomainEvent};
-use mallbots_domain::{OrderId, StoreId, Timestamp};
 use mallbots_sync::engine::{InboxApplier, IncomingEvent};
 use mallbots_sync::store::sqlite::{read, write};
 use mallbots_sync::store::{now_ms, AppendRequest, NewConflict, NewEvent, StoreError};
 use rusqlite::{params, Transaction};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Stream types without a read model on the edge that are still kept in its log.
 const KEPT_OPAQUE: &[&str] = &["payment", "invoice"];
-
-/// The event central publishes on `<root>.ev.store.<store>.orderline.<order>` (the decoding
-/// side of central's `ordering::lines::OrderLineEvent`, schema version 1).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type")]
-pub enum OrderLineEvent {
-    /// The order's status and lines as one store sees them.
-    OrderLineUpdated {
-        /// The order (the stream id).
-        order_id: OrderId,
-        /// The store (the subject's store token).
-        store_id: StoreId,
-        /// The kiosk that placed it.
-        device: String,
-        /// The order status.
-        status: OrderStatus,
-        /// This store's lines.
-        items: Vec<OrderItem>,
-        /// Stream sequence of the order event this reflects.
-        order_seq: u64,
-        /// When.
-        at: Timestamp,
-    },
-}
-
-impl DomainEvent for OrderLineEvent {
-    fn event_type(&self) -> &'static str {
-        "OrderLineUpdated"
-    }
-}
 
 /// Whether an `orderline` event decodes and is consistent with its envelope and subject.
 fn orderline_ok(event: &IncomingEvent) -> bool {
