@@ -231,7 +231,7 @@ async fn enroll_device(settings: &Settings, args: &EnrollArgs<'_>) -> Result<Str
             nats_url: Some(args.nats_url.unwrap_or(&default_url)),
         })
         .map_err(|e| format!("{}: {e}", e.code()))?;
-    let reloaded = reload(dir, args.reload_pids)?;
+    let reloaded = reload(dir, args.reload_pids, false)?;
     if !reloaded.is_empty() {
         if let Some(creds) = &issued.credentials {
             let refused = auth::wait_accepted(
@@ -264,13 +264,13 @@ async fn enroll_device(settings: &Settings, args: &EnrollArgs<'_>) -> Result<Str
 
 /// SIGHUPs the servers named by `pids` and DIR/*.pid; returns those signalled. A server that
 /// cannot be signalled is reported on stderr; none known is a note, not an error.
-fn reload(dir: &std::path::Path, pids: &[u32]) -> Result<Vec<u32>, String> {
+fn reload(dir: &std::path::Path, pids: &[u32], quiet: bool) -> Result<Vec<u32>, String> {
     use mallbots_central::auth;
     let mut all = pids.to_vec();
     all.extend(auth::server_pids(dir));
     all.sort_unstable();
     all.dedup();
-    if all.is_empty() {
+    if all.is_empty() && !quiet {
         eprintln!(
             "note: no nats-server pid known (--reload-pid, or nats-server -P {}/nats-server.pid): \
              reload the server yourself (nats-server --signal reload=PID) for the change to apply",
@@ -307,7 +307,8 @@ fn auth_init(
             rotate,
         )
         .map_err(|e| format!("{}: {e}", e.code()))?;
-    let reloaded = reload(dir, pids)?;
+    // A first init comes before the server exists: no note when nothing is running.
+    let reloaded = reload(dir, pids, true)?;
     serde_json::to_string_pretty(&serde_json::json!({
         "dir": dir,
         "user": creds.user,
