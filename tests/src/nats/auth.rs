@@ -30,6 +30,7 @@ use crate::procs::{binary, CENTRAL};
 #[derive(Debug)]
 pub struct NatsAuth {
     root: PathBuf,
+    extra_config: String,
     _tmp: Option<TempDir>,
 }
 
@@ -47,6 +48,7 @@ impl NatsAuth {
     pub fn init_in(root: &Path, extra_config: &str) -> Result<Self> {
         let auth = Self {
             root: root.to_path_buf(),
+            extra_config: extra_config.to_owned(),
             _tmp: None,
         };
         std::fs::create_dir_all(auth.creds_dir())?;
@@ -102,6 +104,26 @@ impl NatsAuth {
             config_file: Some(self.server_config_path()),
             extra_args: Vec::new(),
         }
+    }
+
+    /// The options for node `name` of the harness (`-n name`): its own config file,
+    /// `server-<name>.conf`, which repeats the server name and `node_config` (the cluster
+    /// block) given as flags: a reload reads only the file, and fails on a server name or
+    /// cluster name that differs from the running one ("config reload not supported for
+    /// ServerName", "jetstream cluster requires `cluster.name` to be set").
+    pub fn node_options(&self, name: &str, node_config: &str) -> Result<NatsOptions> {
+        let path = self.root.join(format!("server-{name}.conf"));
+        std::fs::write(
+            &path,
+            format!(
+                "server_name: \"{name}\"\n{node_config}\ninclude \"auth/nats-auth.conf\"\n{}\n",
+                self.extra_config
+            ),
+        )?;
+        Ok(NatsOptions {
+            config_file: Some(path),
+            extra_args: Vec::new(),
+        })
     }
 
     fn creds_dir(&self) -> PathBuf {

@@ -43,7 +43,7 @@ impl NatsCluster {
         loop {
             let dir = tempfile::Builder::new().prefix("nats-cluster-").tempdir()?;
             let auth = NatsAuth::init_in(&dir.path().join("authz"), extra_config)?;
-            let options = auth.options();
+            let options = NatsOptions::default();
             match Self::start_once(n, dir, options, Some(auth)) {
                 Err(e) if attempt < 3 && format!("{e:#}").contains("address already in use") => {
                     attempt += 1;
@@ -106,6 +106,24 @@ impl NatsCluster {
                 options: options.clone(),
                 child: None,
             });
+        }
+        if let Some(auth) = &auth {
+            for node in &mut nodes {
+                let block = node.cluster.as_ref().map(|c| {
+                    let routes: Vec<String> = c
+                        .routes
+                        .iter()
+                        .map(|p| format!("\"nats://127.0.0.1:{p}\""))
+                        .collect();
+                    format!(
+                        "cluster {{ name: \"{}\", listen: \"127.0.0.1:{}\", routes: [{}] }}",
+                        c.name,
+                        c.port,
+                        routes.join(", ")
+                    )
+                });
+                node.options = auth.node_options(&node.name, &block.unwrap_or_default())?;
+            }
         }
         let mut cluster = Self {
             nodes,

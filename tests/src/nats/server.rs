@@ -9,6 +9,9 @@ use tempfile::TempDir;
 use super::node::Node;
 use super::{Enrollment, NatsAuth, NatsOptions};
 
+/// The single server's name.
+const SOLO: &str = "solo";
+
 /// A single JetStream nats-server on a random client port with its own temp store directory.
 /// Stopped when dropped.
 #[derive(Debug)]
@@ -43,7 +46,8 @@ impl NatsServer {
     pub fn start_with_auth(extra_config: &str) -> Result<Self> {
         let dir = tempfile::Builder::new().prefix("nats-").tempdir()?;
         let auth = NatsAuth::init_in(&dir.path().join("authz"), extra_config)?;
-        Self::start_in(dir, auth.options(), Some(auth))
+        let options = auth.node_options(SOLO, "")?;
+        Self::start_in(dir, options, Some(auth))
     }
 
     /// Starts a server with default options and waits until JetStream is ready.
@@ -59,7 +63,7 @@ impl NatsServer {
 
     fn start_in(dir: TempDir, options: NatsOptions, auth: Option<NatsAuth>) -> Result<Self> {
         let mut node = Node {
-            name: "solo".to_string(),
+            name: SOLO.to_string(),
             dir: dir.path().to_path_buf(),
             client_port: None,
             monitor_port: None,
