@@ -29,8 +29,8 @@ pub async fn connect(settings: &Settings) -> Result<Client, CentralError> {
         url: mallbots_sync::engine::redact_url(&n.url),
         reason,
     };
-    let addrs = n
-        .url
+    let (urls, url_user) = credentials::split_userinfo(&n.url);
+    let addrs = urls
         .split(',')
         .map(|s| s.trim().parse::<ServerAddr>())
         .collect::<Result<Vec<_>, _>>()
@@ -52,6 +52,9 @@ pub async fn connect(settings: &Settings) -> Result<Client, CentralError> {
                 .await
                 .map_err(|e| fail(format!("credentials file: {}", e.kind())))?;
         }
+    }
+    if let Some((user, password)) = url_user {
+        options = options.user_and_password(user, password);
     }
     if let (Some(user), Some(password)) = (&n.user, &n.password) {
         options = options.user_and_password(user.clone(), password.expose().to_string());

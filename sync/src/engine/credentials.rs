@@ -167,6 +167,28 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// Splits `user:password@` out of comma-separated URL(s): the URLs without it, and the first
+/// user and password found (a client given connect options ignores the URL's own).
+pub fn split_userinfo(urls: &str) -> (String, Option<(String, String)>) {
+    let mut found = None;
+    let cleaned: Vec<String> = urls
+        .split(',')
+        .map(|url| {
+            let (scheme, rest) = url.trim().split_once("://").unwrap_or(("nats", url.trim()));
+            match rest.rsplit_once('@') {
+                Some((userinfo, host)) => {
+                    if let Some((u, p)) = userinfo.split_once(':') {
+                        found.get_or_insert((u.to_owned(), p.to_owned()));
+                    }
+                    format!("{scheme}://{host}")
+                }
+                None => format!("{scheme}://{rest}"),
+            }
+        })
+        .collect();
+    (cleaned.join(","), found)
+}
+
 /// `url` (or a comma-separated list) with any `user:password@` replaced by `***@`, for logs and
 /// error messages.
 pub fn redact_url(url: &str) -> String {

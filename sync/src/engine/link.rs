@@ -45,23 +45,7 @@ impl NatsTarget {
 /// Splits `user:password@` out of comma-separated URL(s) (the client ignores it once options
 /// are given).
 fn split_credentials(urls: &str) -> (String, Option<(String, String)>) {
-    let mut found = None;
-    let cleaned: Vec<String> = urls
-        .split(',')
-        .map(|url| {
-            let (scheme, rest) = url.trim().split_once("://").unwrap_or(("nats", url.trim()));
-            match rest.rsplit_once('@') {
-                Some((userinfo, host)) => {
-                    if let Some((u, p)) = userinfo.split_once(':') {
-                        found.get_or_insert((u.to_owned(), p.to_owned()));
-                    }
-                    format!("{scheme}://{host}")
-                }
-                None => format!("{scheme}://{rest}"),
-            }
-        })
-        .collect();
-    (cleaned.join(","), found)
+    super::credentials::split_userinfo(urls)
 }
 
 /// A live connection: the client, its JetStream context and the events stream.
