@@ -191,7 +191,9 @@ async fn enroll_device(settings: &Settings, args: &EnrollArgs<'_>) -> Result<Str
             settings.nats.credentials_file = Some(central);
         }
     }
-    let client = connect(&settings).await.map_err(|e| format!("{}: {e}", e.code()))?;
+    let client = connect(&settings)
+        .await
+        .map_err(|e| format!("{}: {e}", e.code()))?;
     let js = async_nats::jetstream::new(client);
     let topology = Topology::from_settings(&settings.topology);
     // A fresh installation: create the topology as central would (same settings).

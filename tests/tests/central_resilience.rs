@@ -195,7 +195,10 @@ async fn authenticated_connection_never_logs_its_password() {
     let mut u = central(&url, &root, &prefix, &[], &debug);
     u.wait_for_log("mallbots-central ready", START).unwrap();
     let logs = u.logs();
-    assert!(logs.contains("nats://***@127.0.0.1"), "the URL is logged, redacted");
+    assert!(
+        logs.contains("nats://***@127.0.0.1"),
+        "the URL is logged, redacted"
+    );
     assert!(!logs.contains(&password), "password leaked:\n{logs}");
 }
 

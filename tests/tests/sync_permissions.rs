@@ -156,7 +156,10 @@ async fn devices_sync_within_their_generated_rights() {
         .unwrap();
     sync(&other, &url, &k2_creds, &stream).await.unwrap();
     assert!(other.product(product.product_id).is_ok());
-    assert!(other.order(order.order_id).is_err(), "another kiosk's order");
+    assert!(
+        other.order(order.order_id).is_err(),
+        "another kiosk's order"
+    );
 
     // A product event in the kiosk's outbox: the server never stores it.
     let product_subject = format!("{root}.ev.catalog.{store_id}.product.{}", Uuid::now_v7());
@@ -196,7 +199,10 @@ async fn devices_sync_within_their_generated_rights() {
     );
     let logs = central.logs();
     let central_password = server.auth().central_credentials().unwrap().password;
-    assert!(!logs.contains(&central_password), "central logged its password");
+    assert!(
+        !logs.contains(&central_password),
+        "central logged its password"
+    );
 }
 
 /// A JetStream context over `client` whose requests give up after one second.
@@ -239,7 +245,10 @@ async fn a_kiosk_cannot_read_another_device_s_subjects_nor_create_a_consumer() {
     let mine = stream1.direct_get_last_for_subject(s1.clone()).await;
     assert!(mine.is_ok(), "its own subject: {mine:?}");
     // Another kiosk's subject, and the unscoped read of the whole stream: refused.
-    assert!(stream1.direct_get_last_for_subject(s2.clone()).await.is_err());
+    assert!(stream1
+        .direct_get_last_for_subject(s2.clone())
+        .await
+        .is_err());
     assert!(stream1
         .direct_get_next_for_subject(format!("{root}.ev.>"), Some(1))
         .await
@@ -271,15 +280,21 @@ async fn a_kiosk_cannot_read_another_device_s_subjects_nor_create_a_consumer() {
     assert!(js1.get_stream(&stream_name).await.is_err(), "stream info");
     // A core subscription to the other kiosk's subjects receives nothing.
     let c1 = connect_with(&url, &k1_creds).await.unwrap();
-    let mut spy = c1.subscribe(format!("{root}.ev.kiosk.{k2}.>")).await.unwrap();
+    let mut spy = c1
+        .subscribe(format!("{root}.ev.kiosk.{k2}.>"))
+        .await
+        .unwrap();
     c1.flush().await.unwrap();
     js2.publish(own(&k2), "{}".into())
         .await
         .unwrap()
         .await
         .unwrap();
-    let got = tokio::time::timeout(Duration::from_millis(500), futures::StreamExt::next(&mut spy))
-        .await;
+    let got = tokio::time::timeout(
+        Duration::from_millis(500),
+        futures::StreamExt::next(&mut spy),
+    )
+    .await;
     assert!(
         !matches!(got, Ok(Some(_))),
         "k1 received k2's message: {got:?}"
@@ -399,7 +414,11 @@ async fn credentials_are_private_and_the_config_holds_no_clear_password() {
     assert_eq!(mode(&server.auth().dir()), 0o700);
     let kiosk = DeviceCredentials::load(&files[0]).unwrap();
     assert_eq!(
-        (kiosk.device.as_str(), kiosk.role.as_str(), kiosk.user.as_str()),
+        (
+            kiosk.device.as_str(),
+            kiosk.role.as_str(),
+            kiosk.user.as_str()
+        ),
         (k.as_str(), "kiosk", k.as_str())
     );
     assert_eq!(kiosk.subject_root, root);
@@ -435,7 +454,9 @@ async fn re_enrolling_keeps_working_credentials() {
     assert_eq!(DeviceCredentials::load(&out).unwrap(), first, "same file");
     kiosk.start_cart(None).unwrap();
     sync(&kiosk, &url, &out, &stream).await.unwrap();
-    held.flush().await.expect("the open connection survives the reload");
+    held.flush()
+        .await
+        .expect("the open connection survives the reload");
     let status = engine(&kiosk, &settings(&stream), None)
         .unwrap()
         .status()

@@ -396,9 +396,7 @@ impl AuthDir {
                 let creds = read_credentials(&path)?;
                 let record = self.central_record().ok();
                 match record {
-                    Some(r) if verify_password(&creds.password, &r.password_bcrypt) => {
-                        Some(creds)
-                    }
+                    Some(r) if verify_password(&creds.password, &r.password_bcrypt) => Some(creds),
                     // A record that does not match the file: re-hash the file's password.
                     _ => {
                         self.write_record(
@@ -506,7 +504,9 @@ impl AuthDir {
                 let kept = std::fs::read_to_string(out)
                     .ok()
                     .and_then(|t| DeviceCredentials::parse(&t).ok())
-                    .filter(|c| c.user == r.user && verify_password(&c.password, &r.password_bcrypt));
+                    .filter(|c| {
+                        c.user == r.user && verify_password(&c.password, &r.password_bcrypt)
+                    });
                 match kept {
                     Some(c) => (Some(c.password), r.password_bcrypt.clone(), false),
                     None => {

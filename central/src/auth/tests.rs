@@ -48,8 +48,14 @@ fn init_makes_a_private_directory_with_central_and_a_config_without_clear_passwo
     assert_eq!(on_disk, central);
     let conf = std::fs::read_to_string(auth.config_path()).unwrap();
     assert!(conf.contains("authorization {"), "{conf}");
-    assert!(conf.contains("user: \"central\", password: \"$2a$10$"), "{conf}");
-    assert!(!conf.contains(&central.password), "clear password in {conf}");
+    assert!(
+        conf.contains("user: \"central\", password: \"$2a$10$"),
+        "{conf}"
+    );
+    assert!(
+        !conf.contains(&central.password),
+        "clear password in {conf}"
+    );
     // Idempotent: a second init keeps central's password.
     let again = auth.init("mallbots", "EVENTS", false).unwrap();
     assert_eq!(again.password, central.password);
@@ -133,7 +139,10 @@ fn re_enrolling_keeps_the_password_unless_rotated() {
         .issue_device(&kiosk_issue("k1", Some(&file), false))
         .unwrap();
     assert!(!again.new_password);
-    assert_eq!(DeviceCredentials::load(&file).unwrap().password, first.password);
+    assert_eq!(
+        DeviceCredentials::load(&file).unwrap().password,
+        first.password
+    );
     assert_eq!(again.record.password_bcrypt, hash, "hash unchanged");
 
     // Without the device's file: the record is updated, the password kept, nothing written.
@@ -156,8 +165,14 @@ fn re_enrolling_keeps_the_password_unless_rotated() {
     assert!(rotated.new_password);
     let new = DeviceCredentials::load(&file).unwrap();
     assert_ne!(new.password, first.password);
-    assert!(verify_password(&new.password, &rotated.record.password_bcrypt));
-    assert!(!verify_password(&first.password, &rotated.record.password_bcrypt));
+    assert!(verify_password(
+        &new.password,
+        &rotated.record.password_bcrypt
+    ));
+    assert!(!verify_password(
+        &first.password,
+        &rotated.record.password_bcrypt
+    ));
 }
 
 #[test]
@@ -170,7 +185,9 @@ fn refusals_are_coded() {
         .unwrap_err();
     assert_eq!(not_init.code(), "auth.not_initialized");
     auth.init("r1", "EVENTS", false).unwrap();
-    let no_out = auth.issue_device(&kiosk_issue("k1", None, false)).unwrap_err();
+    let no_out = auth
+        .issue_device(&kiosk_issue("k1", None, false))
+        .unwrap_err();
     assert_eq!(no_out.code(), "enrollment.no_out");
     for bad in ["k.1", "k 1", "", "k\"1", "central"] {
         let e = auth
@@ -202,7 +219,10 @@ fn concurrent_enrollments_all_land_in_the_config() {
     }
     let conf = std::fs::read_to_string(auth.config_path()).unwrap();
     for i in 0..6 {
-        assert!(conf.contains(&format!("user: \"d{i}\"")), "d{i} missing: {conf}");
+        assert!(
+            conf.contains(&format!("user: \"d{i}\"")),
+            "d{i} missing: {conf}"
+        );
     }
 }
 

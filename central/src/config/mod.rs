@@ -494,7 +494,10 @@ mod tests {
                 ("MALLBOTS__NATS__PASSWORD", "hunter2"),
                 ("MALLBOTS__NATS__TOKEN", "tok-secret"),
                 ("MALLBOTS__NATS__CREDENTIALS_FILE", "/secret/place.creds"),
-                ("MALLBOTS__NATS__URL", "nats://central:url-secret@h1:4222,h2:4222"),
+                (
+                    "MALLBOTS__NATS__URL",
+                    "nats://central:url-secret@h1:4222,h2:4222",
+                ),
             ]),
         )
         .unwrap();

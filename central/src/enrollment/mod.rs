@@ -301,7 +301,12 @@ mod tests {
                 stores: vec!["s1".into()]
             })
         );
-        let entry = DeviceEntry::new("m1", &DeviceRole::Manager { stores: vec!["s1".into()] });
+        let entry = DeviceEntry::new(
+            "m1",
+            &DeviceRole::Manager {
+                stores: vec!["s1".into()],
+            },
+        );
         assert_eq!(
             serde_json::to_value(&entry).unwrap(),
             serde_json::json!({"device": "m1", "role": "manager", "stores": ["s1"]})

@@ -275,12 +275,20 @@ mod tests {
         let m = device_consumers("m", "d1", &role);
         assert_eq!(
             m[0].filters,
-            vec!["m.ev.store.s1.orderline.>", "m.ev.depot.>", "m.ev.deskans.d1.>"]
+            vec![
+                "m.ev.store.s1.orderline.>",
+                "m.ev.depot.>",
+                "m.ev.deskans.d1.>"
+            ]
         );
         let d = device_consumers("m", "p1", &DeviceRole::Depot);
         assert_eq!(
             d[0].filters,
-            vec!["m.ev.store.*.orderline.>", "m.ev.depot.>", "m.ev.deskans.p1.>"]
+            vec![
+                "m.ev.store.*.orderline.>",
+                "m.ev.depot.>",
+                "m.ev.deskans.p1.>"
+            ]
         );
         assert_eq!(d[1].filters, vec!["m.ev.catalog.>"]);
     }

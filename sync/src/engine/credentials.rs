@@ -270,7 +270,11 @@ mod tests {
         let missing = DeviceCredentials::load(&dir.path().join("none.json")).unwrap_err();
         assert_eq!(missing.code(), "sync.not_enrolled");
         let path = dir.path().join("bad.json");
-        std::fs::write(&path, r#"{"device":"k1","user":"k1","password":"hunter2-xyz"}"#).unwrap();
+        std::fs::write(
+            &path,
+            r#"{"device":"k1","user":"k1","password":"hunter2-xyz"}"#,
+        )
+        .unwrap();
         let bad = DeviceCredentials::load(&path).unwrap_err();
         assert_eq!(bad.code(), "sync.config");
         assert!(!bad.to_string().contains("hunter2"), "{bad}");

@@ -260,7 +260,8 @@ impl Enrollment {
 /// device's inbox prefix `_INBOX_<device>` (central: the default inbox).
 pub async fn connect_with(url: &str, creds: &Path) -> Result<async_nats::Client> {
     let c = DeviceCredentials::load(creds).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut options = async_nats::ConnectOptions::with_user_and_password(c.user.clone(), c.password.clone());
+    let mut options =
+        async_nats::ConnectOptions::with_user_and_password(c.user.clone(), c.password.clone());
     if c.role != "central" {
         options = options.custom_inbox_prefix(c.inbox_prefix());
     }
