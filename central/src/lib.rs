@@ -12,6 +12,7 @@
 //! here.
 
 pub mod app;
+pub mod auth;
 pub mod bots_sim;
 pub mod catalog;
 pub mod commands;

@@ -1,5 +1,6 @@
-//! `mallbots-central`: runs a central replica (default), or operates the dead-letter queue
-//! (`dlq list`, `dlq replay SEQ`). Settings: defaults → `--config FILE` (JSON) → `MALLBOTS__…`
+//! `mallbots-central`: runs a central replica (default), operates the dead-letter queue
+//! (`dlq list`, `dlq replay SEQ`), makes the NATS server's authorization (`auth init --dir DIR`)
+//! and enrolls devices (`enroll --device ID --role ROLE --auth-dir DIR --out FILE`). Settings: defaults → `--config FILE` (JSON) → `MALLBOTS__…`
 //! environment → flags.
 
 use std::net::SocketAddr;
@@ -43,7 +44,7 @@ struct Cli {
     /// Stream replicas (1, or 3 on a cluster).
     #[arg(long, global = true)]
     replicas: Option<usize>,
-    /// NATS credentials file.
+    /// NATS credentials: central's credentials JSON (`auth init`) or a `.creds` file.
     #[arg(long, global = true)]
     creds: Option<PathBuf>,
     /// Msg-id de-duplication window in milliseconds.
@@ -62,17 +63,57 @@ enum Command {
         #[command(subcommand)]
         action: DlqAction,
     },
-    /// Enroll a device: create its durable consumers with fixed filters (prints them as JSON).
+    /// Enroll a device: create its durable consumers with fixed filters and record it in the
+    /// devices bucket; with `--auth-dir`, also issue its NATS user (credentials file `--out`,
+    /// mode 0600), re-render DIR/nats-auth.conf and reload the server. Prints JSON (never the
+    /// password).
     Enroll {
-        /// The device id (the token in its subjects and consumer names).
+        /// The device id (the token in its subjects, consumer names and NATS user).
         #[arg(long)]
         device: String,
-        /// `kiosk` or `manager`.
+        /// `kiosk`, `manager` or `depot`.
         #[arg(long, default_value = "kiosk")]
         role: String,
         /// A manager's store ids (repeat the flag).
         #[arg(long = "store")]
         stores: Vec<String>,
+        /// The auth directory of `auth init` (central's credentials default to DIR/central.json).
+        #[arg(long)]
+        auth_dir: Option<PathBuf>,
+        /// Where to write the device's credentials file (needs --auth-dir).
+        #[arg(long, requires = "auth_dir")]
+        out: Option<PathBuf>,
+        /// The NATS URL written into the credentials file (default: --nats without credentials).
+        #[arg(long)]
+        nats_url: Option<String>,
+        /// Issue a new password even if the device has one (the old one stops working).
+        #[arg(long, requires = "auth_dir")]
+        rotate: bool,
+        /// nats-server process(es) to reload (SIGHUP), besides the pids in DIR/*.pid.
+        #[arg(long = "reload-pid")]
+        reload_pids: Vec<u32>,
+    },
+    /// The NATS server's authorization, made by the product.
+    Auth {
+        #[command(subcommand)]
+        action: AuthAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuthAction {
+    /// Create the auth directory (0700) with central's user (DIR/central.json, 0600) and render
+    /// DIR/nats-auth.conf (bcrypt hashes only). Idempotent: an existing central user is kept.
+    Init {
+        /// The auth directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Give central a new password.
+        #[arg(long)]
+        rotate: bool,
+        /// nats-server process(es) to reload (SIGHUP), besides the pids in DIR/*.pid.
+        #[arg(long = "reload-pid")]
+        reload_pids: Vec<u32>,
     },
 }
 
@@ -126,21 +167,158 @@ impl Cli {
     }
 }
 
-async fn enroll_device(
-    settings: &Settings,
-    device: &str,
-    role: &str,
-    stores: &[String],
-) -> Result<String, String> {
-    let role = mallbots_central::enrollment::parse_role(role, stores.to_vec())
+/// What `enroll` was asked.
+struct EnrollArgs<'a> {
+    device: &'a str,
+    role: &'a str,
+    stores: &'a [String],
+    auth_dir: Option<&'a PathBuf>,
+    out: Option<&'a PathBuf>,
+    nats_url: Option<&'a str>,
+    rotate: bool,
+    reload_pids: &'a [u32],
+}
+
+async fn enroll_device(settings: &Settings, args: &EnrollArgs<'_>) -> Result<String, String> {
+    use mallbots_central::auth::{self, AuthDir, DeviceIssue};
+    use mallbots_central::topology::{Bucket, StreamKind};
+    let role = mallbots_central::enrollment::parse_role(args.role, args.stores.to_vec())
         .map_err(|e| format!("{}: {e}", e.code()))?;
-    let client = connect(settings).await.map_err(|e| e.to_string())?;
-    let js = async_nats::jetstream::new(client);
-    let topology = Topology::from_settings(&settings.topology);
-    let enrolled = mallbots_central::enrollment::enroll(&js, &topology, device, &role)
+    let mut settings = settings.clone();
+    if let Some(dir) = args.auth_dir {
+        let central = dir.join(auth::CENTRAL_FILE);
+        if settings.nats.credentials_file.is_none() && central.is_file() {
+            settings.nats.credentials_file = Some(central);
+        }
+    }
+    let client = connect(&settings)
         .await
         .map_err(|e| format!("{}: {e}", e.code()))?;
-    serde_json::to_string_pretty(&enrolled).map_err(|e| e.to_string())
+    let js = async_nats::jetstream::new(client);
+    let topology = Topology::from_settings(&settings.topology);
+    // A fresh installation: create the topology as central would (same settings).
+    let stream_name = topology.stream_name(StreamKind::Events);
+    if js.get_stream(&stream_name).await.is_err()
+        || js
+            .get_key_value(topology.bucket_name(Bucket::Devices))
+            .await
+            .is_err()
+    {
+        mallbots_central::topology::ensure_topology(&js, &topology, &settings.topology)
+            .await
+            .map_err(|e| format!("{}: {e}", e.code()))?;
+    }
+    let enrolled = mallbots_central::enrollment::enroll(&js, &topology, args.device, &role)
+        .await
+        .map_err(|e| format!("{}: {e}", e.code()))?;
+    let mut out = serde_json::json!({
+        "device": enrolled.device,
+        "role": role.name(),
+        "stores": role.stores(),
+        "consumers": enrolled.consumers,
+    });
+    let Some(dir) = args.auth_dir else {
+        return serde_json::to_string_pretty(&out).map_err(|e| e.to_string());
+    };
+    let auth_dir = AuthDir::new(dir);
+    let default_url = auth::without_userinfo(&settings.nats.url);
+    let issued = auth_dir
+        .issue_device(&DeviceIssue {
+            device: args.device,
+            role: &role,
+            subject_root: topology.root(),
+            stream: &stream_name,
+            out: args.out.map(PathBuf::as_path),
+            rotate: args.rotate,
+            nats_url: Some(args.nats_url.unwrap_or(&default_url)),
+        })
+        .map_err(|e| format!("{}: {e}", e.code()))?;
+    let reloaded = reload(dir, args.reload_pids, false)?;
+    if !reloaded.is_empty() {
+        if let Some(creds) = &issued.credentials {
+            let refused = auth::wait_accepted(
+                &settings.nats.url,
+                &creds.user,
+                &creds.password,
+                std::time::Duration::from_secs(10),
+            )
+            .await;
+            if !refused.is_empty() {
+                return Err(format!(
+                    "enrollment.not_accepted: {} was enrolled and its credentials written, but \
+                     {} still refuse them after the reload: does the server's config include {}?",
+                    args.device,
+                    refused.join(", "),
+                    auth_dir.config_path().display()
+                ));
+            }
+        }
+    }
+    out["credentials"] = match (args.out, &issued.credentials) {
+        (Some(path), Some(_)) => serde_json::json!(path),
+        _ => serde_json::Value::Null,
+    };
+    out["new_password"] = serde_json::json!(issued.new_password);
+    out["config"] = serde_json::json!(auth_dir.config_path());
+    out["reloaded"] = serde_json::json!(reloaded);
+    serde_json::to_string_pretty(&out).map_err(|e| e.to_string())
+}
+
+/// SIGHUPs the servers named by `pids` and DIR/*.pid; returns those signalled. A server that
+/// cannot be signalled is reported on stderr; none known is a note, not an error.
+fn reload(dir: &std::path::Path, pids: &[u32], quiet: bool) -> Result<Vec<u32>, String> {
+    use mallbots_central::auth;
+    let mut all = pids.to_vec();
+    all.extend(auth::server_pids(dir));
+    all.sort_unstable();
+    all.dedup();
+    if all.is_empty() && !quiet {
+        eprintln!(
+            "note: no nats-server pid known (--reload-pid, or nats-server -P {}/nats-server.pid): \
+             reload the server yourself (nats-server --signal reload=PID) for the change to apply",
+            dir.display()
+        );
+    }
+    let mut signalled = Vec::new();
+    for (pid, result) in auth::reload_servers(&all) {
+        match result {
+            Ok(()) => signalled.push(pid),
+            Err(e) if pids.contains(&pid) => {
+                return Err(format!("auth.reload: nats-server {pid}: {e}"));
+            }
+            Err(e) => eprintln!("note: pid file names {pid}, not reloaded: {e}"),
+        }
+    }
+    Ok(signalled)
+}
+
+fn auth_init(
+    settings: &Settings,
+    dir: &std::path::Path,
+    rotate: bool,
+    pids: &[u32],
+) -> Result<String, String> {
+    use mallbots_central::auth::AuthDir;
+    use mallbots_central::topology::StreamKind;
+    let topology = Topology::from_settings(&settings.topology);
+    let auth_dir = AuthDir::new(dir);
+    let creds = auth_dir
+        .init(
+            topology.root(),
+            &topology.stream_name(StreamKind::Events),
+            rotate,
+        )
+        .map_err(|e| format!("{}: {e}", e.code()))?;
+    // A first init comes before the server exists: no note when nothing is running.
+    let reloaded = reload(dir, pids, true)?;
+    serde_json::to_string_pretty(&serde_json::json!({
+        "dir": dir,
+        "user": creds.user,
+        "credentials": auth_dir.central_credentials_path(),
+        "config": auth_dir.config_path(),
+        "reloaded": reloaded,
+    }))
+    .map_err(|e| e.to_string())
 }
 
 async fn dlq(settings: &Settings, action: &DlqAction) -> Result<String, String> {
@@ -165,6 +343,19 @@ async fn dlq(settings: &Settings, action: &DlqAction) -> Result<String, String> 
             .map_err(|e| format!("{}: {e}", e.code()))?,
     };
     json.map_err(|e| e.to_string())
+}
+
+fn print_result(result: Result<String, String>) -> ExitCode {
+    match result {
+        Ok(out) => {
+            println!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 #[tokio::main]
@@ -209,16 +400,32 @@ async fn main() -> ExitCode {
             device,
             role,
             stores,
-        }) => match enroll_device(&settings, device, role, stores).await {
-            Ok(out) => {
-                println!("{out}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("{e}");
-                ExitCode::FAILURE
-            }
-        },
+            auth_dir,
+            out,
+            nats_url,
+            rotate,
+            reload_pids,
+        }) => {
+            let args = EnrollArgs {
+                device,
+                role,
+                stores,
+                auth_dir: auth_dir.as_ref(),
+                out: out.as_ref(),
+                nats_url: nats_url.as_deref(),
+                rotate: *rotate,
+                reload_pids,
+            };
+            print_result(enroll_device(&settings, &args).await)
+        }
+        Some(Command::Auth {
+            action:
+                AuthAction::Init {
+                    dir,
+                    rotate,
+                    reload_pids,
+                },
+        }) => print_result(auth_init(&settings, dir, *rotate, reload_pids)),
         Some(Command::Dlq { action }) => match dlq(&settings, action).await {
             Ok(out) => {
                 println!("{out}");

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::{self, kv};
-use async_nats::{Client, ConnectOptions, ServerAddr};
+use async_nats::{Client, ConnectErrorKind, ConnectOptions, ServerAddr};
+use mallbots_sync::engine::credentials::{self, DeviceCredentials};
 use tokio::sync::watch;
 
 use crate::config::Settings;
@@ -25,11 +26,11 @@ use crate::worker::Worker;
 pub async fn connect(settings: &Settings) -> Result<Client, CentralError> {
     let n = &settings.nats;
     let fail = |reason: String| CentralError::Connect {
-        url: n.url.clone(),
+        url: mallbots_sync::engine::redact_url(&n.url),
         reason,
     };
-    let addrs = n
-        .url
+    let (urls, url_user) = credentials::split_userinfo(&n.url);
+    let addrs = urls
         .split(',')
         .map(|s| s.trim().parse::<ServerAddr>())
         .collect::<Result<Vec<_>, _>>()
@@ -38,10 +39,22 @@ pub async fn connect(settings: &Settings) -> Result<Client, CentralError> {
         .name(&n.connection_name)
         .event_callback(|event| async move { tracing::info!(%event, "nats connection event") });
     if let Some(path) = &n.credentials_file {
-        options = options
-            .credentials_file(path)
-            .await
+        // Central's credentials JSON (`auth init`) or a NATS .creds file, told by its contents.
+        let text = std::fs::read_to_string(path)
             .map_err(|e| fail(format!("credentials file: {}", e.kind())))?;
+        if credentials::is_credentials_json(&text) {
+            let creds = DeviceCredentials::parse(&text)
+                .map_err(|e| fail(format!("credentials file: {e}")))?;
+            options = options.user_and_password(creds.user, creds.password);
+        } else {
+            options = options
+                .credentials_file(path)
+                .await
+                .map_err(|e| fail(format!("credentials file: {}", e.kind())))?;
+        }
+    }
+    if let Some((user, password)) = url_user {
+        options = options.user_and_password(user, password);
     }
     if let (Some(user), Some(password)) = (&n.user, &n.password) {
         options = options.user_and_password(user.clone(), password.expose().to_string());
@@ -49,10 +62,12 @@ pub async fn connect(settings: &Settings) -> Result<Client, CentralError> {
     if let Some(token) = &n.token {
         options = options.token(token.expose().to_string());
     }
-    options
-        .connect(addrs)
-        .await
-        .map_err(|e| fail(e.to_string()))
+    options.connect(addrs).await.map_err(|e| match e.kind() {
+        ConnectErrorKind::AuthorizationViolation | ConnectErrorKind::Authentication => {
+            fail("authorization violation: the server refused central's credentials".to_owned())
+        }
+        _ => fail(e.to_string()),
+    })
 }
 
 /// Everything a role needs to build its handlers and background tasks.

@@ -49,16 +49,20 @@ pub enum Bucket {
     Catalog,
     /// Central's view of customers for AuthorizeCustomer.
     Customers,
+    /// Enrolled devices, key = device id, value `{"device","role","stores"}` (written by
+    /// enrollment, read by the request handlers to authorize a device's requests).
+    Devices,
 }
 
 impl Bucket {
     /// Every bucket.
-    pub const ALL: [Bucket; 5] = [
+    pub const ALL: [Bucket; 6] = [
         Bucket::Sagas,
         Bucket::Lists,
         Bucket::Bots,
         Bucket::Catalog,
         Bucket::Customers,
+        Bucket::Devices,
     ];
 
     /// How long a key lives after its last write (zero = forever). Saga keys expire: every running
@@ -77,6 +81,7 @@ impl Bucket {
             Bucket::Bots => "bots",
             Bucket::Catalog => "catalog",
             Bucket::Customers => "customers",
+            Bucket::Devices => "devices",
         }
     }
 }

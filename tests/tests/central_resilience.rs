@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use async_nats::jetstream;
 use futures::StreamExt;
 use mallbots_central::dlq;
-use mallbots_tests::nats::{NatsCluster, NatsOptions, NatsServer};
+use mallbots_tests::nats::{NatsCluster, NatsServer};
 use mallbots_tests::procs::{Proc, CENTRAL};
 use serde_json::Value;
 
@@ -164,20 +164,12 @@ async fn replicas_share_work_on_a_three_node_cluster_losing_a_node() {
     assert!(a.is_running() && b.is_running());
 }
 
+/// On a server with the authorization `mallbots-central auth init` generates, central without
+/// credentials is refused; with its credentials file, or with user and password in its URL, it
+/// runs and never logs the password (settings and URLs are logged redacted).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn authenticated_connection_never_logs_its_password() {
-    let dir = tempfile::tempdir().unwrap();
-    let conf = dir.path().join("auth.conf");
-    std::fs::write(
-        &conf,
-        "authorization { users = [ { user: central, password: \"pw-7f3c-secret\" } ] }\n",
-    )
-    .unwrap();
-    let server = NatsServer::start_with(NatsOptions {
-        config_file: Some(conf),
-        extra_args: Vec::new(),
-    })
-    .expect("nats with auth");
+    let server = NatsServer::start_with_auth("").expect("nats with auth");
     let (root, prefix) = (unique("r"), unique("p"));
 
     let mut refused = central(&server.url(), &root, &prefix, &[], &[]);
@@ -189,16 +181,25 @@ async fn authenticated_connection_never_logs_its_password() {
         refused.logs()
     );
 
-    let envs = [
-        ("MALLBOTS__NATS__USER", "central"),
-        ("MALLBOTS__NATS__PASSWORD", "pw-7f3c-secret"),
-        ("RUST_LOG", "debug"),
-    ];
-    let mut c = central(&server.url(), &root, &prefix, &[], &envs);
+    let password = server.auth().central_credentials().unwrap().password;
+    let creds = server.central_creds().to_string_lossy().into_owned();
+    let debug = [("RUST_LOG", "debug")];
+    let mut c = central(&server.url(), &root, &prefix, &["--creds", &creds], &debug);
     c.wait_for_log("mallbots-central ready", START).unwrap();
     let logs = c.logs();
     assert!(logs.contains("[redacted]"), "settings are logged, redacted");
-    assert!(!logs.contains("pw-7f3c-secret"), "password leaked:\n{logs}");
+    assert!(!logs.contains(&password), "password leaked:\n{logs}");
+    drop(c);
+
+    let url = format!("nats://central:{password}@127.0.0.1:{}", server.port());
+    let mut u = central(&url, &root, &prefix, &[], &debug);
+    u.wait_for_log("mallbots-central ready", START).unwrap();
+    let logs = u.logs();
+    assert!(
+        logs.contains("nats://***@127.0.0.1"),
+        "the URL is logged, redacted"
+    );
+    assert!(!logs.contains(&password), "password leaked:\n{logs}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -117,7 +117,7 @@ async fn two_replicas_start_concurrently_and_answer_health_and_metrics() {
     let info = s.info().await.unwrap();
     assert_eq!(info.config.duplicate_window, Duration::from_secs(1));
     assert!(info.config.allow_message_schedules);
-    for bucket in ["sagas", "lists", "bots", "catalog"] {
+    for bucket in ["sagas", "lists", "bots", "catalog", "devices"] {
         js.get_key_value(format!("{prefix}{bucket}"))
             .await
             .unwrap_or_else(|e| panic!("{bucket}: {e}"));

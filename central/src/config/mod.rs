@@ -98,7 +98,8 @@ impl fmt::Debug for Secret {
 pub struct NatsSettings {
     /// Server URL(s), comma-separated for a cluster.
     pub url: String,
-    /// A `.creds` file (JWT + nkey seed); its path is never logged.
+    /// A credentials file: a NATS `.creds` file (JWT + nkey seed) or the credentials JSON of
+    /// `mallbots-central auth init` (user and password); its path is never logged.
     pub credentials_file: Option<PathBuf>,
     /// User name for user/password auth.
     pub user: Option<String>,
@@ -126,7 +127,7 @@ impl Default for NatsSettings {
 impl fmt::Debug for NatsSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NatsSettings")
-            .field("url", &self.url)
+            .field("url", &mallbots_sync::engine::redact_url(&self.url))
             .field(
                 "credentials_file",
                 &self.credentials_file.as_ref().map(|_| "[redacted]"),
@@ -493,13 +494,18 @@ mod tests {
                 ("MALLBOTS__NATS__PASSWORD", "hunter2"),
                 ("MALLBOTS__NATS__TOKEN", "tok-secret"),
                 ("MALLBOTS__NATS__CREDENTIALS_FILE", "/secret/place.creds"),
+                (
+                    "MALLBOTS__NATS__URL",
+                    "nats://central:url-secret@h1:4222,h2:4222",
+                ),
             ]),
         )
         .unwrap();
         assert_eq!(s.nats.password.as_ref().unwrap().expose(), "hunter2");
         let shown = format!("{s:?}");
         assert!(shown.contains("central"));
-        for secret in ["hunter2", "tok-secret", "/secret/place.creds"] {
+        assert!(shown.contains("h1:4222"), "{shown}");
+        for secret in ["hunter2", "tok-secret", "/secret/place.creds", "url-secret"] {
             assert!(!shown.contains(secret), "{secret} leaked in {shown}");
         }
     }

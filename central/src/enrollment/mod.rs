@@ -3,7 +3,14 @@
 //! (the device itself has no consumer-create rights):
 //! * kiosk: `R.ev.catalog.>` and `R.ev.order.<device>.>`;
 //! * manager: `R.ev.catalog.>`, and each managed store's `R.ev.store.<store>.orderline.>` plus
-//!   `R.ev.depot.>`.
+//!   `R.ev.depot.>` and its answers `R.ev.deskans.<device>.>`;
+//! * depot: `R.ev.catalog.>`, and `R.ev.store.*.orderline.>`, `R.ev.depot.>`,
+//!   `R.ev.deskans.<device>.>`.
+//!
+//! Enrollment also records the device in the `<prefix>devices` KV bucket (key = device id,
+//! value [`DeviceEntry`]), which the request handlers read to authorize a device's requests.
+//! Its NATS user and the server's authorization config are the auth directory's part
+//! ([`crate::auth`]; `mallbots-central enroll --auth-dir DIR --out FILE` does both).
 //!
 //! The definitions come from `mallbots_sync::engine::device_consumers`, the same ones the
 //! edge's engine expects. [`enroll`] is the library call (idempotent; re-enrolling updates the
@@ -19,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::roles::HandlerRegistry;
 use crate::service::Runtime;
-use crate::topology::{StreamKind, Topology};
+use crate::topology::{Bucket, StreamKind, Topology};
 
 /// Why an enrollment failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,8 +34,8 @@ pub enum EnrollmentError {
     /// The device id is not a usable NATS token.
     #[error("invalid device id {0:?}")]
     InvalidDevice(String),
-    /// The role is neither `kiosk` nor `manager`.
-    #[error("unknown role {0:?} (kiosk or manager)")]
+    /// The role is not `kiosk`, `manager` or `depot`.
+    #[error("unknown role {0:?} (kiosk, manager or depot)")]
     UnknownRole(String),
     /// A manager must manage at least one store.
     #[error("a manager device needs at least one store")]
@@ -36,6 +43,16 @@ pub enum EnrollmentError {
     /// The request is not JSON of the expected shape.
     #[error("bad enrollment request: {0}")]
     BadRequest(String),
+    /// The devices registry could not be written.
+    #[error("recording device {device} in bucket {bucket} failed: {reason}")]
+    Registry {
+        /// The device.
+        device: String,
+        /// The bucket.
+        bucket: String,
+        /// What the server said.
+        reason: String,
+    },
     /// JetStream refused to create a consumer.
     #[error("creating consumer {consumer} failed: {reason}")]
     Consumer {
@@ -54,6 +71,7 @@ impl ErrorCode for EnrollmentError {
             EnrollmentError::NoStores => "enrollment.no_stores",
             EnrollmentError::BadRequest(_) => "enrollment.bad_request",
             EnrollmentError::Consumer { .. } => "enrollment.consumer",
+            EnrollmentError::Registry { .. } => "enrollment.registry",
         }
     }
 }
@@ -63,11 +81,63 @@ impl ErrorCode for EnrollmentError {
 pub struct EnrollRequest {
     /// The device id.
     pub device: String,
-    /// `kiosk` or `manager`.
+    /// `kiosk`, `manager` or `depot`.
     pub role: String,
     /// The stores a manager device manages.
     #[serde(default)]
     pub stores: Vec<String>,
+}
+
+/// A device as the `<prefix>devices` bucket records it (key = device id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceEntry {
+    /// The device id.
+    pub device: String,
+    /// `kiosk`, `manager` or `depot`.
+    pub role: String,
+    /// A manager's stores (empty otherwise).
+    #[serde(default)]
+    pub stores: Vec<String>,
+}
+
+impl DeviceEntry {
+    /// The entry for `device` with `role`.
+    pub fn new(device: &str, role: &DeviceRole) -> Self {
+        Self {
+            device: device.to_owned(),
+            role: role.name().to_owned(),
+            stores: role.stores().to_vec(),
+        }
+    }
+
+    /// The role it names (`None` if unknown).
+    pub fn device_role(&self) -> Option<DeviceRole> {
+        DeviceRole::parse(&self.role, self.stores.clone())
+    }
+}
+
+/// The enrolled device `device`, from the devices bucket (`Ok(None)` if not enrolled).
+pub async fn lookup_device(
+    js: &jetstream::Context,
+    topology: &Topology,
+    device: &str,
+) -> Result<Option<DeviceEntry>, EnrollmentError> {
+    let bucket = topology.bucket_name(Bucket::Devices);
+    let err = |reason: String| EnrollmentError::Registry {
+        device: device.to_owned(),
+        bucket: bucket.clone(),
+        reason,
+    };
+    let kv = js
+        .get_key_value(&bucket)
+        .await
+        .map_err(|e| err(e.to_string()))?;
+    match kv.get(device).await.map_err(|e| err(e.to_string()))? {
+        None => Ok(None),
+        Some(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| err(e.to_string())),
+    }
 }
 
 /// One consumer created.
@@ -88,13 +158,12 @@ pub struct Enrolled {
     pub consumers: Vec<EnrolledConsumer>,
 }
 
-/// The role from its name (`kiosk` | `manager`) and, for managers, their stores.
+/// The role from its name (`kiosk` | `manager` | `depot`) and, for managers, their stores.
 pub fn parse_role(role: &str, stores: Vec<String>) -> Result<DeviceRole, EnrollmentError> {
     match role {
-        "kiosk" => Ok(DeviceRole::Kiosk),
         "manager" if stores.is_empty() => Err(EnrollmentError::NoStores),
-        "manager" => Ok(DeviceRole::Manager { stores }),
-        other => Err(EnrollmentError::UnknownRole(other.to_owned())),
+        _ => DeviceRole::parse(role, stores)
+            .ok_or_else(|| EnrollmentError::UnknownRole(role.to_owned())),
     }
 }
 
@@ -104,7 +173,8 @@ fn valid_token(t: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
 }
 
-/// Creates (or updates) `device`'s two durable consumers on the events stream.
+/// Creates (or updates) `device`'s two durable consumers on the events stream and records the
+/// device in the devices bucket.
 pub async fn enroll(
     js: &jetstream::Context,
     topology: &Topology,
@@ -114,10 +184,8 @@ pub async fn enroll(
     if !valid_token(device) {
         return Err(EnrollmentError::InvalidDevice(device.to_owned()));
     }
-    if let DeviceRole::Manager { stores } = role {
-        if let Some(bad) = stores.iter().find(|s| !valid_token(s)) {
-            return Err(EnrollmentError::BadRequest(format!("store id {bad:?}")));
-        }
+    if let Some(bad) = role.stores().iter().find(|s| !valid_token(s)) {
+        return Err(EnrollmentError::BadRequest(format!("store id {bad:?}")));
     }
     let stream_name = topology.stream_name(StreamKind::Events);
     let stream =
@@ -141,6 +209,21 @@ pub async fn enroll(
             filters: spec.filters,
         });
     }
+    let bucket = topology.bucket_name(Bucket::Devices);
+    let registry_err = |reason: String| EnrollmentError::Registry {
+        device: device.to_owned(),
+        bucket: bucket.clone(),
+        reason,
+    };
+    let kv = js
+        .get_key_value(&bucket)
+        .await
+        .map_err(|e| registry_err(e.to_string()))?;
+    let entry = serde_json::to_vec(&DeviceEntry::new(device, role))
+        .map_err(|e| registry_err(e.to_string()))?;
+    kv.put(device, entry.into())
+        .await
+        .map_err(|e| registry_err(e.to_string()))?;
     tracing::info!(device, role = role.name(), "device enrolled");
     Ok(Enrolled {
         device: device.to_owned(),
@@ -211,6 +294,24 @@ mod tests {
     #[test]
     fn roles_parse() {
         assert_eq!(parse_role("kiosk", vec![]), Ok(DeviceRole::Kiosk));
+        assert_eq!(parse_role("depot", vec![]), Ok(DeviceRole::Depot));
+        assert_eq!(
+            parse_role("manager", vec!["s1".into()]),
+            Ok(DeviceRole::Manager {
+                stores: vec!["s1".into()]
+            })
+        );
+        let entry = DeviceEntry::new(
+            "m1",
+            &DeviceRole::Manager {
+                stores: vec!["s1".into()],
+            },
+        );
+        assert_eq!(
+            serde_json::to_value(&entry).unwrap(),
+            serde_json::json!({"device": "m1", "role": "manager", "stores": ["s1"]})
+        );
+        assert_eq!(entry.device_role().unwrap().stores(), ["s1".to_owned()]);
         assert_eq!(
             parse_role("manager", vec![]),
             Err(EnrollmentError::NoStores)

@@ -46,6 +46,18 @@ pub enum SyncError {
         /// What the server or client reported.
         reason: String,
     },
+    /// The server refused the device's credentials (wrong password, unknown user, revoked).
+    /// The message never contains the password.
+    #[error("NATS refused the credentials of user {user}: {reason}")]
+    Refused {
+        /// The NATS user (never the password).
+        user: String,
+        /// What the server said, e.g. "authorization violation".
+        reason: String,
+    },
+    /// The device has no credentials yet (no credentials file where one is expected).
+    #[error("not enrolled: {0}")]
+    NotEnrolled(String),
     /// The configuration is unusable (empty device id, bad subject root …).
     #[error("invalid sync configuration: {0}")]
     Config(String),
@@ -66,6 +78,8 @@ impl ErrorCode for SyncError {
             SyncError::Publish { .. } => "sync.publish",
             SyncError::ReadBack { .. } => "sync.read_back",
             SyncError::Consumer { .. } => "sync.consumer",
+            SyncError::Refused { .. } => "sync.refused",
+            SyncError::NotEnrolled(_) => "sync.not_enrolled",
             SyncError::Config(_) => "sync.config",
         }
     }

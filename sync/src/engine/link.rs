@@ -1,18 +1,26 @@
 //! The connection: [`NatsTarget`] (URLs, credentials), [`Link`] (client, JetStream context,
 //! events stream) and [`connect`], which uses the device's custom inbox prefix
 //! (`_INBOX_<device>`) so every reply lands where its NATS user may subscribe.
+//!
+//! The target's credentials file is either the device's credentials JSON written by
+//! `mallbots-central enroll` (user and password; see [`super::credentials`]) or a NATS `.creds`
+//! file (JWT + nkey seed); which one is told by its contents. A refused login is
+//! [`SyncError::Refused`] (`sync.refused`); no error or log line carries a password.
 
+use super::credentials::{is_credentials_json, redact_url, DeviceCredentials};
 use super::error::SyncError;
 use super::SyncConfig;
 use async_nats::jetstream::{self, stream::Stream};
+use async_nats::ConnectErrorKind;
 use std::path::PathBuf;
 
 /// Where and how to connect.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NatsTarget {
-    /// Server URL(s), comma-separated.
+    /// Server URL(s), comma-separated. Empty = the `nats_url` of the credentials file.
     pub url: String,
-    /// A `.creds` file (the device's NATS user), if any.
+    /// The device's credentials: its credentials JSON file (`mallbots-central enroll --out`)
+    /// or a NATS `.creds` file, if any.
     pub creds: Option<PathBuf>,
 }
 
@@ -24,28 +32,20 @@ impl NatsTarget {
             creds: None,
         }
     }
+
+    /// A target with a credentials file (credentials JSON or `.creds`).
+    pub fn with_creds(url: impl Into<String>, creds: impl Into<PathBuf>) -> Self {
+        Self {
+            url: url.into(),
+            creds: Some(creds.into()),
+        }
+    }
 }
 
 /// Splits `user:password@` out of comma-separated URL(s) (the client ignores it once options
 /// are given).
 fn split_credentials(urls: &str) -> (String, Option<(String, String)>) {
-    let mut found = None;
-    let cleaned: Vec<String> = urls
-        .split(',')
-        .map(|url| {
-            let (scheme, rest) = url.trim().split_once("://").unwrap_or(("nats", url.trim()));
-            match rest.rsplit_once('@') {
-                Some((userinfo, host)) => {
-                    if let Some((u, p)) = userinfo.split_once(':') {
-                        found.get_or_insert((u.to_owned(), p.to_owned()));
-                    }
-                    format!("{scheme}://{host}")
-                }
-                None => format!("{scheme}://{rest}"),
-            }
-        })
-        .collect();
-    (cleaned.join(","), found)
+    super::credentials::split_userinfo(urls)
 }
 
 /// A live connection: the client, its JetStream context and the events stream.
@@ -57,31 +57,94 @@ pub struct Link {
     pub(crate) stream: Stream<()>,
 }
 
+/// How the client proves who it is.
+enum Login {
+    None,
+    CredsFile(PathBuf),
+    Password(DeviceCredentials),
+}
+
+/// Reads the target's credentials file, if any.
+fn login(config: &SyncConfig, target: &NatsTarget) -> Result<Login, SyncError> {
+    let Some(path) = &target.creds else {
+        return Ok(Login::None);
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            SyncError::NotEnrolled(format!(
+                "no credentials file at {} (enroll the device: mallbots-central enroll --device {} \
+                 --role … --auth-dir … --out FILE)",
+                path.display(),
+                config.device_id
+            ))
+        } else {
+            SyncError::Config(format!("cannot read {}: {e}", path.display()))
+        }
+    })?;
+    if !is_credentials_json(&text) {
+        return Ok(Login::CredsFile(path.clone()));
+    }
+    let creds = DeviceCredentials::parse(&text)
+        .map_err(|e| SyncError::Config(format!("credentials file {}: {e}", path.display())))?;
+    if creds.device != config.device_id {
+        return Err(SyncError::Config(format!(
+            "credentials file {} is for device {:?}, this device is {:?}",
+            path.display(),
+            creds.device,
+            config.device_id
+        )));
+    }
+    Ok(Login::Password(creds))
+}
+
 /// Connects with the device's inbox prefix and credentials, and binds the events stream.
 pub(crate) async fn connect(config: &SyncConfig, target: &NatsTarget) -> Result<Link, SyncError> {
+    let login = login(config, target)?;
+    let url = match (&login, target.url.trim()) {
+        (Login::Password(c), "") => c.nats_url.clone().unwrap_or_default(),
+        (_, url) => url.to_owned(),
+    };
+    let shown = redact_url(&url);
     let err = |reason: String| SyncError::Connect {
-        url: target.url.clone(),
+        url: shown.clone(),
         reason,
     };
+    if url.is_empty() {
+        return Err(err("no NATS URL given".to_owned()));
+    }
     let mut options = async_nats::ConnectOptions::new()
         .custom_inbox_prefix(config.inbox_prefix())
         .name(format!("mallbots-edge-{}", config.device_id))
         .connection_timeout(std::time::Duration::from_secs(3));
-    if let Some(creds) = &target.creds {
-        options = options
-            .credentials_file(creds)
-            .await
-            .map_err(|e| err(e.to_string()))?;
+    let (urls, url_user) = split_credentials(&url);
+    let mut user = None;
+    match login {
+        Login::None => {}
+        Login::CredsFile(path) => {
+            options = options
+                .credentials_file(&path)
+                .await
+                .map_err(|e| SyncError::Config(format!("{}: {}", path.display(), e.kind())))?;
+        }
+        Login::Password(creds) => {
+            user = Some(creds.user.clone());
+            options = options.user_and_password(creds.user, creds.password);
+        }
     }
-    let (urls, user) = split_credentials(&target.url);
-    if let Some((user, password)) = user {
-        options = options.user_and_password(user, password);
+    if let Some((u, password)) = url_user {
+        user = Some(u.clone());
+        options = options.user_and_password(u, password);
     }
     let urls: Vec<&str> = urls.split(',').collect();
-    let client = options
-        .connect(urls)
-        .await
-        .map_err(|e| err(e.to_string()))?;
+    let client = options.connect(urls).await.map_err(|e| match e.kind() {
+        ConnectErrorKind::AuthorizationViolation | ConnectErrorKind::Authentication => {
+            SyncError::Refused {
+                user: user.clone().unwrap_or_else(|| "(none)".to_owned()),
+                reason: "authorization violation".to_owned(),
+            }
+        }
+        _ => err(e.to_string()),
+    })?;
     let js = jetstream::ContextBuilder::new()
         .ack_timeout(config.ack_timeout)
         .timeout(config.ack_timeout)

@@ -24,6 +24,7 @@
 //! ```
 
 pub mod config;
+pub mod credentials;
 pub mod envelope;
 pub mod error;
 pub mod hooks;
@@ -38,11 +39,15 @@ pub mod relay;
 pub mod runner;
 pub mod status;
 
-pub use config::{device_consumers, Backoff, DeviceConsumer, DeviceRole, SyncConfig};
+pub use config::{
+    device_consumers, device_permissions, Backoff, DeviceConsumer, DevicePermissions, DeviceRole,
+    SyncConfig,
+};
+pub use credentials::{redact_url, DeviceCredentials};
 pub use envelope::{outgoing_headers, DecodeError, IncomingEvent};
 pub use error::SyncError;
 pub use hooks::{InboxApplier, RebaseOutcome, RebaseRequest, Rebaser, RecordOnly, RetractPending};
-pub use inbox::{consumer_config, InboxReport};
+pub use inbox::{consumer_config, InboxReport, DEVICE_MAX_DELIVER};
 pub use link::{Link, NatsTarget};
 pub use plan::{
     plan, plan_subject, Operation, PublishOutcome, RemoteMessage, StreamKey, SubjectView,

@@ -8,13 +8,14 @@ use tempfile::TempDir;
 
 use super::free_port;
 use super::node::{meta_leader, ClusterArgs, Node};
-use super::NatsOptions;
+use super::{Enrollment, NatsAuth, NatsOptions};
 
 /// A JetStream cluster of `n` nodes on loopback, each with its own server name, store directory,
 /// client port and cluster port, routed to all others. Stopped when dropped.
 #[derive(Debug)]
 pub struct NatsCluster {
     nodes: Vec<Node>,
+    auth: Option<NatsAuth>,
     _dir: TempDir,
 }
 
@@ -23,6 +24,33 @@ impl NatsCluster {
     pub fn shared() -> &'static NatsCluster {
         static SHARED: OnceLock<NatsCluster> = OnceLock::new();
         SHARED.get_or_init(|| NatsCluster::start(3).expect("start the shared nats cluster"))
+    }
+
+    /// One 3-node cluster with the product's authorization shared by all tests of this test
+    /// binary; see [`start_with_auth`](Self::start_with_auth).
+    pub fn shared_with_auth() -> &'static NatsCluster {
+        static SHARED: OnceLock<NatsCluster> = OnceLock::new();
+        SHARED.get_or_init(|| {
+            NatsCluster::start_with_auth(3, "").expect("start the shared nats cluster with auth")
+        })
+    }
+
+    /// Starts `n` nodes whose authorization is the one `mallbots-central auth init` generates
+    /// (one auth directory for all nodes; [`enroll`](Self::enroll) reloads every running node);
+    /// `extra_config` is added to the config verbatim.
+    pub fn start_with_auth(n: usize, extra_config: &str) -> Result<Self> {
+        let mut attempt = 1;
+        loop {
+            let dir = tempfile::Builder::new().prefix("nats-cluster-").tempdir()?;
+            let auth = NatsAuth::init_in(&dir.path().join("authz"), extra_config)?;
+            let options = NatsOptions::default();
+            match Self::start_once(n, dir, options, Some(auth)) {
+                Err(e) if attempt < 3 && format!("{e:#}").contains("address already in use") => {
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
     }
 
     /// Starts `n` nodes and waits until every node knows the JetStream meta leader.
@@ -36,7 +64,8 @@ impl NatsCluster {
     pub fn start_with(n: usize, options: NatsOptions) -> Result<Self> {
         let mut attempt = 1;
         loop {
-            match Self::start_once(n, options.clone()) {
+            let dir = tempfile::Builder::new().prefix("nats-cluster-").tempdir()?;
+            match Self::start_once(n, dir, options.clone(), None) {
                 Err(e) if attempt < 3 && format!("{e:#}").contains("address already in use") => {
                     attempt += 1;
                 }
@@ -45,11 +74,15 @@ impl NatsCluster {
         }
     }
 
-    fn start_once(n: usize, options: NatsOptions) -> Result<Self> {
+    fn start_once(
+        n: usize,
+        dir: TempDir,
+        options: NatsOptions,
+        auth: Option<NatsAuth>,
+    ) -> Result<Self> {
         if n == 0 {
             bail!("a cluster needs at least one node");
         }
-        let dir = tempfile::Builder::new().prefix("nats-cluster-").tempdir()?;
         let cluster_ports = (0..n).map(|_| free_port()).collect::<Result<Vec<u16>>>()?;
         let cluster_name = format!("c{}", rand::random::<u32>());
         let mut nodes = Vec::with_capacity(n);
@@ -74,7 +107,29 @@ impl NatsCluster {
                 child: None,
             });
         }
-        let mut cluster = Self { nodes, _dir: dir };
+        if let Some(auth) = &auth {
+            for node in &mut nodes {
+                let block = node.cluster.as_ref().map(|c| {
+                    let routes: Vec<String> = c
+                        .routes
+                        .iter()
+                        .map(|p| format!("\"nats://127.0.0.1:{p}\""))
+                        .collect();
+                    format!(
+                        "cluster {{ name: \"{}\", listen: \"127.0.0.1:{}\", routes: [{}] }}",
+                        c.name,
+                        c.port,
+                        routes.join(", ")
+                    )
+                });
+                node.options = auth.node_options(&node.name, &block.unwrap_or_default())?;
+            }
+        }
+        let mut cluster = Self {
+            nodes,
+            auth,
+            _dir: dir,
+        };
         for node in &mut cluster.nodes {
             node.spawn()?;
         }
@@ -82,6 +137,36 @@ impl NatsCluster {
             node.wait_jetstream()?;
         }
         Ok(cluster)
+    }
+
+    /// The product's authorization of this cluster; panics for one started without it.
+    pub fn auth(&self) -> &NatsAuth {
+        self.auth
+            .as_ref()
+            .expect("a cluster started with start_with_auth / shared_with_auth")
+    }
+
+    /// Central's credentials file (`mallbots-central --creds FILE`).
+    pub fn central_creds(&self) -> PathBuf {
+        self.auth().central_creds()
+    }
+
+    /// Enrolls a device with the real `mallbots-central enroll`, reloading every running node;
+    /// returns its credentials file. Returns once every running node accepts the credentials.
+    pub fn enroll(&self, enrollment: &Enrollment) -> Result<PathBuf> {
+        let pids: Vec<u32> = self.nodes.iter().filter_map(Node::pid).collect();
+        let running: Vec<String> = self
+            .nodes
+            .iter()
+            .filter(|n| n.pid().is_some())
+            .map(Node::url)
+            .collect();
+        self.auth().enroll(&running.join(","), &pids, enrollment)
+    }
+
+    /// A client logged in as central (full rights), to any node.
+    pub async fn central_client(&self) -> Result<async_nats::Client> {
+        super::connect_with(&self.url(), &self.central_creds()).await
     }
 
     /// Number of nodes (running or not).

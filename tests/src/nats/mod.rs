@@ -10,17 +10,26 @@
 //! The API is blocking (plain `std::process`), so it works from sync and async tests alike; from a
 //! `current_thread` tokio test a start blocks the runtime for the start-up time only.
 //!
+//! With the product's authorization (DESIGN §9): [`NatsServer::start_with_auth`],
+//! [`NatsServer::shared_with_auth`], [`NatsCluster::start_with_auth`] and
+//! [`NatsCluster::shared_with_auth`] start servers whose only users are those the real
+//! `mallbots-central auth init` / `enroll` made ([`NatsAuth`]); `enroll(&Enrollment)` runs
+//! the real `mallbots-central enroll` and returns the device's credentials file, `central_creds()`
+//! gives central's.
+//!
 //! Layout: `binary` finds the server program, `node` runs one process, `server` and `cluster`
 //! are the public harnesses (re-exported here).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod auth;
 mod binary;
 mod cluster;
 mod node;
 mod server;
 
+pub use auth::{connect_with, Enrollment, NatsAuth};
 pub use binary::{free_port, nats_server_binary, workspace_root};
 pub use cluster::NatsCluster;
 pub use server::NatsServer;

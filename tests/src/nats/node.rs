@@ -177,6 +177,10 @@ impl Node {
         }
     }
 
+    pub(super) fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     pub(super) fn url(&self) -> String {
         format!("nats://127.0.0.1:{}", self.client_port.unwrap_or(0))
     }
