@@ -112,6 +112,20 @@ impl Ordering {
             attempt += 1;
             let loaded = self.store.load(order_id).await?;
             if loaded.event_ids.contains(&event_id) {
+                // A retry: the event is stored, but its lines may not be (the publish that
+                // failed is why the command came back). The same line event ids again: the
+                // stream's msg-id window and the desks' inboxes drop what did arrive.
+                let phone = self.phone_last4(&loaded.order).await;
+                lines::publish_lines(
+                    &self.rt.publisher,
+                    &loaded.order,
+                    &loaded.device,
+                    &event_id,
+                    loaded.last_seq,
+                    loaded.order.updated_at(),
+                    phone.as_deref(),
+                )
+                .await?;
                 return Ok((
                     Executed::AlreadyDone {
                         order: loaded.order,

@@ -254,4 +254,6 @@ pub fn main() -> ExitCode {
 #[cfg(test)]
 mod depot_tests;
 #[cfg(test)]
+mod orders_tests;
+#[cfg(test)]
 mod usage_tests;
