@@ -59,8 +59,10 @@ pub struct Link {
 
 /// Connects with the device's inbox prefix and credentials, and binds the events stream.
 pub(crate) async fn connect(config: &SyncConfig, target: &NatsTarget) -> Result<Link, SyncError> {
+    // Never the `user:password@` part in an error (it is logged and shown).
+    let shown = split_credentials(&target.url).0;
     let err = |reason: String| SyncError::Connect {
-        url: target.url.clone(),
+        url: shown.clone(),
         reason,
     };
     let mut options = async_nats::ConnectOptions::new()
