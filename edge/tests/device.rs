@@ -42,6 +42,16 @@ fn the_identity_stays_with_the_database_and_refuses_another_device() {
         let manager = DeviceIdentity::new("kiosk-1", Role::Manager, vec![], "test.mallbots");
         assert_eq!(code(edge.init_device(manager)), "invalid_input");
     }
+    // A database that already wrote as another device cannot become this one.
+    {
+        let other = dir.path().join("other.db");
+        let edge = open_at(&other, desk("kiosk-9"), &clock);
+        edge.start_cart(None).unwrap();
+        drop(edge);
+        let edge = open_at(&other, config(), &clock);
+        let identity = DeviceIdentity::new("kiosk-1", Role::Kiosk, vec![], "test.mallbots");
+        assert_eq!(code(edge.init_device(identity)), "device.mismatch");
+    }
     let reopened = Edge::open_with_clock(&path, desk("kiosk-2"), Arc::new(clock.clone()));
     assert_eq!(code(reopened), "device.mismatch");
     let other_root = EdgeConfig {

@@ -339,6 +339,26 @@ pub fn stored_identity(path: &Path) -> Result<Option<DeviceIdentity>, EdgeError>
     }
 }
 
+/// Outbox rows on another device's kiosk or desk subjects under `identity`'s root: events this
+/// database wrote as someone else, which the new device could not publish.
+fn foreign_device_events(conn: &Connection, identity: &DeviceIdentity) -> Result<i64, EdgeError> {
+    let root = &identity.subject_root;
+    let id = &identity.device_id;
+    let mut total = 0;
+    for kind in ["kiosk", "desk"] {
+        let any = format!("{root}.ev.{kind}.");
+        let own = format!("{root}.ev.{kind}.{id}.");
+        let n: i64 = conn.query_row(
+            "SELECT count(*) FROM outbox WHERE substr(subject, 1, length(?1)) = ?1
+               AND substr(subject, 1, length(?2)) != ?2",
+            params![any, own],
+            |r| r.get(0),
+        )?;
+        total += n;
+    }
+    Ok(total)
+}
+
 /// `device.mismatch` when an opened configuration names another device or subject root than
 /// the database's identity.
 pub(crate) fn check_matches(
@@ -417,7 +437,19 @@ impl Edge {
         )?;
         let now = self.now().0;
         let saved = identity.clone();
-        self.with_writer(move |store, _| save(store.connection(), &saved, now))?;
+        self.with_writer(move |store, _| {
+            let foreign = foreign_device_events(store.connection(), &saved)?;
+            if foreign > 0 {
+                return Err(EdgeError::refused(
+                    "device.mismatch",
+                    format!(
+                        "this database already holds {foreign} events written as another device                          (on other devices' kiosk or desk subjects): initialize a fresh database                          as `{}`",
+                        saved.device_id
+                    ),
+                ));
+            }
+            save(store.connection(), &saved, now)
+        })?;
         *crate::engine::write_lock(&self.identity) = Some(identity.clone());
         Ok(identity)
     }
