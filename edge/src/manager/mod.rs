@@ -3,6 +3,7 @@
 //!
 //! Catalog events go to `R.ev.catalog.<store>.store|product.<id>`.
 
+pub mod desk;
 pub mod products;
 
 use crate::error::EdgeError;

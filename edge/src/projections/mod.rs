@@ -9,6 +9,7 @@
 mod carts;
 mod catalog;
 pub mod depot;
+pub mod desk;
 mod fast_decode;
 mod fold;
 mod orders;
@@ -18,6 +19,7 @@ pub use rebuild::{rebuild, rebuild_in, READ_MODEL_TABLES};
 
 use mallbots_domain::baskets::BasketEvent;
 use mallbots_domain::customers::CustomerEvent;
+use mallbots_domain::desk::DeskEvent;
 use mallbots_domain::ordering::OrderEvent;
 use mallbots_domain::products::ProductEvent;
 use mallbots_domain::stores::StoreEvent;
@@ -34,6 +36,7 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0001_read_models.sql"),
     },
     depot::MIGRATION,
+    desk::MIGRATION,
 ];
 
 /// An event decoded by stream type.
@@ -45,6 +48,7 @@ pub(crate) enum Decoded {
     Basket(BasketEvent),
     Order(OrderEvent),
     Depot(depot::DepotEvent),
+    Desk(DeskEvent),
     /// A stream type the edge keeps no read model of (depot, payments...).
     Other,
 }
@@ -69,6 +73,7 @@ impl Decoded {
             "basket" => decode.get().map(Decoded::Basket),
             "order" => decode.get().map(Decoded::Order),
             "bot" | "list" => depot::decode(stream_type, decode).map(Decoded::Depot),
+            "pickupreq" | "stopreq" | "deskans" => decode.get().map(Decoded::Desk),
             _ => Ok(Decoded::Other),
         };
         decoded.map_err(|err| undecodable(stream_type, event_type, err))
@@ -159,6 +164,7 @@ projectable! {
     CustomerEvent => catalog::customer,
     BasketEvent => basket_sql,
     OrderEvent => order_sql,
+    DeskEvent => desk::apply,
 }
 
 /// The live transaction as the row store of the cart and order projections.
@@ -180,6 +186,7 @@ fn apply(tx: &Transaction<'_>, decoded: &Decoded) -> Result<(), StoreError> {
         Decoded::Basket(e) => basket_sql(tx, e),
         Decoded::Order(e) => order_sql(tx, e),
         Decoded::Depot(e) => depot::apply(tx, e),
+        Decoded::Desk(e) => desk::apply(tx, e),
         Decoded::Other => Ok(()),
     }
 }
