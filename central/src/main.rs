@@ -140,6 +140,23 @@ async fn enroll_device(
     let enrolled = mallbots_central::enrollment::enroll(&js, &topology, device, &role)
         .await
         .map_err(|e| format!("{}: {e}", e.code()))?;
+    // The devices registry central's desk handlers authorize by (DESIGN §5).
+    let stores = match &role {
+        mallbots_sync::engine::DeviceRole::Manager { stores } => stores.clone(),
+        _ => Vec::new(),
+    };
+    mallbots_central::desk::registry::Registry::new(
+        js.clone(),
+        &settings.topology.stream_prefix,
+        settings.topology.replicas,
+    )
+    .record(&mallbots_central::desk::registry::DeviceEntry {
+        device: device.to_string(),
+        role: role.name().to_string(),
+        stores,
+    })
+    .await
+    .map_err(|e| format!("enrollment.registry: {e}"))?;
     serde_json::to_string_pretty(&enrolled).map_err(|e| e.to_string())
 }
 
