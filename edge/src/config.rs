@@ -8,16 +8,49 @@ use mallbots_domain::Timestamp;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
-/// What the device is used for. Informational for the use-case API (the CLI may do both); the
-/// app uses it to choose windows and the sync engine to choose consumers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+/// What the device is used for. A database with a stored identity ([`crate::DeviceIdentity`])
+/// takes its role from it and the use cases enforce it (a kiosk writes no catalog ...); without
+/// one the role is informational (the CLI may do everything), the app uses it to choose windows
+/// and the sync engine to choose consumers.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// A customer-facing kiosk.
     #[default]
     Kiosk,
-    /// A store manager's desk.
+    /// A store manager's desk (its stores' catalog, order lines, pickups).
     Manager,
+    /// A depot desk: hands over any order, reads the depot; no catalog writes.
+    Depot,
+}
+
+impl Role {
+    /// `kiosk`, `manager` or `depot`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Kiosk => "kiosk",
+            Role::Manager => "manager",
+            Role::Depot => "depot",
+        }
+    }
+
+    /// The role named `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "kiosk" => Some(Role::Kiosk),
+            "manager" => Some(Role::Manager),
+            "depot" => Some(Role::Depot),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Settings of one edge database.
@@ -27,7 +60,7 @@ pub struct EdgeConfig {
     pub device_id: String,
     /// Subject root, `mallbots` by default.
     pub subject_root: String,
-    /// Kiosk or manager.
+    /// Kiosk, manager or depot; a stored device identity overrides it.
     pub role: Role,
     /// A kiosk cart idle this long (ms) is canceled with reason `abandoned` by
     /// [`crate::Edge::abandon_idle`].
@@ -35,7 +68,8 @@ pub struct EdgeConfig {
     /// Reserved for snapshots once domain aggregates are serializable; loads are kept flat by the
     /// in-memory aggregate cache meanwhile. 0 disables.
     pub snapshot_every: u64,
-    /// The signed-in user, stamped into event metadata.
+    /// The signed-in user, stamped into event metadata (change it later with
+    /// [`crate::Edge::set_user`]).
     pub user: Option<String>,
 }
 

@@ -53,6 +53,16 @@ pub enum EdgeError {
     /// The feature is not available in this build or state (e.g. sync before it is wired).
     #[error("{0}")]
     NotAvailable(String),
+    /// Refused by a rule of this device or database, with its own stable code
+    /// (`edge.database_in_use`, `edge.read_only`, `device.mismatch`, `catalog.kiosk_forbidden`,
+    /// `catalog.not_your_store`, `manager.user_required`, `sync.not_enrolled` ...).
+    #[error("{message}")]
+    Refused {
+        /// The stable code.
+        code: &'static str,
+        /// What happened and what fixes it.
+        message: String,
+    },
 }
 
 impl EdgeError {
@@ -80,6 +90,14 @@ impl EdgeError {
         }
     }
 
+    /// An [`EdgeError::Refused`] with `code`.
+    pub fn refused(code: &'static str, message: impl Into<String>) -> Self {
+        EdgeError::Refused {
+            code,
+            message: message.into(),
+        }
+    }
+
     /// The stable machine-readable code the UI and scripts branch on.
     pub fn code(&self) -> &'static str {
         match self {
@@ -90,6 +108,7 @@ impl EdgeError {
             EdgeError::Io { .. } => "io",
             EdgeError::Sync(e) => e.code(),
             EdgeError::NotAvailable(_) => "not_available",
+            EdgeError::Refused { code, .. } => code,
         }
     }
 

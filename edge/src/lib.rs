@@ -43,6 +43,7 @@
 pub mod cli;
 pub mod config;
 pub mod csv_import;
+pub mod device;
 pub mod engine;
 pub mod error;
 pub mod kiosk;
@@ -61,7 +62,9 @@ pub use mallbots_sync::engine::{NatsTarget, SyncEngine, SyncHandle};
 
 pub use config::{Clock, EdgeConfig, ManualClock, Role, SystemClock};
 pub use csv_import::{ImportReport, RowError};
-pub use engine::Edge;
+pub use device::{DeviceIdentity, Enrollment};
+pub use engine::{Access, Edge};
+pub use kiosk::abandonment::AbandonmentTimer;
 pub use error::EdgeError;
 pub use manager::desk::DeskRequestView;
 pub use manager::products::NewProduct;

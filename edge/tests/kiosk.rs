@@ -286,21 +286,30 @@ fn cancellation_request_goes_to_the_orderreq_subject() {
 }
 
 #[test]
-fn two_handles_on_one_file_stay_consistent() {
+fn one_writer_per_file_and_readers_see_its_writes() {
     let f = open();
     let (_, a, b) = shop(&f.edge);
-    let other = mallbots_edge::Edge::open(f.dir.path().join("edge.db"), config()).unwrap();
+    let path = f.dir.path().join("edge.db");
+    // A second writer on the same file is refused (one writer per database, issue 12).
+    let err = mallbots_edge::Edge::open(&path, config()).unwrap_err();
+    assert_eq!(err.code(), "edge.database_in_use");
+    let reader = mallbots_edge::Edge::open_read_only(&path, config()).unwrap();
+    assert!(!reader.is_writer());
     let cart = f.edge.start_cart(None).unwrap();
     for i in 0..6 {
-        let edge = if i % 2 == 0 { &f.edge } else { &other };
         let product = if i % 3 == 0 {
             a.product_id
         } else {
             b.product_id
         };
-        edge.add_item(cart.cart_id, product, 1).unwrap();
+        f.edge.add_item(cart.cart_id, product, 1).unwrap();
+        assert_eq!(reader.cart(cart.cart_id).unwrap().item_count, i + 1);
     }
-    let view = f.edge.cart(cart.cart_id).unwrap();
+    assert_eq!(
+        code(reader.add_item(cart.cart_id, a.product_id, 1)),
+        "edge.read_only"
+    );
+    let view = reader.cart(cart.cart_id).unwrap();
     assert_eq!(view.item_count, 6);
     assert_eq!(view.total_cents, 2 * 250 + 4 * 1299);
     let before = f.edge.dump_read_models().unwrap();
@@ -309,6 +318,9 @@ fn two_handles_on_one_file_stay_consistent() {
         count(&conn(&f), "SELECT count(*) FROM events")
     );
     assert_eq!(f.edge.dump_read_models().unwrap(), before);
+    // Once the writer is gone, the file may be opened for writing again.
+    drop(f.edge);
+    mallbots_edge::Edge::open(&path, config()).unwrap();
 }
 
 #[test]

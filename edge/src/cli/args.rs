@@ -4,6 +4,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 const EXAMPLES: &str = "Examples:
+  mallbots --db kiosk.db device init --id kiosk-1 --role kiosk
+  mallbots --db desk.db device init --enrollment m1.creds.json
+  mallbots --db desk.db --user alice product reprice PRODUCT --price-cents 300
+  mallbots --db kiosk.db sync --watch --nats nats://127.0.0.1:4222
   mallbots --db shop.db --json store create --name 'Corner Deli' --location 'Level 1'
   mallbots --db shop.db store participate STORE on
   mallbots --db shop.db product add --store STORE --sku A-1 --name 'Apple juice' --price-cents 250
@@ -33,18 +37,15 @@ pub struct Cli {
         default_value = "mallbots.db"
     )]
     pub db: PathBuf,
-    /// This device's id (a NATS subject token).
-    #[arg(long, env = "MALLBOTS_DEVICE", global = true, default_value = "local")]
-    pub device: String,
-    /// Subject root of outbox subjects.
-    #[arg(
-        long,
-        env = "MALLBOTS_SUBJECT_ROOT",
-        global = true,
-        default_value = "mallbots"
-    )]
-    pub subject_root: String,
-    /// The signed-in user recorded in event metadata.
+    /// This device's id (a NATS subject token) [default: the database's device (`device
+    /// init`), else `local`]. A database's device refuses another id (`device.mismatch`).
+    #[arg(long, env = "MALLBOTS_DEVICE", global = true)]
+    pub device: Option<String>,
+    /// Subject root of outbox subjects [default: the database's device's, else `mallbots`].
+    #[arg(long, env = "MALLBOTS_SUBJECT_ROOT", global = true)]
+    pub subject_root: Option<String>,
+    /// The signed-in user recorded in event metadata (required for a manager or depot
+    /// device's edits: `manager.user_required`).
     #[arg(long, env = "MALLBOTS_USER", global = true)]
     pub user: Option<String>,
     /// Idle time after which `cart abandon-idle` cancels a cart, in milliseconds.
@@ -137,18 +138,13 @@ pub enum Command {
     },
     /// Rebuilds every read model from the event log.
     Rebuild,
-    /// Synchronizes with central (arguments are passed to the sync engine).
-    Sync {
-        /// Arguments for the sync engine.
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
-    },
-    /// Sync status (arguments are passed to the sync engine).
-    Status {
-        /// Arguments for the sync engine.
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
-    },
+    /// This database's device: init (id, role, stores, or an enrollment file), show.
+    #[command(subcommand)]
+    Device(super::device::DeviceCmd),
+    /// Synchronizes with central as this database's device (role, stores, enrollment).
+    Sync(super::sync::SyncArgs),
+    /// Sync status: online, events waiting, last sync, conflicts, parked, the device.
+    Status(super::sync::StatusArgs),
     /// Takes orders in a loop (test and benchmark driver).
     #[command(hide = true)]
     Loadgen(LoadgenArgs),

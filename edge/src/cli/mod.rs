@@ -1,7 +1,13 @@
 //! The `mallbots` command line: parses arguments ([`args`]), opens the [`Edge`], runs one use
 //! case or query and prints it ([`render`] for text, the views as JSON with `--json`).
 //!
-//! `sync` and `status` are delegated to [`sync`] (owned by the sync engine).
+//! The database's device ([`crate::DeviceIdentity`], `mallbots device init`) decides the
+//! device id, subject root and role of every command ([`resolve`]); `--device` and
+//! `--subject-root` are for a database without one, and a mismatch is `device.mismatch`.
+//! Read-only verbs ([`read_only`]) open the database read-only, so they work while another
+//! process (the app, `sync --watch`) is its writer; a second writer gets `edge.database_in_use`.
+//!
+//! `sync` and `status` are in [`sync`], `device` in [`device`].
 //!
 //! Arguments the grammar refuses (an unknown flag, a number that does not fit, a missing value)
 //! are reported like every other error, with the code `usage` and exit code 2:
@@ -10,12 +16,15 @@
 //! usual and exit 0.
 
 pub mod args;
+pub mod device;
 pub mod render;
 pub mod run;
 pub mod sync;
 
-use crate::{Edge, EdgeConfig, EdgeError};
-use args::Cli;
+use crate::device::Enrollment;
+use crate::{Access, Edge, EdgeConfig, EdgeError};
+use args::{Cli, Command};
+use device::DeviceCmd;
 use clap::Parser;
 use std::io::Write;
 use std::process::ExitCode;
@@ -49,14 +58,94 @@ pub fn parse_id<T: std::str::FromStr>(what: &str, text: &str) -> Result<T, EdgeE
     })
 }
 
-fn config(cli: &Cli) -> EdgeConfig {
-    EdgeConfig {
-        device_id: cli.device.clone(),
-        subject_root: cli.subject_root.clone(),
+/// Whether a verb only reads: it opens the database read-only ([`Access::ReadOnly`]), so it
+/// works while another process writes. Anything not listed here opens as the writer.
+pub fn read_only(command: &Command) -> bool {
+    use args::{CartCmd, CustomerCmd, DepotCmd, OrderCmd, StoreCmd};
+    matches!(
+        command,
+        Command::Status(_)
+            | Command::Device(DeviceCmd::Show)
+            | Command::Store(StoreCmd::Show { .. } | StoreCmd::List)
+            | Command::Catalog { .. }
+            | Command::Customer(CustomerCmd::Show { .. })
+            | Command::Cart(CartCmd::Show { .. })
+            | Command::Order(OrderCmd::Show { .. })
+            | Command::Orders { .. }
+            | Command::Depot(DepotCmd::Bots | DepotCmd::Lists { .. })
+            | Command::Sales { .. }
+            | Command::Export { .. }
+    )
+}
+
+/// The configuration and access a command opens the edge with: the device id and subject root
+/// from the flags, else the identity this command brings (`device init`, `sync --enrollment`
+/// on a database without one), else the database's stored identity, else `local` /
+/// `mallbots`.
+pub fn resolve(cli: &Cli) -> Result<(EdgeConfig, Access), EdgeError> {
+    let stored = crate::device::stored_identity(&cli.db)?;
+    let stored_root = stored.as_ref().map(|d| d.subject_root.clone());
+    let implied = match &cli.command {
+        Command::Device(DeviceCmd::Init(args)) => {
+            let root = cli
+                .subject_root
+                .clone()
+                .or(stored_root)
+                .unwrap_or_else(|| "mallbots".to_owned());
+            Some(args.identity(&root)?)
+        }
+        Command::Sync(args) if stored.is_none() => args
+            .enrollment
+            .as_ref()
+            .map(|path| Enrollment::load(path).map(|e| e.identity(path)))
+            .transpose()?,
+        _ => None,
+    };
+    let base = implied.as_ref().or(stored.as_ref());
+    if let (Some(asked), Some(implied)) = (&cli.device, &implied) {
+        if asked != &implied.device_id {
+            return Err(EdgeError::refused(
+                "device.mismatch",
+                format!(
+                    "--device {asked} does not match the device `{}` being initialized",
+                    implied.device_id
+                ),
+            ));
+        }
+    }
+    let config = EdgeConfig {
+        device_id: cli
+            .device
+            .clone()
+            .or_else(|| base.map(|d| d.device_id.clone()))
+            .unwrap_or_else(|| EdgeConfig::default().device_id),
+        subject_root: cli
+            .subject_root
+            .clone()
+            .or_else(|| base.map(|d| d.subject_root.clone()))
+            .unwrap_or_else(|| EdgeConfig::default().subject_root),
+        role: base.map(|d| d.role).unwrap_or_default(),
         idle_cart_ms: cli.idle_cart_ms,
         user: cli.user.clone(),
         ..EdgeConfig::default()
-    }
+    };
+    let access = if read_only(&cli.command) {
+        Access::ReadOnly
+    } else {
+        Access::Write
+    };
+    Ok((config, access))
+}
+
+/// Opens the edge for `cli` ([`resolve`]).
+pub fn open(cli: &Cli) -> Result<Edge, EdgeError> {
+    let (config, access) = resolve(cli)?;
+    Edge::open_with_access(
+        &cli.db,
+        config,
+        std::sync::Arc::new(crate::SystemClock),
+        access,
+    )
 }
 
 /// The longest message echoed back for a refused argument (an argument may be 100 KiB).
@@ -117,7 +206,7 @@ pub fn main() -> ExitCode {
         Err(err) => return refuse_usage(&err, wants_json(&args)),
     };
     let json = cli.json;
-    let result = Edge::open(&cli.db, config(&cli)).and_then(|edge| run::run(&edge, cli.command));
+    let result = open(&cli).and_then(|edge| run::run(&edge, cli.command));
     let mut stdout = std::io::stdout().lock();
     match result {
         Ok(outcome) => {

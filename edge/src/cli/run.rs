@@ -117,14 +117,15 @@ pub fn run(edge: &Edge, command: Command) -> Result<Outcome, EdgeError> {
                 format!("re-projected {events} events"),
             )
         }
-        Command::Sync { args } => {
+        Command::Device(cmd) => super::device::run(edge, cmd),
+        Command::Sync(args) => {
             let v = super::sync::run_sync(edge, &args)?;
             Ok(Outcome {
                 text: v.to_string(),
                 json: v,
             })
         }
-        Command::Status { args } => {
+        Command::Status(args) => {
             let v = super::sync::run_status(edge, &args)?;
             Ok(Outcome {
                 text: v.to_string(),

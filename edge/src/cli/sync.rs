@@ -1,16 +1,23 @@
-//! `mallbots sync` and `mallbots status`.
+//! `mallbots sync` and `mallbots status`, as the device stored with the database
+//! (`mallbots device init`).
 //!
-//! * `mallbots sync --nats URL [--creds FILE] [--stream EVENTS] [--store ID]... [--create-consumers]`
-//!   runs one full sync (relay the outbox, drain the device's consumers, relay rebased events)
-//!   and prints what it did; `--watch` keeps syncing in the background (reconnecting with
-//!   backoff) until Ctrl-C or SIGTERM, then prints the status.
-//! * `mallbots status [--nats URL [--creds FILE]]`: online/offline, events waiting, last sync,
-//!   conflicts, parked messages. Online = the server answers (with `--nats`), else a sync
-//!   completed in the last 5 s (a `sync --watch` process is running).
+//! * `mallbots sync [--nats URL] [--enrollment FILE] [--creds FILE] [--stream NAME]
+//!   [--store ID]... [--create-consumers] [--watch]` runs one full sync (relay the outbox, drain
+//!   the device's consumers, relay rebased events) and prints what it did; `--watch` keeps
+//!   syncing in the background (reconnecting with backoff) and abandons idle carts on a timer
+//!   until Ctrl-C or SIGTERM, then prints the status. The device's role and stores come from
+//!   its identity; credentials from `--enrollment` / `MALLBOTS_ENROLLMENT`, else the enrollment
+//!   file `device init --enrollment` stored; the URL from `--nats` / `MALLBOTS_NATS`, else the
+//!   enrollment's.
+//! * `mallbots status [--nats URL] [--enrollment FILE] [--creds FILE]`: online/offline, events
+//!   waiting, last sync, conflicts, parked messages, the device. Online = the server answers
+//!   (with `--nats`), else a sync completed in the last 5 s (a `sync --watch` process is
+//!   running). Read-only: it works while another process writes the database.
 
+use crate::device::{DeviceIdentity, Enrollment};
 use crate::sync::{edge_error, engine, SyncSettings};
 use crate::{Edge, EdgeError};
-use clap::Parser;
+use clap::Args;
 use mallbots_sync::engine::{sync_status, NatsTarget};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,45 +27,122 @@ use std::time::Duration;
 /// A `sync --watch` marks a sync at least this often; older = offline.
 const ONLINE_FRESHNESS_MS: i64 = 5_000;
 
-#[derive(Debug, Parser)]
-#[command(name = "sync", no_binary_name = true)]
-struct SyncArgs {
-    /// NATS server URL(s).
+/// `sync ...`
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// NATS server URL(s), comma-separated [default: the enrollment's].
     #[arg(long, env = "MALLBOTS_NATS")]
-    nats: String,
-    /// The device's NATS credentials file.
+    pub nats: Option<String>,
+    /// The device's enrollment credentials file (from `mallbots-central enroll --out FILE`)
+    /// [default: the one `device init --enrollment` stored].
+    #[arg(long, env = "MALLBOTS_ENROLLMENT")]
+    pub enrollment: Option<PathBuf>,
+    /// A NATS `.creds` file (JWT accounts), instead of an enrollment's user and password.
     #[arg(long, env = "MALLBOTS_NATS_CREDS")]
-    creds: Option<PathBuf>,
-    /// Events stream name.
-    #[arg(long, default_value = "EVENTS")]
-    stream: String,
-    /// A store this manager device manages (repeatable; default: every local store).
+    pub creds: Option<PathBuf>,
+    /// Events stream name [default: the enrollment's, else EVENTS].
+    #[arg(long)]
+    pub stream: Option<String>,
+    /// Narrow a manager device's enrolled stores to these (repeatable; a device without stored
+    /// stores: the stores it manages, default every local store).
     #[arg(long = "store")]
-    stores: Vec<String>,
-    /// Create the device's consumers if missing (development only).
+    pub stores: Vec<String>,
+    /// Create the device's consumers if missing (development only: needs consumer-create
+    /// rights that enrolled devices do not have).
     #[arg(long)]
-    create_consumers: bool,
-    /// Keep syncing until interrupted.
+    pub create_consumers: bool,
+    /// Keep syncing (and abandoning idle carts) until interrupted.
     #[arg(long)]
-    watch: bool,
+    pub watch: bool,
 }
 
-#[derive(Debug, Parser)]
-#[command(name = "status", no_binary_name = true)]
-struct StatusArgs {
+/// `status ...`
+#[derive(Debug, Args)]
+pub struct StatusArgs {
     /// Probe this NATS server for the online flag.
     #[arg(long, env = "MALLBOTS_NATS")]
-    nats: Option<String>,
-    /// The device's NATS credentials file.
+    pub nats: Option<String>,
+    /// The enrollment credentials file for the probe [default: the stored one].
+    #[arg(long, env = "MALLBOTS_ENROLLMENT")]
+    pub enrollment: Option<PathBuf>,
+    /// A NATS `.creds` file for the probe.
     #[arg(long, env = "MALLBOTS_NATS_CREDS")]
-    creds: Option<PathBuf>,
-    /// Accepted for symmetry with the global flag.
-    #[arg(long)]
-    json: bool,
+    pub creds: Option<PathBuf>,
 }
 
-fn parse<T: Parser>(what: &str, args: &[String]) -> Result<T, EdgeError> {
-    T::try_parse_from(args).map_err(|e| EdgeError::invalid(what, e.to_string()))
+/// The enrollment to use: `explicit`, else the stored one. A stored path whose file is gone
+/// is `sync.not_enrolled`; one of another device is `device.mismatch`.
+fn enrollment(
+    edge: &Edge,
+    explicit: Option<&PathBuf>,
+) -> Result<Option<(PathBuf, Enrollment)>, EdgeError> {
+    let stored = edge.device().and_then(|d| d.enrollment_path);
+    let Some(path) = explicit.cloned().or(stored) else {
+        return Ok(None);
+    };
+    if !path.exists() {
+        return Err(EdgeError::refused(
+            "sync.not_enrolled",
+            format!(
+                "not enrolled: the enrollment file {} is missing; run `mallbots-central enroll \
+                 --device {} ... --out FILE` and pass it with --enrollment FILE",
+                path.display(),
+                edge.config().device_id
+            ),
+        ));
+    }
+    let enrollment = Enrollment::load(&path)?;
+    if enrollment.device != edge.config().device_id {
+        return Err(EdgeError::refused(
+            "device.mismatch",
+            format!(
+                "{} enrolls device `{}`, this database is device `{}`",
+                path.display(),
+                enrollment.device,
+                edge.config().device_id
+            ),
+        ));
+    }
+    Ok(Some((path, enrollment)))
+}
+
+/// Where to connect: URL(s) from `nats` or the enrollment, with the enrollment's user and
+/// password (never printed: errors redact URLs).
+fn target(
+    edge: &Edge,
+    nats: Option<&str>,
+    creds: Option<&PathBuf>,
+    enrollment: Option<&Enrollment>,
+) -> Result<NatsTarget, EdgeError> {
+    let url = nats
+        .map(str::to_owned)
+        .or_else(|| enrollment.and_then(|e| e.nats_url.clone()))
+        .or_else(|| edge.device().and_then(|d| d.nats_url))
+        .ok_or_else(|| {
+            EdgeError::invalid(
+                "--nats",
+                "no NATS URL: pass --nats URL or set MALLBOTS_NATS",
+            )
+        })?;
+    let url = match enrollment {
+        Some(e) => e.url_with_credentials(&url),
+        None => url,
+    };
+    Ok(NatsTarget {
+        url,
+        creds: creds.cloned(),
+    })
+}
+
+/// The status JSON with the device added.
+fn with_device(edge: &Edge, status: serde_json::Value) -> serde_json::Value {
+    let mut status = status;
+    let device: Option<DeviceIdentity> = edge.device();
+    status["device"] = super::device::show(edge).json;
+    if device.is_none() {
+        status["device"]["initialized"] = false.into();
+    }
+    status
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, EdgeError> {
@@ -83,11 +167,24 @@ async fn interrupted() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// Runs `mallbots sync ARGS...`.
-pub fn run_sync(edge: &Edge, args: &[String]) -> Result<serde_json::Value, EdgeError> {
-    let args: SyncArgs = parse("sync", args)?;
+/// Runs `mallbots sync ...`.
+pub fn run_sync(edge: &Edge, args: &SyncArgs) -> Result<serde_json::Value, EdgeError> {
+    let enrollment = enrollment(edge, args.enrollment.as_ref())?;
+    if let Some((path, e)) = &enrollment {
+        // Sync with an enrollment makes (or refreshes) the stored identity from it.
+        if edge.device().as_ref() != Some(&e.identity(path)) {
+            edge.init_device(e.identity(path))?;
+        }
+    }
+    let enrollment = enrollment.map(|(_, e)| e);
+    let events_stream = args
+        .stream
+        .clone()
+        .or_else(|| enrollment.as_ref().map(|e| e.stream.clone()))
+        .or_else(|| edge.device().and_then(|d| d.events_stream))
+        .unwrap_or_else(|| "EVENTS".to_owned());
     let settings = SyncSettings {
-        events_stream: args.stream.clone(),
+        events_stream,
         stores: args.stores.clone(),
         create_consumers: args.create_consumers,
     };
@@ -98,19 +195,29 @@ pub fn run_sync(edge: &Edge, args: &[String]) -> Result<serde_json::Value, EdgeE
         &settings,
         Some(Arc::new(move || flag.store(true, Ordering::SeqCst))),
     )?;
-    let target = NatsTarget {
-        url: args.nats.clone(),
-        creds: args.creds.clone(),
-    };
+    let target = target(
+        edge,
+        args.nats.as_deref(),
+        args.creds.as_ref(),
+        enrollment.as_ref(),
+    )?;
     let rt = runtime()?;
-    let result = rt.block_on(async {
-        if args.watch {
-            let handle = engine.clone().spawn(target);
-            interrupted().await;
-            handle.shutdown().await;
-            let status = engine.status().await.map_err(edge_error)?;
-            Ok(serde_json::to_value(status).unwrap_or_default())
-        } else {
+    let result = if args.watch {
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            scope.spawn(|| abandon_until(edge, &stop));
+            let result = rt.block_on(async {
+                let handle = engine.clone().spawn(target);
+                interrupted().await;
+                handle.shutdown().await;
+                let status = engine.status().await.map_err(edge_error)?;
+                Ok(serde_json::to_value(status).unwrap_or_default())
+            });
+            stop.store(true, Ordering::SeqCst);
+            result
+        })
+    } else {
+        rt.block_on(async {
             let link = engine.connect(&target).await.map_err(edge_error)?;
             let report = engine.sync_once(&link).await.map_err(edge_error)?;
             let status = mallbots_sync::engine::SyncStatus {
@@ -127,29 +234,60 @@ pub fn run_sync(edge: &Edge, args: &[String]) -> Result<serde_json::Value, EdgeE
                 "parked": report.inbox.parked,
                 "status": status,
             }))
-        }
-    });
+        })
+    };
     if rebased.load(Ordering::SeqCst) {
         edge.clear_cache();
     }
-    result
+    result.map(|v| with_device(edge, v))
 }
 
-/// Runs `mallbots status ARGS...`.
-pub fn run_status(edge: &Edge, args: &[String]) -> Result<serde_json::Value, EdgeError> {
-    let args: StatusArgs = parse("status", args)?;
-    let _ = args.json;
-    let status = edge.writer().call(|s| sync_status(s.connection(), false))?;
+/// The `sync --watch` abandonment timer: [`Edge::abandon_tick`] every
+/// [`Edge::abandonment_period`] until `stop`.
+fn abandon_until(edge: &Edge, stop: &AtomicBool) {
+    let period = edge.abandonment_period();
+    while !stop.load(Ordering::SeqCst) {
+        if let Err(err) = edge.abandon_tick() {
+            tracing::warn!(code = err.code(), "cart abandonment failed: {err}");
+        }
+        let mut waited = Duration::ZERO;
+        while waited < period && !stop.load(Ordering::SeqCst) {
+            let step = Duration::from_millis(50).min(period - waited);
+            std::thread::sleep(step);
+            waited += step;
+        }
+    }
+}
+
+/// Runs `mallbots status ...` (read-only).
+pub fn run_status(edge: &Edge, args: &StatusArgs) -> Result<serde_json::Value, EdgeError> {
+    let status = edge.read(|r| Ok(sync_status(r.connection(), false)?))?;
     let online = match &args.nats {
         Some(url) => {
+            let enrollment = enrollment(edge, args.enrollment.as_ref())?.map(|(_, e)| e);
+            let target = target(edge, Some(url), args.creds.as_ref(), enrollment.as_ref())?;
             let rt = runtime()?;
-            let target = NatsTarget {
-                url: url.clone(),
-                creds: args.creds.clone(),
-            };
-            let engine = engine(edge, &SyncSettings::default(), None)?;
+            let stream = enrollment
+                .as_ref()
+                .map(|e| e.stream.clone())
+                .or_else(|| edge.device().and_then(|d| d.events_stream))
+                .unwrap_or_else(|| "EVENTS".to_owned());
+            let config = mallbots_sync::engine::SyncConfig::new(
+                &edge.config().device_id,
+                &mallbots_sync::engine::DeviceRole::Kiosk,
+                &edge.config().subject_root,
+                &stream,
+            );
+            // Connect only (no relay, no consumer): fine on a read-only edge.
+            let probe = mallbots_sync::engine::SyncEngine::new(
+                edge.writer().clone(),
+                config,
+                Arc::new(crate::sync::EdgeApplier),
+                Arc::new(crate::sync::EdgeRebaser::new(None)),
+            )
+            .map_err(edge_error)?;
             rt.block_on(async {
-                tokio::time::timeout(Duration::from_secs(3), engine.connect(&target))
+                tokio::time::timeout(Duration::from_secs(3), probe.connect(&target))
                     .await
                     .is_ok_and(|r| r.is_ok())
             })
@@ -159,5 +297,8 @@ pub fn run_status(edge: &Edge, args: &[String]) -> Result<serde_json::Value, Edg
             .is_some_and(|at| mallbots_sync::store::now_ms() - at < ONLINE_FRESHNESS_MS),
     };
     let status = mallbots_sync::engine::SyncStatus { online, ..status };
-    Ok(serde_json::to_value(status).unwrap_or_default())
+    Ok(with_device(
+        edge,
+        serde_json::to_value(status).unwrap_or_default(),
+    ))
 }

@@ -8,8 +8,10 @@
 pub mod cache;
 pub mod checkpoint;
 pub mod execute;
+pub mod lock;
 
 use crate::config::{Clock, EdgeConfig, SystemClock};
+use crate::device::{self, DeviceIdentity};
 use crate::error::EdgeError;
 use crate::projections;
 use crate::subjects::Subjects;
@@ -21,7 +23,8 @@ use mallbots_sync::store::{Durability, EventMetadata, SqliteStore, StoreReader, 
 use rusqlite::config::DbConfig;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use lock::WriterLock;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use uuid::Uuid;
 
 /// One open edge database. `Send + Sync`: share it (e.g. as Tauri state) behind an `Arc`.
@@ -34,7 +37,24 @@ pub struct Edge {
     subjects: Subjects,
     clock: Arc<dyn Clock>,
     path: PathBuf,
-    _checkpointer: Checkpointer,
+    /// The device stored with the database (`device init`), if any.
+    pub(crate) identity: RwLock<Option<DeviceIdentity>>,
+    /// The signed-in user stamped into metadata (starts as `config.user`).
+    pub(crate) user: RwLock<Option<String>>,
+    _checkpointer: Option<Checkpointer>,
+    /// The cross-process writer lock; `None` = opened read-only.
+    writer_lock: Option<WriterLock>,
+}
+
+/// How [`Edge`] opens its database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// The one writer: takes the database's writer lock (`edge.database_in_use` if another
+    /// process holds it), abandons idle carts at open, runs the WAL checkpointer.
+    Write,
+    /// Queries only, while another process may write: no lock; every command is refused with
+    /// `edge.read_only`.
+    ReadOnly,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -43,9 +63,21 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+pub(crate) fn read_lock<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+pub(crate) fn write_lock<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 impl Edge {
-    /// Opens (creating if needed) the database at `path`, runs the store's and the read models'
-    /// migrations and starts the writer thread. Uses the system clock.
+    /// Opens (creating if needed) the database at `path` as its one writer, runs the store's,
+    /// the read models' and the device identity's migrations, starts the writer thread and
+    /// abandons carts left idle (see [`Access::Write`]). Uses the system clock.
+    ///
+    /// A database with a stored device identity must be opened with its device id and subject
+    /// root (`device.mismatch`); its role replaces `config.role`.
     pub fn open(path: impl AsRef<Path>, config: EdgeConfig) -> Result<Self, EdgeError> {
         Self::open_with_clock(path, config, Arc::new(SystemClock))
     }
@@ -56,27 +88,73 @@ impl Edge {
         config: EdgeConfig,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, EdgeError> {
+        Self::open_with_access(path, config, clock, Access::Write)
+    }
+
+    /// Opens for queries only, while another process may be the writer ([`Access::ReadOnly`]).
+    pub fn open_read_only(path: impl AsRef<Path>, config: EdgeConfig) -> Result<Self, EdgeError> {
+        Self::open_with_access(path, config, Arc::new(SystemClock), Access::ReadOnly)
+    }
+
+    /// [`Edge::open`] or [`Edge::open_read_only`] with an injected clock.
+    pub fn open_with_access(
+        path: impl AsRef<Path>,
+        mut config: EdgeConfig,
+        clock: Arc<dyn Clock>,
+        access: Access,
+    ) -> Result<Self, EdgeError> {
         config.validate()?;
         let path = path.as_ref().to_path_buf();
-        let store = SqliteStore::open(&path, projections::MIGRATIONS)?;
+        // Before any migration runs: a second writer must not even migrate.
+        let writer_lock = match access {
+            Access::Write => Some(WriterLock::acquire(&path)?),
+            Access::ReadOnly => None,
+        };
+        let migrations: Vec<_> = projections::MIGRATIONS
+            .iter()
+            .chain(device::MIGRATIONS)
+            .copied()
+            .collect();
+        let store = SqliteStore::open(&path, &migrations)?;
+        let identity = device::load(store.connection())?;
+        if let Some(identity) = &identity {
+            device::check_matches(identity, &config.device_id, &config.subject_root)?;
+            config.role = identity.role;
+        }
         let reader = store.reader()?;
         // Query-planner stability: without it SQLite re-prepares statements whose plan could
         // depend on a bound value, costing a parse per execution on the hot path.
         for conn in [store.connection(), reader.connection()] {
             conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         }
-        let checkpointer = Checkpointer::spawn(&path, store.connection())?;
+        let checkpointer = match access {
+            Access::Write => Some(Checkpointer::spawn(&path, store.connection())?),
+            Access::ReadOnly => None,
+        };
         let writer = StoreWriter::spawn(store)?;
-        Ok(Self {
+        let edge = Self {
             writer,
             cache: Arc::new(Mutex::new(AggregateCache::default())),
             reader: Mutex::new(reader),
             subjects: Subjects::new(&config.subject_root, &config.device_id),
+            user: RwLock::new(config.user.clone()),
+            identity: RwLock::new(identity),
             config,
             clock,
             path,
             _checkpointer: checkpointer,
-        })
+            writer_lock,
+        };
+        if access == Access::Write {
+            // A cart left open by a crashed or closed kiosk is abandoned at the next start.
+            edge.abandon_idle(edge.now())?;
+        }
+        Ok(edge)
+    }
+
+    /// Whether this edge is the database's writer ([`Access::Write`]).
+    pub fn is_writer(&self) -> bool {
+        self.writer_lock.is_some()
     }
 
     /// The configuration it was opened with.
@@ -116,7 +194,7 @@ impl Edge {
             correlation_id: Some(command_id),
             causation_id: Some(command_id),
             device_id: Some(self.config.device_id.clone()),
-            user: self.config.user.clone(),
+            user: self.user(),
             schema_version: 0,
         }
     }
@@ -138,6 +216,15 @@ impl Edge {
         &self,
         f: impl FnOnce(&mut SqliteStore, &mut AggregateCache) -> Result<R, EdgeError> + Send + 'static,
     ) -> Result<R, EdgeError> {
+        if !self.is_writer() {
+            return Err(EdgeError::refused(
+                "edge.read_only",
+                format!(
+                    "{} was opened read-only (another process may be writing it)",
+                    self.path.display()
+                ),
+            ));
+        }
         let cache = Arc::clone(&self.cache);
         self.writer
             .call(move |store| Ok(f(store, &mut lock(&cache))))?

@@ -4,6 +4,7 @@
 //! Every method is load → decide → append on the writer thread; the result is built from the
 //! new aggregate state (no extra read).
 
+pub mod abandonment;
 pub mod checkout;
 
 use crate::engine::execute::run_one;

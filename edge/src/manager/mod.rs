@@ -1,7 +1,9 @@
 //! Store-manager use cases: stores (create, rebrand, participation and automated-shopping
 //! toggles, remove) here; products and CSV import in [`products`].
 //!
-//! Catalog events go to `R.ev.catalog.<store>.store|product.<id>`.
+//! Catalog events go to `R.ev.catalog.<store>.store|product.<id>`. A device with a stored
+//! identity must be allowed to write them (see [`crate::device`]: no kiosk or depot, a manager
+//! only for its stores and with a signed-in user).
 
 pub mod desk;
 pub mod products;
@@ -63,6 +65,7 @@ impl Edge {
         store: StoreId,
         command: impl Fn(Timestamp) -> StoreCommand + Send + 'static,
     ) -> Result<StoreView, EdgeError> {
+        self.catalog_gate()?.check(store)?;
         let target = self.target(store, self.subjects().store(store));
         let at = Timestamp(target.occurred_at);
         self.execute::<Store, _>(

@@ -57,6 +57,7 @@ impl Edge {
 
     /// Adds a product to a store's catalog (`product.sku_taken` if the SKU exists).
     pub fn add_product(&self, product: NewProduct) -> Result<ProductView, EdgeError> {
+        self.catalog_gate()?.check(product.store_id)?;
         let (_, target) = self.add_product_target(&product);
         self.with_writer(move |store, cache| {
             let (exists, removed) = store_state(store.connection(), product.store_id)?;
@@ -122,10 +123,12 @@ impl Edge {
         product: ProductId,
         command: impl Fn(Timestamp) -> ProductCommand + Send + 'static,
     ) -> Result<ProductView, EdgeError> {
+        let gate = self.catalog_gate()?;
         let subjects = self.subjects().clone();
         let mut target = self.target(product, String::new());
         self.with_writer(move |store, cache| {
             let store_id = product_store(store.connection(), product)?;
+            gate.check(store_id)?;
             target.subject = subjects.product(store_id, product);
             let at = Timestamp(target.occurred_at);
             let build = |_: &Product| Ok(command(at));
@@ -149,6 +152,7 @@ impl Edge {
         store: StoreId,
         csv: impl std::io::Read,
     ) -> Result<ImportReport, EdgeError> {
+        self.catalog_gate()?.check(store)?;
         let (rows, mut errors) = parse_products(csv)?;
         let mut imported = Vec::new();
         for row in rows {

@@ -60,6 +60,12 @@ impl Edge {
     /// redelivery is [`Received::Duplicate`]), applied with [`EdgeApplier`] into the log and
     /// read models, or parked when this build cannot apply it.
     pub fn deliver(&self, message: RawMessage) -> Result<Received, EdgeError> {
+        if !self.is_writer() {
+            return Err(EdgeError::refused(
+                "edge.read_only",
+                "this edge was opened read-only: it cannot receive messages",
+            ));
+        }
         let received = self.writer().call(move |store| {
             store.transaction(Durability::Normal, |tx| {
                 receive(tx, &EdgeApplier, &message).map(|(r, _)| r)

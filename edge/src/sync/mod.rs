@@ -36,21 +36,49 @@ impl Default for SyncSettings {
 }
 
 /// A sync failure as an [`EdgeError`]: [`EdgeError::Sync`] with the engine's code
-/// (`sync.connect` …), except store failures, which keep their own code.
+/// (`sync.connect` …), except store failures, which keep their own code. A URL in it loses any
+/// `user:password@` (no secret in an error).
 pub fn edge_error(error: SyncError) -> EdgeError {
     match error {
         SyncError::Store(e) => EdgeError::Store(e),
+        SyncError::Connect { url, reason } => EdgeError::Sync(SyncError::Connect {
+            url: crate::device::redact_url(&url),
+            reason,
+        }),
         other => EdgeError::Sync(other),
     }
 }
 
-/// The device role with its stores (a manager without `--store` manages every local store).
+/// The device role with its stores. A stored identity decides (a manager's enrolled stores;
+/// `settings.stores` may only narrow them); without one, the configuration's role, and a
+/// manager without `settings.stores` manages every local store.
 pub fn device_role(edge: &Edge, settings: &SyncSettings) -> Result<DeviceRole, EdgeError> {
-    Ok(match edge.config().role {
+    let enrolled = edge.device().map(|d| d.stores).unwrap_or_default();
+    if let Some(outside) = settings
+        .stores
+        .iter()
+        .find(|s| !enrolled.is_empty() && !enrolled.contains(s))
+    {
+        return Err(EdgeError::refused(
+            "catalog.not_your_store",
+            format!(
+                "store {outside} is not one of this device's stores ({})",
+                enrolled.join(", ")
+            ),
+        ));
+    }
+    Ok(match edge.role() {
+        Role::Kiosk if !settings.stores.is_empty() => {
+            return Err(EdgeError::invalid(
+                "--store",
+                "a kiosk device syncs no stores (only a manager device has stores)",
+            ))
+        }
         Role::Kiosk => DeviceRole::Kiosk,
         Role::Manager if !settings.stores.is_empty() => DeviceRole::Manager {
             stores: settings.stores.clone(),
         },
+        Role::Manager if !enrolled.is_empty() => DeviceRole::Manager { stores: enrolled },
         Role::Manager => DeviceRole::Manager {
             stores: edge
                 .stores()?
@@ -58,6 +86,13 @@ pub fn device_role(edge: &Edge, settings: &SyncSettings) -> Result<DeviceRole, E
                 .map(|s| s.store_id.to_string())
                 .collect(),
         },
+        // Until `mallbots_sync::engine::DeviceRole::Depot` lands (helper AUTH), a depot desk
+        // cannot name its consumers: say so instead of syncing as something else.
+        Role::Depot => {
+            return Err(EdgeError::NotAvailable(
+                "sync as a depot device needs DeviceRole::Depot in mallbots-sync".to_owned(),
+            ))
+        }
     })
 }
 
@@ -68,6 +103,12 @@ pub fn engine(
     settings: &SyncSettings,
     after_rebase: Option<AfterRebase>,
 ) -> Result<SyncEngine, EdgeError> {
+    if !edge.is_writer() {
+        return Err(EdgeError::refused(
+            "edge.read_only",
+            "sync needs the database's writer: this edge was opened read-only",
+        ));
+    }
     let role = device_role(edge, settings)?;
     let cfg = edge.config();
     let mut config = SyncConfig::new(
