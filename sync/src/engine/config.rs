@@ -41,7 +41,7 @@ pub struct DeviceConsumer {
 /// The device's two consumers under subject root `root` (DESIGN §5):
 /// kiosk: `<device>-catalog` = `R.ev.catalog.>`, `<device>-orders` = `R.ev.order.<device>.>`;
 /// manager: `<device>-catalog` = `R.ev.catalog.>`, `<device>-orders` = each store's
-/// `R.ev.store.<store>.orderline.>` and `R.ev.depot.>`.
+/// `R.ev.store.<store>.orderline.>`, `R.ev.depot.>` and its answers `R.ev.deskans.<device>.>`.
 pub fn device_consumers(root: &str, device: &str, role: &DeviceRole) -> Vec<DeviceConsumer> {
     let catalog = DeviceConsumer {
         name: format!("{device}-catalog"),
@@ -53,6 +53,8 @@ pub fn device_consumers(root: &str, device: &str, role: &DeviceRole) -> Vec<Devi
             .iter()
             .map(|s| format!("{root}.ev.store.{s}.orderline.>"))
             .chain(std::iter::once(format!("{root}.ev.depot.>")))
+            // central's answers to this desk's pickup and stop requests
+            .chain(std::iter::once(format!("{root}.ev.deskans.{device}.>")))
             .collect(),
     };
     let orders = DeviceConsumer {
@@ -181,7 +183,11 @@ mod tests {
         let m = device_consumers("m", "d1", &role);
         assert_eq!(
             m[0].filters,
-            vec!["m.ev.store.s1.orderline.>", "m.ev.depot.>"]
+            vec![
+                "m.ev.store.s1.orderline.>",
+                "m.ev.depot.>",
+                "m.ev.deskans.d1.>"
+            ]
         );
     }
 
