@@ -7,7 +7,9 @@
 //! shows on the order lines (status `completed`).
 //!
 //! The desk refuses locally what it already knows central would refuse: a kiosk is no desk
-//! (`pickup.not_your_store` / `stop.not_your_store`); an order whose latest order line here is
+//! (`desk.kiosk_forbidden`; `pickup.not_your_store` / `stop.not_your_store` for a database
+//! opened as a kiosk without a device); a desk without its signed-in user
+//! (`manager.user_required`); an order whose latest order line here is
 //! completed (`pickup.already_completed`) or not ready (`pickup.not_ready`); a list known here
 //! without that store's stop (`stop.unknown_stop`). An order or list not known here yet goes to
 //! central, which is the authority.
@@ -56,7 +58,17 @@ fn refused(e: impl Into<DomainError>) -> EdgeError {
 
 impl Edge {
     fn desk_user(&self) -> String {
-        self.config().user.clone().unwrap_or_default()
+        self.user().unwrap_or_default()
+    }
+
+    /// A kiosk makes no desk requests (`desk.kiosk_forbidden` for an initialized kiosk device,
+    /// `refusal` for a database opened as a kiosk); a desk needs its signed-in user.
+    fn desk_gate(&self, refusal: DomainError) -> Result<(), EdgeError> {
+        self.authorize_desk_edit()?;
+        if self.role() == Role::Kiosk {
+            return Err(EdgeError::Domain(refusal));
+        }
+        Ok(())
     }
 
     /// The latest order-line status of `order` this desk received from central, if any.
@@ -80,9 +92,7 @@ impl Edge {
     /// or `pickup.not_ready` when this desk's order lines already say so; otherwise the request
     /// is committed with its outbox row and central answers (see [`Edge::desk_request`]).
     pub fn request_pickup(&self, order: OrderId) -> Result<DeskRequestView, EdgeError> {
-        if self.config().role == Role::Kiosk {
-            return Err(refused(PickupRefusal::NotYourStore));
-        }
+        self.desk_gate(PickupRefusal::NotYourStore.into())?;
         match self.order_line_status(order)?.as_deref() {
             Some("completed") => return Err(refused(PickupRefusal::AlreadyCompleted)),
             Some("ready") | None => {}
@@ -116,9 +126,7 @@ impl Edge {
         list: ShoppingListId,
         store: StoreId,
     ) -> Result<(), EdgeError> {
-        if self.config().role == Role::Kiosk {
-            return Err(refused(StopRefusal::NotYourStore));
-        }
+        self.desk_gate(StopRefusal::NotYourStore.into())?;
         let stop_known: Option<bool> = self.read(|r| {
             let conn = r.connection();
             let list_known = conn
