@@ -65,7 +65,11 @@ fn a_desk_requests_a_pickup_and_may_retry_after_a_refusal() {
         .when(request)
         .result()
         .unwrap();
-    assert_eq!(again.len(), 1, "a retry is the next event on the same stream");
+    assert_eq!(
+        again.len(),
+        1,
+        "a retry is the next event on the same stream"
+    );
 }
 
 #[test]
@@ -134,7 +138,11 @@ fn central_refuses_each_pickup_with_its_code() {
     let approved_only = order(&[created(), approved()]);
     let done = order(&[created(), approved(), shopping(), readied(), completed()]);
     let cases = [
-        (Some(manager(&[1])), Some(&approved_only), "pickup.not_ready"),
+        (
+            Some(manager(&[1])),
+            Some(&approved_only),
+            "pickup.not_ready",
+        ),
         (Some(depot()), Some(&done), "pickup.already_completed"),
         (Some(manager(&[3])), Some(&ready), "pickup.not_your_store"),
         (Some(manager(&[3])), Some(&done), "pickup.not_your_store"),
@@ -195,7 +203,10 @@ fn a_stop_is_prepared_at_the_counter_once_and_survives_a_release() {
     );
     let mut prepared = list.clone();
     prepared.apply(&events[0]);
-    assert!(prepared.stops.iter().any(|s| s.store_id == store(1) && s.prepared));
+    assert!(prepared
+        .stops
+        .iter()
+        .any(|s| s.store_id == store(1) && s.prepared));
     assert_eq!(
         prepared.decide(&ListCommand::PrepareStop {
             store_id: store(1),

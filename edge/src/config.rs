@@ -13,7 +13,15 @@ use std::sync::Arc;
 /// one the role is informational (the CLI may do everything), the app uses it to choose windows
 /// and the sync engine to choose consumers.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

@@ -5,9 +5,7 @@
 mod common;
 
 use common::{config, shop, T0};
-use mallbots_edge::{
-    DeviceIdentity, Edge, EdgeConfig, EdgeError, ManualClock, NewProduct, Role,
-};
+use mallbots_edge::{DeviceIdentity, Edge, EdgeConfig, EdgeError, ManualClock, NewProduct, Role};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -51,7 +49,11 @@ fn the_identity_stays_with_the_database_and_refuses_another_device() {
         ..config()
     };
     assert_eq!(
-        code(Edge::open_with_clock(&path, other_root, Arc::new(clock.clone()))),
+        code(Edge::open_with_clock(
+            &path,
+            other_root,
+            Arc::new(clock.clone())
+        )),
         "device.mismatch"
     );
     // The stored role wins over the configuration's.
@@ -62,7 +64,9 @@ fn the_identity_stays_with_the_database_and_refuses_another_device() {
     let edge = open_at(&path, as_manager, &clock);
     assert_eq!(edge.role(), Role::Kiosk);
     assert_eq!(edge.config().role, Role::Kiosk);
-    let stored = mallbots_edge::device::stored_identity(&path).unwrap().unwrap();
+    let stored = mallbots_edge::device::stored_identity(&path)
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.device_id, "kiosk-1");
 }
 
@@ -79,12 +83,20 @@ fn a_kiosk_or_depot_refuses_catalog_writes_and_writes_nothing() {
         (Role::Kiosk, "catalog.kiosk_forbidden"),
         (Role::Depot, "catalog.depot_forbidden"),
     ] {
-        edge.init_device(DeviceIdentity::new("kiosk-1", role, vec![], "test.mallbots"))
-            .unwrap();
+        edge.init_device(DeviceIdentity::new(
+            "kiosk-1",
+            role,
+            vec![],
+            "test.mallbots",
+        ))
+        .unwrap();
         edge.set_user(Some("alice"));
         assert_eq!(code(edge.create_store("New", "L2")), expected);
         assert_eq!(code(edge.rebrand_store(store.store_id, "X")), expected);
-        assert_eq!(code(edge.set_participation(store.store_id, false)), expected);
+        assert_eq!(
+            code(edge.set_participation(store.store_id, false)),
+            expected
+        );
         assert_eq!(code(edge.reprice_product(a.product_id, 1)), expected);
         assert_eq!(code(edge.remove_product(a.product_id)), expected);
         let product = NewProduct {
@@ -96,12 +108,24 @@ fn a_kiosk_or_depot_refuses_catalog_writes_and_writes_nothing() {
         };
         assert_eq!(code(edge.add_product(product)), expected);
         let csv = "sku,name,description,price\nQ,Q,,1.00\n".as_bytes();
-        assert_eq!(code(edge.import_products_csv(store.store_id, csv)), expected);
+        assert_eq!(
+            code(edge.import_products_csv(store.store_id, csv)),
+            expected
+        );
     }
-    assert_eq!(edge.local_counts().unwrap().events, events, "nothing written");
+    assert_eq!(
+        edge.local_counts().unwrap().events,
+        events,
+        "nothing written"
+    );
     // A kiosk still sells.
-    edge.init_device(DeviceIdentity::new("kiosk-1", Role::Kiosk, vec![], "test.mallbots"))
-        .unwrap();
+    edge.init_device(DeviceIdentity::new(
+        "kiosk-1",
+        Role::Kiosk,
+        vec![],
+        "test.mallbots",
+    ))
+    .unwrap();
     let cart = edge.start_cart(None).unwrap();
     edge.add_item(cart.cart_id, a.product_id, 1).unwrap();
     assert_eq!(code(edge.authorize_desk_edit()), "desk.kiosk_forbidden");
@@ -135,7 +159,10 @@ fn a_manager_edits_only_its_stores_and_every_edit_names_user_and_device() {
     ))
     .unwrap();
     // No signed-in user: refused.
-    assert_eq!(code(edge.reprice_product(a.product_id, 300)), "manager.user_required");
+    assert_eq!(
+        code(edge.reprice_product(a.product_id, 300)),
+        "manager.user_required"
+    );
     assert_eq!(code(edge.authorize_desk_edit()), "manager.user_required");
     edge.set_user(Some("alice"));
     edge.authorize_desk_edit().unwrap();
@@ -170,7 +197,10 @@ fn a_manager_edits_only_its_stores_and_every_edit_names_user_and_device() {
     assert_eq!(price["metadata"]["device_id"], "desk-1", "{price}");
     // Signed out: refused again; a kiosk's edits never need a user.
     edge.set_user(None);
-    assert_eq!(code(edge.rebrand_store(mine.store_id, "X")), "manager.user_required");
+    assert_eq!(
+        code(edge.rebrand_store(mine.store_id, "X")),
+        "manager.user_required"
+    );
 }
 
 #[test]
@@ -213,7 +243,10 @@ fn the_backend_timer_abandons_idle_carts_without_a_page() {
     clock.advance(config().idle_cart_ms);
     let deadline = Instant::now() + Duration::from_secs(5);
     while edge.cart(cart.cart_id).unwrap().status == "open" {
-        assert!(Instant::now() < deadline, "the timer never abandoned the cart");
+        assert!(
+            Instant::now() < deadline,
+            "the timer never abandoned the cart"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     let view = edge.cart(cart.cart_id).unwrap();

@@ -56,7 +56,14 @@ impl Mall {
         let out = Command::new(binary(EDGE_CLI).expect("mallbots binary"))
             .arg("--db")
             .arg(self.db(device))
-            .args(["--subject-root", ROOT, "--device", device, "--user", "alice"])
+            .args([
+                "--subject-root",
+                ROOT,
+                "--device",
+                device,
+                "--user",
+                "alice",
+            ])
             .arg("--json")
             .args(args)
             .output()
@@ -147,7 +154,10 @@ fn id(v: &Value, field: &str) -> String {
 
 /// A participating store with one product, created on `device`'s database.
 fn store(mall: &Mall, device: &str, name: &str, sku: &str, automated: bool) -> (String, String) {
-    let s = mall.ok(device, &["store", "create", "--name", name, "--location", "Level 1"]);
+    let s = mall.ok(
+        device,
+        &["store", "create", "--name", name, "--location", "Level 1"],
+    );
     let store = id(&s, "store_id");
     mall.ok(device, &["store", "participate", &store, "on"]);
     if automated {
@@ -286,9 +296,8 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
         url: url.clone(),
         dir: dir.path().to_path_buf(),
     };
-    let js = rt.block_on(async {
-        async_nats::jetstream::new(async_nats::connect(&url).await.unwrap())
-    });
+    let js =
+        rt.block_on(async { async_nats::jetstream::new(async_nats::connect(&url).await.unwrap()) });
     let _guard = rt.enter();
 
     // Store A (automated shopping on) by m1, store B (off) by m2.
@@ -310,12 +319,21 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
     std::thread::sleep(Duration::from_millis(500)); // central's catalog view
     let customer = mall.ok(
         "k1",
-        &["customer", "register", "--name", "Ada", "--phone", "+15550104477"],
+        &[
+            "customer",
+            "register",
+            "--name",
+            "Ada",
+            "--phone",
+            "+15550104477",
+        ],
     );
     let customer = id(&customer, "customer_id");
     let o1 = order(&mall, "k1", &customer, &tea);
     let o2 = order(&mall, "k1", &customer, &bread);
-    mall.until("k1", 60, "order 1 ready", |m| m.order_status("k1", &o1) == "ready");
+    mall.until("k1", 60, "order 1 ready", |m| {
+        m.order_status("k1", &o1) == "ready"
+    });
 
     // Automated shopping off: order 2 waits at B's stop.
     mall.until("k1", 20, "order 2 in progress", |m| {
@@ -323,7 +341,11 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
     });
     std::thread::sleep(Duration::from_secs(2));
     mall.sync("k1");
-    assert_eq!(mall.order_status("k1", &o2), "in_progress", "B's stop waits");
+    assert_eq!(
+        mall.order_status("k1", &o2),
+        "in_progress",
+        "B's stop waits"
+    );
 
     // Not your store: B's manager asks for order 1 (store A only), central refuses.
     mall.ok("m2", &["order", "pickup", &o1]);
@@ -348,8 +370,14 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
     wait_dlq(rt.handle(), &js, "desk-pickup", "pickup.not_ready");
     // m2 has seen order 2's lines (in progress): refused locally, nothing written.
     mall.sync("m2");
-    assert_eq!(code(mall.cli("m2", &["order", "pickup", &o2])), "pickup.not_ready");
-    assert!(mall.pickup_status("m2", &o2).is_null(), "no request recorded");
+    assert_eq!(
+        code(mall.cli("m2", &["order", "pickup", &o2])),
+        "pickup.not_ready"
+    );
+    assert!(
+        mall.pickup_status("m2", &o2).is_null(),
+        "no request recorded"
+    );
 
     // A kiosk cannot cancel another kiosk's order: k2 asks, on its own subject, for k1's order 2.
     let event = serde_json::json!({"type": "OrderCancellationRequested", "order_id": o2,
@@ -375,7 +403,11 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
     });
     wait_dlq(rt.handle(), &js, "saga-orders", "order.not_your_order");
     mall.sync("k1");
-    assert_eq!(mall.order_status("k1", &o2), "in_progress", "k1's order untouched");
+    assert_eq!(
+        mall.order_status("k1", &o2),
+        "in_progress",
+        "k1's order untouched"
+    );
     assert_eq!(
         rt.block_on(last_event_type(&js, &format!("{ROOT}.ev.order.k1.{o2}")))
             .as_deref(),
@@ -411,10 +443,17 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
         "pickup.already_completed"
     );
     let letters = wait_dlq(rt.handle(), &js, "desk-pickup", "pickup.already_completed");
-    assert_eq!(letters.len(), 3, "one dead letter per refused request: {letters:?}");
+    assert_eq!(
+        letters.len(),
+        3,
+        "one dead letter per refused request: {letters:?}"
+    );
     let payment = payment_id_for(SagaId::from(o1.parse::<OrderId>().unwrap()));
     assert_eq!(
-        rt.block_on(count_on(&js, &format!("{ROOT}.ev.payments.payment.{payment}"))),
+        rt.block_on(count_on(
+            &js,
+            &format!("{ROOT}.ev.payments.payment.{payment}")
+        )),
         2,
         "authorized and captured once, whatever the refused requests"
     );

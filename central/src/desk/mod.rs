@@ -77,7 +77,9 @@ fn decode_request(delivery: &Delivery, kind: &str) -> Result<DeskRequest, Decode
     let (device, found, id) = desk_subject_parts(delivery.subject())
         .ok_or_else(|| DecodeError(format!("unexpected subject {}", delivery.subject())))?;
     if found != kind {
-        return Err(DecodeError(format!("unexpected desk request kind {found:?}")));
+        return Err(DecodeError(format!(
+            "unexpected desk request kind {found:?}"
+        )));
     }
     let event: DeskEvent =
         serde_json::from_slice(delivery.payload()).map_err(|e| DecodeError(e.to_string()))?;
@@ -328,7 +330,13 @@ impl Handler for PickupHandler {
                 };
                 match self
                     .answers
-                    .refuse(device, &request.id, &event_id, &order_id.to_string(), answer)
+                    .refuse(
+                        device,
+                        &request.id,
+                        &event_id,
+                        &order_id.to_string(),
+                        answer,
+                    )
                     .await
                 {
                     Ok(()) => {
@@ -343,7 +351,13 @@ impl Handler for PickupHandler {
 }
 
 impl PickupHandler {
-    async fn accept(&self, order_id: OrderId, event_id: &str, at: Timestamp, device: &str) -> Outcome {
+    async fn accept(
+        &self,
+        order_id: OrderId,
+        event_id: &str,
+        at: Timestamp,
+        device: &str,
+    ) -> Outcome {
         let capture = Capture {
             command_id: capture_id(event_id),
             order_id,
@@ -380,7 +394,10 @@ pub fn decide_prepare(
     }
     let list = &loaded.state;
     match decide_stop(access, list, store) {
-        Ok(true) => match list.decide(&ListCommand::PrepareStop { store_id: store, at }) {
+        Ok(true) => match list.decide(&ListCommand::PrepareStop {
+            store_id: store,
+            at,
+        }) {
             Ok(events) => {
                 let mut plan = Plan::nothing();
                 plan.at = at.millis();

@@ -24,8 +24,8 @@ pub mod sync;
 use crate::device::Enrollment;
 use crate::{Access, Edge, EdgeConfig, EdgeError};
 use args::{Cli, Command};
-use device::DeviceCmd;
 use clap::Parser;
+use device::DeviceCmd;
 use std::io::Write;
 use std::process::ExitCode;
 

@@ -198,15 +198,6 @@ pub fn import(r: &ImportReport) -> String {
     out.join("\n")
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn money_in_major_units() {
-        assert_eq!(super::money(1299), "12.99");
-        assert_eq!(super::money(-5), "-0.05");
-    }
-}
-
 /// One desk request: `pickup <order> requested` / `refused pickup.not_ready: …`.
 pub fn desk_request(r: &crate::DeskRequestView) -> String {
     let what = match (r.order_id, r.list_id, r.store_id) {
@@ -218,5 +209,14 @@ pub fn desk_request(r: &crate::DeskRequestView) -> String {
         (Some(code), Some(reason)) => format!("{what}: {} {code}: {reason}", r.status),
         (Some(code), None) => format!("{what}: {} {code}", r.status),
         _ => format!("{what}: {}", r.status),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn money_in_major_units() {
+        assert_eq!(super::money(1299), "12.99");
+        assert_eq!(super::money(-5), "-0.05");
     }
 }

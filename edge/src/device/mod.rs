@@ -51,7 +51,11 @@ pub struct DeviceIdentity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nats_url: Option<String>,
     /// The enrollment credentials file `sync` reads (its path only: the password stays there).
-    #[serde(rename = "enrollment", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "enrollment",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub enrollment_path: Option<PathBuf>,
 }
 
@@ -84,9 +88,9 @@ impl DeviceIdentity {
             ));
         }
         for store in &self.stores {
-            store
-                .parse::<StoreId>()
-                .map_err(|_| EdgeError::invalid("--store", format!("`{store}` is not a store id")))?;
+            store.parse::<StoreId>().map_err(|_| {
+                EdgeError::invalid("--store", format!("`{store}` is not a store id"))
+            })?;
         }
         match self.role {
             Role::Manager if self.stores.is_empty() => Err(EdgeError::invalid(
@@ -277,7 +281,11 @@ pub(crate) fn load(conn: &Connection) -> Result<Option<DeviceIdentity>, EdgeErro
 }
 
 /// Writes (replaces) the identity.
-pub(crate) fn save(conn: &Connection, identity: &DeviceIdentity, now: i64) -> Result<(), EdgeError> {
+pub(crate) fn save(
+    conn: &Connection,
+    identity: &DeviceIdentity,
+    now: i64,
+) -> Result<(), EdgeError> {
     let stores = serde_json::to_string(&identity.stores)
         .map_err(|e| EdgeError::invalid("stores", e.to_string()))?;
     conn.execute(

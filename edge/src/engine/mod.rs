@@ -18,12 +18,12 @@ use crate::subjects::Subjects;
 use cache::AggregateCache;
 use checkpoint::Checkpointer;
 use execute::Target;
+use lock::WriterLock;
 use mallbots_domain::{Aggregate, DomainError, Timestamp};
 use mallbots_sync::store::{Durability, EventMetadata, SqliteStore, StoreReader, StoreWriter};
 use rusqlite::config::DbConfig;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use lock::WriterLock;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use uuid::Uuid;
 
@@ -68,7 +68,8 @@ pub(crate) fn read_lock<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
 }
 
 pub(crate) fn write_lock<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    lock.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    lock.write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Edge {

@@ -94,9 +94,7 @@ fn deskans_ok(event: &IncomingEvent) -> bool {
         && event.schema_version <= decoded.schema_version()
         && event.event_type == decoded.event_type()
         && event.subject.contains(".ev.deskans.")
-        && event
-            .subject
-            .ends_with(&format!(".{}", event.stream_id))
+        && event.subject.ends_with(&format!(".{}", event.stream_id))
 }
 
 fn decodes<E: DomainEvent + DeserializeOwned>(payload: &Value, schema: u32) -> bool {
