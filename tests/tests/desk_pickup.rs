@@ -448,6 +448,31 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
         3,
         "one dead letter per refused request: {letters:?}"
     );
+    // A desk that was never enrolled (no registry entry; here NATS is open, so its request
+    // reaches the stream) is refused too.
+    mall.ok(
+        "m5",
+        &[
+            "device", "init", "--id", "m5", "--role", "manager", "--store", &b,
+        ],
+    );
+    mall.ok("m5", &["order", "pickup", &o2]);
+    let stream = format!("{PREFIX}EVENTS");
+    // (It makes its own consumers: open NATS lets it; enrolled devices never need this.)
+    let synced = mall.cli(
+        "m5",
+        &[
+            "sync",
+            "--nats",
+            &url,
+            "--stream",
+            &stream,
+            "--create-consumers",
+        ],
+    );
+    assert!(synced.is_ok(), "{synced:?}");
+    let letters = wait_dlq(rt.handle(), &js, "desk-pickup", "not an enrolled desk");
+    assert_eq!(letters.len(), 4, "{letters:?}");
     let payment = payment_id_for(SagaId::from(o1.parse::<OrderId>().unwrap()));
     assert_eq!(
         rt.block_on(count_on(
