@@ -11,6 +11,7 @@ pub fn setup(runtime: &Runtime, registry: &mut HandlerRegistry) {
     crate::ordering::register(runtime, registry);
     crate::payments::register(runtime, registry);
     crate::depot::register(runtime, registry);
+    crate::desk::register(runtime, registry);
     crate::bots_sim::register(runtime, registry);
     crate::notifications::register(runtime, registry);
     crate::enrollment::register(runtime, registry);

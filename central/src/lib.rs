@@ -19,6 +19,7 @@ pub mod commands;
 pub mod config;
 pub mod customers;
 pub mod depot;
+pub mod desk;
 pub mod diag;
 pub mod dlq;
 pub mod enrollment;

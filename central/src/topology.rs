@@ -242,6 +242,18 @@ impl Topology {
             ),
             spec("catalog-view", Events, &["ev.catalog.>"], Some(Role::Saga)),
             spec(
+                "desk-pickup",
+                Events,
+                &["ev.desk.*.pickupreq.*"],
+                Some(Role::Saga),
+            ),
+            spec(
+                "desk-stops",
+                Events,
+                &["ev.desk.*.stopreq.*"],
+                Some(Role::Depot),
+            ),
+            spec(
                 "cmd-payments",
                 Commands,
                 &["cmd.payments.>"],

@@ -43,6 +43,15 @@ pub enum DomainError {
     /// A saga input that cannot be handled.
     #[error(transparent)]
     Saga(#[from] crate::saga::SagaError),
+    /// A desk request rule.
+    #[error(transparent)]
+    Desk(#[from] crate::desk::DeskError),
+    /// A pickup refused (locally by a desk that already knows, or by central).
+    #[error(transparent)]
+    Pickup(#[from] crate::desk::PickupRefusal),
+    /// A stop-prepared request refused.
+    #[error(transparent)]
+    Stop(#[from] crate::desk::StopRefusal),
 }
 
 impl ErrorCode for DomainError {
@@ -58,6 +67,9 @@ impl ErrorCode for DomainError {
             DomainError::ShoppingList(e) => e.code(),
             DomainError::Bot(e) => e.code(),
             DomainError::Saga(e) => e.code(),
+            DomainError::Desk(e) => e.code(),
+            DomainError::Pickup(e) => e.code(),
+            DomainError::Stop(e) => e.code(),
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod baskets;
 pub mod bots;
 pub mod customers;
 pub mod depot;
+pub mod desk;
 pub mod dispatch;
 pub mod notifications;
 pub mod ordering;

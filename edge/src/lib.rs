@@ -49,7 +49,12 @@
 //!   `deliver(RawMessage) -> Received` (one message of central's stream through the inbox, as
 //!   sync does; [`central_message`] builds one).
 //!
-//! Order pickup (`OrderPickupRequested`) is not implemented yet: it is not a domain event.
+//! * desk (a manager or depot desk; central decides, see [`manager::desk`]):
+//!   `request_pickup(order) -> DeskRequestView` (`OrderPickupRequested` on
+//!   `R.ev.desk.<device>.pickupreq.<order>`), `mark_stop_prepared(list, store)` (`StopPrepared`
+//!   on `R.ev.desk.<device>.stopreq.<request>`), `pickup_request(order)`,
+//!   `stop_request(list, store)`, `desk_requests()` (central's refusals from
+//!   `R.ev.deskans.<device>.<id>`), `order_line_status(order)`.
 
 pub mod cli;
 pub mod config;
@@ -79,6 +84,7 @@ pub use device::{DeviceIdentity, Enrollment};
 pub use engine::{Access, Edge};
 pub use error::EdgeError;
 pub use kiosk::abandonment::AbandonmentTimer;
+pub use manager::desk::DeskRequestView;
 pub use manager::products::NewProduct;
 pub use queries::delivery::{central_message, RawMessage, Received};
 pub use queries::depot::DEPOT_LISTS;

@@ -43,6 +43,16 @@ impl Subjects {
         self.kiosk("orderreq", id)
     }
 
+    /// `R.ev.desk.<device>.pickupreq.<order-id>` (a desk's pickup requests of one order).
+    pub fn pickup_request(&self, order: impl std::fmt::Display) -> String {
+        format!("{}.ev.desk.{}.pickupreq.{order}", self.root, self.device)
+    }
+
+    /// `R.ev.desk.<device>.stopreq.<request-id>` (a stop prepared at the counter).
+    pub fn stop_request(&self, request: impl std::fmt::Display) -> String {
+        format!("{}.ev.desk.{}.stopreq.{request}", self.root, self.device)
+    }
+
     /// `R.ev.catalog.<store>.store.<store>`.
     pub fn store(&self, store: impl std::fmt::Display) -> String {
         format!("{}.ev.catalog.{store}.store.{store}", self.root)
@@ -64,6 +74,8 @@ mod tests {
         assert_eq!(s.basket("b"), "t1.mallbots.ev.kiosk.k1.basket.b");
         assert_eq!(s.order_request("o"), "t1.mallbots.ev.kiosk.k1.orderreq.o");
         assert_eq!(s.store("s"), "t1.mallbots.ev.catalog.s.store.s");
+        assert_eq!(s.pickup_request("o"), "t1.mallbots.ev.desk.k1.pickupreq.o");
+        assert_eq!(s.stop_request("r"), "t1.mallbots.ev.desk.k1.stopreq.r");
         assert_eq!(s.product("s", "p"), "t1.mallbots.ev.catalog.s.product.p");
     }
 }

@@ -349,6 +349,10 @@ pub struct StopView {
     pub quantity: i64,
     /// The bot has collected this stop's items.
     pub picked: bool,
+    /// The store's manager prepared it at the counter (automated shopping off): the bot only
+    /// collects it.
+    #[serde(default)]
+    pub prepared: bool,
 }
 
 /// A depot shopping list: one order's stops, its status and the bot walking it.

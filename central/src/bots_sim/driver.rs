@@ -6,12 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mallbots_domain::bots::{BotCommand, BotError};
-use mallbots_domain::depot::ListCommand;
+use mallbots_domain::depot::{ListCommand, ListStatus};
 use mallbots_domain::ids::{BotId, OrderId, ShoppingListId};
 use mallbots_domain::Timestamp;
 use tokio::sync::watch;
 
 use super::fleet::Fleet;
+use crate::catalog::Catalog;
 use crate::depot::dispatch::Offer;
 use crate::depot::holding::{Claim, Step};
 use crate::depot::journal::now_ms;
@@ -29,6 +30,8 @@ const NOT_YET_DELIVERIES: i64 = 40;
 pub struct Ctx {
     /// Depot operations.
     pub depot: Depot,
+    /// Central's catalog view (which stores have automated shopping off).
+    pub catalog: Catalog,
     /// The fleet (to report a bot idle again).
     pub fleet: Arc<Fleet>,
     /// Time per walk or pick.
@@ -231,7 +234,87 @@ async fn shop(
             }
         }
     };
-    for store_id in stores {
+    // Automated shopping off: a store's stop waits until its manager prepared it at the
+    // counter; the bot does the other stops first, then waits, then collects it.
+    let mut pending: Vec<_> = stores.to_vec();
+    let mut order: Vec<mallbots_domain::ids::StoreId> = Vec::new();
+    while !pending.is_empty() {
+        let mut ready = Vec::new();
+        for store_id in &pending {
+            if enterable(ctx, bot_id, list_id, *store_id).await? {
+                ready.push(*store_id);
+            }
+        }
+        if ready.is_empty() {
+            pause(ctx, offer).await?;
+            continue;
+        }
+        pending.retain(|s| !ready.contains(s));
+        order.extend(ready.iter().copied());
+        for store_id in &ready {
+            visit(ctx, offer, *store_id, &step, &bot, &cause).await?;
+        }
+    }
+    tracing::debug!(%list_id, stops = order.len(), "all stops collected");
+    let cmd = BotCommand::ReturnToDepot { at: now() };
+    bot(format!("{cause}/return"), cmd).await;
+    pause(ctx, offer).await?;
+    step(
+        "complete".to_string(),
+        ListCommand::CompleteList { at: now() },
+    )
+    .await
+}
+
+/// Whether the bot may enter `store` now: its stop was prepared at the counter, or the store has
+/// automated shopping on (a store the catalog view does not know keeps the old behaviour). Stops
+/// early when the list was canceled or taken from this bot meanwhile.
+async fn enterable(
+    ctx: &Ctx,
+    bot_id: BotId,
+    list_id: ShoppingListId,
+    store: mallbots_domain::ids::StoreId,
+) -> Result<bool, Stop> {
+    let loaded = ctx.depot.lists.load(&list_id.to_string()).await?;
+    let list = &loaded.state;
+    match list.status {
+        Some(ListStatus::Canceled) => return Err(Stop::Canceled),
+        Some(ListStatus::Assigned | ListStatus::InProgress) if list.bot_id == Some(bot_id) => {}
+        _ => return Err(Stop::Released),
+    }
+    if list
+        .stops
+        .iter()
+        .any(|s| s.store_id == store && (s.prepared || s.picked))
+    {
+        return Ok(true);
+    }
+    match ctx.catalog.store(store).await {
+        Ok(s) => Ok(!s.exists() || s.automated_shopping()),
+        Err(e) => {
+            tracing::warn!(%store, error = %e, "catalog view unavailable; stop treated as automated");
+            Ok(true)
+        }
+    }
+}
+
+/// Walks to one stop and collects it.
+async fn visit<S, SF, B, BF>(
+    ctx: &Ctx,
+    offer: &Offer,
+    store_id: mallbots_domain::ids::StoreId,
+    step: &S,
+    bot: &B,
+    cause: &str,
+) -> Result<(), Stop>
+where
+    S: Fn(String, ListCommand) -> SF,
+    SF: std::future::Future<Output = Result<(), Stop>>,
+    B: Fn(String, BotCommand) -> BF,
+    BF: std::future::Future<Output = ()>,
+{
+    let store_id = &store_id;
+    {
         pause(ctx, offer).await?;
         let arrive = ListCommand::ArriveAtStop {
             store_id: *store_id,
@@ -252,14 +335,7 @@ async fn shop(
         let cmd = BotCommand::PickUpItems { at: now() };
         bot(format!("{cause}/pick/{store_id}"), cmd).await;
     }
-    let cmd = BotCommand::ReturnToDepot { at: now() };
-    bot(format!("{cause}/return"), cmd).await;
-    pause(ctx, offer).await?;
-    step(
-        "complete".to_string(),
-        ListCommand::CompleteList { at: now() },
-    )
-    .await
+    Ok(())
 }
 
 /// Waits one step, sending progress for the held message; stops early at shutdown.

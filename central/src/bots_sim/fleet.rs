@@ -174,6 +174,10 @@ pub async fn run(rt: Runtime, settings: SimSettings) {
         }
     }
     let ctx = Arc::new(Ctx {
+        catalog: crate::catalog::Catalog::new(crate::views::LazyBucket::new(
+            &rt,
+            crate::topology::Bucket::Catalog,
+        )),
         depot,
         fleet: fleet.clone(),
         step: settings.step,

@@ -161,7 +161,8 @@ pub fn event_at(e: &ListEvent) -> i64 {
         | ListEvent::StopItemsPickedUp { at, .. }
         | ListEvent::ShoppingListCompleted { at, .. }
         | ListEvent::ShoppingListCanceled { at, .. }
-        | ListEvent::ShoppingListReleased { at, .. } => at.millis(),
+        | ListEvent::ShoppingListReleased { at, .. }
+        | ListEvent::StopPreparedAtCounter { at, .. } => at.millis(),
     }
 }
 

@@ -14,7 +14,9 @@ pub mod store;
 
 use bytes::Bytes;
 use mallbots_domain::error::ErrorCode;
-use mallbots_domain::ordering::{CancelledBy, Order, OrderCommand, OrderError, OrderEvent};
+use mallbots_domain::ordering::{
+    CancelledBy, Order, OrderCommand, OrderError, OrderEvent, MAX_REASON_CHARS,
+};
 use mallbots_domain::saga::{list_id_for, payment_id_for};
 use mallbots_domain::{Aggregate, DomainEvent, OrderId, SagaId, Timestamp};
 use serde::Serialize;
@@ -234,17 +236,57 @@ impl Ordering {
             .await
     }
 
-    /// A kiosk's request on `…orderreq.<id>`: a cancellation request is granted
+    /// A kiosk's request on `…kiosk.<device>.orderreq.<id>`: a cancellation request is granted
     /// (`OrderCanceled` by customer, then list canceled and payment voided) or refused
     /// (`OrderCancelRefused`) once shopping has finished.
+    ///
+    /// Authorized by the device in the subject (DESIGN §5): only the kiosk on whose subject the
+    /// order was created may ask. Another kiosk's request, an over-long reason or anything but a
+    /// cancellation request is dead-lettered with the reason and changes nothing.
     pub async fn on_request(&self, device: &str, event: &OrderEvent, event_id: &str) -> Outcome {
         let OrderEvent::OrderCancellationRequested {
             order_id, reason, ..
         } = event
         else {
-            tracing::info!(device, event = event.event_type(), "order request ignored");
-            return Outcome::Ack;
+            return Outcome::Term {
+                reason: format!(
+                    "order request {} from {device}: only OrderCancellationRequested is a request",
+                    event.event_type()
+                ),
+            };
         };
+        if reason.chars().take(MAX_REASON_CHARS + 1).count() > MAX_REASON_CHARS {
+            return Outcome::Term {
+                reason: format!(
+                    "{}: cancellation reason of order {order_id} from {device} is longer than \
+                     {MAX_REASON_CHARS} characters",
+                    OrderError::ReasonInvalid.code()
+                ),
+            };
+        }
+        match self.store.load(*order_id).await {
+            Ok(loaded) if loaded.device != device => {
+                tracing::warn!(order = %order_id, device, owner = %loaded.device,
+                    "cancellation request from another kiosk refused");
+                return Outcome::Term {
+                    reason: format!(
+                        "order.not_your_order: kiosk {device} asked to cancel order {order_id} \
+                         created on kiosk {}",
+                        loaded.device
+                    ),
+                };
+            }
+            Ok(_) => {}
+            Err(OrderingError::NotFound(_)) => {
+                return Outcome::Nak {
+                    delay: Some(std::time::Duration::from_secs(1)),
+                }
+            }
+            Err(e) => {
+                tracing::warn!(order = %order_id, error = %e, "order not loadable; retrying");
+                return Outcome::Nak { delay: None };
+            }
+        }
         let at = Timestamp::from_millis(envelope::now_ms());
         let reason = if reason.trim().is_empty() {
             "customer_request".to_string()

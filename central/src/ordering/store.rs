@@ -104,8 +104,18 @@ impl OrderStore {
         all.sort_by_key(|e| e.sequence);
         let mut order = Order::default();
         let mut event_ids = HashSet::new();
+        let requests_prefix = t.subject(&format!("ev.kiosk.{device}.orderreq."));
         for stored in all {
             match serde_json::from_slice::<OrderEvent>(&stored.payload) {
+                // A kiosk's request subject holds requests only: anything else there is not the
+                // order's (central's own subject carries its status changes).
+                Ok(event)
+                    if stored.subject.starts_with(&requests_prefix)
+                        && !matches!(event, OrderEvent::OrderCancellationRequested { .. }) =>
+                {
+                    tracing::warn!(subject = %stored.subject, seq = stored.sequence,
+                        "non-request event on an order request subject skipped");
+                }
                 Ok(event) => order.apply(&event),
                 Err(e) => tracing::warn!(subject = %stored.subject, seq = stored.sequence,
                     error = %e, "undecodable order event skipped"),

@@ -102,7 +102,13 @@ impl Handler for OrdersHandler {
             ("order", other) => Err(DecodeError(format!(
                 "an order subject carries only OrderCreated, not {other:?}"
             ))),
-            ("orderreq", _) => Ok(KioskOrderMessage::Request { device, event }),
+            ("orderreq", OrderEvent::OrderCancellationRequested { .. }) => {
+                Ok(KioskOrderMessage::Request { device, event })
+            }
+            ("orderreq", other) => Err(DecodeError(format!(
+                "an order request subject carries only OrderCancellationRequested, not {}",
+                mallbots_domain::DomainEvent::event_type(other)
+            ))),
             (other, _) => Err(DecodeError(format!("unexpected aggregate {other:?}"))),
         }
     }

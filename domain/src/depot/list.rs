@@ -164,6 +164,21 @@ impl Aggregate for ShoppingList {
                     at: *at,
                 }]),
             },
+            ListCommand::PrepareStop { store_id, at } => {
+                self.require_open()?;
+                let stop = self.stop(*store_id)?;
+                if stop.picked {
+                    return Err(ListError::StopAlreadyPicked);
+                }
+                if stop.prepared {
+                    return Err(ListError::StopAlreadyPrepared);
+                }
+                Ok(vec![ListEvent::StopPreparedAtCounter {
+                    list_id,
+                    store_id: *store_id,
+                    at: *at,
+                }])
+            }
             ListCommand::ReleaseList { at } => {
                 let bot_id = self.require_shopping()?;
                 Ok(vec![ListEvent::ShoppingListReleased {
@@ -225,6 +240,12 @@ impl Aggregate for ShoppingList {
                 self.order_id = *order_id;
                 self.status = Some(ListStatus::Canceled);
                 self.current_stop = None;
+                self.updated_at = *at;
+            }
+            ListEvent::StopPreparedAtCounter { store_id, at, .. } => {
+                if let Some(stop) = self.stops.iter_mut().find(|s| s.store_id == *store_id) {
+                    stop.prepared = true;
+                }
                 self.updated_at = *at;
             }
             ListEvent::ShoppingListReleased { at, .. } => {

@@ -22,6 +22,10 @@ pub struct Stop {
     pub store_id: StoreId,
     pub items: Vec<ListItem>,
     pub picked: bool,
+    /// Prepared at the store's counter by its manager (automated shopping off): the bot only
+    /// collects it. Absent in lists planned before this field existed.
+    #[serde(default)]
+    pub prepared: bool,
 }
 
 impl Stop {
@@ -43,6 +47,7 @@ impl Stop {
                 store_id,
                 items: products.into_values().collect(),
                 picked: false,
+                prepared: false,
             })
             .collect()
     }
@@ -94,6 +99,8 @@ pub enum ListCommand {
     },
     /// The bot went offline: the list goes back to available and its stops are picked again.
     ReleaseList { at: Timestamp },
+    /// The store's manager prepared the stop at the counter (automated shopping off).
+    PrepareStop { store_id: StoreId, at: Timestamp },
 }
 
 /// Events of the shopping list.
@@ -154,6 +161,12 @@ pub enum ListEvent {
         bot_id: BotId,
         at: Timestamp,
     },
+    /// The store's manager prepared the stop at the counter; a bot only collects it.
+    StopPreparedAtCounter {
+        list_id: ShoppingListId,
+        store_id: StoreId,
+        at: Timestamp,
+    },
 }
 
 impl DomainEvent for ListEvent {
@@ -167,6 +180,7 @@ impl DomainEvent for ListEvent {
             ListEvent::ShoppingListCompleted { .. } => "ShoppingListCompleted",
             ListEvent::ShoppingListCanceled { .. } => "ShoppingListCanceled",
             ListEvent::ShoppingListReleased { .. } => "ShoppingListReleased",
+            ListEvent::StopPreparedAtCounter { .. } => "StopPreparedAtCounter",
         }
     }
 }
@@ -200,6 +214,8 @@ pub enum ListError {
     StopAlreadyPicked,
     #[error("some stops are not picked yet")]
     StopsRemaining,
+    #[error("the stop was already prepared at the counter")]
+    StopAlreadyPrepared,
 }
 
 impl ErrorCode for ListError {
@@ -218,6 +234,7 @@ impl ErrorCode for ListError {
             ListError::NotAtStop => "list.not_at_stop",
             ListError::StopAlreadyPicked => "list.stop_already_picked",
             ListError::StopsRemaining => "list.stops_remaining",
+            ListError::StopAlreadyPrepared => "list.stop_already_prepared",
         }
     }
 }

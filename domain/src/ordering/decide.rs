@@ -101,7 +101,7 @@ pub(super) fn decide(order: &Order, command: &OrderCommand) -> Result<OrderEvent
             if order.cancellation_requested {
                 return Err(OrderError::CancellationAlreadyRequested);
             }
-            let reason = reason.trim().to_owned();
+            let reason = reason_bounded(reason, false)?;
             Ok(OrderEvent::OrderCancellationRequested {
                 order_id,
                 reason,
@@ -133,12 +133,17 @@ pub(super) fn decide(order: &Order, command: &OrderCommand) -> Result<OrderEvent
 }
 
 fn reason_given(reason: &str) -> Result<String, OrderError> {
-    let reason = reason.trim();
-    if reason.is_empty() {
-        Err(OrderError::ReasonBlank)
-    } else {
-        Ok(reason.to_owned())
-    }
+    reason_bounded(reason, true)
+}
+
+/// Trimmed, at most [`super::MAX_REASON_CHARS`] characters, no control character except line
+/// breaks and tabs; blank only when not `required`.
+fn reason_bounded(reason: &str, required: bool) -> Result<String, OrderError> {
+    use crate::stores::text::{checked, Lines, TextFault};
+    checked(reason, super::MAX_REASON_CHARS, required, Lines::Multi).map_err(|f| match f {
+        TextFault::Blank => OrderError::ReasonBlank,
+        TextFault::TooLong | TextFault::Control => OrderError::ReasonInvalid,
+    })
 }
 
 fn check_cancellable(status: OrderStatus) -> Result<(), OrderError> {

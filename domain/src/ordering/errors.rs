@@ -31,6 +31,10 @@ pub enum OrderError {
     /// A rejection, cancellation or refusal without a reason.
     #[error("a reason is required")]
     ReasonBlank,
+    /// A reason longer than [`super::MAX_REASON_CHARS`] characters, or holding control
+    /// characters.
+    #[error("the reason is too long (at most 500 characters) or holds control characters")]
+    ReasonInvalid,
     /// `RejectOrder` on an order that is not pending.
     #[error("only a pending order can be rejected (it is {status:?})")]
     RejectNotPending {
@@ -89,6 +93,7 @@ impl ErrorCode for OrderError {
             OrderError::TotalMismatch => "order.total_mismatch",
             OrderError::PaymentMissing => "order.payment_missing",
             OrderError::ReasonBlank => "order.reason_blank",
+            OrderError::ReasonInvalid => "order.reason_invalid",
             OrderError::RejectNotPending { .. } => "order.reject_not_pending",
             OrderError::ApproveNotPending { .. } => "order.approve_not_pending",
             OrderError::StartShoppingNotApproved { .. } => "order.start_shopping_not_approved",

@@ -15,6 +15,9 @@ pub use commands::OrderCommand;
 pub use errors::OrderError;
 pub use events::{CancelledBy, OrderEvent, OrderItem};
 
+/// Longest reason (characters) a cancel request, cancel, rejection or refusal may carry.
+pub const MAX_REASON_CHARS: usize = 500;
+
 use crate::aggregate::Aggregate;
 use crate::ids::{BotId, CustomerId, InvoiceId, OrderId, ShoppingListId, StoreId};
 use crate::money::Money;

@@ -8,7 +8,7 @@
 mod commands;
 mod errors;
 mod events;
-mod text;
+pub(crate) mod text;
 
 pub use commands::StoreCommand;
 pub use errors::StoreError;

@@ -346,6 +346,17 @@ pub enum OrderCmd {
         #[arg(long, default_value = "")]
         reason: String,
     },
+    /// Asks central to hand a ready order over (a manager or depot desk): central captures the
+    /// payment, pays the invoice and completes the order, or refuses with a code.
+    Pickup {
+        /// The order.
+        order: String,
+    },
+    /// This desk's pickup request of an order: requested, refused (with its code) or completed.
+    PickupStatus {
+        /// The order.
+        order: String,
+    },
 }
 
 /// `depot ...`
@@ -359,6 +370,17 @@ pub enum DepotCmd {
         #[arg(long, default_value_t = crate::queries::depot::DEPOT_LISTS)]
         limit: u32,
     },
+    /// Marks a store's stop of a list prepared at the counter (automated shopping off); the bot
+    /// then collects it.
+    StopPrepared {
+        /// The shopping list.
+        list: String,
+        /// The stop's store (managed by this desk).
+        #[arg(long)]
+        store: String,
+    },
+    /// This desk's pickup and stop requests with central's refusals, newest first.
+    Requests,
 }
 
 /// `loadgen ...`

@@ -265,6 +265,20 @@ pub fn import(r: &ImportReport) -> String {
     out.join("\n")
 }
 
+/// One desk request: `pickup <order> requested` / `refused pickup.not_ready: …`.
+pub fn desk_request(r: &crate::DeskRequestView) -> String {
+    let what = match (r.order_id, r.list_id, r.store_id) {
+        (Some(order), _, _) => format!("pickup of order {order}"),
+        (_, Some(list), Some(store)) => format!("stop {store} of list {list} prepared"),
+        _ => r.kind.clone(),
+    };
+    match (&r.code, &r.reason) {
+        (Some(code), Some(reason)) => format!("{what}: {} {code}: {reason}", r.status),
+        (Some(code), None) => format!("{what}: {} {code}", r.status),
+        _ => format!("{what}: {}", r.status),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

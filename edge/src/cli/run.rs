@@ -44,6 +44,17 @@ pub fn run(edge: &Edge, command: Command) -> Result<Outcome, EdgeError> {
             let o = edge.request_order_cancellation(parse_id("order", &order)?, &reason)?;
             Outcome::new(&o, render::order(&o))
         }
+        Command::Order(OrderCmd::Pickup { order }) => {
+            let r = edge.request_pickup(parse_id("order", &order)?)?;
+            Outcome::new(&r, render::desk_request(&r))
+        }
+        Command::Order(OrderCmd::PickupStatus { order }) => {
+            let order = parse_id("order", &order)?;
+            let r = edge
+                .pickup_request(order)?
+                .ok_or_else(|| EdgeError::not_found("pickup request", order))?;
+            Outcome::new(&r, render::desk_request(&r))
+        }
         Command::Orders {
             store,
             status,
@@ -75,6 +86,19 @@ pub fn run(edge: &Edge, command: Command) -> Result<Outcome, EdgeError> {
         Command::Depot(DepotCmd::Lists { limit }) => {
             let lists = edge.depot_lists(limit)?;
             Outcome::new(&lists, render::lists(&lists))
+        }
+        Command::Depot(DepotCmd::StopPrepared { list, store }) => {
+            let (list, store) = (parse_id("list", &list)?, parse_id("store", &store)?);
+            edge.mark_stop_prepared(list, store)?;
+            let r = edge
+                .stop_request(list, store)?
+                .ok_or_else(|| EdgeError::not_found("stop request", list))?;
+            Outcome::new(&r, render::desk_request(&r))
+        }
+        Command::Depot(DepotCmd::Requests) => {
+            let all = edge.desk_requests()?;
+            let text = all.iter().map(render::desk_request).collect::<Vec<_>>();
+            Outcome::new(&all, text.join("\n"))
         }
         Command::Sales { store } => {
             let days = edge.sales_per_day(parse_id("store", &store)?)?;

@@ -5,6 +5,7 @@
 //! identity must be allowed to write them (see [`crate::device`]: no kiosk or depot, a manager
 //! only for its stores and with a signed-in user).
 
+pub mod desk;
 pub mod products;
 
 use crate::error::EdgeError;

@@ -274,5 +274,18 @@ fn list(tx: &Transaction<'_>, event: &ListEvent) -> Result<(), StoreError> {
                 .execute([list_id.to_string()])?;
             set_list(tx, *list_id, order_id, "available", None, *at)
         }
+        ListEvent::StopPreparedAtCounter {
+            list_id,
+            store_id,
+            at,
+        } => {
+            tx.prepare_cached(
+                "UPDATE rm_depot_stops SET prepared = 1 WHERE list_id = ?1 AND store_id = ?2",
+            )?
+            .execute(params![list_id.to_string(), store_id.to_string()])?;
+            tx.prepare_cached("UPDATE rm_depot_lists SET updated_at = ?2 WHERE list_id = ?1")?
+                .execute(params![list_id.to_string(), at.0])?;
+            Ok(())
+        }
     }
 }

@@ -10,6 +10,7 @@
 mod carts;
 mod catalog;
 pub mod depot;
+pub mod desk;
 mod fast_decode;
 mod fold;
 pub mod order_lines;
@@ -20,6 +21,7 @@ pub use rebuild::{rebuild, rebuild_in, READ_MODEL_TABLES};
 
 use mallbots_domain::baskets::BasketEvent;
 use mallbots_domain::customers::CustomerEvent;
+use mallbots_domain::desk::DeskEvent;
 use mallbots_domain::ordering::OrderEvent;
 use mallbots_domain::products::ProductEvent;
 use mallbots_domain::stores::StoreEvent;
@@ -37,6 +39,7 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     depot::MIGRATION,
     order_lines::MIGRATION,
+    desk::MIGRATION,
 ];
 
 /// An event decoded by stream type.
@@ -49,6 +52,7 @@ pub(crate) enum Decoded {
     Order(OrderEvent),
     Depot(depot::DepotEvent),
     OrderLine(order_lines::OrderLineEvent),
+    Desk(DeskEvent),
     /// A stream type the edge keeps no read model of (depot, payments...).
     Other,
 }
@@ -74,6 +78,7 @@ impl Decoded {
             "order" => decode.get().map(Decoded::Order),
             "bot" | "list" => depot::decode(stream_type, decode).map(Decoded::Depot),
             "orderline" => decode.get().map(Decoded::OrderLine),
+            "pickupreq" | "stopreq" | "deskans" => decode.get().map(Decoded::Desk),
             _ => Ok(Decoded::Other),
         };
         decoded.map_err(|err| undecodable(stream_type, event_type, err))
@@ -164,6 +169,7 @@ projectable! {
     CustomerEvent => catalog::customer,
     BasketEvent => basket_sql,
     OrderEvent => order_sql,
+    DeskEvent => desk::apply,
 }
 
 /// The live transaction as the row store of the cart and order projections.
@@ -186,6 +192,7 @@ fn apply(tx: &Transaction<'_>, decoded: &Decoded) -> Result<(), StoreError> {
         Decoded::Order(e) => order_sql(tx, e),
         Decoded::Depot(e) => depot::apply(tx, e),
         Decoded::OrderLine(e) => order_lines::apply(tx, e),
+        Decoded::Desk(e) => desk::apply(tx, e),
         Decoded::Other => Ok(()),
     }
 }

@@ -46,7 +46,7 @@ fn list_row(row: &Row<'_>) -> rusqlite::Result<ShoppingListView> {
 
 fn stops(conn: &Connection, list: &str) -> Result<Vec<StopView>, EdgeError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT p.store_id, s.name, p.items, p.quantity, p.picked FROM rm_depot_stops p
+        "SELECT p.store_id, s.name, p.items, p.quantity, p.picked, p.prepared FROM rm_depot_stops p
          LEFT JOIN rm_stores s ON s.store_id = p.store_id
          WHERE p.list_id = ?1 ORDER BY p.position",
     )?;
@@ -58,11 +58,12 @@ fn stops(conn: &Connection, list: &str) -> Result<Vec<StopView>, EdgeError> {
             items,
             r.get(3)?,
             r.get(4)?,
+            r.get(5)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (store_id, store_name, items, quantity, picked) = row?;
+        let (store_id, store_name, items, quantity, picked, prepared) = row?;
         let items: Vec<StopItemView> = serde_json::from_str(&items)
             .map_err(|e| EdgeError::invalid("depot stop", format!("items of list {list}: {e}")))?;
         out.push(StopView {
@@ -71,6 +72,7 @@ fn stops(conn: &Connection, list: &str) -> Result<Vec<StopView>, EdgeError> {
             items,
             quantity,
             picked,
+            prepared,
         });
     }
     Ok(out)

@@ -4,6 +4,7 @@
 
 use crate::error::EdgeError;
 use crate::projections::depot::DEPOT_TABLES;
+use crate::projections::desk::DESK_TABLES;
 use crate::projections::{self, READ_MODEL_TABLES};
 use crate::Edge;
 use mallbots_sync::store::sqlite::write;
@@ -38,7 +39,7 @@ impl Edge {
         self.with_writer(|store, _| {
             let upcasters = store.upcasters_arc();
             Ok(store.transaction(Durability::Normal, |tx| {
-                for table in DEPOT_TABLES {
+                for table in DEPOT_TABLES.iter().chain(DESK_TABLES) {
                     tx.execute(&format!("DELETE FROM {table}"), [])?;
                 }
                 projections::rebuild_in(tx, &upcasters)
@@ -51,7 +52,11 @@ impl Edge {
         self.read(|r| {
             let conn = r.connection();
             let mut out = Vec::new();
-            for table in READ_MODEL_TABLES.iter().chain(DEPOT_TABLES) {
+            for table in READ_MODEL_TABLES
+                .iter()
+                .chain(DEPOT_TABLES)
+                .chain(DESK_TABLES)
+            {
                 let mut stmt = conn.prepare(&format!("SELECT * FROM {table}"))?;
                 let columns = stmt.column_count();
                 let mut rows: Vec<String> = stmt

@@ -15,7 +15,9 @@
 
 use crate::projections;
 pub use crate::projections::order_lines::OrderLineEvent;
-use mallbots_domain::{baskets, bots, customers, depot, ordering, products, stores, DomainEvent};
+use mallbots_domain::{
+    baskets, bots, customers, depot, desk, ordering, products, stores, DomainEvent,
+};
 use mallbots_sync::engine::{InboxApplier, IncomingEvent};
 use mallbots_sync::store::sqlite::{read, write};
 use mallbots_sync::store::{now_ms, AppendRequest, NewConflict, NewEvent, StoreError};
@@ -46,6 +48,23 @@ fn orderline_ok(event: &IncomingEvent) -> bool {
         && items.iter().all(|item| item.store_id == store_id)
 }
 
+/// Whether a desk answer decodes as a refusal (`OrderPickupRefused` / `StopPrepareRefused`)
+/// matching its envelope, on a `…deskans.<device>.<id>` subject.
+fn deskans_ok(event: &IncomingEvent) -> bool {
+    let Ok(decoded) = serde_json::from_value::<desk::DeskEvent>(event.payload.clone()) else {
+        return false;
+    };
+    let refusal = matches!(
+        decoded,
+        desk::DeskEvent::OrderPickupRefused { .. } | desk::DeskEvent::StopPrepareRefused { .. }
+    );
+    refusal
+        && event.schema_version <= decoded.schema_version()
+        && event.event_type == decoded.event_type()
+        && event.subject.contains(".ev.deskans.")
+        && event.subject.ends_with(&format!(".{}", event.stream_id))
+}
+
 fn decodes<E: DomainEvent + DeserializeOwned>(payload: &Value, schema: u32) -> bool {
     serde_json::from_value::<E>(payload.clone()).is_ok_and(|e| schema <= e.schema_version())
 }
@@ -62,6 +81,7 @@ pub fn known(event: &IncomingEvent) -> bool {
         "bot" => decodes::<bots::BotEvent>(p, v),
         "list" => decodes::<depot::ListEvent>(p, v),
         "orderline" => orderline_ok(event),
+        desk::ANSWER_STREAM_TYPE => deskans_ok(event),
         other => KEPT_OPAQUE.contains(&other) && v <= 1,
     }
 }

@@ -6,7 +6,7 @@
 mod applier;
 mod rebaser;
 
-pub use applier::{known, EdgeApplier};
+pub use applier::{known, EdgeApplier, OrderLineEvent};
 pub use rebaser::{AfterRebase, EdgeRebaser};
 
 use crate::config::Role;

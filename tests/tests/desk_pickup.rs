@@ -1,0 +1,527 @@
+//! System test of the desk journeys (issue 11 items 2 and 5, issue 12 item 3), end to end over
+//! a real nats-server, the real `mallbots-central` (saga, payments, depot, bot simulator) and
+//! edges driven only through the `mallbots` CLI binary; devices enrolled with the real
+//! `mallbots-central enroll` (which records them in the devices registry central authorizes by).
+//!
+//! * Pickup accepted: an order placed on kiosk k1 (store A) reaches ready; the manager desk of A
+//!   hands it over (`mallbots order pickup`): the kiosk shows `completed`, the payment is
+//!   captured and the invoice paid (checked on the stream).
+//! * Each refusal is coded and changes nothing: another store's manager (`pickup.not_your_store`,
+//!   from central), an order still being shopped (`pickup.not_ready`, from central for a desk that
+//!   has not seen it, locally for one that has), an order already handed over
+//!   (`pickup.already_completed`, central and local). Central's refusals come back on
+//!   `R.ev.deskans.<device>.<order>` (shown by `mallbots order pickup-status`) and each request
+//!   is dead-lettered on `desk-pickup`.
+//! * A kiosk cannot cancel another kiosk's order: k2 publishes (as the kiosk it is, on its own
+//!   subject) a cancellation request naming k1's order; the order is untouched and the request
+//!   dead-lettered on `saga-orders` with `order.not_your_order`.
+//! * Automated shopping off (store B): the order's list waits at B's stop while the order stays
+//!   in progress; B's manager marks the stop prepared (`mallbots depot stop-prepared`), the bot
+//!   collects it and the order becomes ready, then is handed over.
+//!
+//! NATS runs open here (the secured harness with generated authorization is helper AUTH's work in
+//! progress); once it lands on main this test switches to it: nats-server with the product's
+//! generated authorization, devices using the credentials file `mallbots-central enroll --out`
+//! writes (`mallbots device init --enrollment FILE`). Nothing here publishes what only central
+//! publishes: the one message the test writes itself is a kiosk's request on that kiosk's own
+//! subject.
+//!
+//! Needs the binaries: `cargo build -p mallbots-central -p mallbots-edge` (same target dir).
+
+use async_nats::HeaderMap;
+use mallbots_domain::saga::payment_id_for;
+use mallbots_domain::{OrderId, SagaId};
+use mallbots_tests::nats::NatsServer;
+use mallbots_tests::procs::{binary, Proc, CENTRAL, EDGE_CLI};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const ROOT: &str = "dp";
+const PREFIX: &str = "dp_";
+
+struct Mall {
+    url: String,
+    dir: PathBuf,
+}
+
+impl Mall {
+    fn db(&self, device: &str) -> PathBuf {
+        self.dir.join(format!("{device}.db"))
+    }
+
+    /// `mallbots --db <device>.db --json ARGS`: Ok(stdout JSON) or Err(the `{code, message}`).
+    fn cli(&self, device: &str, args: &[&str]) -> Result<Value, Value> {
+        let out = Command::new(binary(EDGE_CLI).expect("mallbots binary"))
+            .arg("--db")
+            .arg(self.db(device))
+            .args([
+                "--subject-root",
+                ROOT,
+                "--device",
+                device,
+                "--user",
+                "alice",
+            ])
+            .arg("--json")
+            .args(args)
+            .output()
+            .expect("run mallbots");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let value: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|_| {
+            Value::String(format!(
+                "{stdout}\nstderr: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        });
+        if out.status.success() {
+            Ok(value)
+        } else {
+            Err(value)
+        }
+    }
+
+    fn ok(&self, device: &str, args: &[&str]) -> Value {
+        self.cli(device, args)
+            .unwrap_or_else(|e| panic!("{device} {args:?} failed: {e}"))
+    }
+
+    fn sync(&self, device: &str) {
+        let stream = format!("{PREFIX}EVENTS");
+        self.ok(device, &["sync", "--nats", &self.url, "--stream", &stream]);
+    }
+
+    fn central(&self, args: &[&str]) -> String {
+        let out = Command::new(binary(CENTRAL).expect("mallbots-central binary"))
+            .args(["--nats", &self.url, "--subject-root", ROOT])
+            .args(["--stream-prefix", PREFIX])
+            .args(args)
+            .output()
+            .expect("run mallbots-central");
+        assert!(
+            out.status.success(),
+            "mallbots-central {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// `device init` + `mallbots-central enroll`.
+    fn device(&self, device: &str, role: &str, store: Option<&str>) {
+        let mut init = vec!["device", "init", "--id", device, "--role", role];
+        let mut enroll = vec!["enroll", "--device", device, "--role", role];
+        if let Some(s) = store {
+            init.extend(["--store", s]);
+            enroll.extend(["--store", s]);
+        }
+        self.ok(device, &init);
+        self.central(&enroll);
+    }
+
+    /// Syncs `device` until `check` holds (or panics after `secs`).
+    fn until(&self, device: &str, secs: u64, what: &str, mut check: impl FnMut(&Mall) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            self.sync(device);
+            if check(self) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn order_status(&self, kiosk: &str, order: &str) -> String {
+        self.ok(kiosk, &["order", "show", order])["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    fn pickup_status(&self, desk: &str, order: &str) -> Value {
+        self.cli(desk, &["order", "pickup-status", order])
+            .unwrap_or(Value::Null)
+    }
+}
+
+fn id(v: &Value, field: &str) -> String {
+    v[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {field} in {v}"))
+        .to_owned()
+}
+
+/// A participating store with one product, created on `device`'s database.
+fn store(mall: &Mall, device: &str, name: &str, sku: &str, automated: bool) -> (String, String) {
+    let s = mall.ok(
+        device,
+        &["store", "create", "--name", name, "--location", "Level 1"],
+    );
+    let store = id(&s, "store_id");
+    mall.ok(device, &["store", "participate", &store, "on"]);
+    if automated {
+        mall.ok(device, &["store", "automated", &store, "on"]);
+    }
+    let p = mall.ok(
+        device,
+        &[
+            "product",
+            "add",
+            "--store",
+            &store,
+            "--sku",
+            sku,
+            "--name",
+            sku,
+            "--price-cents",
+            "450",
+        ],
+    );
+    (store, id(&p, "product_id"))
+}
+
+fn order(mall: &Mall, kiosk: &str, customer: &str, product: &str) -> String {
+    let cart = mall.ok(kiosk, &["cart", "start", "--customer", customer]);
+    let cart = id(&cart, "cart_id");
+    mall.ok(kiosk, &["cart", "add", &cart, product, "--qty", "2"]);
+    let o = mall.ok(kiosk, &["checkout", &cart, "--card", "tok_visa"]);
+    id(&o, "order_id")
+}
+
+async fn last_event_type(js: &async_nats::jetstream::Context, subject: &str) -> Option<String> {
+    let stream = js.get_stream(format!("{PREFIX}EVENTS")).await.ok()?;
+    let m = stream.direct_get_last_for_subject(subject).await.ok()?;
+    m.headers
+        .get("Mallbots-Event-Type")
+        .map(|v| v.as_str().to_owned())
+}
+
+async fn count_on(js: &async_nats::jetstream::Context, subject: &str) -> usize {
+    let stream = js.get_stream(format!("{PREFIX}EVENTS")).await.unwrap();
+    let mut n = 0;
+    let mut next = 1;
+    while let Ok(m) = stream
+        .direct_get_next_for_subject(subject, Some(next))
+        .await
+    {
+        n += 1;
+        next = m.sequence + 1;
+    }
+    n
+}
+
+/// Dead letters of `consumer`: their error headers.
+async fn dead_letters(js: &async_nats::jetstream::Context, consumer: &str) -> Vec<String> {
+    let Ok(stream) = js.get_stream(format!("{PREFIX}DLQ")).await else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut next = 1;
+    while let Ok(m) = stream
+        .direct_get_next_for_subject(format!("{ROOT}.dlq.{consumer}"), Some(next))
+        .await
+    {
+        next = m.sequence + 1;
+        out.push(
+            m.headers
+                .get("Mallbots-Dlq-Error")
+                .map(|v| v.as_str().to_owned())
+                .unwrap_or_default(),
+        );
+    }
+    out
+}
+
+async fn payment_and_invoice(
+    js: &async_nats::jetstream::Context,
+    order: &str,
+) -> (Option<String>, Option<String>) {
+    let order: OrderId = order.parse().unwrap();
+    let payment = payment_id_for(SagaId::from(order));
+    let invoice = mallbots_central::commands::invoice_id_for(order);
+    (
+        last_event_type(js, &format!("{ROOT}.ev.payments.payment.{payment}")).await,
+        last_event_type(js, &format!("{ROOT}.ev.payments.invoice.{invoice}")).await,
+    )
+}
+
+fn wait_dlq(
+    rt: &tokio::runtime::Handle,
+    js: &async_nats::jetstream::Context,
+    consumer: &str,
+    needle: &str,
+) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let letters = rt.block_on(dead_letters(js, consumer));
+        if letters.iter().any(|l| l.contains(needle)) {
+            return letters;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no dead letter on {consumer} containing {needle:?}: {letters:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn code(err: Result<Value, Value>) -> String {
+    match err {
+        Ok(v) => panic!("expected a refusal, got {v}"),
+        Err(e) => e["code"].as_str().unwrap_or("?").to_owned(),
+    }
+}
+
+#[test]
+fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = NatsServer::start().unwrap();
+    let url = server.url();
+    let mut central = Proc::builder(CENTRAL)
+        .args(["--nats", &url, "--http", "127.0.0.1:0"])
+        .args(["--subject-root", ROOT, "--stream-prefix", PREFIX])
+        .args(["--roles", "saga,payments,depot,bots-sim"])
+        .env("MALLBOTS__SIM__BOTS", "2")
+        .env("MALLBOTS__SIM__STEP_MS", "20")
+        .env("MALLBOTS__TOPOLOGY__ACK_WAIT_MS", "5000")
+        .env("MALLBOTS__TOPOLOGY__BACKOFF_MS", "200,500,1000")
+        .spawn()
+        .expect("spawn mallbots-central (cargo build -p mallbots-central first)");
+    if let Err(e) = central.wait_for_log("mallbots-central ready", Duration::from_secs(30)) {
+        panic!("central not ready: {e}\n{}", central.logs());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mall = Mall {
+        url: url.clone(),
+        dir: dir.path().to_path_buf(),
+    };
+    let js =
+        rt.block_on(async { async_nats::jetstream::new(async_nats::connect(&url).await.unwrap()) });
+    let _guard = rt.enter();
+
+    // Store A (automated shopping on) by m1, store B (off) by m2.
+    let (a, tea) = store(&mall, "m1", "Grocer", "TEA", true);
+    let (b, bread) = store(&mall, "m2", "Baker", "BREAD", false);
+    mall.device("m1", "manager", Some(&a));
+    mall.device("m2", "manager", Some(&b));
+    mall.device("m3", "manager", Some(&b));
+    mall.device("m4", "manager", Some(&a));
+    mall.device("k1", "kiosk", None);
+    mall.device("k2", "kiosk", None);
+    mall.sync("m1");
+    mall.sync("m2");
+    // The catalog (with B's automated shopping off) is on the stream before any order.
+    mall.until("k1", 20, "the catalog on the kiosk", |m| {
+        let catalog = m.ok("k1", &["catalog"]).to_string();
+        catalog.contains(&bread) && catalog.contains(&tea)
+    });
+    std::thread::sleep(Duration::from_millis(500)); // central's catalog view
+    let customer = mall.ok(
+        "k1",
+        &[
+            "customer",
+            "register",
+            "--name",
+            "Ada",
+            "--phone",
+            "+15550104477",
+        ],
+    );
+    let customer = id(&customer, "customer_id");
+    let o1 = order(&mall, "k1", &customer, &tea);
+    let o2 = order(&mall, "k1", &customer, &bread);
+    mall.until("k1", 60, "order 1 ready", |m| {
+        m.order_status("k1", &o1) == "ready"
+    });
+
+    // Automated shopping off: order 2 waits at B's stop.
+    mall.until("k1", 20, "order 2 in progress", |m| {
+        m.order_status("k1", &o2) == "in_progress"
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    mall.sync("k1");
+    assert_eq!(
+        mall.order_status("k1", &o2),
+        "in_progress",
+        "B's stop waits"
+    );
+
+    // Not your store: B's manager asks for order 1 (store A only), central refuses.
+    mall.ok("m2", &["order", "pickup", &o1]);
+    mall.until("m2", 20, "m2's refusal", |m| {
+        m.pickup_status("m2", &o1)["status"] == "refused"
+    });
+    let refusal = mall.pickup_status("m2", &o1);
+    assert_eq!(refusal["code"], "pickup.not_your_store", "{refusal}");
+    wait_dlq(rt.handle(), &js, "desk-pickup", "pickup.not_your_store");
+    let (payment, invoice) = rt.block_on(payment_and_invoice(&js, &o1));
+    assert_eq!(payment.as_deref(), Some("PaymentAuthorized"), "unchanged");
+    assert_eq!(invoice.as_deref(), Some("InvoiceCreated"), "unchanged");
+    mall.sync("k1");
+    assert_eq!(mall.order_status("k1", &o1), "ready", "unchanged");
+
+    // Not ready: m3 (B's other desk, which has not seen order 2) asks; central refuses.
+    mall.ok("m3", &["order", "pickup", &o2]);
+    mall.until("m3", 20, "m3's refusal", |m| {
+        m.pickup_status("m3", &o2)["status"] == "refused"
+    });
+    assert_eq!(mall.pickup_status("m3", &o2)["code"], "pickup.not_ready");
+    wait_dlq(rt.handle(), &js, "desk-pickup", "pickup.not_ready");
+    // m2 has seen order 2's lines (in progress): refused locally, nothing written.
+    mall.sync("m2");
+    assert_eq!(
+        code(mall.cli("m2", &["order", "pickup", &o2])),
+        "pickup.not_ready"
+    );
+    assert!(
+        mall.pickup_status("m2", &o2).is_null(),
+        "no request recorded"
+    );
+
+    // A kiosk cannot cancel another kiosk's order: k2 asks, on its own subject, for k1's order 2.
+    let event = serde_json::json!({"type": "OrderCancellationRequested", "order_id": o2,
+        "reason": "not mine", "at": 1_700_000_000_000_i64});
+    let event_id = uuid::Uuid::now_v7().to_string();
+    let mut headers = HeaderMap::new();
+    headers.insert("Nats-Msg-Id", event_id.as_str());
+    headers.insert("Mallbots-Event-Type", "OrderCancellationRequested");
+    headers.insert("Mallbots-Schema-Version", "1");
+    headers.insert("Mallbots-Stream-Type", "order");
+    headers.insert("Mallbots-Stream-Id", o2.as_str());
+    headers.insert("Mallbots-Device", "k2");
+    rt.block_on(async {
+        js.publish_with_headers(
+            format!("{ROOT}.ev.kiosk.k2.orderreq.{o2}"),
+            headers,
+            serde_json::to_vec(&event).unwrap().into(),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    });
+    wait_dlq(rt.handle(), &js, "saga-orders", "order.not_your_order");
+    mall.sync("k1");
+    assert_eq!(
+        mall.order_status("k1", &o2),
+        "in_progress",
+        "k1's order untouched"
+    );
+    assert_eq!(
+        rt.block_on(last_event_type(&js, &format!("{ROOT}.ev.order.k1.{o2}")))
+            .as_deref(),
+        Some("OrderShoppingStarted")
+    );
+
+    // Accepted: A's manager hands order 1 over.
+    mall.sync("m1");
+    let asked = mall.ok("m1", &["order", "pickup", &o1]);
+    assert_eq!(asked["status"], "requested", "{asked}");
+    mall.sync("m1");
+    mall.until("k1", 30, "order 1 picked up", |m| {
+        m.order_status("k1", &o1) == "completed"
+    });
+    let (payment, invoice) = rt.block_on(payment_and_invoice(&js, &o1));
+    assert_eq!(payment.as_deref(), Some("PaymentCaptured"));
+    assert_eq!(invoice.as_deref(), Some("InvoicePaid"));
+    mall.until("m1", 20, "m1 sees it completed", |m| {
+        m.pickup_status("m1", &o1)["status"] == "completed"
+    });
+
+    // Already completed: m4 (A's other desk, not synced) asks, central refuses; m1 locally.
+    mall.ok("m4", &["order", "pickup", &o1]);
+    mall.until("m4", 20, "m4's refusal", |m| {
+        m.pickup_status("m4", &o1)["status"] == "refused"
+    });
+    assert_eq!(
+        mall.pickup_status("m4", &o1)["code"],
+        "pickup.already_completed"
+    );
+    assert_eq!(
+        code(mall.cli("m1", &["order", "pickup", &o1])),
+        "pickup.already_completed"
+    );
+    let letters = wait_dlq(rt.handle(), &js, "desk-pickup", "pickup.already_completed");
+    assert_eq!(
+        letters.len(),
+        3,
+        "one dead letter per refused request: {letters:?}"
+    );
+    // A desk that was never enrolled (no registry entry; here NATS is open, so its request
+    // reaches the stream) is refused too.
+    mall.ok(
+        "m5",
+        &[
+            "device", "init", "--id", "m5", "--role", "manager", "--store", &b,
+        ],
+    );
+    mall.ok("m5", &["order", "pickup", &o2]);
+    let stream = format!("{PREFIX}EVENTS");
+    // (It makes its own consumers: open NATS lets it; enrolled devices never need this.)
+    let synced = mall.cli(
+        "m5",
+        &[
+            "sync",
+            "--nats",
+            &url,
+            "--stream",
+            &stream,
+            "--create-consumers",
+        ],
+    );
+    assert!(synced.is_ok(), "{synced:?}");
+    let letters = wait_dlq(rt.handle(), &js, "desk-pickup", "not an enrolled desk");
+    assert_eq!(letters.len(), 4, "{letters:?}");
+    let payment = payment_id_for(SagaId::from(o1.parse::<OrderId>().unwrap()));
+    assert_eq!(
+        rt.block_on(count_on(
+            &js,
+            &format!("{ROOT}.ev.payments.payment.{payment}")
+        )),
+        2,
+        "authorized and captured once, whatever the refused requests"
+    );
+
+    // Automated shopping off: B's manager marks order 2's stop prepared; the bot collects it.
+    mall.sync("m2");
+    let lists = mall.ok("m2", &["depot", "lists"]);
+    let list = lists
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["order_id"] == o2.as_str())
+        .unwrap_or_else(|| panic!("no list of order 2 on m2: {lists}"))
+        .clone();
+    assert_eq!(list["stops"][0]["prepared"], false, "{list}");
+    let list_id = id(&list, "list_id");
+    // A's manager may not prepare B's stop: refused by central, the list unchanged.
+    mall.sync("m1");
+    mall.ok("m1", &["depot", "stop-prepared", &list_id, "--store", &b]);
+    mall.until("m1", 20, "m1's stop refusal", |m| {
+        m.ok("m1", &["depot", "requests"])
+            .as_array()
+            .is_some_and(|r| r.iter().any(|r| r["code"] == "stop.not_your_store"))
+    });
+    mall.sync("k1");
+    assert_eq!(mall.order_status("k1", &o2), "in_progress");
+    let done = mall.ok("m2", &["depot", "stop-prepared", &list_id, "--store", &b]);
+    assert_eq!(done["status"], "requested", "{done}");
+    mall.sync("m2");
+    mall.until("k1", 30, "order 2 ready after the counter", |m| {
+        m.order_status("k1", &o2) == "ready"
+    });
+    mall.until("m2", 20, "the stop shown prepared", |m| {
+        m.ok("m2", &["depot", "lists"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["order_id"] == o2.as_str() && l["stops"][0]["prepared"] == true)
+    });
+    mall.ok("m2", &["order", "pickup", &o2]);
+    mall.sync("m2");
+    mall.until("k1", 30, "order 2 picked up", |m| {
+        m.order_status("k1", &o2) == "completed"
+    });
+    drop(central);
+}
