@@ -142,13 +142,27 @@ pub enum DlqError {
     /// The entry lacks the original-subject header, so it cannot be replayed.
     #[error("dead letter {0} has no original subject header")]
     MissingSubject(u64),
-    /// Replaying an event-log message would append a duplicate to the log.
-    #[error("dead letter {seq} came from the event log ({subject}); replaying would duplicate it")]
+    /// An event-log entry that lacks what puts it back exactly where it was meant to go (its
+    /// original msg-id and expected last subject sequence): replaying it could duplicate it.
+    #[error("dead letter {seq} ({subject}) cannot be replayed into the event log: {why}")]
     EventLogReplay {
         /// DLQ sequence.
         seq: u64,
         /// Original subject.
         subject: String,
+        /// What is missing.
+        why: String,
+    },
+    /// The aggregate was written after the sequence the event-log entry expected: the entry is
+    /// no longer valid where it was meant to go.
+    #[error("dead letter {seq}: {subject} has moved past sequence {expected}; not replayed")]
+    Conflict {
+        /// DLQ sequence.
+        seq: u64,
+        /// Original subject.
+        subject: String,
+        /// The expected last subject sequence of the original.
+        expected: u64,
     },
     /// The entry holds only the first bytes of an oversized original; replay it from its
     /// original stream and sequence instead.
@@ -172,6 +186,7 @@ impl ErrorCode for DlqError {
             Self::NotFound(_) => "dlq.not_found",
             Self::MissingSubject(_) => "dlq.missing_subject",
             Self::EventLogReplay { .. } => "dlq.event_log_replay",
+            Self::Conflict { .. } => "dlq.conflict",
             Self::Truncated { .. } => "dlq.truncated",
             Self::Nats(_) => "dlq.nats",
         }

@@ -43,7 +43,9 @@ impl InboxReport {
 }
 
 /// The durable consumer definition central's enrollment creates for `consumer` (fixed
-/// filters, explicit acks, everything from the start of the log).
+/// filters, explicit acks, everything from the start of the log). A message is delivered at
+/// most [`DEVICE_MAX_DELIVER`] times: the edge parks (and acknowledges) what it cannot apply,
+/// so nothing a device cannot handle is redelivered for ever.
 pub fn consumer_config(consumer: &DeviceConsumer) -> pull::Config {
     pull::Config {
         durable_name: Some(consumer.name.clone()),
@@ -52,9 +54,13 @@ pub fn consumer_config(consumer: &DeviceConsumer) -> pull::Config {
         deliver_policy: DeliverPolicy::All,
         ack_wait: Duration::from_secs(30),
         max_ack_pending: 4_096,
+        max_deliver: DEVICE_MAX_DELIVER,
         ..Default::default()
     }
 }
+
+/// Deliveries of one message to a device consumer before the server gives up on it.
+pub const DEVICE_MAX_DELIVER: i64 = 20;
 
 /// Binds the device's consumer, creating it when the configuration allows.
 pub(crate) async fn bind(
