@@ -290,7 +290,8 @@ impl DeadLetters {
             });
         }
         // `publish_event` sets the prev-sequence header again (to `expected`).
-        self.publisher
+        let published = self
+            .publisher
             .publish_event(subject, &msg_id, expected, headers, payload)
             .await
             .map_err(|e| match e {
@@ -300,7 +301,24 @@ impl DeadLetters {
                     expected,
                 },
                 e => DlqError::Nats(e.to_string()),
-            })
+            })?;
+        if published.duplicate {
+            // Answered as a duplicate although the subject does not hold it: the server's
+            // de-duplication window still remembers the msg-id of an original that was taken
+            // out of the log. Nothing was stored; it can be replayed once the window has passed.
+            let there = read_stored(&self.js, &events, published.sequence).await?;
+            let ours = there.is_some_and(|m| {
+                m.subject == subject
+                    && m.headers.get("Nats-Msg-Id").map(|v| v.as_str()) == Some(msg_id.as_str())
+            });
+            if !ours {
+                return Err(DlqError::DedupWindow {
+                    seq,
+                    msg_id,
+                });
+            }
+        }
+        Ok(published)
     }
 
     /// Copies messages the server gave up on (ack wait expired on the last delivery) to the DLQ,

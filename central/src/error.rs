@@ -175,6 +175,16 @@ pub enum DlqError {
         /// The original's length.
         original: String,
     },
+    /// The event-log stream's msg-id de-duplication window still holds the original's msg-id
+    /// (its original was taken out of the log moments ago): nothing was appended; replay it
+    /// again once the window (`topology.duplicate_window_ms`) has passed.
+    #[error("dead letter {seq}: msg-id {msg_id} is still in the stream's de-duplication window; replay it again later")]
+    DedupWindow {
+        /// DLQ sequence.
+        seq: u64,
+        /// The original msg-id.
+        msg_id: String,
+    },
     /// Reading or writing JetStream failed.
     #[error("dlq: {0}")]
     Nats(String),
@@ -187,6 +197,7 @@ impl ErrorCode for DlqError {
             Self::MissingSubject(_) => "dlq.missing_subject",
             Self::EventLogReplay { .. } => "dlq.event_log_replay",
             Self::Conflict { .. } => "dlq.conflict",
+            Self::DedupWindow { .. } => "dlq.dedup_window",
             Self::Truncated { .. } => "dlq.truncated",
             Self::Nats(_) => "dlq.nats",
         }

@@ -164,6 +164,7 @@ fn dlq_error(e: DlqError) -> Response {
         DlqError::MissingSubject(_)
         | DlqError::EventLogReplay { .. }
         | DlqError::Conflict { .. }
+        | DlqError::DedupWindow { .. }
         | DlqError::Truncated { .. } => StatusCode::CONFLICT,
         DlqError::Nats(_) => StatusCode::BAD_GATEWAY,
     };
