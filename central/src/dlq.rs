@@ -276,7 +276,10 @@ impl DeadLetters {
         )
         .await?;
         if let Some(next) = next {
-            let id = next.headers.get("Nats-Msg-Id").map(|v| v.as_str().to_string());
+            let id = next
+                .headers
+                .get("Nats-Msg-Id")
+                .map(|v| v.as_str().to_string());
             if id.as_deref() == Some(msg_id.as_str()) {
                 return Ok(Published {
                     sequence: next.seq,
@@ -312,10 +315,7 @@ impl DeadLetters {
                     && m.headers.get("Nats-Msg-Id").map(|v| v.as_str()) == Some(msg_id.as_str())
             });
             if !ours {
-                return Err(DlqError::DedupWindow {
-                    seq,
-                    msg_id,
-                });
+                return Err(DlqError::DedupWindow { seq, msg_id });
             }
         }
         Ok(published)
@@ -421,13 +421,14 @@ impl DeadLetters {
     /// whoever it is delivered to, so neither the worker (never sees it) nor the max-deliveries
     /// advisory (core NATS, published while the receiving replica reconnects) can be relied on.
     /// A consumer is stuck when it has unacknowledged messages and its ack floor has not moved
-    /// since the previous sweep; then the messages after its floor (up to [`SWEEP_SCAN`]) are
-    /// read through the JSON `STREAM.MSG.GET` API, whose base64 headers arrive intact. Every
+    /// since the previous sweep; then the messages after its floor (up to [`SWEEP_SCAN`], each
+    /// read once while the floor stays) are read through the JSON `STREAM.MSG.GET` API, whose
+    /// base64 headers arrive intact. Every
     /// consumer on the topology's streams is looked at, devices' too: central creates theirs.
     ///
     /// Run it on its own connection: the workers' connection is the one the bad message drops.
     pub async fn sweep_unreadable(self, mut shutdown: watch::Receiver<bool>) {
-        let mut floors: BTreeMap<(String, String), u64> = BTreeMap::new();
+        let mut floors: BTreeMap<(String, String), (u64, u64)> = BTreeMap::new();
         loop {
             tokio::select! {
                 _ = shutdown.changed() => return,
@@ -449,7 +450,7 @@ impl DeadLetters {
     async fn sweep_stream(
         &self,
         name: &str,
-        floors: &mut BTreeMap<(String, String), u64>,
+        floors: &mut BTreeMap<(String, String), (u64, u64)>,
     ) -> Result<(), String> {
         let stream = self
             .js
@@ -465,9 +466,14 @@ impl DeadLetters {
                 floors.remove(&key);
                 continue;
             }
-            if floors.insert(key, floor) != Some(floor) {
-                continue;
-            }
+            // (floor at the previous sweep, last sequence read since).
+            let scanned = match floors.get(&key) {
+                Some((before, scanned)) if *before == floor => *scanned,
+                _ => {
+                    floors.insert(key, (floor, floor));
+                    continue;
+                }
+            };
             let filters = if info.config.filter_subjects.is_empty() {
                 vec![info.config.filter_subject.clone()]
             } else {
@@ -477,11 +483,20 @@ impl DeadLetters {
                 .delivered
                 .stream_sequence
                 .min(floor.saturating_add(SWEEP_SCAN));
-            for seq in floor + 1..=last {
-                let Ok(Some(m)) = read_stored(&self.js, name, seq).await else {
-                    continue;
+            let mut read_up_to = scanned;
+            for seq in scanned + 1..=last {
+                let m = match read_stored(&self.js, name, seq).await {
+                    Ok(Some(m)) => m,
+                    Ok(None) => {
+                        read_up_to = seq;
+                        continue;
+                    }
+                    Err(_) => break,
                 };
-                let covered = filters.iter().any(|f| f.is_empty() || matches(f, &m.subject));
+                read_up_to = seq;
+                let covered = filters
+                    .iter()
+                    .any(|f| f.is_empty() || matches(f, &m.subject));
                 if m.header_error.is_some() && covered {
                     let error = "found by the sweep: the consumer cannot receive it";
                     if let Err(e) = self
@@ -489,9 +504,12 @@ impl DeadLetters {
                         .await
                     {
                         tracing::warn!(consumer = %info.name, seq, error = %e, "quarantine failed");
+                        read_up_to = seq - 1;
+                        break;
                     }
                 }
             }
+            floors.insert(key, (floor, read_up_to));
         }
         Ok(())
     }
@@ -588,7 +606,10 @@ pub fn parse_header_block(block: &[u8]) -> (HeaderMap, Option<String>) {
     };
     let mut error: Option<String> = None;
     let mut lines = text.lines().peekable();
-    match lines.next().map(|l| l.strip_prefix("NATS/1.0").map(str::trim)) {
+    match lines
+        .next()
+        .map(|l| l.strip_prefix("NATS/1.0").map(str::trim))
+    {
         None | Some(None) => {
             error = Some("header block does not begin with NATS/1.0".into());
         }
@@ -748,9 +769,15 @@ mod tests {
         let (h, err) =
             parse_header_block(b"NATS/1.0\r\nno colon in this header\r\nNats-Msg-Id: m1\r\n\r\n");
         assert!(err.unwrap().contains("without a colon"));
-        assert_eq!(h.get("Nats-Msg-Id").unwrap().as_str(), "m1", "good lines kept");
+        assert_eq!(
+            h.get("Nats-Msg-Id").unwrap().as_str(),
+            "m1",
+            "good lines kept"
+        );
         assert!(parse_header_block(b"HTTP/1.1\r\n\r\n").1.is_some());
-        assert!(parse_header_block(b"NATS/1.0\r\nbad name: v\r\n\r\n").1.is_some());
+        assert!(parse_header_block(b"NATS/1.0\r\nbad name: v\r\n\r\n")
+            .1
+            .is_some());
         assert!(parse_header_block(&[0xff, 0xfe]).1.is_some());
     }
 

@@ -220,7 +220,9 @@ where
             let sweep = DeadLetters::new(js, publisher, metrics.clone());
             tasks.push(tokio::spawn(sweep.sweep_unreadable(stop_rx.clone())));
         }
-        Err(e) => tracing::warn!(error = %e, "no sweep connection; unreadable messages wait for MaxDeliver"),
+        Err(e) => {
+            tracing::warn!(error = %e, "no sweep connection; unreadable messages wait for MaxDeliver")
+        }
     }
 
     let state = AppState {

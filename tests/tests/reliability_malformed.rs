@@ -423,7 +423,14 @@ fn replay(url: &str, root: &str, prefix: &str, seq: u64) -> serde_json::Value {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let out = std::process::Command::new(&bin)
-            .args(["--nats", url, "--subject-root", root, "--stream-prefix", prefix])
+            .args([
+                "--nats",
+                url,
+                "--subject-root",
+                root,
+                "--stream-prefix",
+                prefix,
+            ])
             .args(["dlq", "replay", &seq.to_string()])
             .output()
             .expect("run mallbots-central dlq replay");
@@ -440,7 +447,11 @@ fn replay(url: &str, root: &str, prefix: &str, seq: u64) -> serde_json::Value {
 }
 
 /// The DLQ entries of `consumer`: (DLQ sequence, original sequence, error).
-async fn entries_of(js: &jetstream::Context, prefix: &str, consumer: &str) -> Vec<(u64, u64, String)> {
+async fn entries_of(
+    js: &jetstream::Context,
+    prefix: &str,
+    consumer: &str,
+) -> Vec<(u64, u64, String)> {
     let s = js.get_stream(format!("{prefix}DLQ")).await.unwrap();
     let state = s.get_info().await.unwrap().state;
     let mut out = Vec::new();
@@ -458,7 +469,11 @@ async fn entries_of(js: &jetstream::Context, prefix: &str, consumer: &str) -> Ve
                 .unwrap_or_default()
         };
         if h(dlq::H_CONSUMER) == consumer {
-            out.push((seq, h(dlq::H_SEQUENCE).parse().unwrap_or(0), h(dlq::H_ERROR)));
+            out.push((
+                seq,
+                h(dlq::H_SEQUENCE).parse().unwrap_or(0),
+                h(dlq::H_ERROR),
+            ));
         }
     }
     out
@@ -576,7 +591,10 @@ async fn unparseable_headers_and_max_size_messages_do_not_wedge_central() {
         .await
         .expect("link");
     // The manager only relays (its own catalog consumer would meet the same message).
-    engine_m.relay(&link_m).await.expect("the manager publishes its store");
+    engine_m
+        .relay(&link_m)
+        .await
+        .expect("the manager publishes its store");
     let passes_failed = std::sync::atomic::AtomicU64::new(0);
     let passes_hung = std::sync::atomic::AtomicU64::new(0);
     let edge_started = Instant::now();
@@ -649,7 +667,9 @@ async fn unparseable_headers_and_max_size_messages_do_not_wedge_central() {
         Some((seq, ..)) => {
             let s = js.get_stream(format!("{prefix}DLQ")).await.unwrap();
             let m = s.get_raw_message(*seq).await.unwrap();
-            m.headers.get(dlq::H_TRUNCATED).map(|v| v.as_str().to_owned())
+            m.headers
+                .get(dlq::H_TRUNCATED)
+                .map(|v| v.as_str().to_owned())
         }
         None => None,
     };
@@ -699,14 +719,24 @@ async fn unparseable_headers_and_max_size_messages_do_not_wedge_central() {
         e.sort();
         e
     };
-    let both = within(Duration::from_secs(30), || async { view_entries().await.len() >= 2 }).await;
-    assert!(both, "both customer messages dead-lettered: {:?}", view_entries().await);
+    let both = within(Duration::from_secs(30), || async {
+        view_entries().await.len() >= 2
+    })
+    .await;
+    assert!(
+        both,
+        "both customer messages dead-lettered: {:?}",
+        view_entries().await
+    );
     let entries = view_entries().await;
     let (kept, quarantined) = (&entries[0], &entries[1]);
     let no_op = replay(&server.url(), root, prefix, kept.0);
     let kept_count = subject_counts(&js, &events, &customer_subject(kept_id)).await;
     let landed = replay(&server.url(), root, prefix, quarantined.0);
-    let customers = js.get_key_value(format!("{prefix}customers")).await.unwrap();
+    let customers = js
+        .get_key_value(format!("{prefix}customers"))
+        .await
+        .unwrap();
     let customer_known = within(Duration::from_secs(30), || async {
         customers
             .get(format!("customer.{customer}"))
@@ -743,13 +773,23 @@ async fn unparseable_headers_and_max_size_messages_do_not_wedge_central() {
                           "customer_known_after": customer_known}})
     );
     assert!(central.is_running(), "{}", tail(&central));
-    assert!(header_ok && big_ok, "central stopped answering:\n{}", tail(&central));
-    assert!(header_dead_lettered, "the bad header block was not dead-lettered");
+    assert!(
+        header_ok && big_ok,
+        "central stopped answering:\n{}",
+        tail(&central)
+    );
+    assert!(
+        header_dead_lettered,
+        "the bad header block was not dead-lettered"
+    );
     assert!(
         header_reason.starts_with("headers.unparseable"),
         "reason: {header_reason}"
     );
-    assert!(header_removed, "the unreadable message is still in its stream");
+    assert!(
+        header_removed,
+        "the unreadable message is still in its stream"
+    );
     assert!(
         edge_got_past,
         "the kiosk did not get past the bad header block within {DEVICE_GETS_PAST:?}"
@@ -761,14 +801,29 @@ async fn unparseable_headers_and_max_size_messages_do_not_wedge_central() {
         "flagged with the original payload's length"
     );
     assert!(kept.2.starts_with("decode"), "{kept:?}");
-    assert!(quarantined.2.starts_with("headers.unparseable"), "{quarantined:?}");
+    assert!(
+        quarantined.2.starts_with("headers.unparseable"),
+        "{quarantined:?}"
+    );
     assert_eq!(no_op["duplicate"], true, "{no_op}");
-    assert_eq!(kept_count.values().sum::<u64>(), 1, "the no-op appended nothing");
+    assert_eq!(
+        kept_count.values().sum::<u64>(),
+        1,
+        "the no-op appended nothing"
+    );
     assert_eq!(landed["duplicate"], false, "{landed}");
-    assert_eq!(replayed_id, Some(event_id.to_string()), "the original msg-id");
+    assert_eq!(
+        replayed_id,
+        Some(event_id.to_string()),
+        "the original msg-id"
+    );
     assert!(customer_known, "central read the replayed registration");
     let left: Vec<u64> = view_entries().await.iter().map(|e| e.0).collect();
-    assert_eq!(left, vec![kept.0], "a landed replay removes its entry, a no-op keeps it");
+    assert_eq!(
+        left,
+        vec![kept.0],
+        "a landed replay removes its entry, a no-op keeps it"
+    );
 }
 
 /// An event above the server's `max_payload` in a device's outbox must not stop the rest of
@@ -813,7 +868,12 @@ async fn an_event_above_max_payload_does_not_stop_the_device_syncing() {
             subject: Some(format!("{root}.ev.catalog.{huge_id}.store.{huge_id}")),
         };
         store
-            .append(AppendRequest::new("store", huge_id.to_string(), 0, vec![event]))
+            .append(AppendRequest::new(
+                "store",
+                huge_id.to_string(),
+                0,
+                vec![event],
+            ))
             .expect("appended through the store API");
     }
     let manager = device(dir.path(), "m7", root, Role::Manager);
@@ -845,10 +905,16 @@ async fn an_event_above_max_payload_does_not_stop_the_device_syncing() {
         json!({"small_store_published": published > 0, "huge_on_stream": huge_on_stream,
                "outbox_pending": pending, "sync_errors": errors})
     );
-    assert_eq!(huge_on_stream, 0, "an event above max_payload cannot be stored");
+    assert_eq!(
+        huge_on_stream, 0,
+        "an event above max_payload cannot be stored"
+    );
     assert!(
         published > 0,
         "the small store never synced behind the big row: {errors:?}"
     );
-    assert!(pending <= 1, "only the big row may stay unpublished: {pending}");
+    assert!(
+        pending <= 1,
+        "only the big row may stay unpublished: {pending}"
+    );
 }

@@ -200,10 +200,13 @@ pub(crate) async fn relay_pass(
                             if reason.contains("max payload size exceeded") =>
                         {
                             let r = reason.clone();
-                            shared.writer.call_async(move |s| {
-                                use crate::store::EventStore;
-                                s.record_outbox_failure(event_id, &r)
-                            }).await?;
+                            shared
+                                .writer
+                                .call_async(move |s| {
+                                    use crate::store::EventStore;
+                                    s.record_outbox_failure(event_id, &r)
+                                })
+                                .await?;
                             deferred.get_or_insert(SyncError::Publish { subject, reason });
                         }
                         Err(e) => failure = Some(e),

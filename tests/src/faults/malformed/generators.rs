@@ -266,7 +266,12 @@ pub fn families(root: &str, store: &str, n: usize) -> Vec<Family> {
             ))
         }),
     );
-    let commands: [(&'static [&'static str], &'static str, usize, &'static [&'static str]); 6] = [
+    let commands: [(
+        &'static [&'static str],
+        &'static str,
+        usize,
+        &'static [&'static str],
+    ); 6] = [
         (
             &["cmd-ordering"],
             "ordering",
