@@ -3,13 +3,21 @@
 //! Operators list and replay entries over HTTP or `mallbots-central dlq list|replay SEQ`.
 //!
 //! Headers on an entry: [`H_SUBJECT`], [`H_STREAM`], [`H_SEQUENCE`], [`H_CONSUMER`], [`H_ERROR`],
-//! [`H_DELIVERIES`], plus the original's own non-`Nats-` headers. Its msg-id is
-//! `dlq:<consumer>:<stream>:<seq>`, so a copy repeated after a crash is de-duplicated while two
-//! consumers dead-lettering one message keep a copy each. A payload too large to copy beside
-//! those headers keeps its first bytes and [`H_TRUNCATED`] (such an entry is not replayable).
+//! [`H_DELIVERIES`], the original's msg-id and expected last subject sequence ([`H_MSG_ID`],
+//! [`H_EXPECTED_SEQ`], what an event-log replay needs), plus the original's own non-`Nats-`
+//! headers. Its msg-id is `dlq:<consumer>:<stream>:<seq>`, so a copy repeated after a crash is
+//! de-duplicated while two consumers dead-lettering one message keep a copy each. A payload too
+//! large to copy beside those headers keeps its first bytes and [`H_TRUNCATED`] (such an entry
+//! is not replayable).
 //!
 //! Messages whose ack wait ran out on their last delivery never reach a handler again; the
-//! server's `MAX_DELIVERIES` advisory ([`watch_max_deliveries`]) catches those.
+//! server's `MAX_DELIVERIES` advisory ([`DeadLetters::watch_max_deliveries`]) catches those.
+//! A message whose header block no client can parse never reaches a handler either (async-nats
+//! drops the connection it arrives on) and its advisory is easily missed while that connection
+//! comes back: [`DeadLetters::sweep_unreadable`] finds every consumer stalled on one, devices'
+//! included, reads it through the JSON `STREAM.MSG.GET` API ([`read_stored`]) and quarantines it
+//! ([`DeadLetters::quarantine`]: a copy with reason `headers.unparseable`, then deleted from its
+//! stream, which settles it for every consumer at once).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -404,7 +404,10 @@ async fn ten_thousand_bad_messages_per_consumer_are_dead_lettered_or_parked() {
     assert_eq!(lost, 0, "lost (see MALFORMED above)");
     assert_eq!(duplicates, 0, "duplicates applied (see MALFORMED above)");
     assert_eq!(dlq_duplicates, 0, "one DLQ copy per message and consumer");
-    for (consumer, want) in &schema_expected {
+    // `dispatch` is central's own work queue (only central publishes there), read by the
+    // depot's dispatcher rather than a consumer worker: it dead-letters these as undecodable
+    // instead (counted above), without looking at the version header.
+    for (consumer, want) in schema_expected.iter().filter(|(c, _)| *c != "dispatch") {
         assert_eq!(
             schema_unsupported.get(consumer).copied().unwrap_or(0),
             *want,
