@@ -487,7 +487,9 @@ async fn entries_of(
 ///   subject a kiosk syncs: async-nats drops the connection it arrives on, so central's worker
 ///   never sees it. Central must dead-letter it with its reason (its sweep finds the consumer
 ///   stalled on it and reads it through the JSON `STREAM.MSG.GET` API) and take it out of its
-///   stream, keep answering, and the kiosk must get past it within [`DEVICE_GETS_PAST`];
+///   stream, keep answering, and the kiosk must get past it within [`DEVICE_GETS_PAST`]; the
+///   same on a subject only the kiosk reads, where no central delivery (and so no
+///   max-deliveries advisory) exists and only the sweep can find it;
 /// * a message of exactly `max_payload` (its dead-letter copy, with the `Mallbots-Dlq-*`
 ///   headers, cannot be that large): dead-lettered as a cut copy flagged `Mallbots-Dlq-Truncated`;
 /// * replays of event-log dead letters: one whose original is still in the log is a no-op,
@@ -642,6 +644,33 @@ async fn unparseable_headers_and_max_size_messages_do_not_wedge_central() {
         + entries_of(&js, prefix, "k9-catalog").await.len()
         + entries_of(&js, prefix, "m9-catalog").await.len();
 
+    // On a subject only the kiosk reads here (central's `notifications` consumer exists, but no
+    // replica of this run handles it): no central delivery, so no max-deliveries advisory;
+    // only the sweep of stalled consumers can find it.
+    let device_only = format!("{root}.ev.order.k9.{}", Uuid::now_v7());
+    raw_hpub(server.port(), &device_only, &bad_block, b"{}");
+    let sweep_started = Instant::now();
+    let kiosk_orders_settled = || async {
+        let mut c: jetstream::consumer::PullConsumer = js
+            .get_consumer_from_stream("k9-orders", &events)
+            .await
+            .expect("k9-orders");
+        let i = c.info().await.expect("info");
+        i.num_pending == 0 && i.num_ack_pending == 0 && i.delivered.stream_sequence > 0
+    };
+    let sweep_got_past = within(DEVICE_GETS_PAST, || async {
+        let _ = tokio::time::timeout(Duration::from_secs(10), engine_k.sync_once(&link_k)).await;
+        !entries_of(&js, prefix, "k9-orders").await.is_empty() && kiosk_orders_settled().await
+    })
+    .await;
+    let sweep_seconds = sweep_started.elapsed().as_secs_f64();
+    let swept = entries_of(&js, prefix, "k9-orders").await;
+    let swept_reason = swept.first().map(|e| e.2.clone()).unwrap_or_default();
+    let swept_removed = match swept.first() {
+        Some(e) => gone(events.clone(), e.1).await,
+        None => false,
+    };
+
     // Exactly max_payload on the wire (headers + payload).
     let mut h = HeaderMap::new();
     h.insert("Nats-Msg-Id", "max-size-1");
@@ -770,6 +799,10 @@ async fn unparseable_headers_and_max_size_messages_do_not_wedge_central() {
                               "catalog_dead_letters": catalog_dead_letters,
                               "edge_sync_passes_failed": passes_failed.into_inner(),
                               "edge_sync_passes_hung": passes_hung.into_inner()},
+               "device_only_bad_header": {"dead_letters": swept.len(), "reason": swept_reason,
+                                          "removed_from_stream": swept_removed,
+                                          "kiosk_got_past": sweep_got_past,
+                                          "seconds": sweep_seconds},
                "max_size": {"central_answers_after": big_ok, "dead_lettered": big_dead_lettered,
                             "truncated_from": big_truncated},
                "replay": {"original_in_log": no_op, "original_removed": landed,
@@ -797,6 +830,20 @@ async fn unparseable_headers_and_max_size_messages_do_not_wedge_central() {
         edge_got_past,
         "the kiosk did not get past the bad header block within {DEVICE_GETS_PAST:?}"
     );
+    assert!(
+        sweep_got_past,
+        "a bad header block only a device reads was not swept within {DEVICE_GETS_PAST:?}"
+    );
+    assert_eq!(
+        swept.len(),
+        1,
+        "one dead letter, under the device's consumer"
+    );
+    assert!(
+        swept_reason.starts_with("headers.unparseable") && swept_reason.contains("sweep"),
+        "reason: {swept_reason}"
+    );
+    assert!(swept_removed, "the swept message is still in the event log");
     assert!(big_dead_lettered, "max-size message not dead-lettered");
     assert_eq!(
         big_truncated,
