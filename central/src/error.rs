@@ -142,13 +142,27 @@ pub enum DlqError {
     /// The entry lacks the original-subject header, so it cannot be replayed.
     #[error("dead letter {0} has no original subject header")]
     MissingSubject(u64),
-    /// Replaying an event-log message would append a duplicate to the log.
-    #[error("dead letter {seq} came from the event log ({subject}); replaying would duplicate it")]
+    /// An event-log entry that lacks what puts it back exactly where it was meant to go (its
+    /// original msg-id and expected last subject sequence): replaying it could duplicate it.
+    #[error("dead letter {seq} ({subject}) cannot be replayed into the event log: {why}")]
     EventLogReplay {
         /// DLQ sequence.
         seq: u64,
         /// Original subject.
         subject: String,
+        /// What is missing.
+        why: String,
+    },
+    /// The aggregate was written after the sequence the event-log entry expected: the entry is
+    /// no longer valid where it was meant to go.
+    #[error("dead letter {seq}: {subject} has moved past sequence {expected}; not replayed")]
+    Conflict {
+        /// DLQ sequence.
+        seq: u64,
+        /// Original subject.
+        subject: String,
+        /// The expected last subject sequence of the original.
+        expected: u64,
     },
     /// The entry holds only the first bytes of an oversized original; replay it from its
     /// original stream and sequence instead.
@@ -161,6 +175,16 @@ pub enum DlqError {
         /// The original's length.
         original: String,
     },
+    /// The event-log stream's msg-id de-duplication window still holds the original's msg-id
+    /// (its original was taken out of the log moments ago): nothing was appended; replay it
+    /// again once the window (`topology.duplicate_window_ms`) has passed.
+    #[error("dead letter {seq}: msg-id {msg_id} is still in the stream's de-duplication window; replay it again later")]
+    DedupWindow {
+        /// DLQ sequence.
+        seq: u64,
+        /// The original msg-id.
+        msg_id: String,
+    },
     /// Reading or writing JetStream failed.
     #[error("dlq: {0}")]
     Nats(String),
@@ -172,6 +196,8 @@ impl ErrorCode for DlqError {
             Self::NotFound(_) => "dlq.not_found",
             Self::MissingSubject(_) => "dlq.missing_subject",
             Self::EventLogReplay { .. } => "dlq.event_log_replay",
+            Self::Conflict { .. } => "dlq.conflict",
+            Self::DedupWindow { .. } => "dlq.dedup_window",
             Self::Truncated { .. } => "dlq.truncated",
             Self::Nats(_) => "dlq.nats",
         }

@@ -56,6 +56,10 @@ pub struct Replayed {
     pub seq: u64,
     /// Sequence of the re-published message in its original stream.
     pub sequence: u64,
+    /// True when the original was already there (an event-log entry whose original is still in
+    /// the log): nothing was published and the entry stays.
+    #[serde(default)]
+    pub duplicate: bool,
 }
 
 /// An error body: `{code, message}`.
@@ -147,6 +151,7 @@ async fn dlq_replay(AxumState(state): AxumState<AppState>, Path(seq): Path<u64>)
         Ok(p) => Json(Replayed {
             seq,
             sequence: p.sequence,
+            duplicate: p.duplicate,
         })
         .into_response(),
         Err(e) => dlq_error(e),
@@ -158,6 +163,8 @@ fn dlq_error(e: DlqError) -> Response {
         DlqError::NotFound(_) => StatusCode::NOT_FOUND,
         DlqError::MissingSubject(_)
         | DlqError::EventLogReplay { .. }
+        | DlqError::Conflict { .. }
+        | DlqError::DedupWindow { .. }
         | DlqError::Truncated { .. } => StatusCode::CONFLICT,
         DlqError::Nats(_) => StatusCode::BAD_GATEWAY,
     };

@@ -338,7 +338,7 @@ async fn dlq(settings: &Settings, action: &DlqAction) -> Result<String, String> 
             .replay(*seq)
             .await
             .map(|p| {
-                serde_json::to_string(&serde_json::json!({"seq": seq, "sequence": p.sequence}))
+                serde_json::to_string(&serde_json::json!({"seq": seq, "sequence": p.sequence, "duplicate": p.duplicate}))
             })
             .map_err(|e| format!("{}: {e}", e.code()))?,
     };

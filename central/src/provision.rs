@@ -48,6 +48,11 @@ pub async fn ensure_topology(
     for spec in topology.consumers(settings) {
         ensure_consumer(js, topology, settings, &spec).await?;
     }
+    for (kind, name) in topology.retired_consumers() {
+        let stream = topology.stream_name(kind);
+        // Absent (the usual case) or deleted by another replica: both fine.
+        let _ = js.delete_consumer_from_stream(name, &stream).await;
+    }
     Ok(())
 }
 

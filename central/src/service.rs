@@ -226,6 +226,19 @@ where
             .clone()
             .watch_max_deliveries(client.clone(), stop_rx.clone()),
     ));
+    // The sweep for messages no client can receive gets its own connection: such a message
+    // drops the connection it is delivered to, i.e. the workers'.
+    match connect(&settings).await {
+        Ok(sweeper) => {
+            let js = jetstream::new(sweeper);
+            let publisher = Publisher::new(js.clone(), topology.clone(), metrics.clone());
+            let sweep = DeadLetters::new(js, publisher, metrics.clone());
+            tasks.push(tokio::spawn(sweep.sweep_unreadable(stop_rx.clone())));
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "no sweep connection; unreadable messages wait for MaxDeliver")
+        }
+    }
 
     let state = AppState {
         client: client.clone(),

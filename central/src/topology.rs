@@ -271,14 +271,16 @@ impl Topology {
                 &["ev.kiosk.*.order.*", "ev.order.>"],
                 Some(Role::Notifications),
             ),
-            spec(
-                "cmd-notifications",
-                Commands,
-                &["cmd.notifications.>"],
-                Some(Role::Notifications),
-            ),
             spec("cmd-diag", Commands, &["cmd.diag.>"], None),
         ]
+    }
+
+    /// Durable consumers earlier versions created and this one no longer reads, with their
+    /// stream: [`ensure_topology`] deletes them, so nothing piles up unread behind them.
+    /// `cmd-notifications`: notifications are driven by order events (DESIGN §3), nothing
+    /// publishes a notifications command.
+    pub fn retired_consumers(&self) -> Vec<(StreamKind, &'static str)> {
+        vec![(StreamKind::Commands, "cmd-notifications")]
     }
 
     /// The stream definition for `kind`.

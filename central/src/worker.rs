@@ -158,10 +158,36 @@ pub fn epoch_ms(at: std::time::SystemTime) -> Option<i64> {
     i64::try_from(ms).ok()
 }
 
+/// The newest `Mallbots-Schema-Version` central reads (every domain event is at version 1).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Why a message's `Mallbots-Schema-Version` header is one central cannot read (newer than
+/// `newest`, or not a version at all); `None` without the header or for a readable version.
+pub fn unsupported_schema(delivery: &Delivery, newest: u32) -> Option<String> {
+    let raw = delivery.header(crate::envelope::H_SCHEMA_VERSION)?;
+    match raw.trim().parse::<u32>() {
+        Ok(v) if (1..=newest).contains(&v) => None,
+        Ok(v) => Some(format!(
+            "schema.unsupported: version {v}, this build reads 1 to {newest}"
+        )),
+        Err(_) => Some(format!(
+            "schema.unsupported: version {:?} is not a number",
+            raw.chars().take(32).collect::<String>()
+        )),
+    }
+}
+
 /// Handles one consumer's messages. Implement this; the worker does the rest.
 pub trait Handler: Send + Sync + 'static {
     /// The decoded message.
     type Message: DeserializeOwned + Send;
+
+    /// The newest `Mallbots-Schema-Version` this handler reads. A message declaring a newer
+    /// (or unreadable) version is dead-lettered with reason `schema.unsupported` before it is
+    /// decoded, so it is never half-applied by code that does not know its fields.
+    fn schema_version(&self) -> u32 {
+        SCHEMA_VERSION
+    }
 
     /// Decodes the payload (JSON by default). An error dead-letters the message.
     fn decode(&self, delivery: &Delivery) -> Result<Self::Message, DecodeError> {
@@ -185,6 +211,9 @@ pub trait DynHandler: Send + Sync {
 impl<H: Handler> DynHandler for H {
     fn call<'a>(&'a self, delivery: &'a Delivery) -> BoxFuture<'a, Result<Outcome, DecodeError>> {
         Box::pin(async move {
+            if let Some(reason) = unsupported_schema(delivery, self.schema_version()) {
+                return Ok(Outcome::Term { reason });
+            }
             let message = self.decode(delivery)?;
             Ok(self.handle(delivery, message).await)
         })

@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod central;
+pub mod malformed;
 pub mod stream;
 pub mod world;
 

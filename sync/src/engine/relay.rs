@@ -157,6 +157,7 @@ pub(crate) async fn relay_pass(
     let mut unflushed: Vec<Mark> = Vec::new();
     let mut to_recover: Vec<String> = Vec::new();
     let mut failure: Option<SyncError> = None;
+    let mut deferred: Option<SyncError> = None;
 
     loop {
         while failure.is_none() && in_flight.len() < config.in_flight {
@@ -191,6 +192,22 @@ pub(crate) async fn relay_pass(
                                 let (outcome, error) = outcome_of(ack.await);
                                 (subject, event_id, expected_seq, outcome, error)
                             }));
+                        }
+                        // Larger than the server's max_payload: refused before anything is
+                        // sent. It holds back only its own subject (minimal stand-in for
+                        // h-syncsec's quarantine; drop at merge).
+                        Err(SyncError::Publish { subject, reason })
+                            if reason.contains("max payload size exceeded") =>
+                        {
+                            let r = reason.clone();
+                            shared
+                                .writer
+                                .call_async(move |s| {
+                                    use crate::store::EventStore;
+                                    s.record_outbox_failure(event_id, &r)
+                                })
+                                .await?;
+                            deferred.get_or_insert(SyncError::Publish { subject, reason });
                         }
                         Err(e) => failure = Some(e),
                     }
@@ -273,7 +290,7 @@ pub(crate) async fn relay_pass(
             }
         }
     }
-    match failure {
+    match failure.or(deferred) {
         Some(e) => Err(e),
         None => Ok(report),
     }
