@@ -12,8 +12,8 @@
 //! nor Books' lines; finds them by status, day and phone suffix, through its API and the
 //! `mallbots orders` / `mallbots order show` CLI; and its sales figure counts them.
 //!
-//! NATS runs open (no authorization): the secured harness (generated authorization, enrolled
-//! credentials) is not on main yet; the consumers are still only those enrollment made.
+//! NATS runs with the authorization the product generates (`mallbots-central auth init`); each
+//! device syncs with the credentials file its enrollment wrote.
 //!
 //! Needs the binaries: `cargo build -p mallbots-central -p mallbots-edge` (same
 //! `CARGO_TARGET_DIR`) first.
@@ -22,7 +22,7 @@ use mallbots_edge::domain::ordering::OrderStatus;
 use mallbots_edge::sync::{engine, SyncSettings};
 use mallbots_edge::{utc_day, Edge, EdgeConfig, NewProduct, OrderFilter, Role};
 use mallbots_sync::engine::NatsTarget;
-use mallbots_tests::nats::NatsServer;
+use mallbots_tests::nats::{Enrollment, NatsServer};
 use mallbots_tests::procs::{binary, Proc, CENTRAL, EDGE_CLI};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -49,27 +49,17 @@ fn run(name: &str, args: &[&str]) -> String {
     stdout
 }
 
-/// `mallbots-central enroll` against the test's server.
-fn enroll(url: &str, device: &str, role: &str, stores: &[String]) {
-    let mut args = vec![
-        "--nats",
-        url,
-        "--subject-root",
-        ROOT,
-        "--stream-prefix",
-        PREFIX,
-        "enroll",
-        "--device",
-        device,
-        "--role",
-        role,
-    ];
-    for s in stores {
-        args.extend(["--store", s.as_str()]);
-    }
-    let out = run(CENTRAL, &args);
-    let enrolled: Value = serde_json::from_str(&out).expect("enrollment JSON");
-    assert_eq!(enrolled["device"], device, "{out}");
+/// `mallbots-central enroll` against the test's server: the device's credentials file.
+fn enroll(server: &NatsServer, device: &str, stores: &[String]) -> PathBuf {
+    let enrollment = if stores.is_empty() {
+        Enrollment::kiosk(device, ROOT)
+    } else {
+        let stores: Vec<&str> = stores.iter().map(String::as_str).collect();
+        Enrollment::manager(device, &stores, ROOT)
+    };
+    server
+        .enroll(&enrollment.stream_prefix(PREFIX))
+        .expect("enroll")
 }
 
 /// A kiosk: the `mallbots` CLI on its own database.
@@ -77,6 +67,7 @@ struct Kiosk {
     db: PathBuf,
     device: &'static str,
     url: String,
+    creds: PathBuf,
 }
 
 impl Kiosk {
@@ -92,7 +83,16 @@ impl Kiosk {
 
     fn sync(&self) -> Value {
         let stream = format!("{PREFIX}EVENTS");
-        self.cli(&["sync", "--nats", &self.url, "--stream", &stream])
+        let creds = self.creds.display().to_string();
+        self.cli(&[
+            "sync",
+            "--nats",
+            &self.url,
+            "--enrollment",
+            &creds,
+            "--stream",
+            &stream,
+        ])
     }
 
     /// Registers a customer and checks a cart of (product, qty) out; the order id.
@@ -120,14 +120,17 @@ fn manager(dir: &Path, id: &str) -> Edge {
 }
 
 /// One sync of a manager desk through the consumers enrollment created.
-async fn sync(edge: &Edge, url: &str, stores: &[String]) {
+async fn sync(edge: &Edge, url: &str, creds: &Path, stores: &[String]) {
     let settings = SyncSettings {
         events_stream: format!("{PREFIX}EVENTS"),
         stores: stores.to_vec(),
         create_consumers: false,
     };
     let engine = engine(edge, &settings, None).unwrap();
-    let link = engine.connect(&NatsTarget::new(url)).await.unwrap();
+    let link = engine
+        .connect(&NatsTarget::with_creds(url, creds))
+        .await
+        .unwrap();
     engine.sync_once(&link).await.unwrap();
 }
 
@@ -146,10 +149,11 @@ fn product(edge: &Edge, store: mallbots_edge::domain::StoreId, sku: &str, cents:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_manager_sees_both_kiosks_orders_of_its_store_move_to_ready() {
-    let server = NatsServer::start().unwrap();
+    let server = NatsServer::start_with_auth("").unwrap();
     let url = server.url();
     let mut central = Proc::builder(CENTRAL)
         .args(["--nats", &url, "--http", "127.0.0.1:0"])
+        .args(server.auth().central_args())
         .args(["--subject-root", ROOT, "--stream-prefix", PREFIX])
         .args(["--duplicate-window-ms", "1000"])
         .args(["--roles", "saga,payments,depot,bots-sim"])
@@ -175,20 +179,20 @@ async fn a_manager_sees_both_kiosks_orders_of_its_store_move_to_ready() {
     m2.set_automated_shopping(books, true).unwrap();
     let atlas = product(&m2, books, "Atlas", 2_000);
     let (deli_id, books_id) = (vec![deli.to_string()], vec![books.to_string()]);
-    enroll(&url, "m1", "manager", &deli_id);
-    enroll(&url, "m2", "manager", &books_id);
-    sync(&m1, &url, &deli_id).await;
-    sync(&m2, &url, &books_id).await;
+    let m1_creds = enroll(&server, "m1", &deli_id);
+    let m2_creds = enroll(&server, "m2", &books_id);
+    sync(&m1, &url, &m1_creds, &deli_id).await;
+    sync(&m2, &url, &m2_creds, &books_id).await;
 
     // Two kiosks (the CLI), enrolled, take orders.
     let kiosk = |device| Kiosk {
         db: dir.path().join(format!("{device}.db")),
         device,
         url: url.clone(),
+        creds: enroll(&server, device, &[]),
     };
     let (k1, k2) = (kiosk("k1"), kiosk("k2"));
     for k in [&k1, &k2] {
-        enroll(&url, k.device, "kiosk", &[]);
         k.sync();
     }
     let a = k1.order("+15550104477", &[(&tea, 2)]);
@@ -202,7 +206,7 @@ async fn a_manager_sees_both_kiosks_orders_of_its_store_move_to_ready() {
     // m1 syncs until both Deli orders are ready.
     let deadline = Instant::now() + FLOW;
     let ready = loop {
-        sync(&m1, &url, &deli_id).await;
+        sync(&m1, &url, &m1_creds, &deli_id).await;
         let ready = m1
             .manager_orders(&OrderFilter {
                 status: Some(OrderStatus::Ready),
