@@ -5,7 +5,8 @@ use serde_json::json;
 
 #[test]
 fn manager_commands_need_a_signed_in_manager() {
-    let h = harness();
+    // One database for both windows: the kiosk sees the manager's store without a central.
+    let h = harness_one_database();
     let err = invoke(&h.manager, "manager_stores", json!({})).unwrap_err();
     assert_eq!(code(&err), "not_signed_in");
     let bad = json!({"user": "boss", "password": "wrong"});
