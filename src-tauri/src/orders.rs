@@ -1,14 +1,18 @@
 //! The manager's orders view: the filter the window sends, the orders and the order detail it
 //! receives, and the words for a refused pickup.
 //!
-//! The `From` conversions read the edge's `ManagerOrderView` / `ManagerOrderDetail`, today the
-//! stand-ins of [`crate::edge_shim`] (SHIM(DESK, ORDERS): rewrite them to the real fields at
-//! merge; the JSON the UI receives stays as it is).
+//! The conversions read the edge's `ManagerOrderView` / `ManagerOrderDetail` (ORDERS) and
+//! `DeskRequestView` (DESK), today the same-shaped stand-ins of [`crate::edge_shim`].
 
-use crate::edge_shim::{ManagerOrderDetail as EdgeDetail, ManagerOrderView as EdgeOrder};
+// SHIM(DESK, ORDERS): import these from `mallbots_edge` at merge.
+use crate::edge_shim::{
+    DeskRequestView, ManagerOrderDetail as EdgeDetail, ManagerOrderView as EdgeOrder,
+    OrderFilter,
+};
 use crate::error::{parse_id, ApiError};
 use crate::views::{lines_view, BasketLine, MoneyView};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// The refusal codes of a pickup the UI explains.
 pub mod pickup_codes {
@@ -69,38 +73,41 @@ fn day(what: &str, text: &str) -> Result<String, ApiError> {
 impl OrderQuery {
     /// The edge's filter: blank fields are no filter; a bad status, day or phone is
     /// `invalid_input`.
-    pub fn to_filter(&self) -> Result<crate::edge_shim::OrderFilter, ApiError> {
+    pub fn to_filter(&self) -> Result<OrderFilter, ApiError> {
         let given = |v: &Option<String>| {
             v.as_deref()
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
         };
-        let status = given(&self.status);
-        if let Some(s) = &status {
-            if !STATUSES.contains(&s.as_str()) {
-                return Err(ApiError::invalid(format!(
-                    "status must be one of {}",
-                    STATUSES.join(", ")
-                )));
-            }
-        }
+        let status = given(&self.status)
+            .map(|s| {
+                if !STATUSES.contains(&s.as_str()) {
+                    return Err(ApiError::invalid(format!(
+                        "status must be one of {}",
+                        STATUSES.join(", ")
+                    )));
+                }
+                serde_json::from_value(serde_json::Value::String(s))
+                    .map_err(|e| ApiError::invalid(format!("status: {e}")))
+            })
+            .transpose()?;
         let from_day = given(&self.from_day)
             .map(|d| day("from", &d))
             .transpose()?;
         let to_day = given(&self.to_day).map(|d| day("to", &d)).transpose()?;
         let phone_suffix = given(&self.phone_digits);
         if let Some(p) = &phone_suffix {
-            if p.len() > 15 || !p.chars().all(|c| c.is_ascii_digit()) {
+            if p.len() > 4 || !p.chars().all(|c| c.is_ascii_digit()) {
                 return Err(ApiError::invalid(
-                    "search the phone number by its last digits (0-9, at most 15)",
+                    "search the phone number by its last digits (1 to 4 digits)",
                 ));
             }
         }
         let store = given(&self.store_id)
             .map(|s| parse_id("store", &s))
             .transpose()?;
-        Ok(crate::edge_shim::OrderFilter {
+        Ok(OrderFilter {
             status,
             from_day,
             to_day,
@@ -128,34 +135,68 @@ pub struct ManagerOrder {
     pub status: String,
     /// When it was placed (ms since the Unix epoch).
     pub placed_at: i64,
-    /// Its total.
+    /// Its total (of this desk's stores' lines).
     pub total: MoneyView,
-    /// Units over all lines.
+    /// Units (of this desk's stores' lines).
     pub items: i64,
-    /// The stores it buys from, by name.
+    /// This desk's stores in it, by name.
     pub stores: Vec<String>,
-    /// The customer's phone, all but the last digits masked.
+    /// The customer's phone, all but the last digits masked (empty when unknown).
     pub phone: String,
-    /// Central's last refusal of a pickup, if the latest request was refused.
+    /// `authorized`, `captured` or `voided`, once known.
+    pub payment: Option<String>,
+    /// `pending`, `paid` or `canceled`, once known.
+    pub invoice: Option<String>,
+    /// A hand-over was asked and central has not answered yet.
+    pub pickup_requested: bool,
+    /// Central's refusal of the latest hand-over request, if it refused.
     pub pickup_refusal: Option<PickupRefusal>,
 }
 
-impl From<EdgeOrder> for ManagerOrder {
-    // SHIM(ORDERS): rewrite to the real `ManagerOrderView` at merge.
-    fn from(o: EdgeOrder) -> Self {
-        let mut stores: Vec<String> = o.lines.iter().map(|l| l.store_name.clone()).collect();
-        stores.dedup();
+/// The names of stores by id (from the desk's catalog), to show an order's stores.
+pub type StoreNames = HashMap<String, String>;
+
+/// What a desk request says of a pickup: asked and waiting, or refused (code, reason).
+fn pickup_state(request: Option<&DeskRequestView>) -> (bool, Option<PickupRefusal>) {
+    match request {
+        Some(r) if r.status == "refused" => (
+            false,
+            Some(PickupRefusal {
+                code: r.code.clone().unwrap_or_default(),
+                message: r.reason.clone().unwrap_or_default(),
+            }),
+        ),
+        Some(r) => (r.status == "requested", None),
+        None => (false, None),
+    }
+}
+
+impl ManagerOrder {
+    /// The list entry of `o`, its stores named from `names`, with its pickup request's state.
+    pub fn new(o: EdgeOrder, names: &StoreNames, pickup: Option<&DeskRequestView>) -> Self {
+        let (pickup_requested, pickup_refusal) = pickup_state(pickup);
         Self {
             id: o.order_id.to_string(),
             status: o.status,
             placed_at: o.placed_at,
             total: MoneyView::new(o.total_cents, &o.currency),
-            items: o.lines.iter().map(|l| l.quantity).sum(),
-            stores,
-            phone: o.phone_masked,
-            pickup_refusal: o
-                .pickup_refusal
-                .map(|(code, message)| PickupRefusal { code, message }),
+            items: o.item_count,
+            stores: o
+                .store_ids
+                .iter()
+                .map(|s| {
+                    let id = s.to_string();
+                    names.get(&id).cloned().unwrap_or(id)
+                })
+                .collect(),
+            phone: o
+                .phone_last4
+                .map(|d| format!("•••• {d}"))
+                .unwrap_or_default(),
+            payment: o.payment,
+            invoice: o.invoice,
+            pickup_requested,
+            pickup_refusal,
         }
     }
 }
@@ -167,25 +208,12 @@ pub struct StatusChangeView {
     pub status: String,
     /// When (ms since the Unix epoch).
     pub at: i64,
-    /// Why, when there is a reason.
-    pub reason: Option<String>,
 }
 
-/// An order's payment.
+/// An order's payment or invoice: its status and amount.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PaymentInfo {
-    /// `authorized`, `captured`, `voided`, …
-    pub status: String,
-    /// The amount.
-    pub amount: MoneyView,
-}
-
-/// An order's invoice.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InvoiceInfo {
-    /// Its number.
-    pub id: String,
-    /// `issued`, `paid`, `canceled`, …
+pub struct MoneyState {
+    /// Payment: `authorized`, `captured`, `voided`; invoice: `pending`, `paid`, `canceled`.
     pub status: String,
     /// The amount.
     pub amount: MoneyView,
@@ -197,23 +225,35 @@ pub struct ManagerOrderDetail {
     /// The order as listed.
     #[serde(flatten)]
     pub order: ManagerOrder,
-    /// Its lines.
+    /// Its lines (of this desk's stores).
     pub lines: Vec<BasketLine>,
     /// Its status changes, oldest first.
     pub history: Vec<StatusChangeView>,
     /// Its payment, once known.
-    pub payment: Option<PaymentInfo>,
+    pub payment_info: Option<MoneyState>,
     /// Its invoice, once issued.
-    pub invoice: Option<InvoiceInfo>,
+    pub invoice_info: Option<MoneyState>,
 }
 
-impl From<EdgeDetail> for ManagerOrderDetail {
-    // SHIM(ORDERS): rewrite to the real `ManagerOrderDetail` at merge.
-    fn from(d: EdgeDetail) -> Self {
+impl ManagerOrderDetail {
+    /// The detail of `d`, its stores named from `names`, with its pickup request's state.
+    pub fn new(d: EdgeDetail, names: &StoreNames, pickup: Option<&DeskRequestView>) -> Self {
         let currency = d.order.currency.clone();
-        let lines = lines_view(d.order.lines.clone(), &currency);
+        let total = MoneyView::new(d.order.total_cents, &currency);
+        let state = |status: &Option<String>| {
+            status.clone().map(|status| MoneyState {
+                status,
+                amount: total.clone(),
+            })
+        };
+        let (payment_info, invoice_info) = (state(&d.order.payment), state(&d.order.invoice));
+        let lines = d
+            .lines
+            .into_iter()
+            .flat_map(|l| lines_view(l.items, &l.currency))
+            .collect();
         Self {
-            order: d.order.into(),
+            order: ManagerOrder::new(d.order, names, pickup),
             lines,
             history: d
                 .history
@@ -221,18 +261,10 @@ impl From<EdgeDetail> for ManagerOrderDetail {
                 .map(|h| StatusChangeView {
                     status: h.status,
                     at: h.at,
-                    reason: h.reason,
                 })
                 .collect(),
-            payment: d.payment.map(|p| PaymentInfo {
-                status: p.status,
-                amount: MoneyView::new(p.amount_cents, &currency),
-            }),
-            invoice: d.invoice.map(|i| InvoiceInfo {
-                id: i.invoice_id,
-                status: i.status,
-                amount: MoneyView::new(i.amount_cents, &currency),
-            }),
+            payment_info,
+            invoice_info,
         }
     }
 }
@@ -251,7 +283,10 @@ mod tests {
             store_id: None,
         };
         let f = q.to_filter().unwrap();
-        assert_eq!(f.status.as_deref(), Some("ready"));
+        assert_eq!(
+            f.status,
+            Some(mallbots_edge::domain::ordering::OrderStatus::Ready)
+        );
         assert_eq!(f.from_day.as_deref(), Some("2026-12-01"));
         assert_eq!(f.to_day, None, "blank is no filter");
         assert_eq!(f.phone_suffix.as_deref(), Some("2222"));
@@ -266,6 +301,10 @@ mod tests {
             },
             OrderQuery {
                 phone_digits: Some("22a".into()),
+                ..Default::default()
+            },
+            OrderQuery {
+                phone_digits: Some("12345".into()),
                 ..Default::default()
             },
             OrderQuery {

@@ -203,9 +203,12 @@ fn nats_target(url: &str, enrollment: Option<PathBuf>) -> NatsTarget {
     }
 }
 
-/// SHIM(SYNCSEC): delete at merge. Helper SYNCSEC adds a problem code (`sync.not_enrolled`,
+/// SHIM(SYNCSEC): delete at merge. Helper SYNCSEC adds a problem (`sync.not_enrolled`,
 /// `sync.refused`) and quarantined rows to `mallbots_sync::engine::SyncStatus`; until then the
-/// engine has neither, and these read nothing. At merge, read the engine's fields here.
+/// engine has neither, and these read nothing. At merge, in [`Sync::status`]:
+/// `status.problem.as_ref().map(|p| (p.code.clone(), p.message.clone()))` and
+/// `status.quarantine.iter().map(|q| QuarantinedView { subject: q.subject.clone(), code:
+/// q.code.clone(), reason: q.reason.clone(), at: q.at }).collect()`.
 mod syncsec_shim {
     use super::QuarantinedView;
 

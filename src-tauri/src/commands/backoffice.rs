@@ -9,8 +9,9 @@ use crate::backoffice::{daily_sales, store_sales, DepotView, SalesDay, SyncStatu
 use crate::edge_shim::EdgeShim;
 use crate::error::{parse_id, ApiError};
 use crate::events::{Changed, Topic};
-use crate::orders::{ManagerOrder, ManagerOrderDetail, OrderQuery};
+use crate::orders::{ManagerOrder, ManagerOrderDetail, OrderQuery, StoreNames};
 use crate::state::AppState;
+use mallbots_edge::Edge;
 use crate::views::{ImportReport, OrderView};
 use tauri::{AppHandle, Runtime, State};
 
@@ -46,9 +47,24 @@ pub async fn manager_orders(
     filter: Arg<Option<OrderQuery>>,
 ) -> Result<Vec<ManagerOrder>, ApiError> {
     let filter = filter.take("filter")?.unwrap_or_default().to_filter()?;
-    let manager = state.signed_in_manager()?;
-    let orders = manager.edge().manager_orders(&filter)?;
-    Ok(orders.into_iter().map(ManagerOrder::from).collect())
+    let edge = state.signed_in_manager()?.edge();
+    let names = store_names(edge)?;
+    edge.manager_orders(&filter)?
+        .into_iter()
+        .map(|o| {
+            let pickup = edge.pickup_request(o.order_id)?;
+            Ok(ManagerOrder::new(o, &names, pickup.as_ref()))
+        })
+        .collect()
+}
+
+/// The desk's catalog's store names by id.
+fn store_names(edge: &Edge) -> Result<StoreNames, ApiError> {
+    Ok(edge
+        .stores()?
+        .into_iter()
+        .map(|s| (s.store_id.to_string(), s.name))
+        .collect())
 }
 
 /// One order with its lines, status history, payment and invoice (`not_found` if this desk
@@ -59,32 +75,55 @@ pub async fn manager_order(
     order_id: Arg<String>,
 ) -> Result<ManagerOrderDetail, ApiError> {
     let order_id = order_id.take("orderId")?;
-    let manager = state.signed_in_manager()?;
+    let edge = state.signed_in_manager()?.edge();
     let order = parse_id("order", &order_id)?;
-    manager
-        .edge()
+    let detail = edge
         .manager_order(order)?
-        .map(ManagerOrderDetail::from)
-        .ok_or_else(|| mallbots_edge::EdgeError::not_found("order", order).into())
+        .ok_or_else(|| mallbots_edge::EdgeError::not_found("order", order))?;
+    let pickup = edge.pickup_request(order)?;
+    Ok(ManagerOrderDetail::new(
+        detail,
+        &store_names(edge)?,
+        pickup.as_ref(),
+    ))
+}
+
+/// What a hand-over request says now.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PickupAnswer {
+    /// The order.
+    pub order_id: String,
+    /// `requested` (sent or waiting for central), `refused` or `completed`.
+    pub status: String,
+    /// The refusal's code, when refused.
+    pub code: Option<String>,
+    /// The refusal's reason, when refused.
+    pub reason: Option<String>,
 }
 
 /// Hands a ready order over at the depot: asks central to complete it (capture the payment,
 /// pay the invoice). Refused with `pickup.not_ready`, `pickup.already_completed`,
-/// `pickup.not_your_store` or `pickup.unknown_order` (changing nothing); "picked up" arrives
-/// later as the order's status `completed`.
+/// `pickup.not_your_store` or `pickup.unknown_order` (changing nothing), at once when this desk
+/// already knows, else later as the order's `pickup_refusal`; "picked up" arrives as the
+/// order's status `completed`.
 #[tauri::command]
 pub async fn manager_request_pickup<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     order_id: Arg<String>,
-) -> Result<ManagerOrder, ApiError> {
+) -> Result<PickupAnswer, ApiError> {
     let order_id = order_id.take("orderId")?;
     let manager = state.signed_in_manager()?;
-    let order = manager
+    let request = manager
         .edge()
         .request_pickup(parse_id("order", &order_id)?)?;
     manager.announce(&app, Changed::order(&order_id));
-    Ok(order.into())
+    Ok(PickupAnswer {
+        order_id,
+        status: request.status,
+        code: request.code,
+        reason: request.reason,
+    })
 }
 
 /// Marks a waiting stop of a store with automated shopping off as prepared at the counter, so

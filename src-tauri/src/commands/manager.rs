@@ -9,6 +9,9 @@ use crate::error::{parse_id, ApiError};
 use crate::events::{Changed, Topic};
 use crate::state::{AppState, ManagerSession};
 use crate::views::{group_catalog, NewProduct, NewStore, ProductView, StoreCatalog, StoreView};
+// SHIM(DEVICE): delete at merge (`Edge::set_user` is the edge's own then).
+#[allow(unused_imports)]
+use crate::edge_shim::EdgeShim;
 use mallbots_edge::{Edge, EdgeError};
 use std::str::FromStr;
 use std::time::Instant;
@@ -56,6 +59,8 @@ pub async fn manager_sign_in(
     let user = tauri::async_runtime::spawn_blocking(move || account.verify(&user, &password, now))
         .await
         .map_err(|e| ApiError::internal(format!("sign-in check failed: {e}")))??;
+    // The manager device's edits carry the signed-in user (and the device) in their metadata.
+    state.manager()?.edge().set_user(Some(&user));
     let session = ManagerSession { user };
     state.set_manager(Some(session.clone()))?;
     Ok(session)
@@ -64,6 +69,9 @@ pub async fn manager_sign_in(
 /// Signs the manager out.
 #[tauri::command]
 pub async fn manager_sign_out(state: State<'_, AppState>) -> Result<(), ApiError> {
+    if let Ok(manager) = state.manager() {
+        manager.edge().set_user(None);
+    }
     state.set_manager(None)
 }
 

@@ -11,6 +11,7 @@ import type {
   ManagerOrderDetail,
   ManagerSession,
   OrderQuery,
+  PickupAnswer,
   Product,
   SalesDay,
   Store,
@@ -96,7 +97,7 @@ export const api = {
     call<ImportReport>('manager_import_products', { storeId, csv }),
   orders: (filter: OrderQuery = {}) => call<ManagerOrder[]>('manager_orders', { filter }),
   order: (orderId: string) => call<ManagerOrderDetail>('manager_order', { orderId }),
-  requestPickup: (orderId: string) => call<ManagerOrder>('manager_request_pickup', { orderId }),
+  requestPickup: (orderId: string) => call<PickupAnswer>('manager_request_pickup', { orderId }),
   markStopPrepared: (listId: string, storeId: string) =>
     call<void>('manager_mark_stop_prepared', { listId, storeId }),
   depot: () => call<Depot>('manager_depot'),

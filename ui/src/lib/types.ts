@@ -95,7 +95,7 @@ export interface OrderQuery {
   /** `YYYY-MM-DD`, inclusive. */
   from_day?: string | null;
   to_day?: string | null;
-  /** The last digits of the customer's phone number. */
+  /** The last digits of the customer's phone number (1 to 4). */
   phone_digits?: string | null;
   store_id?: string | null;
 }
@@ -115,8 +115,14 @@ export interface ManagerOrder {
   items: number;
   /** Store names. */
   stores: string[];
-  /** The customer's phone, masked but for its last digits. */
+  /** The customer's phone, masked but for its last digits; empty when unknown. */
   phone: string;
+  /** `authorized`, `captured` or `voided`, once known. */
+  payment: string | null;
+  /** `pending`, `paid` or `canceled`, once known. */
+  invoice: string | null;
+  /** A hand-over was asked and central has not answered yet. */
+  pickup_requested: boolean;
   /** Central's refusal of the latest pickup request, if it refused. */
   pickup_refusal: PickupRefusal | null;
 }
@@ -124,16 +130,10 @@ export interface ManagerOrder {
 export interface StatusChange {
   status: OrderStatus;
   at: number;
-  reason: string | null;
 }
 
-export interface PaymentInfo {
-  status: string;
-  amount: Money;
-}
-
-export interface InvoiceInfo {
-  id: string;
+/** A payment's or invoice's status and amount. */
+export interface MoneyState {
   status: string;
   amount: Money;
 }
@@ -141,8 +141,17 @@ export interface InvoiceInfo {
 export interface ManagerOrderDetail extends ManagerOrder {
   lines: BasketLine[];
   history: StatusChange[];
-  payment: PaymentInfo | null;
-  invoice: InvoiceInfo | null;
+  payment_info: MoneyState | null;
+  invoice_info: MoneyState | null;
+}
+
+/** What a hand-over request says right after it was made. */
+export interface PickupAnswer {
+  order_id: string;
+  /** `requested`, `refused` or `completed`. */
+  status: string;
+  code: string | null;
+  reason: string | null;
 }
 
 // Back office (src-tauri/src/backoffice.rs, csv_import.rs, events.rs).

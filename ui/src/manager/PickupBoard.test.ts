@@ -11,6 +11,9 @@ const order = (over: Partial<ManagerOrder>): ManagerOrder => ({
   items: 1,
   stores: ['Volt Electronics'],
   phone: '•••• 2222',
+  payment: null,
+  invoice: null,
+  pickup_requested: false,
   pickup_refusal: null,
   ...over,
 });
