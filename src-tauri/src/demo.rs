@@ -128,7 +128,11 @@ mod tests {
             n
         };
         assert_eq!(names(&kiosk), names(&manager));
-        assert_eq!(kiosk.local_counts().unwrap().outbox_pending, 0, "not the kiosk's to send");
+        assert_eq!(
+            kiosk.local_counts().unwrap().outbox_pending,
+            0,
+            "not the kiosk's to send"
+        );
         let catalog = kiosk.catalog(None, true).unwrap();
         assert!(catalog.products.iter().any(|p| p.sku == "EAR-W1"));
         assert_eq!(copy_catalog(&manager, &kiosk).unwrap(), 0, "once");

@@ -176,7 +176,10 @@ impl EdgeShim for Edge {
                     .from_day
                     .as_ref()
                     .is_none_or(|d| day(o.created_at) >= *d)
-                && filter.to_day.as_ref().is_none_or(|d| day(o.created_at) <= *d)
+                && filter
+                    .to_day
+                    .as_ref()
+                    .is_none_or(|d| day(o.created_at) <= *d)
                 && filter.phone_suffix.as_ref().is_none_or(|suffix| {
                     view.phone_last4
                         .as_ref()

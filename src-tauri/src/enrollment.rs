@@ -167,17 +167,30 @@ mod tests {
         );
         let e = Enrollment::read(&path, MANAGER).unwrap();
         assert_eq!(e.stores, ["s1"]);
-        assert_eq!((e.subject_root.as_str(), e.stream.as_str()), ("mallbots", "EVENTS"));
-        assert_eq!(Enrollment::read(&path, KIOSK).unwrap_err().code, BAD_ENROLLMENT);
+        assert_eq!(
+            (e.subject_root.as_str(), e.stream.as_str()),
+            ("mallbots", "EVENTS")
+        );
+        assert_eq!(
+            Enrollment::read(&path, KIOSK).unwrap_err().code,
+            BAD_ENROLLMENT
+        );
 
         let broken = dir.path().join("broken.json");
-        std::fs::write(&broken, r#"{"device": "m1", "role": "manager", "password": 12345678}"#)
-            .unwrap();
+        std::fs::write(
+            &broken,
+            r#"{"device": "m1", "role": "manager", "password": 12345678}"#,
+        )
+        .unwrap();
         let err = Enrollment::read(&broken, MANAGER).unwrap_err();
         assert_eq!(err.code, BAD_ENROLLMENT);
         assert!(!err.message.contains("12345678"), "{}", err.message);
         let missing = Enrollment::read(&dir.path().join("none.json"), KIOSK).unwrap_err();
-        assert!(missing.message.contains("could not be read"), "{}", missing.message);
+        assert!(
+            missing.message.contains("could not be read"),
+            "{}",
+            missing.message
+        );
         let no_password = write(
             dir.path(),
             "np.json",

@@ -158,7 +158,11 @@ impl DeviceLaunch {
                 return Ok(id.trim().to_owned());
             }
         }
-        let prefix = if self.window == KIOSK { "kiosk" } else { "desk" };
+        let prefix = if self.window == KIOSK {
+            "kiosk"
+        } else {
+            "desk"
+        };
         let id = format!(
             "{prefix}-{}",
             &uuid::Uuid::now_v7().simple().to_string()[20..]
@@ -179,8 +183,7 @@ impl LaunchOptions {
     /// `--enrollment` are refused with both windows (say which device they are for).
     pub fn devices(&self, data_dir: &Path) -> Result<Vec<DeviceLaunch>, ApiError> {
         let single = self.windows != WindowSet::Both;
-        if !single && (self.db.is_some() || self.device_id.is_some() || self.enrollment.is_some())
-        {
+        if !single && (self.db.is_some() || self.device_id.is_some() || self.enrollment.is_some()) {
             return Err(ApiError::invalid(
                 "--db, --device-id and --enrollment are for a single window (--windows kiosk or \
                  manager); with both windows use --kiosk-db / --manager-db and \
@@ -325,14 +328,25 @@ mod tests {
             first.starts_with("kiosk-") && !first.contains('.'),
             "{first}"
         );
-        assert_eq!(devices[0].resolve_id(None).unwrap(), first, "same id next start");
+        assert_eq!(
+            devices[0].resolve_id(None).unwrap(),
+            first,
+            "same id next start"
+        );
         let desk = devices[1].resolve_id(None).unwrap();
         assert!(desk.starts_with("desk-") && desk != first, "{desk}");
-        assert_eq!(devices[0].resolve_id(Some("k9")).unwrap(), "k9", "enrolled id wins");
+        assert_eq!(
+            devices[0].resolve_id(Some("k9")).unwrap(),
+            "k9",
+            "enrolled id wins"
+        );
         let named = parse(&["--windows", "kiosk", "--device-id", "k7"]);
         let device = &named.devices(dir.path()).unwrap()[0];
         assert_eq!(device.resolve_id(None).unwrap(), "k7");
         assert_eq!(device.resolve_id(Some("k7")).unwrap(), "k7");
-        assert_eq!(device.resolve_id(Some("k8")).unwrap_err().code, "invalid_input");
+        assert_eq!(
+            device.resolve_id(Some("k8")).unwrap_err().code,
+            "invalid_input"
+        );
     }
 }

@@ -100,9 +100,10 @@ pub fn open_device(launch: &DeviceLaunch, options: &LaunchOptions) -> Result<Ope
         edge.abandon_idle(edge.now())?;
     }
     let settings = SyncSettings {
-        events_stream: enrollment
-            .as_ref()
-            .map_or_else(|| SyncSettings::default().events_stream, |e| e.stream.clone()),
+        events_stream: enrollment.as_ref().map_or_else(
+            || SyncSettings::default().events_stream,
+            |e| e.stream.clone(),
+        ),
         stores: enrollment
             .as_ref()
             .map(|e| e.stores.clone())
@@ -206,12 +207,9 @@ pub fn run(options: LaunchOptions) -> Result<(), RunError> {
                     device.sync(),
                 ));
             }
-            let state = AppState::with_devices(
-                kiosk.map(|k| k.device),
-                manager.map(|m| m.device),
-                account,
-            )
-            .with_kiosk_idle_secs(options.kiosk_idle_secs);
+            let state =
+                AppState::with_devices(kiosk.map(|k| k.device), manager.map(|m| m.device), account)
+                    .with_kiosk_idle_secs(options.kiosk_idle_secs);
             app.manage(state);
             windows::open(app.handle(), &options)?;
             Ok(())

@@ -6,8 +6,7 @@
 
 // SHIM(DESK, ORDERS): import these from `mallbots_edge` at merge.
 use crate::edge_shim::{
-    DeskRequestView, ManagerOrderDetail as EdgeDetail, ManagerOrderView as EdgeOrder,
-    OrderFilter,
+    DeskRequestView, ManagerOrderDetail as EdgeDetail, ManagerOrderView as EdgeOrder, OrderFilter,
 };
 use crate::error::{parse_id, ApiError};
 use crate::views::{lines_view, BasketLine, MoneyView};
@@ -92,9 +91,7 @@ impl OrderQuery {
                     .map_err(|e| ApiError::invalid(format!("status: {e}")))
             })
             .transpose()?;
-        let from_day = given(&self.from_day)
-            .map(|d| day("from", &d))
-            .transpose()?;
+        let from_day = given(&self.from_day).map(|d| day("from", &d)).transpose()?;
         let to_day = given(&self.to_day).map(|d| day("to", &d)).transpose()?;
         let phone_suffix = given(&self.phone_digits);
         if let Some(p) = &phone_suffix {
@@ -312,7 +309,11 @@ mod tests {
                 ..Default::default()
             },
         ] {
-            assert_eq!(bad.to_filter().unwrap_err().code, "invalid_input", "{bad:?}");
+            assert_eq!(
+                bad.to_filter().unwrap_err().code,
+                "invalid_input",
+                "{bad:?}"
+            );
         }
     }
 }

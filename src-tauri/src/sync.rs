@@ -285,7 +285,11 @@ mod tests {
         };
         let p = kiosk.not_enrolled();
         assert_eq!(p.code, NOT_ENROLLED);
-        assert!(p.message.starts_with("not enrolled: device kiosk-1a2b"), "{}", p.message);
+        assert!(
+            p.message.starts_with("not enrolled: device kiosk-1a2b"),
+            "{}",
+            p.message
+        );
         assert_eq!(
             p.fix.as_deref(),
             Some(
@@ -298,7 +302,9 @@ mod tests {
             role: "manager".into(),
             flag: "--manager-enrollment".into(),
         };
-        assert!(desk.enroll_command().contains("--role manager --store <store-id>"));
+        assert!(desk
+            .enroll_command()
+            .contains("--role manager --store <store-id>"));
     }
 
     #[test]
@@ -306,7 +312,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let edge = Arc::new(Edge::open(dir.path().join("k.db"), Default::default()).unwrap());
         let sync = Sync::offline(&edge).unwrap();
-        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
         let status = rt.block_on(sync.status()).unwrap();
         assert_eq!((status.state.as_str(), status.online), ("offline", false));
         assert!(status.problem.is_none());

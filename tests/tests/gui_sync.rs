@@ -38,7 +38,10 @@ fn on_stream(url: &str, subject: &str) -> bool {
         let client = async_nats::connect(url).await.expect("connect");
         let js = async_nats::jetstream::new(client);
         let stream = js.get_stream("EVENTS").await.expect("stream");
-        stream.get_last_raw_message_by_subject(subject).await.is_ok()
+        stream
+            .get_last_raw_message_by_subject(subject)
+            .await
+            .is_ok()
     })
 }
 

@@ -40,7 +40,10 @@ fn a_store_paused_by_the_manager_disappears_from_the_kiosk() {
         )
         .expect("app_info");
     assert_ne!(kiosk_db["db_path"], manager_db["db_path"], "two databases");
-    assert_ne!(kiosk_db["device_id"], manager_db["device_id"], "two devices");
+    assert_ne!(
+        kiosk_db["device_id"], manager_db["device_id"],
+        "two devices"
+    );
     gui.wait_for("[data-testid=manager-sign-in]", WAIT).unwrap();
     gui.type_text("input[name=user]", "manager").unwrap();
     gui.type_text("input[name=password]", "mallbots").unwrap();

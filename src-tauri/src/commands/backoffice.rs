@@ -11,8 +11,8 @@ use crate::error::{parse_id, ApiError};
 use crate::events::{Changed, Topic};
 use crate::orders::{ManagerOrder, ManagerOrderDetail, OrderQuery, StoreNames};
 use crate::state::AppState;
-use mallbots_edge::Edge;
 use crate::views::{ImportReport, OrderView};
+use mallbots_edge::Edge;
 use tauri::{AppHandle, Runtime, State};
 
 /// The most days the sales chart may ask for.

@@ -2,9 +2,9 @@
 //! Each is a few lines over `mallbots_edge::Edge`; every change is announced as `edge:changed`.
 
 use super::arg::Arg;
+use crate::backoffice::SyncStatus;
 use crate::error::{parse_id, ApiError};
 use crate::events::{Changed, Topic};
-use crate::backoffice::SyncStatus;
 use crate::state::{AppState, Device};
 use crate::views::{group_catalog, BasketView, CheckoutInput, KioskOrder, StoreCatalog};
 use mallbots_edge::Edge;

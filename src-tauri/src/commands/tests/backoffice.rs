@@ -218,7 +218,10 @@ fn the_kiosk_and_the_manager_are_two_devices() {
     assert!(manager_status["problem"].is_null());
     let kiosk_status = invoke(&h.kiosk, "kiosk_sync_status", json!({})).unwrap();
     assert_eq!(kiosk_status["device_id"], "test-kiosk");
-    assert_eq!(kiosk_status["waiting"], 0, "the demo catalog is the manager's");
+    assert_eq!(
+        kiosk_status["waiting"], 0,
+        "the demo catalog is the manager's"
+    );
     assert!(
         manager_status["waiting"].as_u64().unwrap() > 10,
         "{manager_status}"
@@ -234,9 +237,16 @@ fn the_kiosk_and_the_manager_are_two_devices() {
     let kiosk_after_order = kiosk_waiting(&h);
     assert!(kiosk_after_order >= 3, "{kiosk_after_order}");
     let after = invoke(&h.manager, "manager_sync_status", json!({})).unwrap();
-    assert_eq!(after["waiting"], manager_status["waiting"], "not the manager's");
+    assert_eq!(
+        after["waiting"], manager_status["waiting"],
+        "not the manager's"
+    );
     let orders = invoke(&h.manager, "manager_orders", json!({})).unwrap();
-    assert_eq!(orders, json!([]), "the desk learns of orders from central only");
+    assert_eq!(
+        orders,
+        json!([]),
+        "the desk learns of orders from central only"
+    );
 
     // A manager's store is the manager's: the kiosk does not have it until central says so.
     invoke(
@@ -310,7 +320,10 @@ fn the_orders_view_filters_and_details_an_order() {
     let err = invoke(&h.manager, "manager_order", unknown).unwrap_err();
     assert_eq!(code(&err), "not_found");
     let err = invoke(&h.kiosk, "manager_order", json!({"orderId": ids[0]})).unwrap_err();
-    assert!(err.as_str().unwrap_or_default().contains("not allowed"), "{err}");
+    assert!(
+        err.as_str().unwrap_or_default().contains("not allowed"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -320,14 +333,24 @@ fn a_hand_over_and_a_counter_preparation_go_through_the_manager_device() {
     let err = invoke(&h.manager, "manager_request_pickup", order.clone()).unwrap_err();
     assert_eq!(code(&err), "not_signed_in");
     sign_in(&h);
-    let err = invoke(&h.manager, "manager_request_pickup", json!({"orderId": "x"})).unwrap_err();
+    let err = invoke(
+        &h.manager,
+        "manager_request_pickup",
+        json!({"orderId": "x"}),
+    )
+    .unwrap_err();
     assert_eq!(code(&err), "invalid_input");
     // SHIM(DESK): until the desk requests land the edge answers `not_available`; at merge this
     // becomes a refusal from the real `Edge::request_pickup` (an unknown order).
     let err = invoke(&h.manager, "manager_request_pickup", order.clone()).unwrap_err();
     assert!(
-        ["not_available", "not_found", "pickup.unknown_order", "pickup.not_ready"]
-            .contains(&code(&err)),
+        [
+            "not_available",
+            "not_found",
+            "pickup.unknown_order",
+            "pickup.not_ready"
+        ]
+        .contains(&code(&err)),
         "{err}"
     );
     let stop = json!({"listId": "0192f0c0-0000-7000-8000-000000000002", "storeId": "0192f0c0-0000-7000-8000-000000000001"});
@@ -335,6 +358,9 @@ fn a_hand_over_and_a_counter_preparation_go_through_the_manager_device() {
     assert_ne!(code(&err), "not_signed_in");
     for cmd in ["manager_request_pickup", "manager_mark_stop_prepared"] {
         let err = invoke(&h.kiosk, cmd, stop.clone()).unwrap_err();
-        assert!(err.as_str().unwrap_or_default().contains("not allowed"), "{cmd}: {err}");
+        assert!(
+            err.as_str().unwrap_or_default().contains("not allowed"),
+            "{cmd}: {err}"
+        );
     }
 }
