@@ -64,6 +64,14 @@ pub struct OpenDevice {
     pub enrollment: Option<PathBuf>,
 }
 
+impl OpenDevice {
+    /// Whether [`start_sync`] starts its sync: a NATS URL, and an enrollment or (development)
+    /// `--sync-create-consumers`.
+    pub fn syncs(&self, options: &LaunchOptions) -> bool {
+        self.nats_url.is_some() && (self.enrollment.is_some() || options.sync_create_consumers)
+    }
+}
+
 /// Opens one device's edge database as `launch` describes it (creating it and its folder if
 /// needed) with its enrollment's id, role, stores, subject root and stream, and builds its
 /// (not started) sync. A kiosk abandons carts left open by a previous run.
@@ -135,8 +143,8 @@ pub fn open_device(launch: &DeviceLaunch, options: &LaunchOptions) -> Result<Ope
 
 /// Opens the devices of the open windows (databases in `data_dir` unless the options name
 /// them) and, with `--demo`, seeds the demonstration mall into the manager's database; when
-/// nothing can carry it to the kiosk (no NATS URL, or no manager device syncing) the catalog
-/// is copied into the kiosk's database directly.
+/// nothing can carry it to the kiosk (the manager or the kiosk does not sync) the catalog is
+/// copied into the kiosk's database directly.
 pub fn open_devices(
     options: &LaunchOptions,
     data_dir: &Path,
@@ -164,8 +172,8 @@ pub fn open_devices(
             }
         };
         demo::seed(&seeded_into)?;
-        let carried = manager.as_ref().is_some_and(|m| m.nats_url.is_some());
-        if let Some(k) = kiosk.as_ref().filter(|k| !carried || k.nats_url.is_none()) {
+        let carried = manager.as_ref().is_some_and(|m| m.syncs(options));
+        if let Some(k) = kiosk.as_ref().filter(|k| !carried || !k.syncs(options)) {
             demo::copy_catalog(&seeded_into, k.device.edge())?;
         }
     }
@@ -181,7 +189,7 @@ pub fn start_sync(opened: &OpenDevice, options: &LaunchOptions) {
         return;
     };
     let sync = opened.device.sync();
-    if opened.enrollment.is_some() || options.sync_create_consumers {
+    if opened.syncs(options) {
         sync.start(url, opened.enrollment.clone());
     } else {
         sync.hold(sync.identity().not_enrolled());
@@ -217,4 +225,92 @@ pub fn run(options: LaunchOptions) -> Result<(), RunError> {
         .build(tauri::generate_context!())?;
     app.run(|_, _| {});
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn options(args: &[&str]) -> LaunchOptions {
+        let mut argv = vec!["mallbots-app"];
+        argv.extend_from_slice(args);
+        LaunchOptions::try_parse_from(argv).expect("options")
+    }
+
+    fn store_count(opened: &Option<OpenDevice>) -> usize {
+        opened
+            .as_ref()
+            .unwrap()
+            .device
+            .edge()
+            .stores()
+            .unwrap()
+            .len()
+    }
+
+    #[test]
+    fn two_devices_open_with_their_own_databases_ids_and_demo_catalog() {
+        let dir = tempfile::tempdir().unwrap();
+        let (kiosk, manager) = open_devices(&options(&["--demo"]), dir.path()).unwrap();
+        let (k, m) = (
+            &kiosk.as_ref().unwrap().device,
+            &manager.as_ref().unwrap().device,
+        );
+        assert_eq!(k.edge().path(), dir.path().join("kiosk.db"));
+        assert_eq!(m.edge().path(), dir.path().join("manager.db"));
+        assert_ne!(k.edge().config().device_id, m.edge().config().device_id);
+        assert_eq!(k.edge().config().role, Role::Kiosk);
+        assert_eq!(m.edge().config().role, Role::Manager);
+        assert_eq!(store_count(&manager), 4, "seeded into the manager's");
+        assert_eq!(store_count(&kiosk), 4, "offline: copied to the kiosk");
+        assert_eq!(k.edge().local_counts().unwrap().outbox_pending, 0);
+
+        // With a URL but no enrollment nothing syncs, so the kiosk still gets the catalog.
+        let dir = tempfile::tempdir().unwrap();
+        let unenrolled = options(&["--demo", "--nats-url", "nats://127.0.0.1:1"]);
+        let (kiosk, manager) = open_devices(&unenrolled, dir.path()).unwrap();
+        assert!(!manager.as_ref().unwrap().syncs(&unenrolled));
+        assert_eq!(store_count(&kiosk), 4);
+
+        // Development sync: the catalog goes through JetStream, not copied.
+        let dir = tempfile::tempdir().unwrap();
+        let dev = options(&[
+            "--demo",
+            "--nats-url",
+            "nats://127.0.0.1:1",
+            "--sync-create-consumers",
+        ]);
+        let (kiosk, manager) = open_devices(&dev, dir.path()).unwrap();
+        assert!(manager.as_ref().unwrap().syncs(&dev));
+        assert_eq!(store_count(&manager), 4);
+        assert_eq!(store_count(&kiosk), 0);
+    }
+
+    #[test]
+    fn an_enrollment_names_the_device_and_its_url_and_a_kiosk_window_alone_has_no_manager() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("k1.json");
+        std::fs::write(
+            &file,
+            serde_json::json!({"device": "k1", "role": "kiosk", "stores": [], "user": "k1",
+                "password": "0123456789abcdef0123456789abcdef", "subject_root": "mall2",
+                "stream": "EVENTS", "nats_url": "nats://127.0.0.1:4999"})
+            .to_string(),
+        )
+        .unwrap();
+        let path = file.display().to_string();
+        let opts = options(&["--windows", "kiosk", "--enrollment", &path]);
+        let (kiosk, manager) = open_devices(&opts, dir.path()).unwrap();
+        assert!(manager.is_none());
+        let kiosk = kiosk.unwrap();
+        assert_eq!(kiosk.device.edge().config().device_id, "k1");
+        assert_eq!(kiosk.device.edge().config().subject_root, "mall2");
+        assert_eq!(kiosk.nats_url.as_deref(), Some("nats://127.0.0.1:4999"));
+        assert_eq!(kiosk.enrollment.as_deref(), Some(file.as_path()));
+        assert!(kiosk.syncs(&opts));
+        let wrong = options(&["--manager-enrollment", &path]);
+        let err = open_devices(&wrong, dir.path()).err().expect("refused");
+        assert_eq!(err.code, enrollment::BAD_ENROLLMENT);
+    }
 }

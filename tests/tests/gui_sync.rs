@@ -103,3 +103,76 @@ fn an_order_syncs_to_jetstream_and_the_indicator_follows() {
         .unwrap();
     gui.screenshot("manager-sync-online").unwrap();
 }
+
+/// A device with a NATS URL but no enrollment (and no development consumers) does not sync:
+/// both windows show one clear state, "Not enrolled", with the command that fixes it, and the
+/// stream receives nothing from them.
+#[test]
+fn devices_without_an_enrollment_say_so_and_do_not_sync() {
+    let nats = NatsServer::start().expect("nats-server");
+    create_events_stream(&nats.url()).expect("EVENTS stream");
+    let mut options = GuiOptions::kiosk();
+    options.windows = "both".into();
+    options
+        .env
+        .push(("MALLBOTS_NATS_URL".to_owned(), nats.url()));
+    let gui = Gui::start(options).expect("start the app");
+
+    let problem = |gui: &Gui| {
+        gui.execute(
+            "const e = document.querySelector('[data-testid=sync-indicator]');\
+             const p = document.querySelector('[data-testid=sync-problem]');\
+             const f = document.querySelector('[data-testid=sync-fix]');\
+             return e && p && f ? [e.dataset.state, p.dataset.code, f.textContent] : null;",
+            json!([]),
+        )
+        .unwrap_or_default()
+    };
+    gui.switch_to_label("kiosk").unwrap();
+    gui.wait_for("[data-testid=kiosk-ready]", WAIT).unwrap();
+    let deadline = Instant::now() + WAIT;
+    while problem(&gui).is_null() {
+        assert!(Instant::now() < deadline, "no problem shown on the kiosk");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let shown = problem(&gui);
+    assert_eq!(shown[0], "not_enrolled", "{shown}");
+    assert_eq!(shown[1], "sync.not_enrolled", "{shown}");
+    let fix = shown[2].as_str().unwrap();
+    assert!(
+        fix.contains("mallbots-central enroll --device kiosk-")
+            && fix.contains("--role kiosk")
+            && fix.contains("--kiosk-enrollment"),
+        "{fix}"
+    );
+    gui.screenshot("kiosk-not-enrolled").unwrap();
+
+    gui.switch_to_label("manager").unwrap();
+    gui.wait_for("[data-testid=manager-sign-in]", WAIT).unwrap();
+    gui.type_text("input[name=user]", "manager").unwrap();
+    gui.type_text("input[name=password]", "mallbots").unwrap();
+    gui.click("[data-testid=sign-in]").unwrap();
+    let deadline = Instant::now() + WAIT;
+    while problem(&gui).is_null() {
+        assert!(Instant::now() < deadline, "no problem shown on the manager");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let shown = problem(&gui);
+    assert_eq!(shown[0], "not_enrolled", "{shown}");
+    assert!(
+        shown[2]
+            .as_str()
+            .unwrap()
+            .contains("--role manager --store"),
+        "{shown}"
+    );
+    gui.screenshot("manager-not-enrolled").unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let messages = rt.block_on(async {
+        let client = async_nats::connect(nats.url()).await.expect("connect");
+        let js = async_nats::jetstream::new(client);
+        let mut stream = js.get_stream("EVENTS").await.expect("stream");
+        stream.info().await.expect("info").state.messages
+    });
+    assert_eq!(messages, 0, "a device that is not enrolled sent nothing");
+}

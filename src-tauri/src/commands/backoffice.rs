@@ -39,14 +39,18 @@ pub async fn manager_import_products<R: Runtime>(
 }
 
 /// The mall's orders of this desk's stores, newest first, filtered by status, day range
-/// (`fromDay`/`toDay`, `YYYY-MM-DD`), the last digits of the customer's phone and store (all
-/// optional, in `filter`).
+/// (`from_day`/`to_day`, `YYYY-MM-DD`), the last digits of the customer's phone and store (all
+/// optional, in `filter`; `storeId` is the store filter too).
 #[tauri::command]
 pub async fn manager_orders(
     state: State<'_, AppState>,
     filter: Arg<Option<OrderQuery>>,
+    store_id: Arg<Option<String>>,
 ) -> Result<Vec<ManagerOrder>, ApiError> {
-    let filter = filter.take("filter")?.unwrap_or_default().to_filter()?;
+    let mut filter = filter.take("filter")?.unwrap_or_default().to_filter()?;
+    if let Some(store) = store_id.take("storeId")? {
+        filter.store = Some(parse_id("store", &store)?);
+    }
     let edge = state.signed_in_manager()?.edge();
     let names = store_names(edge)?;
     edge.manager_orders(&filter)?
