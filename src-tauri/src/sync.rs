@@ -192,10 +192,10 @@ impl Sync {
 
 /// The connection target of a device: its enrollment file is its credentials.
 ///
-/// SHIM(AUTH): until helper AUTH's `NatsTarget` accepts an enrollment file, the file is passed
-/// as the `creds` path unchanged (async-nats cannot read it as a `.creds` file, so an enrolled
-/// device cannot connect before AUTH lands). At merge, build the target the way AUTH's
-/// `NatsTarget` takes an enrollment (e.g. a constructor from the file) and delete this note.
+/// SHIM(AUTH) note: on main the engine reads `creds` as a `.creds` file only, so an enrolled
+/// device cannot connect before helper AUTH lands; AUTH's engine tells an enrollment JSON apart
+/// by its contents (user and password), so this needs no change at merge (or use AUTH's
+/// `NatsTarget::with_creds`) — delete this note then.
 fn nats_target(url: &str, enrollment: Option<PathBuf>) -> NatsTarget {
     NatsTarget {
         url: url.to_owned(),
