@@ -72,6 +72,8 @@ if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   export DISPLAY=":$display"
 fi
 
-export MALLBOTS_DB="${MALLBOTS_DB:-$RUN_DIR/edge.db}"
-log "mallbots-app $* (database $MALLBOTS_DB; manager sign-in: ${MALLBOTS_MANAGER_USER:-manager} / see README)"
+# Two devices in one app: the kiosk's and the manager's database.
+export MALLBOTS_KIOSK_DB="${MALLBOTS_KIOSK_DB:-$RUN_DIR/kiosk.db}"
+export MALLBOTS_MANAGER_DB="${MALLBOTS_MANAGER_DB:-$RUN_DIR/manager.db}"
+log "mallbots-app $* (databases $MALLBOTS_KIOSK_DB, $MALLBOTS_MANAGER_DB; manager sign-in: ${MALLBOTS_MANAGER_USER:-manager} / see README)"
 "$BIN/mallbots-app" "$@"

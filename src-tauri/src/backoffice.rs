@@ -27,9 +27,39 @@ pub struct ConflictView {
     pub at: i64,
 }
 
-/// Whether this edge is in sync with central.
+/// Why a device cannot sync, in one clear state: `sync.not_enrolled` (no credentials),
+/// `sync.refused` (the server refused them), or another sync error code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncProblem {
+    /// Stable code the UI branches on, e.g. `sync.not_enrolled`.
+    pub code: String,
+    /// What is wrong, for people (never a secret).
+    pub message: String,
+    /// The command that fixes it, when there is one.
+    pub fix: Option<String>,
+}
+
+/// A local change the server refused at once (permission, size, schema) and that was set
+/// aside, so the rest of the outbox keeps flowing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarantinedView {
+    /// The subject it was to be published on.
+    pub subject: String,
+    /// Why, as a code, e.g. `catalog.kiosk_forbidden`.
+    pub code: String,
+    /// Why, for people.
+    pub reason: String,
+    /// When (ms since the Unix epoch).
+    pub at: i64,
+}
+
+/// Whether this device is in sync with central.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncStatus {
+    /// The device this status is about.
+    pub device_id: String,
+    /// One word for the indicator: `online`, `offline`, `not_enrolled`, `refused` or `error`.
+    pub state: String,
     /// Connected to central right now.
     pub online: bool,
     /// Local events not yet acknowledged by central (the outbox).
@@ -38,6 +68,10 @@ pub struct SyncStatus {
     pub last_sync_at: Option<i64>,
     /// Local changes central refused, newest first.
     pub conflicts: Vec<ConflictView>,
+    /// Why the device cannot sync, if it cannot.
+    pub problem: Option<SyncProblem>,
+    /// Local changes the server refused and that were set aside, newest first.
+    pub quarantined: Vec<QuarantinedView>,
 }
 
 /// A depot robot.

@@ -1,6 +1,7 @@
 //! A small demonstration mall (three participating stores and one that is not), written through
 //! the use-case API so that it obeys the same rules as anything a manager enters. Seeded only
-//! when asked (`--demo`) and only into a database without stores; the tests use it too.
+//! when asked (`--demo`) and only into a database without stores (the manager's: it reaches the
+//! kiosk through central, or through [`copy_catalog`] when nothing syncs); the tests use it too.
 
 use crate::error::ApiError;
 use mallbots_edge::{Edge, NewProduct};
@@ -74,4 +75,66 @@ pub fn seed(edge: &Edge) -> Result<bool, ApiError> {
         }
     }
     Ok(true)
+}
+
+/// Copies the catalog (store and product events) of `manager` into `kiosk` as events of
+/// someone else (no outbox rows), unless the kiosk has stores already; returns how many events
+/// it imported. Used when no central can carry the manager's demo catalog to the kiosk (the
+/// app runs offline, or the manager device does not sync): it is what the kiosk's catalog
+/// consumer would have received.
+pub fn copy_catalog(manager: &Edge, kiosk: &Edge) -> Result<u64, ApiError> {
+    if !kiosk.stores()?.is_empty() {
+        return Ok(0);
+    }
+    let mut all = Vec::new();
+    manager.export_events(&mut all)?;
+    let mut catalog = Vec::new();
+    for line in all.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+        let event: serde_json::Value = serde_json::from_slice(line)
+            .map_err(|e| ApiError::internal(format!("an exported event is not JSON: {e}")))?;
+        if matches!(event["stream_type"].as_str(), Some("store" | "product")) {
+            catalog.extend_from_slice(line);
+            catalog.push(b'\n');
+        }
+    }
+    Ok(kiosk.import_events(catalog.as_slice())?.imported)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mallbots_edge::{EdgeConfig, Role};
+
+    #[test]
+    fn the_demo_catalog_is_copied_to_a_kiosk_without_stores_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let manager = Edge::open(
+            dir.path().join("m.db"),
+            EdgeConfig {
+                device_id: "desk-1".into(),
+                role: Role::Manager,
+                ..EdgeConfig::default()
+            },
+        )
+        .unwrap();
+        let kiosk = Edge::open(dir.path().join("k.db"), EdgeConfig::default()).unwrap();
+        assert!(seed(&manager).unwrap());
+        assert!(!seed(&manager).unwrap(), "seeded once");
+        let copied = copy_catalog(&manager, &kiosk).unwrap();
+        assert!(copied > 10, "{copied}");
+        let names = |e: &Edge| {
+            let mut n: Vec<String> = e.stores().unwrap().into_iter().map(|s| s.name).collect();
+            n.sort();
+            n
+        };
+        assert_eq!(names(&kiosk), names(&manager));
+        assert_eq!(
+            kiosk.local_counts().unwrap().outbox_pending,
+            0,
+            "not the kiosk's to send"
+        );
+        let catalog = kiosk.catalog(None, true).unwrap();
+        assert!(catalog.products.iter().any(|p| p.sku == "EAR-W1"));
+        assert_eq!(copy_catalog(&manager, &kiosk).unwrap(), 0, "once");
+    }
 }

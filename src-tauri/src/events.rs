@@ -1,5 +1,9 @@
 //! Backend → UI notifications: one Tauri event, [`CHANGED`], whose payload names what changed.
 //!
+//! The kiosk and the manager window are two devices: a change of one device's edge is emitted
+//! to that device's window only ([`emit_to`]), and its payload names the window, so a page that
+//! listens to every target still ignores the other device's changes.
+//!
 //! The UI never polls: every screen listens for `edge:changed` and reloads what it shows when a
 //! topic it cares about is named. Commands emit after each successful local change; the sync
 //! bridge emits when incoming events were applied or the sync status moved.
@@ -35,6 +39,9 @@ pub struct Changed {
     /// reloads only its own).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_id: Option<String>,
+    /// The window of the device that changed (`kiosk` or `manager`), set by [`emit_to`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<String>,
 }
 
 impl Changed {
@@ -43,6 +50,7 @@ impl Changed {
         Self {
             topics: topics.to_vec(),
             order_id: None,
+            window: None,
         }
     }
 
@@ -51,14 +59,16 @@ impl Changed {
         Self {
             topics: vec![Topic::Orders, Topic::Sync],
             order_id: Some(order_id.to_owned()),
+            window: None,
         }
     }
 }
 
-/// Tells every window that `change` happened. A window that is gone is not an error worth
-/// failing the command for, so failures are only logged.
-pub fn emit<R: Runtime, E: Emitter<R>>(emitter: &E, change: Changed) {
-    if let Err(err) = emitter.emit(CHANGED, change) {
+/// Tells the window `window` (the device's own) that `change` happened. A window that is gone
+/// is not an error worth failing the command for, so failures are only logged.
+pub fn emit_to<R: Runtime, E: Emitter<R>>(emitter: &E, window: &str, mut change: Changed) {
+    change.window = Some(window.to_owned());
+    if let Err(err) = emitter.emit_to(window, CHANGED, change) {
         tracing::warn!(%err, "could not emit {CHANGED}");
     }
 }

@@ -1,11 +1,12 @@
-//! How the app is started: which windows, which database, fullscreen, the manager account.
+//! How the app is started: which windows, each device's database and enrollment, fullscreen, the
+//! manager account.
 //! Every option is a command-line flag with an environment-variable twin.
 
 use crate::auth::{LockoutPolicy, ManagerAccount};
 use crate::error::ApiError;
 use clap::builder::FalseyValueParser;
 use clap::{Parser, ValueEnum};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The app's identifier (tauri.conf.json), also the name of its data folder.
@@ -38,6 +39,11 @@ impl WindowSet {
 }
 
 /// Command-line options of `mallbots-app`.
+///
+/// The kiosk and the manager window are two devices (DESIGN §7): each has its own edge
+/// database, device id, enrollment (credentials) and background sync. `--kiosk-*` and
+/// `--manager-*` name them; `--db`, `--device-id` and `--enrollment` are the same for the one
+/// window of a single-window start (`--windows kiosk|manager`).
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "mallbots-app",
@@ -48,27 +54,45 @@ pub struct LaunchOptions {
     /// Windows to open.
     #[arg(long, value_enum, env = "MALLBOTS_WINDOWS", default_value = "both")]
     pub windows: WindowSet,
-    /// SQLite database of this edge (created if missing); default `edge.db` in the app's data
-    /// folder (`$XDG_DATA_HOME/com.mallbots.edge/`).
+    /// The kiosk device's SQLite database (created if missing); default `kiosk.db` in the app's
+    /// data folder (`$XDG_DATA_HOME/com.mallbots.edge/` on Linux).
+    #[arg(long, env = "MALLBOTS_KIOSK_DB")]
+    pub kiosk_db: Option<PathBuf>,
+    /// The manager device's SQLite database; default `manager.db` in the app's data folder.
+    #[arg(long, env = "MALLBOTS_MANAGER_DB")]
+    pub manager_db: Option<PathBuf>,
+    /// The kiosk device's enrollment file (`mallbots-central enroll --role kiosk --out FILE`):
+    /// its device id, role and NATS user.
+    #[arg(long, env = "MALLBOTS_KIOSK_ENROLLMENT")]
+    pub kiosk_enrollment: Option<PathBuf>,
+    /// The manager device's enrollment file (`mallbots-central enroll --role manager --store S
+    /// --out FILE`, or `--role depot`).
+    #[arg(long, env = "MALLBOTS_MANAGER_ENROLLMENT")]
+    pub manager_enrollment: Option<PathBuf>,
+    /// Single-window start only: the database of that window's device (as `--kiosk-db` or
+    /// `--manager-db`).
     #[arg(long, env = "MALLBOTS_DB")]
     pub db: Option<PathBuf>,
-    /// This device's id (one NATS subject token); default: the one stored beside the database,
-    /// created on first start.
+    /// Single-window start only: that device's id, when it has no enrollment file; default: the
+    /// one stored beside its database, created on first start.
     #[arg(long, env = "MALLBOTS_DEVICE_ID")]
     pub device_id: Option<String>,
-    /// Seed the demonstration mall into a database that has no stores yet.
+    /// Single-window start only: that device's enrollment file.
+    #[arg(long, env = "MALLBOTS_ENROLLMENT")]
+    pub enrollment: Option<PathBuf>,
+    /// Seed the demonstration mall into the manager's database when it has no stores yet (it
+    /// reaches the kiosk through central; without a NATS URL it is copied into the kiosk's).
     #[arg(long, env = "MALLBOTS_DEMO", value_parser = FalseyValueParser::new())]
     pub demo: bool,
-    /// NATS server of the central side, for the background sync.
+    /// NATS server of the central side, for the devices' background sync; default: the
+    /// `nats_url` of the enrollment file. Without one the app is an offline edge.
     #[arg(long, env = "MALLBOTS_NATS_URL")]
     pub nats_url: Option<String>,
-    /// Create this device's durable consumers when missing (development and tests; in
-    /// production central creates them at enrollment).
+    /// Create the devices' durable consumers when missing, and sync without an enrollment
+    /// (development and tests against an open NATS; in production central creates them at
+    /// enrollment).
     #[arg(long, env = "MALLBOTS_SYNC_CREATE_CONSUMERS", value_parser = FalseyValueParser::new())]
     pub sync_create_consumers: bool,
-    /// This device's NATS credentials file.
-    #[arg(long, env = "MALLBOTS_NATS_CREDS")]
-    pub nats_creds: Option<PathBuf>,
     /// Open the kiosk window fullscreen (what a real kiosk does).
     #[arg(long, env = "MALLBOTS_FULLSCREEN", value_parser = FalseyValueParser::new())]
     pub fullscreen: bool,
@@ -101,33 +125,48 @@ pub struct LaunchOptions {
     pub sign_in_lockout_secs: u64,
 }
 
-impl LaunchOptions {
-    /// The database file: `--db`, else `edge.db` in the app's data folder.
-    pub fn db_path(&self) -> PathBuf {
-        if let Some(db) = &self.db {
-            return db.clone();
-        }
-        let data = std::env::var_os("XDG_DATA_HOME")
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-            .unwrap_or_else(std::env::temp_dir);
-        data.join(IDENTIFIER).join("edge.db")
-    }
+/// One of the app's two devices, as the launch options describe it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceLaunch {
+    /// The window it serves: [`KIOSK`] or [`MANAGER`].
+    pub window: &'static str,
+    /// Its edge database.
+    pub db: PathBuf,
+    /// An id given on the command line (`--device-id`), if any.
+    pub device_id: Option<String>,
+    /// Its enrollment file, if any.
+    pub enrollment: Option<PathBuf>,
+}
 
-    /// The device id: `--device-id`, else the one in `<db>.device-id`, created (random) when
-    /// missing so that it stays the same across starts.
-    pub fn device_id(&self, db: &std::path::Path) -> Result<String, ApiError> {
-        if let Some(id) = &self.device_id {
-            return Ok(id.trim().to_owned());
+impl DeviceLaunch {
+    /// The device id: the enrollment's (passed in), else `--device-id`, else the one kept in
+    /// `<db>.device-id`, created (random) when missing so it stays the same across starts.
+    pub fn resolve_id(&self, enrolled: Option<&str>) -> Result<String, ApiError> {
+        match (enrolled, &self.device_id) {
+            (Some(enrolled), Some(given)) if given.trim() != enrolled => {
+                return Err(ApiError::invalid(format!(
+                    "--device-id {given} differs from the enrolled device {enrolled}"
+                )))
+            }
+            (Some(enrolled), _) => return Ok(enrolled.to_owned()),
+            (None, Some(given)) => return Ok(given.trim().to_owned()),
+            (None, None) => {}
         }
-        let file = db.with_extension("device-id");
+        let file = self.db.with_extension("device-id");
         if let Ok(id) = std::fs::read_to_string(&file) {
             if !id.trim().is_empty() {
                 return Ok(id.trim().to_owned());
             }
         }
-        let id = format!("edge-{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
+        let prefix = if self.window == KIOSK {
+            "kiosk"
+        } else {
+            "desk"
+        };
+        let id = format!(
+            "{prefix}-{}",
+            &uuid::Uuid::now_v7().simple().to_string()[20..]
+        );
         std::fs::write(&file, &id).map_err(|e| {
             ApiError::internal(format!(
                 "could not store the device id in {}: {e}",
@@ -135,6 +174,56 @@ impl LaunchOptions {
             ))
         })?;
         Ok(id)
+    }
+}
+
+impl LaunchOptions {
+    /// The devices to open, with their databases (defaults in `data_dir`, the app's data
+    /// folder from Tauri's path resolver): one per open window. `--db`, `--device-id` and
+    /// `--enrollment` are refused with both windows (say which device they are for).
+    pub fn devices(&self, data_dir: &Path) -> Result<Vec<DeviceLaunch>, ApiError> {
+        let single = self.windows != WindowSet::Both;
+        if !single && (self.db.is_some() || self.device_id.is_some() || self.enrollment.is_some()) {
+            return Err(ApiError::invalid(
+                "--db, --device-id and --enrollment are for a single window (--windows kiosk or \
+                 manager); with both windows use --kiosk-db / --manager-db and \
+                 --kiosk-enrollment / --manager-enrollment",
+            ));
+        }
+        let mut devices = Vec::new();
+        for (window, db, enrollment) in [
+            (KIOSK, &self.kiosk_db, &self.kiosk_enrollment),
+            (MANAGER, &self.manager_db, &self.manager_enrollment),
+        ] {
+            if !self.windows.opens(window) {
+                continue;
+            }
+            devices.push(DeviceLaunch {
+                window,
+                db: db
+                    .clone()
+                    .or_else(|| self.db.clone())
+                    .unwrap_or_else(|| data_dir.join(format!("{window}.db"))),
+                device_id: self.device_id.clone(),
+                enrollment: enrollment.clone().or_else(|| self.enrollment.clone()),
+            });
+        }
+        if let [a, b] = devices.as_slice() {
+            if a.db == b.db {
+                return Err(ApiError::invalid(format!(
+                    "the kiosk and the manager are two devices and need two databases, not both {}",
+                    a.db.display()
+                )));
+            }
+        }
+        Ok(devices)
+    }
+
+    /// The manager's database when the manager window is not open (where `--demo` seeds).
+    pub fn manager_db_path(&self, data_dir: &Path) -> PathBuf {
+        self.manager_db
+            .clone()
+            .unwrap_or_else(|| data_dir.join(format!("{MANAGER}.db")))
     }
 
     /// The manager account these options describe (the clear password is hashed here).
@@ -156,49 +245,108 @@ impl LaunchOptions {
 mod tests {
     use super::*;
 
-    #[test]
-    fn flags_select_windows_database_and_fullscreen() {
-        let opts = LaunchOptions::try_parse_from([
-            "mallbots-app",
-            "--windows",
-            "kiosk",
-            "--db",
-            "/tmp/x.db",
-            "--fullscreen",
-        ])
-        .unwrap();
-        assert_eq!(opts.windows, WindowSet::Kiosk);
-        assert!(opts.windows.opens(KIOSK) && !opts.windows.opens(MANAGER));
-        assert_eq!(opts.db.as_deref(), Some(std::path::Path::new("/tmp/x.db")));
-        assert!(opts.fullscreen);
-        assert_eq!(opts.kiosk_idle_secs, 90);
+    fn parse(args: &[&str]) -> LaunchOptions {
+        let mut argv = vec!["mallbots-app"];
+        argv.extend_from_slice(args);
+        LaunchOptions::try_parse_from(argv).unwrap()
     }
 
     #[test]
-    fn both_windows_by_default() {
-        let opts = LaunchOptions::try_parse_from(["mallbots-app"]).unwrap();
+    fn flags_select_windows_database_and_fullscreen() {
+        let opts = parse(&["--windows", "kiosk", "--db", "/tmp/x.db", "--fullscreen"]);
+        assert_eq!(opts.windows, WindowSet::Kiosk);
+        assert!(opts.windows.opens(KIOSK) && !opts.windows.opens(MANAGER));
+        assert!(opts.fullscreen);
+        assert_eq!(opts.kiosk_idle_secs, 90);
+        let devices = opts.devices(Path::new("/data")).unwrap();
+        assert_eq!(devices.len(), 1);
+        assert_eq!(devices[0].window, KIOSK);
+        assert_eq!(devices[0].db, Path::new("/tmp/x.db"));
+    }
+
+    #[test]
+    fn both_windows_are_two_devices_with_their_own_databases() {
+        let opts = parse(&[]);
         assert!(opts.windows.opens(KIOSK) && opts.windows.opens(MANAGER));
         assert!(!opts.windows.opens("other"));
+        let devices = opts.devices(Path::new("/data")).unwrap();
+        let dbs: Vec<_> = devices.iter().map(|d| (d.window, d.db.clone())).collect();
+        assert_eq!(
+            dbs,
+            [
+                (KIOSK, PathBuf::from("/data/kiosk.db")),
+                (MANAGER, PathBuf::from("/data/manager.db"))
+            ]
+        );
+        let opts = parse(&[
+            "--kiosk-db",
+            "/k.db",
+            "--manager-db",
+            "/m.db",
+            "--kiosk-enrollment",
+            "/k.json",
+            "--manager-enrollment",
+            "/m.json",
+        ]);
+        let devices = opts.devices(Path::new("/data")).unwrap();
+        assert_eq!(devices[0].db, Path::new("/k.db"));
+        assert_eq!(devices[0].enrollment.as_deref(), Some(Path::new("/k.json")));
+        assert_eq!(devices[1].db, Path::new("/m.db"));
+        assert_eq!(devices[1].enrollment.as_deref(), Some(Path::new("/m.json")));
+    }
+
+    #[test]
+    fn single_window_flags_are_refused_with_both_windows_and_one_database_for_two() {
+        for args in [
+            &["--db", "/x.db"][..],
+            &["--device-id", "k1"],
+            &["--enrollment", "/k.json"],
+        ] {
+            let err = parse(args).devices(Path::new("/d")).unwrap_err();
+            assert_eq!(err.code, "invalid_input");
+            assert!(err.message.contains("--kiosk-db"), "{}", err.message);
+        }
+        let err = parse(&["--kiosk-db", "/same.db", "--manager-db", "/same.db"])
+            .devices(Path::new("/d"))
+            .unwrap_err();
+        assert!(err.message.contains("two databases"), "{}", err.message);
+        let manager = parse(&["--windows", "manager", "--enrollment", "/m.json"]);
+        let devices = manager.devices(Path::new("/d")).unwrap();
+        assert_eq!(devices.len(), 1);
+        assert_eq!(devices[0].window, MANAGER);
+        assert_eq!(devices[0].db, Path::new("/d/manager.db"));
+        assert_eq!(devices[0].enrollment.as_deref(), Some(Path::new("/m.json")));
     }
 
     #[test]
     fn a_generated_device_id_is_kept_beside_the_database() {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("edge.db");
-        let opts = LaunchOptions::try_parse_from(["mallbots-app"]).unwrap();
-        let first = opts.device_id(&db).unwrap();
+        let opts = parse(&[]);
+        let devices = opts.devices(dir.path()).unwrap();
+        let first = devices[0].resolve_id(None).unwrap();
         assert!(
-            first.starts_with("edge-") && !first.contains('.'),
+            first.starts_with("kiosk-") && !first.contains('.'),
             "{first}"
         );
         assert_eq!(
-            opts.device_id(&db).unwrap(),
+            devices[0].resolve_id(None).unwrap(),
             first,
-            "same id on the next start"
+            "same id next start"
         );
-        let named = LaunchOptions::try_parse_from(["mallbots-app", "--device-id", "k7"]).unwrap();
-        assert_eq!(named.device_id(&db).unwrap(), "k7");
-        let explicit = LaunchOptions::try_parse_from(["mallbots-app", "--db", "/x/y.db"]).unwrap();
-        assert_eq!(explicit.db_path(), std::path::Path::new("/x/y.db"));
+        let desk = devices[1].resolve_id(None).unwrap();
+        assert!(desk.starts_with("desk-") && desk != first, "{desk}");
+        assert_eq!(
+            devices[0].resolve_id(Some("k9")).unwrap(),
+            "k9",
+            "enrolled id wins"
+        );
+        let named = parse(&["--windows", "kiosk", "--device-id", "k7"]);
+        let device = &named.devices(dir.path()).unwrap()[0];
+        assert_eq!(device.resolve_id(None).unwrap(), "k7");
+        assert_eq!(device.resolve_id(Some("k7")).unwrap(), "k7");
+        assert_eq!(
+            device.resolve_id(Some("k8")).unwrap_err().code,
+            "invalid_input"
+        );
     }
 }

@@ -1,14 +1,22 @@
-//! What the commands share: the open edge (`mallbots_edge::Edge`), the kiosk's idle time, the
-//! manager account and session.
+//! What the commands share: the app's devices (the kiosk's and the manager's edge, each with
+//! its sync), the kiosk's idle time, the manager account and session.
+//!
+//! The kiosk window and the manager window are two devices (DESIGN §7): kiosk commands run on
+//! [`AppState::kiosk`], manager commands on [`AppState::manager`], and each device announces its
+//! changes to its own window.
 
 use crate::auth::ManagerAccount;
 use crate::error::{codes, ApiError};
-use crate::events::{emit, Changed};
+use crate::events::{emit_to, Changed};
+use crate::launch::{KIOSK, MANAGER};
 use crate::sync::Sync;
 use mallbots_edge::Edge;
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
 use tauri::{AppHandle, Runtime};
+
+/// The code of a command whose window's device was not opened (its window is not open).
+pub const NO_DEVICE: &str = "device_unavailable";
 
 /// The signed-in store manager.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -17,36 +25,92 @@ pub struct ManagerSession {
     pub user: String,
 }
 
-/// Application state, `.manage()`d on the Builder (so the mock runtime in tests has it too).
-pub struct AppState {
+/// One device of the app: its edge database and its sync, serving one window.
+pub struct Device {
+    window: &'static str,
     edge: Arc<Edge>,
     sync: Arc<Sync>,
+}
+
+impl Device {
+    /// The device serving `window` ([`KIOSK`] or [`MANAGER`]) over `edge` and its `sync`.
+    pub fn new(window: &'static str, edge: Arc<Edge>, sync: Sync) -> Self {
+        Self {
+            window,
+            edge,
+            sync: Arc::new(sync),
+        }
+    }
+
+    /// An offline device over `edge` (tests, tools).
+    pub fn offline(window: &'static str, edge: Arc<Edge>) -> Result<Self, ApiError> {
+        let sync = Sync::offline(&edge)?;
+        Ok(Self::new(window, edge, sync))
+    }
+
+    /// The window it serves.
+    pub fn window(&self) -> &'static str {
+        self.window
+    }
+
+    /// The use-case API over its database.
+    pub fn edge(&self) -> &Edge {
+        &self.edge
+    }
+
+    /// A shared handle on its use-case API (for work on another thread).
+    pub fn edge_arc(&self) -> Arc<Edge> {
+        Arc::clone(&self.edge)
+    }
+
+    /// Its sync engine.
+    pub fn sync(&self) -> Arc<Sync> {
+        Arc::clone(&self.sync)
+    }
+
+    /// After a local change: tells the device's window, and asks its sync to relay it now.
+    pub fn announce<R: Runtime>(&self, app: &AppHandle<R>, change: Changed) {
+        emit_to(app, self.window, change);
+        self.sync.poke();
+    }
+}
+
+/// Application state, `.manage()`d on the Builder (so the mock runtime in tests has it too).
+pub struct AppState {
+    kiosk: Option<Device>,
+    manager: Option<Device>,
     account: Arc<ManagerAccount>,
     kiosk_idle_secs: u32,
     session: Mutex<Option<ManagerSession>>,
 }
 
 impl AppState {
-    /// State over an open edge database and the manager account, with a sync engine over the
-    /// edge (started separately, see [`Sync::start`]). The kiosk resets after 90 idle seconds
-    /// unless [`AppState::with_kiosk_idle_secs`] says otherwise.
+    /// State over one edge database serving both windows, offline (tests and tools that need
+    /// one database; the app itself opens two devices, see [`AppState::with_devices`]).
     pub fn new(edge: Arc<Edge>, account: ManagerAccount) -> Result<Self, ApiError> {
-        Self::with_sync(Arc::clone(&edge), account, Sync::new(&edge, false)?)
+        let kiosk = Device::offline(KIOSK, Arc::clone(&edge))?;
+        let manager = Device {
+            window: MANAGER,
+            edge,
+            sync: kiosk.sync(),
+        };
+        Ok(Self::with_devices(Some(kiosk), Some(manager), account))
     }
 
-    /// [`AppState::new`] with a sync engine built by the caller.
-    pub fn with_sync(
-        edge: Arc<Edge>,
+    /// State over the devices of the open windows. The kiosk resets after 90 idle seconds
+    /// unless [`AppState::with_kiosk_idle_secs`] says otherwise.
+    pub fn with_devices(
+        kiosk: Option<Device>,
+        manager: Option<Device>,
         account: ManagerAccount,
-        sync: Sync,
-    ) -> Result<Self, ApiError> {
-        Ok(Self {
-            sync: Arc::new(sync),
-            edge,
+    ) -> Self {
+        Self {
+            kiosk,
+            manager,
             account: Arc::new(account),
             kiosk_idle_secs: 90,
             session: Mutex::new(None),
-        })
+        }
     }
 
     /// Sets the kiosk's idle reset time.
@@ -60,25 +124,32 @@ impl AppState {
         self.kiosk_idle_secs
     }
 
-    /// The use-case API.
-    pub fn edge(&self) -> &Edge {
-        &self.edge
+    /// The kiosk device (kiosk commands run on it).
+    pub fn kiosk(&self) -> Result<&Device, ApiError> {
+        self.kiosk
+            .as_ref()
+            .ok_or_else(|| ApiError::new(NO_DEVICE, "this app runs no kiosk device"))
     }
 
-    /// A shared handle on the use-case API (for work on another thread).
-    pub fn edge_arc(&self) -> Arc<Edge> {
-        Arc::clone(&self.edge)
+    /// The manager device (manager commands run on it).
+    pub fn manager(&self) -> Result<&Device, ApiError> {
+        self.manager
+            .as_ref()
+            .ok_or_else(|| ApiError::new(NO_DEVICE, "this app runs no manager device"))
     }
 
-    /// The device's sync engine.
-    pub fn sync(&self) -> Arc<Sync> {
-        Arc::clone(&self.sync)
+    /// The device serving the window labelled `window`.
+    pub fn device_of(&self, window: &str) -> Result<&Device, ApiError> {
+        if window == MANAGER {
+            self.manager()
+        } else {
+            self.kiosk()
+        }
     }
 
-    /// After a local change: tells every window, and asks the sync to relay it now.
-    pub fn announce<R: Runtime>(&self, app: &AppHandle<R>, change: Changed) {
-        emit(app, change);
-        self.sync.poke();
+    /// Every open device.
+    pub fn devices(&self) -> impl Iterator<Item = &Device> {
+        self.kiosk.iter().chain(self.manager.iter())
     }
 
     /// The manager account sign-ins are checked against.
@@ -91,6 +162,12 @@ impl AppState {
         self.session_slot()?
             .clone()
             .ok_or_else(|| ApiError::new(codes::NOT_SIGNED_IN, "sign in as a store manager first"))
+    }
+
+    /// The signed-in manager and the manager device, or `not_signed_in`.
+    pub fn signed_in_manager(&self) -> Result<&Device, ApiError> {
+        self.require_manager()?;
+        self.manager()
     }
 
     /// Replaces the manager session (`None` signs out).

@@ -132,7 +132,8 @@ pub struct BasketLine {
     pub line_total: MoneyView,
 }
 
-fn lines(lines: Vec<edge::LineView>, currency: &str) -> Vec<BasketLine> {
+/// Order or cart lines as the UI shows them.
+pub fn lines_view(lines: Vec<edge::LineView>, currency: &str) -> Vec<BasketLine> {
     lines
         .into_iter()
         .map(|l| BasketLine {
@@ -163,7 +164,7 @@ impl From<edge::CartView> for BasketView {
     fn from(c: edge::CartView) -> Self {
         Self {
             id: c.cart_id.to_string(),
-            lines: lines(c.lines, &c.currency),
+            lines: lines_view(c.lines, &c.currency),
             total: MoneyView::new(c.total_cents, &c.currency),
             status: c.status,
         }
@@ -197,7 +198,7 @@ impl From<edge::OrderView> for OrderView {
             id: o.order_id.to_string(),
             status: o.status,
             total: MoneyView::new(o.total_cents, &o.currency),
-            lines: lines(o.items, &o.currency),
+            lines: lines_view(o.items, &o.currency),
             cancel_requested: o.cancellation_requested,
             reason: o.reason,
             synced: o.synced,

@@ -1,26 +1,49 @@
-//! Both windows of one app: what a manager changes shows on the kiosk.
+//! Both windows of one app are two devices: what the manager changes reaches the kiosk through
+//! JetStream (a real nats-server; the devices create their own consumers), not through a shared
+//! database. The demo catalog itself is the manager's and reaches the kiosk the same way.
 
-use mallbots_tests::gui::{Gui, GuiOptions};
-use std::time::Duration;
+use mallbots_tests::gui::{create_events_stream, Gui, GuiOptions};
+use mallbots_tests::nats::NatsServer;
+use serde_json::json;
+use std::time::{Duration, Instant};
 
-const WAIT: Duration = Duration::from_secs(10);
+const WAIT: Duration = Duration::from_secs(30);
 
 #[test]
 fn a_store_paused_by_the_manager_disappears_from_the_kiosk() {
-    let mut options = GuiOptions::kiosk();
-    options.windows = "both".into();
-    let gui = Gui::start(options).expect("start the app under WebDriver");
+    let nats = NatsServer::start().expect("nats-server");
+    create_events_stream(&nats.url()).expect("EVENTS stream");
+    let gui = Gui::start(GuiOptions::both_synced(&nats.url())).expect("start the app");
     let handles = gui.window_handles().expect("window handles");
     assert_eq!(handles.len(), 2, "kiosk and manager windows: {handles:?}");
 
     gui.switch_to_label("kiosk").expect("kiosk window");
-    gui.wait_for("[data-testid=kiosk-ready]", Duration::from_secs(20))
+    let kiosk_db = gui
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             window.__TAURI_INTERNALS__.invoke('app_info', {}).then(done, (e) => done(String(e)));",
+            json!([]),
+        )
+        .expect("app_info");
+    gui.wait_for("[data-testid=kiosk-ready]", WAIT)
         .expect("kiosk ready");
     gui.click("[data-testid=kiosk-ready]").unwrap();
     gui.wait_for("[data-testid=add-EAR-W1]", WAIT)
-        .expect("Volt Electronics listed");
+        .expect("Volt Electronics listed: the manager's demo catalog synced to the kiosk");
 
     gui.switch_to_label("manager").expect("manager window");
+    let manager_db = gui
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             window.__TAURI_INTERNALS__.invoke('app_info', {}).then(done, (e) => done(String(e)));",
+            json!([]),
+        )
+        .expect("app_info");
+    assert_ne!(kiosk_db["db_path"], manager_db["db_path"], "two databases");
+    assert_ne!(
+        kiosk_db["device_id"], manager_db["device_id"],
+        "two devices"
+    );
     gui.wait_for("[data-testid=manager-sign-in]", WAIT).unwrap();
     gui.type_text("input[name=user]", "manager").unwrap();
     gui.type_text("input[name=password]", "mallbots").unwrap();
@@ -40,6 +63,15 @@ fn a_store_paused_by_the_manager_disappears_from_the_kiosk() {
     gui.wait_for_text(".side", "Paused", WAIT).unwrap();
 
     gui.switch_to_label("kiosk").expect("back to the kiosk");
+    // The pause travels manager → JetStream → kiosk; the kiosk reloads its catalog on its own.
+    let deadline = Instant::now() + WAIT;
+    while !gui.find_all("[data-testid=add-EAR-W1]").unwrap().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the paused store's products are still offered"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     gui.click("[data-testid=start-over]").unwrap();
     let start = gui
         .wait_for("[data-testid=kiosk-ready]", WAIT)

@@ -1,12 +1,18 @@
-//! Back-office commands of the manager window beyond single catalog edits: CSV import, orders,
-//! the depot, daily sales and the sync status. Each needs a signed-in manager.
+//! Back-office commands of the manager window beyond single catalog edits: CSV import, the
+//! mall's orders and one order's detail, the pickup hand-over, the depot and counter-prepared
+//! stops, daily sales and the sync status. Each needs a signed-in manager and runs on the
+//! manager device's edge.
 
 use super::arg::Arg;
 use crate::backoffice::{daily_sales, store_sales, DepotView, SalesDay, SyncStatus};
+// SHIM(DESK, ORDERS): delete this import at merge (the methods are the edge's own then).
+use crate::edge_shim::EdgeShim;
 use crate::error::{parse_id, ApiError};
 use crate::events::{Changed, Topic};
+use crate::orders::{ManagerOrder, ManagerOrderDetail, OrderQuery, StoreNames};
 use crate::state::AppState;
 use crate::views::{ImportReport, OrderView};
+use mallbots_edge::Edge;
 use tauri::{AppHandle, Runtime, State};
 
 /// The most days the sales chart may ask for.
@@ -23,33 +29,132 @@ pub async fn manager_import_products<R: Runtime>(
 ) -> Result<ImportReport, ApiError> {
     let store_id = store_id.take("storeId")?;
     let csv = csv.take("csv")?;
-    state.require_manager()?;
+    let manager = state.signed_in_manager()?;
     let store = parse_id("store", &store_id)?;
-    let report = state.edge().import_products_csv(store, csv.as_bytes())?;
+    let report = manager.edge().import_products_csv(store, csv.as_bytes())?;
     if !report.imported.is_empty() {
-        state.announce(&app, Changed::of(&[Topic::Catalog, Topic::Sync]));
+        manager.announce(&app, Changed::of(&[Topic::Catalog, Topic::Sync]));
     }
     Ok(report.into())
 }
 
-/// Every order this edge knows (of one store when `storeId` is given), newest first.
+/// The mall's orders of this desk's stores, newest first, filtered by status, day range
+/// (`from_day`/`to_day`, `YYYY-MM-DD`), the last digits of the customer's phone and store (all
+/// optional, in `filter`; `storeId` is the store filter too).
 #[tauri::command]
 pub async fn manager_orders(
     state: State<'_, AppState>,
+    filter: Arg<Option<OrderQuery>>,
     store_id: Arg<Option<String>>,
-) -> Result<Vec<OrderView>, ApiError> {
+) -> Result<Vec<ManagerOrder>, ApiError> {
+    let mut filter = filter.take("filter")?.unwrap_or_default().to_filter()?;
+    if let Some(store) = store_id.take("storeId")? {
+        filter.store = Some(parse_id("store", &store)?);
+    }
+    let edge = state.signed_in_manager()?.edge();
+    let names = store_names(edge)?;
+    edge.manager_orders(&filter)?
+        .into_iter()
+        .map(|o| {
+            let pickup = edge.pickup_request(o.order_id)?;
+            Ok(ManagerOrder::new(o, &names, pickup.as_ref()))
+        })
+        .collect()
+}
+
+/// The desk's catalog's store names by id.
+fn store_names(edge: &Edge) -> Result<StoreNames, ApiError> {
+    Ok(edge
+        .stores()?
+        .into_iter()
+        .map(|s| (s.store_id.to_string(), s.name))
+        .collect())
+}
+
+/// One order with its lines, status history, payment and invoice (`not_found` if this desk
+/// does not know it).
+#[tauri::command]
+pub async fn manager_order(
+    state: State<'_, AppState>,
+    order_id: Arg<String>,
+) -> Result<ManagerOrderDetail, ApiError> {
+    let order_id = order_id.take("orderId")?;
+    let edge = state.signed_in_manager()?.edge();
+    let order = parse_id("order", &order_id)?;
+    let detail = edge
+        .manager_order(order)?
+        .ok_or_else(|| mallbots_edge::EdgeError::not_found("order", order))?;
+    let pickup = edge.pickup_request(order)?;
+    Ok(ManagerOrderDetail::new(
+        detail,
+        &store_names(edge)?,
+        pickup.as_ref(),
+    ))
+}
+
+/// What a hand-over request says now.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PickupAnswer {
+    /// The order.
+    pub order_id: String,
+    /// `requested` (sent or waiting for central), `refused` or `completed`.
+    pub status: String,
+    /// The refusal's code, when refused.
+    pub code: Option<String>,
+    /// The refusal's reason, when refused.
+    pub reason: Option<String>,
+}
+
+/// Hands a ready order over at the depot: asks central to complete it (capture the payment,
+/// pay the invoice). Refused with `pickup.not_ready`, `pickup.already_completed`,
+/// `pickup.not_your_store` or `pickup.unknown_order` (changing nothing), at once when this desk
+/// already knows, else later as the order's `pickup_refusal`; "picked up" arrives as the
+/// order's status `completed`.
+#[tauri::command]
+pub async fn manager_request_pickup<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    order_id: Arg<String>,
+) -> Result<PickupAnswer, ApiError> {
+    let order_id = order_id.take("orderId")?;
+    let manager = state.signed_in_manager()?;
+    let request = manager
+        .edge()
+        .request_pickup(parse_id("order", &order_id)?)?;
+    manager.announce(&app, Changed::order(&order_id));
+    Ok(PickupAnswer {
+        order_id,
+        status: request.status,
+        code: request.code,
+        reason: request.reason,
+    })
+}
+
+/// Marks a waiting stop of a store with automated shopping off as prepared at the counter, so
+/// a robot collects it.
+#[tauri::command]
+pub async fn manager_mark_stop_prepared<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    list_id: Arg<String>,
+    store_id: Arg<String>,
+) -> Result<(), ApiError> {
+    let list_id = list_id.take("listId")?;
     let store_id = store_id.take("storeId")?;
-    state.require_manager()?;
-    let store = store_id.map(|s| parse_id("store", &s)).transpose()?;
-    let orders = state.edge().orders(store)?;
-    Ok(orders.into_iter().map(OrderView::from).collect())
+    let manager = state.signed_in_manager()?;
+    let (list, store) = (
+        parse_id("shopping list", &list_id)?,
+        parse_id("store", &store_id)?,
+    );
+    manager.edge().mark_stop_prepared(list, store)?;
+    manager.announce(&app, Changed::of(&[Topic::Depot, Topic::Sync]));
+    Ok(())
 }
 
 /// Robots and shopping lists as central reported them to this desk (open lists first).
 #[tauri::command]
 pub async fn manager_depot(state: State<'_, AppState>) -> Result<DepotView, ApiError> {
-    state.require_manager()?;
-    Ok(state.edge().depot()?.into())
+    Ok(state.signed_in_manager()?.edge().depot()?.into())
 }
 
 /// Sales per day for the last `days` days (default 14), oldest first, zero days included; of
@@ -62,14 +167,14 @@ pub async fn manager_sales(
 ) -> Result<Vec<SalesDay>, ApiError> {
     let days = days.take("days")?;
     let store_id = store_id.take("storeId")?;
-    state.require_manager()?;
+    let manager = state.signed_in_manager()?;
     let days = days.unwrap_or(14);
     if days == 0 || days > MAX_SALES_DAYS {
         return Err(ApiError::invalid(format!(
             "days must be between 1 and {MAX_SALES_DAYS}"
         )));
     }
-    let edge = state.edge();
+    let edge = manager.edge();
     let now = edge.now().0;
     match store_id {
         Some(store) => Ok(store_sales(
@@ -84,9 +189,9 @@ pub async fn manager_sales(
     }
 }
 
-/// Online/offline, events waiting to be sent, last sync and conflicts.
+/// The manager device's sync: online/offline, events waiting, last sync, conflicts,
+/// quarantined changes and why it cannot sync (not enrolled, credentials refused).
 #[tauri::command]
 pub async fn manager_sync_status(state: State<'_, AppState>) -> Result<SyncStatus, ApiError> {
-    state.require_manager()?;
-    state.sync().status().await
+    state.signed_in_manager()?.sync().status().await
 }

@@ -2,9 +2,10 @@
 //! Each is a few lines over `mallbots_edge::Edge`; every change is announced as `edge:changed`.
 
 use super::arg::Arg;
+use crate::backoffice::SyncStatus;
 use crate::error::{parse_id, ApiError};
 use crate::events::{Changed, Topic};
-use crate::state::AppState;
+use crate::state::{AppState, Device};
 use crate::views::{group_catalog, BasketView, CheckoutInput, KioskOrder, StoreCatalog};
 use mallbots_edge::Edge;
 use tauri::{AppHandle, Runtime, State};
@@ -17,11 +18,11 @@ const CART: &[Topic] = &[Topic::Baskets, Topic::Sync];
 
 fn cart_changed<R: Runtime>(
     app: &AppHandle<R>,
-    state: &AppState,
+    kiosk: &Device,
     result: Result<mallbots_edge::CartView, mallbots_edge::EdgeError>,
 ) -> Result<BasketView, ApiError> {
     let cart = result?;
-    state.announce(app, Changed::of(CART));
+    kiosk.announce(app, Changed::of(CART));
     Ok(cart.into())
 }
 
@@ -41,7 +42,7 @@ pub async fn kiosk_catalog(
 ) -> Result<Vec<StoreCatalog>, ApiError> {
     let query = query.take("query")?;
     let query = query.filter(|q| !q.trim().is_empty());
-    let catalog = state.edge().catalog(query.as_deref(), true)?;
+    let catalog = state.kiosk()?.edge().catalog(query.as_deref(), true)?;
     Ok(group_catalog(catalog, false))
 }
 
@@ -51,7 +52,8 @@ pub async fn kiosk_start_basket<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
 ) -> Result<BasketView, ApiError> {
-    cart_changed(&app, &state, state.edge().start_cart(None))
+    let kiosk = state.kiosk()?;
+    cart_changed(&app, kiosk, kiosk.edge().start_cart(None))
 }
 
 /// Adds `quantity` (default 1) of a product to the basket.
@@ -70,8 +72,9 @@ pub async fn kiosk_add_item<R: Runtime>(
         parse_id("basket", &basket_id)?,
         parse_id("product", &product_id)?,
     );
-    let result = state.edge().add_item(cart, product, quantity.unwrap_or(1));
-    cart_changed(&app, &state, result)
+    let kiosk = state.kiosk()?;
+    let result = kiosk.edge().add_item(cart, product, quantity.unwrap_or(1));
+    cart_changed(&app, kiosk, result)
 }
 
 /// Removes `quantity` (default 1) of a product from the basket.
@@ -90,10 +93,11 @@ pub async fn kiosk_remove_item<R: Runtime>(
         parse_id("basket", &basket_id)?,
         parse_id("product", &product_id)?,
     );
-    let result = state
+    let kiosk = state.kiosk()?;
+    let result = kiosk
         .edge()
         .remove_item(cart, product, quantity.unwrap_or(1));
-    cart_changed(&app, &state, result)
+    cart_changed(&app, kiosk, result)
 }
 
 /// The customer cancels the basket (the "Start over" button).
@@ -104,8 +108,9 @@ pub async fn kiosk_cancel_basket<R: Runtime>(
     basket_id: Arg<String>,
 ) -> Result<BasketView, ApiError> {
     let basket_id = basket_id.take("basketId")?;
-    let result = state.edge().cancel_cart(parse_id("basket", &basket_id)?);
-    cart_changed(&app, &state, result)
+    let kiosk = state.kiosk()?;
+    let result = kiosk.edge().cancel_cart(parse_id("basket", &basket_id)?);
+    cart_changed(&app, kiosk, result)
 }
 
 /// The kiosk was left alone: every cart idle for the configured time is canceled as
@@ -115,10 +120,11 @@ pub async fn kiosk_abandon_idle<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
 ) -> Result<usize, ApiError> {
-    let edge = state.edge();
+    let kiosk = state.kiosk()?;
+    let edge = kiosk.edge();
     let abandoned = edge.abandon_idle(edge.now())?;
     if !abandoned.is_empty() {
-        state.announce(&app, Changed::of(CART));
+        kiosk.announce(&app, Changed::of(CART));
     }
     Ok(abandoned.len())
 }
@@ -132,7 +138,8 @@ pub async fn kiosk_checkout<R: Runtime>(
     checkout: Arg<CheckoutInput>,
 ) -> Result<KioskOrder, ApiError> {
     let checkout = checkout.take("checkout")?;
-    let edge = state.edge();
+    let kiosk = state.kiosk()?;
+    let edge = kiosk.edge();
     let cart = parse_id("basket", &checkout.basket_id)?;
     // Registration and checkout are decided together and committed in one transaction: a
     // refused checkout (closed or empty cart, blank card token, bad phone) registers no one.
@@ -142,7 +149,7 @@ pub async fn kiosk_checkout<R: Runtime>(
         &checkout.sms_number,
         &checkout.card_token,
     )?;
-    state.announce(&app, Changed::order(&order.order_id.to_string()));
+    kiosk.announce(&app, Changed::order(&order.order_id.to_string()));
     Ok(KioskOrder {
         order: order.into(),
         sms_number: customer.sms_number,
@@ -156,7 +163,7 @@ pub async fn kiosk_order_status(
     order_id: Arg<String>,
 ) -> Result<KioskOrder, ApiError> {
     let order_id = order_id.take("orderId")?;
-    let edge = state.edge();
+    let edge = state.kiosk()?.edge();
     kiosk_order(edge, edge.order(parse_id("order", &order_id)?)?)
 }
 
@@ -168,11 +175,19 @@ pub async fn kiosk_request_cancel<R: Runtime>(
     order_id: Arg<String>,
 ) -> Result<KioskOrder, ApiError> {
     let order_id = order_id.take("orderId")?;
-    let edge = state.edge();
+    let kiosk = state.kiosk()?;
+    let edge = kiosk.edge();
     let order = edge.request_order_cancellation(
         parse_id("order", &order_id)?,
         "the customer canceled at the kiosk",
     )?;
-    state.announce(&app, Changed::order(&order.order_id.to_string()));
+    kiosk.announce(&app, Changed::order(&order.order_id.to_string()));
     kiosk_order(edge, order)
+}
+
+/// The kiosk device's sync: online/offline, changes waiting, and why it cannot sync (not
+/// enrolled, credentials refused) with the command that fixes it.
+#[tauri::command]
+pub async fn kiosk_sync_status(state: State<'_, AppState>) -> Result<SyncStatus, ApiError> {
+    state.kiosk()?.sync().status().await
 }

@@ -1,31 +1,35 @@
 //! Store-manager commands: sign-in and catalog administration. Granted to the `manager` window
-//! only; every command but sign-in needs a signed-in manager. Each change is announced to every
-//! window as an `edge:changed` event (the kiosk reloads its catalog): [`edit`] and [`edit_one`]
-//! do the sign-in check, id parsing and announcement around one edge call.
+//! only; every command but sign-in needs a signed-in manager, and runs on the manager device's
+//! edge. Each change is announced to the manager window as an `edge:changed` event (the kiosk,
+//! another device, learns of it through central): [`edit`] and [`edit_one`] do the sign-in
+//! check, id parsing and announcement around one edge call.
 
 use super::arg::Arg;
 use crate::error::{parse_id, ApiError};
 use crate::events::{Changed, Topic};
 use crate::state::{AppState, ManagerSession};
 use crate::views::{group_catalog, NewProduct, NewStore, ProductView, StoreCatalog, StoreView};
+// SHIM(DEVICE): delete at merge (`Edge::set_user` is the edge's own then).
+#[allow(unused_imports)]
+use crate::edge_shim::EdgeShim;
 use mallbots_edge::{Edge, EdgeError};
 use std::str::FromStr;
 use std::time::Instant;
 use tauri::{AppHandle, Runtime, State};
 
-/// A catalog change: announced to every window, and it waits to be synced.
+/// A catalog change: announced to the manager window, and it waits to be synced.
 const CATALOG: &[Topic] = &[Topic::Catalog, Topic::Sync];
 
-/// A catalog change by the signed-in manager: checks the session, runs `change` on the edge,
-/// announces it to every window (and the sync) and converts the view for the UI.
+/// A catalog change by the signed-in manager: checks the session, runs `change` on the manager
+/// device's edge, announces it to its window (and sync) and converts the view for the UI.
 fn edit<R: Runtime, T, U: From<T>>(
     app: &AppHandle<R>,
     state: &AppState,
     change: impl FnOnce(&Edge) -> Result<T, ApiError>,
 ) -> Result<U, ApiError> {
-    state.require_manager()?;
-    let value = change(state.edge())?;
-    state.announce(app, Changed::of(CATALOG));
+    let manager = state.signed_in_manager()?;
+    let value = change(manager.edge())?;
+    manager.announce(app, Changed::of(CATALOG));
     Ok(value.into())
 }
 
@@ -55,6 +59,8 @@ pub async fn manager_sign_in(
     let user = tauri::async_runtime::spawn_blocking(move || account.verify(&user, &password, now))
         .await
         .map_err(|e| ApiError::internal(format!("sign-in check failed: {e}")))??;
+    // The manager device's edits carry the signed-in user (and the device) in their metadata.
+    state.manager()?.edge().set_user(Some(&user));
     let session = ManagerSession { user };
     state.set_manager(Some(session.clone()))?;
     Ok(session)
@@ -63,14 +69,17 @@ pub async fn manager_sign_in(
 /// Signs the manager out.
 #[tauri::command]
 pub async fn manager_sign_out(state: State<'_, AppState>) -> Result<(), ApiError> {
+    if let Ok(manager) = state.manager() {
+        manager.edge().set_user(None);
+    }
     state.set_manager(None)
 }
 
 /// Every store (participating or not) with its products.
 #[tauri::command]
 pub async fn manager_stores(state: State<'_, AppState>) -> Result<Vec<StoreCatalog>, ApiError> {
-    state.require_manager()?;
-    Ok(group_catalog(state.edge().catalog(None, false)?, true))
+    let manager = state.signed_in_manager()?;
+    Ok(group_catalog(manager.edge().catalog(None, false)?, true))
 }
 
 /// Creates a store (not yet taking kiosk orders).

@@ -58,8 +58,22 @@ impl GuiOptions {
         Self::window("manager")
     }
 
-    /// The windows `label` over a fresh database (in the test's own data folder) seeded with
-    /// the demonstration mall.
+    /// Both windows, i.e. the app's two devices (the kiosk's and the manager's database, each
+    /// syncing on its own), against the open nats-server at `nats_url` (an EVENTS stream must
+    /// exist) without central: the devices create their own consumers. The demonstration mall
+    /// is seeded into the manager's database and reaches the kiosk through JetStream.
+    pub fn both_synced(nats_url: &str) -> Self {
+        let mut options = Self::window("both");
+        options.env.extend([
+            ("MALLBOTS_NATS_URL".to_owned(), nats_url.to_owned()),
+            ("MALLBOTS_SYNC_CREATE_CONSUMERS".to_owned(), "1".to_owned()),
+        ]);
+        options
+    }
+
+    /// The windows `label` over fresh databases (in the test's own data folder), the
+    /// demonstration mall seeded into the manager's (and, as nothing syncs, copied into the
+    /// kiosk's).
     fn window(label: &str) -> Self {
         Self {
             windows: label.to_owned(),

@@ -7,8 +7,11 @@ import type {
   Basket,
   ImportReport,
   KioskOrder,
+  ManagerOrder,
+  ManagerOrderDetail,
   ManagerSession,
-  Order,
+  OrderQuery,
+  PickupAnswer,
   Product,
   SalesDay,
   Store,
@@ -69,6 +72,7 @@ export const api = {
     }),
   orderStatus: (orderId: string) => call<KioskOrder>('kiosk_order_status', { orderId }),
   requestCancel: (orderId: string) => call<KioskOrder>('kiosk_request_cancel', { orderId }),
+  kioskSyncStatus: () => call<SyncStatus>('kiosk_sync_status'),
 
   signIn: (user: string, password: string) =>
     call<ManagerSession>('manager_sign_in', { user, password }),
@@ -91,7 +95,11 @@ export const api = {
   removeProduct: (productId: string) => call<Product>('manager_remove_product', { productId }),
   importProducts: (storeId: string, csv: string) =>
     call<ImportReport>('manager_import_products', { storeId, csv }),
-  orders: () => call<Order[]>('manager_orders'),
+  orders: (filter: OrderQuery = {}) => call<ManagerOrder[]>('manager_orders', { filter }),
+  order: (orderId: string) => call<ManagerOrderDetail>('manager_order', { orderId }),
+  requestPickup: (orderId: string) => call<PickupAnswer>('manager_request_pickup', { orderId }),
+  markStopPrepared: (listId: string, storeId: string) =>
+    call<void>('manager_mark_stop_prepared', { listId, storeId }),
   depot: () => call<Depot>('manager_depot'),
   sales: (days = 14, storeId?: string) => call<SalesDay[]>('manager_sales', { days, storeId }),
   syncStatus: () => call<SyncStatus>('manager_sync_status'),

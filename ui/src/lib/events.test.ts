@@ -14,4 +14,9 @@ describe('concerns', () => {
   it('keeps list screens (no id) interested in every order', () => {
     expect(concerns({ topics: ['orders'], order_id: 'o-9' }, ['orders'])).toBe(true);
   });
+  it("ignores the other device's changes", () => {
+    expect(concerns({ topics: ['catalog'], window: 'manager' }, ['catalog'], undefined, 'kiosk')).toBe(false);
+    expect(concerns({ topics: ['catalog'], window: 'kiosk' }, ['catalog'], undefined, 'kiosk')).toBe(true);
+    expect(concerns({ topics: ['catalog'] }, ['catalog'], undefined, 'kiosk')).toBe(true);
+  });
 });

@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { ago, summarize } from './sync';
 
-const status = (online: boolean, waiting: number, conflicts = 0) => ({
+import type { SyncStatus } from './types';
+
+const status = (online: boolean, waiting: number, conflicts = 0): SyncStatus => ({
+  device_id: 'k1',
+  state: online ? 'online' : 'offline',
   online,
   waiting,
   last_sync_at: null,
   conflicts: Array.from({ length: conflicts }, (_, i) => ({ subject: `p${i}`, reason: 'r', at: 0 })),
+  problem: null,
+  quarantined: [],
 });
 
 describe('summarize', () => {
@@ -14,6 +20,22 @@ describe('summarize', () => {
     expect(summarize(status(true, 3))).toEqual({ tone: 'busy', label: 'Online · 3 changes waiting' });
     expect(summarize(status(false, 1))).toEqual({ tone: 'off', label: 'Offline · 1 change waiting' });
     expect(summarize(status(true, 0, 2))).toEqual({ tone: 'bad', label: 'Online · 2 conflicts' });
+  });
+  it('shows one clear state when the device cannot sync', () => {
+    const problem = { code: 'sync.not_enrolled', message: 'not enrolled: …', fix: 'mallbots-central enroll …' };
+    expect(summarize({ ...status(false, 4), state: 'not_enrolled', problem })).toEqual({
+      tone: 'bad',
+      label: 'Not enrolled',
+    });
+    const refused = { ...problem, code: 'sync.refused' };
+    expect(summarize({ ...status(false, 0), state: 'refused', problem: refused }).label).toBe('Credentials refused');
+  });
+  it('counts changes the server refused', () => {
+    const q = { subject: 'mallbots.ev.catalog.s.product.p', code: 'catalog.kiosk_forbidden', reason: 'r', at: 0 };
+    expect(summarize({ ...status(true, 0), quarantined: [q] })).toEqual({
+      tone: 'bad',
+      label: 'Online · 1 change refused',
+    });
   });
 });
 

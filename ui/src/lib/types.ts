@@ -1,4 +1,4 @@
-// The JSON shapes the Tauri commands return (src-tauri/src/api.rs).
+// The JSON shapes the Tauri commands return (src-tauri/src/views.rs, orders.rs, backoffice.rs).
 
 export interface Money {
   cents: number;
@@ -80,8 +80,78 @@ export interface ManagerSession {
 export interface AppInfo {
   version: string;
   window: string;
+  /** The database of this window's device. */
   db_path: string | null;
+  /** This window's device id. */
+  device_id: string;
   kiosk_idle_secs: number;
+}
+
+// The manager's orders view (src-tauri/src/orders.rs).
+
+/** What the orders view filters on; blank fields are no filter. */
+export interface OrderQuery {
+  status?: OrderStatus | null;
+  /** `YYYY-MM-DD`, inclusive. */
+  from_day?: string | null;
+  to_day?: string | null;
+  /** The last digits of the customer's phone number (1 to 4). */
+  phone_digits?: string | null;
+  store_id?: string | null;
+}
+
+export interface PickupRefusal {
+  /** `pickup.not_ready`, `pickup.already_completed`, `pickup.not_your_store`, … */
+  code: string;
+  message: string;
+}
+
+/** An order of the mall as the manager lists it. */
+export interface ManagerOrder {
+  id: string;
+  status: OrderStatus;
+  placed_at: number;
+  total: Money;
+  items: number;
+  /** Store names. */
+  stores: string[];
+  /** The customer's phone, masked but for its last digits; empty when unknown. */
+  phone: string;
+  /** `authorized`, `captured` or `voided`, once known. */
+  payment: string | null;
+  /** `pending`, `paid` or `canceled`, once known. */
+  invoice: string | null;
+  /** A hand-over was asked and central has not answered yet. */
+  pickup_requested: boolean;
+  /** Central's refusal of the latest pickup request, if it refused. */
+  pickup_refusal: PickupRefusal | null;
+}
+
+export interface StatusChange {
+  status: OrderStatus;
+  at: number;
+}
+
+/** A payment's or invoice's status and amount. */
+export interface MoneyState {
+  status: string;
+  amount: Money;
+}
+
+export interface ManagerOrderDetail extends ManagerOrder {
+  lines: BasketLine[];
+  history: StatusChange[];
+  payment_info: MoneyState | null;
+  invoice_info: MoneyState | null;
+}
+
+/** What a hand-over request says right after it was made. */
+export interface PickupAnswer {
+  order_id: string;
+  /** `requested`, `refused` or `completed`. */
+  status: string;
+  code: string | null;
+  reason: string | null;
 }
 
 // Back office (src-tauri/src/backoffice.rs, csv_import.rs, events.rs).
@@ -137,11 +207,33 @@ export interface Conflict {
   at: number;
 }
 
+/** Why a device cannot sync: `sync.not_enrolled`, `sync.refused`, or another sync code. */
+export interface SyncProblem {
+  code: string;
+  message: string;
+  /** The command that fixes it. */
+  fix: string | null;
+}
+
+/** A local change the server refused at once and that was set aside. */
+export interface Quarantined {
+  subject: string;
+  code: string;
+  reason: string;
+  at: number;
+}
+
+export type SyncState = 'online' | 'offline' | 'not_enrolled' | 'refused' | 'error';
+
 export interface SyncStatus {
+  device_id: string;
+  state: SyncState;
   online: boolean;
   waiting: number;
   last_sync_at: number | null;
   conflicts: Conflict[];
+  problem: SyncProblem | null;
+  quarantined: Quarantined[];
 }
 
 export interface LineError {
@@ -161,4 +253,6 @@ export type Topic = 'catalog' | 'baskets' | 'orders' | 'depot' | 'sync';
 export interface Changed {
   topics: Topic[];
   order_id?: string;
+  /** The window of the device that changed; another window's changes are not ours. */
+  window?: string;
 }

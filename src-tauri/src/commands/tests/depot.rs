@@ -27,7 +27,12 @@ fn deliver<E: DomainEvent + Serialize>(h: &Harness, seq: u64, kind: &str, id: &s
     .expect("message");
     let state = h.app.state::<AppState>();
     assert_eq!(
-        state.edge().deliver(msg).expect("deliver"),
+        state
+            .manager()
+            .expect("manager device")
+            .edge()
+            .deliver(msg)
+            .expect("deliver"),
         Received::Applied
     );
 }

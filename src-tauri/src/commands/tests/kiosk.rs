@@ -147,7 +147,7 @@ fn a_refused_checkout_registers_no_customer() {
     let args = json!({"basketId": basket["id"], "productId": product});
     invoke(&h.kiosk, "kiosk_add_item", args).unwrap();
     let state = h.app.state::<crate::AppState>();
-    let counts = || state.edge().local_counts().unwrap();
+    let counts = || state.kiosk().unwrap().edge().local_counts().unwrap();
     let before = counts();
     for (phone, token, want) in [
         ("5551234567", "  ", "basket.payment_missing"),

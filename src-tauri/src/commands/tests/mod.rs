@@ -8,7 +8,8 @@ mod kiosk;
 mod manager;
 
 use crate::auth::{LockoutPolicy, ManagerAccount};
-use crate::state::AppState;
+use crate::launch::{KIOSK, MANAGER};
+use crate::state::{AppState, Device};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,21 +25,24 @@ pub(super) struct Harness {
     pub(super) manager: WebviewWindow<MockRuntime>,
 }
 
-pub(super) fn harness() -> Harness {
-    // A real edge database in a temporary folder, with the demo mall.
-    let dir = tempfile::tempdir().expect("temp dir");
-    let config = mallbots_edge::EdgeConfig {
-        device_id: "test-kiosk".into(),
-        ..Default::default()
-    };
-    let edge = mallbots_edge::Edge::open(dir.path().join("edge.db"), config).expect("edge");
-    assert!(crate::demo::seed(&edge).expect("demo mall"), "seeded");
+fn account() -> ManagerAccount {
     let policy = LockoutPolicy {
         max_failures: 3,
         lock_for: Duration::from_secs(60),
     };
-    let account = ManagerAccount::from_password("boss", "s3cret", policy).expect("account");
-    let state = AppState::new(Arc::new(edge), account).expect("state");
+    ManagerAccount::from_password("boss", "s3cret", policy).expect("account")
+}
+
+fn open(dir: &std::path::Path, name: &str, role: mallbots_edge::Role) -> Arc<mallbots_edge::Edge> {
+    let config = mallbots_edge::EdgeConfig {
+        device_id: format!("test-{name}"),
+        role,
+        ..Default::default()
+    };
+    Arc::new(mallbots_edge::Edge::open(dir.join(format!("{name}.db")), config).expect("edge"))
+}
+
+fn build(dir: tempfile::TempDir, state: AppState) -> Harness {
     let app = crate::configure(mock_builder(), state)
         .build(tauri::generate_context!(test = true))
         .expect("mock app");
@@ -54,6 +58,33 @@ pub(super) fn harness() -> Harness {
         kiosk,
         manager,
     }
+}
+
+/// The app as it runs: two devices, each with its own database in a temporary folder. The
+/// demo mall is seeded into the manager's and its catalog copied into the kiosk's (what
+/// central would carry).
+pub(super) fn harness() -> Harness {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kiosk = open(dir.path(), "kiosk", mallbots_edge::Role::Kiosk);
+    let manager = open(dir.path(), "desk", mallbots_edge::Role::Manager);
+    assert!(crate::demo::seed(&manager).expect("demo mall"), "seeded");
+    assert!(crate::demo::copy_catalog(&manager, &kiosk).expect("catalog") > 0);
+    let state = AppState::with_devices(
+        Some(Device::offline(KIOSK, kiosk).expect("kiosk device")),
+        Some(Device::offline(MANAGER, manager).expect("manager device")),
+        account(),
+    );
+    build(dir, state)
+}
+
+/// Both windows over ONE database (what tools and older tests use): the manager sees the
+/// kiosk's orders without a central.
+pub(super) fn harness_one_database() -> Harness {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let edge = open(dir.path(), "edge", mallbots_edge::Role::Kiosk);
+    assert!(crate::demo::seed(&edge).expect("demo mall"), "seeded");
+    let state = AppState::new(edge, account()).expect("state");
+    build(dir, state)
 }
 
 /// Invokes `cmd` from `window` as the page at tauri://localhost would.
@@ -151,10 +182,16 @@ fn both_windows_may_ask_who_they_are() {
     let info = invoke(&h.manager, "app_info", json!({})).unwrap();
     assert_eq!(info["window"], "manager");
     assert!(
-        info["db_path"].as_str().unwrap().ends_with("edge.db"),
+        info["db_path"].as_str().unwrap().ends_with("desk.db"),
         "{info}"
     );
+    assert_eq!(info["device_id"], "test-desk");
     let info = invoke(&h.kiosk, "app_info", json!({})).unwrap();
     assert_eq!(info["window"], "kiosk");
+    assert_eq!(info["device_id"], "test-kiosk");
+    assert!(
+        info["db_path"].as_str().unwrap().ends_with("kiosk.db"),
+        "{info}"
+    );
     assert_eq!(info["kiosk_idle_secs"], 90);
 }

@@ -1,0 +1,21 @@
+// Handing an order over at the depot: what a manager reads when central refuses it.
+import type { ManagerOrder } from './types';
+
+const REFUSALS: Record<string, string> = {
+  'pickup.not_ready': 'This order is not ready yet: the robots have not brought everything to the depot.',
+  'pickup.already_completed': 'This order was already handed over.',
+  'pickup.not_your_store': 'This order includes items from a store this desk does not manage, so it cannot hand it over.',
+  'pickup.unknown_order': 'The mall does not know this order.',
+  not_available: 'Handing orders over is not available in this version of the app.',
+  not_signed_in: 'Sign in again to hand orders over.',
+};
+
+/** A refused hand-over in plain words (the code's own message when it is not one we know). */
+export function refusalText(code: string, message: string): string {
+  return REFUSALS[code] ?? message;
+}
+
+/** Whether the order can be handed over now (ready, and no refusal pending a retry). */
+export function canHandOver(order: Pick<ManagerOrder, 'status'>): boolean {
+  return order.status === 'ready';
+}

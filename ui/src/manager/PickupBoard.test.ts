@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { render } from 'svelte/server';
+import PickupBoard from './PickupBoard.svelte';
+import type { ManagerOrder } from '../lib/types';
+
+const order = (over: Partial<ManagerOrder>): ManagerOrder => ({
+  id: '0192f0c0-0000-7000-8000-0000c0ffee01',
+  status: 'ready',
+  placed_at: 1_800_000_000_000,
+  total: { cents: 7999, currency: 'USD' },
+  items: 1,
+  stores: ['Volt Electronics'],
+  phone: '•••• 2222',
+  payment: null,
+  invoice: null,
+  pickup_requested: false,
+  pickup_refusal: null,
+  ...over,
+});
+
+describe('the pickup board', () => {
+  it('offers "Hand over" on ready orders and shows handed-over ones as picked up', () => {
+    const orders = [
+      order({}),
+      order({ id: '0192f0c0-0000-7000-8000-0000c0ffee02', status: 'completed' }),
+      order({ id: '0192f0c0-0000-7000-8000-0000c0ffee03', status: 'in_progress' }),
+    ];
+    const { body } = render(PickupBoard, { props: { orders } });
+    expect(body.match(/data-testid="hand-over"/g)).toHaveLength(1);
+    expect(body).toContain('data-testid="hand-over" data-order-id="0192f0c0-0000-7000-8000-0000c0ffee01"');
+    expect(body).toContain('data-testid="picked-up" data-order-id="0192f0c0-0000-7000-8000-0000c0ffee02"');
+    const text = body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(text).toContain('Ready for pickup 1');
+    expect(text).toContain('Picked up 1');
+    expect(text).toContain('#FFEE03');
+  });
+
+  it("shows central's refusal of a hand-over in plain words", () => {
+    const refused = order({ pickup_refusal: { code: 'pickup.not_your_store', message: 'store s9 is not yours' } });
+    const { body } = render(PickupBoard, { props: { orders: [refused] } });
+    expect(body).toContain('data-code="pickup.not_your_store"');
+    expect(body).toContain('a store this desk does not manage');
+  });
+});

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { render } from 'svelte/server';
+import SyncIndicator from './SyncIndicator.svelte';
+import type { SyncStatus } from '../lib/types';
+
+const base: SyncStatus = {
+  device_id: 'kiosk-1a2b',
+  state: 'online',
+  online: true,
+  waiting: 0,
+  last_sync_at: null,
+  conflicts: [],
+  problem: null,
+  quarantined: [],
+};
+const never = () => new Promise<SyncStatus>(() => undefined);
+
+describe('the sync indicator', () => {
+  it('shows "not enrolled" with the command that fixes it', () => {
+    const fix = 'mallbots-central enroll --device kiosk-1a2b --role kiosk --out kiosk-1a2b.json';
+    const initial: SyncStatus = {
+      ...base,
+      state: 'not_enrolled',
+      online: false,
+      problem: { code: 'sync.not_enrolled', message: 'not enrolled: device kiosk-1a2b has no credentials', fix },
+    };
+    const { body } = render(SyncIndicator, { props: { initial, load: never } });
+    expect(body).toContain('data-state="not_enrolled"');
+    expect(body).toContain('Not enrolled');
+    expect(body).toContain('data-code="sync.not_enrolled"');
+    expect(body).toContain(fix);
+  });
+
+  it('lists quarantined changes with their reason', () => {
+    const initial: SyncStatus = {
+      ...base,
+      quarantined: [
+        { subject: 'mallbots.ev.catalog.s1.product.p1', code: 'catalog.kiosk_forbidden', reason: 'a kiosk may not write the catalog', at: 0 },
+      ],
+    };
+    const { body } = render(SyncIndicator, { props: { initial, load: never } });
+    expect(body).toContain('data-quarantined="1"');
+    expect(body).toContain('1 change refused');
+  });
+});
