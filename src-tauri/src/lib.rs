@@ -14,7 +14,6 @@ pub mod auth;
 pub mod backoffice;
 pub mod commands;
 pub mod demo;
-pub mod edge_shim;
 pub mod enrollment;
 pub mod error;
 pub mod events;

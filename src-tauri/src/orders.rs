@@ -2,10 +2,9 @@
 //! receives, and the words for a refused pickup.
 //!
 //! The conversions read the edge's `ManagerOrderView` / `ManagerOrderDetail` (ORDERS) and
-//! `DeskRequestView` (DESK), today the same-shaped stand-ins of [`crate::edge_shim`].
+//! `DeskRequestView` (DESK).
 
-// SHIM(DESK, ORDERS): import these from `mallbots_edge` at merge.
-use crate::edge_shim::{
+use mallbots_edge::{
     DeskRequestView, ManagerOrderDetail as EdgeDetail, ManagerOrderView as EdgeOrder, OrderFilter,
 };
 use crate::error::{parse_id, ApiError};

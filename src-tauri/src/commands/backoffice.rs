@@ -5,8 +5,6 @@
 
 use super::arg::Arg;
 use crate::backoffice::{daily_sales, store_sales, DepotView, SalesDay, SyncStatus};
-// SHIM(DESK, ORDERS): delete this import at merge (the methods are the edge's own then).
-use crate::edge_shim::EdgeShim;
 use crate::error::{parse_id, ApiError};
 use crate::events::{Changed, Topic};
 use crate::orders::{ManagerOrder, ManagerOrderDetail, OrderQuery, StoreNames};

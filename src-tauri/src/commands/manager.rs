@@ -9,9 +9,6 @@ use crate::error::{parse_id, ApiError};
 use crate::events::{Changed, Topic};
 use crate::state::{AppState, ManagerSession};
 use crate::views::{group_catalog, NewProduct, NewStore, ProductView, StoreCatalog, StoreView};
-// SHIM(DEVICE): delete at merge (`Edge::set_user` is the edge's own then).
-#[allow(unused_imports)]
-use crate::edge_shim::EdgeShim;
 use mallbots_edge::{Edge, EdgeError};
 use std::str::FromStr;
 use std::time::Instant;
