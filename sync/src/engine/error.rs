@@ -46,6 +46,27 @@ pub enum SyncError {
         /// What the server or client reported.
         reason: String,
     },
+    /// The device's durable consumer does not exist: the device was never enrolled (or its
+    /// enrollment was removed). Retried with a growing backoff.
+    #[error(
+        "not enrolled: run `mallbots-central enroll --device {device} --role {role} ...` on the \
+         operator machine and give this device the file (consumer {consumer} not found)"
+    )]
+    NotEnrolled {
+        /// This device's id.
+        device: String,
+        /// Its role (`kiosk`, `manager`, …).
+        role: String,
+        /// The consumer the server does not know.
+        consumer: String,
+    },
+    /// The server refused this device's credentials (authorization violation, bad creds).
+    /// Retried with a growing backoff. Never carries a secret.
+    #[error("refused: the NATS server refused this device's credentials ({reason})")]
+    Refused {
+        /// What the client reported (no credentials in it).
+        reason: String,
+    },
     /// The configuration is unusable (empty device id, bad subject root …).
     #[error("invalid sync configuration: {0}")]
     Config(String),
@@ -55,6 +76,16 @@ impl SyncError {
     /// True when the failure is about reaching NATS (the runner backs off and reconnects).
     pub fn is_transient(&self) -> bool {
         !matches!(self, SyncError::Store(_) | SyncError::Config(_))
+    }
+
+    /// The sync state this failure puts the device in, for the status
+    /// ([`super::status::SyncStatus::state`]): `not_enrolled`, `refused`, else `offline`.
+    pub fn state(&self) -> &'static str {
+        match self {
+            SyncError::NotEnrolled { .. } => "not_enrolled",
+            SyncError::Refused { .. } => "refused",
+            _ => "offline",
+        }
     }
 }
 
@@ -66,6 +97,8 @@ impl ErrorCode for SyncError {
             SyncError::Publish { .. } => "sync.publish",
             SyncError::ReadBack { .. } => "sync.read_back",
             SyncError::Consumer { .. } => "sync.consumer",
+            SyncError::NotEnrolled { .. } => "sync.not_enrolled",
+            SyncError::Refused { .. } => "sync.refused",
             SyncError::Config(_) => "sync.config",
         }
     }

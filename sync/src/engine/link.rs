@@ -7,8 +7,8 @@ use super::SyncConfig;
 use async_nats::jetstream::{self, stream::Stream};
 use std::path::PathBuf;
 
-/// Where and how to connect.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where and how to connect. Its `Debug` never shows a password (see [`redact_urls`]).
+#[derive(Clone, PartialEq, Eq)]
 pub struct NatsTarget {
     /// Server URL(s), comma-separated.
     pub url: String,
@@ -24,6 +24,21 @@ impl NatsTarget {
             creds: None,
         }
     }
+}
+
+impl std::fmt::Debug for NatsTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NatsTarget")
+            .field("url", &redact_urls(&self.url))
+            .field("creds", &self.creds)
+            .finish()
+    }
+}
+
+/// The URL(s) with any `user:password@` (or token) removed: what may appear in a log line,
+/// an error or a status.
+pub fn redact_urls(urls: &str) -> String {
+    split_credentials(urls).0
 }
 
 /// Splits `user:password@` out of comma-separated URL(s) (the client ignores it once options
@@ -59,8 +74,9 @@ pub struct Link {
 
 /// Connects with the device's inbox prefix and credentials, and binds the events stream.
 pub(crate) async fn connect(config: &SyncConfig, target: &NatsTarget) -> Result<Link, SyncError> {
+    let (urls, user) = split_credentials(&target.url);
     let err = |reason: String| SyncError::Connect {
-        url: target.url.clone(),
+        url: urls.clone(),
         reason,
     };
     let mut options = async_nats::ConnectOptions::new()
@@ -73,15 +89,19 @@ pub(crate) async fn connect(config: &SyncConfig, target: &NatsTarget) -> Result<
             .await
             .map_err(|e| err(e.to_string()))?;
     }
-    let (urls, user) = split_credentials(&target.url);
     if let Some((user, password)) = user {
         options = options.user_and_password(user, password);
     }
     let urls: Vec<&str> = urls.split(',').collect();
-    let client = options
-        .connect(urls)
-        .await
-        .map_err(|e| err(e.to_string()))?;
+    let client = options.connect(urls).await.map_err(|e| {
+        use async_nats::ConnectErrorKind as K;
+        match e.kind() {
+            K::AuthorizationViolation | K::Authentication => SyncError::Refused {
+                reason: e.kind().to_string(),
+            },
+            _ => err(e.to_string()),
+        }
+    })?;
     let js = jetstream::ContextBuilder::new()
         .ack_timeout(config.ack_timeout)
         .timeout(config.ack_timeout)
