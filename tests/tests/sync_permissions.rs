@@ -1,7 +1,8 @@
 //! Device permissions as docs/deployment.md configures them, on a real nats-server: a kiosk
 //! enrolled by central syncs its own events and receives its order status through the durable
 //! consumers central created (replies under `_INBOX_<device>`), never sees another kiosk's
-//! orders, and is refused when it publishes a product event (the event stays waiting).
+//! orders, and a product event in its outbox is quarantined locally (`sync.forbidden_subject`:
+//! the server would answer it with a timeout only) and stays waiting.
 
 use async_nats::HeaderMap;
 use mallbots_central::config::TopologySettings;
@@ -129,16 +130,14 @@ async fn kiosk_syncs_within_its_rights_and_is_refused_a_product_event() {
             s.append(AppendRequest::new("product", "p1", 0, vec![event]))
         })
         .unwrap();
-    let refused = engine.sync_once(&link).await;
-    assert!(
-        refused.is_err(),
+    let refused = engine.sync_once(&link).await.unwrap();
+    assert_eq!(
+        refused.relay.quarantined, 1,
         "a kiosk may not write the catalog: {refused:?}"
     );
-    assert_eq!(
-        engine.status().await.unwrap().waiting,
-        1,
-        "the event stays waiting"
-    );
+    let status = engine.status().await.unwrap();
+    assert_eq!(status.waiting, 1, "the event stays waiting");
+    assert_eq!(status.quarantine[0].code, "sync.forbidden_subject");
     let stream = js.get_stream("EVENTS").await.unwrap();
     let last = stream.direct_get_last_for_subject(product_subject).await;
     assert!(last.is_err(), "nothing stored on the product subject");

@@ -35,6 +35,7 @@ fn add(a: &mut RelayReport, b: &RelayReport) {
     a.recovered += b.recovered;
     a.rebased += b.rebased;
     a.rejected += b.rejected;
+    a.quarantined += b.quarantined;
     a.pending_at_start = a.pending_at_start.max(b.pending_at_start);
 }
 
