@@ -152,7 +152,9 @@ async fn kill_9_at_random_points_loses_and_duplicates_nothing() {
         let true_seqs: Vec<u64> = ids.iter().map(|id| seq_of[id]).collect();
         for (i, id) in ids.iter().enumerate() {
             let event = reader.event(id.parse().unwrap()).unwrap().unwrap();
-            let recorded = event.stream_seq.expect("a published event records a sequence");
+            let recorded = event
+                .stream_seq
+                .expect("a published event records a sequence");
             if recorded != true_seqs[i] {
                 bounded += 1;
                 assert!(

@@ -186,7 +186,12 @@ fn last_per_subject_cases() {
         (
             "kill -9 after three publishes whose marks were lost: all accepted up to the last",
             view_last(5, &[1, 2, 3, 4], Some((12, Some(3)))),
-            vec![accepted(1, 12), accepted(2, 12), mark(3, 12), publish(4, 12)],
+            vec![
+                accepted(1, 12),
+                accepted(2, 12),
+                mark(3, 12),
+                publish(4, 12),
+            ],
         ),
         (
             "every pending event accepted: marks only, no publish",

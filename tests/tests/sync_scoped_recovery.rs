@@ -121,7 +121,10 @@ impl Mall {
         let stream = self.js.get_stream("EVENTS").await.unwrap();
         let mut out = Vec::new();
         let mut from = 1;
-        while let Ok(m) = stream.direct_get_next_for_subject(subject, Some(from)).await {
+        while let Ok(m) = stream
+            .direct_get_next_for_subject(subject, Some(from))
+            .await
+        {
             from = m.sequence + 1;
             let id = m
                 .headers
@@ -254,7 +257,10 @@ async fn kiosk_recovers_lost_marks_with_its_own_read_rights_only() {
         .unwrap_or_else(|e| panic!("{}: {e}", e.code()));
     assert_eq!(report.relay.recovered, 4, "{report:?}");
     assert_eq!(report.relay.published, 1, "{report:?}");
-    assert!(started.elapsed() < Duration::from_secs(3), "no read-back timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "no read-back timeout"
+    );
     let status = restarted.status().await.unwrap();
     assert_eq!((status.waiting, status.quarantined), (0, 0), "{status:?}");
 
@@ -308,7 +314,10 @@ async fn a_refused_row_is_quarantined_at_once_and_the_orders_still_flow() {
     let started = Instant::now();
     let report = engine.sync_once(&link).await.unwrap();
     let took = started.elapsed();
-    assert!(took < Duration::from_secs(1), "quarantined at once: {took:?}");
+    assert!(
+        took < Duration::from_secs(1),
+        "quarantined at once: {took:?}"
+    );
     assert_eq!(report.relay.quarantined, 2, "{report:?}");
     assert_eq!(report.relay.published, 3, "the orders flow: {report:?}");
     let on_order: Vec<String> = mall
@@ -328,8 +337,14 @@ async fn a_refused_row_is_quarantined_at_once_and_the_orders_still_flow() {
 
     let status = engine.status().await.unwrap();
     assert_eq!(status.quarantined, 2, "{status:?}");
-    assert_eq!(status.blocked, 1, "the product's later event waits: {status:?}");
-    assert_eq!(status.waiting, 3, "quarantined and blocked rows stay waiting");
+    assert_eq!(
+        status.blocked, 1,
+        "the product's later event waits: {status:?}"
+    );
+    assert_eq!(
+        status.waiting, 3,
+        "quarantined and blocked rows stay waiting"
+    );
     let codes: Vec<(&str, &str, u64)> = status
         .quarantine
         .iter()
@@ -381,15 +396,18 @@ async fn not_enrolled_and_refused_devices_get_one_clear_state() {
     let edge = mall.kiosk("k1");
     let engine = fresh_engine(&edge);
     let secret = "wrong-secret-4711";
-    let err = engine.connect(&mall.target("k1", secret)).await.unwrap_err();
+    let err = engine
+        .connect(&mall.target("k1", secret))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "sync.refused");
     let status = engine.status().await.unwrap();
     assert_eq!(status.state, "refused");
-    let text = format!(
-        "{err} {err:?} {}",
-        serde_json::to_string(&status).unwrap()
+    let text = format!("{err} {err:?} {}", serde_json::to_string(&status).unwrap());
+    assert!(
+        !text.contains(secret),
+        "no secret in errors or status: {text}"
     );
-    assert!(!text.contains(secret), "no secret in errors or status: {text}");
     assert!(!format!("{:?}", mall.target("k1", secret)).contains(secret));
 
     // In the background it backs off instead of retrying every 200 ms, and recovers once the

@@ -213,7 +213,9 @@ impl SyncConfig {
 
     /// Whether `subject` is one of the device's own single-writer subjects.
     pub fn is_own_subject(&self, subject: &str) -> bool {
-        self.own_subjects.iter().any(|p| subject_matches(p, subject))
+        self.own_subjects
+            .iter()
+            .any(|p| subject_matches(p, subject))
     }
 
     /// The custom inbox prefix for this device's replies, `_INBOX_<device>`.
@@ -271,7 +273,10 @@ mod tests {
         assert_eq!(b.delay(40), Duration::from_millis(500));
         for failures in [1, 3, 40] {
             let j = b.jittered(failures);
-            assert!(j >= b.delay(failures) / 2 && j <= b.delay(failures), "{j:?}");
+            assert!(
+                j >= b.delay(failures) / 2 && j <= b.delay(failures),
+                "{j:?}"
+            );
         }
     }
 

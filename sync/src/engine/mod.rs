@@ -45,8 +45,7 @@ pub use hooks::{InboxApplier, RebaseOutcome, RebaseRequest, Rebaser, RecordOnly,
 pub use inbox::{consumer_config, InboxReport};
 pub use link::{Link, NatsTarget};
 pub use plan::{
-    plan, plan_subject, Operation, PublishOutcome, ReadBack, RemoteMessage, StreamKey,
-    SubjectView,
+    plan, plan_subject, Operation, PublishOutcome, ReadBack, RemoteMessage, StreamKey, SubjectView,
 };
 pub use prune::PruneReport;
 pub use relay::RelayReport;

@@ -299,10 +299,10 @@ pub(crate) async fn relay_pass(
                         .filter(|e| e.event.event_id == event_id);
                     let Some(entry) = entry else { continue };
                     let sent = match refusal(shared, link, entry) {
-                        Some(refused) => Ok(Err((refused, entry.clone()))),
+                        Some(refused) => Ok(Err(Box::new((refused, entry.clone())))),
                         None => send(shared, link, entry, expected_seq)
                             .await
-                            .map(|r| r.map_err(|refused| (refused, entry.clone()))),
+                            .map(|r| r.map_err(|refused| Box::new((refused, entry.clone())))),
                     };
                     match sent {
                         Ok(Ok(ack)) => {
@@ -311,8 +311,8 @@ pub(crate) async fn relay_pass(
                                 (subject, event_id, expected_seq, outcome_of(ack.await))
                             }));
                         }
-                        Ok(Err((refused, entry))) => {
-                            quarantined.push((refused, entry));
+                        Ok(Err(boxed)) => {
+                            quarantined.push(*boxed);
                         }
                         Err(e) => failure = Some(e),
                     }
@@ -325,8 +325,7 @@ pub(crate) async fn relay_pass(
                 blocked.add(&subject, &e.stream_type, &e.stream_id);
                 // The rest of the subject and of the aggregate waits behind the row.
                 for q in queues.values_mut() {
-                    if q.stream.stream_type == e.stream_type && q.stream.stream_id == e.stream_id
-                    {
+                    if q.stream.stream_type == e.stream_type && q.stream.stream_id == e.stream_id {
                         q.entries.clear();
                     }
                 }
