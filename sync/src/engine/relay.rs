@@ -61,9 +61,9 @@ fn wire_size(headers: &async_nats::HeaderMap, payload: usize, expected: u64) -> 
     size + payload
 }
 
-/// The local checks before a publish: the device's publish rights (the server would answer a
-/// forbidden publish with a timeout only) and the server's `max_payload`.
-fn refusal(shared: &Shared, link: &super::Link, entry: &OutboxEntry) -> Option<Refusal> {
+/// The local check before a publish: the device's publish rights (the server would answer a
+/// forbidden publish with a timeout only). The size is checked in [`send`].
+fn refusal(shared: &Shared, entry: &OutboxEntry) -> Option<Refusal> {
     if !shared.config.may_publish(&entry.subject) {
         return Some((
             local::codes::FORBIDDEN_SUBJECT,
@@ -71,16 +71,6 @@ fn refusal(shared: &Shared, link: &super::Link, entry: &OutboxEntry) -> Option<R
                 "this device ({} {}) may not publish to {}",
                 shared.config.role_name, shared.config.device_id, entry.subject
             ),
-        ));
-    }
-    let payload = serde_json::to_vec(&entry.event.payload).map_or(0, |p| p.len());
-    let headers = outgoing_headers(entry, &shared.config.device_id);
-    let size = wire_size(&headers, payload, u64::MAX);
-    let max = link.client.server_info().max_payload;
-    if max > 0 && size > max {
-        return Some((
-            local::codes::TOO_LARGE,
-            format!("the message is {size} bytes, over the server's max_payload of {max}"),
         ));
     }
     None
@@ -158,8 +148,18 @@ async fn send(
         subject: entry.subject.clone(),
         reason: e.to_string(),
     })?;
+    let headers = outgoing_headers(entry, &shared.config.device_id);
+    // The server's max_payload (from its INFO): a larger message could never be stored.
+    let size = wire_size(&headers, payload.len(), expected);
+    let max = link.client.max_payload();
+    if max > 0 && size > max {
+        return Ok(Err((
+            local::codes::TOO_LARGE,
+            format!("the message is {size} bytes, over the server's max_payload of {max}"),
+        )));
+    }
     let message = PublishMessage::build()
-        .headers(outgoing_headers(entry, &shared.config.device_id))
+        .headers(headers)
         .payload(payload.into())
         .message_id(entry.event.event_id.to_string())
         .expected_last_subject_sequence(expected);
@@ -298,7 +298,7 @@ pub(crate) async fn relay_pass(
                         .front()
                         .filter(|e| e.event.event_id == event_id);
                     let Some(entry) = entry else { continue };
-                    let sent = match refusal(shared, link, entry) {
+                    let sent = match refusal(shared, entry) {
                         Some(refused) => Ok(Err(Box::new((refused, entry.clone())))),
                         None => send(shared, link, entry, expected_seq)
                             .await
