@@ -1,6 +1,10 @@
 //! kill -9 of a syncing process at random points, 50 times, during a 5,000-event backlog:
 //! central must hold every event exactly once, in order per aggregate, none missing, and the
-//! edge must record each event's true stream sequence. The stream's dedup window is 1 s and
+//! edge must record each event's stream sequence: the true one, except for events whose acks
+//! were lost in a kill and that are proven accepted by a later event of their subject read back
+//! with the last-message-per-subject get (the only read-back a kiosk may make): those record
+//! that later event's sequence (see `mallbots_sync::engine::plan`). The last event of every
+//! aggregate records its true sequence. The stream's dedup window is 1 s and
 //! every restart happens within it only by chance, so the expected subject sequence is what
 //! keeps events exactly once.
 //!
@@ -143,14 +147,24 @@ async fn kill_9_at_random_points_loses_and_duplicates_nothing() {
     assert_eq!(got, expected, "every aggregate's events once, in order");
     let reader = SqliteStore::open_readonly(&db, Default::default()).unwrap();
     assert_eq!(reader.pending_outbox_count().unwrap(), 0);
+    let mut bounded = 0;
     for ids in expected.values() {
-        for id in ids {
+        let true_seqs: Vec<u64> = ids.iter().map(|id| seq_of[id]).collect();
+        for (i, id) in ids.iter().enumerate() {
             let event = reader.event(id.parse().unwrap()).unwrap().unwrap();
-            assert_eq!(
-                event.stream_seq,
-                Some(seq_of[id]),
-                "recorded sequence of {id}"
-            );
+            let recorded = event
+                .stream_seq
+                .expect("a published event records a sequence");
+            if recorded != true_seqs[i] {
+                bounded += 1;
+                assert!(
+                    i + 1 < ids.len() && true_seqs[i + 1..].contains(&recorded),
+                    "{id}: recorded {recorded} is neither its sequence {} nor a later event's \
+                     of its aggregate",
+                    true_seqs[i]
+                );
+            }
         }
     }
+    println!("{bounded} events record a later event's sequence (lost acks proven by it)");
 }

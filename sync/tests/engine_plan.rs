@@ -1,7 +1,9 @@
 //! The pure sync planner as a case table (DESIGN §6; atuin's `SyncEngine::operations` style).
 
 use mallbots_sync::engine::plan::{after_publish, plan, plan_subject};
-use mallbots_sync::engine::{Operation, PublishOutcome, RemoteMessage, StreamKey, SubjectView};
+use mallbots_sync::engine::{
+    Operation, PublishOutcome, ReadBack, RemoteMessage, StreamKey, SubjectView,
+};
 use uuid::Uuid;
 
 const SUBJECT: &str = "m.ev.catalog.s1.product.p1";
@@ -25,13 +27,34 @@ fn view(known: u64, pending: &[u128], read_back: Option<&[(u64, Option<u128>)]>)
         pending: pending.iter().map(|n| id(*n)).collect(),
         in_flight: false,
         read_back: read_back.map(|msgs| {
-            msgs.iter()
-                .map(|(seq, msg)| RemoteMessage {
-                    seq: *seq,
-                    msg_id: msg.map(id),
-                })
-                .collect()
+            ReadBack::All(
+                msgs.iter()
+                    .map(|(seq, msg)| RemoteMessage {
+                        seq: *seq,
+                        msg_id: msg.map(id),
+                    })
+                    .collect(),
+            )
         }),
+    }
+}
+
+/// A view after a last-per-subject read-back (`None`: the subject is empty).
+fn view_last(known: u64, pending: &[u128], last: Option<(u64, Option<u128>)>) -> SubjectView {
+    SubjectView {
+        read_back: Some(ReadBack::Last(last.map(|(seq, msg)| RemoteMessage {
+            seq,
+            msg_id: msg.map(id),
+        }))),
+        ..view(known, pending, None)
+    }
+}
+
+fn accepted(event: u128, by_seq: u64) -> Operation {
+    Operation::MarkAccepted {
+        subject: SUBJECT.into(),
+        event_id: id(event),
+        by_seq,
     }
 }
 
@@ -127,6 +150,68 @@ fn subject_cases() {
             "read-back messages at or below known are ignored",
             view(5, &[1], Some(&[(5, Some(77))])),
             vec![publish(1, 5)],
+        ),
+    ];
+    for (name, v, expected) in cases {
+        assert_eq!(plan_subject(&v), expected, "case: {name}");
+    }
+}
+
+/// Recovery on the device's own single-writer subjects with the last message only (the one
+/// read a kiosk's permissions allow, `$JS.API.DIRECT.GET.<stream>.<subject>`). Why the earlier
+/// pending events are marked accepted at the last message's sequence: each publish expected the
+/// previous event's sequence and went out only after its ack, so what lies on the subject after
+/// `known` is a prefix of the pending events, in order; the last message being pending event
+/// `j` proves `0..=j` are all there and nothing else is. The next publish then expects the last
+/// message's sequence, which is exact.
+#[test]
+fn last_per_subject_cases() {
+    type Case = (&'static str, SubjectView, Vec<Operation>);
+    let cases: Vec<Case> = vec![
+        (
+            "subject empty: publish again (nothing was stored)",
+            view_last(0, &[1, 2], None),
+            vec![publish(1, 0)],
+        ),
+        (
+            "last at or below known: nothing new, publish again",
+            view_last(5, &[1], Some((5, Some(70)))),
+            vec![publish(1, 5)],
+        ),
+        (
+            "last is our next pending event: the lost ack of one event",
+            view_last(5, &[1, 2], Some((9, Some(1)))),
+            vec![mark(1, 9), publish(2, 9)],
+        ),
+        (
+            "kill -9 after three publishes whose marks were lost: all accepted up to the last",
+            view_last(5, &[1, 2, 3, 4], Some((12, Some(3)))),
+            vec![
+                accepted(1, 12),
+                accepted(2, 12),
+                mark(3, 12),
+                publish(4, 12),
+            ],
+        ),
+        (
+            "every pending event accepted: marks only, no publish",
+            view_last(0, &[1, 2], Some((7, Some(2)))),
+            vec![accepted(1, 7), mark(2, 7)],
+        ),
+        (
+            "not ours on our own subject (diverged log): rebase on the last message",
+            view_last(5, &[1], Some((9, Some(77)))),
+            vec![rebase(&[9], 9)],
+        ),
+        (
+            "no msg-id: rebase on the last message",
+            view_last(5, &[1], Some((9, None))),
+            vec![rebase(&[9], 9)],
+        ),
+        (
+            "nothing pending: nothing to do",
+            view_last(5, &[], Some((9, Some(1)))),
+            vec![],
         ),
     ];
     for (name, v, expected) in cases {

@@ -9,6 +9,7 @@ use mallbots_sync::store::{EventReader, StoreWriter};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use uuid::Uuid;
 
 fn engine(writer: &StoreWriter, device: &str) -> SyncEngine {
     SyncEngine::new(
@@ -179,4 +180,95 @@ async fn another_writer_on_the_subject_rebases_the_aggregate() {
         .unwrap()
         .superseded;
     assert!(superseded, "b's events retracted, kept");
+}
+
+/// A manager's catalog subject (multi-writer) after kill -9 mid-relay: its events are on the
+/// server, their marks lost, the dedup window past, and another manager wrote the product
+/// after them. The recovery reads nothing with direct gets: the device's own catalog consumer
+/// brings its events back (echoes: marked at their exact sequences) and the other writer's
+/// event (applied), then the aggregate is rebased over it (DESIGN §6).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn manager_recovers_lost_marks_on_a_shared_subject_through_its_consumer() {
+    let nats = Nats::start();
+    let js = events_stream(&nats.url()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let product = format!("{ROOT}.ev.catalog.s1.product.p9");
+    let a = open_store(dir.path(), "a.db");
+    let target = mallbots_sync::engine::NatsTarget::new(nats.url());
+    let ea = SyncEngine::new(
+        a.clone(),
+        manager_config("ma"),
+        Arc::new(RecordOnly),
+        Arc::new(RetractPending),
+    )
+    .unwrap();
+    let ids = append(&a, "product", "p9", &product, 3);
+    let link = ea.connect(&target).await.unwrap();
+    assert_eq!(ea.relay(&link).await.unwrap().published, 3);
+    let true_seqs: Vec<u64> = stream_messages(&js).await.iter().map(|m| m.1).collect();
+    // Lost marks: nothing of the three acks survived the kill.
+    a.call(move |s| {
+        let c = s.connection();
+        c.execute(
+            "UPDATE outbox SET published_seq = NULL, published_at = NULL",
+            [],
+        )?;
+        c.execute("UPDATE events SET stream_seq = NULL", [])?;
+        c.execute("DELETE FROM checkpoints WHERE name LIKE 'subject:%'", [])?;
+        Ok(())
+    })
+    .unwrap();
+    // Another manager writes the product after them.
+    let b = open_store(dir.path(), "b.db");
+    let eb = SyncEngine::new(
+        b.clone(),
+        manager_config("mb"),
+        Arc::new(RecordOnly),
+        Arc::new(RetractPending),
+    )
+    .unwrap();
+    let b_link = eb.connect(&target).await.unwrap();
+    // (b learns the subject's sequence from its own catalog consumer.)
+    eb.sync_once(&b_link).await.unwrap();
+    let foreign = append(&b, "product", "p9", &product, 1);
+    assert_eq!(eb.relay(&b_link).await.unwrap().published, 1);
+    // One more local change of a's, made while its relay was down.
+    let later = append(&a, "product", "p9", &product, 1);
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+
+    let restarted = SyncEngine::new(
+        a.clone(),
+        manager_config("ma"),
+        Arc::new(RecordOnly),
+        Arc::new(RetractPending),
+    )
+    .unwrap();
+    let link = restarted.connect(&target).await.unwrap();
+    let report = restarted.sync_once(&link).await.unwrap();
+    assert_eq!(report.relay.rebased, 1, "{report:?}");
+    let messages = stream_messages(&js).await;
+    let got: Vec<String> = messages.iter().map(|m| m.2.clone()).collect();
+    let want: Vec<String> = ids.iter().chain(&foreign).map(Uuid::to_string).collect();
+    assert_eq!(
+        got, want,
+        "a's three events once, b's after them; a's stale one retracted"
+    );
+    let recorded: Vec<Option<u64>> = a
+        .call(move |s| {
+            Ok(ids
+                .iter()
+                .map(|id| s.event(*id).unwrap().unwrap().stream_seq)
+                .collect())
+        })
+        .unwrap();
+    let exact: Vec<Option<u64>> = true_seqs.iter().map(|s| Some(*s)).collect();
+    assert_eq!(recorded, exact, "echoes give the exact sequences");
+    let status = restarted.status().await.unwrap();
+    assert_eq!((status.waiting, status.conflicts), (0, 1), "{status:?}");
+    let superseded = a
+        .call(move |s| s.event(later[0]))
+        .unwrap()
+        .unwrap()
+        .superseded;
+    assert!(superseded, "the stale change is retracted, kept");
 }

@@ -154,7 +154,7 @@ fn migrations_run_once_and_shipped_ones_never_change() {
     let path = dir.path().join("edge.db");
     drop(SqliteStore::open(&path, READ_MODELS).unwrap());
     let store = SqliteStore::open(&path, READ_MODELS).unwrap();
-    assert_eq!(count(&store, "SELECT count(*) FROM schema_migrations"), 4);
+    assert_eq!(count(&store, "SELECT count(*) FROM schema_migrations"), 5);
     drop(store);
 
     let mut edited = READ_MODELS.to_vec();

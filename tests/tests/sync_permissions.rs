@@ -3,7 +3,9 @@
 //! (the harness runs the real binaries; no permission block is written here):
 //! * a manager publishes its store's catalog and a kiosk receives it, orders, and gets the order
 //!   status a real central writes, all through the consumers enrollment created; another kiosk
-//!   sees none of it; the kiosk's product event is never stored;
+//!   sees none of it; the kiosk's product event is quarantined locally
+//!   (`sync.forbidden_subject`: the server would answer it with a timeout only), stays waiting
+//!   and is never stored;
 //! * a kiosk's connection cannot read another device's subjects nor create a consumer;
 //! * a wrong password or an unknown user is refused with `sync.refused`, never shown;
 //! * credentials files are 0600 and the rendered config holds no clear password;
@@ -179,7 +181,15 @@ async fn devices_sync_within_their_generated_rights() {
             s.append(AppendRequest::new("product", "p-forged", 0, vec![event]))
         })
         .unwrap();
-    let _ = sync(&kiosk, &url, &k_creds, &stream).await;
+    sync(&kiosk, &url, &k_creds, &stream).await.unwrap();
+    let status = engine(&kiosk, &settings(&stream), None)
+        .unwrap()
+        .status()
+        .await
+        .unwrap();
+    assert_eq!(status.waiting, 1, "the event stays waiting: {status:?}");
+    assert_eq!(status.quarantine.len(), 1, "{status:?}");
+    assert_eq!(status.quarantine[0].code, "sync.forbidden_subject");
     let js = jetstream::new(server.central_client().await.unwrap());
     let events = js.get_stream(&stream).await.unwrap();
     assert!(

@@ -143,7 +143,7 @@ pub fn run(edge: &Edge, command: Command) -> Result<Outcome, EdgeError> {
         Command::Status(args) => {
             let v = super::sync::run_status(edge, &args)?;
             Ok(Outcome {
-                text: v.to_string(),
+                text: super::sync::status_text(&v),
                 json: v,
             })
         }

@@ -368,3 +368,41 @@ pub fn run_status(edge: &Edge, args: &StatusArgs) -> Result<serde_json::Value, E
         serde_json::to_value(status).unwrap_or_default(),
     ))
 }
+
+/// `mallbots status` for a person: the state (with its problem), what waits, the quarantined
+/// rows with their codes, conflicts and parked messages. `--json` prints the status struct.
+pub fn status_text(v: &serde_json::Value) -> String {
+    let n = |k: &str| v[k].as_u64().unwrap_or(0);
+    let mut out = format!("sync: {}", v["state"].as_str().unwrap_or("offline"));
+    if let Some(p) = v["problem"].as_object() {
+        let code = p.get("code").and_then(|c| c.as_str()).unwrap_or_default();
+        let message = p
+            .get("message")
+            .and_then(|m| m.as_str())
+            .unwrap_or_default();
+        out.push_str(&format!(" ({code}): {message}"));
+    }
+    out.push_str(&format!(
+        "\nwaiting: {} (quarantined {}, blocked behind them {})\nconflicts: {}\nparked: {}",
+        n("waiting"),
+        n("quarantined"),
+        n("blocked"),
+        n("conflicts"),
+        n("parked")
+    ));
+    if let Some(at) = v["last_sync_at"].as_i64() {
+        out.push_str(&format!("\nlast sync: {at} (Unix ms)"));
+    }
+    for q in v["quarantine"].as_array().into_iter().flatten() {
+        out.push_str(&format!(
+            "\nquarantined {} {} on {}: {} {} ({} waiting behind it)",
+            q["event_type"].as_str().unwrap_or_default(),
+            q["event_id"].as_str().unwrap_or_default(),
+            q["subject"].as_str().unwrap_or_default(),
+            q["code"].as_str().unwrap_or_default(),
+            q["reason"].as_str().unwrap_or_default(),
+            q["blocked"].as_u64().unwrap_or(0),
+        ));
+    }
+    out
+}

@@ -129,18 +129,13 @@ pub fn device_permissions(
     role: &DeviceRole,
 ) -> DevicePermissions {
     let direct_get = |subject: String| format!("$JS.API.DIRECT.GET.{stream}.{subject}");
-    let own = format!("{root}.ev.kiosk.{device}.>");
-    let mut publish = vec![own.clone()];
-    let mut read_back = vec![direct_get(own)];
+    let mut publish = publish_patterns(root, device, role);
+    let mut read_back = vec![direct_get(format!("{root}.ev.kiosk.{device}.>"))];
     if matches!(role, DeviceRole::Manager { .. } | DeviceRole::Depot) {
-        publish.push(format!("{root}.ev.desk.{device}.pickupreq.>"));
-        publish.push(format!("{root}.ev.desk.{device}.stopreq.>"));
         read_back.push(direct_get(format!("{root}.ev.desk.{device}.>")));
     }
     for store in role.stores() {
-        let catalog = format!("{root}.ev.catalog.{store}.>");
-        publish.push(catalog.clone());
-        read_back.push(direct_get(catalog));
+        read_back.push(direct_get(format!("{root}.ev.catalog.{store}.>")));
     }
     for consumer in device_consumers(root, device, role) {
         let c = &consumer.name;
@@ -152,6 +147,50 @@ pub fn device_permissions(
     DevicePermissions {
         publish,
         subscribe: vec![format!("_INBOX_{device}.>")],
+    }
+}
+
+/// The event subject patterns (NATS wildcards) `role` may publish under subject root `root`, as
+/// its NATS permissions ([`device_permissions`]) grant them (DESIGN §5): its own
+/// `R.ev.kiosk.<device>.>`; a desk (manager or depot) also `R.ev.desk.<device>.pickupreq.>` and
+/// `R.ev.desk.<device>.stopreq.>`; a manager also `R.ev.catalog.<store>.>` for each of its
+/// stores. The relay checks every subject against these before publishing: a publish the
+/// server forbids gets no error back, only a timeout (NOTES), so it is refused here instead.
+pub fn publish_patterns(root: &str, device: &str, role: &DeviceRole) -> Vec<String> {
+    let mut out = vec![format!("{root}.ev.kiosk.{device}.>")];
+    if matches!(role, DeviceRole::Manager { .. } | DeviceRole::Depot) {
+        out.push(format!("{root}.ev.desk.{device}.pickupreq.>"));
+        out.push(format!("{root}.ev.desk.{device}.stopreq.>"));
+    }
+    out.extend(
+        role.stores()
+            .iter()
+            .map(|s| format!("{root}.ev.catalog.{s}.>")),
+    );
+    out
+}
+
+/// The device's own single-writer subjects (nobody else may publish there), which it reads
+/// back with the last message per subject only: `R.ev.kiosk.<device>.>`, `R.ev.desk.<device>.>`.
+pub fn own_patterns(root: &str, device: &str) -> Vec<String> {
+    vec![
+        format!("{root}.ev.kiosk.{device}.>"),
+        format!("{root}.ev.desk.{device}.>"),
+    ]
+}
+
+/// Whether `subject` matches the NATS pattern `pattern` (`*` one token, `>` the rest).
+pub fn subject_matches(pattern: &str, subject: &str) -> bool {
+    let mut p = pattern.split('.');
+    let mut s = subject.split('.');
+    loop {
+        match (p.next(), s.next()) {
+            (Some(">"), Some(_)) => return true,
+            (Some("*"), Some(_)) => {}
+            (Some(a), Some(b)) if a == b => {}
+            (None, None) => return true,
+            _ => return false,
+        }
     }
 }
 
@@ -181,6 +220,17 @@ impl Backoff {
             .unwrap_or(u32::MAX);
         self.initial.saturating_mul(factor).min(self.max)
     }
+
+    /// [`Backoff::delay`] with jitter: a uniformly random wait between half of it and all of
+    /// it, so devices refused together do not retry together.
+    pub fn jittered(&self, failures: u32) -> Duration {
+        let full = self.delay(failures);
+        let half = full / 2;
+        // The random bits of a UUIDv7 (no RNG dependency needed for jitter).
+        let random = (uuid::Uuid::now_v7().as_u128() & u128::from(u64::MAX)) as u64;
+        let span = half.as_nanos() as u64;
+        half + Duration::from_nanos(if span == 0 { 0 } else { random % span })
+    }
 }
 
 /// Everything the engine needs besides the store and the NATS connection.
@@ -194,6 +244,13 @@ pub struct SyncConfig {
     pub events_stream: String,
     /// The consumers to read (see [`device_consumers`]); empty = relay only.
     pub consumers: Vec<DeviceConsumer>,
+    /// The role's name (`kiosk`, `manager`, …), for messages ("not enrolled: …").
+    pub role_name: String,
+    /// Subject patterns this device may publish (see [`publish_patterns`]); a row on any other
+    /// subject is quarantined (`sync.forbidden_subject`) instead of published.
+    pub publish_allowed: Vec<String>,
+    /// The device's own single-writer subjects (see [`own_patterns`]).
+    pub own_subjects: Vec<String>,
     /// Create missing consumers (needs consumer-create rights: development only).
     pub create_consumers: bool,
     /// Publishes awaiting their ack at once (across subjects; one per subject).
@@ -222,6 +279,9 @@ impl SyncConfig {
             subject_root: root.to_owned(),
             events_stream: events_stream.to_owned(),
             consumers: device_consumers(root, device_id, role),
+            role_name: role.name().to_owned(),
+            publish_allowed: publish_patterns(root, device_id, role),
+            own_subjects: own_patterns(root, device_id),
             create_consumers: false,
             in_flight: 512,
             relay_batch: 20_000,
@@ -232,6 +292,20 @@ impl SyncConfig {
             prune_interval: Duration::from_secs(30),
             prune_retention: Duration::from_secs(300),
         }
+    }
+
+    /// Whether this device may publish to `subject` ([`SyncConfig::publish_allowed`]).
+    pub fn may_publish(&self, subject: &str) -> bool {
+        self.publish_allowed
+            .iter()
+            .any(|p| subject_matches(p, subject))
+    }
+
+    /// Whether `subject` is one of the device's own single-writer subjects.
+    pub fn is_own_subject(&self, subject: &str) -> bool {
+        self.own_subjects
+            .iter()
+            .any(|p| subject_matches(p, subject))
     }
 
     /// The custom inbox prefix for this device's replies, `_INBOX_<device>`.
@@ -395,5 +469,33 @@ mod tests {
         assert_eq!(b.delay(1), Duration::from_millis(100));
         assert_eq!(b.delay(3), Duration::from_millis(400));
         assert_eq!(b.delay(40), Duration::from_millis(500));
+        for failures in [1, 3, 40] {
+            let j = b.jittered(failures);
+            assert!(
+                j >= b.delay(failures) / 2 && j <= b.delay(failures),
+                "{j:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn publish_rights_per_role() {
+        let k = SyncConfig::new("k1", &DeviceRole::Kiosk, "m", "EVENTS");
+        assert!(k.may_publish("m.ev.kiosk.k1.order.o1"));
+        assert!(!k.may_publish("m.ev.kiosk.k2.order.o1"));
+        assert!(!k.may_publish("m.ev.catalog.s1.product.p1"));
+        assert!(!k.may_publish("m.ev.desk.k1.pickupreq.o1"));
+        assert!(k.is_own_subject("m.ev.kiosk.k1.basket.b1"));
+        let role = DeviceRole::Manager {
+            stores: vec!["s1".into()],
+        };
+        let m = SyncConfig::new("d1", &role, "m", "EVENTS");
+        assert!(m.may_publish("m.ev.catalog.s1.product.p1"));
+        assert!(!m.may_publish("m.ev.catalog.s2.product.p1"));
+        assert!(m.may_publish("m.ev.desk.d1.pickupreq.o1"));
+        assert!(m.is_own_subject("m.ev.desk.d1.pickupreq.o1"));
+        assert!(!m.is_own_subject("m.ev.catalog.s1.product.p1"));
+        assert!(subject_matches("a.*.c", "a.b.c"));
+        assert!(!subject_matches("a.>", "a"));
     }
 }

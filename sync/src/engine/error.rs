@@ -47,7 +47,7 @@ pub enum SyncError {
         reason: String,
     },
     /// The server refused the device's credentials (wrong password, unknown user, revoked).
-    /// The message never contains the password.
+    /// Retried with a growing backoff. The message never contains the password.
     #[error("NATS refused the credentials of user {user}: {reason}")]
     Refused {
         /// The NATS user (never the password).
@@ -55,7 +55,9 @@ pub enum SyncError {
         /// What the server said, e.g. "authorization violation".
         reason: String,
     },
-    /// The device has no credentials yet (no credentials file where one is expected).
+    /// The device is not enrolled: no credentials file where one is expected, or its durable
+    /// consumer does not exist (never enrolled, or the enrollment was removed). Retried with a
+    /// growing backoff; the message says what the operator must do.
     #[error("not enrolled: {0}")]
     NotEnrolled(String),
     /// The configuration is unusable (empty device id, bad subject root …).
@@ -67,6 +69,16 @@ impl SyncError {
     /// True when the failure is about reaching NATS (the runner backs off and reconnects).
     pub fn is_transient(&self) -> bool {
         !matches!(self, SyncError::Store(_) | SyncError::Config(_))
+    }
+
+    /// The sync state this failure puts the device in, for the status
+    /// ([`super::status::SyncStatus::state`]): `not_enrolled`, `refused`, else `offline`.
+    pub fn state(&self) -> &'static str {
+        match self {
+            SyncError::NotEnrolled(_) => "not_enrolled",
+            SyncError::Refused { .. } => "refused",
+            _ => "offline",
+        }
     }
 }
 

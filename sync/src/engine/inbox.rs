@@ -59,8 +59,19 @@ pub fn consumer_config(consumer: &DeviceConsumer) -> pull::Config {
     }
 }
 
-/// Deliveries of one message to a device consumer before the server gives up on it.
+/// Deliveries of one message to a device consumer before the server gives up on it. The edge
+/// parks (and acknowledges) every message it receives but cannot read, so only a message the
+/// client library cannot even hand over (an unparseable header block drops the connection
+/// before the edge sees it) reaches this bound; without it such a message would be
+/// redelivered for ever. High enough that a message is never dropped for being in flight when
+/// the syncing process was killed a few times.
 pub const DEVICE_MAX_DELIVER: i64 = 20;
+
+fn consumer_missing(e: &async_nats::jetstream::stream::ConsumerError) -> bool {
+    use async_nats::jetstream::stream::ConsumerErrorKind;
+    matches!(e.kind(), ConsumerErrorKind::JetStream(j)
+        if j.error_code() == async_nats::jetstream::ErrorCode::CONSUMER_NOT_FOUND)
+}
 
 /// Binds the device's consumer, creating it when the configuration allows.
 pub(crate) async fn bind(
@@ -86,6 +97,11 @@ pub(crate) async fn bind(
                 .await
                 .map_err(|e| err(&e))
         }
+        Err(e) if consumer_missing(&e) => Err(SyncError::NotEnrolled(format!(
+            "run `mallbots-central enroll --device {} --role {} ...` on the operator machine and \
+             give this device the file (consumer {} not found)",
+            shared.config.device_id, shared.config.role_name, consumer.name
+        ))),
         Err(e) => Err(err(&e)),
     }
 }

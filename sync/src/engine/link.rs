@@ -14,8 +14,8 @@ use async_nats::jetstream::{self, stream::Stream};
 use async_nats::ConnectErrorKind;
 use std::path::PathBuf;
 
-/// Where and how to connect.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where and how to connect. Its `Debug` never shows a password (see [`redact_url`]).
+#[derive(Clone, PartialEq, Eq)]
 pub struct NatsTarget {
     /// Server URL(s), comma-separated. Empty = the `nats_url` of the credentials file.
     pub url: String,
@@ -39,6 +39,15 @@ impl NatsTarget {
             url: url.into(),
             creds: Some(creds.into()),
         }
+    }
+}
+
+impl std::fmt::Debug for NatsTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NatsTarget")
+            .field("url", &redact_url(&self.url))
+            .field("creds", &self.creds)
+            .finish()
     }
 }
 

@@ -376,3 +376,171 @@ pub fn retry_parked(tx: &Transaction<'_>, applier: &dyn InboxApplier) -> Result<
     }
     Ok(applied)
 }
+
+/// Quarantine codes (the status and the UI branch on them).
+pub mod codes {
+    /// The device may not publish to the row's subject (its NATS permissions do not allow it).
+    pub const FORBIDDEN_SUBJECT: &str = "sync.forbidden_subject";
+    /// The message is larger than the server's `max_payload` (or the stream's max message size).
+    pub const TOO_LARGE: &str = "sync.too_large";
+    /// The server (stream) rejected the message for another reason, e.g. its schema or headers.
+    pub const REJECTED: &str = "sync.rejected";
+}
+
+/// Sets the pending outbox row at `global_pos` aside with a coded reason (it stays
+/// unpublished; later rows of its aggregate and subject wait behind it). Returns whether a row
+/// was quarantined now.
+pub fn quarantine(
+    conn: &Connection,
+    global_pos: u64,
+    code: &str,
+    reason: &str,
+) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE outbox SET quarantine_code = ?2, quarantine_reason = ?3, quarantined_at = ?4,
+                 attempts = attempts + 1, last_error = ?3
+             WHERE global_pos = ?1 AND published_seq IS NULL AND quarantine_code IS NULL",
+        )?
+        .execute(params![global_pos, code, reason, now_ms()])?
+        > 0)
+}
+
+/// What the relay must hold back: the subjects and aggregates of quarantined pending rows.
+#[derive(Debug, Clone, Default)]
+pub struct Blocked {
+    /// Subjects with a quarantined pending row.
+    pub subjects: std::collections::HashSet<String>,
+    /// Aggregates `(stream_type, stream_id)` with a quarantined pending row.
+    pub streams: std::collections::HashSet<(String, String)>,
+}
+
+impl Blocked {
+    /// Whether a row on `subject` of aggregate `stream` must wait.
+    pub fn holds(&self, subject: &str, stream_type: &str, stream_id: &str) -> bool {
+        self.subjects.contains(subject)
+            || self
+                .streams
+                .contains(&(stream_type.to_owned(), stream_id.to_owned()))
+    }
+
+    /// Holds `subject` and its aggregate from now on.
+    pub fn add(&mut self, subject: &str, stream_type: &str, stream_id: &str) {
+        self.subjects.insert(subject.to_owned());
+        self.streams
+            .insert((stream_type.to_owned(), stream_id.to_owned()));
+    }
+}
+
+/// The quarantined pending rows' subjects and aggregates.
+pub fn blocked(conn: &Connection) -> Result<Blocked, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT subject, stream_type, stream_id FROM outbox
+         WHERE quarantine_code IS NOT NULL AND published_seq IS NULL",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut out = Blocked::default();
+    while let Some(row) = rows.next()? {
+        let (subject, st, sid): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
+        out.add(&subject, &st, &sid);
+    }
+    Ok(out)
+}
+
+/// Records the engine's connection state (`online`, `offline`, `not_enrolled`, `refused`)
+/// with its problem (code, message); `since` only moves when the state or code changes.
+pub fn set_sync_state(
+    conn: &Connection,
+    state: &str,
+    problem: Option<(&str, &str)>,
+) -> Result<(), StoreError> {
+    let (code, message) = problem.unzip();
+    conn.prepare_cached(
+        "INSERT INTO sync_state (id, state, code, message, since) VALUES (1, ?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET
+             since = CASE WHEN state IS excluded.state AND code IS excluded.code
+                          THEN since ELSE excluded.since END,
+             state = excluded.state, code = excluded.code, message = excluded.message",
+    )?
+    .execute(params![state, code, message, now_ms()])?;
+    Ok(())
+}
+
+/// The pending (not quarantined, not superseded) events on `subject`, in order.
+pub fn pending_on_subject(conn: &Connection, subject: &str) -> Result<Vec<Uuid>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.event_id FROM outbox o JOIN events e ON e.global_pos = o.global_pos
+         WHERE o.subject = ?1 AND o.published_seq IS NULL AND o.quarantine_code IS NULL
+           AND e.superseded = 0
+         ORDER BY o.global_pos",
+    )?;
+    let rows = stmt.query_map([subject], |r| r.get::<_, String>(0))?;
+    rows.map(|r| read::parse_uuid(&r?)).collect()
+}
+
+/// What this device's log holds of `subject` after `after` (the messages its consumer
+/// received: inbox rows, and the aggregate's applied events with their sequences), oldest
+/// first, as `(sequence, msg-id)`.
+pub fn received_after(
+    conn: &Connection,
+    subject: &str,
+    stream: (&str, &str),
+    after: u64,
+) -> Result<Vec<(u64, Option<Uuid>)>, StoreError> {
+    let mut seen: std::collections::BTreeMap<u64, Option<Uuid>> = Default::default();
+    let mut stmt = conn.prepare_cached(
+        "SELECT stream_seq, event_id FROM inbox WHERE stream_seq > ?1 AND subject = ?2",
+    )?;
+    let mut rows = stmt.query(params![after, subject])?;
+    while let Some(row) = rows.next()? {
+        let id: String = row.get(1)?;
+        seen.insert(row.get(0)?, id.parse().ok());
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT stream_seq, event_id FROM events
+         WHERE stream_type = ?1 AND stream_id = ?2 AND stream_seq > ?3",
+    )?;
+    let mut rows = stmt.query(params![stream.0, stream.1, after])?;
+    while let Some(row) = rows.next()? {
+        let id: String = row.get(1)?;
+        seen.entry(row.get(0)?).or_insert(id.parse().ok());
+    }
+    Ok(seen.into_iter().collect())
+}
+
+/// Rebases an aggregate over other writers' events this device's consumer already applied
+/// (at `foreign_seqs`), sets the subject's sequence to `last_seq`, in one transaction.
+pub fn rebase_received(
+    tx: &Transaction<'_>,
+    rebaser: &dyn Rebaser,
+    stream: (&str, &str),
+    subject: &str,
+    foreign_seqs: &[u64],
+    last_seq: u64,
+) -> Result<RebaseOutcome, StoreError> {
+    let upcasters = crate::store::Upcasters::new();
+    let events: Vec<IncomingEvent> = read::load_stream(tx, &upcasters, stream.0, stream.1, 1)?
+        .into_iter()
+        .filter(|e| e.stream_seq.is_some_and(|s| foreign_seqs.contains(&s)))
+        .map(|e| IncomingEvent {
+            subject: subject.to_owned(),
+            stream_seq: e.stream_seq.unwrap_or_default(),
+            event_id: e.event_id,
+            event_type: e.event_type,
+            schema_version: e.schema_version,
+            stream_type: e.stream_type,
+            stream_id: e.stream_id,
+            occurred_at: e.occurred_at,
+            metadata: e.metadata,
+            payload: e.payload,
+        })
+        .collect();
+    raise_subject_seq(tx, subject, last_seq)?;
+    let request = RebaseRequest {
+        stream_type: stream.0,
+        stream_id: stream.1,
+        subject,
+        foreign: &events,
+    };
+    rebaser.rebase(tx, &request)
+}

@@ -50,12 +50,12 @@ pub use hooks::{InboxApplier, RebaseOutcome, RebaseRequest, Rebaser, RecordOnly,
 pub use inbox::{consumer_config, InboxReport, DEVICE_MAX_DELIVER};
 pub use link::{Link, NatsTarget};
 pub use plan::{
-    plan, plan_subject, Operation, PublishOutcome, RemoteMessage, StreamKey, SubjectView,
+    plan, plan_subject, Operation, PublishOutcome, ReadBack, RemoteMessage, StreamKey, SubjectView,
 };
 pub use prune::PruneReport;
 pub use relay::RelayReport;
 pub use runner::{SyncEngine, SyncHandle, SyncReport};
-pub use status::{sync_status, ConflictView, SyncStatus};
+pub use status::{sync_status, ConflictView, QuarantinedRow, SyncProblem, SyncStatus};
 
 use crate::store::StoreWriter;
 use std::sync::Arc;
@@ -71,4 +71,7 @@ pub(crate) struct Shared {
     pub(crate) relay_from: std::sync::atomic::AtomicU64,
     /// Whether acknowledged sequences left unsettled by an earlier run were settled.
     pub(crate) settled_at_start: std::sync::atomic::AtomicBool,
+    /// The connection state last recorded (`state`, problem code), so it is written and
+    /// logged once per change.
+    pub(crate) last_state: std::sync::Mutex<Option<(String, Option<String>)>>,
 }

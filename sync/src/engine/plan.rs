@@ -9,6 +9,22 @@
 //!   subject back from `known + 1`;
 //! * a read-back message whose msg-id is one of our pending events was a lost ack: mark it
 //!   published at that sequence; any other writer's message starts a rebase.
+//!
+//! A read-back comes in one of two shapes ([`ReadBack`]), so that no device ever needs a read
+//! right wider than its own subjects (DESIGN §5):
+//! * [`ReadBack::Last`], the subject's last message only (`$JS.API.DIRECT.GET.<stream>.<subject>`,
+//!   which a kiosk's permissions name per subject). Used on the device's **own, single-writer**
+//!   subjects. Every publish carries the expected last subject sequence and goes out only after
+//!   the previous event of the subject was acknowledged, so what lies on such a subject after
+//!   `known_seq` is a prefix of the pending events, in order. If the last message is pending
+//!   event `j`, events `0..=j` were all accepted, in order, with nothing else in between: `j`
+//!   is marked at the last message's sequence ([`Operation::MarkPublished`]), and the events
+//!   before it are marked accepted *at or before* it ([`Operation::MarkAccepted`]). Their exact
+//!   sequences cannot be read within the device's permissions, and nothing needs them: the
+//!   next publish expects the subject's last sequence (exact), and the edge only uses an
+//!   event's sequence as "published" and, per aggregate, its maximum (exact).
+//! * [`ReadBack::All`], every message after `known_seq` (multi-writer catalog subjects of a
+//!   manager, gathered from the device's own catalog consumer, see [`super::recover`]).
 
 use uuid::Uuid;
 
@@ -43,9 +59,18 @@ pub struct SubjectView {
     pub pending: Vec<Uuid>,
     /// A publish on this subject awaits its ack.
     pub in_flight: bool,
-    /// Messages after `known_seq` read back from the subject, oldest first (after a conflict
-    /// or a lost ack); `None` if not read.
-    pub read_back: Option<Vec<RemoteMessage>>,
+    /// What was read back from the subject after a conflict or a lost ack; `None` if not read.
+    pub read_back: Option<ReadBack>,
+}
+
+/// What a read-back saw (see the module doc).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadBack {
+    /// Every message after the known sequence, oldest first.
+    All(Vec<RemoteMessage>),
+    /// Only the subject's last message (`None`: the subject is empty). Only valid on the
+    /// device's own single-writer subjects.
+    Last(Option<RemoteMessage>),
 }
 
 /// How a publish ended.
@@ -81,6 +106,17 @@ pub enum Operation {
         event_id: Uuid,
         /// Its stream sequence.
         seq: u64,
+    },
+    /// Record that `event_id` was accepted on the subject at a sequence at or before
+    /// `by_seq`, whose message (a later pending event) was read back: recorded at `by_seq`
+    /// (see the module doc).
+    MarkAccepted {
+        /// The subject.
+        subject: String,
+        /// The event.
+        event_id: Uuid,
+        /// The sequence of the later event that proves it was accepted.
+        by_seq: u64,
     },
     /// Read the subject back from `from_seq` (conflict or lost ack).
     ReadBack {
@@ -125,45 +161,94 @@ pub fn plan_subject(view: &SubjectView) -> Vec<Operation> {
     let mut ops = Vec::new();
     let mut expected = view.known_seq;
     let mut remaining: &[Uuid] = &view.pending;
-    if let Some(messages) = &view.read_back {
-        let mut foreign = Vec::new();
-        for m in messages.iter().filter(|m| m.seq > view.known_seq) {
-            // Strict order: only the next pending event can be ours (one publish in flight per
-            // subject, each sent after the previous one's ack).
-            let ours =
-                foreign.is_empty() && m.msg_id.is_some() && m.msg_id == remaining.first().copied();
-            if ours {
-                ops.push(Operation::MarkPublished {
-                    subject: view.subject.clone(),
-                    event_id: remaining[0],
-                    seq: m.seq,
-                });
-                remaining = &remaining[1..];
-            } else {
-                foreign.push(m.seq);
+    match &view.read_back {
+        None => {}
+        Some(ReadBack::All(messages)) => {
+            let mut foreign = Vec::new();
+            for m in messages.iter().filter(|m| m.seq > view.known_seq) {
+                // Strict order: only the next pending event can be ours (one publish in flight
+                // per subject, each sent after the previous one's ack).
+                let ours = foreign.is_empty()
+                    && m.msg_id.is_some()
+                    && m.msg_id == remaining.first().copied();
+                if ours {
+                    ops.push(Operation::MarkPublished {
+                        subject: view.subject.clone(),
+                        event_id: remaining[0],
+                        seq: m.seq,
+                    });
+                    remaining = &remaining[1..];
+                } else {
+                    foreign.push(m.seq);
+                }
+                expected = expected.max(m.seq);
             }
-            expected = expected.max(m.seq);
+            if !foreign.is_empty() {
+                ops.push(Operation::Rebase {
+                    subject: view.subject.clone(),
+                    stream: view.stream.clone(),
+                    foreign_seqs: foreign,
+                    last_seq: expected,
+                });
+                return ops;
+            }
         }
-        if !foreign.is_empty() {
-            ops.push(Operation::Rebase {
-                subject: view.subject.clone(),
-                stream: view.stream.clone(),
-                foreign_seqs: foreign,
-                last_seq: expected,
-            });
-            return ops;
+        Some(ReadBack::Last(_)) if remaining.is_empty() => return ops,
+        Some(ReadBack::Last(last)) => {
+            let Some(last) = last.filter(|m| m.seq > view.known_seq) else {
+                // Nothing after the known sequence: publish again.
+                return first_publish(view, remaining, expected);
+            };
+            let ours = last
+                .msg_id
+                .and_then(|id| remaining.iter().position(|p| *p == id));
+            match ours {
+                Some(j) => {
+                    for event_id in &remaining[..j] {
+                        ops.push(Operation::MarkAccepted {
+                            subject: view.subject.clone(),
+                            event_id: *event_id,
+                            by_seq: last.seq,
+                        });
+                    }
+                    ops.push(Operation::MarkPublished {
+                        subject: view.subject.clone(),
+                        event_id: remaining[j],
+                        seq: last.seq,
+                    });
+                    remaining = &remaining[j + 1..];
+                    expected = last.seq;
+                }
+                None => {
+                    // Not one of ours on our own subject: the log here diverged from the
+                    // server's (a restored backup, a second writer with this device's id).
+                    // The server is authoritative: rebase on what can be read, its last message.
+                    ops.push(Operation::Rebase {
+                        subject: view.subject.clone(),
+                        stream: view.stream.clone(),
+                        foreign_seqs: vec![last.seq],
+                        last_seq: last.seq,
+                    });
+                    return ops;
+                }
+            }
         }
     }
-    if let Some(first) = remaining.first() {
-        ops.push(Operation::Publish {
-            subject: view.subject.clone(),
-            event_id: *first,
-            expected_seq: expected,
-        });
-    }
+    ops.extend(first_publish(view, remaining, expected));
     ops
 }
 
+fn first_publish(view: &SubjectView, remaining: &[Uuid], expected: u64) -> Vec<Operation> {
+    remaining
+        .first()
+        .map(|first| Operation::Publish {
+            subject: view.subject.clone(),
+            event_id: *first,
+            expected_seq: expected,
+        })
+        .into_iter()
+        .collect()
+}
 /// What follows a publish of `event_id` on `subject` that expected `expected_seq`.
 pub fn after_publish(
     subject: &str,

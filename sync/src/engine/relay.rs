@@ -40,6 +40,59 @@ pub struct RelayReport {
     pub rejected: u64,
     /// Outbox rows the pass started with.
     pub pending_at_start: u64,
+    /// Rows quarantined by this pass (refused: forbidden subject, too large, rejected).
+    pub quarantined: u64,
+}
+
+/// Why a row cannot be published as it is: `(code, reason)` (see [`local::codes`]).
+type Refusal = (&'static str, String);
+
+/// The message's size on the wire as the server counts it against `max_payload`: headers
+/// (with the two the publish adds) plus payload.
+fn wire_size(headers: &async_nats::HeaderMap, payload: usize, expected: u64) -> usize {
+    let mut size = "NATS/1.0\r\n\r\n".len();
+    for (name, values) in headers.iter() {
+        for v in values {
+            size += name.to_string().len() + 2 + v.as_str().len() + 2;
+        }
+    }
+    size += "Nats-Msg-Id: \r\n".len() + 36;
+    size += "Nats-Expected-Last-Subject-Sequence: \r\n".len() + expected.to_string().len();
+    size + payload
+}
+
+/// The local check before a publish: the device's publish rights (the server would answer a
+/// forbidden publish with a timeout only). The size is checked in [`send`].
+fn refusal(shared: &Shared, entry: &OutboxEntry) -> Option<Refusal> {
+    if !shared.config.may_publish(&entry.subject) {
+        return Some((
+            local::codes::FORBIDDEN_SUBJECT,
+            format!(
+                "this device ({} {}) may not publish to {}",
+                shared.config.role_name, shared.config.device_id, entry.subject
+            ),
+        ));
+    }
+    None
+}
+
+/// A refusal the server gave for this message alone (not the connection, not the stream as
+/// a whole): the row is quarantined instead of failing the pass.
+fn server_refusal(e: &async_nats::jetstream::context::PublishError) -> Option<Refusal> {
+    if e.kind() == PublishErrorKind::MaxPayloadExceeded {
+        return Some((local::codes::TOO_LARGE, e.to_string()));
+    }
+    if e.kind() != PublishErrorKind::Other {
+        return None;
+    }
+    let api = std::error::Error::source(e)?.downcast_ref::<async_nats::jetstream::Error>()?;
+    // 10054: message size exceeds the stream's maximum.
+    let code = if api.code() == 10054 {
+        local::codes::TOO_LARGE
+    } else {
+        local::codes::REJECTED
+    };
+    Some((code, api.to_string()))
 }
 
 struct SubjectQueue {
@@ -47,7 +100,15 @@ struct SubjectQueue {
     entries: VecDeque<OutboxEntry>,
 }
 
-type AckFuture = Pin<Box<dyn Future<Output = (String, Uuid, u64, PublishOutcome, String)> + Send>>;
+type AckFuture = Pin<Box<dyn Future<Output = (String, Uuid, u64, Acked)> + Send>>;
+
+/// How a publish ended: the planner's outcome, the error text, and whether the server refused
+/// this message alone (quarantine).
+struct Acked {
+    outcome: PublishOutcome,
+    error: String,
+    refusal: Option<Refusal>,
+}
 type FlushFuture = Pin<Box<dyn Future<Output = Result<(), SyncError>> + Send>>;
 
 fn outcome_of(
@@ -55,16 +116,24 @@ fn outcome_of(
         async_nats::jetstream::publish::PublishAck,
         async_nats::jetstream::context::PublishError,
     >,
-) -> (PublishOutcome, String) {
+) -> Acked {
     match result {
-        Ok(ack) => (PublishOutcome::Acked(ack.sequence), String::new()),
+        Ok(ack) => Acked {
+            outcome: PublishOutcome::Acked(ack.sequence),
+            error: String::new(),
+            refusal: None,
+        },
         Err(e) => {
             let outcome = match e.kind() {
                 PublishErrorKind::WrongLastSequence => PublishOutcome::WrongLastSequence,
                 PublishErrorKind::TimedOut => PublishOutcome::AckLost,
                 _ => PublishOutcome::Refused,
             };
-            (outcome, e.to_string())
+            Acked {
+                outcome,
+                error: e.to_string(),
+                refusal: server_refusal(&e),
+            }
         }
     }
 }
@@ -74,23 +143,58 @@ async fn send(
     link: &super::Link,
     entry: &OutboxEntry,
     expected: u64,
-) -> Result<PublishAckFuture, SyncError> {
+) -> Result<Result<PublishAckFuture, Refusal>, SyncError> {
     let payload = serde_json::to_vec(&entry.event.payload).map_err(|e| SyncError::Publish {
         subject: entry.subject.clone(),
         reason: e.to_string(),
     })?;
+    let headers = outgoing_headers(entry, &shared.config.device_id);
+    // The server's max_payload (from its INFO): a larger message could never be stored.
+    let size = wire_size(&headers, payload.len(), expected);
+    let max = link.client.max_payload();
+    if max > 0 && size > max {
+        return Ok(Err((
+            local::codes::TOO_LARGE,
+            format!("the message is {size} bytes, over the server's max_payload of {max}"),
+        )));
+    }
     let message = PublishMessage::build()
-        .headers(outgoing_headers(entry, &shared.config.device_id))
+        .headers(headers)
         .payload(payload.into())
         .message_id(entry.event.event_id.to_string())
         .expected_last_subject_sequence(expected);
-    link.js
-        .send_publish(entry.subject.clone(), message)
-        .await
-        .map_err(|e| SyncError::Publish {
-            subject: entry.subject.clone(),
-            reason: e.to_string(),
+    match link.js.send_publish(entry.subject.clone(), message).await {
+        Ok(ack) => Ok(Ok(ack)),
+        Err(e) => match server_refusal(&e) {
+            Some(refusal) => Ok(Err(refusal)),
+            None => Err(SyncError::Publish {
+                subject: entry.subject.clone(),
+                reason: e.to_string(),
+            }),
+        },
+    }
+}
+
+/// Quarantines the row at `global_pos` (see [`local::quarantine`]), logging it once.
+async fn quarantine(
+    shared: &Shared,
+    entry: &OutboxEntry,
+    (code, reason): Refusal,
+) -> Result<(), SyncError> {
+    tracing::warn!(
+        subject = %entry.subject, event = %entry.event.event_id, code, %reason,
+        "outbox row quarantined; the rest of the outbox keeps flowing"
+    );
+    let pos = entry.event.global_pos;
+    shared
+        .writer
+        .call_async(move |s| {
+            s.transaction(crate::store::Durability::Normal, |tx| {
+                local::quarantine(tx, pos, code, &reason)
+            })
         })
+        .await?;
+    Ok(())
 }
 
 fn flush(shared: &Shared, marks: Vec<Mark>) -> FlushFuture {
@@ -130,9 +234,18 @@ pub(crate) async fn relay_pass(
     }
     let first_pos = entries.first().map_or(0, |e| e.event.global_pos);
     let after_last = entries.last().map_or(0, |e| e.event.global_pos + 1);
+    let mut blocked = shared
+        .writer
+        .call_async(|s| local::blocked(s.connection()))
+        .await?;
     let mut order: Vec<String> = Vec::new();
     let mut queues: HashMap<String, SubjectQueue> = HashMap::new();
     for entry in entries {
+        // A quarantined row holds its subject and aggregate: later rows wait behind it.
+        let e = &entry.event;
+        if blocked.holds(&entry.subject, &e.stream_type, &e.stream_id) {
+            continue;
+        }
         let queue = queues.entry(entry.subject.clone()).or_insert_with(|| {
             order.push(entry.subject.clone());
             SubjectQueue {
@@ -157,7 +270,7 @@ pub(crate) async fn relay_pass(
     let mut unflushed: Vec<Mark> = Vec::new();
     let mut to_recover: Vec<String> = Vec::new();
     let mut failure: Option<SyncError> = None;
-    let mut deferred: Option<SyncError> = None;
+    let mut quarantined: Vec<(Refusal, OutboxEntry)> = Vec::new();
 
     loop {
         while failure.is_none() && in_flight.len() < config.in_flight {
@@ -185,32 +298,39 @@ pub(crate) async fn relay_pass(
                         .front()
                         .filter(|e| e.event.event_id == event_id);
                     let Some(entry) = entry else { continue };
-                    match send(shared, link, entry, expected_seq).await {
-                        Ok(ack) => {
+                    let sent = match refusal(shared, entry) {
+                        Some(refused) => Ok(Err(Box::new((refused, entry.clone())))),
+                        None => send(shared, link, entry, expected_seq)
+                            .await
+                            .map(|r| r.map_err(|refused| Box::new((refused, entry.clone())))),
+                    };
+                    match sent {
+                        Ok(Ok(ack)) => {
                             let subject = subject.clone();
                             in_flight.push(Box::pin(async move {
-                                let (outcome, error) = outcome_of(ack.await);
-                                (subject, event_id, expected_seq, outcome, error)
+                                (subject, event_id, expected_seq, outcome_of(ack.await))
                             }));
                         }
-                        // Larger than the server's max_payload: refused before anything is
-                        // sent. It holds back only its own subject (minimal stand-in for
-                        // h-syncsec's quarantine; drop at merge).
-                        Err(SyncError::Publish { subject, reason })
-                            if reason.contains("max payload size exceeded") =>
-                        {
-                            let r = reason.clone();
-                            shared
-                                .writer
-                                .call_async(move |s| {
-                                    use crate::store::EventStore;
-                                    s.record_outbox_failure(event_id, &r)
-                                })
-                                .await?;
-                            deferred.get_or_insert(SyncError::Publish { subject, reason });
+                        Ok(Err(boxed)) => {
+                            quarantined.push(*boxed);
                         }
                         Err(e) => failure = Some(e),
                     }
+                }
+            }
+            for (refused, entry) in quarantined.drain(..) {
+                quarantine(shared, &entry, refused).await?;
+                report.quarantined += 1;
+                let e = &entry.event;
+                blocked.add(&subject, &e.stream_type, &e.stream_id);
+                // The rest of the subject and of the aggregate waits behind the row.
+                for q in queues.values_mut() {
+                    if q.stream.stream_type == e.stream_type && q.stream.stream_id == e.stream_id {
+                        q.entries.clear();
+                    }
+                }
+                if let Some(q) = queues.get_mut(&subject) {
+                    q.entries.clear();
                 }
             }
         }
@@ -221,7 +341,8 @@ pub(crate) async fn relay_pass(
             break;
         }
         tokio::select! {
-            Some((subject, event_id, expected, outcome, error)) = in_flight.next(), if !in_flight.is_empty() => {
+            Some((subject, event_id, expected, acked)) = in_flight.next(), if !in_flight.is_empty() => {
+                let Acked { outcome, error, refusal } = acked;
                 match after_publish(&subject, event_id, expected, outcome) {
                     Operation::MarkPublished { seq, .. } => {
                         report.published += 1;
@@ -239,6 +360,23 @@ pub(crate) async fn relay_pass(
                         unflushed.push(Mark { subject, event_id, seq, row });
                     }
                     Operation::ReadBack { .. } => to_recover.push(subject),
+                    _ if refusal.is_some() => {
+                        // The server refused this message alone: quarantine it, hold the rest
+                        // of its subject, go on with the others.
+                        let entry = queues
+                            .get_mut(&subject)
+                            .and_then(|q| q.entries.pop_front())
+                            .filter(|e| e.event.event_id == event_id);
+                        if let (Some(entry), Some(refused)) = (entry, refusal) {
+                            quarantine(shared, &entry, refused).await?;
+                            report.quarantined += 1;
+                            let e = &entry.event;
+                            blocked.add(&subject, &e.stream_type, &e.stream_id);
+                        }
+                        if let Some(q) = queues.get_mut(&subject) {
+                            q.entries.clear();
+                        }
+                    }
                     _ => {
                         let writer = shared.writer.clone();
                         let reason = error.clone();
@@ -278,9 +416,30 @@ pub(crate) async fn relay_pass(
         };
         let view_known = known.get(&subject).copied().unwrap_or(0);
         let pending: Vec<Uuid> = queue.entries.iter().map(|e| e.event.event_id).collect();
-        match recover::recover_subject(shared, link, &subject, &queue.stream, view_known, &pending)
-            .await?
-        {
+        let recovered =
+            recover::recover_subject(shared, link, &subject, &queue.stream, view_known, &pending)
+                .await;
+        let recovered = match recovered {
+            Ok(r) => r,
+            // A subject that cannot be read back now stays pending (its failure recorded on
+            // the row); the rest of the outbox keeps flowing.
+            Err(SyncError::ReadBack { subject, reason }) => {
+                tracing::warn!(%subject, %reason, "read-back failed; the subject waits");
+                if let Some(first) = pending.first().copied() {
+                    let reason = format!("sync.read_back: {reason}");
+                    shared
+                        .writer
+                        .call_async(move |s| {
+                            use crate::store::EventStore;
+                            s.record_outbox_failure(first, &reason)
+                        })
+                        .await?;
+                }
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        match recovered {
             Recovery::Nothing => {}
             Recovery::Marked(n) => report.recovered += n,
             Recovery::Rebased { marked, outcome } => {
@@ -290,7 +449,7 @@ pub(crate) async fn relay_pass(
             }
         }
     }
-    match failure.or(deferred) {
+    match failure {
         Some(e) => Err(e),
         None => Ok(report),
     }

@@ -35,6 +35,7 @@ fn add(a: &mut RelayReport, b: &RelayReport) {
     a.recovered += b.recovered;
     a.rebased += b.rebased;
     a.rejected += b.rejected;
+    a.quarantined += b.quarantined;
     a.pending_at_start = a.pending_at_start.max(b.pending_at_start);
 }
 
@@ -100,6 +101,7 @@ impl SyncEngine {
                 rebaser,
                 relay_from: Default::default(),
                 settled_at_start: Default::default(),
+                last_state: Default::default(),
             }),
             online: Arc::new(AtomicBool::new(false)),
             wake: Arc::new(Notify::new()),
@@ -112,8 +114,74 @@ impl SyncEngine {
     }
 
     /// Connects with the device's inbox prefix and credentials, and binds the events stream.
+    /// Refused credentials are recorded as the `refused` state.
     pub async fn connect(&self, target: &NatsTarget) -> Result<Link, SyncError> {
-        super::link::connect(&self.shared.config, target).await
+        let result = super::link::connect(&self.shared.config, target).await;
+        if let Err(e @ SyncError::Refused { .. }) = &result {
+            self.note_failure(e).await;
+        }
+        result
+    }
+
+    /// Records the connection state (`online`, `offline`, `not_enrolled`, `refused`) and its
+    /// problem, writing and logging only when it changes.
+    async fn set_state(&self, state: &'static str, problem: Option<(&'static str, String)>) {
+        let key = (state.to_owned(), problem.as_ref().map(|p| p.0.to_owned()));
+        {
+            let mut last = self
+                .shared
+                .last_state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if last.as_ref() == Some(&key) {
+                return;
+            }
+            *last = Some(key);
+        }
+        match &problem {
+            Some((code, message)) => tracing::error!(code, "{message}"),
+            None => tracing::info!(state, "sync state"),
+        }
+        let result = self
+            .shared
+            .writer
+            .call_async(move |s| {
+                s.transaction(Durability::Normal, |tx| {
+                    super::local::set_sync_state(
+                        tx,
+                        state,
+                        problem.as_ref().map(|(c, m)| (*c, m.as_str())),
+                    )
+                })
+            })
+            .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "could not record the sync state");
+        }
+    }
+
+    /// Records what a failure means for the device's state (see [`SyncError::state`]).
+    async fn note_failure(&self, e: &SyncError) {
+        use mallbots_domain::ErrorCode;
+        match e.state() {
+            "offline" => self.set_state("offline", None).await,
+            state => self.set_state(state, Some((e.code(), e.to_string()))).await,
+        }
+    }
+
+    /// Binds every consumer of the device (a missing one is [`SyncError::NotEnrolled`]).
+    async fn bind_all(
+        &self,
+        link: &Link,
+    ) -> Result<Vec<(String, async_nats::jetstream::consumer::PullConsumer)>, SyncError> {
+        let mut bound = Vec::new();
+        for spec in &self.shared.config.consumers {
+            bound.push((
+                spec.name.clone(),
+                inbox::bind(&self.shared, link, spec).await?,
+            ));
+        }
+        Ok(bound)
     }
 
     /// Wakes the background relay (call after a local commit).
@@ -212,7 +280,19 @@ impl SyncEngine {
     }
 
     /// One full sync: relay, drain the consumers, relay again (rebases may queue events).
+    /// A device that is not enrolled fails with [`SyncError::NotEnrolled`] before relaying,
+    /// and the state is recorded for the status.
     pub async fn sync_once(&self, link: &Link) -> Result<SyncReport, SyncError> {
+        let result = self.sync_once_inner(link).await;
+        match &result {
+            Ok(_) => self.set_state("online", None).await,
+            Err(e) => self.note_failure(e).await,
+        }
+        result
+    }
+
+    async fn sync_once_inner(&self, link: &Link) -> Result<SyncReport, SyncError> {
+        self.bind_all(link).await?;
         let mut report = SyncReport {
             relay: self.relay(link).await?,
             inbox: self.pull(link, None).await?,
@@ -238,14 +318,10 @@ impl SyncEngine {
         }
     }
 
-    async fn pull_loop(&self, link: &Link) -> Result<(), SyncError> {
-        let mut bound = Vec::new();
-        for spec in &self.shared.config.consumers {
-            bound.push((
-                spec.name.clone(),
-                inbox::bind(&self.shared, link, spec).await?,
-            ));
-        }
+    async fn pull_loop(
+        &self,
+        bound: Vec<(String, async_nats::jetstream::consumer::PullConsumer)>,
+    ) -> Result<(), SyncError> {
         if bound.is_empty() {
             return std::future::pending().await;
         }
@@ -280,24 +356,34 @@ impl SyncEngine {
         }
     }
 
-    async fn connected(&self, link: &Link) -> Result<(), SyncError> {
+    async fn connected(
+        &self,
+        link: &Link,
+        bound: Vec<(String, async_nats::jetstream::consumer::PullConsumer)>,
+    ) -> Result<(), SyncError> {
         tokio::try_join!(
             self.relay_loop(link),
-            self.pull_loop(link),
+            self.pull_loop(bound),
             self.prune_loop(link)
         )
         .map(|_| ())
     }
 
-    /// Runs until `stop` turns true: connect, sync continuously, reconnect with backoff.
+    /// Runs until `stop` turns true: connect, sync continuously, reconnect with a growing,
+    /// jittered backoff. A device that is not enrolled or whose credentials are refused shows
+    /// that state (logged once per change) and backs off up to [`super::Backoff::max`].
     async fn run(self, target: NatsTarget, mut stop: watch::Receiver<bool>) {
+        // Consecutive failures; a connection that stayed up a while starts the count again.
         let mut failures = 0u32;
         while !*stop.borrow() {
+            let mut up_since = None;
             let outcome = async {
                 let link = self.connect(&target).await?;
+                let bound = self.bind_all(&link).await?;
                 self.online.store(true, Ordering::Relaxed);
-                failures = 0;
-                self.connected(&link).await
+                up_since = Some(std::time::Instant::now());
+                self.set_state("online", None).await;
+                self.connected(&link, bound).await
             };
             let result = tokio::select! {
                 r = outcome => r,
@@ -309,9 +395,25 @@ impl SyncEngine {
                     tracing::error!(error = %e, "sync stopped");
                     break;
                 }
-                failures += 1;
-                let delay = self.shared.config.backoff.delay(failures);
-                tracing::warn!(error = %e, ?delay, "sync offline; retrying");
+                if up_since.is_some_and(|t| t.elapsed() > std::time::Duration::from_secs(10)) {
+                    failures = 0;
+                }
+                failures = failures.saturating_add(1);
+                let delay = self.shared.config.backoff.jittered(failures);
+                let changed = {
+                    let last = self
+                        .shared
+                        .last_state
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner());
+                    last.as_ref().map(|(s, _)| s.as_str()) != Some(e.state())
+                };
+                self.note_failure(&e).await;
+                if changed && e.state() == "offline" {
+                    tracing::warn!(error = %e, ?delay, "sync offline; retrying");
+                } else {
+                    tracing::debug!(error = %e, ?delay, "sync still failing; retrying");
+                }
                 tokio::select! {
                     _ = tokio::time::sleep(delay) => {}
                     _ = stop.changed() => break,

@@ -1,11 +1,24 @@
 //! The sync status the UI shows (DESIGN §6.4): online or not, events waiting to be published,
-//! the last completed sync, conflicts and parked messages. A plain query on any connection, so
-//! a read-only handle (or another process, `mallbots status`) can answer it.
+//! the last completed sync, conflicts and parked messages, the connection state with its
+//! problem (not enrolled, credentials refused), and the quarantined outbox rows. A plain query
+//! on any connection, so a read-only handle (or another process, `mallbots status`) can
+//! answer it.
+//!
+//! [`SyncStatus::state`] is one of:
+//! * `online`: connected (or, asked outside the engine, a sync completed recently);
+//! * `offline`: not connected; retrying with backoff;
+//! * `not_enrolled`: the device's consumers do not exist on the server (`sync.not_enrolled`,
+//!   the problem's message names the `mallbots-central enroll` command that fixes it);
+//! * `refused`: the server refused the device's credentials (`sync.refused`).
+//!
+//! Quarantine codes ([`QuarantinedRow::code`]): `sync.forbidden_subject` (the device may not
+//! publish there), `sync.too_large` (over the server's `max_payload` or the stream's maximum
+//! message size), `sync.rejected` (the stream refused it otherwise).
 
 use super::local::LAST_SYNC_CHECKPOINT;
 use crate::store::sqlite::read;
 use crate::store::StoreError;
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
 /// A conflict as the user sees it.
@@ -23,13 +36,57 @@ pub struct ConflictView {
     pub at: i64,
 }
 
+/// Why the device cannot sync, as the engine last recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncProblem {
+    /// `sync.not_enrolled` or `sync.refused`.
+    pub code: String,
+    /// Text for the user (never a credential).
+    pub message: String,
+    /// Unix ms since when.
+    pub since: i64,
+}
+
+/// An outbox row the server refuses, set aside.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuarantinedRow {
+    /// The event.
+    pub event_id: String,
+    /// Its event type.
+    pub event_type: String,
+    /// Aggregate type.
+    pub stream_type: String,
+    /// Aggregate id.
+    pub stream_id: String,
+    /// The subject it would go to.
+    pub subject: String,
+    /// `sync.forbidden_subject`, `sync.too_large` or `sync.rejected`.
+    pub code: String,
+    /// Text for the user.
+    pub reason: String,
+    /// When, Unix ms.
+    pub at: i64,
+    /// Later events of the same aggregate (or subject) waiting behind it.
+    pub blocked: u64,
+}
+
 /// The sync status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SyncStatus {
     /// Connected to NATS now (always `false` when asked outside a running engine).
     pub online: bool,
-    /// Outbox rows not yet acknowledged.
+    /// `online`, `offline`, `not_enrolled` or `refused` (see the module doc).
+    pub state: String,
+    /// Why the device cannot sync (with `not_enrolled` and `refused`).
+    pub problem: Option<SyncProblem>,
+    /// Outbox rows not yet acknowledged (quarantined and blocked rows included).
     pub waiting: u64,
+    /// Outbox rows quarantined (refused by the server; see [`QuarantinedRow`]).
+    pub quarantined: u64,
+    /// Outbox rows waiting behind a quarantined row of their aggregate or subject.
+    pub blocked: u64,
+    /// The quarantined rows, oldest first (at most 20).
+    pub quarantine: Vec<QuarantinedRow>,
     /// Unix ms of the last completed sync, if any.
     pub last_sync_at: Option<i64>,
     /// Conflicts recorded so far.
@@ -54,12 +111,82 @@ pub fn sync_status(conn: &Connection, online: bool) -> Result<SyncStatus, StoreE
             at: c.at,
         })
         .collect();
+    let persisted: Option<(String, Option<String>, Option<String>, i64)> = conn
+        .query_row(
+            "SELECT state, code, message, since FROM sync_state WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let (state, problem) = match persisted {
+        Some((state, Some(code), Some(message), since))
+            if state == "not_enrolled" || state == "refused" =>
+        {
+            (
+                state,
+                Some(SyncProblem {
+                    code,
+                    message,
+                    since,
+                }),
+            )
+        }
+        _ => (if online { "online" } else { "offline" }.to_owned(), None),
+    };
+    let quarantine = quarantined_rows(conn)?;
     Ok(SyncStatus {
         online,
+        state,
+        problem,
         waiting: read::pending_outbox_count(conn)?,
+        quarantined: count(
+            "SELECT COUNT(*) FROM outbox
+             WHERE quarantine_code IS NOT NULL AND published_seq IS NULL",
+        )?,
+        blocked: count(BLOCKED_COUNT)?,
+        quarantine,
         last_sync_at: read::checkpoint(conn, LAST_SYNC_CHECKPOINT)?.map(|v| v as i64),
         conflicts: count("SELECT COUNT(*) FROM conflicts")?,
         parked: count("SELECT COUNT(*) FROM inbox WHERE status = 'parked'")?,
         recent_conflicts: recent,
     })
+}
+
+/// Pending rows not quarantined themselves whose subject or aggregate has a quarantined
+/// pending row.
+const BLOCKED_COUNT: &str = "SELECT COUNT(*) FROM outbox o
+     WHERE o.published_seq IS NULL AND o.quarantine_code IS NULL
+       AND EXISTS (SELECT 1 FROM outbox q
+           WHERE q.quarantine_code IS NOT NULL AND q.published_seq IS NULL
+             AND q.global_pos < o.global_pos
+             AND (q.subject = o.subject
+                  OR (q.stream_type = o.stream_type AND q.stream_id = o.stream_id)))";
+
+fn quarantined_rows(conn: &Connection) -> Result<Vec<QuarantinedRow>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT o.event_id, e.event_type, o.stream_type, o.stream_id, o.subject,
+                o.quarantine_code, o.quarantine_reason, o.quarantined_at,
+                (SELECT COUNT(*) FROM outbox b
+                  WHERE b.published_seq IS NULL AND b.quarantine_code IS NULL
+                    AND b.global_pos > o.global_pos
+                    AND (b.subject = o.subject
+                         OR (b.stream_type = o.stream_type AND b.stream_id = o.stream_id)))
+         FROM outbox o JOIN events e ON e.global_pos = o.global_pos
+         WHERE o.quarantine_code IS NOT NULL AND o.published_seq IS NULL
+         ORDER BY o.global_pos LIMIT 20",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(QuarantinedRow {
+            event_id: r.get(0)?,
+            event_type: r.get(1)?,
+            stream_type: r.get(2)?,
+            stream_id: r.get(3)?,
+            subject: r.get(4)?,
+            code: r.get(5)?,
+            reason: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
+            at: r.get::<_, Option<i64>>(7)?.unwrap_or_default(),
+            blocked: r.get(8)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }

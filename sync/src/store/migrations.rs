@@ -36,6 +36,12 @@ pub const STORE_MIGRATIONS: &[Migration] = &[
         name: "event_indexes",
         sql: include_str!("migrations/0002_event_indexes.sql"),
     },
+    Migration {
+        set: "store",
+        version: 3,
+        name: "sync_quarantine",
+        sql: include_str!("migrations/0003_sync_quarantine.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
