@@ -428,3 +428,39 @@ async fn not_enrolled_and_refused_devices_get_one_clear_state() {
     }
     handle.shutdown().await;
 }
+
+/// Belt and braces: a device whose local idea of its rights is wider than the server's (here:
+/// any subject) publishes, gets only a timeout, and the server's asynchronous permissions
+/// violation names the subject: the row is quarantined instead of read back for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publish_the_server_forbids_is_quarantined_after_its_timeout() {
+    use mallbots_sync::engine::{RecordOnly, RetractPending, SyncConfig};
+    let mall = Mall::start().await;
+    let edge = mall.kiosk("k1");
+    let mut config = SyncConfig::new("k1", &DeviceRole::Kiosk, ROOT, "EVENTS");
+    config.publish_allowed = vec![">".into()];
+    config.ack_timeout = Duration::from_secs(1);
+    let engine = SyncEngine::new(
+        edge.writer().clone(),
+        config,
+        std::sync::Arc::new(RecordOnly),
+        std::sync::Arc::new(RetractPending),
+    )
+    .unwrap();
+    let product = format!("{ROOT}.ev.catalog.s1.product.p1");
+    let order = format!("{ROOT}.ev.kiosk.k1.order.o1");
+    let forbidden = append_raw(&edge, "product", "p1", &product, 1, 10);
+    append_raw(&edge, "order", "o1", &order, 1, 10);
+    let link = engine.connect(&mall.target("k1", "pw-k1")).await.unwrap();
+    let started = Instant::now();
+    let report = engine.sync_once(&link).await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "one ack timeout, no read-back"
+    );
+    assert_eq!((report.relay.published, report.relay.quarantined), (1, 1));
+    let status = engine.status().await.unwrap();
+    assert_eq!(status.quarantine[0].event_id, forbidden[0].to_string());
+    assert_eq!(status.quarantine[0].code, "sync.forbidden_subject");
+    assert!(mall.on_subject(&product).await.is_empty());
+}

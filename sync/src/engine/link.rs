@@ -57,11 +57,22 @@ fn split_credentials(urls: &str) -> (String, Option<(String, String)>) {
     super::credentials::split_userinfo(urls)
 }
 
+/// The subject a server error names as a forbidden publish
+/// (`Permissions Violation for Publish to "<subject>"`), if it is one.
+pub fn publish_violation(error: &str) -> Option<String> {
+    let (_, rest) = error.split_once("Permissions Violation for Publish to")?;
+    let subject = rest.trim().trim_matches(|c| c == '"' || c == '\'').trim();
+    (!subject.is_empty()).then(|| subject.to_owned())
+}
+
 /// A live connection: the client, its JetStream context and the events stream.
 #[derive(Debug, Clone)]
 pub struct Link {
     /// The client (inbox prefix `_INBOX_<device>`).
     pub client: async_nats::Client,
+    /// Subjects the server reported a publish permissions violation for on this connection (a
+    /// forbidden publish gets no ack error, only this asynchronous `-ERR` and a timeout).
+    pub(crate) violations: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
     pub(crate) js: jetstream::Context,
     pub(crate) stream: Stream<()>,
 }
@@ -106,6 +117,16 @@ fn login(config: &SyncConfig, target: &NatsTarget) -> Result<Login, SyncError> {
     Ok(Login::Password(creds))
 }
 
+impl Link {
+    /// Whether the server reported a publish permissions violation for `subject`.
+    pub fn violated(&self, subject: &str) -> bool {
+        self.violations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(subject)
+    }
+}
+
 /// Connects with the device's inbox prefix and credentials, and binds the events stream.
 pub(crate) async fn connect(config: &SyncConfig, target: &NatsTarget) -> Result<Link, SyncError> {
     let login = login(config, target)?;
@@ -121,7 +142,24 @@ pub(crate) async fn connect(config: &SyncConfig, target: &NatsTarget) -> Result<
     if url.is_empty() {
         return Err(err("no NATS URL given".to_owned()));
     }
+    let violations: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>> =
+        Default::default();
+    let seen = violations.clone();
     let mut options = async_nats::ConnectOptions::new()
+        .event_callback(move |event| {
+            let seen = seen.clone();
+            async move {
+                use async_nats::{Event, ServerError};
+                if let Event::ServerError(ServerError::Other(text)) = &event {
+                    if let Some(subject) = publish_violation(text) {
+                        tracing::warn!(%subject, "the server refused a publish (permissions)");
+                        seen.lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .insert(subject);
+                    }
+                }
+            }
+        })
         .custom_inbox_prefix(config.inbox_prefix())
         .name(format!("mallbots-edge-{}", config.device_id))
         .connection_timeout(std::time::Duration::from_secs(3));
@@ -162,11 +200,25 @@ pub(crate) async fn connect(config: &SyncConfig, target: &NatsTarget) -> Result<
         .get_stream_no_info(&config.events_stream)
         .await
         .map_err(|e| err(e.to_string()))?;
-    Ok(Link { client, js, stream })
+    Ok(Link {
+        client,
+        violations,
+        js,
+        stream,
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn publish_violations_name_their_subject() {
+        assert_eq!(
+            super::publish_violation("Permissions Violation for Publish to \"m.ev.catalog.s1.x\""),
+            Some("m.ev.catalog.s1.x".to_owned())
+        );
+        assert_eq!(super::publish_violation("authorization violation"), None);
+    }
+
     #[test]
     fn credentials_are_split_out_of_urls() {
         let (urls, user) = super::split_credentials("nats://k1:pw@127.0.0.1:4222,nats://h2:4223");

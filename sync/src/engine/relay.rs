@@ -342,7 +342,15 @@ pub(crate) async fn relay_pass(
         }
         tokio::select! {
             Some((subject, event_id, expected, acked)) = in_flight.next(), if !in_flight.is_empty() => {
-                let Acked { outcome, error, refusal } = acked;
+                let Acked { outcome, error, mut refusal } = acked;
+                // A publish the server forbids times out; the -ERR it sent names the subject.
+                if outcome == PublishOutcome::AckLost && link.violated(&subject) {
+                    refusal = Some((
+                        local::codes::FORBIDDEN_SUBJECT,
+                        format!("the server refused the publish to {subject} (permissions violation)"),
+                    ));
+                }
+                let outcome = if refusal.is_some() { PublishOutcome::Refused } else { outcome };
                 match after_publish(&subject, event_id, expected, outcome) {
                     Operation::MarkPublished { seq, .. } => {
                         report.published += 1;
