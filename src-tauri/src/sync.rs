@@ -151,7 +151,8 @@ impl Sync {
             .map_err(|e| ApiError::from(mallbots_edge::sync::edge_error(e)))?;
         let held = self.problem.lock().ok().and_then(|p| p.clone());
         let problem = held.or_else(|| {
-            syncsec_shim::problem(&status).map(|(code, message)| {
+            status.problem.as_ref().map(|p| {
+                let (code, message) = (p.code.clone(), p.message.clone());
                 let fix = (code == NOT_ENROLLED || code == REFUSED)
                     .then(|| self.identity.enroll_command());
                 SyncProblem { code, message, fix }
@@ -170,7 +171,16 @@ impl Sync {
             online: status.online,
             waiting: status.waiting,
             last_sync_at: status.last_sync_at,
-            quarantined: syncsec_shim::quarantined(&status),
+            quarantined: status
+                .quarantine
+                .iter()
+                .map(|q| QuarantinedView {
+                    subject: q.subject.clone(),
+                    code: q.code.clone(),
+                    reason: q.reason.clone(),
+                    at: q.at,
+                })
+                .collect(),
             conflicts: status
                 .recent_conflicts
                 .into_iter()
@@ -191,35 +201,12 @@ impl Sync {
 }
 
 /// The connection target of a device: its enrollment file is its credentials.
-///
-/// SHIM(AUTH) note: on main the engine reads `creds` as a `.creds` file only, so an enrolled
-/// device cannot connect before helper AUTH lands; AUTH's engine tells an enrollment JSON apart
-/// by its contents (user and password), so this needs no change at merge (or use AUTH's
-/// `NatsTarget::with_creds`) — delete this note then.
+/// The engine tells the enrollment JSON (user and password) from a NATS `.creds` file by its
+/// contents.
 fn nats_target(url: &str, enrollment: Option<PathBuf>) -> NatsTarget {
     NatsTarget {
         url: url.to_owned(),
         creds: enrollment,
-    }
-}
-
-/// SHIM(SYNCSEC): delete at merge. Helper SYNCSEC adds a problem (`sync.not_enrolled`,
-/// `sync.refused`) and quarantined rows to `mallbots_sync::engine::SyncStatus`; until then the
-/// engine has neither, and these read nothing. At merge, in [`Sync::status`]:
-/// `status.problem.as_ref().map(|p| (p.code.clone(), p.message.clone()))` and
-/// `status.quarantine.iter().map(|q| QuarantinedView { subject: q.subject.clone(), code:
-/// q.code.clone(), reason: q.reason.clone(), at: q.at }).collect()`.
-mod syncsec_shim {
-    use super::QuarantinedView;
-
-    /// The engine's problem code and message, if it has one.
-    pub(super) fn problem<S>(_status: &S) -> Option<(String, String)> {
-        None
-    }
-
-    /// Rows the server refused and the engine set aside.
-    pub(super) fn quarantined<S>(_status: &S) -> Vec<QuarantinedView> {
-        Vec::new()
     }
 }
 
