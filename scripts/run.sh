@@ -1,25 +1,42 @@
 #!/usr/bin/env bash
-# Runs MallBots on this machine: a local NATS JetStream server, the central service, and the
-# kiosk + store-manager app (under Xvfb when there is no display). Extra arguments go to the
-# app, e.g. `bash scripts/run.sh --windows kiosk --fullscreen`. Ctrl-C stops everything.
-# Installs and builds whatever is missing first.
+# Runs a whole MallBots mall on this machine, wired as it ships:
+#   1. the NATS authorization the product generates (`mallbots-central auth init`): a central
+#      user and, per device, a user allowed only its own subjects (bcrypt hashes, no clear text);
+#   2. nats-server (JetStream) with that authorization;
+#   3. mallbots-central (saga, payments, depot with simulated robots, notifications);
+#   4. two enrolled devices (`mallbots-central enroll`): the kiosk and the mall office's manager
+#      desk, each with its own database, id, credentials file and consumers;
+#   5. the app, hosting both devices (kiosk window + manager window), under Xvfb when there is
+#      no display.
+# Extra arguments go to the app, e.g. `bash scripts/run.sh --demo` (seeds a demonstration mall
+# into the manager's database; it syncs to the kiosk through central). Ctrl-C stops everything.
+# State is kept in $MALLBOTS_RUN_DIR (default .tools/run): a second run reuses the devices,
+# their databases and JetStream's data. Installs and builds whatever is missing first
+# (MALLBOTS_RUN_NO_BUILD=1 skips both, for tests that built already).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-bash scripts/install-deps.sh
-export PATH="$HOME/.cargo/bin:$ROOT/.tools/venv/bin:$PATH"
-
 log() { printf '\033[1;36m[run]\033[0m %s\n' "$*"; }
 
-log "building the UI and the binaries"
-(cd ui && npm run --silent build)
-cargo build --workspace --bins
-TARGET_DIR="$(cargo metadata --format-version 1 --no-deps |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+if [ "${MALLBOTS_RUN_NO_BUILD:-0}" != 1 ]; then
+  bash scripts/install-deps.sh
+fi
+export PATH="$HOME/.cargo/bin:$ROOT/.tools/venv/bin:$PATH"
+TARGET_DIR="${CARGO_TARGET_DIR:-$(cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')}"
 BIN="$TARGET_DIR/debug"
+if [ "${MALLBOTS_RUN_NO_BUILD:-0}" != 1 ]; then
+  log "building the UI and the binaries"
+  (cd ui && npm run --silent build)
+  cargo build --workspace --bins
+fi
+for b in mallbots-central mallbots mallbots-app; do
+  [ -x "$BIN/$b" ] || { echo "run: $BIN/$b is missing (build it: cargo build --workspace --bins)" >&2; exit 1; }
+done
 
-RUN_DIR="$ROOT/.tools/run"
+RUN_DIR="${MALLBOTS_RUN_DIR:-$ROOT/.tools/run}"
+AUTH_DIR="$RUN_DIR/auth"
 mkdir -p "$RUN_DIR"
 pids=()
 cleanup() {
@@ -30,7 +47,7 @@ trap cleanup EXIT INT TERM
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 wait_port() {
-  local port=$1 what=$2 deadline=$((SECONDS + 15))
+  local port=$1 what=$2 deadline=$((SECONDS + 20))
   until port_busy "$port"; do
     if [ "$SECONDS" -ge "$deadline" ]; then
       echo "run: $what did not listen on port $port; see its log in $RUN_DIR" >&2
@@ -39,25 +56,58 @@ wait_port() {
     sleep 0.1
   done
 }
+free_port() {
+  local port=$1
+  while port_busy "$port"; do port=$((port + 1)); done
+  echo "$port"
+}
 
-NATS_PORT="${MALLBOTS_NATS_PORT:-4222}"
-while port_busy "$NATS_PORT"; do NATS_PORT=$((NATS_PORT + 1)); done
-log "nats-server (JetStream) on 127.0.0.1:$NATS_PORT, data in $RUN_DIR/jetstream"
-nats-server -js -a 127.0.0.1 -p "$NATS_PORT" -sd "$RUN_DIR/jetstream" \
-  --server_name mallbots-local >"$RUN_DIR/nats.log" 2>&1 &
-pids+=($!)
-wait_port "$NATS_PORT" nats-server
-export MALLBOTS__NATS__URL="nats://127.0.0.1:$NATS_PORT"
-export MALLBOTS_NATS_URL="$MALLBOTS__NATS__URL"
-
-if [ -x "$BIN/mallbots-central" ]; then
-  log "mallbots-central (log: $RUN_DIR/central.log)"
-  "$BIN/mallbots-central" >"$RUN_DIR/central.log" 2>&1 &
-  pids+=($!)
-else
-  log "mallbots-central was not built; running the app alone"
+# 1. The authorization (once; kept across runs).
+if [ ! -f "$AUTH_DIR/central.json" ]; then
+  log "generating the NATS authorization in $AUTH_DIR"
+  "$BIN/mallbots-central" auth init --dir "$AUTH_DIR"
 fi
 
+# 2. nats-server with it.
+NATS_PORT="$(free_port "${MALLBOTS_NATS_PORT:-4222}")"
+cat >"$RUN_DIR/nats.conf" <<EOF
+# Written by scripts/run.sh: a single local JetStream server with the generated authorization.
+listen: 127.0.0.1:$NATS_PORT
+server_name: mallbots-local
+pid_file: "$AUTH_DIR/nats-server.pid"
+jetstream { store_dir: "$RUN_DIR/jetstream" }
+include "auth/nats-auth.conf"
+EOF
+log "nats-server (JetStream, generated authorization) on 127.0.0.1:$NATS_PORT (log: $RUN_DIR/nats.log)"
+nats-server -c "$RUN_DIR/nats.conf" >"$RUN_DIR/nats.log" 2>&1 &
+pids+=($!)
+wait_port "$NATS_PORT" nats-server
+NATS_URL="nats://127.0.0.1:$NATS_PORT"
+
+# 3. Central.
+HTTP_PORT="$(free_port "${MALLBOTS_HTTP_PORT:-8090}")"
+log "mallbots-central on http://127.0.0.1:$HTTP_PORT (log: $RUN_DIR/central.log)"
+"$BIN/mallbots-central" --nats "$NATS_URL" --creds "$AUTH_DIR/central.json" \
+  --http "127.0.0.1:$HTTP_PORT" >"$RUN_DIR/central.log" 2>&1 &
+pids+=($!)
+wait_port "$HTTP_PORT" mallbots-central
+
+# 4. The two devices (once; kept across runs).
+enroll() {
+  local name=$1 role=$2; shift 2
+  local file="$RUN_DIR/$name.json"
+  if [ ! -f "$file" ]; then
+    local id="$name-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    log "enrolling the $name device $id ($role)"
+    "$BIN/mallbots-central" --nats "$NATS_URL" --creds "$AUTH_DIR/central.json" \
+      enroll --device "$id" --role "$role" "$@" --auth-dir "$AUTH_DIR" --out "$file" \
+      >>"$RUN_DIR/enroll.log"
+  fi
+}
+enroll kiosk kiosk
+enroll manager manager --all-stores
+
+# 5. The app.
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   display=99
   while [ -e "/tmp/.X11-unix/X$display" ] || [ -e "/tmp/.X$display-lock" ]; do display=$((display + 1)); done
@@ -72,8 +122,9 @@ if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   export DISPLAY=":$display"
 fi
 
-# Two devices in one app: the kiosk's and the manager's database.
-export MALLBOTS_KIOSK_DB="${MALLBOTS_KIOSK_DB:-$RUN_DIR/kiosk.db}"
-export MALLBOTS_MANAGER_DB="${MALLBOTS_MANAGER_DB:-$RUN_DIR/manager.db}"
-log "mallbots-app $* (databases $MALLBOTS_KIOSK_DB, $MALLBOTS_MANAGER_DB; manager sign-in: ${MALLBOTS_MANAGER_USER:-manager} / see README)"
-"$BIN/mallbots-app" "$@"
+log "mallbots-app $* (kiosk: $RUN_DIR/kiosk.db, manager: $RUN_DIR/manager.db; manager sign-in: ${MALLBOTS_MANAGER_USER:-manager} / see README)"
+log "the same devices from the command line: $BIN/mallbots --db $RUN_DIR/kiosk.db status"
+"$BIN/mallbots-app" --nats-url "$NATS_URL" \
+  --kiosk-db "$RUN_DIR/kiosk.db" --kiosk-enrollment "$RUN_DIR/kiosk.json" \
+  --manager-db "$RUN_DIR/manager.db" --manager-enrollment "$RUN_DIR/manager.json" \
+  "$@" 2>&1 | tee -a "$RUN_DIR/app.log"

@@ -75,8 +75,12 @@ enum Command {
         #[arg(long, default_value = "kiosk")]
         role: String,
         /// A manager's store ids (repeat the flag).
-        #[arg(long = "store")]
+        #[arg(long = "store", conflicts_with = "all_stores")]
         stores: Vec<String>,
+        /// A mall-wide manager (the mall office): every store, present and future, including
+        /// stores it creates itself (stores `["*"]`).
+        #[arg(long)]
+        all_stores: bool,
         /// The auth directory of `auth init` (central's credentials default to DIR/central.json).
         #[arg(long)]
         auth_dir: Option<PathBuf>,
@@ -400,16 +404,18 @@ async fn main() -> ExitCode {
             device,
             role,
             stores,
+            all_stores,
             auth_dir,
             out,
             nats_url,
             rotate,
             reload_pids,
         }) => {
+            let every_store = [mallbots_domain::desk::ALL_STORES.to_owned()];
             let args = EnrollArgs {
                 device,
                 role,
-                stores,
+                stores: if *all_stores { &every_store } else { stores },
                 auth_dir: auth_dir.as_ref(),
                 out: out.as_ref(),
                 nats_url: nats_url.as_deref(),

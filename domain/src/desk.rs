@@ -264,9 +264,21 @@ pub struct DeskAccess {
     pub stores: Vec<String>,
 }
 
+/// The store list of a mall-wide manager (the mall office, `enroll --all-stores`): every store,
+/// present and future. As a NATS subject token it is the wildcard for one token, so the
+/// permissions and consumer filters built from it cover every store too.
+pub const ALL_STORES: &str = "*";
+
+/// Whether a manager enrolled for `stores` manages `store`.
+pub fn manages_store(stores: &[String], store: StoreId) -> bool {
+    stores
+        .iter()
+        .any(|s| s == ALL_STORES || *s == store.to_string())
+}
+
 impl DeskAccess {
     fn manages(&self, store: StoreId) -> bool {
-        self.role == "manager" && self.stores.iter().any(|s| *s == store.to_string())
+        self.role == "manager" && manages_store(&self.stores, store)
     }
 }
 

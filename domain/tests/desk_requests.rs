@@ -6,8 +6,8 @@ mod ordering_support;
 
 use mallbots_domain::depot::{ListCommand, ListError, ListEvent, ListItem, ShoppingList, Stop};
 use mallbots_domain::desk::{
-    decide_pickup, decide_stop, DeskAccess, DeskCommand, DeskError, DeskEvent, PickupRefusal,
-    PickupRequest, StopRefusal, StopRequest,
+    decide_pickup, decide_stop, manages_store, DeskAccess, DeskCommand, DeskError, DeskEvent,
+    PickupRefusal, PickupRequest, StopRefusal, StopRequest, ALL_STORES,
 };
 use ordering_support::*;
 
@@ -130,6 +130,29 @@ fn central_accepts_a_ready_order_from_its_manager_or_any_depot_desk() {
     assert_eq!(decide_pickup(Some(&manager(&[1])), Some(&ready)), Ok(()));
     assert_eq!(decide_pickup(Some(&manager(&[2, 7])), Some(&ready)), Ok(()));
     assert_eq!(decide_pickup(Some(&depot()), Some(&ready)), Ok(()));
+}
+
+#[test]
+fn a_mall_wide_manager_manages_every_store_and_a_literal_star_in_no_other_place() {
+    let ready = order(&[created(), approved(), shopping(), readied()]);
+    let office = DeskAccess {
+        role: "manager".into(),
+        stores: vec![ALL_STORES.into()],
+    };
+    assert_eq!(decide_pickup(Some(&office), Some(&ready)), Ok(()));
+    assert!(manages_store(&[ALL_STORES.into()], store(42)));
+    assert!(!manages_store(&[store(1).to_string()], store(42)));
+    assert!(!manages_store(&[], store(1)));
+    let kiosk_with_star = DeskAccess {
+        role: "kiosk".into(),
+        stores: vec![ALL_STORES.into()],
+    };
+    assert_eq!(
+        decide_pickup(Some(&kiosk_with_star), Some(&ready))
+            .unwrap_err()
+            .code(),
+        "pickup.not_your_store"
+    );
 }
 
 #[test]

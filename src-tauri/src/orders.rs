@@ -4,11 +4,11 @@
 //! The conversions read the edge's `ManagerOrderView` / `ManagerOrderDetail` (ORDERS) and
 //! `DeskRequestView` (DESK).
 
+use crate::error::{parse_id, ApiError};
+use crate::views::{lines_view, BasketLine, MoneyView};
 use mallbots_edge::{
     DeskRequestView, ManagerOrderDetail as EdgeDetail, ManagerOrderView as EdgeOrder, OrderFilter,
 };
-use crate::error::{parse_id, ApiError};
-use crate::views::{lines_view, BasketLine, MoneyView};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 

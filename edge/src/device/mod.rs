@@ -400,7 +400,7 @@ impl CatalogGate {
     /// Whether `store`'s catalog may be written (`catalog.not_your_store` if not).
     pub(crate) fn check(&self, store: StoreId) -> Result<(), EdgeError> {
         match &self.stores {
-            Some(stores) if !stores.iter().any(|s| s == &store.to_string()) => {
+            Some(stores) if !mallbots_domain::desk::manages_store(stores, store) => {
                 Err(EdgeError::refused(
                     "catalog.not_your_store",
                     format!(

@@ -86,13 +86,7 @@ pub fn device_role(edge: &Edge, settings: &SyncSettings) -> Result<DeviceRole, E
                 .map(|s| s.store_id.to_string())
                 .collect(),
         },
-        // Until `mallbots_sync::engine::DeviceRole::Depot` lands (helper AUTH), a depot desk
-        // cannot name its consumers: say so instead of syncing as something else.
-        Role::Depot => {
-            return Err(EdgeError::NotAvailable(
-                "sync as a depot device needs DeviceRole::Depot in mallbots-sync".to_owned(),
-            ))
-        }
+        Role::Depot => DeviceRole::Depot,
     })
 }
 
