@@ -65,7 +65,8 @@ free_port() {
 # 1. The authorization (once; kept across runs).
 if [ ! -f "$AUTH_DIR/central.json" ]; then
   log "generating the NATS authorization in $AUTH_DIR"
-  "$BIN/mallbots-central" auth init --dir "$AUTH_DIR"
+  "$BIN/mallbots-central" auth init --dir "$AUTH_DIR" >"$RUN_DIR/auth-init.log" 2>&1 ||
+    { cat "$RUN_DIR/auth-init.log" >&2; exit 1; }
 fi
 
 # 2. nats-server with it.
@@ -101,7 +102,7 @@ enroll() {
     log "enrolling the $name device $id ($role)"
     "$BIN/mallbots-central" --nats "$NATS_URL" --creds "$AUTH_DIR/central.json" \
       enroll --device "$id" --role "$role" "$@" --auth-dir "$AUTH_DIR" --out "$file" \
-      >>"$RUN_DIR/enroll.log"
+      >>"$RUN_DIR/enroll.log" 2>&1 || { tail -20 "$RUN_DIR/enroll.log" >&2; exit 1; }
   fi
 }
 enroll kiosk kiosk

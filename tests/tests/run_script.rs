@@ -97,7 +97,7 @@ fn run_sh_demo_brings_up_a_working_mall() {
     let kiosk_db = run_dir.join("kiosk.db");
     let manager_db = run_dir.join("manager.db");
     let started = Instant::now();
-    let mut last = String::new();
+    let mut last;
     let ready = loop {
         let kiosk = cli_json(&kiosk_db, &["status"]);
         let manager = cli_json(&manager_db, &["status"]);

@@ -220,10 +220,7 @@ pub fn run_sync(edge: &Edge, args: &SyncArgs) -> Result<serde_json::Value, EdgeE
         rt.block_on(async {
             let link = engine.connect(&target).await.map_err(edge_error)?;
             let report = engine.sync_once(&link).await.map_err(edge_error)?;
-            let status = mallbots_sync::engine::SyncStatus {
-                online: true,
-                ..engine.status().await.map_err(edge_error)?
-            };
+            let status = engine.status().await.map_err(edge_error)?.with_online(true);
             Ok(serde_json::json!({
                 "published": report.relay.published,
                 "recovered": report.relay.recovered,
@@ -362,7 +359,7 @@ pub fn run_status(edge: &Edge, args: &StatusArgs) -> Result<serde_json::Value, E
             .last_sync_at
             .is_some_and(|at| mallbots_sync::store::now_ms() - at < ONLINE_FRESHNESS_MS),
     };
-    let status = mallbots_sync::engine::SyncStatus { online, ..status };
+    let status = status.with_online(online);
     Ok(with_device(
         edge,
         serde_json::to_value(status).unwrap_or_default(),

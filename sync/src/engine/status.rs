@@ -97,6 +97,19 @@ pub struct SyncStatus {
     pub recent_conflicts: Vec<ConflictView>,
 }
 
+impl SyncStatus {
+    /// This status as seen by someone who knows whether the device is online right now (a
+    /// probe, a pass that just connected): `online` and a `state` that agrees with it, unless
+    /// the device is held by a problem (not enrolled, refused), which stays.
+    pub fn with_online(mut self, online: bool) -> Self {
+        self.online = online;
+        if self.problem.is_none() {
+            self.state = if online { "online" } else { "offline" }.to_owned();
+        }
+        self
+    }
+}
+
 /// Reads the status from `conn`; `online` comes from the caller (the running engine).
 pub fn sync_status(conn: &Connection, online: bool) -> Result<SyncStatus, StoreError> {
     let count =
