@@ -19,8 +19,8 @@ use mallbots_edge::sync::{engine, SyncSettings};
 use mallbots_edge::{Edge, EdgeConfig, NewProduct, Role};
 use mallbots_sync::engine::NatsTarget;
 use mallbots_tests::nats::{Enrollment, NatsServer};
-use std::path::Path;
 use mallbots_tests::procs::{Proc, CENTRAL};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const ORDERS: usize = 50;
@@ -123,7 +123,10 @@ async fn fifty_orders_taken_offline_all_reach_ready() {
     assert!(!kiosk.product(product.product_id).unwrap().removed);
 
     server.stop();
-    assert!(sync(&kiosk, &url, &creds, &stream).await.is_err(), "offline");
+    assert!(
+        sync(&kiosk, &url, &creds, &stream).await.is_err(),
+        "offline"
+    );
     let mut orders = Vec::new();
     for i in 0..ORDERS {
         let cart = kiosk.start_cart(Some(customer.customer_id)).unwrap();

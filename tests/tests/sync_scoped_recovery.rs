@@ -183,9 +183,7 @@ async fn kiosk_recovers_lost_marks_with_its_own_read_rights_only() {
     // times out (nats-server logs a publish violation).
     let kiosk_stream = async_nats::jetstream::ContextBuilder::new()
         .timeout(Duration::from_millis(500))
-        .build(
-            connect_with(&mall.server.url(), &mall.k1).await.unwrap(),
-        )
+        .build(connect_with(&mall.server.url(), &mall.k1).await.unwrap())
         .get_stream_no_info("EVENTS")
         .await
         .unwrap();

@@ -190,8 +190,8 @@ pub async fn kiosk(
     stream: &str,
     catalog: Catalog,
 ) -> Result<Kiosk> {
-    let creds = nats
-        .enroll_device(&Enrollment::kiosk(device, root).stream_prefix(prefix_of(stream)))?;
+    let creds =
+        nats.enroll_device(&Enrollment::kiosk(device, root).stream_prefix(prefix_of(stream)))?;
     let kiosk = open_edge(dir, device, root, Role::Kiosk)?;
     let customer = kiosk
         .register_customer("Ada", "+15550104477")
