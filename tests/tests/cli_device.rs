@@ -222,8 +222,7 @@ fn the_database_keeps_its_device_and_the_role_is_enforced() {
     let price: Value = export
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|e| e["event_type"].as_str().unwrap_or("").contains("Price"))
-        .last()
+        .rfind(|e| e["event_type"].as_str().unwrap_or("").contains("Price"))
         .unwrap_or_else(|| panic!("no price event in {export}"));
     assert_eq!(price["metadata"]["user"], "alice", "{price}");
     assert_eq!(price["metadata"]["device_id"], "m1", "{price}");
@@ -525,7 +524,7 @@ async fn sync_binds_the_stored_role_and_stores() {
             "--create-consumers",
         ],
     );
-    let mut events = js.get_stream(&stream).await.unwrap();
+    let events = js.get_stream(&stream).await.unwrap();
     let filters = |info: async_nats::jetstream::consumer::Info| {
         let mut f = info.config.filter_subjects.clone();
         if !info.config.filter_subject.is_empty() {
