@@ -143,6 +143,41 @@ pub fn log_tail(proc: &Proc, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
+/// Every consumer of `stream` with its delivery state (pending, waiting for ack, redelivered,
+/// acknowledged floor), one per line: what a stalled run's logs must keep.
+pub async fn consumers_report(js: &async_nats::jetstream::Context, stream: &str) -> String {
+    use futures::StreamExt;
+    let stream = match js.get_stream(stream).await {
+        Ok(s) => s,
+        Err(e) => return format!("stream {stream}: {e}\n"),
+    };
+    let mut out = format!("{:?}\n", stream.cached_info().state);
+    let mut consumers = stream.consumers();
+    while let Some(info) = consumers.next().await {
+        match info {
+            Ok(i) => out.push_str(&format!(
+                "{}: filters {:?} pending {} ack_pending {} redelivered {} waiting {} \
+                 delivered {:?} ack_floor {:?} max_deliver {}\n",
+                i.name,
+                if i.config.filter_subjects.is_empty() {
+                    vec![i.config.filter_subject.clone()]
+                } else {
+                    i.config.filter_subjects.clone()
+                },
+                i.num_pending,
+                i.num_ack_pending,
+                i.num_redelivered,
+                i.num_waiting,
+                i.delivered,
+                i.ack_floor,
+                i.config.max_deliver,
+            )),
+            Err(e) => out.push_str(&format!("consumer listing: {e}\n")),
+        }
+    }
+    out
+}
+
 /// The last non-empty line of a log file, shortened to 160 characters ("what was running").
 pub fn last_line(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();

@@ -5,6 +5,9 @@
 //! per aggregate on the EVENTS stream). Then a second batch runs while the EVENTS stream's leader
 //! node is killed with SIGKILL, and every order of it still completes, again exactly once.
 //!
+//! The cluster runs with the generated authorization; the replicas and the test (standing in
+//! for the kiosks, see `saga_support`) connect with central's credentials.
+//!
 //! Prints `figure:` lines (orders, seconds, orders/s). Needs the binary: `cargo build -p
 //! mallbots-central` (same `CARGO_TARGET_DIR`) first. More orders: `MALLBOTS_CLUSTER_ORDERS=N`.
 
@@ -397,21 +400,19 @@ async fn saga_time_is_the_order_events_stream_time(w: &World) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_on_an_r3_cluster_complete_every_order_once_even_across_a_node_kill() {
     let total = Instant::now();
-    let mut cluster = NatsCluster::start(3).expect("3-node cluster");
+    let mut cluster = NatsCluster::start_with_auth(3, "").expect("3-node cluster");
     let n: usize = std::env::var("MALLBOTS_CLUSTER_ORDERS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(DEFAULT_ORDERS);
     let id = rand::random::<u32>();
     let (root, prefix) = (format!("cc{id}"), format!("cc{id}_"));
-    let client = async_nats::ConnectOptions::new()
-        .connect(cluster.urls())
-        .await
-        .expect("connect");
+    let client = cluster.central_client().await.expect("connect as central");
     let js = jetstream::new(client);
     let topology = Topology::new(&root, &prefix);
     let w = World {
         url: cluster.url(),
+        central_args: cluster.auth().central_args(),
         root,
         prefix,
         publisher: Publisher::new(js.clone(), topology.clone(), Arc::new(Metrics::new())),

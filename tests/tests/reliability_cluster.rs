@@ -8,15 +8,20 @@
 //!
 //! (`central_cluster.rs` covers central alone on a cluster, `sync_cluster.rs` the relay alone.)
 //! Replay with `MALLBOTS_FAULT_SEED=<seed>`; needs `cargo build -p mallbots-central` first.
+//!
+//! As it ships (DESIGN §9): the cluster runs with the generated authorization (every node
+//! reloaded at each enrollment), central with its credentials, the manager and the kiosk
+//! enrolled by `mallbots-central enroll`; the kiosk's engine syncs with its credentials file.
 
 use std::time::{Duration, Instant};
 
 use mallbots_edge::sync::engine;
-use mallbots_sync::engine::NatsTarget;
 use mallbots_tests::faults::audit::{audit, Scope};
 use mallbots_tests::faults::central::CentralSpec;
-use mallbots_tests::faults::world::{kiosk, seed_catalog, settings, take_order, wait_final};
-use mallbots_tests::faults::{log_tail, seeded_rng, wait_until, Figures};
+use mallbots_tests::faults::world::{
+    kiosk, seed_catalog, settings, take_order, target, wait_final,
+};
+use mallbots_tests::faults::{consumers_report, log_tail, seeded_rng, wait_until, Figures};
 use mallbots_tests::nats::NatsCluster;
 use rand::Rng;
 
@@ -29,27 +34,29 @@ const DEVICE: &str = "k1";
 async fn a_node_killed_under_load_loses_and_duplicates_nothing() {
     let started = Instant::now();
     let (seed, mut rng) = seeded_rng("cluster");
-    let mut cluster = NatsCluster::start(3).unwrap();
+    let mut cluster = NatsCluster::start_with_auth(3, "").unwrap();
     let url = cluster.url();
     let n: u32 = rng.gen();
     let (root, prefix) = (format!("rc{n}"), format!("rc{n}_"));
     let stream = format!("{prefix}EVENTS");
-    let spec = CentralSpec::new(&url, &root, &prefix, "saga,payments,depot,bots-sim", 3);
+    let spec = CentralSpec::new(&url, &root, &prefix, "saga,payments,depot,bots-sim", 3)
+        .with_creds(cluster.central_creds());
     let start = Duration::from_secs(60);
     let centrals = [
         spec.spawn_ready(start).unwrap(),
         spec.spawn_ready(start).unwrap(),
     ];
     let dir = tempfile::tempdir().unwrap();
-    let catalog = seed_catalog(dir.path(), &url, &root, &stream)
+    let catalog = seed_catalog(dir.path(), &cluster, &url, &root, &stream)
         .await
         .unwrap();
-    let (edge, customer) = kiosk(dir.path(), DEVICE, &url, &root, &stream, catalog)
+    let kiosk = kiosk(dir.path(), DEVICE, &cluster, &url, &root, &stream, catalog)
         .await
         .unwrap();
+    let (edge, customer) = (kiosk.edge, kiosk.customer);
     let sync = engine(&edge, &settings(&stream), None)
         .unwrap()
-        .spawn(NatsTarget::new(url.clone()));
+        .spawn(target(&url, &kiosk.creds));
     wait_until(Duration::from_secs(30), "sync engine online", || {
         sync.engine().is_online().then_some(())
     })
@@ -86,16 +93,24 @@ async fn a_node_killed_under_load_loses_and_duplicates_nothing() {
     let counts = wait_final(&edge, ORDERS, Duration::from_secs(180), |c| {
         println!("settling: {c:?}");
     });
+    let js = async_nats::jetstream::new(cluster.central_client().await.unwrap());
+    // What a stall needs explained, taken while it still stalls: the kiosk's sync status and
+    // every consumer's delivery state (kept with the logs below if the run fails).
+    let mut stall_report = String::new();
     if let Err(e) = &counts {
         for (i, c) in centrals.iter().enumerate() {
             eprintln!("--- central {i} ---\n{}", log_tail(c, 40));
         }
         eprintln!("seed {seed}: {e}");
+        stall_report = format!(
+            "{e}\n\n--- kiosk sync status ---\n{:#?}\n\n--- consumers ---\n{}",
+            sync.engine().status().await,
+            consumers_report(&js, &stream).await
+        );
     }
     let settle_secs = load_start.elapsed().as_secs_f64() - load_secs;
     sync.shutdown().await;
 
-    let js = async_nats::jetstream::new(async_nats::connect(cluster.urls()).await.unwrap());
     let scope = Scope {
         root: &root,
         prefix: &prefix,
@@ -119,12 +134,23 @@ async fn a_node_killed_under_load_loses_and_duplicates_nothing() {
         .insert("settle_seconds".into(), round(settle_secs).into());
     a.record(&mut f);
     f.print();
-    if !a.is_clean() {
+    if !a.is_clean() || counts.is_err() {
         let kept = dir.keep();
         for (i, c) in centrals.iter().enumerate() {
             let _ = std::fs::copy(c.log_path(), kept.join(format!("central{i}.log")));
         }
-        eprintln!("seed {seed}: kept {}", kept.display());
+        for i in 0..cluster.len() {
+            let _ = std::fs::copy(cluster.log_path(i), kept.join(format!("nats-n{i}.log")));
+        }
+        if stall_report.is_empty() {
+            stall_report = consumers_report(&js, &stream).await;
+        }
+        let _ = std::fs::write(kept.join("stall.txt"), &stall_report);
+        eprintln!(
+            "seed {seed}: kiosk database, central and NATS logs, kiosk sync status and \
+             consumer infos (stall.txt) kept in {}",
+            kept.display()
+        );
     }
     a.assert_clean(seed);
     counts.unwrap();

@@ -11,6 +11,12 @@
 //! every order is final, and [`audit`] checks the EVENTS stream, the saga bucket and the
 //! kiosk's database. Replay a run with `MALLBOTS_FAULT_SEED=<seed>`.
 //!
+//! As it ships (DESIGN §9): NATS runs with the authorization `mallbots-central auth init`
+//! generated, the centrals connect with their credentials, the manager and the kiosk are
+//! enrolled by the real `mallbots-central enroll`, and the kiosk's processes sync with its
+//! credentials file (`device init --enrollment`, `sync --enrollment`), within its own
+//! permissions and through the consumers enrollment created.
+//!
 //! Needs the binaries: `cargo build -p mallbots-central -p mallbots-edge` (same
 //! `CARGO_TARGET_DIR`) first.
 
@@ -53,6 +59,7 @@ impl Running {
 /// What the kiosk processes are started with.
 struct Kiosk {
     db: PathBuf,
+    creds: PathBuf,
     root: String,
     url: String,
     stream: String,
@@ -71,11 +78,14 @@ impl Kiosk {
     fn sync(&self) -> Running {
         let p = self
             .cli()
-            .args(["sync", "--nats", &self.url, "--stream", &self.stream]);
-        Running::new(p.args(["--create-consumers", "--watch"]).spawn().unwrap())
+            .args(["sync", "--nats", &self.url, "--stream", &self.stream])
+            .arg("--enrollment")
+            .arg(self.creds.display().to_string());
+        Running::new(p.arg("--watch").spawn().unwrap())
     }
 
-    /// A loadgen run that also syncs (it is the database's writer while it runs).
+    /// A loadgen run that also syncs (it is the database's writer while it runs), with the
+    /// enrollment `device init` stored.
     fn loadgen(&self, orders: u32) -> Running {
         let p = self.cli().args(["loadgen", "--product", &self.product]);
         let p = p.args([
@@ -87,7 +97,6 @@ impl Kiosk {
             &self.url,
             "--stream",
             &self.stream,
-            "--create-consumers",
         ]);
         Running::new(p.spawn().unwrap())
     }
@@ -135,7 +144,7 @@ fn pick(rng: &mut StdRng) -> Target {
 async fn hundred_kills_of_edge_and_central_lose_and_duplicate_nothing() {
     let started = Instant::now();
     let (seed, mut rng) = seeded_rng("kill9");
-    let server = NatsServer::shared();
+    let server = NatsServer::shared_with_auth();
     let n: u32 = rng.gen();
     let (root, prefix) = (format!("rk{n}"), format!("rk{n}_"));
     let stream = format!("{prefix}EVENTS");
@@ -145,25 +154,46 @@ async fn hundred_kills_of_edge_and_central_lose_and_duplicate_nothing() {
         &prefix,
         "saga,payments,depot,bots-sim",
         1,
-    );
+    )
+    .with_creds(server.central_creds());
     let mut centrals = [
         Running::new(spec.spawn_ready(START).unwrap()),
         Running::new(spec.spawn_ready(START).unwrap()),
     ];
     let dir = tempfile::tempdir().unwrap();
-    let catalog = seed_catalog(dir.path(), &server.url(), &root, &stream)
+    let catalog = seed_catalog(dir.path(), server, &server.url(), &root, &stream)
         .await
         .unwrap();
-    let (edge, customer) = kiosk(dir.path(), DEVICE, &server.url(), &root, &stream, catalog)
-        .await
-        .unwrap();
+    let kiosk = kiosk(
+        dir.path(),
+        DEVICE,
+        server,
+        &server.url(),
+        &root,
+        &stream,
+        catalog,
+    )
+    .await
+    .unwrap();
+    let (edge, customer) = (kiosk.edge, kiosk.customer);
     // The test only reads from here on: the CLI processes are the writers.
     let db = edge.path().to_path_buf();
     let config = edge.config().clone();
     drop(edge);
+    // The device's identity and enrollment, stored as an operator would (`device init`).
+    let mut init = Proc::builder(EDGE_CLI)
+        .arg("--db")
+        .arg(db.display().to_string())
+        .args(["device", "init", "--enrollment"])
+        .arg(kiosk.creds.display().to_string())
+        .spawn()
+        .unwrap();
+    let status = init.wait_exit(START).unwrap();
+    assert!(status.success(), "device init: {}", init.logs());
     let edge = Edge::open_read_only(&db, config).unwrap();
     let k = Kiosk {
         db,
+        creds: kiosk.creds.clone(),
         root: root.clone(),
         url: server.url(),
         stream: stream.clone(),
@@ -279,7 +309,7 @@ async fn hundred_kills_of_edge_and_central_lose_and_duplicate_nothing() {
     }
     let _ = sync.proc.terminate(START);
 
-    let js = async_nats::jetstream::new(async_nats::connect(server.url()).await.unwrap());
+    let js = async_nats::jetstream::new(server.central_client().await.unwrap());
     let scope = Scope {
         root: &root,
         prefix: &prefix,

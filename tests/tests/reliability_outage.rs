@@ -8,14 +8,19 @@
 //! The outage lasts `MALLBOTS_OUTAGE_SECS` (default 60: the suite's figure; shorter for local
 //! runs). Orders are spread evenly over the outage (seeded quantities). Replay a run with
 //! `MALLBOTS_FAULT_SEED=<seed>`. Needs the binary: `cargo build -p mallbots-central` first.
+//!
+//! As it ships (DESIGN §9): NATS runs with the generated authorization, central with its
+//! credentials, the manager and the kiosk enrolled by `mallbots-central enroll`; the kiosk's
+//! engine syncs with its credentials file, within its permissions.
 
 use std::time::{Duration, Instant};
 
 use mallbots_edge::sync::engine;
-use mallbots_sync::engine::NatsTarget;
 use mallbots_tests::faults::audit::{audit, Scope};
 use mallbots_tests::faults::central::CentralSpec;
-use mallbots_tests::faults::world::{kiosk, seed_catalog, settings, take_order, wait_final};
+use mallbots_tests::faults::world::{
+    kiosk, seed_catalog, settings, take_order, target, wait_final,
+};
 use mallbots_tests::faults::{env_secs, log_tail, seeded_rng, wait_until, Figures};
 use mallbots_tests::nats::NatsServer;
 use rand::Rng;
@@ -28,24 +33,26 @@ async fn five_hundred_orders_taken_during_a_nats_outage_all_arrive_once() {
     let started = Instant::now();
     let (seed, mut rng) = seeded_rng("outage");
     let outage = env_secs("MALLBOTS_OUTAGE_SECS", Duration::from_secs(60));
-    let mut server = NatsServer::start().unwrap();
+    let mut server = NatsServer::start_with_auth("").unwrap();
     let url = server.url();
     let n: u32 = rng.gen();
     let (root, prefix) = (format!("ro{n}"), format!("ro{n}_"));
     let stream = format!("{prefix}EVENTS");
-    let spec = CentralSpec::new(&url, &root, &prefix, "saga,payments,depot,bots-sim", 1);
+    let spec = CentralSpec::new(&url, &root, &prefix, "saga,payments,depot,bots-sim", 1)
+        .with_creds(server.central_creds());
     let central = spec.spawn_ready(Duration::from_secs(30)).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let catalog = seed_catalog(dir.path(), &url, &root, &stream)
+    let catalog = seed_catalog(dir.path(), &server, &url, &root, &stream)
         .await
         .unwrap();
-    let (edge, customer) = kiosk(dir.path(), DEVICE, &url, &root, &stream, catalog)
+    let kiosk = kiosk(dir.path(), DEVICE, &server, &url, &root, &stream, catalog)
         .await
         .unwrap();
+    let (edge, customer) = (kiosk.edge, kiosk.customer);
 
     let sync = engine(&edge, &settings(&stream), None)
         .unwrap()
-        .spawn(NatsTarget::new(url.clone()));
+        .spawn(target(&url, &kiosk.creds));
     wait_until(Duration::from_secs(30), "sync engine online", || {
         sync.engine().is_online().then_some(())
     })
@@ -93,7 +100,7 @@ async fn five_hundred_orders_taken_during_a_nats_outage_all_arrive_once() {
     }
     sync.shutdown().await;
 
-    let js = async_nats::jetstream::new(async_nats::connect(&url).await.unwrap());
+    let js = async_nats::jetstream::new(server.central_client().await.unwrap());
     let scope = Scope {
         root: &root,
         prefix: &prefix,

@@ -1,26 +1,32 @@
 //! The relay on a 3-node JetStream cluster (R3 streams, 1-second dedup window, DESIGN §9): a
 //! kiosk's backlog is relayed exactly once and in order per aggregate while one node is killed
 //! mid-way and later restarted.
+//!
+//! As it ships (DESIGN §9): the cluster runs with the generated authorization, the manager and
+//! the kiosk are enrolled by `mallbots-central enroll` and sync with their credentials files,
+//! through the consumers enrollment created. The topology is created as central does it, with
+//! central's credentials.
 
 use mallbots_central::config::TopologySettings;
 use mallbots_central::topology::{ensure_topology, StreamKind, Topology};
 use mallbots_edge::sync::{engine, SyncSettings};
 use mallbots_edge::{Edge, EdgeConfig, NewProduct, Role};
 use mallbots_sync::engine::NatsTarget;
-use mallbots_tests::nats::NatsCluster;
+use mallbots_tests::nats::{Enrollment, NatsCluster};
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-async fn sync_until_done(edge: &Edge, urls: &str, stream: &str) {
+async fn sync_until_done(edge: &Edge, urls: &str, creds: &Path, stream: &str) {
     let settings = SyncSettings {
         events_stream: stream.into(),
         stores: Vec::new(),
-        create_consumers: true,
+        create_consumers: false,
     };
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let engine = engine(edge, &settings, None).unwrap();
-        if let Ok(link) = engine.connect(&NatsTarget::new(urls)).await {
+        if let Ok(link) = engine.connect(&NatsTarget::with_creds(urls, creds)).await {
             if engine.sync_once(&link).await.is_ok() && engine.status().await.unwrap().waiting == 0
             {
                 return;
@@ -33,7 +39,7 @@ async fn sync_until_done(edge: &Edge, urls: &str, stream: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r3_relay_is_exactly_once_across_a_node_loss() {
-    let mut cluster = NatsCluster::start(3).unwrap();
+    let mut cluster = NatsCluster::start_with_auth(3, "").unwrap();
     let urls = cluster.urls().join(",");
     let settings = TopologySettings {
         subject_root: "r3".into(),
@@ -43,7 +49,7 @@ async fn r3_relay_is_exactly_once_across_a_node_loss() {
         ..TopologySettings::default()
     };
     let topology = Topology::from_settings(&settings);
-    let js = async_nats::jetstream::new(async_nats::connect(cluster.urls()).await.unwrap());
+    let js = async_nats::jetstream::new(cluster.central_client().await.unwrap());
     let deadline = Instant::now() + Duration::from_secs(30);
     while let Err(e) = ensure_topology(&js, &topology, &settings).await {
         assert!(Instant::now() < deadline, "topology: {e}");
@@ -70,9 +76,16 @@ async fn r3_relay_is_exactly_once_across_a_node_loss() {
             price_cents: 300,
         })
         .unwrap();
-    sync_until_done(&manager, &urls, &stream).await;
+    let store_id = store.store_id.to_string();
+    let m_creds = cluster
+        .enroll(&Enrollment::manager("m1", &[&store_id], "r3").stream_prefix("r3_"))
+        .unwrap();
+    sync_until_done(&manager, &urls, &m_creds, &stream).await;
     let kiosk = Edge::open(dir.path().join("k.db"), config("k1", Role::Kiosk)).unwrap();
-    sync_until_done(&kiosk, &urls, &stream).await;
+    let creds = cluster
+        .enroll(&Enrollment::kiosk("k1", "r3").stream_prefix("r3_"))
+        .unwrap();
+    sync_until_done(&kiosk, &urls, &creds, &stream).await;
 
     let mut carts = Vec::new();
     for _ in 0..60 {
@@ -83,12 +96,12 @@ async fn r3_relay_is_exactly_once_across_a_node_loss() {
         carts.push(cart.cart_id);
     }
     cluster.kill_node(2);
-    sync_until_done(&kiosk, &cluster.urls()[..2].join(","), &stream).await;
+    sync_until_done(&kiosk, &cluster.urls()[..2].join(","), &creds, &stream).await;
     cluster.restart_node(2).unwrap();
     for cart in &carts[..20] {
         kiosk.add_item(*cart, product.product_id, 1).unwrap();
     }
-    sync_until_done(&kiosk, &urls, &stream).await;
+    sync_until_done(&kiosk, &urls, &creds, &stream).await;
 
     let events = js.get_stream(&stream).await.unwrap();
     let mut per_subject: HashMap<String, Vec<u64>> = HashMap::new();

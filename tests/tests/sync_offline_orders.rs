@@ -9,13 +9,18 @@
 //! Then the kiosk asks, offline again, to cancel one of those orders: central has moved it past
 //! shopping, so the request is refused and the kiosk shows why.
 //!
+//! As it ships (DESIGN §9): NATS runs with the generated authorization, central with its
+//! credentials, the manager and the kiosk enrolled by `mallbots-central enroll`, each syncing
+//! with its credentials file through the consumers enrollment created.
+//!
 //! Needs the binary: `cargo build -p mallbots-central` (same `CARGO_TARGET_DIR`) first.
 
 use mallbots_edge::sync::{engine, SyncSettings};
 use mallbots_edge::{Edge, EdgeConfig, NewProduct, Role};
 use mallbots_sync::engine::NatsTarget;
-use mallbots_tests::nats::NatsServer;
+use mallbots_tests::nats::{Enrollment, NatsServer};
 use mallbots_tests::procs::{Proc, CENTRAL};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const ORDERS: usize = 50;
@@ -30,15 +35,15 @@ fn device(dir: &std::path::Path, id: &str, root: &str, role: Role) -> Edge {
     Edge::open(dir.join(format!("{id}.db")), config).unwrap()
 }
 
-async fn sync(edge: &Edge, url: &str, stream: &str) -> Result<(), String> {
+async fn sync(edge: &Edge, url: &str, creds: &Path, stream: &str) -> Result<(), String> {
     let settings = SyncSettings {
         events_stream: stream.into(),
         stores: Vec::new(),
-        create_consumers: true,
+        create_consumers: false,
     };
     let engine = engine(edge, &settings, None).map_err(|e| e.to_string())?;
     let link = engine
-        .connect(&NatsTarget::new(url))
+        .connect(&NatsTarget::with_creds(url, creds))
         .await
         .map_err(|e| e.to_string())?;
     engine.sync_once(&link).await.map_err(|e| e.to_string())?;
@@ -66,13 +71,14 @@ async fn stream_log(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_orders_taken_offline_all_reach_ready() {
-    let mut server = NatsServer::start().unwrap();
+    let mut server = NatsServer::start_with_auth("").unwrap();
     let url = server.url();
     let root = "off";
     let prefix = "off_";
     let stream = format!("{prefix}EVENTS");
     let mut central = Proc::builder(CENTRAL)
         .args(["--nats", &url, "--http", "127.0.0.1:0"])
+        .args(server.auth().central_args())
         .args(["--subject-root", root, "--stream-prefix", prefix])
         .args(["--duplicate-window-ms", "1000"])
         .args(["--roles", "saga,payments,depot,bots-sim"])
@@ -102,15 +108,25 @@ async fn fifty_orders_taken_offline_all_reach_ready() {
             price_cents: 450,
         })
         .unwrap();
-    sync(&manager, &url, &stream).await.unwrap();
+    let store_id = store.store_id.to_string();
+    let m_creds = server
+        .enroll(&Enrollment::manager("m1", &[&store_id], root).stream_prefix(prefix))
+        .unwrap();
+    sync(&manager, &url, &m_creds, &stream).await.unwrap();
 
     let kiosk = device(dir.path(), "k1", root, Role::Kiosk);
+    let creds = server
+        .enroll(&Enrollment::kiosk("k1", root).stream_prefix(prefix))
+        .unwrap();
     let customer = kiosk.register_customer("Ada", "+15550104477").unwrap();
-    sync(&kiosk, &url, &stream).await.unwrap();
+    sync(&kiosk, &url, &creds, &stream).await.unwrap();
     assert!(!kiosk.product(product.product_id).unwrap().removed);
 
     server.stop();
-    assert!(sync(&kiosk, &url, &stream).await.is_err(), "offline");
+    assert!(
+        sync(&kiosk, &url, &creds, &stream).await.is_err(),
+        "offline"
+    );
     let mut orders = Vec::new();
     for i in 0..ORDERS {
         let cart = kiosk.start_cart(Some(customer.customer_id)).unwrap();
@@ -126,7 +142,7 @@ async fn fifty_orders_taken_offline_all_reach_ready() {
 
     let deadline = Instant::now() + Duration::from_secs(180);
     loop {
-        let _ = sync(&kiosk, &url, &stream).await;
+        let _ = sync(&kiosk, &url, &creds, &stream).await;
         let statuses: Vec<String> = orders
             .iter()
             .map(|o| kiosk.order(*o).unwrap().status)
@@ -149,7 +165,7 @@ async fn fifty_orders_taken_offline_all_reach_ready() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
-    let js = async_nats::jetstream::new(async_nats::connect(&url).await.unwrap());
+    let js = async_nats::jetstream::new(server.central_client().await.unwrap());
     let events = js.get_stream(&stream).await.unwrap();
     // Central holds every order as ready: the last event on each order's status subject.
     for order in &orders {
@@ -202,11 +218,11 @@ async fn fifty_orders_taken_offline_all_reach_ready() {
     let settings = SyncSettings {
         events_stream: stream.clone(),
         stores: Vec::new(),
-        create_consumers: true,
+        create_consumers: false,
     };
     let relay_only = engine(&kiosk, &settings, None).unwrap();
     let link = relay_only
-        .connect(&NatsTarget::new(url.clone()))
+        .connect(&NatsTarget::with_creds(url.clone(), &creds))
         .await
         .unwrap();
     relay_only.relay(&link).await.unwrap();
@@ -240,7 +256,7 @@ async fn fifty_orders_taken_offline_all_reach_ready() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let _ = sync(&kiosk, &url, &stream).await;
+        let _ = sync(&kiosk, &url, &creds, &stream).await;
         let order = kiosk.order(late).unwrap();
         if order.reason.as_deref() == Some("order.cancel_after_shopping_finished") {
             assert_eq!(order.status, "ready", "the order goes on");

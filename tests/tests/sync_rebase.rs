@@ -3,14 +3,22 @@
 //! * two managers reprice one product offline: the second is rebased, still valid, republished;
 //! * a manager reprices a product another manager removed meanwhile: rejected, conflict shown;
 //! * a product removed centrally while a kiosk's offline cart holds it: conflict with reason.
+//!
+//! As it ships (DESIGN §9): the shared server runs with the generated authorization, every
+//! device is enrolled by `mallbots-central enroll` (managers for the store they edit) and syncs
+//! with its credentials file through the consumers enrollment created; the topology is created
+//! as central does it, with central's credentials. Device ids carry the world's tag (they are
+//! NATS user names, unique per server).
 
 use mallbots_central::config::TopologySettings;
 use mallbots_central::topology::{ensure_topology, StreamKind, Topology};
 use mallbots_edge::sync::{engine, SyncSettings};
 use mallbots_edge::{Edge, EdgeConfig, NewProduct, Role};
 use mallbots_sync::engine::{NatsTarget, SyncEngine, SyncReport};
-use mallbots_tests::nats::NatsServer;
-use std::sync::{Arc, Weak};
+use mallbots_tests::nats::{Enrollment, NatsServer};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, Weak};
 use uuid::Uuid;
 
 struct World {
@@ -18,11 +26,13 @@ struct World {
     stream: String,
     url: String,
     dir: tempfile::TempDir,
+    server: &'static NatsServer,
+    creds: Mutex<HashMap<String, PathBuf>>,
 }
 
 impl World {
     async fn new() -> World {
-        let server = NatsServer::shared();
+        let server = NatsServer::shared_with_auth();
         let tag = Uuid::now_v7().simple().to_string();
         let root = format!("r{}", &tag[20..]);
         let settings = TopologySettings {
@@ -32,7 +42,7 @@ impl World {
             ..TopologySettings::default()
         };
         let topology = Topology::from_settings(&settings);
-        let client = async_nats::connect(server.url()).await.unwrap();
+        let client = server.central_client().await.unwrap();
         let js = async_nats::jetstream::new(client);
         ensure_topology(&js, &topology, &settings).await.unwrap();
         World {
@@ -40,12 +50,15 @@ impl World {
             root,
             url: server.url(),
             dir: tempfile::tempdir().unwrap(),
+            server,
+            creds: Mutex::new(HashMap::new()),
         }
     }
 
+    /// Device `id` of this world (its id made unique with the world's tag).
     fn device(&self, id: &str, role: Role) -> Arc<Edge> {
         let config = EdgeConfig {
-            device_id: id.into(),
+            device_id: format!("{id}{}", self.root),
             subject_root: self.root.clone(),
             role,
             ..EdgeConfig::default()
@@ -53,13 +66,31 @@ impl World {
         Arc::new(Edge::open(self.dir.path().join(format!("{id}.db")), config).unwrap())
     }
 
+    /// Enrolls `edge` with `mallbots-central enroll`: a kiosk without stores, a manager for
+    /// `stores`.
+    fn enroll(&self, edge: &Edge, stores: &[&str]) {
+        let id = edge.config().device_id.clone();
+        let enrollment = match stores {
+            [] => Enrollment::kiosk(&id, &self.root),
+            _ => Enrollment::manager(&id, stores, &self.root),
+        };
+        let creds = self
+            .server
+            .enroll(&enrollment.stream_prefix(&format!("{}_", self.root)))
+            .unwrap();
+        self.creds.lock().unwrap().insert(id, creds);
+    }
+
     async fn sync(&self, edge: &Arc<Edge>) -> SyncReport {
         let weak: Weak<Edge> = Arc::downgrade(edge);
         let settings = SyncSettings {
             events_stream: self.stream.clone(),
             stores: Vec::new(),
-            create_consumers: true,
+            create_consumers: false,
         };
+        let id = &edge.config().device_id;
+        let creds = self.creds.lock().unwrap().get(id).cloned();
+        let creds = creds.unwrap_or_else(|| panic!("{id} not enrolled"));
         let after = Arc::new(move || {
             if let Some(e) = weak.upgrade() {
                 e.clear_cache();
@@ -67,7 +98,7 @@ impl World {
         });
         let engine: SyncEngine = engine(edge, &settings, Some(after)).unwrap();
         let link = engine
-            .connect(&NatsTarget::new(self.url.clone()))
+            .connect(&NatsTarget::with_creds(self.url.clone(), creds))
             .await
             .unwrap();
         engine.sync_once(&link).await.unwrap()
@@ -89,6 +120,9 @@ async fn two_managers(w: &World) -> (Arc<Edge>, Arc<Edge>, mallbots_domain::ids:
     let a = w.device("ma", Role::Manager);
     let b = w.device("mb", Role::Manager);
     let store = a.create_store("Books", "Level 1").unwrap();
+    let store_id = store.store_id.to_string();
+    w.enroll(&a, &[&store_id]);
+    w.enroll(&b, &[&store_id]);
     let product = a
         .add_product(NewProduct {
             store_id: store.store_id,
@@ -174,6 +208,7 @@ async fn product_removed_while_an_offline_cart_holds_it_is_a_conflict() {
     let manager = w.device("m1", Role::Manager);
     let store = manager.create_store("Toys", "Level 2").unwrap();
     manager.set_participation(store.store_id, true).unwrap();
+    w.enroll(&manager, &[&store.store_id.to_string()]);
     let product = manager
         .add_product(NewProduct {
             store_id: store.store_id,
@@ -185,6 +220,7 @@ async fn product_removed_while_an_offline_cart_holds_it_is_a_conflict() {
         .unwrap();
     w.sync(&manager).await;
     let kiosk = w.device("k1", Role::Kiosk);
+    w.enroll(&kiosk, &[]);
     w.sync(&kiosk).await;
     let cart = kiosk.start_cart(None).unwrap();
     kiosk.add_item(cart.cart_id, product.product_id, 2).unwrap();

@@ -2,12 +2,11 @@
 //! permissions (issue 12 items 2 and 4, issue 11 item 1), on a real nats-server with real
 //! SQLite, a real topology and consumers made by central's enrollment.
 //!
-//! The kiosk user has exactly the permission set of docs/deployment.md: publish
-//! `R.ev.kiosk.<d>.>`, `$JS.API.CONSUMER.INFO|MSG.NEXT.<S>.<d>-orders|<d>-catalog`,
-//! `$JS.ACK.<S>.<d>-orders.>|<d>-catalog.>`, `$JS.API.DIRECT.GET.<S>.R.ev.kiosk.<d>.>`;
-//! subscribe `_INBOX_<d>.>`. The server configuration is written here by hand until the one
-//! `mallbots-central enroll` generates (helper AUTH) lands on main; these tests then switch to
-//! the generated one.
+//! As it ships (DESIGN §9): the server runs with the authorization `mallbots-central auth
+//! init` generated (plus `max_payload: 64 KiB`), the topology is created as central does it
+//! with central's credentials, and the kiosks are enrolled by the real `mallbots-central
+//! enroll`, so each kiosk user has exactly the permission set `device_permissions` defines
+//! (docs/deployment.md) and syncs with its credentials file.
 //!
 //! * lost marks after kill -9 mid-relay (several events of one subject published, their marks
 //!   never committed, the dedup window long past): before the fix the relay walked the subject
@@ -19,66 +18,36 @@
 //! * a kiosk that was never enrolled, or whose password is wrong, gets one clear state.
 
 use mallbots_central::config::TopologySettings;
-use mallbots_central::enrollment::enroll;
 use mallbots_central::topology::{ensure_topology, Topology};
 use mallbots_domain::ErrorCode;
 use mallbots_edge::sync::{engine, SyncSettings};
 use mallbots_edge::{Edge, EdgeConfig, Role};
-use mallbots_sync::engine::{DeviceRole, NatsTarget, SyncEngine};
+use mallbots_sync::engine::{NatsTarget, SyncEngine};
 use mallbots_sync::store::{AppendRequest, EventMetadata, EventStore, NewEvent};
-use mallbots_tests::nats::{NatsOptions, NatsServer};
+use mallbots_tests::nats::{connect_with, Enrollment, NatsServer};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 const ROOT: &str = "sr";
 const MAX_PAYLOAD: usize = 64 * 1024;
 
-/// The kiosk permission set of docs/deployment.md for device `d` (see the module doc).
-fn kiosk_user(d: &str) -> String {
-    format!(
-        r#"{{ user: {d}, password: "pw-{d}", permissions: {{
-          publish: {{ allow: [
-            "{ROOT}.ev.kiosk.{d}.>",
-            "$JS.API.CONSUMER.INFO.EVENTS.{d}-orders", "$JS.API.CONSUMER.INFO.EVENTS.{d}-catalog",
-            "$JS.API.CONSUMER.MSG.NEXT.EVENTS.{d}-orders", "$JS.API.CONSUMER.MSG.NEXT.EVENTS.{d}-catalog",
-            "$JS.ACK.EVENTS.{d}-orders.>", "$JS.ACK.EVENTS.{d}-catalog.>",
-            "$JS.API.DIRECT.GET.EVENTS.{ROOT}.ev.kiosk.{d}.>"
-          ] }}
-          subscribe: {{ allow: [ "_INBOX_{d}.>" ] }}
-      }} }}"#
-    )
-}
-
 struct Mall {
     _dir: tempfile::TempDir,
     dir: std::path::PathBuf,
     server: NatsServer,
     js: async_nats::jetstream::Context,
+    /// k1's credentials file (enrolled).
+    k1: PathBuf,
+    /// k2's credentials file (enrolled, then its consumers removed: not enrolled any more).
+    k2: PathBuf,
 }
 
 impl Mall {
     async fn start() -> Mall {
         let dir = tempfile::tempdir().unwrap();
-        let text = format!(
-            "max_payload: {MAX_PAYLOAD}\naccounts {{\n  MALLBOTS {{\n    jetstream: enabled\n    users: [\n      {{ user: central, password: \"pw-central\" }}\n      {}\n      {}\n    ]\n  }}\n}}\n",
-            kiosk_user("k1"),
-            kiosk_user("k2"),
-        );
-        let path = dir.path().join("nats.conf");
-        std::fs::write(&path, text).unwrap();
-        let server = NatsServer::start_with(NatsOptions {
-            config_file: Some(path),
-            extra_args: Vec::new(),
-        })
-        .unwrap();
-        let central = async_nats::ConnectOptions::with_user_and_password(
-            "central".into(),
-            "pw-central".into(),
-        )
-        .connect(format!("127.0.0.1:{}", server.port()))
-        .await
-        .unwrap();
-        let js = async_nats::jetstream::new(central);
+        let server = NatsServer::start_with_auth(&format!("max_payload: {MAX_PAYLOAD}")).unwrap();
+        let js = async_nats::jetstream::new(server.central_client().await.unwrap());
         // A 1-second dedup window: a republish after it cannot be resolved by msg-id dedup.
         let settings = TopologySettings {
             subject_root: ROOT.into(),
@@ -88,17 +57,34 @@ impl Mall {
         };
         let topology = Topology::from_settings(&settings);
         ensure_topology(&js, &topology, &settings).await.unwrap();
-        enroll(&js, &topology, "k1", &DeviceRole::Kiosk)
-            .await
-            .unwrap();
+        let k1 = server.enroll(&Enrollment::kiosk("k1", ROOT)).unwrap();
+        let k2 = server.enroll(&Enrollment::kiosk("k2", ROOT)).unwrap();
+        // k2's enrollment is removed on central's side (its consumers deleted, as the operator
+        // would): it keeps a NATS user and no consumers.
+        let events = js.get_stream("EVENTS").await.unwrap();
+        for c in ["k2-orders", "k2-catalog"] {
+            events.delete_consumer(c).await.unwrap();
+        }
         Mall {
             dir: dir.path().to_owned(),
             _dir: dir,
             server,
             js,
+            k1,
+            k2,
         }
     }
 
+    /// The kiosk's target with its credentials file.
+    fn creds_target(&self, device: &str) -> NatsTarget {
+        let creds = match device {
+            "k1" => &self.k1,
+            _ => &self.k2,
+        };
+        NatsTarget::with_creds(self.server.url(), creds)
+    }
+
+    /// A target with a password given in the URL (a wrong one).
     fn target(&self, device: &str, password: &str) -> NatsTarget {
         NatsTarget::new(format!(
             "nats://{device}:{password}@127.0.0.1:{}",
@@ -185,7 +171,7 @@ async fn kiosk_recovers_lost_marks_with_its_own_read_rights_only() {
     let subject = format!("{ROOT}.ev.kiosk.k1.basket.b1");
     let first = append_raw(&edge, "basket", "b1", &subject, 4, 10);
 
-    let target = mall.target("k1", "pw-k1");
+    let target = mall.creds_target("k1");
     let engine = fresh_engine(&edge);
     let link = engine.connect(&target).await.unwrap();
     let report = engine.sync_once(&link).await.unwrap();
@@ -197,13 +183,7 @@ async fn kiosk_recovers_lost_marks_with_its_own_read_rights_only() {
     // times out (nats-server logs a publish violation).
     let kiosk_stream = async_nats::jetstream::ContextBuilder::new()
         .timeout(Duration::from_millis(500))
-        .build(
-            async_nats::ConnectOptions::with_user_and_password("k1".into(), "pw-k1".into())
-                .custom_inbox_prefix("_INBOX_k1")
-                .connect(format!("127.0.0.1:{}", mall.server.port()))
-                .await
-                .unwrap(),
-        )
+        .build(connect_with(&mall.server.url(), &mall.k1).await.unwrap())
         .get_stream_no_info("EVENTS")
         .await
         .unwrap();
@@ -295,7 +275,7 @@ async fn kiosk_recovers_lost_marks_with_its_own_read_rights_only() {
 async fn a_refused_row_is_quarantined_at_once_and_the_orders_still_flow() {
     let mall = Mall::start().await;
     let edge = mall.kiosk("k1");
-    let target = mall.target("k1", "pw-k1");
+    let target = mall.creds_target("k1");
     let engine = fresh_engine(&edge);
     let link = engine.connect(&target).await.unwrap();
 
@@ -376,10 +356,10 @@ async fn a_refused_row_is_quarantined_at_once_and_the_orders_still_flow() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn not_enrolled_and_refused_devices_get_one_clear_state() {
     let mall = Mall::start().await;
-    // k2 has a NATS user but was never enrolled: no consumers.
+    // k2 has a NATS user but its enrollment was removed: no consumers.
     let edge = mall.kiosk("k2");
     let engine = fresh_engine(&edge);
-    let link = engine.connect(&mall.target("k2", "pw-k2")).await.unwrap();
+    let link = engine.connect(&mall.creds_target("k2")).await.unwrap();
     let err = engine.sync_once(&link).await.unwrap_err();
     assert_eq!(err.code(), "sync.not_enrolled");
     assert!(
@@ -416,7 +396,7 @@ async fn not_enrolled_and_refused_devices_get_one_clear_state() {
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     assert_eq!(engine.status().await.unwrap().state, "refused");
     handle.shutdown().await;
-    let handle = engine.clone().spawn(mall.target("k1", "pw-k1"));
+    let handle = engine.clone().spawn(mall.creds_target("k1"));
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let status = engine.status().await.unwrap();

@@ -2,6 +2,7 @@
 //! again after every kill with the same settings. Settings in the test's own environment (e.g.
 //! `MALLBOTS__SAGA__TIMEOUT_MS`) reach every replica too; the spec's own values win.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -23,6 +24,9 @@ pub struct CentralSpec {
     pub replicas: usize,
     /// Environment variables (simulator speed, ack wait, leases …).
     pub envs: Vec<(String, String)>,
+    /// Central's credentials file (`--creds`; `auth init` wrote it), for a server with the
+    /// product's authorization.
+    pub creds: Option<PathBuf>,
 }
 
 impl CentralSpec {
@@ -48,7 +52,14 @@ impl CentralSpec {
                 .iter()
                 .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
                 .collect(),
+            creds: None,
         }
+    }
+
+    /// Central connects with its credentials file (`--creds FILE`).
+    pub fn with_creds(mut self, creds: impl Into<PathBuf>) -> Self {
+        self.creds = Some(creds.into());
+        self
     }
 
     /// Spawns a replica (not waiting for it to be ready).
@@ -63,6 +74,9 @@ impl CentralSpec {
             ])
             .args(["--duplicate-window-ms", "1000", "--roles", &self.roles])
             .args(["--replicas", &self.replicas.to_string()]);
+        if let Some(creds) = &self.creds {
+            b = b.arg("--creds").arg(creds.display().to_string());
+        }
         for (k, v) in &self.envs {
             b = b.env(k, v);
         }

@@ -2,8 +2,12 @@
 //! with automated shopping and one product ([`seed_catalog`]), a kiosk that has synced that
 //! catalog and registered a customer ([`kiosk`]), one-shot syncs through the real engine
 //! ([`sync_once`]) and the wait for every order to reach a final status ([`wait_final`]).
+//!
+//! As it ships (DESIGN §9): every device is enrolled by the real `mallbots-central enroll`
+//! ([`Enroller`]: a server or cluster started with the generated authorization) and syncs with
+//! its credentials file, within its own permissions; nothing creates consumers.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -11,6 +15,8 @@ use mallbots_domain::{CustomerId, OrderId, ProductId, StoreId};
 use mallbots_edge::sync::{engine, SyncSettings};
 use mallbots_edge::{Edge, EdgeConfig, NewProduct, Role};
 use mallbots_sync::engine::NatsTarget;
+
+use crate::nats::{Enrollment, NatsCluster, NatsServer};
 
 /// Order statuses after which nothing more happens without a person (pickup).
 pub const FINAL_STATUSES: [&str; 4] = ["ready", "completed", "rejected", "canceled"];
@@ -40,20 +46,50 @@ pub fn open_edge(dir: &Path, id: &str, root: &str, role: Role) -> Result<Edge> {
     Edge::open(dir.join(format!("{id}.db")), config).map_err(|e| anyhow!("open {id}: {e}"))
 }
 
-/// Sync settings for `stream`, creating the device's consumers (development mode).
+/// Where devices are enrolled: a server or cluster started with the product's authorization
+/// (`start_with_auth` / `shared_with_auth`), whose `enroll` runs the real
+/// `mallbots-central enroll` and reloads the server(s).
+pub trait Enroller {
+    /// Enrolls the device; returns its credentials file.
+    fn enroll_device(&self, enrollment: &Enrollment) -> Result<PathBuf>;
+}
+
+impl Enroller for NatsServer {
+    fn enroll_device(&self, enrollment: &Enrollment) -> Result<PathBuf> {
+        self.enroll(enrollment)
+    }
+}
+
+impl Enroller for NatsCluster {
+    fn enroll_device(&self, enrollment: &Enrollment) -> Result<PathBuf> {
+        self.enroll(enrollment)
+    }
+}
+
+/// The stream prefix of events stream `stream` (`<prefix>EVENTS`).
+fn prefix_of(stream: &str) -> &str {
+    stream.strip_suffix("EVENTS").unwrap_or("")
+}
+
+/// Sync settings for `stream`: the consumers are enrollment's (a device cannot create any).
 pub fn settings(stream: &str) -> SyncSettings {
     SyncSettings {
         events_stream: stream.into(),
         stores: Vec::new(),
-        create_consumers: true,
+        create_consumers: false,
     }
 }
 
-/// One full sync of `edge` through the real engine.
-pub async fn sync_once(edge: &Edge, url: &str, stream: &str) -> Result<()> {
+/// The target of a device: `url` with its credentials file.
+pub fn target(url: &str, creds: &Path) -> NatsTarget {
+    NatsTarget::with_creds(url, creds)
+}
+
+/// One full sync of `edge` through the real engine, with its credentials file `creds`.
+pub async fn sync_once(edge: &Edge, url: &str, creds: &Path, stream: &str) -> Result<()> {
     let engine = engine(edge, &settings(stream), None).map_err(|e| anyhow!("{e}"))?;
     let link = engine
-        .connect(&NatsTarget::new(url))
+        .connect(&target(url, creds))
         .await
         .map_err(|e| anyhow!("connect: {e}"))?;
     engine
@@ -68,6 +104,7 @@ pub async fn sync_once(edge: &Edge, url: &str, stream: &str) -> Result<()> {
 pub async fn sync_until(
     edge: &Edge,
     url: &str,
+    creds: &Path,
     stream: &str,
     timeout: Duration,
     what: &str,
@@ -75,7 +112,7 @@ pub async fn sync_until(
 ) -> Result<()> {
     let deadline = Instant::now() + timeout;
     loop {
-        let synced = sync_once(edge, url, stream).await;
+        let synced = sync_once(edge, url, creds, stream).await;
         if synced.is_ok() && done(edge) {
             return Ok(());
         }
@@ -86,9 +123,16 @@ pub async fn sync_until(
     }
 }
 
-/// Manager `m1` opens a participating store with automated shopping and one product, and
-/// syncs it to the EVENTS stream (central must have created the topology).
-pub async fn seed_catalog(dir: &Path, url: &str, root: &str, stream: &str) -> Result<Catalog> {
+/// Manager `m1` opens a participating store with automated shopping and one product, is
+/// enrolled for that store, and syncs it to the EVENTS stream with its credentials (central
+/// must have created the topology).
+pub async fn seed_catalog(
+    dir: &Path,
+    nats: &impl Enroller,
+    url: &str,
+    root: &str,
+    stream: &str,
+) -> Result<Catalog> {
     let manager = open_edge(dir, "m1", root, Role::Manager)?;
     let e = |e: mallbots_edge::EdgeError| anyhow!("manager: {e}");
     let store = manager.create_store("Grocer", "Level 0").map_err(e)?;
@@ -105,9 +149,14 @@ pub async fn seed_catalog(dir: &Path, url: &str, root: &str, stream: &str) -> Re
             price_cents: 450,
         })
         .map_err(e)?;
+    let store_id = store.store_id.to_string();
+    let creds = nats.enroll_device(
+        &Enrollment::manager("m1", &[&store_id], root).stream_prefix(prefix_of(stream)),
+    )?;
     sync_until(
         &manager,
         url,
+        &creds,
         stream,
         Duration::from_secs(30),
         "catalog published",
@@ -120,15 +169,29 @@ pub async fn seed_catalog(dir: &Path, url: &str, root: &str, stream: &str) -> Re
     })
 }
 
-/// Kiosk `device`: registers a customer and syncs until it sees the catalog's product.
+/// A kiosk ready to take orders.
+pub struct Kiosk {
+    /// Its database.
+    pub edge: Edge,
+    /// The customer it registered.
+    pub customer: CustomerId,
+    /// Its credentials file (`mallbots-central enroll --out`).
+    pub creds: PathBuf,
+}
+
+/// Kiosk `device`: enrolled by central, registers a customer and syncs with its credentials
+/// until it sees the catalog's product.
 pub async fn kiosk(
     dir: &Path,
     device: &str,
+    nats: &impl Enroller,
     url: &str,
     root: &str,
     stream: &str,
     catalog: Catalog,
-) -> Result<(Edge, CustomerId)> {
+) -> Result<Kiosk> {
+    let creds =
+        nats.enroll_device(&Enrollment::kiosk(device, root).stream_prefix(prefix_of(stream)))?;
     let kiosk = open_edge(dir, device, root, Role::Kiosk)?;
     let customer = kiosk
         .register_customer("Ada", "+15550104477")
@@ -137,13 +200,18 @@ pub async fn kiosk(
     sync_until(
         &kiosk,
         url,
+        &creds,
         stream,
         Duration::from_secs(30),
         "kiosk catalog",
         |k| k.product(catalog.product).is_ok_and(|p| !p.removed),
     )
     .await?;
-    Ok((kiosk, customer))
+    Ok(Kiosk {
+        edge: kiosk,
+        customer,
+        creds,
+    })
 }
 
 /// Takes one order of `qty` units of `product` for `customer` on `kiosk` (start, add, checkout).
