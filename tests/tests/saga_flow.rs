@@ -64,12 +64,7 @@ async fn order_is_approved_shopped_readied_and_completed_at_pickup() {
     })
     .await;
 
-    w.command(
-        "ordering",
-        "complete_order",
-        json!({"command_id": new_id().to_string(), "order_id": order, "at": now()}),
-    )
-    .await;
+    w.request_pickup(order).await;
     let completed = w
         .wait_order_event("kiosk1", order, "OrderCompleted", FLOW)
         .await;

@@ -22,7 +22,7 @@ use mallbots_central::topology::{ensure_topology, Topology};
 use mallbots_domain::ErrorCode;
 use mallbots_edge::sync::{engine, SyncSettings};
 use mallbots_edge::{Edge, EdgeConfig, Role};
-use mallbots_sync::engine::{NatsTarget, SyncEngine};
+use mallbots_sync::engine::{DeviceRole, NatsTarget, SyncEngine};
 use mallbots_sync::store::{AppendRequest, EventMetadata, EventStore, NewEvent};
 use mallbots_tests::nats::{connect_with, Enrollment, NatsServer};
 use std::path::PathBuf;

@@ -8,11 +8,11 @@
 //! the test itself stands in for the kiosks and managers, publishing their events on their
 //! subjects through central's `Publisher` with central's credentials (central has every right);
 //! [`World::command`] publishes central commands with central's credentials too: an admin's
-//! `cancel_order` is what the operator's CLI sends, but saga_flow's pickup step still sends
-//! `complete_order` itself, which DESIGN §9 forbids (only a desk's pickup request through
-//! central should complete an order): left open (issue 12), to be replaced by an enrolled depot
-//! desk's `R.ev.desk.<d>.pickupreq.<order>`. Driving real enrolled devices is what the sync and
-//! reliability tests do.
+//! `cancel_order` is what the operator's CLI sends. A pickup is what a desk asks for:
+//! [`World::request_pickup`] enrolls a depot desk with the real `mallbots-central enroll` (so
+//! central's devices registry knows it) and publishes its `OrderPickupRequested` on its own
+//! `R.ev.desk.<d>.pickupreq.<order>`, as the desk would; central does the rest. Driving real
+//! enrolled devices end to end is what the sync, desk and reliability tests do.
 
 #![allow(dead_code)]
 
@@ -191,6 +191,30 @@ impl World {
             .await
             .expect("append")
             .sequence
+    }
+
+    /// A depot desk, enrolled for real, asks central to hand `order` over (what `mallbots order
+    /// pickup` on that desk publishes). Returns the desk's device id.
+    pub async fn request_pickup(&self, order: OrderId) -> String {
+        let desk = format!("{}-depot-{}", self.root, rand::random::<u16>());
+        let (server, enrollment) = (
+            NatsServer::shared_with_auth(),
+            mallbots_tests::nats::Enrollment::depot(&desk, &self.root).stream_prefix(&self.prefix),
+        );
+        tokio::task::block_in_place(|| server.enroll(&enrollment)).expect("enroll the depot desk");
+        let event = mallbots_domain::desk::DeskEvent::OrderPickupRequested {
+            order_id: order,
+            user: "depot-clerk".into(),
+            at: now(),
+        };
+        self.append(
+            &self.subject(&format!("ev.desk.{desk}.pickupreq.{order}")),
+            &desk,
+            ("pickupreq", order.to_string()),
+            &event,
+        )
+        .await;
+        desk
     }
 
     /// Publishes a central command payload (as a manager edge or the CLI would).
