@@ -28,7 +28,7 @@ impl Drop for Script {
         let pgid = self.0.id() as i32;
         // SIGTERM first so run.sh's trap stops its children, then make sure.
         let _ = Command::new("kill")
-            .args(["-TERM", &format!("-{pgid}")])
+            .args(["-TERM", "--", &format!("-{pgid}")])
             .status();
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
@@ -38,7 +38,7 @@ impl Drop for Script {
             std::thread::sleep(Duration::from_millis(100));
         }
         let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{pgid}")])
+            .args(["-KILL", "--", &format!("-{pgid}")])
             .status();
         let _ = self.0.wait();
     }
