@@ -2,7 +2,8 @@
 //! chart, one entry per day including days without sales), the sync status, and the depot's
 //! bots and shopping lists.
 
-use crate::views::{MoneyView, OrderView};
+use crate::views::MoneyView;
+use mallbots_edge::utc_day;
 use serde::{Deserialize, Serialize};
 
 /// Sales of one day (UTC).
@@ -170,49 +171,8 @@ impl From<mallbots_edge::DepotView> for DepotView {
     }
 }
 
-/// `YYYY-MM-DD` (UTC) of a time in ms since the Unix epoch.
-pub fn utc_day(ms: i64) -> String {
-    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-    let z = ms.div_euclid(86_400_000) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
-/// Daily sales of the last `days` days up to the day of `now_ms`, oldest first, with zero days
-/// included (so a chart has one bar per day). Rejected and canceled orders do not count.
-pub fn daily_sales(orders: &[OrderView], days: u32, now_ms: i64) -> Vec<SalesDay> {
-    let currency = orders
-        .first()
-        .map_or_else(|| "USD".to_owned(), |o| o.total.currency.clone());
-    (0..i64::from(days))
-        .rev()
-        .map(|back| {
-            let day = utc_day(now_ms - back * 86_400_000);
-            let counted = orders.iter().filter(|o| {
-                utc_day(o.placed_at) == day && o.status != "rejected" && o.status != "canceled"
-            });
-            let (count, cents) = counted.fold((0u32, 0i64), |(n, c), o| (n + 1, c + o.total.cents));
-            SalesDay {
-                day,
-                orders: count,
-                total: MoneyView {
-                    cents,
-                    currency: currency.clone(),
-                },
-            }
-        })
-        .collect()
-}
-
-/// One store's sales (the edge's per-day rows, days without sales absent) as the last `days`
-/// days up to the day of `now_ms`, oldest first, zero days included.
+/// Sales (the edge's per-day rows of one or more stores, days without sales absent) as the
+/// last `days` days up to the day of `now_ms`, oldest first, zero days included.
 pub fn store_sales(rows: &[mallbots_edge::SalesDayView], days: u32, now_ms: i64) -> Vec<SalesDay> {
     let currency = rows.first().map_or("USD", |r| r.currency.as_str());
     (0..i64::from(days))
@@ -237,44 +197,6 @@ pub fn store_sales(rows: &[mallbots_edge::SalesDayView], days: u32, now_ms: i64)
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn order(status: &str, placed_at: i64, cents: i64) -> OrderView {
-        OrderView {
-            id: format!("o-{placed_at}"),
-            status: status.into(),
-            total: MoneyView::new(cents, "USD"),
-            lines: vec![],
-            cancel_requested: false,
-            reason: None,
-            synced: false,
-            placed_at,
-        }
-    }
-
-    #[test]
-    fn days_are_utc_calendar_dates() {
-        assert_eq!(utc_day(0), "1970-01-01");
-        assert_eq!(utc_day(951_782_400_000), "2000-02-29");
-        assert_eq!(utc_day(1_795_478_399_999), "2026-11-23");
-        assert_eq!(utc_day(-1), "1969-12-31");
-    }
-
-    #[test]
-    fn sales_have_one_entry_per_day_and_skip_failed_orders() {
-        let day = 86_400_000;
-        let now = 20_000 * day + 5_000;
-        let orders = [
-            order("pending", now, 1000),
-            order("completed", now - 10, 250),
-            order("canceled", now, 9999),
-            order("approved", now - 2 * day, 500),
-            order("ready", now - 9 * day, 700),
-        ];
-        let sales = daily_sales(&orders, 3, now);
-        let got: Vec<(u32, i64)> = sales.iter().map(|s| (s.orders, s.total.cents)).collect();
-        assert_eq!(got, [(1, 500), (0, 0), (2, 1250)]);
-        assert_eq!(sales[2].day, utc_day(now));
-    }
 
     #[test]
     fn store_sales_fill_the_days_without_sales() {

@@ -4,7 +4,8 @@
 //! kiosk through central, or through [`copy_catalog`] when nothing syncs); the tests use it too.
 
 use crate::error::ApiError;
-use mallbots_edge::{Edge, NewProduct};
+use mallbots_edge::domain::desk::ALL_STORES;
+use mallbots_edge::{Edge, NewProduct, Role};
 
 /// A demo store: name, location, participating, products (name, SKU, cents).
 type DemoStore = (
@@ -77,6 +78,28 @@ pub fn seed(edge: &Edge) -> Result<bool, ApiError> {
     Ok(true)
 }
 
+/// [`seed`] as the signed-in `user` (a desk's catalog edits record who made them), on a device
+/// that may write every store's catalog: an enrolled depot desk, or a manager enrolled for some
+/// stores only, is left as it is (logged), since the demo creates stores of its own.
+pub fn seed_as(edge: &Edge, user: &str) -> Result<bool, ApiError> {
+    if let Some(device) = edge.device() {
+        let every_store = device.stores.iter().any(|s| s == ALL_STORES);
+        if device.role != Role::Manager || !every_store {
+            tracing::warn!(
+                device = %device.device_id,
+                role = device.role.as_str(),
+                "--demo seeds a manager device enrolled for every store (--all-stores); not seeded"
+            );
+            return Ok(false);
+        }
+    }
+    let before = edge.user();
+    edge.set_user(Some(user));
+    let seeded = seed(edge);
+    edge.set_user(before.as_deref());
+    seeded
+}
+
 /// Copies the catalog (store and product events) of `manager` into `kiosk` as events of
 /// someone else (no outbox rows), unless the kiosk has stores already; returns how many events
 /// it imported. Used when no central can carry the manager's demo catalog to the kiosk (the
@@ -103,7 +126,7 @@ pub fn copy_catalog(manager: &Edge, kiosk: &Edge) -> Result<u64, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mallbots_edge::{EdgeConfig, Role};
+    use mallbots_edge::EdgeConfig;
 
     #[test]
     fn the_demo_catalog_is_copied_to_a_kiosk_without_stores_only() {

@@ -2,70 +2,28 @@
 //! `{"device":"k1","role":"kiosk","stores":[],"user":"k1","password":"…","subject_root":"mallbots",
 //! "stream":"EVENTS","nats_url":"nats://…"}`.
 //!
-//! The app reads the device id, role, stores, subject root, stream and NATS URL from it; the
+//! Read with the edge's own reader ([`mallbots_edge::Enrollment::load`]), so the app and the
+//! `mallbots` CLI accept the same files, then checked against the window it is for. The app takes
+//! the device's identity from it (stored with the database, as `mallbots device init` does); the
 //! NATS user and password stay in the file, which is handed to the sync engine as the device's
-//! credentials (`NatsTarget::creds`). Nothing here ever prints the password: [`Enrollment`]'s
-//! `Debug` hides it and a file that does not parse is reported by line and column only.
+//! credentials. Nothing here ever prints the password: a file that does not parse is reported by
+//! line and column only.
 
 use crate::error::ApiError;
 use crate::launch::KIOSK;
-use serde::Deserialize;
+use mallbots_edge::{DeviceIdentity, EdgeError, Role};
 use std::path::{Path, PathBuf};
 
 /// The code of an enrollment file that cannot be used.
 pub const BAD_ENROLLMENT: &str = "enrollment.invalid";
 
-/// What the app needs of an enrollment file (the password is read only to check it is there).
-#[derive(Clone, Deserialize)]
+/// A checked enrollment file for one of the app's windows.
+#[derive(Debug, Clone)]
 pub struct Enrollment {
-    /// The device id (one NATS subject token).
-    pub device: String,
-    /// `kiosk`, `manager` or `depot`.
-    pub role: String,
-    /// The stores of a manager desk.
-    #[serde(default)]
-    pub stores: Vec<String>,
-    /// The device's NATS user.
-    #[serde(default)]
-    pub user: String,
-    #[serde(default)]
-    password: String,
-    /// Subject root, `mallbots` unless the mall uses another.
-    #[serde(default = "default_root")]
-    pub subject_root: String,
-    /// The events stream, `EVENTS` unless the mall uses another.
-    #[serde(default = "default_stream")]
-    pub stream: String,
-    /// The NATS server, when enrollment knew it.
-    #[serde(default)]
-    pub nats_url: Option<String>,
+    /// What the file says (its `Debug` hides the password).
+    pub file: mallbots_edge::Enrollment,
     /// Where it was read from (the credentials the sync engine opens).
-    #[serde(skip)]
     pub path: PathBuf,
-}
-
-fn default_root() -> String {
-    "mallbots".to_owned()
-}
-
-fn default_stream() -> String {
-    "EVENTS".to_owned()
-}
-
-impl std::fmt::Debug for Enrollment {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Enrollment")
-            .field("device", &self.device)
-            .field("role", &self.role)
-            .field("stores", &self.stores)
-            .field("user", &self.user)
-            .field("password", &"<hidden>")
-            .field("subject_root", &self.subject_root)
-            .field("stream", &self.stream)
-            .field("nats_url", &self.nats_url)
-            .field("path", &self.path)
-            .finish()
-    }
 }
 
 impl Enrollment {
@@ -73,55 +31,44 @@ impl Enrollment {
     /// window needs a `kiosk` enrollment, the manager window a `manager` or `depot` one).
     pub fn read(path: &Path, window: &str) -> Result<Self, ApiError> {
         let shown = path.display();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ApiError::new(
+        let file = mallbots_edge::Enrollment::load(path).map_err(|e| match e {
+            EdgeError::Io { source, .. } => ApiError::new(
                 BAD_ENROLLMENT,
-                format!("the enrollment file {shown} could not be read: {e}"),
-            )
+                format!("the enrollment file {shown} could not be read: {source}"),
+            ),
+            other => ApiError::new(BAD_ENROLLMENT, other.to_string()),
         })?;
-        // serde's message may quote a value of the file: report the position only.
-        let mut enrollment: Enrollment = serde_json::from_str(&text).map_err(|e| {
-            ApiError::new(
-                BAD_ENROLLMENT,
-                format!(
-                    "the enrollment file {shown} is not a device enrollment (JSON with device, \
-                     role, user, password): {:?} error at line {}, column {}",
-                    e.classify(),
-                    e.line(),
-                    e.column()
-                ),
-            )
-        })?;
-        enrollment.path = path.to_owned();
-        let allowed: &[&str] = if window == KIOSK {
-            &["kiosk"]
+        let allowed: &[Role] = if window == KIOSK {
+            &[Role::Kiosk]
         } else {
-            &["manager", "depot"]
+            &[Role::Manager, Role::Depot]
         };
-        if !allowed.contains(&enrollment.role.as_str()) {
+        if !allowed.contains(&file.role) {
+            let names: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();
             return Err(ApiError::new(
                 BAD_ENROLLMENT,
                 format!(
                     "{shown} enrolls {} as a {} device; the {window} window needs a {} enrollment",
-                    enrollment.device,
-                    enrollment.role,
-                    allowed.join(" or ")
+                    file.device,
+                    file.role.as_str(),
+                    names.join(" or ")
                 ),
             ));
         }
-        if !mallbots_edge::config::is_subject_token(&enrollment.device) {
-            return Err(ApiError::new(
-                BAD_ENROLLMENT,
-                format!("{shown}: the device id is not one NATS subject token"),
-            ));
-        }
-        if enrollment.user.is_empty() || enrollment.password.is_empty() {
-            return Err(ApiError::new(
-                BAD_ENROLLMENT,
-                format!("{shown} holds no NATS user and password"),
-            ));
-        }
-        Ok(enrollment)
+        Ok(Self {
+            file,
+            path: path.to_owned(),
+        })
+    }
+
+    /// The device id.
+    pub fn device(&self) -> &str {
+        &self.file.device
+    }
+
+    /// The identity to store with the device's database.
+    pub fn identity(&self) -> DeviceIdentity {
+        self.file.identity(&self.path)
     }
 }
 
@@ -147,8 +94,8 @@ mod tests {
                 "stream": "EVENTS", "nats_url": "nats://127.0.0.1:4222"}),
         );
         let e = Enrollment::read(&path, KIOSK).unwrap();
-        assert_eq!((e.device.as_str(), e.role.as_str()), ("k1", "kiosk"));
-        assert_eq!(e.nats_url.as_deref(), Some("nats://127.0.0.1:4222"));
+        assert_eq!((e.device(), e.file.role.as_str()), ("k1", "kiosk"));
+        assert_eq!(e.file.nats_url.as_deref(), Some("nats://127.0.0.1:4222"));
         assert_eq!(e.path, path);
         assert!(!format!("{e:?}").contains("sup3r"), "{e:?}");
         let err = Enrollment::read(&path, MANAGER).unwrap_err();
@@ -162,13 +109,13 @@ mod tests {
         let path = write(
             dir.path(),
             "m.json",
-            serde_json::json!({"device": "m1", "role": "manager", "stores": ["s1"],
+            serde_json::json!({"device": "m1", "role": "manager", "stores": ["0192f0c0-0000-7000-8000-000000000001"],
                 "user": "m1", "password": "pw"}),
         );
         let e = Enrollment::read(&path, MANAGER).unwrap();
-        assert_eq!(e.stores, ["s1"]);
+        assert_eq!(e.file.stores, ["0192f0c0-0000-7000-8000-000000000001"]);
         assert_eq!(
-            (e.subject_root.as_str(), e.stream.as_str()),
+            (e.file.subject_root.as_str(), e.file.stream.as_str()),
             ("mallbots", "EVENTS")
         );
         assert_eq!(
@@ -197,6 +144,22 @@ mod tests {
             serde_json::json!({"device": "k2", "role": "kiosk", "user": "k2"}),
         );
         let err = Enrollment::read(&no_password, KIOSK).unwrap_err();
-        assert!(err.message.contains("no NATS user"), "{}", err.message);
+        assert_eq!(err.code, BAD_ENROLLMENT);
+        assert!(
+            err.message.contains("np.json is not an enrollment"),
+            "{}",
+            err.message
+        );
+        let empty_password = write(
+            dir.path(),
+            "ep.json",
+            serde_json::json!({"device": "k2", "role": "kiosk", "user": "k2", "password": ""}),
+        );
+        let err = Enrollment::read(&empty_password, KIOSK).unwrap_err();
+        assert!(
+            err.message.contains("no user or password"),
+            "{}",
+            err.message
+        );
     }
 }

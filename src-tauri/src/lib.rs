@@ -72,8 +72,10 @@ impl OpenDevice {
 }
 
 /// Opens one device's edge database as `launch` describes it (creating it and its folder if
-/// needed) with its enrollment's id, role, stores, subject root and stream, and builds its
-/// (not started) sync. A kiosk abandons carts left open by a previous run.
+/// needed) with its enrollment's id, role, stores, subject root and stream, stores that identity
+/// with the database (as `mallbots device init` does: the use cases then enforce the role), and
+/// builds its (not started) sync. A kiosk abandons carts left open by a previous run at once and
+/// then on a timer, whether or not its window is open.
 pub fn open_device(launch: &DeviceLaunch, options: &LaunchOptions) -> Result<OpenDevice, ApiError> {
     let enrollment = launch
         .enrollment
@@ -85,12 +87,11 @@ pub fn open_device(launch: &DeviceLaunch, options: &LaunchOptions) -> Result<Ope
         std::fs::create_dir_all(dir)
             .map_err(|e| ApiError::internal(format!("could not create {}: {e}", dir.display())))?;
     }
-    let device_id = launch.resolve_id(enrollment.as_ref().map(|e| e.device.as_str()))?;
-    let (role, role_name) = if launch.window == KIOSK {
-        (Role::Kiosk, "kiosk")
-    } else {
-        // A depot desk runs as a manager device until the edge has a depot role.
-        (Role::Manager, "manager")
+    let device_id = launch.resolve_id(enrollment.as_ref().map(Enrollment::device))?;
+    let role = match &enrollment {
+        Some(e) => e.file.role,
+        None if launch.window == KIOSK => Role::Kiosk,
+        None => Role::Manager,
     };
     let defaults = EdgeConfig::default();
     let config = EdgeConfig {
@@ -98,22 +99,33 @@ pub fn open_device(launch: &DeviceLaunch, options: &LaunchOptions) -> Result<Ope
         role,
         subject_root: enrollment
             .as_ref()
-            .map_or(defaults.subject_root.clone(), |e| e.subject_root.clone()),
+            .map_or(defaults.subject_root.clone(), |e| {
+                e.file.subject_root.clone()
+            }),
         idle_cart_ms: i64::from(options.kiosk_idle_secs) * 1000,
         ..defaults
     };
     let edge = Arc::new(Edge::open(path, config)?);
-    if launch.window == KIOSK {
-        edge.abandon_idle(edge.now())?;
+    if let Some(e) = &enrollment {
+        let identity = e.identity();
+        if edge.device().as_ref() != Some(&identity) {
+            edge.init_device(identity)?;
+        }
     }
+    let abandonment = if launch.window == KIOSK {
+        edge.abandon_idle(edge.now())?;
+        Some(edge.spawn_abandonment(edge.abandonment_period())?)
+    } else {
+        None
+    };
     let settings = SyncSettings {
         events_stream: enrollment.as_ref().map_or_else(
             || SyncSettings::default().events_stream,
-            |e| e.stream.clone(),
+            |e| e.file.stream.clone(),
         ),
         stores: enrollment
             .as_ref()
-            .map(|e| e.stores.clone())
+            .map(|e| e.file.stores.clone())
             .unwrap_or_default(),
         create_consumers: options.sync_create_consumers,
     };
@@ -124,18 +136,16 @@ pub fn open_device(launch: &DeviceLaunch, options: &LaunchOptions) -> Result<Ope
     };
     let identity = sync::Identity {
         device_id,
-        role: enrollment
-            .as_ref()
-            .map_or(role_name.to_owned(), |e| e.role.clone()),
+        role: role.as_str().to_owned(),
         flag,
     };
     let sync = sync::Sync::new(&edge, &settings, identity)?;
     Ok(OpenDevice {
-        device: Device::new(launch.window, edge, sync),
+        device: Device::new(launch.window, edge, sync).with_abandonment(abandonment),
         nats_url: options
             .nats_url
             .clone()
-            .or_else(|| enrollment.as_ref().and_then(|e| e.nats_url.clone())),
+            .or_else(|| enrollment.as_ref().and_then(|e| e.file.nats_url.clone())),
         enrollment: enrollment.map(|e| e.path),
     })
 }
@@ -143,13 +153,20 @@ pub fn open_device(launch: &DeviceLaunch, options: &LaunchOptions) -> Result<Ope
 /// Opens the devices of the open windows (databases in `data_dir` unless the options name
 /// them) and, with `--demo`, seeds the demonstration mall into the manager's database; when
 /// nothing can carry it to the kiosk (the manager or the kiosk does not sync) the catalog is
-/// copied into the kiosk's database directly.
+/// copied into the kiosk's database directly. Every enrollment file is checked before any
+/// database is opened, so a wrong file changes nothing.
 pub fn open_devices(
     options: &LaunchOptions,
     data_dir: &Path,
 ) -> Result<(Option<OpenDevice>, Option<OpenDevice>), ApiError> {
+    let launches = options.devices(data_dir)?;
+    for launch in &launches {
+        if let Some(path) = &launch.enrollment {
+            Enrollment::read(path, launch.window)?;
+        }
+    }
     let (mut kiosk, mut manager) = (None, None);
-    for launch in options.devices(data_dir)? {
+    for launch in launches {
         let opened = open_device(&launch, options)?;
         if launch.window == MANAGER {
             manager = Some(opened);
@@ -170,7 +187,7 @@ pub fn open_devices(
                 open_device(&launch, options)?.device.edge_arc()
             }
         };
-        demo::seed(&seeded_into)?;
+        demo::seed_as(&seeded_into, &options.manager_user)?;
         let carried = manager.as_ref().is_some_and(|m| m.syncs(options));
         if let Some(k) = kiosk.as_ref().filter(|k| !carried || !k.syncs(options)) {
             demo::copy_catalog(&seeded_into, k.device.edge())?;
@@ -308,8 +325,62 @@ mod tests {
         assert_eq!(kiosk.nats_url.as_deref(), Some("nats://127.0.0.1:4999"));
         assert_eq!(kiosk.enrollment.as_deref(), Some(file.as_path()));
         assert!(kiosk.syncs(&opts));
+        let stored = kiosk
+            .device
+            .edge()
+            .device()
+            .expect("identity stored with the database");
+        assert_eq!(
+            (stored.device_id.as_str(), stored.role),
+            ("k1", Role::Kiosk)
+        );
+        assert_eq!(stored.enrollment_path, Some(file.canonicalize().unwrap()));
+        assert!(kiosk.device.abandons_idle_carts());
+        // Checked before any database opens: the kiosk's stays as it is (and it is still open).
         let wrong = options(&["--manager-enrollment", &path]);
         let err = open_devices(&wrong, dir.path()).err().expect("refused");
         assert_eq!(err.code, enrollment::BAD_ENROLLMENT);
+        assert!(err.message.contains("manager or depot"), "{}", err.message);
+    }
+
+    #[test]
+    fn an_enrolled_mall_office_desk_gets_the_demo_mall_and_records_who_seeded_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("m1.json");
+        std::fs::write(
+            &file,
+            serde_json::json!({"device": "m1", "role": "manager", "stores": ["*"], "user": "m1",
+                "password": "0123456789abcdef0123456789abcdef"})
+            .to_string(),
+        )
+        .unwrap();
+        let path = file.display().to_string();
+        let opts = options(&["--demo", "--manager-enrollment", &path]);
+        let (kiosk, manager) = open_devices(&opts, dir.path()).unwrap();
+        let desk = manager.as_ref().unwrap().device.edge();
+        assert_eq!(desk.device().expect("enrolled").stores, ["*"]);
+        assert_eq!(store_count(&manager), 4);
+        assert_eq!(store_count(&kiosk), 4, "no NATS: copied to the kiosk");
+        assert_eq!(desk.user(), None, "the seeding user is not left signed in");
+        assert!(
+            !kiosk.unwrap().device.edge().device().is_some(),
+            "kiosk not enrolled"
+        );
+
+        let depot = dir.path().join("d1.json");
+        std::fs::write(
+            &depot,
+            serde_json::json!({"device": "d1", "role": "depot", "user": "d1",
+                "password": "0123456789abcdef0123456789abcdef"})
+            .to_string(),
+        )
+        .unwrap();
+        let other = tempfile::tempdir().unwrap();
+        let depot = depot.display().to_string();
+        let opts = options(&["--demo", "--windows", "manager", "--enrollment", &depot]);
+        let (_, manager) = open_devices(&opts, other.path()).unwrap();
+        assert_eq!(store_count(&manager), 0, "a depot desk writes no catalog");
+        let role = manager.unwrap().device.edge().role();
+        assert_eq!(role, Role::Depot);
     }
 }

@@ -10,7 +10,7 @@ use crate::error::{codes, ApiError};
 use crate::events::{emit_to, Changed};
 use crate::launch::{KIOSK, MANAGER};
 use crate::sync::Sync;
-use mallbots_edge::Edge;
+use mallbots_edge::{AbandonmentTimer, Edge};
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
 use tauri::{AppHandle, Runtime};
@@ -30,6 +30,8 @@ pub struct Device {
     window: &'static str,
     edge: Arc<Edge>,
     sync: Arc<Sync>,
+    /// A kiosk's idle-cart timer, running as long as the device is open.
+    abandonment: Option<AbandonmentTimer>,
 }
 
 impl Device {
@@ -39,7 +41,19 @@ impl Device {
             window,
             edge,
             sync: Arc::new(sync),
+            abandonment: None,
         }
+    }
+
+    /// Keeps `timer` (the kiosk's cart abandonment) running for as long as the device.
+    pub fn with_abandonment(mut self, timer: Option<AbandonmentTimer>) -> Self {
+        self.abandonment = timer;
+        self
+    }
+
+    /// Whether a cart abandonment timer runs for this device.
+    pub fn abandons_idle_carts(&self) -> bool {
+        self.abandonment.is_some()
     }
 
     /// An offline device over `edge` (tests, tools).
@@ -93,6 +107,7 @@ impl AppState {
             window: MANAGER,
             edge,
             sync: kiosk.sync(),
+            abandonment: None,
         };
         Ok(Self::with_devices(Some(kiosk), Some(manager), account))
     }

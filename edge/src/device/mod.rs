@@ -73,7 +73,8 @@ impl DeviceIdentity {
         }
     }
 
-    /// Checks the id and root are subject tokens, stores are store ids, and a manager has one.
+    /// Checks the id and root are subject tokens, stores are store ids (or, for a manager, `*`:
+    /// every store), and a manager has one.
     pub fn validate(&self) -> Result<(), EdgeError> {
         if !is_subject_token(&self.device_id) {
             return Err(EdgeError::invalid(
@@ -88,6 +89,9 @@ impl DeviceIdentity {
             ));
         }
         for store in &self.stores {
+            if self.role == Role::Manager && store == mallbots_domain::desk::ALL_STORES {
+                continue; // the mall office's desk: every store
+            }
             store.parse::<StoreId>().map_err(|_| {
                 EdgeError::invalid("--store", format!("`{store}` is not a store id"))
             })?;

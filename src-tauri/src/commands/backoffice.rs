@@ -4,12 +4,12 @@
 //! manager device's edge.
 
 use super::arg::Arg;
-use crate::backoffice::{daily_sales, store_sales, DepotView, SalesDay, SyncStatus};
+use crate::backoffice::{store_sales, DepotView, SalesDay, SyncStatus};
 use crate::error::{parse_id, ApiError};
 use crate::events::{Changed, Topic};
 use crate::orders::{ManagerOrder, ManagerOrderDetail, OrderQuery, StoreNames};
 use crate::state::AppState;
-use crate::views::{ImportReport, OrderView};
+use crate::views::ImportReport;
 use mallbots_edge::Edge;
 use tauri::{AppHandle, Runtime, State};
 
@@ -155,8 +155,9 @@ pub async fn manager_depot(state: State<'_, AppState>) -> Result<DepotView, ApiE
     Ok(state.signed_in_manager()?.edge().depot()?.into())
 }
 
-/// Sales per day for the last `days` days (default 14), oldest first, zero days included; of
-/// one store when `storeId` is given, else of every order.
+/// Sales per day for the last `days` days (default 14), oldest first, zero days included, as
+/// central reports the desk's stores' orders (ready or completed, on the day they got there);
+/// of one store when `storeId` is given, else of every store in the desk's catalog.
 #[tauri::command]
 pub async fn manager_sales(
     state: State<'_, AppState>,
@@ -174,17 +175,17 @@ pub async fn manager_sales(
     }
     let edge = manager.edge();
     let now = edge.now().0;
-    match store_id {
-        Some(store) => Ok(store_sales(
-            &edge.sales_per_day(parse_id("store", &store)?)?,
-            days,
-            now,
-        )),
+    let rows = match store_id {
+        Some(store) => edge.sales_per_day(parse_id("store", &store)?)?,
         None => {
-            let orders: Vec<OrderView> = edge.orders(None)?.into_iter().map(Into::into).collect();
-            Ok(daily_sales(&orders, days, now))
+            let mut rows = Vec::new();
+            for store in edge.stores()? {
+                rows.extend(edge.sales_per_day(store.store_id)?);
+            }
+            rows
         }
-    }
+    };
+    Ok(store_sales(&rows, days, now))
 }
 
 /// The manager device's sync: online/offline, events waiting, last sync, conflicts,

@@ -6,6 +6,7 @@ mod backoffice;
 mod depot;
 mod kiosk;
 mod manager;
+mod orders;
 
 use crate::auth::{LockoutPolicy, ManagerAccount};
 use crate::launch::{KIOSK, MANAGER};
