@@ -538,6 +538,7 @@ async fn sync_binds_the_stored_role_and_stores() {
         m1,
         vec![
             format!("{root}.ev.depot.>"),
+            format!("{root}.ev.deskans.m1.>"),
             format!("{root}.ev.store.{store}.orderline.>")
         ]
     );

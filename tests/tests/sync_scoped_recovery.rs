@@ -431,7 +431,7 @@ async fn a_publish_the_server_forbids_is_quarantined_after_its_timeout() {
     let order = format!("{ROOT}.ev.kiosk.k1.order.o1");
     let forbidden = append_raw(&edge, "product", "p1", &product, 1, 10);
     append_raw(&edge, "order", "o1", &order, 1, 10);
-    let link = engine.connect(&mall.target("k1", "pw-k1")).await.unwrap();
+    let link = engine.connect(&mall.creds_target("k1")).await.unwrap();
     let started = Instant::now();
     let report = engine.sync_once(&link).await.unwrap();
     assert!(
