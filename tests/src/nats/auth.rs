@@ -168,6 +168,9 @@ impl NatsAuth {
         if enrollment.rotate {
             args.push("--rotate".into());
         }
+        if enrollment.all_stores {
+            args.push("--all-stores".into());
+        }
         for pid in pids {
             args.extend(["--reload-pid".into(), pid.to_string()]);
         }
@@ -193,6 +196,8 @@ pub struct Enrollment {
     pub out: Option<PathBuf>,
     /// Issue a new password.
     pub rotate: bool,
+    /// A manager of every store (`--all-stores`: the mall office).
+    pub all_stores: bool,
     /// More global `mallbots-central` arguments (e.g. `--replicas 3`, used if enrollment
     /// creates the topology).
     pub central_args: Vec<String>,
@@ -208,6 +213,7 @@ impl Enrollment {
             stream_prefix: String::new(),
             out: None,
             rotate: false,
+            all_stores: false,
             central_args: Vec::new(),
         }
     }
@@ -220,6 +226,14 @@ impl Enrollment {
     /// A manager desk of `stores`.
     pub fn manager(device: &str, stores: &[&str], subject_root: &str) -> Self {
         Self::new(device, "manager", stores, subject_root)
+    }
+
+    /// The mall office's manager desk: every store (`--all-stores`).
+    pub fn mall_office(device: &str, subject_root: &str) -> Self {
+        Self {
+            all_stores: true,
+            ..Self::new(device, "manager", &[], subject_root)
+        }
     }
 
     /// A depot desk.

@@ -1,0 +1,150 @@
+//! The whole mall as it ships, through the app's two windows only (DESIGN §9): NATS with the
+//! product's generated authorization, the real `mallbots-central` (saga, payments, depot, bot
+//! simulator) with central's credentials, and the app's kiosk and manager as two devices
+//! enrolled with `mallbots-central enroll` (the mall office desk for every store, as
+//! `scripts/run.sh` enrolls it).
+//!
+//! The manager signs in and adds a product; the kiosk offers it (it came through central's
+//! stream); a customer orders it; central approves it, a robot shops it, the kiosk says ready;
+//! the manager's pickup board shows it ready and the manager hands it over; central captures
+//! the payment and completes the order, and both windows say "picked up". Nothing is published
+//! or created by the test: every step is a click. Screenshots:
+//! `target/e2e-screenshots/gui_mall_journey_01_manager_signed_in.png` … `_08_kiosk_picked_up`.
+
+use mallbots_tests::gui::mall::SecuredMall;
+use mallbots_tests::gui::Gui;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(30);
+/// Approval, a robot's round through the stores and back to the depot.
+const SHOPPING: Duration = Duration::from_secs(90);
+
+fn shot(gui: &Gui, n: u32, name: &str) {
+    gui.screenshot(&format!("gui_mall_journey_{n:02}_{name}"))
+        .expect("screenshot");
+}
+
+fn wait_until(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn sync_state(gui: &Gui) -> serde_json::Value {
+    gui.execute(
+        "const e = document.querySelector('[data-testid=sync-indicator]');\
+         return e ? [e.dataset.state, Number(e.dataset.waiting)] : null;",
+        json!([]),
+    )
+    .unwrap_or_default()
+}
+
+#[test]
+fn a_product_added_by_the_manager_is_ordered_at_the_kiosk_shopped_and_handed_over() {
+    let mall = SecuredMall::start("kiosk-j1", "office-j1").expect("NATS, central, enrollments");
+    let mut options = mall.app_options();
+    options
+        .env
+        .push(("MALLBOTS_KIOSK_IDLE_SECS".into(), "600".into()));
+    let gui = Gui::start(options).expect("start the app");
+
+    // The manager desk: signed in, online with its demo catalog sent.
+    gui.switch_to_label("manager").unwrap();
+    gui.wait_for("[data-testid=manager-sign-in]", WAIT).unwrap();
+    gui.type_text("input[name=user]", "manager").unwrap();
+    gui.type_text("input[name=password]", "mallbots").unwrap();
+    gui.click("[data-testid=sign-in]").unwrap();
+    gui.wait_for("[data-testid=manager-stores]", WAIT).unwrap();
+    wait_until("the manager device online, nothing waiting", WAIT, || {
+        sync_state(&gui) == json!(["online", 0])
+    });
+    shot(&gui, 1, "manager_signed_in");
+
+    // A new product at Green Grocer.
+    gui.wait_for_text(".side", "Green Grocer", WAIT).unwrap();
+    let grocer = gui
+        .find_all(".side .store")
+        .unwrap()
+        .into_iter()
+        .find(|e| {
+            gui.element_text(e)
+                .unwrap_or_default()
+                .contains("Green Grocer")
+        })
+        .expect("Green Grocer in the store list");
+    gui.click_element(&grocer).unwrap();
+    gui.wait_for_text("h1", "Green Grocer", WAIT).unwrap();
+    gui.type_text(".add input[placeholder=Name]", "Fig jam (250 g)")
+        .unwrap();
+    gui.type_text(".add input[placeholder=SKU]", "JAM-FIG")
+        .unwrap();
+    gui.type_text(".add input[placeholder=Price]", "4.25")
+        .unwrap();
+    gui.click(".add button").unwrap();
+    gui.wait_for_text("tbody", "Fig jam", WAIT).unwrap();
+    wait_until("the new product sent to central", WAIT, || {
+        sync_state(&gui) == json!(["online", 0])
+    });
+    shot(&gui, 2, "manager_added_product");
+
+    // The kiosk offers it once it came through central's stream.
+    gui.switch_to_label("kiosk").unwrap();
+    gui.wait_for("[data-testid=kiosk-ready]", WAIT).unwrap();
+    gui.click("[data-testid=kiosk-ready]").unwrap();
+    gui.wait_for("[data-testid=add-JAM-FIG]", WAIT)
+        .expect("the manager's new product offered on the kiosk");
+    shot(&gui, 3, "kiosk_shows_product");
+
+    gui.click("[data-testid=add-JAM-FIG]").unwrap();
+    gui.wait_for_text("[data-testid=cart-total]", "$4.25", WAIT)
+        .unwrap();
+    gui.click("[data-testid=checkout]").unwrap();
+    gui.wait_for("[data-testid=pad-5]", WAIT).unwrap();
+    for digit in "5554443322".chars() {
+        gui.click(&format!("[data-testid=pad-{digit}]")).unwrap();
+    }
+    gui.click("[data-testid=phone-continue]").unwrap();
+    gui.wait_for("[data-testid=card-swipe]", WAIT).unwrap();
+    gui.click("[data-testid=card-swipe]").unwrap();
+    gui.click("[data-testid=pay]").unwrap();
+    gui.wait_for("[data-testid=order-status]", WAIT).unwrap();
+    shot(&gui, 4, "kiosk_order_placed");
+
+    // Central approves, a robot shops, the kiosk hears it is ready.
+    gui.wait_for("[data-testid=order-ready]", SHOPPING)
+        .expect("the order ready for pickup on the kiosk");
+    shot(&gui, 5, "kiosk_order_ready");
+
+    // The manager's pickup board has it ready; the manager hands it over.
+    gui.switch_to_label("manager").unwrap();
+    gui.click("[data-testid=tab-depot]").unwrap();
+    let hand_over = gui
+        .wait_for("[data-testid=board-ready] [data-testid=hand-over]", WAIT)
+        .expect("the order ready on the manager's pickup board");
+    shot(&gui, 6, "manager_board_ready");
+    gui.click_element(&hand_over).unwrap();
+    gui.wait_for(
+        "[data-testid=board-completed] [data-testid=picked-up]",
+        WAIT,
+    )
+    .expect("central completed the hand-over");
+    shot(&gui, 7, "manager_picked_up");
+
+    gui.switch_to_label("kiosk").unwrap();
+    gui.wait_for("[data-testid=order-picked-up]", WAIT)
+        .expect("the kiosk says picked up");
+    shot(&gui, 8, "kiosk_picked_up");
+
+    // The hand-over went through central: payment captured, as the manager's order detail says.
+    gui.switch_to_label("manager").unwrap();
+    gui.click("[data-testid=tab-orders]").unwrap();
+    gui.wait_for("[data-testid=order-row]", WAIT).unwrap();
+    gui.click("[data-testid=order-row]").unwrap();
+    gui.wait_for("[data-testid=order-payment][data-status=captured]", WAIT)
+        .expect("the payment captured, as central reports it");
+    drop(gui);
+    drop(mall);
+}
