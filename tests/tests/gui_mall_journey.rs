@@ -142,7 +142,7 @@ fn a_product_added_by_the_manager_is_ordered_at_the_kiosk_shopped_and_handed_ove
     gui.switch_to_label("manager").unwrap();
     gui.click("[data-testid=tab-orders]").unwrap();
     gui.wait_for("[data-testid=order-row]", WAIT).unwrap();
-    gui.click("[data-testid=order-row]").unwrap();
+    gui.click("[data-testid=order-row] td").unwrap();
     gui.wait_for("[data-testid=order-payment][data-status=captured]", WAIT)
         .expect("the payment captured, as central reports it");
     drop(gui);
