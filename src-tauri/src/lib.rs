@@ -26,6 +26,7 @@ pub mod windows;
 
 use enrollment::Enrollment;
 use launch::{DeviceLaunch, KIOSK, MANAGER};
+use mallbots_edge::domain::desk::ALL_STORES;
 use mallbots_edge::sync::SyncSettings;
 use mallbots_edge::{Edge, EdgeConfig, Role};
 use state::Device;
@@ -123,10 +124,13 @@ pub fn open_device(launch: &DeviceLaunch, options: &LaunchOptions) -> Result<Ope
             || SyncSettings::default().events_stream,
             |e| e.file.stream.clone(),
         ),
-        stores: enrollment
-            .as_ref()
-            .map(|e| e.file.stores.clone())
-            .unwrap_or_default(),
+        // Without an enrollment (development, `--sync-create-consumers`) the manager window
+        // is the mall office's desk: every store.
+        stores: match &enrollment {
+            Some(e) => e.file.stores.clone(),
+            None if role == Role::Manager => vec![ALL_STORES.to_owned()],
+            None => Vec::new(),
+        },
         create_consumers: options.sync_create_consumers,
     };
     let flag = if options.windows == WindowSet::Both {

@@ -1,15 +1,15 @@
 //! Central's depot as a manager desk receives it, for GUI tests: bot and shopping-list events in
 //! central's envelope on `mallbots.ev.depot.{bot,list}.<id>`, over the stores of the
-//! demonstration mall ([`depot_scene`]), either delivered into the app's database through the
-//! edge's inbox ([`seed_depot`]: `Edge::deliver`, what the sync consumer runs for each message)
-//! or published to a real JetStream `EVENTS` stream for the app's sync to fetch
-//! ([`publish_depot`]).
+//! demonstration mall ([`depot_scene`]), published to a real JetStream `EVENTS` stream for the
+//! app's sync to fetch ([`publish_depot`]). The test publishes what central would (on an open
+//! nats-server, so it may): a depot in every state at once cannot be brought about by the bot
+//! simulator on cue. `tests/tests/gui_mall_journey.rs` shows central's own depot events.
 
 use anyhow::{anyhow, Context, Result};
 use mallbots_domain::bots::BotEvent;
 use mallbots_domain::depot::{ListEvent, ListItem, Stop};
 use mallbots_domain::{BotId, DomainEvent, OrderId, ShoppingListId, StoreId, Timestamp};
-use mallbots_edge::{central_message, Edge, EdgeConfig, RawMessage, Received, Role};
+use mallbots_edge::{central_message, Edge, EdgeConfig, RawMessage, Role};
 use serde::Serialize;
 use std::path::Path;
 use uuid::Uuid;
@@ -176,28 +176,14 @@ impl Feed {
     }
 }
 
+/// The desk's database at `db`, read-only: the app holds its one writer.
 fn open(db: &Path) -> Result<Edge> {
     let config = EdgeConfig {
         device_id: "depot-feed".into(),
         role: Role::Manager,
         ..EdgeConfig::default()
     };
-    Edge::open(db, config).with_context(|| format!("opening {}", db.display()))
-}
-
-/// Delivers [`depot_scene`] into the database at `db` (the app may have it open) through the
-/// edge's inbox, one message per transaction as sync applies them.
-pub fn seed_depot(db: &Path) -> Result<DepotScene> {
-    let edge = open(db)?;
-    let scene = depot_scene(&edge)?;
-    for msg in scene.messages.clone() {
-        let subject = msg.subject.clone();
-        match edge.deliver(msg)? {
-            Received::Applied => {}
-            other => return Err(anyhow!("{subject}: {other:?}")),
-        }
-    }
-    Ok(scene)
+    Edge::open_read_only(db, config).with_context(|| format!("opening {}", db.display()))
 }
 
 /// Publishes [`depot_scene`] (over the stores in the database at `db`) to the JetStream
