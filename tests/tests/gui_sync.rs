@@ -1,7 +1,10 @@
 //! The app's two devices syncing with a real nats-server: an order placed at the kiosk is
 //! relayed to the EVENTS stream in the background by the kiosk device, and the kiosk's sync
 //! indicator goes to online with nothing waiting, with no reload (backend events); the manager
-//! device (its demo catalog sent) is online with nothing waiting too.
+//! device (its demo catalog sent) is online with nothing waiting too. NATS runs open on purpose:
+//! this is the development sync (`--sync-create-consumers`, no enrollment) the README documents;
+//! the enrolled devices under the generated authorization are `gui_mall_journey`,
+//! `gui_two_windows` and `gui_backoffice`.
 
 use mallbots_tests::gui::{create_events_stream, Gui, GuiOptions};
 use mallbots_tests::nats::NatsServer;

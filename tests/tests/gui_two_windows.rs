@@ -1,9 +1,10 @@
 //! Both windows of one app are two devices: what the manager changes reaches the kiosk through
-//! JetStream (a real nats-server; the devices create their own consumers), not through a shared
-//! database. The demo catalog itself is the manager's and reaches the kiosk the same way.
+//! central's stream (nats-server with the product's generated authorization, real central, each
+//! device enrolled with `mallbots-central enroll`), not through a shared database. The demo
+//! catalog itself is the manager's and reaches the kiosk the same way.
 
-use mallbots_tests::gui::{create_events_stream, Gui, GuiOptions};
-use mallbots_tests::nats::NatsServer;
+use mallbots_tests::gui::mall::SecuredMall;
+use mallbots_tests::gui::Gui;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -11,9 +12,8 @@ const WAIT: Duration = Duration::from_secs(30);
 
 #[test]
 fn a_store_paused_by_the_manager_disappears_from_the_kiosk() {
-    let nats = NatsServer::start().expect("nats-server");
-    create_events_stream(&nats.url()).expect("EVENTS stream");
-    let gui = Gui::start(GuiOptions::both_synced(&nats.url())).expect("start the app");
+    let mall = SecuredMall::start("kiosk-w1", "office-w1").expect("NATS, central, enrollments");
+    let gui = Gui::start(mall.app_options()).expect("start the app");
     let handles = gui.window_handles().expect("window handles");
     assert_eq!(handles.len(), 2, "kiosk and manager windows: {handles:?}");
 
