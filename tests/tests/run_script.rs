@@ -141,6 +141,18 @@ fn run_sh_demo_brings_up_a_working_mall() {
         "run.sh --demo: both devices online and the demo catalog on the kiosk after {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    // Each device keeps the identity its enrollment gave it, as the CLI sees it.
+    for (db, file, role) in [
+        (&kiosk_db, "kiosk.json", "kiosk"),
+        (&manager_db, "manager.json", "manager"),
+    ] {
+        let status = cli_json(db, &["status"]).expect("status");
+        let enrolled: Value = serde_json::from_str(&read(&run_dir.join(file))).unwrap();
+        let device = &status["device"];
+        assert_eq!(device["initialized"], true, "{file}: {status}");
+        assert_eq!(device["role"], role, "{file}: {status}");
+        assert_eq!(device["device"], enrolled["device"], "{file}: {status}");
+    }
     let app_log = read(&run_dir.join("app.log"));
     assert!(
         problems(&app_log).is_empty(),
