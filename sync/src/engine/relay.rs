@@ -307,8 +307,19 @@ pub(crate) async fn relay_pass(
                     match sent {
                         Ok(Ok(ack)) => {
                             let subject = subject.clone();
+                            let violations = link.violations.clone();
                             in_flight.push(Box::pin(async move {
-                                (subject, event_id, expected_seq, outcome_of(ack.await))
+                                // A forbidden publish is never acked: the server's -ERR naming
+                                // the subject ends the wait (then quarantined below).
+                                let acked = tokio::select! {
+                                    result = ack => outcome_of(result),
+                                    () = violations.reported(&subject) => Acked {
+                                        outcome: PublishOutcome::AckLost,
+                                        error: format!("permissions violation for {subject}"),
+                                        refusal: None,
+                                    },
+                                };
+                                (subject, event_id, expected_seq, acked)
                             }));
                         }
                         Ok(Err(boxed)) => {
