@@ -367,7 +367,7 @@ mod tests {
         assert_eq!(store_count(&kiosk), 4, "no NATS: copied to the kiosk");
         assert_eq!(desk.user(), None, "the seeding user is not left signed in");
         assert!(
-            !kiosk.unwrap().device.edge().device().is_some(),
+            kiosk.unwrap().device.edge().device().is_none(),
             "kiosk not enrolled"
         );
 
