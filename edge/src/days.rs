@@ -15,6 +15,18 @@ pub fn utc_day(ms: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
+/// `YYYY-MM-DD HH:MM:SS UTC` of a Unix-millisecond time (for people reading the CLI).
+pub fn utc_time(ms: i64) -> String {
+    let secs = ms.div_euclid(1000).rem_euclid(86_400);
+    format!(
+        "{} {:02}:{:02}:{:02} UTC",
+        utc_day(ms),
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
 /// Unix milliseconds of 00:00 UTC of `day` (`YYYY-MM-DD`), or `None` if it is not a real date
 /// of years 0000-9999 in that exact form (H. Hinnant's days_from_civil).
 pub fn utc_day_start(day: &str) -> Option<i64> {

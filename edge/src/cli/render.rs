@@ -59,6 +59,14 @@ pub fn catalog(c: &CatalogView) -> String {
     out.join("\n")
 }
 
+/// `1 item`, `3 items`.
+fn items(count: impl Into<i64>) -> String {
+    match count.into() {
+        1 => "1 item".to_owned(),
+        n => format!("{n} items"),
+    }
+}
+
 /// One customer.
 pub fn customer(c: &CustomerView) -> String {
     format!("customer {} \"{}\" {}", c.customer_id, c.name, c.sms_number)
@@ -67,14 +75,14 @@ pub fn customer(c: &CustomerView) -> String {
 /// One cart with its lines.
 pub fn cart(c: &CartView) -> String {
     let mut out = vec![format!(
-        "cart {} {}{}: {} items, total {} {}",
+        "cart {} {}{}: {}, total {} {}",
         c.cart_id,
         c.status,
         c.cancel_reason
             .as_ref()
             .map(|r| format!(" ({r})"))
             .unwrap_or_default(),
-        c.item_count,
+        items(c.item_count),
         money(c.total_cents),
         c.currency
     )];
@@ -121,12 +129,12 @@ pub fn order(o: &OrderView) -> String {
 /// A desk's order summary on one line.
 pub fn manager_order_line(o: &ManagerOrderView) -> String {
     let mut line = format!(
-        "order {} {} placed {} at kiosk {}: {} items, total {} {}",
+        "order {} {} placed {} at kiosk {}: {}, total {} {}",
         o.order_id,
         o.status,
         crate::utc_day(o.placed_at),
         o.device_id,
-        o.item_count,
+        items(o.item_count),
         money(o.total_cents),
         o.currency
     );

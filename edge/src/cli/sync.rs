@@ -388,7 +388,7 @@ pub fn status_text(v: &serde_json::Value) -> String {
         n("parked")
     ));
     if let Some(at) = v["last_sync_at"].as_i64() {
-        out.push_str(&format!("\nlast sync: {at} (Unix ms)"));
+        out.push_str(&format!("\nlast sync: {}", crate::days::utc_time(at)));
     }
     for q in v["quarantine"].as_array().into_iter().flatten() {
         out.push_str(&format!(
