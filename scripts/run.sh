@@ -88,7 +88,8 @@ NATS_URL="nats://127.0.0.1:$NATS_PORT"
 # 3. Central.
 HTTP_PORT="$(free_port "${MALLBOTS_HTTP_PORT:-8090}")"
 log "mallbots-central on http://127.0.0.1:$HTTP_PORT (log: $RUN_DIR/central.log)"
-"$BIN/mallbots-central" --nats "$NATS_URL" --creds "$AUTH_DIR/central.json" \
+MALLBOTS__SMS__LOG="${MALLBOTS__SMS__LOG:-$RUN_DIR/sms.log}" \
+  "$BIN/mallbots-central" --nats "$NATS_URL" --creds "$AUTH_DIR/central.json" \
   --http "127.0.0.1:$HTTP_PORT" >"$RUN_DIR/central.log" 2>&1 &
 pids+=($!)
 wait_port "$HTTP_PORT" mallbots-central
