@@ -23,7 +23,7 @@ use async_nats::jetstream::{self, stream};
 use async_nats::HeaderMap;
 use mallbots_central::config::Settings;
 use mallbots_central::metrics::SENT;
-use mallbots_central::roles::Role;
+use mallbots_central::roles::ServiceRole;
 use mallbots_central::saga::runner::SAGA_KV_OPS;
 use mallbots_central::service::{self, Runtime};
 use mallbots_domain::customers::CustomerEvent;
@@ -112,7 +112,7 @@ async fn saga_run(url: &str, replicas: usize, orders: usize) -> AnyResult<SagaRu
     let prefix = format!("p5r{n}_");
     let mut settings = Settings::default();
     settings.nats.url = url.to_string();
-    settings.roles = vec![Role::Saga, Role::Payments, Role::Depot];
+    settings.roles = vec![ServiceRole::Saga, ServiceRole::Payments, ServiceRole::Depot];
     settings.topology.subject_root = root.clone();
     settings.topology.stream_prefix = prefix.clone();
     let runtimes: Arc<Mutex<Vec<Runtime>>> = Arc::default();

@@ -18,12 +18,12 @@ use serde::{Deserialize, Serialize};
 use crate::dlq::DeadLetters;
 use crate::error::DlqError;
 use crate::metrics::{self, Metrics};
-use crate::roles::Role;
+use crate::roles::ServiceRole;
 use crate::topology::{StreamKind, Topology};
 
 /// What the handlers need.
 #[derive(Clone)]
-pub struct AppState {
+pub struct HttpState {
     /// NATS client (connection state for `/health`).
     pub client: async_nats::Client,
     /// JetStream context (queue depth for `/metrics`).
@@ -31,7 +31,7 @@ pub struct AppState {
     /// Names.
     pub topology: Topology,
     /// Roles this replica runs.
-    pub roles: Vec<Role>,
+    pub roles: Vec<ServiceRole>,
     /// Metrics registry.
     pub metrics: Arc<Metrics>,
     /// DLQ access.
@@ -46,7 +46,7 @@ pub struct Health {
     /// `connected` or `disconnected`.
     pub nats: String,
     /// Roles this replica runs.
-    pub roles: Vec<Role>,
+    pub roles: Vec<ServiceRole>,
 }
 
 /// `POST /dlq/replay/{seq}` body.
@@ -64,7 +64,7 @@ pub struct Replayed {
 
 /// An error body: `{code, message}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApiError {
+pub struct HttpError {
     /// Machine-readable code.
     pub code: String,
     /// Human-readable message.
@@ -72,7 +72,7 @@ pub struct ApiError {
 }
 
 /// The router over `state`.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: HttpState) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/metrics", get(metrics_text))
@@ -84,7 +84,7 @@ pub fn router(state: AppState) -> Router {
 /// Serves `router(state)` on `listener` until `shutdown` completes.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    state: AppState,
+    state: HttpState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     axum::serve(listener, router(state))
@@ -92,7 +92,7 @@ pub async fn serve(
         .await
 }
 
-async fn health(AxumState(state): AxumState<AppState>) -> Json<Health> {
+async fn health(AxumState(state): AxumState<HttpState>) -> Json<Health> {
     let connected = state.client.connection_state() == State::Connected;
     Json(Health {
         status: if connected { "ok" } else { "degraded" }.into(),
@@ -106,7 +106,7 @@ async fn health(AxumState(state): AxumState<AppState>) -> Json<Health> {
     })
 }
 
-async fn metrics_text(AxumState(state): AxumState<AppState>) -> Response {
+async fn metrics_text(AxumState(state): AxumState<HttpState>) -> Response {
     let name = state.topology.stream_name(StreamKind::Dispatch);
     let depth = tokio::time::timeout(Duration::from_millis(500), async {
         let stream = state.js.get_stream(&name).await.ok()?;
@@ -139,14 +139,14 @@ fn default_limit() -> usize {
     100
 }
 
-async fn dlq_list(AxumState(state): AxumState<AppState>, Query(q): Query<ListQuery>) -> Response {
+async fn dlq_list(AxumState(state): AxumState<HttpState>, Query(q): Query<ListQuery>) -> Response {
     match state.dead_letters.list(q.from, q.limit.min(10_000)).await {
         Ok(entries) => Json(entries).into_response(),
         Err(e) => dlq_error(e),
     }
 }
 
-async fn dlq_replay(AxumState(state): AxumState<AppState>, Path(seq): Path<u64>) -> Response {
+async fn dlq_replay(AxumState(state): AxumState<HttpState>, Path(seq): Path<u64>) -> Response {
     match state.dead_letters.replay(seq).await {
         Ok(p) => Json(Replayed {
             seq,
@@ -168,7 +168,7 @@ fn dlq_error(e: DlqError) -> Response {
         | DlqError::Truncated { .. } => StatusCode::CONFLICT,
         DlqError::Nats(_) => StatusCode::BAD_GATEWAY,
     };
-    let body = ApiError {
+    let body = HttpError {
         code: e.code().to_string(),
         message: e.to_string(),
     };

@@ -43,7 +43,7 @@ pub mod worker;
 
 pub use config::Settings;
 pub use error::CentralError;
-pub use roles::{HandlerRegistry, Role};
+pub use roles::{HandlerRegistry, ServiceRole};
 pub use service::run;
 pub use topology::{ensure_topology, Topology};
 pub use worker::{Delivery, Handler, Outcome};

@@ -14,7 +14,7 @@ use mallbots_central::dlq::DeadLetters;
 use mallbots_central::error::CentralError;
 use mallbots_central::metrics::Metrics;
 use mallbots_central::publish::Publisher;
-use mallbots_central::roles::Role;
+use mallbots_central::roles::ServiceRole;
 use mallbots_central::service::{self, connect};
 use mallbots_central::telemetry::init_telemetry;
 use mallbots_central::topology::Topology;
@@ -146,7 +146,7 @@ impl Cli {
             s.nats.url = url.clone();
         }
         if let Some(roles) = &self.roles {
-            s.roles = Role::parse_list(roles)?;
+            s.roles = ServiceRole::parse_list(roles)?;
         }
         if let Some(addr) = self.http {
             s.http.listen = addr;

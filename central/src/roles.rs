@@ -20,7 +20,7 @@ use crate::worker::{DynHandler, Handler};
 /// One responsibility of the central service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Role {
+pub enum ServiceRole {
     /// The order saga (order events, replies, timers) and ordering commands.
     Saga,
     /// Payment authorization, void, capture; invoices.
@@ -33,30 +33,30 @@ pub enum Role {
     BotsSim,
 }
 
-impl Role {
+impl ServiceRole {
     /// Every role, the default set.
-    pub const ALL: [Role; 5] = [
-        Role::Saga,
-        Role::Payments,
-        Role::Depot,
-        Role::Notifications,
-        Role::BotsSim,
+    pub const ALL: [ServiceRole; 5] = [
+        ServiceRole::Saga,
+        ServiceRole::Payments,
+        ServiceRole::Depot,
+        ServiceRole::Notifications,
+        ServiceRole::BotsSim,
     ];
 
     /// The role's name as written in flags, config and `/health`.
     pub fn as_str(self) -> &'static str {
         match self {
-            Role::Saga => "saga",
-            Role::Payments => "payments",
-            Role::Depot => "depot",
-            Role::Notifications => "notifications",
-            Role::BotsSim => "bots-sim",
+            ServiceRole::Saga => "saga",
+            ServiceRole::Payments => "payments",
+            ServiceRole::Depot => "depot",
+            ServiceRole::Notifications => "notifications",
+            ServiceRole::BotsSim => "bots-sim",
         }
     }
 
     /// Parses a comma-separated list such as `saga,depot`.
-    pub fn parse_list(list: &str) -> Result<Vec<Role>, ConfigError> {
-        let mut roles: Vec<Role> = list
+    pub fn parse_list(list: &str) -> Result<Vec<ServiceRole>, ConfigError> {
+        let mut roles: Vec<ServiceRole> = list
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
@@ -68,17 +68,17 @@ impl Role {
     }
 }
 
-impl fmt::Display for Role {
+impl fmt::Display for ServiceRole {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl FromStr for Role {
+impl FromStr for ServiceRole {
     type Err = ConfigError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
+        ServiceRole::ALL
             .into_iter()
             .find(|r| r.as_str() == s)
             .ok_or_else(|| ConfigError::Value {
@@ -155,14 +155,17 @@ mod tests {
 
     #[test]
     fn parses_role_lists_sorted_and_deduplicated() {
-        let roles = Role::parse_list("depot, saga,depot").unwrap();
-        assert_eq!(roles, vec![Role::Saga, Role::Depot]);
-        assert_eq!(Role::parse_list("bots-sim").unwrap(), vec![Role::BotsSim]);
+        let roles = ServiceRole::parse_list("depot, saga,depot").unwrap();
+        assert_eq!(roles, vec![ServiceRole::Saga, ServiceRole::Depot]);
+        assert_eq!(
+            ServiceRole::parse_list("bots-sim").unwrap(),
+            vec![ServiceRole::BotsSim]
+        );
     }
 
     #[test]
     fn rejects_unknown_roles() {
-        let err = Role::parse_list("saga,kitchen").unwrap_err();
+        let err = ServiceRole::parse_list("saga,kitchen").unwrap_err();
         assert!(err.to_string().contains("kitchen"));
     }
 }

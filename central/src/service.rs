@@ -15,7 +15,7 @@ use crate::config::Settings;
 use crate::diag::PingHandler;
 use crate::dlq::DeadLetters;
 use crate::error::CentralError;
-use crate::http::{self, AppState};
+use crate::http::{self, HttpState};
 use crate::metrics::Metrics;
 use crate::publish::Publisher;
 use crate::roles::HandlerRegistry;
@@ -115,7 +115,7 @@ impl std::fmt::Debug for Runtime {
 }
 
 /// Registers the handlers every replica runs whatever its roles: the diagnostics ping
-/// (`cmd-diag`). Role set-ups call this and then add their own.
+/// (`cmd-diag`). Each role's set-up calls this and then add their own.
 pub fn register_builtin(rt: &Runtime, registry: &mut HandlerRegistry) {
     registry.register(
         "cmd-diag",
@@ -240,7 +240,7 @@ where
         }
     }
 
-    let state = AppState {
+    let state = HttpState {
         client: client.clone(),
         js,
         topology,

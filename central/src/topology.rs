@@ -21,7 +21,7 @@ use std::time::Duration;
 use async_nats::jetstream::stream;
 
 use crate::config::TopologySettings;
-use crate::roles::Role;
+use crate::roles::ServiceRole;
 
 /// The streams of the topology.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,7 +100,7 @@ pub struct ConsumerSpec {
     /// Filter subjects.
     pub filters: Vec<String>,
     /// The role that consumes it; `None` = every replica (diagnostics).
-    pub role: Option<Role>,
+    pub role: Option<ServiceRole>,
     /// Deliveries before dead-lettering; -1 = unlimited (dispatch).
     pub max_deliver: i64,
     /// Redelivery back-off.
@@ -215,61 +215,76 @@ impl Topology {
         };
         let orders = ["ev.kiosk.*.order.*", "ev.kiosk.*.orderreq.*"];
         vec![
-            spec("saga-orders", Events, &orders, Some(Role::Saga)),
+            spec("saga-orders", Events, &orders, Some(ServiceRole::Saga)),
             spec(
                 "saga-replies",
                 Commands,
                 &["reply.>", "timer.>"],
-                Some(Role::Saga),
+                Some(ServiceRole::Saga),
             ),
             spec(
                 "cmd-ordering",
                 Commands,
                 &["cmd.ordering.>"],
-                Some(Role::Saga),
+                Some(ServiceRole::Saga),
             ),
             spec(
                 "cmd-customers",
                 Commands,
                 &["cmd.customers.>"],
-                Some(Role::Saga),
+                Some(ServiceRole::Saga),
             ),
             spec(
                 "customers-view",
                 Events,
                 &["ev.kiosk.*.customer.*"],
-                Some(Role::Saga),
+                Some(ServiceRole::Saga),
             ),
-            spec("catalog-view", Events, &["ev.catalog.>"], Some(Role::Saga)),
+            spec(
+                "catalog-view",
+                Events,
+                &["ev.catalog.>"],
+                Some(ServiceRole::Saga),
+            ),
             spec(
                 "desk-pickup",
                 Events,
                 &["ev.desk.*.pickupreq.*"],
-                Some(Role::Saga),
+                Some(ServiceRole::Saga),
             ),
             spec(
                 "desk-stops",
                 Events,
                 &["ev.desk.*.stopreq.*"],
-                Some(Role::Depot),
+                Some(ServiceRole::Depot),
             ),
             spec(
                 "cmd-payments",
                 Commands,
                 &["cmd.payments.>"],
-                Some(Role::Payments),
+                Some(ServiceRole::Payments),
             ),
-            spec("cmd-depot", Commands, &["cmd.depot.>"], Some(Role::Depot)),
+            spec(
+                "cmd-depot",
+                Commands,
+                &["cmd.depot.>"],
+                Some(ServiceRole::Depot),
+            ),
             ConsumerSpec {
                 max_deliver: -1,
                 backoff: Vec::new(),
-                ..spec("dispatch", Dispatch, &["dispatch.>"], Some(Role::Depot))
+                ..spec(
+                    "dispatch",
+                    Dispatch,
+                    &["dispatch.>"],
+                    Some(ServiceRole::Depot),
+                )
             },
             spec(
                 "notifications",
                 Events,
                 &["ev.kiosk.*.order.*", "ev.order.>"],
-                Some(Role::Notifications),
+                Some(ServiceRole::Notifications),
             ),
             spec("cmd-diag", Commands, &["cmd.diag.>"], None),
         ]

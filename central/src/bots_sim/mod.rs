@@ -21,7 +21,7 @@ pub mod fleet;
 use std::time::Duration;
 
 use crate::config::SimSection;
-use crate::roles::{HandlerRegistry, Role};
+use crate::roles::{HandlerRegistry, ServiceRole};
 use crate::service::Runtime;
 
 pub use fleet::Fleet;
@@ -64,7 +64,7 @@ impl SimSettings {
 
 /// Starts the fleet as a background task on replicas with the `bots-sim` role.
 pub fn register(runtime: &Runtime, registry: &mut HandlerRegistry) {
-    if !runtime.settings.roles.contains(&Role::BotsSim) {
+    if !runtime.settings.roles.contains(&ServiceRole::BotsSim) {
         return;
     }
     let settings = SimSettings::from_config(&runtime.settings.sim);

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::ConfigError;
-use crate::roles::Role;
+use crate::roles::ServiceRole;
 
 pub mod sections;
 
@@ -35,7 +35,7 @@ pub struct Settings {
     /// HTTP listener (health, metrics, DLQ).
     pub http: HttpSettings,
     /// Roles this replica runs (all by default).
-    pub roles: Vec<Role>,
+    pub roles: Vec<ServiceRole>,
     /// Subject root, stream names, replication, consumer limits.
     pub topology: TopologySettings,
     /// Consumer worker tuning.
@@ -57,7 +57,7 @@ impl Default for Settings {
         Self {
             nats: NatsSettings::default(),
             http: HttpSettings::default(),
-            roles: Role::ALL.to_vec(),
+            roles: ServiceRole::ALL.to_vec(),
             topology: TopologySettings::default(),
             worker: WorkerSettings::default(),
             saga: SagaSettings::default(),
@@ -404,7 +404,7 @@ mod tests {
         assert_eq!(s.topology.subject_root, "fromenv");
         assert_eq!(s.topology.replicas, 3, "file value kept");
         assert_eq!(s.topology.backoff_ms, vec![10, 20]);
-        assert_eq!(s.roles, vec![Role::Depot, Role::BotsSim]);
+        assert_eq!(s.roles, vec![ServiceRole::Depot, ServiceRole::BotsSim]);
         assert_eq!(s.http.listen.port(), 0);
         assert_eq!(s.topology.max_deliver, 5, "default kept");
     }

@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use tokio::sync::OnceCell;
 
-use crate::roles::{HandlerRegistry, Role};
+use crate::roles::{HandlerRegistry, ServiceRole};
 use crate::service::Runtime;
 
 pub use commands::{BotOffline, CancelList, DepotCommands};
@@ -45,7 +45,7 @@ pub fn register(runtime: &Runtime, registry: &mut HandlerRegistry) {
         "cmd-depot",
         DepotCommands::new(runtime.clone(), cell.clone()),
     );
-    if !runtime.settings.roles.contains(&Role::Depot) {
+    if !runtime.settings.roles.contains(&ServiceRole::Depot) {
         return;
     }
     let rt = runtime.clone();
