@@ -115,7 +115,7 @@ impl std::fmt::Debug for Runtime {
 }
 
 /// Registers the handlers every replica runs whatever its roles: the diagnostics ping
-/// (`cmd-diag`). Each role's set-up calls this and then add their own.
+/// (`cmd-diag`). Each role's set-up calls this, then adds its own.
 pub fn register_builtin(rt: &Runtime, registry: &mut HandlerRegistry) {
     registry.register(
         "cmd-diag",
