@@ -108,6 +108,17 @@ async fn a_node_killed_under_load_loses_and_duplicates_nothing() {
             consumers_report(&js, &stream).await
         );
     }
+    // Every order holds an orderable product: a rejection is the system's doing, never the
+    // order's. Their reasons are printed and counted in the figures: so far only the saga's
+    // own timeout ("timeout"), an order that waited past it while the node was gone.
+    let mut rejected_reasons = std::collections::BTreeMap::<String, u64>::new();
+    for o in edge.orders(None).unwrap() {
+        if o.status == "rejected" {
+            let reason = o.reason.unwrap_or_default();
+            eprintln!("seed {seed}: rejected {} ({reason})", o.order_id);
+            *rejected_reasons.entry(reason).or_default() += 1;
+        }
+    }
     let settle_secs = load_start.elapsed().as_secs_f64() - load_secs;
     sync.shutdown().await;
 
@@ -132,6 +143,10 @@ async fn a_node_killed_under_load_loses_and_duplicates_nothing() {
         .insert("load_seconds".into(), round(load_secs).into());
     f.extra
         .insert("settle_seconds".into(), round(settle_secs).into());
+    f.extra.insert(
+        "rejected_reasons".into(),
+        serde_json::to_value(&rejected_reasons).unwrap(),
+    );
     a.record(&mut f);
     f.print();
     if !a.is_clean() || counts.is_err() {
