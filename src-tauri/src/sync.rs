@@ -6,9 +6,9 @@
 //! URL is configured; without one the device is an offline edge and the status says so. A
 //! device with a URL but no enrollment (and no `--sync-create-consumers`) is not started at
 //! all: its status is `sync.not_enrolled` with the command that fixes it, instead of a retry
-//! loop against consumers that do not exist. The bridge watches the edge's counts and the sync
-//! status (every [`WATCH_EVERY`]) and emits `catalog`, `orders` and `depot` changes when
-//! central's events were applied, `sync` when the status moved, to the device's own window.
+//! loop against consumers that do not exist. The bridge wakes on the edge's commits (no polling
+//! of the database) and emits `catalog`, `orders` and `depot` changes when central's events
+//! were applied, `sync` when the status moved, to the device's own window.
 
 use crate::backoffice::{ConflictView, QuarantinedView, SyncProblem, SyncStatus};
 use crate::error::ApiError;
@@ -20,8 +20,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tauri::{AppHandle, Runtime};
 
-/// How often the bridge looks for changes made by the sync.
-pub const WATCH_EVERY: Duration = Duration::from_millis(400);
+/// How long the bridge gathers a burst of commits before it looks (one event per burst).
+pub const COALESCE: Duration = Duration::from_millis(30);
+/// How often the bridge looks at the sync status when nothing was committed (states the
+/// engine keeps in memory only).
+pub const STATUS_EVERY: Duration = Duration::from_secs(5);
 
 /// The problem code of a device that has no credentials.
 pub const NOT_ENROLLED: &str = "sync.not_enrolled";
@@ -217,14 +220,19 @@ struct Seen {
     sync: (String, bool, u64, Option<i64>, usize, usize),
 }
 
-/// Runs forever: emits `edge:changed` to `window` when the sync applied central's events to
-/// `edge` or its status moved. Spawn it on the async runtime, one per device.
+/// Runs until the device's database closes: emits `edge:changed` to `window` when the sync
+/// applied central's events to `edge` or its status moved. It sleeps until the edge's writer
+/// committed a change ([`mallbots_edge::Edge::commits`]: a local command, an applied central
+/// event, a relay ack, a recorded sync state), coalesces a burst for [`COALESCE`], then
+/// compares; a state the engine keeps only in memory is looked at every [`STATUS_EVERY`]. Spawn
+/// it on the async runtime, one per device.
 pub async fn bridge<R: Runtime>(
     app: AppHandle<R>,
     window: &'static str,
     edge: Arc<Edge>,
     sync: Arc<Sync>,
 ) {
+    let mut commits = edge.commits();
     let mut last: Option<Seen> = None;
     loop {
         let counts = edge.local_counts();
@@ -255,7 +263,16 @@ pub async fn bridge<R: Runtime>(
             }
             last = Some(seen);
         }
-        tokio::time::sleep(WATCH_EVERY).await;
+        tokio::select! {
+            changed = commits.changed() => {
+                if changed.is_err() {
+                    return; // the database closed
+                }
+                tokio::time::sleep(COALESCE).await;
+                commits.borrow_and_update();
+            }
+            _ = tokio::time::sleep(STATUS_EVERY) => {}
+        }
     }
 }
 

@@ -118,3 +118,38 @@ fn dropping_the_last_handle_closes_the_store() {
     assert_eq!(store.stream_version("basket", "b1").unwrap(), 2);
     assert_eq!(store.integrity_check().unwrap(), "ok");
 }
+
+#[test]
+fn commits_announce_writes_and_not_reads() {
+    let (_dir, writer) = spawn_writer();
+    let mut commits = writer.commits();
+    assert!(!commits.has_changed().unwrap());
+    writer.call(|s| s.stream_version("basket", "b1")).unwrap();
+    assert!(!commits.has_changed().unwrap(), "a read changes nothing");
+    writer
+        .call(|s| s.append(basket_append("b1", 0, 1)))
+        .unwrap();
+    assert!(commits.has_changed().unwrap(), "a write is announced");
+    let first = *commits.borrow_and_update();
+    writer
+        .call(|s| s.append(basket_append("b1", 1, 2)))
+        .unwrap();
+    assert!(*commits.borrow_and_update() > first, "every write counts");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let waiter = writer.clone();
+    runtime.block_on(async move {
+        let mut commits = waiter.commits();
+        commits.borrow_and_update();
+        let write = tokio::task::spawn_blocking(move || {
+            waiter.call(|s| s.append(basket_append("b2", 0, 1)))
+        });
+        tokio::time::timeout(std::time::Duration::from_secs(5), commits.changed())
+            .await
+            .expect("woken by the write")
+            .unwrap();
+        write.await.unwrap().unwrap();
+    });
+}

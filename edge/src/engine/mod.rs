@@ -184,6 +184,13 @@ impl Edge {
         &self.writer
     }
 
+    /// A receiver that changes after every commit that changed this database (local
+    /// commands, applied central events, relay acks, sync states): await `changed()` to learn
+    /// of changes without polling. On a read-only edge it never changes.
+    pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.writer.commits()
+    }
+
     /// Forgets every cached aggregate (after a rebase superseded events).
     pub fn clear_cache(&self) {
         lock(&self.cache).clear();

@@ -5,6 +5,11 @@
 //! oneshot, so rusqlite never runs on an async worker thread. The thread stops, closing the
 //! connection, when the last handle is dropped.
 //!
+//! Change notification: after each job that changed the database (SQLite's
+//! `total_changes` moved), the writer bumps a counter that [`StoreWriter::commits`] receivers
+//! wait on, so whoever shows the data (the app's windows) learns of every change, local or
+//! synced, without polling.
+//!
 //! Latency: a blocked thread takes tens of microseconds to be woken and scheduled, which is as
 //! long as a whole NORMAL commit. So both sides spin briefly before blocking: the writer for the
 //! next job ([`IDLE_SPIN`]), a blocking caller for its reply ([`REPLY_SPIN`]). Bursts of commands
@@ -42,6 +47,7 @@ type Job = Box<dyn FnOnce(&mut SqliteStore) + Send>;
 struct Inner {
     sender: Option<mpsc::Sender<Job>>,
     thread: Mutex<Option<JoinHandle<()>>>,
+    commits: tokio::sync::watch::Receiver<u64>,
 }
 
 impl Drop for Inner {
@@ -74,11 +80,18 @@ impl StoreWriter {
     /// Moves the store onto a new thread named `store-writer`.
     pub fn spawn(mut store: SqliteStore) -> Result<Self, StoreError> {
         let (sender, receiver) = mpsc::channel::<Job>();
+        let (changed, commits) = tokio::sync::watch::channel(0u64);
         let thread = std::thread::Builder::new()
             .name("store-writer".to_owned())
             .spawn(move || {
+                let mut seen = store.connection().total_changes();
                 while let Some(job) = recv_spinning(&receiver, IDLE_SPIN) {
                     job(&mut store);
+                    let now = store.connection().total_changes();
+                    if now != seen {
+                        seen = now;
+                        changed.send_modify(|n| *n += 1);
+                    }
                 }
             })
             .map_err(|source| StoreError::Io {
@@ -89,8 +102,15 @@ impl StoreWriter {
             inner: Arc::new(Inner {
                 sender: Some(sender),
                 thread: Mutex::new(Some(thread)),
+                commits,
             }),
         })
+    }
+
+    /// A receiver that changes after every writer job that changed the database (its value
+    /// counts them); `changed().await` wakes on the next one. Errors once the writer is gone.
+    pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.commits.clone()
     }
 
     fn send(&self, job: Job) -> Result<(), StoreError> {

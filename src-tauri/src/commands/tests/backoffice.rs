@@ -159,7 +159,7 @@ fn changes_made_outside_the_commands_reach_the_windows_through_the_sync_bridge()
             std::time::Instant::now() < deadline,
             "no change announced: {changes:?}"
         );
-        std::thread::sleep(crate::sync::WATCH_EVERY / 2);
+        std::thread::sleep(crate::sync::COALESCE);
     };
     assert_eq!(
         announced["topics"],
