@@ -390,6 +390,25 @@ pub fn status_text(v: &serde_json::Value) -> String {
     if let Some(at) = v["last_sync_at"].as_i64() {
         out.push_str(&format!("\nlast sync: {}", crate::days::utc_time(at)));
     }
+    let device = &v["device"];
+    if let Some(id) = device["device"].as_str() {
+        let role = device["role"].as_str().unwrap_or("kiosk");
+        let stores: Vec<&str> = device["stores"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.as_str())
+            .collect();
+        out.push_str(&format!("\ndevice: {id} ({role})"));
+        if stores == ["*"] {
+            out.push_str(", every store");
+        } else if !stores.is_empty() {
+            out.push_str(&format!(", stores {}", stores.join(", ")));
+        }
+        if device["initialized"] == false {
+            out.push_str(" (not initialized: `mallbots device init`)");
+        }
+    }
     for q in v["quarantine"].as_array().into_iter().flatten() {
         out.push_str(&format!(
             "\nquarantined {} {} on {}: {} {} ({} waiting behind it)",
