@@ -13,28 +13,10 @@ use crate::error::PublishError;
 use crate::publish::{Published, Publisher};
 use crate::topology::StreamKind;
 
-/// Event type name.
-pub const H_EVENT_TYPE: &str = "Mallbots-Event-Type";
-/// Payload schema version.
-pub const H_SCHEMA_VERSION: &str = "Mallbots-Schema-Version";
-/// Aggregate type (`order`, `payment`, …).
-pub const H_STREAM_TYPE: &str = "Mallbots-Stream-Type";
-/// Aggregate id.
-pub const H_STREAM_ID: &str = "Mallbots-Stream-Id";
-/// When it happened (ms since the epoch).
-pub const H_OCCURRED_AT: &str = "Mallbots-Occurred-At";
-/// Correlation id (the order / saga id for order traffic).
-pub const H_CORRELATION_ID: &str = "Mallbots-Correlation-Id";
-/// Causation id (the command or event that caused it).
-pub const H_CAUSATION_ID: &str = "Mallbots-Causation-Id";
-/// The writing device (`central` for central's own events).
-pub const H_DEVICE: &str = "Mallbots-Device";
-/// The expected last subject sequence the event was appended with (0 for a subject's first
-/// event): the stream sequence of the previous event on the same subject. A reader that folded a
-/// different last sequence for the subject received its events out of order (JetStream
-/// redelivers an unacked message after later ones). Set by
-/// [`crate::publish::Publisher::publish_event`], so every event central appends carries it.
-pub const H_PREV_SUBJECT_SEQ: &str = "Mallbots-Prev-Subject-Seq";
+pub use mallbots_wire::headers::{
+    H_CAUSATION_ID, H_CORRELATION_ID, H_DEVICE, H_EVENT_TYPE, H_OCCURRED_AT, H_PREV_SUBJECT_SEQ,
+    H_SCHEMA_VERSION, H_STREAM_ID, H_STREAM_TYPE,
+};
 
 /// Metadata of one event central appends.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use async_nats::jetstream::{self, kv};
 use async_nats::{Client, ConnectErrorKind, ConnectOptions, ServerAddr};
-use mallbots_sync::engine::credentials::{self, DeviceCredentials};
+use mallbots_wire::credentials::{self, DeviceCredentials};
 use tokio::sync::watch;
 
 use crate::config::Settings;
@@ -26,7 +26,7 @@ use crate::worker::Worker;
 pub async fn connect(settings: &Settings) -> Result<Client, CentralError> {
     let n = &settings.nats;
     let fail = |reason: String| CentralError::Connect {
-        url: mallbots_sync::engine::redact_url(&n.url),
+        url: mallbots_wire::credentials::redact_url(&n.url),
         reason,
     };
     let (urls, url_user) = credentials::split_userinfo(&n.url);

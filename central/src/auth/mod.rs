@@ -14,7 +14,7 @@
 //! `mallbots-central enroll … --auth-dir DIR --out FILE` adds a device's record, writes its
 //! credentials file, re-renders `nats-auth.conf` from every record and asks the servers to
 //! reload it (SIGHUP). The permissions come from
-//! [`mallbots_sync::engine::device_permissions`], the one definition of each role's rights, so a
+//! [`mallbots_wire::devices::device_permissions`], the one definition of each role's rights, so a
 //! re-render after an upgrade applies the current definition to every device.
 //!
 //! Central's user has no permission block (everything). Clear passwords exist only in the
@@ -24,8 +24,9 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use mallbots_domain::ErrorCode;
-use mallbots_sync::engine::credentials::write_private;
-use mallbots_sync::engine::{device_permissions, DeviceCredentials, DeviceRole};
+use mallbots_wire::credentials::write_private;
+use mallbots_wire::credentials::DeviceCredentials;
+use mallbots_wire::devices::{device_permissions, DeviceRole};
 use serde::{Deserialize, Serialize};
 
 mod reload;

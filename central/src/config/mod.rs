@@ -127,7 +127,7 @@ impl Default for NatsSettings {
 impl fmt::Debug for NatsSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NatsSettings")
-            .field("url", &mallbots_sync::engine::redact_url(&self.url))
+            .field("url", &mallbots_wire::credentials::redact_url(&self.url))
             .field(
                 "credentials_file",
                 &self.credentials_file.as_ref().map(|_| "[redacted]"),

@@ -12,7 +12,7 @@
 //! Its NATS user and the server's authorization config are the auth directory's part
 //! ([`crate::auth`]; `mallbots-central enroll --auth-dir DIR --out FILE` does both).
 //!
-//! The definitions come from `mallbots_sync::engine::device_consumers`, the same ones the
+//! The definitions come from `mallbots_wire::devices::device_consumers`, the same ones the
 //! edge's engine expects. [`enroll`] is the library call (idempotent; re-enrolling updates the
 //! filters); every replica also answers enrollment requests on `R.admin.enroll` (a queue
 //! group, so one replica answers): JSON [`EnrollRequest`] in, [`Enrolled`] or
@@ -21,7 +21,7 @@
 use async_nats::jetstream;
 use futures::StreamExt;
 use mallbots_domain::ErrorCode;
-use mallbots_sync::engine::{consumer_config, device_consumers, DeviceRole};
+use mallbots_wire::devices::{consumer_config, device_consumers, DeviceRole};
 use serde::{Deserialize, Serialize};
 
 use crate::roles::HandlerRegistry;

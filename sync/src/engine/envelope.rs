@@ -11,24 +11,10 @@ use async_nats::HeaderMap;
 use serde_json::Value;
 use uuid::Uuid;
 
-/// `Nats-Msg-Id`.
-pub const H_MSG_ID: &str = "Nats-Msg-Id";
-/// Event type name.
-pub const H_EVENT_TYPE: &str = "Mallbots-Event-Type";
-/// Payload schema version.
-pub const H_SCHEMA_VERSION: &str = "Mallbots-Schema-Version";
-/// Aggregate type.
-pub const H_STREAM_TYPE: &str = "Mallbots-Stream-Type";
-/// Aggregate id.
-pub const H_STREAM_ID: &str = "Mallbots-Stream-Id";
-/// Unix milliseconds.
-pub const H_OCCURRED_AT: &str = "Mallbots-Occurred-At";
-/// Correlation id.
-pub const H_CORRELATION_ID: &str = "Mallbots-Correlation-Id";
-/// Causation id.
-pub const H_CAUSATION_ID: &str = "Mallbots-Causation-Id";
-/// Writing device.
-pub const H_DEVICE: &str = "Mallbots-Device";
+pub use mallbots_wire::headers::{
+    H_CAUSATION_ID, H_CORRELATION_ID, H_DEVICE, H_EVENT_TYPE, H_MSG_ID, H_OCCURRED_AT,
+    H_SCHEMA_VERSION, H_STREAM_ID, H_STREAM_TYPE,
+};
 
 /// The envelope headers of an outbox row, `Nats-Msg-Id` excluded (the publish builder sets it).
 pub fn outgoing_headers(entry: &OutboxEntry, device: &str) -> HeaderMap {

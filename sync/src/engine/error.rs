@@ -96,3 +96,13 @@ impl ErrorCode for SyncError {
         }
     }
 }
+
+impl From<mallbots_wire::credentials::CredentialsError> for SyncError {
+    fn from(e: mallbots_wire::credentials::CredentialsError) -> Self {
+        use mallbots_wire::credentials::CredentialsError;
+        match e {
+            CredentialsError::Missing(m) => SyncError::NotEnrolled(m),
+            CredentialsError::Invalid(m) => SyncError::Config(m),
+        }
+    }
+}

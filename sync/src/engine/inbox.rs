@@ -9,7 +9,7 @@ use super::error::SyncError;
 use super::local::{self, RawMessage, Received};
 use super::{Link, Shared};
 use crate::store::Durability;
-use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy, PullConsumer};
+use async_nats::jetstream::consumer::PullConsumer;
 use futures::StreamExt;
 use std::time::Duration;
 
@@ -42,30 +42,7 @@ impl InboxReport {
     }
 }
 
-/// The durable consumer definition central's enrollment creates for `consumer` (fixed
-/// filters, explicit acks, everything from the start of the log). A message is delivered at
-/// most [`DEVICE_MAX_DELIVER`] times: the edge parks (and acknowledges) what it cannot apply,
-/// so nothing a device cannot handle is redelivered for ever.
-pub fn consumer_config(consumer: &DeviceConsumer) -> pull::Config {
-    pull::Config {
-        durable_name: Some(consumer.name.clone()),
-        filter_subjects: consumer.filters.clone(),
-        ack_policy: AckPolicy::Explicit,
-        deliver_policy: DeliverPolicy::All,
-        ack_wait: Duration::from_secs(30),
-        max_ack_pending: 4_096,
-        max_deliver: DEVICE_MAX_DELIVER,
-        ..Default::default()
-    }
-}
-
-/// Deliveries of one message to a device consumer before the server gives up on it. The edge
-/// parks (and acknowledges) every message it receives but cannot read, so only a message the
-/// client library cannot even hand over (an unparseable header block drops the connection
-/// before the edge sees it) reaches this bound; without it such a message would be
-/// redelivered for ever. High enough that a message is never dropped for being in flight when
-/// the syncing process was killed a few times.
-pub const DEVICE_MAX_DELIVER: i64 = 20;
+pub use mallbots_wire::devices::{consumer_config, DEVICE_MAX_DELIVER};
 
 fn consumer_missing(e: &async_nats::jetstream::stream::ConsumerError) -> bool {
     use async_nats::jetstream::stream::ConsumerErrorKind;

@@ -24,7 +24,7 @@
 //! ```
 
 pub mod config;
-pub mod credentials;
+pub use mallbots_wire::credentials;
 pub mod envelope;
 pub mod error;
 pub mod hooks;

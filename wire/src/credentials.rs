@@ -10,11 +10,29 @@
 //! The password is never shown: [`DeviceCredentials`]'s `Debug` hides it, and no error built
 //! here contains it.
 
-use super::config::DeviceRole;
-use super::error::SyncError;
+use crate::devices::DeviceRole;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::Path;
+
+/// Why a credentials file cannot be used. Messages name the file and the field, never a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialsError {
+    /// No file there: the device is not enrolled.
+    Missing(String),
+    /// Unreadable, or not a credentials file.
+    Invalid(String),
+}
+
+impl fmt::Display for CredentialsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CredentialsError::Missing(m) | CredentialsError::Invalid(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for CredentialsError {}
 
 /// The contents of a credentials file.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,21 +79,23 @@ pub fn is_credentials_json(text: &str) -> bool {
 }
 
 impl DeviceCredentials {
-    /// Reads and parses `path`. A missing file is [`SyncError::NotEnrolled`]; an unreadable or
-    /// malformed one [`SyncError::Config`] (the message names the file, never its contents).
-    pub fn load(path: &Path) -> Result<Self, SyncError> {
+    /// Reads and parses `path`. A missing file is [`CredentialsError::Missing`]; an unreadable
+    /// or malformed one [`CredentialsError::Invalid`] (the message names the file, never its
+    /// contents).
+    pub fn load(path: &Path) -> Result<Self, CredentialsError> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
-                SyncError::NotEnrolled(format!(
+                CredentialsError::Missing(format!(
                     "no credentials file at {} (enroll the device with `mallbots-central enroll`)",
                     path.display()
                 ))
             } else {
-                SyncError::Config(format!("cannot read {}: {e}", path.display()))
+                CredentialsError::Invalid(format!("cannot read {}: {e}", path.display()))
             }
         })?;
-        Self::parse(&text)
-            .map_err(|e| SyncError::Config(format!("credentials file {}: {e}", path.display())))
+        Self::parse(&text).map_err(|e| {
+            CredentialsError::Invalid(format!("credentials file {}: {e}", path.display()))
+        })
     }
 
     /// Parses a credentials file's text (errors name the missing or bad field only).
@@ -264,11 +284,10 @@ mod tests {
     }
 
     #[test]
-    fn bad_files_are_coded_and_quiet() {
-        use mallbots_domain::ErrorCode;
+    fn bad_files_are_told_apart_and_quiet() {
         let dir = tempfile::tempdir().unwrap();
         let missing = DeviceCredentials::load(&dir.path().join("none.json")).unwrap_err();
-        assert_eq!(missing.code(), "sync.not_enrolled");
+        assert!(matches!(missing, CredentialsError::Missing(_)), "{missing}");
         let path = dir.path().join("bad.json");
         std::fs::write(
             &path,
@@ -276,11 +295,11 @@ mod tests {
         )
         .unwrap();
         let bad = DeviceCredentials::load(&path).unwrap_err();
-        assert_eq!(bad.code(), "sync.config");
+        assert!(matches!(bad, CredentialsError::Invalid(_)), "{bad}");
         assert!(!bad.to_string().contains("hunter2"), "{bad}");
         assert!(bad.to_string().contains("missing field"), "{bad}");
         std::fs::write(&path, r#"{"device":"k1","password":3}"#).unwrap();
         let bad = DeviceCredentials::load(&path).unwrap_err();
-        assert_eq!(bad.code(), "sync.config");
+        assert!(matches!(bad, CredentialsError::Invalid(_)), "{bad}");
     }
 }
