@@ -16,6 +16,7 @@
 
 pub use crate::provision::ensure_topology;
 
+use mallbots_wire::subjects::{EventSubject, Subject};
 use std::time::Duration;
 
 use async_nats::jetstream::stream;
@@ -136,6 +137,11 @@ impl Topology {
     /// `<root>.<tail>`.
     pub fn subject(&self, tail: &str) -> String {
         format!("{}.{tail}", self.root)
+    }
+
+    /// The event subject `event` under this root (the wire grammar, `mallbots_wire::subjects`).
+    pub fn event_subject(&self, event: EventSubject) -> String {
+        Subject::new(self.root.as_str(), event).to_string()
     }
 
     /// Whether `subject` is in the event log (`<root>.ev.…`).

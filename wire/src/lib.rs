@@ -3,9 +3,11 @@
 //! The contract between the edge and central on NATS, in one place: the headers of an event
 //! message ([`headers`]), what a device is on the wire (its role, its two durable consumers, its
 //! NATS permissions and the subject patterns they are made of: [`devices`]) and the credentials
-//! file enrollment hands to a device ([`credentials`]). No storage, no runtime: central depends
-//! on this crate, not on the edge's SQLite store.
+//! file enrollment hands to a device ([`credentials`]), and the event subjects themselves, typed
+//! ([`subjects`]). No storage, no runtime: central depends on this crate, not on the edge's
+//! SQLite store.
 
 pub mod credentials;
 pub mod devices;
 pub mod headers;
+pub mod subjects;

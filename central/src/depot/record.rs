@@ -7,6 +7,7 @@ use mallbots_domain::depot::ShoppingList;
 use mallbots_domain::ids::BotId;
 use mallbots_domain::saga::ReplyOutcome;
 use mallbots_domain::Aggregate;
+use mallbots_wire::subjects::DepotKind;
 use serde::{Deserialize, Serialize};
 
 use super::journal::Cause;
@@ -77,8 +78,10 @@ impl<E> Record<E> {
 
 /// An aggregate the depot mirrors in KV.
 pub trait Mirrored: Aggregate {
-    /// `list` or `bot`: subject token and KV key prefix.
-    const KIND: &'static str;
+    /// Its subject kind (`depot.<kind>.<id>`).
+    const SUBJECT: DepotKind;
+    /// `list` or `bot`: the subject token, also the KV key prefix.
+    const KIND: &'static str = Self::SUBJECT.token();
 
     /// Drops events no longer needed to fold the state (bots: everything before the last
     /// `BotCameOnline` and all but a tail after it).
@@ -86,11 +89,11 @@ pub trait Mirrored: Aggregate {
 }
 
 impl Mirrored for ShoppingList {
-    const KIND: &'static str = "list";
+    const SUBJECT: DepotKind = DepotKind::List;
 }
 
 impl Mirrored for Bot {
-    const KIND: &'static str = "bot";
+    const SUBJECT: DepotKind = DepotKind::Bot;
 
     fn compact(events: &mut Vec<Stored<BotEvent>>) {
         // Every bot event after BotCameOnline sets status, list, store and time in full, so the

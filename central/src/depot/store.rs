@@ -7,6 +7,7 @@
 //! record on its revision. A load catches up events the mirror lacks (a writer that died between
 //! the two steps), so the mirror never stays behind. Conflicts reload and decide again.
 
+use mallbots_wire::subjects::EventSubject;
 use std::marker::PhantomData;
 
 use async_nats::jetstream::kv::{self, Operation};
@@ -60,7 +61,10 @@ where
 
     /// `<root>.ev.depot.<kind>.<id>`.
     pub fn subject(&self, id: &str) -> String {
-        self.topology.subject(&format!("ev.depot.{}.{id}", A::KIND))
+        self.topology.event_subject(EventSubject::Depot {
+            kind: A::SUBJECT,
+            id: id.to_owned(),
+        })
     }
 
     fn key(id: &str) -> String {

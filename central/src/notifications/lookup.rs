@@ -7,6 +7,7 @@ use mallbots_domain::customers::CustomerEvent;
 use mallbots_domain::ids::{CustomerId, OrderId};
 use mallbots_domain::ordering::OrderEvent;
 use mallbots_domain::Money;
+use mallbots_wire::subjects::{EventSubject, KioskKind};
 
 use crate::depot::journal::Journal;
 use crate::depot::DepotError;
@@ -30,9 +31,11 @@ impl Directory {
         &self,
         order_id: OrderId,
     ) -> Result<Option<(CustomerId, Money)>, DepotError> {
-        let subject = self
-            .topology
-            .subject(&format!("ev.kiosk.*.order.{order_id}"));
+        let subject = self.topology.event_subject(EventSubject::Kiosk {
+            device: "*".into(),
+            kind: KioskKind::Order,
+            id: order_id.to_string(),
+        });
         let events = self.journal.read_after::<OrderEvent>(&subject, 0).await?;
         Ok(events.into_iter().find_map(|e| match e.event {
             OrderEvent::OrderCreated {
@@ -44,9 +47,11 @@ impl Directory {
 
     /// The customer's current SMS number.
     pub async fn sms_number(&self, customer_id: CustomerId) -> Result<Option<String>, DepotError> {
-        let subject = self
-            .topology
-            .subject(&format!("ev.kiosk.*.customer.{customer_id}"));
+        let subject = self.topology.event_subject(EventSubject::Kiosk {
+            device: "*".into(),
+            kind: KioskKind::Customer,
+            id: customer_id.to_string(),
+        });
         let events = self
             .journal
             .read_after::<CustomerEvent>(&subject, 0)

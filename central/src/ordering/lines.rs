@@ -16,6 +16,7 @@
 use mallbots_domain::ordering::{Order, OrderItem, OrderStatus};
 use mallbots_domain::payments::{InvoiceStatus, PaymentStatus};
 use mallbots_domain::{DomainEvent, OrderId, StoreId, Timestamp};
+use mallbots_wire::subjects::EventSubject;
 use serde::{Deserialize, Serialize};
 
 use crate::envelope::{self, EventMeta};
@@ -101,7 +102,10 @@ pub async fn publish_lines(
     let topology = publisher.topology();
     let (payment, invoice) = money_states(order.status());
     for store in order.store_ids() {
-        let subject = topology.subject(&format!("ev.store.{store}.orderline.{}", order.id()));
+        let subject = topology.event_subject(EventSubject::OrderLine {
+            store: store.to_string(),
+            order: order.id().to_string(),
+        });
         let event = OrderLineEvent::OrderLineUpdated {
             order_id: order.id(),
             store_id: store,

@@ -5,6 +5,7 @@
 //! stream sequence and folded with `domain::ordering`. Central appends to its subject with the
 //! expected last subject sequence; a conflict reloads and decides again.
 
+use mallbots_wire::subjects::{EventSubject, KioskKind};
 use std::collections::HashSet;
 
 use mallbots_domain::error::ErrorCode;
@@ -85,15 +86,27 @@ impl OrderStore {
         let reader = self.reader().await?;
         let t = &self.rt.topology;
         let created = reader
-            .first(&t.subject(&format!("ev.kiosk.*.order.{order_id}")))
+            .first(&t.event_subject(EventSubject::Kiosk {
+                device: "*".into(),
+                kind: KioskKind::Order,
+                id: order_id.to_string(),
+            }))
             .await?
             .ok_or(OrderingError::NotFound(order_id))?;
         let device = crate::saga::orders::kiosk_subject_parts(&created.subject)
-            .map(|(d, _, _)| d.to_string())
+            .map(|(d, _, _)| d)
             .ok_or(OrderingError::NotFound(order_id))?;
-        let subject = t.subject(&format!("ev.order.{device}.{order_id}"));
+        let order = order_id.to_string();
+        let subject = t.event_subject(EventSubject::Order {
+            device: device.clone(),
+            order: order.clone(),
+        });
         let requests = reader
-            .history(&t.subject(&format!("ev.kiosk.{device}.orderreq.{order_id}")))
+            .history(&t.event_subject(EventSubject::Kiosk {
+                device: device.clone(),
+                kind: KioskKind::OrderRequest,
+                id: order,
+            }))
             .await?;
         let central = reader.history(&subject).await?;
         let last_seq = central.last().map_or(0, |e| e.sequence);

@@ -21,18 +21,25 @@ mod pickup;
 pub mod store;
 
 use mallbots_domain::{InvoiceId, PaymentId};
+use mallbots_wire::subjects::{EventSubject, PaymentsKind};
 
 use crate::roles::HandlerRegistry;
 use crate::service::Runtime;
 
 /// `<root>.ev.payments.payment.<id>`.
 pub fn payment_subject(rt: &Runtime, id: PaymentId) -> String {
-    rt.topology.subject(&format!("ev.payments.payment.{id}"))
+    rt.topology.event_subject(EventSubject::Payments {
+        kind: PaymentsKind::Payment,
+        id: id.to_string(),
+    })
 }
 
 /// `<root>.ev.payments.invoice.<id>`.
 pub fn invoice_subject(rt: &Runtime, id: InvoiceId) -> String {
-    rt.topology.subject(&format!("ev.payments.invoice.{id}"))
+    rt.topology.event_subject(EventSubject::Payments {
+        kind: PaymentsKind::Invoice,
+        id: id.to_string(),
+    })
 }
 
 /// Registers `cmd-payments` (role payments) with the gateway of the `payments` settings.

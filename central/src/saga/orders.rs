@@ -8,6 +8,7 @@
 use mallbots_domain::ordering::{OrderEvent, OrderItem};
 use mallbots_domain::saga::{SagaInput, SagaInputKind, SagaItem};
 use mallbots_domain::{SagaId, Timestamp};
+use mallbots_wire::subjects::{EventSubject, Subject};
 
 use super::runner::SagaRunner;
 use crate::catalog::Catalog;
@@ -41,13 +42,13 @@ pub enum KioskOrderMessage {
     },
 }
 
-/// `(device, kind, id)` of `<root>.ev.kiosk.<device>.<kind>.<id>`.
-pub fn kiosk_subject_parts(subject: &str) -> Option<(&str, &str, &str)> {
-    let mut tokens = subject.rsplit('.');
-    let id = tokens.next()?;
-    let kind = tokens.next()?;
-    let device = tokens.next()?;
-    (tokens.next()? == "kiosk").then_some((device, kind, id))
+/// `(device, kind, id)` of `<root>.ev.kiosk.<device>.<kind>.<id>` (the wire grammar,
+/// [`Subject::parse`]).
+pub fn kiosk_subject_parts(subject: &str) -> Option<(String, &'static str, String)> {
+    match Subject::parse(subject)?.event {
+        EventSubject::Kiosk { device, kind, id } => Some((device, kind.token(), id)),
+        _ => None,
+    }
 }
 
 /// The saga's item for an order line (a quantity that does not fit becomes 0, which the saga
@@ -203,13 +204,15 @@ mod tests {
 
     #[test]
     fn kiosk_subjects_split_from_the_end_whatever_the_root() {
+        let parts = |s| kiosk_subject_parts(s).map(|(d, k, i)| (d, k.to_owned(), i));
+        let owned = |d: &str, k: &str, i: &str| Some((d.to_owned(), k.to_owned(), i.to_owned()));
         assert_eq!(
-            kiosk_subject_parts("a.b.ev.kiosk.k1.order.42"),
-            Some(("k1", "order", "42"))
+            parts("a.b.ev.kiosk.k1.order.42"),
+            owned("k1", "order", "42")
         );
         assert_eq!(
-            kiosk_subject_parts("mallbots.ev.kiosk.k1.orderreq.42"),
-            Some(("k1", "orderreq", "42"))
+            parts("mallbots.ev.kiosk.k1.orderreq.42"),
+            owned("k1", "orderreq", "42")
         );
         assert_eq!(kiosk_subject_parts("mallbots.ev.order.k1.42"), None);
     }
