@@ -143,7 +143,7 @@ pub fn open_device(launch: &DeviceLaunch, options: &LaunchOptions) -> Result<Ope
         role: role.as_str().to_owned(),
         flag,
     };
-    let sync = sync::Sync::new(&edge, &settings, identity)?;
+    let sync = sync::DeviceSync::new(&edge, &settings, identity)?;
     Ok(OpenDevice {
         device: Device::new(launch.window, edge, sync).with_abandonment(abandonment),
         nats_url: options

@@ -9,7 +9,7 @@ use crate::auth::ManagerAccount;
 use crate::error::{codes, ApiError};
 use crate::events::{emit_to, Changed};
 use crate::launch::{KIOSK, MANAGER};
-use crate::sync::Sync;
+use crate::sync::DeviceSync;
 use mallbots_edge::{AbandonmentTimer, Edge};
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
@@ -29,14 +29,14 @@ pub struct ManagerSession {
 pub struct Device {
     window: &'static str,
     edge: Arc<Edge>,
-    sync: Arc<Sync>,
+    sync: Arc<DeviceSync>,
     /// A kiosk's idle-cart timer, running as long as the device is open.
     abandonment: Option<AbandonmentTimer>,
 }
 
 impl Device {
     /// The device serving `window` ([`KIOSK`] or [`MANAGER`]) over `edge` and its `sync`.
-    pub fn new(window: &'static str, edge: Arc<Edge>, sync: Sync) -> Self {
+    pub fn new(window: &'static str, edge: Arc<Edge>, sync: DeviceSync) -> Self {
         Self {
             window,
             edge,
@@ -58,7 +58,7 @@ impl Device {
 
     /// An offline device over `edge` (tests, tools).
     pub fn offline(window: &'static str, edge: Arc<Edge>) -> Result<Self, ApiError> {
-        let sync = Sync::offline(&edge)?;
+        let sync = DeviceSync::offline(&edge)?;
         Ok(Self::new(window, edge, sync))
     }
 
@@ -78,7 +78,7 @@ impl Device {
     }
 
     /// Its sync engine.
-    pub fn sync(&self) -> Arc<Sync> {
+    pub fn sync(&self) -> Arc<DeviceSync> {
         Arc::clone(&self.sync)
     }
 

@@ -75,14 +75,14 @@ impl Identity {
 
 /// One device's sync: the engine (for its status even when offline), once started the running
 /// background task, and a problem found before starting (not enrolled).
-pub struct Sync {
+pub struct DeviceSync {
     engine: SyncEngine,
     identity: Identity,
     running: Mutex<Option<SyncHandle>>,
     problem: Mutex<Option<SyncProblem>>,
 }
 
-impl Sync {
+impl DeviceSync {
     /// An engine over `edge` (not started). After a rebase it clears the edge's aggregate cache.
     pub fn new(
         edge: &Arc<Edge>,
@@ -230,7 +230,7 @@ pub async fn bridge<R: Runtime>(
     app: AppHandle<R>,
     window: &'static str,
     edge: Arc<Edge>,
-    sync: Arc<Sync>,
+    sync: Arc<DeviceSync>,
 ) {
     let mut commits = edge.commits();
     let mut last: Option<Seen> = None;
@@ -315,7 +315,7 @@ mod tests {
     fn a_held_device_reports_not_enrolled_and_stays_offline() {
         let dir = tempfile::tempdir().unwrap();
         let edge = Arc::new(Edge::open(dir.path().join("k.db"), Default::default()).unwrap());
-        let sync = Sync::offline(&edge).unwrap();
+        let sync = DeviceSync::offline(&edge).unwrap();
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
