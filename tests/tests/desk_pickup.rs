@@ -19,19 +19,20 @@
 //!   in progress; B's manager marks the stop prepared (`mallbots depot stop-prepared`), the bot
 //!   collects it and the order becomes ready, then is handed over.
 //!
-//! NATS runs open here (the secured harness with generated authorization is helper AUTH's work in
-//! progress); once it lands on main this test switches to it: nats-server with the product's
-//! generated authorization, devices using the credentials file `mallbots-central enroll --out`
-//! writes (`mallbots device init --enrollment FILE`). Nothing here publishes what only central
-//! publishes: the one message the test writes itself is a kiosk's request on that kiosk's own
-//! subject.
+//! As it ships (DESIGN §9): nats-server with the authorization `mallbots-central auth init`
+//! generates, central with its credentials, every device enrolled with `mallbots-central enroll`
+//! and initialized from the credentials file it wrote (`mallbots device init --enrollment FILE`),
+//! so each syncs as itself. Nothing here publishes what only central publishes: the one message
+//! the test writes itself is kiosk k2's request, with k2's own credentials, on k2's own subject.
+//! A desk that was never enrolled has no NATS user: its sync is refused and nothing it asks
+//! reaches central.
 //!
 //! Needs the binaries: `cargo build -p mallbots-central -p mallbots-edge` (same target dir).
 
 use async_nats::HeaderMap;
 use mallbots_domain::saga::payment_id_for;
 use mallbots_domain::{OrderId, SagaId};
-use mallbots_tests::nats::NatsServer;
+use mallbots_tests::nats::{connect_with, Enrollment, NatsServer};
 use mallbots_tests::procs::{binary, Proc, CENTRAL, EDGE_CLI};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -44,6 +45,7 @@ const PREFIX: &str = "dp_";
 struct Mall {
     url: String,
     dir: PathBuf,
+    server: NatsServer,
 }
 
 impl Mall {
@@ -92,31 +94,23 @@ impl Mall {
         self.ok(device, &["sync", "--nats", &self.url, "--stream", &stream]);
     }
 
-    fn central(&self, args: &[&str]) -> String {
-        let out = Command::new(binary(CENTRAL).expect("mallbots-central binary"))
-            .args(["--nats", &self.url, "--subject-root", ROOT])
-            .args(["--stream-prefix", PREFIX])
-            .args(args)
-            .output()
-            .expect("run mallbots-central");
-        assert!(
-            out.status.success(),
-            "mallbots-central {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// `device init` + `mallbots-central enroll`.
-    fn device(&self, device: &str, role: &str, store: Option<&str>) {
-        let mut init = vec!["device", "init", "--id", device, "--role", role];
-        let mut enroll = vec!["enroll", "--device", device, "--role", role];
-        if let Some(s) = store {
-            init.extend(["--store", s]);
-            enroll.extend(["--store", s]);
-        }
-        self.ok(device, &init);
-        self.central(&enroll);
+    /// `mallbots-central enroll` (the product's command: consumers, registry entry, NATS user,
+    /// server reloaded), then `mallbots device init --enrollment FILE` on the device's database.
+    /// Returns the credentials file.
+    fn device(&self, device: &str, role: &str, store: Option<&str>) -> PathBuf {
+        let stores: Vec<&str> = store.into_iter().collect();
+        let enrollment = match role {
+            "kiosk" => Enrollment::kiosk(device, ROOT),
+            "depot" => Enrollment::depot(device, ROOT),
+            _ => Enrollment::manager(device, &stores, ROOT),
+        };
+        let file = self
+            .server
+            .enroll(&enrollment.stream_prefix(PREFIX))
+            .expect("mallbots-central enroll");
+        let path = file.display().to_string();
+        self.ok(device, &["device", "init", "--enrollment", &path]);
+        file
     }
 
     /// Syncs `device` until `check` holds (or panics after `secs`).
@@ -276,10 +270,11 @@ fn code(err: Result<Value, Value>) -> String {
 #[test]
 fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let server = NatsServer::start().unwrap();
+    let server = NatsServer::start_with_auth("").unwrap();
     let url = server.url();
     let mut central = Proc::builder(CENTRAL)
         .args(["--nats", &url, "--http", "127.0.0.1:0"])
+        .args(server.auth().central_args())
         .args(["--subject-root", ROOT, "--stream-prefix", PREFIX])
         .args(["--roles", "saga,payments,depot,bots-sim"])
         .env("MALLBOTS__SIM__BOTS", "2")
@@ -292,12 +287,13 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
         panic!("central not ready: {e}\n{}", central.logs());
     }
     let dir = tempfile::tempdir().unwrap();
+    let js =
+        rt.block_on(async { async_nats::jetstream::new(server.central_client().await.unwrap()) });
     let mall = Mall {
         url: url.clone(),
         dir: dir.path().to_path_buf(),
+        server,
     };
-    let js =
-        rt.block_on(async { async_nats::jetstream::new(async_nats::connect(&url).await.unwrap()) });
     let _guard = rt.enter();
 
     // Store A (automated shopping on) by m1, store B (off) by m2.
@@ -308,7 +304,7 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
     mall.device("m3", "manager", Some(&b));
     mall.device("m4", "manager", Some(&a));
     mall.device("k1", "kiosk", None);
-    mall.device("k2", "kiosk", None);
+    let k2_creds = mall.device("k2", "kiosk", None);
     mall.sync("m1");
     mall.sync("m2");
     // The catalog (with B's automated shopping off) is on the stream before any order.
@@ -391,15 +387,19 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
     headers.insert("Mallbots-Stream-Id", o2.as_str());
     headers.insert("Mallbots-Device", "k2");
     rt.block_on(async {
-        js.publish_with_headers(
-            format!("{ROOT}.ev.kiosk.k2.orderreq.{o2}"),
-            headers,
-            serde_json::to_vec(&event).unwrap().into(),
-        )
-        .await
-        .unwrap()
-        .await
-        .unwrap();
+        let k2 = connect_with(&url, &k2_creds)
+            .await
+            .expect("k2 connects as itself");
+        async_nats::jetstream::new(k2)
+            .publish_with_headers(
+                format!("{ROOT}.ev.kiosk.k2.orderreq.{o2}"),
+                headers,
+                serde_json::to_vec(&event).unwrap().into(),
+            )
+            .await
+            .unwrap()
+            .await
+            .expect("k2 may publish on its own subject");
     });
     wait_dlq(rt.handle(), &js, "saga-orders", "order.not_your_order");
     mall.sync("k1");
@@ -448,8 +448,7 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
         3,
         "one dead letter per refused request: {letters:?}"
     );
-    // A desk that was never enrolled (no registry entry; here NATS is open, so its request
-    // reaches the stream) is refused too.
+    // A desk that was never enrolled has no NATS user: its request never leaves it.
     mall.ok(
         "m5",
         &[
@@ -458,21 +457,18 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
     );
     mall.ok("m5", &["order", "pickup", &o2]);
     let stream = format!("{PREFIX}EVENTS");
-    // (It makes its own consumers: open NATS lets it; enrolled devices never need this.)
-    let synced = mall.cli(
-        "m5",
-        &[
-            "sync",
-            "--nats",
-            &url,
-            "--stream",
-            &stream,
-            "--create-consumers",
-        ],
+    let refused = code(mall.cli("m5", &["sync", "--nats", &url, "--stream", &stream]));
+    assert!(
+        ["sync.not_enrolled", "sync.refused"].contains(&refused.as_str()),
+        "{refused}"
     );
-    assert!(synced.is_ok(), "{synced:?}");
-    let letters = wait_dlq(rt.handle(), &js, "desk-pickup", "not an enrolled desk");
-    assert_eq!(letters.len(), 4, "{letters:?}");
+    std::thread::sleep(Duration::from_millis(500));
+    let letters = rt.block_on(dead_letters(&js, "desk-pickup"));
+    assert_eq!(
+        letters.len(),
+        3,
+        "nothing more reached central: {letters:?}"
+    );
     let payment = payment_id_for(SagaId::from(o1.parse::<OrderId>().unwrap()));
     assert_eq!(
         rt.block_on(count_on(
