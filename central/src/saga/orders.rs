@@ -7,10 +7,10 @@
 
 use mallbots_domain::ordering::{OrderEvent, OrderItem};
 use mallbots_domain::saga::{SagaInput, SagaInputKind, SagaItem};
-use mallbots_domain::{SagaId, Timestamp};
+use mallbots_domain::{OrderId, SagaId, Timestamp};
 use mallbots_wire::subjects::{EventSubject, Subject};
 
-use super::runner::SagaRunner;
+use super::runner::{Driven, SagaRunner};
 use crate::catalog::Catalog;
 use crate::ordering::Ordering;
 use crate::service::Runtime;
@@ -120,7 +120,9 @@ impl Handler for OrdersHandler {
             .map(str::to_string)
             .unwrap_or_else(|| format!("seq/{}", delivery.stream_sequence()));
         match message {
-            KioskOrderMessage::Created { event, .. } => self.start(delivery, event, event_id).await,
+            KioskOrderMessage::Created { device, event } => {
+                self.start(delivery, &device, event, event_id).await
+            }
             KioskOrderMessage::Request { device, event } => {
                 self.ordering.on_request(&device, &event, &event_id).await
             }
@@ -129,7 +131,33 @@ impl Handler for OrdersHandler {
 }
 
 impl OrdersHandler {
-    async fn start(&self, delivery: &Delivery, event: OrderEvent, event_id: String) -> Outcome {
+    /// An `OrderCreated` for an order whose saga already runs: a redelivery from the kiosk
+    /// that placed it (nothing to do), or another kiosk naming that order, refused and
+    /// dead-lettered (`order.not_your_order`); the order is untouched either way.
+    async fn duplicate_start(&self, device: &str, order_id: OrderId) -> Outcome {
+        match self.ordering.store_load(order_id).await {
+            Ok(loaded) if loaded.device != device => {
+                tracing::warn!(order = %order_id, device, owner = %loaded.device,
+                    "OrderCreated from another kiosk for an existing order refused");
+                Outcome::Term {
+                    reason: format!(
+                        "order.not_your_order: kiosk {device} sent OrderCreated for order \
+                         {order_id} created on kiosk {}",
+                        loaded.device
+                    ),
+                }
+            }
+            _ => Outcome::Ack,
+        }
+    }
+
+    async fn start(
+        &self,
+        delivery: &Delivery,
+        device: &str,
+        event: OrderEvent,
+        event_id: String,
+    ) -> Outcome {
         let OrderEvent::OrderCreated {
             order_id,
             customer_id,
@@ -185,6 +213,7 @@ impl OrdersHandler {
         };
         let saga = SagaId::from(order_id);
         match self.runner.drive(saga, &input).await {
+            Ok(Driven::Duplicate) => self.duplicate_start(device, order_id).await,
             Ok(driven) => {
                 tracing::debug!(%saga, ?driven, "order saga input");
                 Outcome::Ack
