@@ -4,6 +4,8 @@
 //! (which the cluster answers "duplicate message id is in process", error 10158) all settle on
 //! the one stored message. Every event carries `Mallbots-Prev-Subject-Seq`, the expected last
 //! subject sequence it was appended with.
+//! NATS runs open: this tests central's publisher alone (it would hold central's full rights
+//! anyway); no device is involved.
 
 use std::sync::Arc;
 

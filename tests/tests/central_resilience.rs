@@ -1,6 +1,8 @@
 //! Central under adverse conditions, against real nats-servers: a NATS outage (health reports it,
 //! work resumes after), messages that exhaust MaxDeliver, replicas on a 3-node R3 cluster that
 //! loses a node, and authenticated connections whose secrets never reach the logs.
+//! NATS runs open where a case is about central alone (outage, MaxDeliver, cluster); the
+//! authenticated case checks central's own credentials.
 //!
 //! Needs the binary: `cargo build -p mallbots-central` (same `CARGO_TARGET_DIR`) first.
 

@@ -2,6 +2,9 @@
 //! replicas, `/health` and `/metrics`, dead-lettering of malformed messages (and the service
 //! carrying on), DLQ replay over HTTP and the CLI, in-progress acks for slow handlers, and saga
 //! timers through server message scheduling.
+//! NATS runs open: central's infrastructure alone (central holds every right under the
+//! generated authorization, so nothing here depends on it); device rights are tested under
+//! the generated authorization in `sync_permissions`, `desk_pickup` and the reliability tests.
 //!
 //! Tests share one nats-server per binary ([`NatsServer::shared`]) under their own subject roots.
 //!

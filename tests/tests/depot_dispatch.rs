@@ -5,6 +5,8 @@
 //! ack wait. Every completion sends `cmd.ordering.ready_order`; a completed list's redelivered
 //! dispatch message sends it again, and a list left assigned by a claim that failed half-way is
 //! taken over.
+//! NATS runs open: the test stands in for the saga (it publishes saga commands as central
+//! would) to drive dispatch precisely; no device is involved.
 //!
 //! Needs the binary: `cargo build -p mallbots-central` (same `CARGO_TARGET_DIR`) first.
 

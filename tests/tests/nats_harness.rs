@@ -1,6 +1,7 @@
 //! The nats-server harness itself: a single JetStream server that keeps its data across a
 //! restart on the same port, and a 3-node cluster that accepts an R3 stream once the meta leader
 //! is elected and keeps serving with one node down.
+//! NATS runs open: this tests the harness itself (restart, cluster), not the product.
 
 use std::time::{Duration, Instant};
 

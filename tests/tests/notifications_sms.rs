@@ -3,6 +3,8 @@
 //! customer whose registration arrives after the order), written to the JSON-lines log sink; and
 //! an HTTP SMS gateway (a raw TCP server here) that answers 500 first receives every message
 //! again until it accepts it, with the dedupe key as `Idempotency-Key`.
+//! NATS runs open: the test triggers notifications with central's own events (it stands in
+//! for the saga), which under the generated authorization only central may publish.
 //!
 //! Needs the binary: `cargo build -p mallbots-central` (same `CARGO_TARGET_DIR`) first.
 

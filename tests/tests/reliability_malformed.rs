@@ -3,6 +3,9 @@
 //! `mallbots-central` process (every role, simulated bots) and real edge devices on SQLite files
 //! synced by the real engine. The generators, the flood and the counting live in
 //! `mallbots_tests::faults::malformed`; this file is the scenarios and what they must show.
+//! NATS runs open: the flood writes on every consumed subject, central's own included, which no
+//! device may (`reliability_hostile_peer` floods what enrolled devices may write, under the
+//! generated authorization).
 //!
 //! **Budget.** 10,000 bad messages *per consumer*, spread over that consumer's subjects (subjects
 //! carry ids, so "10,000 per subject" has no end; a consumer's subjects share one decoder and one
