@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark pass: P1, P2/P3, P4, P5 and P6 of DESIGN.md §8, each figure next to its raw baseline
+# The benchmark pass: P1, P2/P3, P4, P5 and P6 of docs/architecture.md §8, each figure next to its raw baseline
 # measured in the same run. Writes target/bench/report.json, report.md and SVG plots.
 #
 #   bash scripts/bench.sh          # full pass (release build, full sizes; a few minutes)

@@ -1,4 +1,4 @@
-//! P5 (DESIGN §8): saga efficiency. In one run against one nats-server:
+//! P5 (docs/architecture.md §8): saga efficiency. In one run against one nats-server:
 //!
 //! 1. the raw publish rate: async-nats publishes of a saga-command-sized payload with msg-id and
 //!    headers, `window` acks in flight (the worker's batch), to a scratch stream;

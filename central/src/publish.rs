@@ -1,4 +1,4 @@
-//! Publishing to JetStream the way DESIGN §5 requires: every message carries `Nats-Msg-Id`; every
+//! Publishing to JetStream the way docs/architecture.md §5 requires: every message carries `Nats-Msg-Id`; every
 //! event additionally carries `Nats-Expected-Last-Subject-Sequence` (0 for a new aggregate), which
 //! is what makes events exactly-once, and repeats that value as `Mallbots-Prev-Subject-Seq`
 //! ([`crate::envelope::H_PREV_SUBJECT_SEQ`]); saga timers use server message scheduling.

@@ -298,7 +298,7 @@ impl Topology {
 
     /// Durable consumers earlier versions created and this one no longer reads, with their
     /// stream: [`ensure_topology`] deletes them, so nothing piles up unread behind them.
-    /// `cmd-notifications`: notifications are driven by order events (DESIGN §3), nothing
+    /// `cmd-notifications`: notifications are driven by order events (docs/architecture.md §3), nothing
     /// publishes a notifications command.
     pub fn retired_consumers(&self) -> Vec<(StreamKind, &'static str)> {
         vec![(StreamKind::Commands, "cmd-notifications")]

@@ -1,5 +1,5 @@
 //! The desk context: what a manager or depot desk asks central for, and central's answers
-//! (DESIGN §3 "Pickup is a request too", "automated shopping"; §5 desk subjects).
+//! (docs/architecture.md §3 "Pickup is a request too", "automated shopping"; §5 desk subjects).
 //!
 //! * A desk asks to hand a ready order over: [`DeskEvent::OrderPickupRequested`] on its own
 //!   subject `R.ev.desk.<device>.pickupreq.<order-id>` (stream type [`PickupRequest::STREAM_TYPE`],

@@ -6,7 +6,7 @@
 //! [`projections::project`]).
 //!
 //! Every command is decided by a pure domain aggregate and committed in ONE SQLite transaction:
-//! events + outbox rows (subjects per DESIGN §5, see [`Subjects`]) + the `commands` row + the
+//! events + outbox rows (subjects per docs/architecture.md §5, see [`Subjects`]) + the `commands` row + the
 //! read-model updates. The edge generates UUIDv7 ids and reads the clock ([`Clock`]).
 //!
 //! ## Public API (all methods on [`Edge`], errors are [`EdgeError`] with a stable `code()`)
@@ -73,7 +73,7 @@ pub mod views;
 
 /// The domain this API runs (ids, events), for callers that depend on this crate only.
 pub use mallbots_domain as domain;
-/// The sync engine the Tauri shell starts and holds (DESIGN §2: the shell depends on this crate
+/// The sync engine the Tauri shell starts and holds (docs/architecture.md §2: the shell depends on this crate
 /// only); build one with [`sync::engine`].
 pub use mallbots_sync::engine::{NatsTarget, SyncEngine, SyncHandle};
 

@@ -1,4 +1,4 @@
-//! Outbox subjects (DESIGN §5, docs/central-messages.md) under a configurable root.
+//! Outbox subjects (docs/architecture.md §5, docs/central-messages.md) under a configurable root.
 //!
 //! A kiosk writes its baskets, customers, orders (OrderCreated only) and order requests under
 //! `R.ev.kiosk.<device>.…`; managers write catalog events under `R.ev.catalog.<store>.…`.

@@ -40,7 +40,7 @@ impl WindowSet {
 
 /// Command-line options of `mallbots-app`.
 ///
-/// The kiosk and the manager window are two devices (DESIGN §7): each has its own edge
+/// The kiosk and the manager window are two devices (docs/architecture.md §7): each has its own edge
 /// database, device id, enrollment (credentials) and background sync. `--kiosk-*` and
 /// `--manager-*` name them; `--db`, `--device-id` and `--enrollment` are the same for the one
 /// window of a single-window start (`--windows kiosk|manager`).

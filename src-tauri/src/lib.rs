@@ -6,7 +6,7 @@
 //! capabilities that keep the kiosk away from manager commands. Not the use cases (those belong
 //! to `mallbots-edge`), not the UI (that is `ui/`, built into `ui/dist`).
 //!
-//! The kiosk window and the manager window are two devices in one process (DESIGN §7): each has
+//! The kiosk window and the manager window are two devices in one process (docs/architecture.md §7): each has
 //! its own edge database, device id, enrollment (credentials) and background sync
 //! ([`open_devices`], [`start_sync`]), and each window's commands run on its own device.
 

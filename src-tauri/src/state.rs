@@ -1,7 +1,7 @@
 //! What the commands share: the app's devices (the kiosk's and the manager's edge, each with
 //! its sync), the kiosk's idle time, the manager account and session.
 //!
-//! The kiosk window and the manager window are two devices (DESIGN §7): kiosk commands run on
+//! The kiosk window and the manager window are two devices (docs/architecture.md §7): kiosk commands run on
 //! [`AppState::kiosk`], manager commands on [`AppState::manager`], and each device announces its
 //! changes to its own window.
 

@@ -1,4 +1,4 @@
-//! P2 / P3 (DESIGN §8): the outbox relay against raw async-nats publishing, same server, same
+//! P2 / P3 (docs/architecture.md §8): the outbox relay against raw async-nats publishing, same server, same
 //! run.
 //!
 //! * P2: relay rate over a backlog of 100k events on 10k aggregates vs a raw async-nats loop

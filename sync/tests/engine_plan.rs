@@ -1,4 +1,4 @@
-//! The pure sync planner as a case table (DESIGN §6; atuin's `SyncEngine::operations` style).
+//! The pure sync planner as a case table (docs/architecture.md §6; atuin's `SyncEngine::operations` style).
 
 use mallbots_sync::engine::plan::{after_publish, plan, plan_subject};
 use mallbots_sync::engine::{

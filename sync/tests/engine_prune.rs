@@ -1,4 +1,4 @@
-//! Pruning (DESIGN §4, §8 P7) against a real nats-server and a real SQLite file: published
+//! Pruning (docs/architecture.md §4, §8 P7) against a real nats-server and a real SQLite file: published
 //! outbox rows and applied inbox rows are deleted in batches of at most 256; a consumer replayed
 //! from the start of the log after pruning applies nothing twice; messages a consumer has not
 //! acknowledged yet keep the inbox floor below them, so they are applied, not dropped; the

@@ -186,7 +186,7 @@ async fn another_writer_on_the_subject_rebases_the_aggregate() {
 /// server, their marks lost, the dedup window past, and another manager wrote the product
 /// after them. The recovery reads nothing with direct gets: the device's own catalog consumer
 /// brings its events back (echoes: marked at their exact sequences) and the other writer's
-/// event (applied), then the aggregate is rebased over it (DESIGN §6).
+/// event (applied), then the aggregate is rebased over it (docs/architecture.md §6).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn manager_recovers_lost_marks_on_a_shared_subject_through_its_consumer() {
     let nats = Nats::start();

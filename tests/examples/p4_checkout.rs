@@ -1,4 +1,4 @@
-//! P4 (DESIGN §8): kiosk checkout → OrderShoppingStarted seen back in the kiosk's read model,
+//! P4 (docs/architecture.md §8): kiosk checkout → OrderShoppingStarted seen back in the kiosk's read model,
 //! on one machine with a real nats-server (R1) and a real `mallbots-central` (saga, payments,
 //! depot, bot simulator with enough fast bots; no notifications role, so SMS is off the path).
 //!

@@ -322,7 +322,7 @@ fn order_of(w: &World, e: &Seen) -> Option<OrderId> {
     e.subject.strip_prefix(&prefix)?.parse().ok()
 }
 
-/// DESIGN §8 P7: a finished saga's key is purged shortly after its last write (here 500 ms), not
+/// docs/architecture.md §8 P7: a finished saga's key is purged shortly after its last write (here 500 ms), not
 /// left to the bucket's max age: every saga of the batch is gone from `sagas`, leaving only the
 /// purge marker.
 async fn finished_sagas_are_forgotten(w: &World, orders: &[OrderId]) {
@@ -364,7 +364,7 @@ async fn finished_sagas_are_forgotten(w: &World, orders: &[OrderId]) {
     );
 }
 
-/// The saga decides with the OrderCreated message's JetStream timestamp as `now` (DESIGN §3), so
+/// The saga decides with the OrderCreated message's JetStream timestamp as `now` (docs/architecture.md §3), so
 /// its first command (AuthorizeCustomer) is issued at exactly that time, whichever replica ran it.
 async fn saga_time_is_the_order_events_stream_time(w: &World) {
     let commands =

@@ -19,7 +19,7 @@
 //!   in progress; B's manager marks the stop prepared (`mallbots depot stop-prepared`), the bot
 //!   collects it and the order becomes ready, then is handed over.
 //!
-//! As it ships (DESIGN §9): nats-server with the authorization `mallbots-central auth init`
+//! As it ships (docs/architecture.md §9): nats-server with the authorization `mallbots-central auth init`
 //! generates, central with its credentials, every device enrolled with `mallbots-central enroll`
 //! and initialized from the credentials file it wrote (`mallbots device init --enrollment FILE`),
 //! so each syncs as itself. Nothing here publishes what only central publishes: the one message

@@ -1,4 +1,4 @@
-//! The whole mall as it ships, through the app's two windows only (DESIGN §9): NATS with the
+//! The whole mall as it ships, through the app's two windows only (docs/architecture.md §9): NATS with the
 //! product's generated authorization, the real `mallbots-central` (saga, payments, depot, bot
 //! simulator) with central's credentials, and the app's kiosk and manager as two devices
 //! enrolled with `mallbots-central enroll` (the mall office desk for every store, as

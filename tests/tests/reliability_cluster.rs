@@ -9,7 +9,7 @@
 //! (`central_cluster.rs` covers central alone on a cluster, `sync_cluster.rs` the relay alone.)
 //! Replay with `MALLBOTS_FAULT_SEED=<seed>`; needs `cargo build -p mallbots-central` first.
 //!
-//! As it ships (DESIGN §9): the cluster runs with the generated authorization (every node
+//! As it ships (docs/architecture.md §9): the cluster runs with the generated authorization (every node
 //! reloaded at each enrollment), central with its credentials, the manager and the kiosk
 //! enrolled by `mallbots-central enroll`; the kiosk's engine syncs with its credentials file.
 

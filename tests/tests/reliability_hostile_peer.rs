@@ -1,5 +1,5 @@
 //! Reliability (issue 12): hostile peers with valid credentials, under the product's own
-//! wiring (DESIGN §9). NATS runs with the authorization `mallbots-central auth init` generates
+//! wiring (docs/architecture.md §9). NATS runs with the authorization `mallbots-central auth init` generates
 //! (max_payload 64 KiB), central with its credentials, every device enrolled with
 //! `mallbots-central enroll`. An honest manager (`mh`, store Deli) and an honest kiosk (`kh`)
 //! are driven through the `mallbots` CLI only; a hostile kiosk (`kx`) and a hostile manager of

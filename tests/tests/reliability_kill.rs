@@ -11,7 +11,7 @@
 //! every order is final, and [`audit`] checks the EVENTS stream, the saga bucket and the
 //! kiosk's database. Replay a run with `MALLBOTS_FAULT_SEED=<seed>`.
 //!
-//! As it ships (DESIGN §9): NATS runs with the authorization `mallbots-central auth init`
+//! As it ships (docs/architecture.md §9): NATS runs with the authorization `mallbots-central auth init`
 //! generated, the centrals connect with their credentials, the manager and the kiosk are
 //! enrolled by the real `mallbots-central enroll`, and the kiosk's processes sync with its
 //! credentials file (`device init --enrollment`, `sync --enrollment`), within its own

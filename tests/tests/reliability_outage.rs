@@ -9,7 +9,7 @@
 //! runs). Orders are spread evenly over the outage (seeded quantities). Replay a run with
 //! `MALLBOTS_FAULT_SEED=<seed>`. Needs the binary: `cargo build -p mallbots-central` first.
 //!
-//! As it ships (DESIGN §9): NATS runs with the generated authorization, central with its
+//! As it ships (docs/architecture.md §9): NATS runs with the generated authorization, central with its
 //! credentials, the manager and the kiosk enrolled by `mallbots-central enroll`; the kiosk's
 //! engine syncs with its credentials file, within its permissions.
 

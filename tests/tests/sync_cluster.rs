@@ -1,8 +1,8 @@
-//! The relay on a 3-node JetStream cluster (R3 streams, 1-second dedup window, DESIGN §9): a
+//! The relay on a 3-node JetStream cluster (R3 streams, 1-second dedup window, docs/architecture.md §9): a
 //! kiosk's backlog is relayed exactly once and in order per aggregate while one node is killed
 //! mid-way and later restarted.
 //!
-//! As it ships (DESIGN §9): the cluster runs with the generated authorization, the manager and
+//! As it ships (docs/architecture.md §9): the cluster runs with the generated authorization, the manager and
 //! the kiosk are enrolled by `mallbots-central enroll` and sync with their credentials files,
 //! through the consumers enrollment created. The topology is created as central does it, with
 //! central's credentials.

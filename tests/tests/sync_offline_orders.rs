@@ -1,4 +1,4 @@
-//! System test (DESIGN §6.5): NATS is down, a kiosk takes 50 orders offline; NATS comes back,
+//! System test (docs/architecture.md §6.5): NATS is down, a kiosk takes 50 orders offline; NATS comes back,
 //! the kiosk syncs, and every order reaches `ready` on the kiosk, driven by a real
 //! `mallbots-central` (saga, payments, depot, bot simulator) and a manager device that set up
 //! the catalog, all synced by the real engine.
@@ -9,7 +9,7 @@
 //! Then the kiosk asks, offline again, to cancel one of those orders: central has moved it past
 //! shopping, so the request is refused and the kiosk shows why.
 //!
-//! As it ships (DESIGN §9): NATS runs with the generated authorization, central with its
+//! As it ships (docs/architecture.md §9): NATS runs with the generated authorization, central with its
 //! credentials, the manager and the kiosk enrolled by `mallbots-central enroll`, each syncing
 //! with its credentials file through the consumers enrollment created.
 //!

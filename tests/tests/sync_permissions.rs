@@ -1,4 +1,4 @@
-//! Device permissions as the product makes them (DESIGN §5, §9), on a real nats-server whose
+//! Device permissions as the product makes them (docs/architecture.md §5, §9), on a real nats-server whose
 //! only users are those `mallbots-central auth init` and `mallbots-central enroll` generated
 //! (the harness runs the real binaries; no permission block is written here):
 //! * a manager publishes its store's catalog and a kiosk receives it, orders, and gets the order

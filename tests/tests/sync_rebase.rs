@@ -4,7 +4,7 @@
 //! * a manager reprices a product another manager removed meanwhile: rejected, conflict shown;
 //! * a product removed centrally while a kiosk's offline cart holds it: conflict with reason.
 //!
-//! As it ships (DESIGN §9): the shared server runs with the generated authorization, every
+//! As it ships (docs/architecture.md §9): the shared server runs with the generated authorization, every
 //! device is enrolled by `mallbots-central enroll` (managers for the store they edit) and syncs
 //! with its credentials file through the consumers enrollment created; the topology is created
 //! as central does it, with central's credentials. Device ids carry the world's tag (they are

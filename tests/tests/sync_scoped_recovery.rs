@@ -2,7 +2,7 @@
 //! permissions (issue 12 items 2 and 4, issue 11 item 1), on a real nats-server with real
 //! SQLite, a real topology and consumers made by central's enrollment.
 //!
-//! As it ships (DESIGN §9): the server runs with the authorization `mallbots-central auth
+//! As it ships (docs/architecture.md §9): the server runs with the authorization `mallbots-central auth
 //! init` generated (plus `max_payload: 64 KiB`), the topology is created as central does it
 //! with central's credentials, and the kiosks are enrolled by the real `mallbots-central
 //! enroll`, so each kiosk user has exactly the permission set `device_permissions` defines

@@ -1,4 +1,4 @@
-//! A device's place on the wire (DESIGN §5): its role, its two durable consumers, its NATS
+//! A device's place on the wire (docs/architecture.md §5): its role, its two durable consumers, its NATS
 //! permissions and the subject patterns they are made of. The one definition: central's
 //! enrollment creates consumers and renders the server's authorization from it, and the edge's
 //! sync engine checks its publishes and binds its consumers with it.
@@ -61,7 +61,7 @@ pub struct DeviceConsumer {
     pub filters: Vec<String>,
 }
 
-/// The device's two consumers under subject root `root` (DESIGN §5):
+/// The device's two consumers under subject root `root` (docs/architecture.md §5):
 /// * kiosk: `<device>-catalog` = `R.ev.catalog.>`, `<device>-orders` = `R.ev.order.<device>.>`;
 /// * manager: `<device>-catalog` = `R.ev.catalog.>`, `<device>-orders` = each store's
 ///   `R.ev.store.<store>.orderline.>`, `R.ev.depot.>` and its answers `R.ev.deskans.<device>.>`;
@@ -104,7 +104,7 @@ pub struct DevicePermissions {
     pub subscribe: Vec<String>,
 }
 
-/// The one definition of what a device's NATS user may do (DESIGN §5); central renders the
+/// The one definition of what a device's NATS user may do (docs/architecture.md §5); central renders the
 /// server's authorization config from it at enrollment. `stream` is the events stream's name.
 ///
 /// Every role:
@@ -150,7 +150,7 @@ pub fn device_permissions(
 }
 
 /// The event subject patterns (NATS wildcards) `role` may publish under subject root `root`, as
-/// its NATS permissions ([`device_permissions`]) grant them (DESIGN §5): its own
+/// its NATS permissions ([`device_permissions`]) grant them (docs/architecture.md §5): its own
 /// `R.ev.kiosk.<device>.>`; a desk (manager or depot) also `R.ev.desk.<device>.pickupreq.>` and
 /// `R.ev.desk.<device>.stopreq.>`; a manager also `R.ev.catalog.<store>.>` for each of its
 /// stores. The relay checks every subject against these before publishing: a publish the

@@ -1,4 +1,4 @@
-//! The headers every event message carries on the wire (DESIGN §5), the one list the edge's
+//! The headers every event message carries on the wire (docs/architecture.md §5), the one list the edge's
 //! relay, its inbox and central's envelope use.
 
 /// JetStream's de-duplication id: the event id.

@@ -1,4 +1,4 @@
-//! The event subjects (DESIGN §5), typed: every `<root>.ev.…` subject the edge and central write
+//! The event subjects (docs/architecture.md §5), typed: every `<root>.ev.…` subject the edge and central write
 //! is an [`EventSubject`] under a root, built with [`Subject`]'s `Display` and read back with
 //! [`Subject::parse`] (the two round-trip: property-tested). One writer per subject, and the
 //! subject says who it is:

@@ -1,4 +1,4 @@
-//! The NATS server's authorization, made by the product (DESIGN §5): an auth directory holding
+//! The NATS server's authorization, made by the product (docs/architecture.md §5): an auth directory holding
 //! central's credentials, one record per enrolled device, and the rendered server config.
 //!
 //! ```text

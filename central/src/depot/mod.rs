@@ -1,4 +1,4 @@
-//! The `depot` role: shopping lists, bots and dispatch (DESIGN §3, §5; docs/central-messages.md).
+//! The `depot` role: shopping lists, bots and dispatch (docs/architecture.md §3, §5; docs/central-messages.md).
 //!
 //! * [`commands`]: the `cmd-depot` handler (saga commands with replies, `cancel_list` from
 //!   ordering, `bot_offline`).

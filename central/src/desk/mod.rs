@@ -1,4 +1,4 @@
-//! Desk requests (DESIGN §3, §5): a manager or depot desk writes its requests on its own
+//! Desk requests (docs/architecture.md §3, §5): a manager or depot desk writes its requests on its own
 //! subjects and central decides them, authorizing by the device in the subject against the
 //! devices registry ([`registry`]), never by anything in the payload.
 //!

@@ -1,4 +1,4 @@
-//! Device enrollment (DESIGN §5): each device reads JetStream only through its two durable
+//! Device enrollment (docs/architecture.md §5): each device reads JetStream only through its two durable
 //! pull consumers, `<device>-orders` and `<device>-catalog`, created here with fixed filters
 //! (the device itself has no consumer-create rights):
 //! * kiosk: `R.ev.catalog.>` and `R.ev.order.<device>.>`;

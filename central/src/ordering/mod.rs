@@ -240,7 +240,7 @@ impl Ordering {
     /// (`OrderCanceled` by customer, then list canceled and payment voided) or refused
     /// (`OrderCancelRefused`) once shopping has finished.
     ///
-    /// Authorized by the device in the subject (DESIGN §5): only the kiosk on whose subject the
+    /// Authorized by the device in the subject (docs/architecture.md §5): only the kiosk on whose subject the
     /// order was created may ask. Another kiosk's request, an over-long reason or anything but a
     /// cancellation request is dead-lettered with the reason and changes nothing.
     pub async fn on_request(&self, device: &str, event: &OrderEvent, event_id: &str) -> Outcome {

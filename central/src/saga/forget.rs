@@ -1,4 +1,4 @@
-//! Forgetting finished sagas (DESIGN §8 P7: finished saga keys deleted, so the `sagas` bucket
+//! Forgetting finished sagas (docs/architecture.md §8 P7: finished saga keys deleted, so the `sagas` bucket
 //! stays flat). Once a saga is finished and nothing of it can still answer (no step waiting for
 //! its reply, none timed out whose late success would need compensating), its key is purged a
 //! grace period after its last write — after its last commands are out, and long enough for a

@@ -1,4 +1,4 @@
-//! The `saga` role: the order saga runner (DESIGN §3, §5) and the helpers every saga command
+//! The `saga` role: the order saga runner (docs/architecture.md §3, §5) and the helpers every saga command
 //! handler uses to answer.
 //!
 //! * `saga-orders` ([`orders`]): a kiosk's `OrderCreated` on `<root>.ev.kiosk.<device>.order.<id>`

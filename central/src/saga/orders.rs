@@ -194,7 +194,7 @@ impl OrdersHandler {
             };
         }
         let unavailable = availability.all_unavailable();
-        // `now` is the input message's timestamp (DESIGN §3): the stream's, so a redelivery or
+        // `now` is the input message's timestamp (docs/architecture.md §3): the stream's, so a redelivery or
         // another replica decides with the same time; central's clock only if it is missing.
         let at = delivery
             .published_ms()

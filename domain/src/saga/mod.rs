@@ -1,4 +1,4 @@
-//! The order saga (DESIGN §3) as a pure state machine.
+//! The order saga (docs/architecture.md §3) as a pure state machine.
 //!
 //! | step | action | compensation |
 //! |---|---|---|

@@ -1,4 +1,4 @@
-//! One writer per database across processes (DESIGN §4: one writer thread owns the only
+//! One writer per database across processes (docs/architecture.md §4: one writer thread owns the only
 //! read-write connection; issue 12: the app and `mallbots sync --watch` must not both write).
 //!
 //! [`WriterLock`] is an exclusive advisory lock (`flock`) on `<db>.lock` beside the database,

@@ -1,6 +1,6 @@
 //! Desk use cases (a manager or depot desk): ask central to hand a ready order over, and mark a
 //! shopping-list stop prepared at the counter (automated shopping off). Both are requests
-//! central decides (DESIGN §3, §5): they are written on this desk's own subjects
+//! central decides (docs/architecture.md §3, §5): they are written on this desk's own subjects
 //! (`R.ev.desk.<device>.pickupreq.<order-id>`, `R.ev.desk.<device>.stopreq.<request-id>`),
 //! recorded in `rm_desk_requests` as `requested`, and central's refusal comes back on
 //! `R.ev.deskans.<device>.<id>` into the same row (`refused`, with its code). An accepted pickup

@@ -4,7 +4,7 @@
 //! ([`Edge::sales_per_day`] calls [`Edge::desk_sales_per_day`] there).
 //!
 //! **Sales** on a desk are the order lines that reached `ready` or `completed`: the store's
-//! items were collected by a bot and the order can no longer be canceled (DESIGN §3), the
+//! items were collected by a bot and the order can no longer be canceled (docs/architecture.md §3), the
 //! invoice is issued, and the payment authorized is captured at pickup. Each counts on the UTC
 //! day it first became ready (or completed, if the desk never saw it ready). Orders still
 //! pending, approved or being shopped, and rejected or canceled ones, are not sales.

@@ -1,4 +1,4 @@
-//! [`EdgeRebaser`]: server-authoritative rebase (DESIGN §6.2). Other writers' events are
+//! [`EdgeRebaser`]: server-authoritative rebase (docs/architecture.md §6.2). Other writers' events are
 //! already in the local log (the engine applied them through [`super::EdgeApplier`]); here the
 //! aggregate's pending events are superseded, the read models rebuilt without them, and each
 //! pending command re-decided against the new state:

@@ -1,5 +1,5 @@
 //! What a device syncs: its id and role, the subject root and stream name, its durable
-//! consumers (DESIGN §5), and the relay's tuning.
+//! consumers (docs/architecture.md §5), and the relay's tuning.
 //!
 //! The device's role, consumers and permissions are defined once in `mallbots-wire`
 //! ([`device_consumers`], [`device_permissions`]): central's enrollment creates the consumers

@@ -1,4 +1,4 @@
-//! The sync engine (DESIGN §6): the outbox relay to JetStream, conflict and lost-ack recovery
+//! The sync engine (docs/architecture.md §6): the outbox relay to JetStream, conflict and lost-ack recovery
 //! with a server-authoritative rebase, the device's durable consumers applied through the
 //! inbox, reconnect with backoff and the status query.
 //!

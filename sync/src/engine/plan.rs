@@ -3,7 +3,7 @@
 //! the subject), decide what to do. No I/O, no clock: the relay executes the operations.
 //!
 //! Modeled on atuin's `SyncEngine::operations` and tested as a case table
-//! (`sync/tests/engine_plan.rs`). The rules (DESIGN §6):
+//! (`sync/tests/engine_plan.rs`). The rules (docs/architecture.md §6):
 //! * one publish in flight per subject, in order, expecting the last known sequence;
 //! * an ack marks the event published; a wrong-last-sequence error or a lost ack reads the
 //!   subject back from `known + 1`;
@@ -11,7 +11,7 @@
 //!   published at that sequence; any other writer's message starts a rebase.
 //!
 //! A read-back comes in one of two shapes ([`ReadBack`]), so that no device ever needs a read
-//! right wider than its own subjects (DESIGN §5):
+//! right wider than its own subjects (docs/architecture.md §5):
 //! * [`ReadBack::Last`], the subject's last message only (`$JS.API.DIRECT.GET.<stream>.<subject>`,
 //!   which a kiosk's permissions name per subject). Used on the device's **own, single-writer**
 //!   subjects. Every publish carries the expected last subject sequence and goes out only after

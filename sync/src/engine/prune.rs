@@ -1,4 +1,4 @@
-//! Pruning (DESIGN §4 "outbox and inbox rows are pruned once safe", §8 P7): the running
+//! Pruning (docs/architecture.md §4 "outbox and inbox rows are pruned once safe", §8 P7): the running
 //! engine deletes rows that no longer protect anything, in transactions of at most
 //! [`PRUNE_BATCH`] rows, so the database stays flat over a long run. The event log itself is
 //! never pruned.
@@ -24,7 +24,7 @@ use crate::store::{now_ms, Durability, StoreError};
 use async_nats::jetstream::consumer::{Info, PullConsumer};
 use rusqlite::{params, Connection};
 
-/// Rows deleted per transaction at most (DESIGN §4: transactions stay small).
+/// Rows deleted per transaction at most (docs/architecture.md §4: transactions stay small).
 pub const PRUNE_BATCH: usize = 256;
 
 /// Checkpoint holding the inbox floor (see the module doc); never lowered.

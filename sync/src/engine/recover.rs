@@ -1,5 +1,5 @@
 //! Resolving a wrong-last-sequence error or a lost ack within the device's own permissions
-//! (DESIGN §5: a device reads back its own subjects only, never the whole stream), then
+//! (docs/architecture.md §5: a device reads back its own subjects only, never the whole stream), then
 //! following [`plan_subject`]: our own events found there were lost acks (recorded as
 //! published); other writers' messages start a rebase.
 //!
@@ -15,7 +15,7 @@
 //!   the server has nothing pending or unacknowledged for it: our own events come back as
 //!   echoes (marked published at their exact sequences), other writers' events are applied.
 //!   What the log then holds of the subject after the known sequence is the complete read-back
-//!   ([`ReadBack::All`]), and the rebase re-runs the pending commands against it (DESIGN §6).
+//!   ([`ReadBack::All`]), and the rebase re-runs the pending commands against it (docs/architecture.md §6).
 
 use super::config::subject_matches;
 use super::error::SyncError;

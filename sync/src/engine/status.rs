@@ -1,4 +1,4 @@
-//! The sync status the UI shows (DESIGN §6.4): online or not, events waiting to be published,
+//! The sync status the UI shows (docs/architecture.md §6.4): online or not, events waiting to be published,
 //! the last completed sync, conflicts and parked messages, the connection state with its
 //! problem (not enrolled, credentials refused), and the quarantined outbox rows. A plain query
 //! on any connection, so a read-only handle (or another process, `mallbots status`) can

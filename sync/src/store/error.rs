@@ -25,7 +25,7 @@ pub enum StoreError {
         /// The duplicated event id.
         event_id: Uuid,
     },
-    /// More events in one append than a transaction may hold (DESIGN §4: ≤ 256 rows).
+    /// More events in one append than a transaction may hold (docs/architecture.md §4: ≤ 256 rows).
     #[error("{len} events in one append, at most {max} allowed")]
     BatchTooLarge {
         /// Events requested.

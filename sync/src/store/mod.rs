@@ -1,5 +1,5 @@
 //! The edge's event store: events, outbox, commands, inbox, checkpoints, snapshots and
-//! conflicts in one SQLite file (DESIGN §4).
+//! conflicts in one SQLite file (docs/architecture.md §4).
 //!
 //! Generic over serialized events: payloads are JSON values and event types are strings; the
 //! typed helpers in [`typed`] bridge to [`mallbots_domain::Aggregate`]. The contract is

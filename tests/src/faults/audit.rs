@@ -191,7 +191,7 @@ pub async fn audit(
         let found = seq_of.get(e.event_id.to_string().as_str()).copied();
         let on_stream = found.map(|(seq, _)| seq);
         // Recovery after a lost flush reads back only the subject's last message (a device
-        // may read nothing else, DESIGN §5): the events before it are recorded as accepted
+        // may read nothing else, docs/architecture.md §5): the events before it are recorded as accepted
         // at that later sequence (sync/src/engine/plan.rs, `MarkAccepted`). Sound when the
         // recorded sequence is a later event of ours on the same subject.
         let accepted_by_later = match (found, e.stream_seq) {

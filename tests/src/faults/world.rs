@@ -3,7 +3,7 @@
 //! catalog and registered a customer ([`kiosk`]), one-shot syncs through the real engine
 //! ([`sync_once`]) and the wait for every order to reach a final status ([`wait_final`]).
 //!
-//! As it ships (DESIGN §9): every device is enrolled by the real `mallbots-central enroll`
+//! As it ships (docs/architecture.md §9): every device is enrolled by the real `mallbots-central enroll`
 //! ([`Enroller`]: a server or cluster started with the generated authorization) and syncs with
 //! its credentials file, within its own permissions; nothing creates consumers.
 

@@ -1,4 +1,4 @@
-//! The mall as it ships, for GUI tests (DESIGN §9): a nats-server with the authorization the
+//! The mall as it ships, for GUI tests (docs/architecture.md §9): a nats-server with the authorization the
 //! product generates (`mallbots-central auth init`), the real `mallbots-central` (every role,
 //! its bot simulator included) logged in with central's credentials, and the app's two devices
 //! enrolled with the product's own command (`mallbots-central enroll`): the kiosk, and the mall

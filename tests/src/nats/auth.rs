@@ -1,4 +1,4 @@
-//! The product's NATS authorization for test servers (DESIGN §9, "test it as it ships"): an
+//! The product's NATS authorization for test servers (docs/architecture.md §9, "test it as it ships"): an
 //! auth directory made by the real `mallbots-central auth init`, a server config that only
 //! `include`s the rendered `nats-auth.conf` (plus any extra settings a test needs), and devices
 //! enrolled by the real `mallbots-central enroll`, which re-renders the config and reloads the

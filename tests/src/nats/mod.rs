@@ -10,7 +10,7 @@
 //! The API is blocking (plain `std::process`), so it works from sync and async tests alike; from a
 //! `current_thread` tokio test a start blocks the runtime for the start-up time only.
 //!
-//! With the product's authorization (DESIGN §9): [`NatsServer::start_with_auth`],
+//! With the product's authorization (docs/architecture.md §9): [`NatsServer::start_with_auth`],
 //! [`NatsServer::shared_with_auth`], [`NatsCluster::start_with_auth`] and
 //! [`NatsCluster::shared_with_auth`] start servers whose only users are those the real
 //! `mallbots-central auth init` / `enroll` made ([`NatsAuth`]); `enroll(&Enrollment)` runs

@@ -22,7 +22,7 @@ pub struct NatsServer {
 }
 
 impl NatsServer {
-    /// One server shared by all tests of this test binary (DESIGN §9): started on first use,
+    /// One server shared by all tests of this test binary (docs/architecture.md §9): started on first use,
     /// killed (and its directory removed) by its watchdog when the binary exits. Tests sharing it use their own subject root
     /// and stream prefix, and must not stop or restart it.
     pub fn shared() -> &'static NatsServer {

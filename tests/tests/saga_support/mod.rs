@@ -4,7 +4,7 @@
 //! subject sequence).
 //!
 //! The shared server runs with the authorization `mallbots-central auth init` generated, and
-//! the replicas connect with central's credentials (DESIGN §9). These tests drive no device:
+//! the replicas connect with central's credentials (docs/architecture.md §9). These tests drive no device:
 //! the test itself stands in for the kiosks and managers, publishing their events on their
 //! subjects through central's `Publisher` with central's credentials (central has every right);
 //! [`World::command`] publishes central commands with central's credentials too: an admin's
