@@ -6,7 +6,7 @@
 //! reaches the kiosk through central's stream.
 
 use mallbots_tests::gui::mall::SecuredMall;
-use mallbots_tests::gui::Gui;
+use mallbots_tests::gui::{flows, Gui};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -21,33 +21,11 @@ fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
 }
 
 fn place_order(gui: &Gui) {
-    gui.switch_to_label("kiosk").unwrap();
-    gui.wait_for("[data-testid=kiosk-ready]", Duration::from_secs(20))
-        .unwrap();
-    gui.click("[data-testid=kiosk-ready]").unwrap();
-    gui.wait_for("[data-testid=add-EAR-W1]", WAIT).unwrap();
-    gui.click("[data-testid=add-EAR-W1]").unwrap();
-    gui.wait_for_text("[data-testid=cart-total]", "$79.99", WAIT)
-        .unwrap();
-    gui.click("[data-testid=checkout]").unwrap();
-    gui.wait_for("[data-testid=pad-5]", WAIT).unwrap();
-    for digit in "5559876543".chars() {
-        gui.click(&format!("[data-testid=pad-{digit}]")).unwrap();
-    }
-    gui.click("[data-testid=phone-continue]").unwrap();
-    gui.wait_for("[data-testid=card-swipe]", WAIT).unwrap();
-    gui.click("[data-testid=card-swipe]").unwrap();
-    gui.click("[data-testid=pay]").unwrap();
-    gui.wait_for("[data-testid=order-status]", WAIT).unwrap();
+    flows::kiosk_order(gui, "EAR-W1", "$79.99", "5559876543", WAIT).expect("order placed");
 }
 
 fn sign_in(gui: &Gui) {
-    gui.switch_to_label("manager").unwrap();
-    gui.wait_for("[data-testid=manager-sign-in]", WAIT).unwrap();
-    gui.type_text("input[name=user]", "manager").unwrap();
-    gui.type_text("input[name=password]", "mallbots").unwrap();
-    gui.click("[data-testid=sign-in]").unwrap();
-    gui.wait_for("[data-testid=manager-stores]", WAIT).unwrap();
+    flows::sign_in_manager(gui, "manager", "mallbots", WAIT).expect("manager signed in");
 }
 
 #[test]
@@ -109,19 +87,7 @@ fn the_back_office_follows_the_kiosk_and_imports_products() {
 
     // CSV import into Green Grocer: two good lines, one bad price, one duplicate SKU.
     gui.click("[data-testid=tab-stores]").unwrap();
-    gui.wait_for_text(".side", "Green Grocer", WAIT).unwrap();
-    let grocer = gui
-        .find_all(".side .store")
-        .unwrap()
-        .into_iter()
-        .find(|e| {
-            gui.element_text(e)
-                .unwrap_or_default()
-                .contains("Green Grocer")
-        })
-        .expect("Green Grocer in the store list");
-    gui.click_element(&grocer).unwrap();
-    gui.wait_for_text("h1", "Green Grocer", WAIT).unwrap();
+    flows::open_store(&gui, "Green Grocer", WAIT).expect("Green Grocer");
     let csv = "sku,name,description,price\nPEAR-1,Conference pears,Per kg,3.20\n\
                PLUM-1,Plums,,cheap\nBRD-SD,Another sourdough,,6.00\nFIG-1,Fresh figs,,4.75\n";
     // WebDriver typing drops the line breaks: set the pasted text as a paste would.

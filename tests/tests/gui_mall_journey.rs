@@ -12,7 +12,7 @@
 //! `target/e2e-screenshots/gui_mall_journey_01_manager_signed_in.png` … `_08_kiosk_picked_up`.
 
 use mallbots_tests::gui::mall::SecuredMall;
-use mallbots_tests::gui::Gui;
+use mallbots_tests::gui::{flows, Gui};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -52,31 +52,14 @@ fn a_product_added_by_the_manager_is_ordered_at_the_kiosk_shopped_and_handed_ove
     let gui = Gui::start(options).expect("start the app");
 
     // The manager desk: signed in, online with its demo catalog sent.
-    gui.switch_to_label("manager").unwrap();
-    gui.wait_for("[data-testid=manager-sign-in]", WAIT).unwrap();
-    gui.type_text("input[name=user]", "manager").unwrap();
-    gui.type_text("input[name=password]", "mallbots").unwrap();
-    gui.click("[data-testid=sign-in]").unwrap();
-    gui.wait_for("[data-testid=manager-stores]", WAIT).unwrap();
+    flows::sign_in_manager(&gui, "manager", "mallbots", WAIT).expect("manager signed in");
     wait_until("the manager device online, nothing waiting", WAIT, || {
         sync_state(&gui) == json!(["online", 0])
     });
     shot(&gui, 1, "manager_signed_in");
 
     // A new product at Green Grocer.
-    gui.wait_for_text(".side", "Green Grocer", WAIT).unwrap();
-    let grocer = gui
-        .find_all(".side .store")
-        .unwrap()
-        .into_iter()
-        .find(|e| {
-            gui.element_text(e)
-                .unwrap_or_default()
-                .contains("Green Grocer")
-        })
-        .expect("Green Grocer in the store list");
-    gui.click_element(&grocer).unwrap();
-    gui.wait_for_text("h1", "Green Grocer", WAIT).unwrap();
+    flows::open_store(&gui, "Green Grocer", WAIT).expect("Green Grocer");
     gui.type_text(".add input[placeholder=Name]", "Fig jam (250 g)")
         .unwrap();
     gui.type_text(".add input[placeholder=SKU]", "JAM-FIG")
@@ -97,20 +80,9 @@ fn a_product_added_by_the_manager_is_ordered_at_the_kiosk_shopped_and_handed_ove
     gui.wait_for("[data-testid=add-JAM-FIG]", WAIT)
         .expect("the manager's new product offered on the kiosk");
     shot(&gui, 3, "kiosk_shows_product");
+    gui.click("[data-testid=start-over]").unwrap();
 
-    gui.click("[data-testid=add-JAM-FIG]").unwrap();
-    gui.wait_for_text("[data-testid=cart-total]", "$4.25", WAIT)
-        .unwrap();
-    gui.click("[data-testid=checkout]").unwrap();
-    gui.wait_for("[data-testid=pad-5]", WAIT).unwrap();
-    for digit in "5554443322".chars() {
-        gui.click(&format!("[data-testid=pad-{digit}]")).unwrap();
-    }
-    gui.click("[data-testid=phone-continue]").unwrap();
-    gui.wait_for("[data-testid=card-swipe]", WAIT).unwrap();
-    gui.click("[data-testid=card-swipe]").unwrap();
-    gui.click("[data-testid=pay]").unwrap();
-    gui.wait_for("[data-testid=order-status]", WAIT).unwrap();
+    flows::kiosk_order(&gui, "JAM-FIG", "$4.25", "5554443322", WAIT).expect("order placed");
     shot(&gui, 4, "kiosk_order_placed");
 
     // Central approves, a robot shops, the kiosk hears it is ready.

@@ -17,6 +17,7 @@
 
 mod base64;
 pub mod depot;
+pub mod flows;
 pub mod mall;
 mod tools;
 mod webdriver;
