@@ -144,10 +144,8 @@ async fn send(
     entry: &OutboxEntry,
     expected: u64,
 ) -> Result<Result<PublishAckFuture, Refusal>, SyncError> {
-    let payload = serde_json::to_vec(&entry.event.payload).map_err(|e| SyncError::Publish {
-        subject: entry.subject.clone(),
-        reason: e.to_string(),
-    })?;
+    // The payload as stored: no parse and re-encode on the way out.
+    let payload = entry.payload_json.clone().into_bytes();
     let headers = outgoing_headers(entry, &shared.config.device_id);
     // The server's max_payload (from its INFO): a larger message could never be stored.
     let size = wire_size(&headers, payload.len(), expected);

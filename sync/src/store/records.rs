@@ -8,8 +8,12 @@ use uuid::Uuid;
 /// An outbox row joined with its event, as the relay needs it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxEntry {
-    /// The event, payload exactly as written (never upcast for publishing).
+    /// The event, payload exactly as written (never upcast for publishing). For the relay's own
+    /// read ([`crate::store::sqlite::read::pending_outbox_from`]) the payload is not parsed
+    /// (`Value::Null`): the relay publishes [`OutboxEntry::payload_json`] as it is.
     pub event: StoredEvent,
+    /// The payload's JSON text as stored: what goes on the wire, byte for byte.
+    pub payload_json: String,
     /// The NATS subject to publish to.
     pub subject: String,
     /// Failed publish attempts so far.

@@ -61,6 +61,7 @@ impl MemoryStore {
     fn outbox_entry_at(&self, pos: u64, meta: &OutboxMeta) -> OutboxEntry {
         OutboxEntry {
             event: self.events[pos as usize - 1].clone(),
+            payload_json: self.events[pos as usize - 1].payload.to_string(),
             subject: meta.subject.clone(),
             attempts: meta.attempts,
             last_error: meta.last_error.clone(),

@@ -26,6 +26,11 @@ fn parse_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<
 
 /// Maps the first 13 columns ([`EVENT_COLUMNS`]) of a row; payload as written.
 pub fn event_from_row(row: &Row<'_>) -> Result<StoredEvent, StoreError> {
+    event_from_row_parsing(row, true)
+}
+
+/// [`event_from_row`], leaving the payload unparsed (`Value::Null`) unless `parse_payload`.
+fn event_from_row_parsing(row: &Row<'_>, parse_payload: bool) -> Result<StoredEvent, StoreError> {
     let event_id: String = row.get(4)?;
     let payload: String = row.get(7)?;
     let metadata: String = row.get(8)?;
@@ -38,7 +43,11 @@ pub fn event_from_row(row: &Row<'_>) -> Result<StoredEvent, StoreError> {
         event_id: parse_uuid(&event_id)?,
         event_type: row.get(5)?,
         schema_version: row.get(6)?,
-        payload: parse_json(&payload, "event payload")?,
+        payload: if parse_payload {
+            parse_json(&payload, "event payload")?
+        } else {
+            serde_json::Value::Null
+        },
         metadata: parse_json::<EventMetadata>(&metadata, "event metadata")?,
         occurred_at: row.get(9)?,
         stream_seq: row.get(10)?,
@@ -125,6 +134,15 @@ fn outbox_rows(
     filter: &str,
     args: impl rusqlite::Params,
 ) -> Result<Vec<OutboxEntry>, StoreError> {
+    outbox_rows_parsing(conn, filter, args, true)
+}
+
+fn outbox_rows_parsing(
+    conn: &Connection,
+    filter: &str,
+    args: impl rusqlite::Params,
+    parse_payload: bool,
+) -> Result<Vec<OutboxEntry>, StoreError> {
     let sql = format!(
         "SELECT {EVENT_COLUMNS}, {OUTBOX_COLUMNS} FROM outbox o \
          JOIN events e ON e.global_pos = o.global_pos {filter}"
@@ -134,7 +152,8 @@ fn outbox_rows(
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
         out.push(OutboxEntry {
-            event: event_from_row(row)?,
+            event: event_from_row_parsing(row, parse_payload)?,
+            payload_json: row.get(7)?,
             subject: row.get(13)?,
             attempts: row.get(14)?,
             last_error: row.get(15)?,
@@ -156,15 +175,18 @@ pub fn pending_outbox(conn: &Connection, limit: usize) -> Result<Vec<OutboxEntry
 
 /// Up to `limit` unpublished outbox rows at log position `from` or later, in log order (the
 /// relay's cursor: every row before `from` is known to be published, so they are not scanned).
+/// The payloads stay JSON text ([`OutboxEntry::payload_json`]): the relay publishes them as
+/// stored, with no parse and re-encode.
 pub fn pending_outbox_from(
     conn: &Connection,
     from: u64,
     limit: usize,
 ) -> Result<Vec<OutboxEntry>, StoreError> {
-    outbox_rows(
+    outbox_rows_parsing(
         conn,
         "WHERE o.global_pos >= ?1 AND o.published_seq IS NULL ORDER BY o.global_pos LIMIT ?2",
         params![from as i64, limit as i64],
+        false,
     )
 }
 
