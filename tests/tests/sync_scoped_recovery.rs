@@ -446,3 +446,73 @@ async fn a_publish_the_server_forbids_is_quarantined_on_its_error_before_the_ack
     assert_eq!(status.quarantine[0].code, "sync.forbidden_subject");
     assert!(mall.on_subject(&product).await.is_empty());
 }
+
+/// A device that synced under the wrong role has its catalog rows quarantined; once it is
+/// re-enrolled with the right one, `mallbots sync --retry-quarantined` publishes them (the
+/// operator's way out, through the product's own commands only).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quarantined_rows_go_out_after_a_re_enrollment_with_retry_quarantined() {
+    let mall = Mall::start().await;
+    let db = mall.dir.join("m9.db");
+    let cli = |args: &[&str]| -> serde_json::Value {
+        let out = tokio::task::block_in_place(|| {
+            std::process::Command::new(
+                mallbots_tests::procs::binary(mallbots_tests::procs::EDGE_CLI).unwrap(),
+            )
+            .arg("--db")
+            .arg(&db)
+            .args([
+                "--device",
+                "m9",
+                "--subject-root",
+                ROOT,
+                "--user",
+                "ana",
+                "--json",
+            ])
+            .args(args)
+            .output()
+            .unwrap()
+        });
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "mallbots {args:?}: {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_str(stdout.trim()).unwrap()
+    };
+    // Written before the device was enrolled (a database without an identity acts as any).
+    let store = cli(&["store", "create", "--name", "Tea", "--location", "L1"]);
+    let store = store["store_id"].as_str().unwrap().to_owned();
+    let subject = format!("{ROOT}.ev.catalog.{store}.store.{store}");
+
+    let as_kiosk =
+        tokio::task::block_in_place(|| mall.server.enroll(&Enrollment::kiosk("m9", ROOT)))
+            .unwrap()
+            .display()
+            .to_string();
+    let synced = cli(&["sync", "--enrollment", &as_kiosk]);
+    assert!(
+        synced["status"]["quarantined"].as_u64().unwrap() >= 1,
+        "a kiosk may not write the catalog: {synced}"
+    );
+    assert_eq!(
+        synced["status"]["quarantine"][0]["code"], "sync.forbidden_subject",
+        "{synced}"
+    );
+    assert!(mall.on_subject(&subject).await.is_empty());
+    let still = cli(&["sync"]);
+    assert_eq!(still["published"], 0, "quarantined rows wait: {still}");
+
+    let office = Enrollment::mall_office("m9", ROOT).rotate();
+    let as_manager = tokio::task::block_in_place(|| mall.server.enroll(&office))
+        .unwrap()
+        .display()
+        .to_string();
+    let synced = cli(&["sync", "--enrollment", &as_manager, "--retry-quarantined"]);
+    assert!(synced["released"].as_u64().unwrap() >= 1, "{synced}");
+    assert_eq!(synced["status"]["quarantined"], 0, "{synced}");
+    assert_eq!(synced["device"]["role"], "manager", "{synced}");
+    assert_eq!(mall.on_subject(&subject).await.len(), 1, "published once");
+}

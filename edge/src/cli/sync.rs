@@ -54,6 +54,10 @@ pub struct SyncArgs {
     /// Keep syncing (and abandoning idle carts) until interrupted.
     #[arg(long)]
     pub watch: bool,
+    /// Publish the quarantined rows again (once their cause is fixed: re-enrolled with the
+    /// right role or stores, a larger max_payload); `status` lists them with their codes.
+    #[arg(long)]
+    pub retry_quarantined: bool,
 }
 
 /// `status ...`
@@ -188,6 +192,11 @@ pub fn run_sync(edge: &Edge, args: &SyncArgs) -> Result<serde_json::Value, EdgeE
         stores: args.stores.clone(),
         create_consumers: args.create_consumers,
     };
+    let released = if args.retry_quarantined {
+        edge.release_quarantined()?
+    } else {
+        0
+    };
     let rebased = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&rebased);
     let engine = engine(
@@ -236,7 +245,12 @@ pub fn run_sync(edge: &Edge, args: &SyncArgs) -> Result<serde_json::Value, EdgeE
     if rebased.load(Ordering::SeqCst) {
         edge.clear_cache();
     }
-    result.map(|v| with_device(edge, v))
+    result.map(|mut v| {
+        if args.retry_quarantined {
+            v["released"] = released.into();
+        }
+        with_device(edge, v)
+    })
 }
 
 /// Sync running in the background of another command of this process (`loadgen --nats`): the

@@ -33,6 +33,19 @@ pub struct LocalCounts {
 }
 
 impl Edge {
+    /// Takes this device's quarantined outbox rows out of quarantine so the next sync publishes
+    /// them (and what waits behind them) again: for after their cause is fixed (the device
+    /// re-enrolled with the right role or stores, the server's `max_payload` raised). Returns how
+    /// many rows were released (`mallbots sync --retry-quarantined`).
+    pub fn release_quarantined(&self) -> Result<u64, EdgeError> {
+        let released = self.writer().call(|store| {
+            store.transaction(mallbots_sync::store::Durability::Normal, |tx| {
+                mallbots_sync::engine::local::release_quarantined(tx)
+            })
+        })?;
+        Ok(released as u64)
+    }
+
     /// Truncates every read model and re-projects the whole log (one transaction); returns the
     /// number of events projected.
     pub fn rebuild_read_models(&self) -> Result<u64, EdgeError> {

@@ -406,6 +406,19 @@ pub fn quarantine(
         > 0)
 }
 
+/// Takes every quarantined pending row out of quarantine (its cause fixed: a re-enrollment, a
+/// larger `max_payload`), so the relay publishes it and the rows waiting behind it again.
+/// Returns how many were released.
+pub fn release_quarantined(conn: &Connection) -> Result<usize, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE outbox SET quarantine_code = NULL, quarantine_reason = NULL,
+                 quarantined_at = NULL
+             WHERE quarantine_code IS NOT NULL AND published_seq IS NULL",
+        )?
+        .execute([])?)
+}
+
 /// What the relay must hold back: the subjects and aggregates of quarantined pending rows.
 #[derive(Debug, Clone, Default)]
 pub struct Blocked {
