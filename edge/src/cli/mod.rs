@@ -218,6 +218,24 @@ fn refuse_usage(err: &clap::Error, json: bool) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// Logs to stderr for the long-running `sync --watch` (connection state, reconnects, refused
+/// rows; `info` unless `RUST_LOG` says otherwise) and for any command when `RUST_LOG` is set.
+/// One-shot commands otherwise print only their outcome, so their first stderr line is the
+/// `error: <code>: …` scripts read.
+fn install_logging(command: &Command) {
+    let watching = matches!(command, Command::Sync(args) if args.watch);
+    if !watching && std::env::var_os("RUST_LOG").is_none() {
+        return;
+    }
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,async_nats=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
 /// Runs the CLI with the process arguments; the binary's `main`.
 pub fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
@@ -226,6 +244,7 @@ pub fn main() -> ExitCode {
         Err(err) => return refuse_usage(&err, wants_json(&args)),
     };
     let json = cli.json;
+    install_logging(&cli.command);
     let result = open(&cli).and_then(|edge| run::run(&edge, cli.command));
     let mut stdout = std::io::stdout().lock();
     match result {
