@@ -21,11 +21,11 @@ use std::time::{Duration, Instant};
 
 use async_nats::jetstream::{self, stream};
 use async_nats::HeaderMap;
-use mallbots_central::config::Settings;
-use mallbots_central::metrics::SENT;
-use mallbots_central::roles::ServiceRole;
-use mallbots_central::saga::runner::SAGA_KV_OPS;
-use mallbots_central::service::{self, Runtime};
+use mallbots_central::platform::config::Settings;
+use mallbots_central::platform::metrics::SENT;
+use mallbots_central::platform::service::{self, Runtime};
+use mallbots_central::platform::ServiceRole;
+use mallbots_central::roles::saga::runner::SAGA_KV_OPS;
 use mallbots_domain::customers::CustomerEvent;
 use mallbots_domain::ids::*;
 use mallbots_domain::ordering::{OrderEvent, OrderItem};
@@ -37,7 +37,7 @@ use uuid::Uuid;
 type AnyResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 fn now() -> Timestamp {
-    Timestamp::from_millis(mallbots_central::envelope::now_ms())
+    Timestamp::from_millis(mallbots_central::platform::envelope::now_ms())
 }
 
 /// Raw publishes per second with `window` acks in flight.
@@ -298,7 +298,7 @@ fn out_messages(rt: &Runtime) -> u64 {
 
 fn approved(rt: &Runtime) -> u64 {
     rt.metrics.counter(
-        mallbots_central::metrics::SAGA_OUTCOMES,
+        mallbots_central::platform::metrics::SAGA_OUTCOMES,
         &[("outcome", "approved")],
     )
 }

@@ -4,46 +4,24 @@
 //! It keeps no database: its state lives in NATS JetStream streams and KV buckets, so any number
 //! of replicas can share the durable consumers.
 //!
-//! This crate is the infrastructure around the pure decisions in `mallbots-domain`:
-//! [`config`] (layered settings), [`topology`] (names of streams, buckets, consumers), [`provision`] (creating them), [`worker`] (the
-//! consumer loop with explicit outcomes), [`dlq`] (dead letters), [`publish`] (msg-id and
-//! expected-sequence headers, timers), [`metrics`], [`http`] (health, metrics, DLQ) and
-//! [`service`] (start-up and graceful shutdown). It is not the domain: no business rule lives
-//! here.
+//! This crate is the infrastructure around the pure decisions in `mallbots-domain`, in two parts:
+//! [`platform`] (settings, topology, publishing, the handler contract and consumer loop, dead
+//! letters, metrics, HTTP, start-up and shutdown), which never imports a role, and [`roles`]
+//! (saga, ordering, payments, depot, bots simulator, notifications, desk), each registering its
+//! handlers. [`app`] wires the roles a replica runs; [`auth`] and [`enrollment`] render the
+//! NATS authorization and enroll devices. No business rule lives here: decisions are the
+//! domain's.
 
 pub mod app;
 pub mod auth;
-pub mod bots_sim;
-pub mod catalog;
-pub mod commands;
-pub mod config;
-pub mod customers;
-pub mod depot;
-pub mod desk;
-pub mod diag;
-pub mod dlq;
 pub mod enrollment;
-pub mod envelope;
-pub mod error;
-pub mod http;
-pub mod inflight;
-pub mod metrics;
-pub mod notifications;
-pub mod ordering;
-pub mod payments;
-pub mod provision;
-pub mod publish;
+pub mod platform;
 pub mod roles;
-pub mod saga;
-pub mod service;
-pub mod telemetry;
-pub mod topology;
-pub mod views;
-pub mod worker;
 
-pub use config::Settings;
-pub use error::CentralError;
-pub use roles::{HandlerRegistry, ServiceRole};
-pub use service::run;
-pub use topology::{ensure_topology, Topology};
-pub use worker::{Delivery, Handler, Outcome};
+pub use platform::config::Settings;
+pub use platform::error::CentralError;
+pub use platform::handler::{Delivery, Handler, Outcome};
+pub use platform::provision::ensure_topology;
+pub use platform::service::run;
+pub use platform::topology::Topology;
+pub use platform::{HandlerRegistry, ServiceRole};

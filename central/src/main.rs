@@ -9,15 +9,15 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use mallbots_central::config::Settings;
-use mallbots_central::dlq::DeadLetters;
-use mallbots_central::error::CentralError;
-use mallbots_central::metrics::Metrics;
-use mallbots_central::publish::Publisher;
-use mallbots_central::roles::ServiceRole;
-use mallbots_central::service::{self, connect};
-use mallbots_central::telemetry::init_telemetry;
-use mallbots_central::topology::Topology;
+use mallbots_central::platform::config::Settings;
+use mallbots_central::platform::dlq::DeadLetters;
+use mallbots_central::platform::error::CentralError;
+use mallbots_central::platform::metrics::Metrics;
+use mallbots_central::platform::publish::Publisher;
+use mallbots_central::platform::service::{self, connect};
+use mallbots_central::platform::telemetry::init_telemetry;
+use mallbots_central::platform::topology::Topology;
+use mallbots_central::platform::ServiceRole;
 use mallbots_domain::error::ErrorCode;
 
 #[derive(Debug, Parser)]
@@ -185,7 +185,7 @@ struct EnrollArgs<'a> {
 
 async fn enroll_device(settings: &Settings, args: &EnrollArgs<'_>) -> Result<String, String> {
     use mallbots_central::auth::{self, AuthDir, DeviceIssue};
-    use mallbots_central::topology::{Bucket, StreamKind};
+    use mallbots_central::platform::topology::{Bucket, StreamKind};
     let role = mallbots_central::enrollment::parse_role(args.role, args.stores.to_vec())
         .map_err(|e| format!("{}: {e}", e.code()))?;
     let mut settings = settings.clone();
@@ -208,7 +208,7 @@ async fn enroll_device(settings: &Settings, args: &EnrollArgs<'_>) -> Result<Str
             .await
             .is_err()
     {
-        mallbots_central::topology::ensure_topology(&js, &topology, &settings.topology)
+        mallbots_central::ensure_topology(&js, &topology, &settings.topology)
             .await
             .map_err(|e| format!("{}: {e}", e.code()))?;
     }
@@ -303,7 +303,7 @@ fn auth_init(
     pids: &[u32],
 ) -> Result<String, String> {
     use mallbots_central::auth::AuthDir;
-    use mallbots_central::topology::StreamKind;
+    use mallbots_central::platform::topology::StreamKind;
     let topology = Topology::from_settings(&settings.topology);
     let auth_dir = AuthDir::new(dir);
     let creds = auth_dir

@@ -12,13 +12,13 @@
 //! the seed and the case.
 
 use async_nats::HeaderMap;
-use mallbots_central::commands::{CancelOrder, CompleteOrder, ReadyOrder, StartShopping};
-use mallbots_central::diag::Ping;
-use mallbots_central::dlq::DeadLetter;
 use mallbots_central::enrollment::EnrollRequest;
-use mallbots_central::envelope::{self, EventMeta};
-use mallbots_central::metrics;
-use mallbots_central::saga::orders::kiosk_subject_parts;
+use mallbots_central::platform::commands::{CancelOrder, CompleteOrder, ReadyOrder, StartShopping};
+use mallbots_central::platform::diag::Ping;
+use mallbots_central::platform::dlq::DeadLetter;
+use mallbots_central::platform::envelope::{self, EventMeta};
+use mallbots_central::platform::metrics;
+use mallbots_central::roles::saga::orders::kiosk_subject_parts;
 use mallbots_central::Topology;
 use mallbots_domain::customers::CustomerEvent;
 use mallbots_domain::ids::{CustomerId, OrderId, ProductId, StoreId};

@@ -75,7 +75,7 @@ fn start_central(url: &str) -> Proc {
         .args(["--roles", "saga,payments,depot,bots-sim"])
         .env("MALLBOTS__SIM__BOTS", BOTS)
         .env("MALLBOTS__SIM__STEP_MS", STEP_MS)
-        .env("RUST_LOG", "warn,mallbots_central::service=info")
+        .env("RUST_LOG", "warn,mallbots_central::platform::service=info")
         .spawn()
         .expect("spawn mallbots-central (cargo build [--release] -p mallbots-central first)");
     if let Err(e) = central.wait_for_log("mallbots-central ready", Duration::from_secs(60)) {

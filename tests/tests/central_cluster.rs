@@ -18,10 +18,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream::{self, stream::DirectGetErrorKind};
-use mallbots_central::commands::invoice_id_for;
-use mallbots_central::metrics::Metrics;
-use mallbots_central::publish::Publisher;
-use mallbots_central::topology::Topology;
+use mallbots_central::platform::commands::invoice_id_for;
+use mallbots_central::platform::metrics::Metrics;
+use mallbots_central::platform::publish::Publisher;
+use mallbots_central::platform::topology::Topology;
 use mallbots_domain::ids::{CustomerId, OrderId, ProductId, StoreId};
 use mallbots_domain::saga::{list_id_for, payment_id_for};
 use mallbots_domain::SagaId;

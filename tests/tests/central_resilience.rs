@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
 use futures::StreamExt;
-use mallbots_central::dlq;
+use mallbots_central::platform::dlq;
 use mallbots_tests::nats::{NatsCluster, NatsServer};
 use mallbots_tests::procs::{Proc, CENTRAL};
 use serde_json::Value;

@@ -16,11 +16,12 @@ use std::time::{Duration, Instant, SystemTime};
 
 use async_nats::jetstream;
 use futures::StreamExt;
-use mallbots_central::config::TopologySettings;
-use mallbots_central::dlq;
-use mallbots_central::metrics::Metrics;
-use mallbots_central::publish::Publisher;
-use mallbots_central::topology::{ensure_topology, StreamKind, Topology};
+use mallbots_central::ensure_topology;
+use mallbots_central::platform::config::TopologySettings;
+use mallbots_central::platform::dlq;
+use mallbots_central::platform::metrics::Metrics;
+use mallbots_central::platform::publish::Publisher;
+use mallbots_central::platform::topology::{StreamKind, Topology};
 use mallbots_tests::nats::NatsServer;
 use mallbots_tests::procs::{Proc, CENTRAL};
 use serde_json::Value;
@@ -438,7 +439,7 @@ async fn saga_timers_fire_through_server_message_scheduling() {
         .unwrap_err();
     assert!(matches!(
         stale,
-        mallbots_central::error::PublishError::WrongLastSequence { expected: 0, .. }
+        mallbots_central::platform::error::PublishError::WrongLastSequence { expected: 0, .. }
     ));
     assert_eq!(
         publisher.last_subject_sequence(&subject).await.unwrap(),

@@ -11,8 +11,9 @@
 //! consumers the CLI's sync binds for its stored role; credentials and permissions are the
 //! enrollment's (issue 12 item 1), tested where they are generated.
 
-use mallbots_central::config::TopologySettings;
-use mallbots_central::topology::{ensure_topology, StreamKind, Topology};
+use mallbots_central::ensure_topology;
+use mallbots_central::platform::config::TopologySettings;
+use mallbots_central::platform::topology::{StreamKind, Topology};
 use mallbots_tests::nats::NatsServer;
 use mallbots_tests::procs::{binary, Proc, EDGE_CLI};
 use serde_json::Value;

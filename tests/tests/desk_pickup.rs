@@ -233,7 +233,7 @@ async fn payment_and_invoice(
 ) -> (Option<String>, Option<String>) {
     let order: OrderId = order.parse().unwrap();
     let payment = payment_id_for(SagaId::from(order));
-    let invoice = mallbots_central::commands::invoice_id_for(order);
+    let invoice = mallbots_central::platform::commands::invoice_id_for(order);
     (
         last_event_type(js, &format!("{ROOT}.ev.payments.payment.{payment}")).await,
         last_event_type(js, &format!("{ROOT}.ev.payments.invoice.{invoice}")).await,

@@ -38,10 +38,10 @@ use std::time::{Duration, Instant};
 
 use async_nats::jetstream::{self, message::PublishMessage};
 use async_nats::HeaderMap;
-use mallbots_central::dlq;
-use mallbots_central::envelope::EventReader;
-use mallbots_central::metrics::Metrics;
-use mallbots_central::publish::Publisher;
+use mallbots_central::platform::dlq;
+use mallbots_central::platform::envelope::EventReader;
+use mallbots_central::platform::metrics::Metrics;
+use mallbots_central::platform::publish::Publisher;
 use mallbots_central::Topology;
 use mallbots_domain::customers::CustomerEvent;
 use mallbots_domain::{CustomerId, Timestamp};

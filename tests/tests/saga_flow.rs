@@ -63,7 +63,7 @@ async fn order_is_approved_shopped_readied_and_completed_at_pickup() {
         .wait_order_event("kiosk1", order, "OrderReadied", FLOW)
         .await;
     assert_eq!(ready["total"]["cents"], 1400);
-    let invoice = mallbots_central::commands::invoice_id_for(order);
+    let invoice = mallbots_central::platform::commands::invoice_id_for(order);
     let invoice_subject = w.subject(&format!("ev.payments.invoice.{invoice}"));
     eventually(FLOW, "invoice created", || async {
         (w.types(&invoice_subject).await == ["InvoiceCreated"]).then_some(())

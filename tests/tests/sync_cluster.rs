@@ -7,8 +7,9 @@
 //! through the consumers enrollment created. The topology is created as central does it, with
 //! central's credentials.
 
-use mallbots_central::config::TopologySettings;
-use mallbots_central::topology::{ensure_topology, StreamKind, Topology};
+use mallbots_central::ensure_topology;
+use mallbots_central::platform::config::TopologySettings;
+use mallbots_central::platform::topology::{StreamKind, Topology};
 use mallbots_edge::sync::{engine, SyncSettings};
 use mallbots_edge::{Edge, EdgeConfig, NewProduct, Role};
 use mallbots_sync::engine::NatsTarget;

@@ -10,8 +10,9 @@
 //! as central does it, with central's credentials. Device ids carry the world's tag (they are
 //! NATS user names, unique per server).
 
-use mallbots_central::config::TopologySettings;
-use mallbots_central::topology::{ensure_topology, StreamKind, Topology};
+use mallbots_central::ensure_topology;
+use mallbots_central::platform::config::TopologySettings;
+use mallbots_central::platform::topology::{StreamKind, Topology};
 use mallbots_edge::sync::{engine, SyncSettings};
 use mallbots_edge::{Edge, EdgeConfig, NewProduct, Role};
 use mallbots_sync::engine::{NatsTarget, SyncEngine, SyncReport};

@@ -17,8 +17,9 @@
 //!   quarantined at once with their codes while the kiosk's orders keep flowing;
 //! * a kiosk that was never enrolled, or whose password is wrong, gets one clear state.
 
-use mallbots_central::config::TopologySettings;
-use mallbots_central::topology::{ensure_topology, Topology};
+use mallbots_central::ensure_topology;
+use mallbots_central::platform::config::TopologySettings;
+use mallbots_central::platform::topology::Topology;
 use mallbots_domain::ErrorCode;
 use mallbots_edge::sync::{engine, SyncSettings};
 use mallbots_edge::{Edge, EdgeConfig, Role};

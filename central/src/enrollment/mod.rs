@@ -24,9 +24,9 @@ use mallbots_domain::ErrorCode;
 use mallbots_wire::devices::{consumer_config, device_consumers, DeviceRole};
 use serde::{Deserialize, Serialize};
 
-use crate::roles::HandlerRegistry;
-use crate::service::Runtime;
-use crate::topology::{Bucket, StreamKind, Topology};
+use crate::platform::service::Runtime;
+use crate::platform::topology::{Bucket, StreamKind, Topology};
+use crate::platform::HandlerRegistry;
 
 /// Why an enrollment failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

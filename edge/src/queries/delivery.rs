@@ -1,7 +1,7 @@
 //! One message of central's events stream received through the inbox without a NATS
 //! connection: [`Edge::deliver`] runs exactly what the sync engine's consumer runs for a
 //! delivery, and [`central_message`] wraps a domain event in central's envelope (the headers of
-//! `central/src/envelope.rs`). Tools replay captured messages with them; tests feed a desk
+//! `central/src/platform/envelope.rs`). Tools replay captured messages with them; tests feed a desk
 //! central's bot and list events as sync would.
 
 use crate::error::EdgeError;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Result};
 use async_nats::jetstream::{self, consumer::pull::OrderedConfig};
 use futures::StreamExt;
-use mallbots_central::dlq;
+use mallbots_central::platform::dlq;
 
 /// One message of the EVENTS stream, as scanned.
 #[derive(Debug, Clone, PartialEq, Eq)]

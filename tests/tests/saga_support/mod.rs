@@ -21,10 +21,10 @@ use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
 use async_nats::HeaderMap;
-use mallbots_central::envelope::{EventReader, StoredEvent};
-use mallbots_central::metrics::Metrics;
-use mallbots_central::publish::Publisher;
-use mallbots_central::topology::Topology;
+use mallbots_central::platform::envelope::{EventReader, StoredEvent};
+use mallbots_central::platform::metrics::Metrics;
+use mallbots_central::platform::publish::Publisher;
+use mallbots_central::platform::topology::Topology;
 use mallbots_domain::ids::*;
 use mallbots_domain::ordering::{OrderEvent, OrderItem};
 use mallbots_domain::{Currency, DomainEvent, Money, Timestamp};

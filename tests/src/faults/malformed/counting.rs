@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use async_nats::jetstream;
 use futures::StreamExt;
-use mallbots_central::dlq;
+use mallbots_central::platform::dlq;
 use mallbots_sync::store::sqlite::read;
 use mallbots_sync::store::{StoreOptions, StoreReader, Upcasters};
 use uuid::Uuid;

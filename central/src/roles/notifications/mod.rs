@@ -1,0 +1,209 @@
+//! The `notifications` role: texts the customer when an order is created, ready for pickup, or
+//! canceled / rejected.
+//!
+//! The durable consumer `notifications` reads `<root>.ev.kiosk.*.order.*` (OrderCreated) and
+//! `<root>.ev.order.>` (OrderReadied, OrderCanceled, OrderRejected). For each it builds a
+//! [`NotificationTrigger`] (customer and number via [`lookup::Directory`]), renders it with
+//! [`sms_for`], and sends it once ([`dedupe::Ledger`]) through the [`sink::Sink`]: the HTTP
+//! gateway or the JSON-lines log file. A customer not known yet (its events not synced) is
+//! retried later; a message the gateway refuses is dead-lettered.
+
+pub mod dedupe;
+pub mod lookup;
+pub mod sink;
+
+use std::time::Duration;
+
+use mallbots_domain::ids::OrderId;
+use mallbots_domain::notifications::{sms_for, NotificationTrigger};
+use mallbots_domain::ordering::OrderEvent;
+use tokio::sync::OnceCell;
+
+use crate::platform::handler::{Delivery, Handler, Outcome};
+use crate::platform::service::Runtime;
+use crate::platform::HandlerRegistry;
+use crate::roles::depot::journal::Journal;
+use crate::roles::depot::DepotError;
+use dedupe::{Claim, Ledger};
+use lookup::Directory;
+use sink::{Sink, SinkError, SinkSettings, Sms};
+
+/// The notifications consumer's name.
+pub const CONSUMER: &str = "notifications";
+
+/// Opened on first use: the directory and the dedupe ledger.
+#[derive(Debug)]
+struct Parts {
+    directory: Directory,
+    ledger: Ledger,
+}
+
+/// Handles the `notifications` consumer.
+pub struct Notifier {
+    runtime: Runtime,
+    sink: Sink,
+    parts: OnceCell<Parts>,
+}
+
+impl Notifier {
+    /// A notifier sending through `sink`.
+    pub fn new(runtime: Runtime, sink: Sink) -> Self {
+        Self {
+            runtime,
+            sink,
+            parts: OnceCell::new(),
+        }
+    }
+
+    async fn parts(&self) -> Result<&Parts, DepotError> {
+        self.parts
+            .get_or_try_init(|| async {
+                let rt = &self.runtime;
+                let journal = Journal::open(&rt.js, &rt.publisher).await?;
+                let name = format!("{}notifications", rt.settings.topology.stream_prefix);
+                let ledger = Ledger::open(&rt.js, &name, rt.settings.topology.replicas).await?;
+                Ok(Parts {
+                    directory: Directory::new(journal, rt.topology.clone()),
+                    ledger,
+                })
+            })
+            .await
+    }
+
+    /// The trigger for `event`, `None` if it texts nobody.
+    async fn trigger(&self, event: &OrderEvent) -> Result<Option<NotificationTrigger>, Wait> {
+        let directory = &self.parts().await?.directory;
+        let order_id = event.order_id();
+        let customer_of = |order_id: OrderId| async move {
+            directory
+                .order(order_id)
+                .await?
+                .ok_or(Wait::Unknown("order"))
+        };
+        let (customer_id, total) = match event {
+            OrderEvent::OrderCreated {
+                customer_id, total, ..
+            } => (*customer_id, *total),
+            OrderEvent::OrderReadied { .. }
+            | OrderEvent::OrderCanceled { .. }
+            | OrderEvent::OrderRejected { .. } => customer_of(order_id).await?,
+            _ => return Ok(None),
+        };
+        let sms_number = directory
+            .sms_number(customer_id)
+            .await?
+            .ok_or(Wait::Unknown("customer"))?;
+        Ok(Some(match event {
+            OrderEvent::OrderCreated { .. } => NotificationTrigger::OrderCreated {
+                order_id,
+                sms_number,
+                total,
+            },
+            OrderEvent::OrderReadied { total, .. } => NotificationTrigger::OrderReady {
+                order_id,
+                sms_number,
+                total: *total,
+            },
+            OrderEvent::OrderCanceled { reason, .. } | OrderEvent::OrderRejected { reason, .. } => {
+                NotificationTrigger::OrderCanceled {
+                    order_id,
+                    sms_number,
+                    reason: reason.clone(),
+                }
+            }
+            _ => return Ok(None),
+        }))
+    }
+
+    async fn notify(&self, trigger: &NotificationTrigger) -> Result<bool, Wait> {
+        let ledger = &self.parts().await?.ledger;
+        let key = trigger.dedupe_key();
+        let revision = match ledger.claim(&key).await? {
+            Claim::Mine(rev) => rev,
+            Claim::AlreadySent => return Ok(false),
+            Claim::Busy => return Err(Wait::Unknown("claim")),
+        };
+        let message = sms_for(trigger);
+        let sms = Sms {
+            to: message.to,
+            body: message.body,
+            order: trigger.order_id().to_string(),
+            kind: trigger.kind().to_string(),
+            dedupe_key: key.clone(),
+        };
+        match self.sink.send(&sms).await {
+            Ok(()) => {
+                ledger.sent(&key, revision).await?;
+                Ok(true)
+            }
+            Err(e) => {
+                ledger.release(&key, revision).await;
+                Err(Wait::Sink(e))
+            }
+        }
+    }
+}
+
+/// Why a message waits.
+#[derive(Debug)]
+enum Wait {
+    /// Something is not known yet (or being sent elsewhere).
+    Unknown(&'static str),
+    /// Reading or the ledger failed.
+    Depot(DepotError),
+    /// Sending failed.
+    Sink(SinkError),
+}
+
+impl From<DepotError> for Wait {
+    fn from(e: DepotError) -> Self {
+        Wait::Depot(e)
+    }
+}
+
+impl Handler for Notifier {
+    type Message = OrderEvent;
+
+    async fn handle(&self, _delivery: &Delivery, event: OrderEvent) -> Outcome {
+        let later = |ms| Outcome::Nak {
+            delay: Some(Duration::from_millis(ms)),
+        };
+        let result = match self.trigger(&event).await {
+            Ok(Some(trigger)) => self
+                .notify(&trigger)
+                .await
+                .map(|sent| Some((trigger, sent))),
+            Ok(None) => Ok(None),
+            Err(w) => Err(w),
+        };
+        match result {
+            Ok(Some((trigger, sent))) => {
+                tracing::info!(kind = trigger.kind(), order = %trigger.order_id(), sent, "notification");
+                Outcome::Ack
+            }
+            Ok(None) => Outcome::Ack,
+            Err(Wait::Unknown(what)) => {
+                tracing::info!(order = %event.order_id(), what, "notification waits");
+                later(1000)
+            }
+            Err(Wait::Sink(SinkError::Refused(status))) => Outcome::Term {
+                reason: format!("sms gateway refused the message: status {status}"),
+            },
+            Err(Wait::Sink(e)) => {
+                tracing::warn!(error = %e, "sms not sent; retrying");
+                later(2000)
+            }
+            Err(Wait::Depot(e)) => {
+                tracing::warn!(error = %e, "notification failed; retrying");
+                later(1000)
+            }
+        }
+    }
+}
+
+/// Registers the `notifications` handler (run on replicas with the `notifications` role).
+pub fn register(runtime: &Runtime, registry: &mut HandlerRegistry) {
+    let settings = SinkSettings::from_config(&runtime.settings.sms);
+    let sink = Sink::new(&settings);
+    registry.register(CONSUMER, Notifier::new(runtime.clone(), sink));
+}
