@@ -2,7 +2,7 @@
 //! writes ([`envelope::headers`]) read back by the edge's decoder, the payload types its
 //! consumers decode (kiosk order, catalog, customer events, saga inputs, command payloads, the
 //! diagnostics ping, enrollment requests, dead-letter listings) and the subject parsers
-//! ([`kiosk_subject_parts`], [`metrics::message_type`], [`Topology::is_event_subject`]).
+//! ([`kiosk_subject_parts`], [`message_type`], [`Topology::is_event_subject`]).
 //!
 //! Properties: arbitrary bytes and mutated valid messages never panic; a valid message decodes
 //! to what was written; a refusal is a serde error with a message (the worker dead-letters it).
@@ -17,7 +17,6 @@ use mallbots_central::platform::commands::{CancelOrder, CompleteOrder, ReadyOrde
 use mallbots_central::platform::diag::Ping;
 use mallbots_central::platform::dlq::DeadLetter;
 use mallbots_central::platform::envelope::{self, EventMeta};
-use mallbots_central::platform::metrics;
 use mallbots_central::roles::saga::orders::kiosk_subject_parts;
 use mallbots_central::Topology;
 use mallbots_domain::customers::CustomerEvent;
@@ -28,6 +27,7 @@ use mallbots_domain::saga::SagaInput;
 use mallbots_domain::stores::StoreEvent;
 use mallbots_domain::{Currency, DomainEvent, Money, Timestamp};
 use mallbots_sync::engine::IncomingEvent;
+use mallbots_wire::service_subjects::message_type;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
@@ -317,7 +317,7 @@ fn arbitrary_subjects_never_panic_the_subject_parsers() {
                 "{subject}"
             );
         }
-        let _ = metrics::message_type("mallbots", &subject);
+        let _ = message_type("mallbots", &subject);
         let _ = topology.is_event_subject(&subject);
         assert_eq!(
             envelope::event_id_for(&subject, 0),

@@ -13,6 +13,7 @@
 
 mod saga_support;
 
+use mallbots_wire::service_subjects::CommandContext;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -152,7 +153,7 @@ impl Run {
             for order in ready.drain(..) {
                 self.w
                     .command(
-                        "ordering",
+                        CommandContext::Ordering,
                         "complete_order",
                         json!({"command_id": new_id().to_string(), "order_id": order, "at": now()}),
                     )

@@ -7,6 +7,7 @@
 //! NATS runs open: this tests central's publisher alone (it would hold central's full rights
 //! anyway); no device is involved.
 
+use mallbots_wire::service_subjects::CommandContext;
 use std::sync::Arc;
 
 use async_nats::jetstream;
@@ -84,7 +85,7 @@ async fn a_msg_id_already_stored_is_a_success_and_the_check_finds_it() {
         Some((first.sequence, Some("e1".to_string())))
     );
     // Commands too: a repeated msg-id is answered with the stored message.
-    let cmd = topology.command_subject("ordering", "ready_order");
+    let cmd = topology.command_subject(CommandContext::Ordering, "ready_order");
     let c1 = publisher
         .publish(&cmd, "c1", HeaderMap::new(), "{}".into())
         .await

@@ -7,6 +7,7 @@
 
 mod saga_support;
 
+use mallbots_wire::service_subjects::CommandContext;
 use std::time::Duration;
 
 use mallbots_domain::ordering::OrderEvent;
@@ -119,7 +120,7 @@ async fn an_admin_cancel_of_an_approved_order_voids_its_payment() {
     w.wait_order_event("kioskM", order, "OrderApproved", FLOW)
         .await;
     w.command(
-        "ordering",
+        CommandContext::Ordering,
         "cancel_order",
         json!({"command_id": new_id().to_string(), "order_id": order,
                "reason": "store closed", "at": now()}),

@@ -3,11 +3,13 @@
 //! The contract between the edge and central on NATS, in one place: the headers of an event
 //! message ([`headers`]), what a device is on the wire (its role, its two durable consumers, its
 //! NATS permissions and the subject patterns they are made of: [`devices`]) and the credentials
-//! file enrollment hands to a device ([`credentials`]), and the event subjects themselves, typed
-//! ([`subjects`]). No storage, no runtime: central depends on this crate, not on the edge's
+//! file enrollment hands to a device ([`credentials`]), the event subjects themselves, typed
+//! ([`subjects`]), and central's own subjects and the filter patterns of its streams and
+//! consumers ([`service_subjects`]). Every subject string is written here. No storage, no runtime: central depends on this crate, not on the edge's
 //! SQLite store.
 
 pub mod credentials;
 pub mod devices;
 pub mod headers;
+pub mod service_subjects;
 pub mod subjects;

@@ -22,6 +22,7 @@ use async_nats::jetstream;
 use futures::StreamExt;
 use mallbots_domain::ErrorCode;
 use mallbots_wire::devices::{consumer_config, device_consumers, DeviceRole};
+use mallbots_wire::service_subjects::ServiceSubject;
 use serde::{Deserialize, Serialize};
 
 use crate::platform::service::Runtime;
@@ -238,7 +239,7 @@ pub async fn enroll(
 
 /// `<root>.admin.enroll`.
 pub fn enroll_subject(topology: &Topology) -> String {
-    topology.subject("admin.enroll")
+    topology.service_subject(ServiceSubject::Enroll)
 }
 
 /// Handles one request body.

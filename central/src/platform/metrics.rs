@@ -190,47 +190,9 @@ fn escape(v: &str) -> String {
         .replace('\n', "\\n")
 }
 
-/// A bounded-cardinality message type from a subject under `root`: `cmd.<context>.<command>`,
-/// `reply`, `timer`, `ev.kiosk.<aggregate>`, `ev.order`, `ev.catalog.<aggregate>`,
-/// `ev.store.orderline`, `ev.depot.<aggregate>`, `dispatch`, or the first token.
-pub fn message_type(root: &str, subject: &str) -> String {
-    let rest = subject
-        .strip_prefix(root)
-        .and_then(|r| r.strip_prefix('.'))
-        .unwrap_or(subject);
-    let t: Vec<&str> = rest.split('.').collect();
-    let pick = |idx: &[usize]| {
-        idx.iter()
-            .filter_map(|i| t.get(*i).copied())
-            .collect::<Vec<_>>()
-            .join(".")
-    };
-    match (t.first().copied(), t.get(1).copied()) {
-        (Some("cmd"), _) => pick(&[0, 1, 2]),
-        (Some("ev"), Some("kiosk")) => pick(&[0, 1, 3]),
-        (Some("ev"), Some("catalog")) => pick(&[0, 1, 3]),
-        (Some("ev"), Some("store")) => pick(&[0, 1, 3]),
-        (Some("ev"), Some("depot")) => pick(&[0, 1, 2]),
-        (Some("ev"), Some(_)) => pick(&[0, 1]),
-        _ => pick(&[0]),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn message_types_drop_ids_and_devices() {
-        let m = |s| message_type("mb", s);
-        assert_eq!(m("mb.cmd.payments.authorize"), "cmd.payments.authorize");
-        assert_eq!(m("mb.ev.kiosk.dev1.order.123"), "ev.kiosk.order");
-        assert_eq!(m("mb.ev.order.dev1.123"), "ev.order");
-        assert_eq!(m("mb.ev.catalog.s1.product.9"), "ev.catalog.product");
-        assert_eq!(m("mb.ev.depot.bot.7"), "ev.depot.bot");
-        assert_eq!(m("mb.reply.saga1"), "reply");
-        assert_eq!(m("mb.timer.saga1"), "timer");
-    }
 
     #[test]
     fn renders_prometheus_text() {

@@ -11,6 +11,8 @@ use async_nats::jetstream::{self, context::PublishErrorKind, message::PublishMes
 use async_nats::HeaderMap;
 use bytes::Bytes;
 
+use mallbots_wire::service_subjects::message_type;
+
 use crate::platform::error::PublishError;
 use crate::platform::inflight::{self, Landed};
 use crate::platform::metrics::{self, Metrics};
@@ -270,10 +272,7 @@ impl Publisher {
         let ack = ack_future.await.map_err(|e| map(e.kind(), e.to_string()))?;
         self.metrics.inc(
             metrics::SENT,
-            &[(
-                "type",
-                &metrics::message_type(self.topology.root(), subject),
-            )],
+            &[("type", &message_type(self.topology.root(), subject))],
         );
         Ok(Published {
             sequence: ack.sequence,

@@ -14,7 +14,8 @@
 //!
 //! Creating it all is the job of `provision::ensure_topology`, a layer above.
 
-use mallbots_wire::subjects::{EventSubject, Subject};
+use mallbots_wire::service_subjects::{is_event_subject, CommandContext, Pattern, ServiceSubject};
+use mallbots_wire::subjects::{DeskKind, EventSubject, KioskKind, Subject};
 use std::time::Duration;
 
 use async_nats::jetstream::stream;
@@ -144,9 +145,7 @@ impl Topology {
 
     /// Whether `subject` is in the event log (`<root>.ev.…`).
     pub fn is_event_subject(&self, subject: &str) -> bool {
-        subject
-            .strip_prefix(self.root.as_str())
-            .is_some_and(|rest| rest.starts_with(".ev."))
+        is_event_subject(&self.root, subject)
     }
 
     /// The stream's name, e.g. `t1_EVENTS`.
@@ -162,13 +161,13 @@ impl Topology {
 
     /// The stream's subjects.
     pub fn stream_subjects(&self, kind: StreamKind) -> Vec<String> {
-        let tails: &[&str] = match kind {
-            StreamKind::Events => &["ev.>"],
-            StreamKind::Commands => &["cmd.>", "reply.>", "sched.>", "timer.>"],
-            StreamKind::Dispatch => &["dispatch.>"],
-            StreamKind::Dlq => &["dlq.>"],
+        let patterns = match kind {
+            StreamKind::Events => Pattern::EVENTS_STREAM,
+            StreamKind::Commands => Pattern::COMMANDS_STREAM,
+            StreamKind::Dispatch => Pattern::DISPATCH_STREAM,
+            StreamKind::Dlq => Pattern::DLQ_STREAM,
         };
-        tails.iter().map(|t| self.subject(t)).collect()
+        patterns.iter().map(|p| p.under(&self.root)).collect()
     }
 
     /// The bucket's name, e.g. `t1_sagas`.
@@ -176,102 +175,122 @@ impl Topology {
         format!("{}{}", self.prefix, bucket.base_name())
     }
 
+    /// `<root>.<subject>` for one of central's own subjects.
+    pub fn service_subject(&self, subject: ServiceSubject) -> String {
+        subject.under(&self.root)
+    }
+
     /// `<root>.dlq.<consumer>`.
     pub fn dlq_subject(&self, consumer: &str) -> String {
-        self.subject(&format!("dlq.{consumer}"))
+        self.service_subject(ServiceSubject::DeadLetter {
+            consumer: consumer.to_owned(),
+        })
     }
 
     /// `<root>.sched.<saga>`: where a saga's timer schedule is published.
     pub fn schedule_subject(&self, saga: &str) -> String {
-        self.subject(&format!("sched.{saga}"))
+        self.service_subject(ServiceSubject::Schedule {
+            saga: saga.to_owned(),
+        })
     }
 
     /// `<root>.timer.<saga>`: where a saga's timer fires.
     pub fn timer_subject(&self, saga: &str) -> String {
-        self.subject(&format!("timer.{saga}"))
+        self.service_subject(ServiceSubject::Timer {
+            saga: saga.to_owned(),
+        })
     }
 
     /// `<root>.cmd.<context>.<command>`.
-    pub fn command_subject(&self, context: &str, command: &str) -> String {
-        self.subject(&format!("cmd.{context}.{command}"))
+    pub fn command_subject(&self, context: CommandContext, command: &str) -> String {
+        self.service_subject(ServiceSubject::Command {
+            context,
+            name: command.to_owned(),
+        })
     }
 
     /// `<root>.reply.<saga>`.
     pub fn reply_subject(&self, saga: &str) -> String {
-        self.subject(&format!("reply.{saga}"))
+        self.service_subject(ServiceSubject::Reply {
+            saga: saga.to_owned(),
+        })
     }
 
     /// Every durable consumer, with limits from `settings`.
     pub fn consumers(&self, settings: &TopologySettings) -> Vec<ConsumerSpec> {
-        use StreamKind::{Commands, Dispatch, Events};
+        use Pattern::*;
+        use StreamKind::{Commands as CommandsStream, Dispatch, Events};
         let backoff: Vec<Duration> = settings
             .backoff_ms
             .iter()
             .map(|ms| Duration::from_millis(*ms))
             .collect();
-        let spec = |name: &str, stream, filters: &[&str], role| ConsumerSpec {
+        let spec = |name: &str, stream, filters: &[Pattern], role| ConsumerSpec {
             name: name.to_string(),
             stream,
-            filters: filters.iter().map(|f| self.subject(f)).collect(),
+            filters: filters.iter().map(|f| f.under(&self.root)).collect(),
             role,
             max_deliver: settings.max_deliver,
             backoff: backoff.clone(),
         };
-        let orders = ["ev.kiosk.*.order.*", "ev.kiosk.*.orderreq.*"];
+        let orders = [
+            AnyKiosk(KioskKind::Order),
+            AnyKiosk(KioskKind::OrderRequest),
+        ];
         vec![
             spec("saga-orders", Events, &orders, Some(ServiceRole::Saga)),
             spec(
                 "saga-replies",
-                Commands,
-                &["reply.>", "timer.>"],
+                CommandsStream,
+                &[AllReplies, AllTimers],
                 Some(ServiceRole::Saga),
             ),
             spec(
                 "cmd-ordering",
-                Commands,
-                &["cmd.ordering.>"],
+                CommandsStream,
+                &[Commands(CommandContext::Ordering)],
                 Some(ServiceRole::Saga),
             ),
             spec(
                 "cmd-customers",
-                Commands,
-                &["cmd.customers.>"],
+                CommandsStream,
+                &[Commands(CommandContext::Customers)],
                 Some(ServiceRole::Saga),
             ),
             spec(
                 "customers-view",
                 Events,
-                &["ev.kiosk.*.customer.*"],
+                &[AnyKiosk(KioskKind::Customer)],
                 Some(ServiceRole::Saga),
             ),
             spec(
                 "catalog-view",
                 Events,
-                &["ev.catalog.>"],
+                &[AllCatalogs],
                 Some(ServiceRole::Saga),
             ),
             spec(
                 "desk-pickup",
                 Events,
-                &["ev.desk.*.pickupreq.*"],
+                &[AnyDesk(DeskKind::PickupRequest)],
                 Some(ServiceRole::Saga),
             ),
             spec(
                 "desk-stops",
                 Events,
-                &["ev.desk.*.stopreq.*"],
+                &[AnyDesk(DeskKind::StopRequest)],
                 Some(ServiceRole::Depot),
             ),
             spec(
                 "cmd-payments",
-                Commands,
-                &["cmd.payments.>"],
+                CommandsStream,
+                &[Commands(CommandContext::Payments)],
                 Some(ServiceRole::Payments),
             ),
             spec(
                 "cmd-depot",
-                Commands,
-                &["cmd.depot.>"],
+                CommandsStream,
+                &[Commands(CommandContext::Depot)],
                 Some(ServiceRole::Depot),
             ),
             ConsumerSpec {
@@ -280,17 +299,22 @@ impl Topology {
                 ..spec(
                     "dispatch",
                     Dispatch,
-                    &["dispatch.>"],
+                    &[AllDispatch],
                     Some(ServiceRole::Depot),
                 )
             },
             spec(
                 "notifications",
                 Events,
-                &["ev.kiosk.*.order.*", "ev.order.>"],
+                &[AnyKiosk(KioskKind::Order), AllOrderStatuses],
                 Some(ServiceRole::Notifications),
             ),
-            spec("cmd-diag", Commands, &["cmd.diag.>"], None),
+            spec(
+                "cmd-diag",
+                CommandsStream,
+                &[Commands(CommandContext::Diag)],
+                None,
+            ),
         ]
     }
 

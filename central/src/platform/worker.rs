@@ -23,6 +23,8 @@ use tokio::sync::watch;
 
 use super::dlq::DeadLetters;
 use super::handler::{backoff_step, DecodeError, Delivery, DynHandler, Outcome};
+use mallbots_wire::service_subjects::message_type;
+
 use crate::platform::metrics::{self, Metrics};
 
 /// In-place handler retries of a nak'ed last delivery before it is dead-lettered.
@@ -111,7 +113,7 @@ impl Worker {
 
     async fn process(self: Arc<Self>, message: jetstream::Message) {
         let delivery = Delivery::new(message);
-        let kind = metrics::message_type(&self.root, delivery.subject());
+        let kind = message_type(&self.root, delivery.subject());
         let labels = [
             ("consumer", self.consumer.as_str()),
             ("type", kind.as_str()),

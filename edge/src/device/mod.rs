@@ -19,6 +19,7 @@ use crate::error::EdgeError;
 use crate::Edge;
 use mallbots_domain::StoreId;
 use mallbots_sync::store::Migration;
+use mallbots_wire::subjects::{EventSubject, Subject};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -346,19 +347,18 @@ pub fn stored_identity(path: &Path) -> Result<Option<DeviceIdentity>, EdgeError>
 /// Outbox rows on another device's kiosk or desk subjects under `identity`'s root: events this
 /// database wrote as someone else, which the new device could not publish.
 fn foreign_device_events(conn: &Connection, identity: &DeviceIdentity) -> Result<i64, EdgeError> {
-    let root = &identity.subject_root;
-    let id = &identity.device_id;
+    let mut rows = conn.prepare("SELECT subject, count(*) FROM outbox GROUP BY subject")?;
     let mut total = 0;
-    for kind in ["kiosk", "desk"] {
-        let any = format!("{root}.ev.{kind}.");
-        let own = format!("{root}.ev.{kind}.{id}.");
-        let n: i64 = conn.query_row(
-            "SELECT count(*) FROM outbox WHERE substr(subject, 1, length(?1)) = ?1
-               AND substr(subject, 1, length(?2)) != ?2",
-            params![any, own],
-            |r| r.get(0),
-        )?;
-        total += n;
+    for row in rows.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
+        let (subject, n) = row?;
+        let writer = Subject::parse_under(&identity.subject_root, &subject);
+        if writer
+            .as_ref()
+            .and_then(EventSubject::writer_device)
+            .is_some_and(|device| device != identity.device_id)
+        {
+            total += n;
+        }
     }
     Ok(total)
 }

@@ -21,6 +21,7 @@ use mallbots_domain::{
 use mallbots_sync::engine::{InboxApplier, IncomingEvent};
 use mallbots_sync::store::sqlite::{read, write};
 use mallbots_sync::store::{now_ms, AppendRequest, NewConflict, NewEvent, StoreError};
+use mallbots_wire::subjects::{EventSubject, Subject};
 use rusqlite::{params, Transaction};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -61,8 +62,10 @@ fn deskans_ok(event: &IncomingEvent) -> bool {
     refusal
         && event.schema_version <= decoded.schema_version()
         && event.event_type == decoded.event_type()
-        && event.subject.contains(".ev.deskans.")
-        && event.subject.ends_with(&format!(".{}", event.stream_id))
+        && matches!(
+            Subject::parse(&event.subject).map(|s| s.event),
+            Some(EventSubject::DeskAnswer { id, .. }) if id == event.stream_id
+        )
 }
 
 fn decodes<E: DomainEvent + DeserializeOwned>(payload: &Value, schema: u32) -> bool {

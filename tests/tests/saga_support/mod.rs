@@ -16,6 +16,7 @@
 
 #![allow(dead_code)]
 
+use mallbots_wire::service_subjects::CommandContext;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -218,7 +219,7 @@ impl World {
     }
 
     /// Publishes a central command payload (as a manager edge or the CLI would).
-    pub async fn command(&self, context: &str, name: &str, payload: Value) {
+    pub async fn command(&self, context: CommandContext, name: &str, payload: Value) {
         let id = payload["command_id"].as_str().unwrap().to_string();
         self.publisher
             .publish(

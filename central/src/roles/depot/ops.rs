@@ -9,6 +9,7 @@ use mallbots_domain::depot::ListCommand;
 use mallbots_domain::ids::{BotId, OrderId, ShoppingListId};
 use mallbots_domain::saga::{ReplyOutcome, SagaCommand};
 use mallbots_domain::Timestamp;
+use mallbots_wire::service_subjects::{CommandContext, ServiceSubject};
 use serde::{Deserialize, Serialize};
 
 use super::bots::decide_bot;
@@ -123,7 +124,9 @@ impl Depot {
         let subject = self
             .lists
             .topology()
-            .subject(&format!("dispatch.{}", entry.list_id));
+            .service_subject(ServiceSubject::Dispatch {
+                list: entry.list_id.to_string(),
+            });
         self.send(&subject, &format!("dispatch/{}", entry.list_id), &entry)
             .await
     }
@@ -268,7 +271,7 @@ impl Depot {
         let subject = self
             .lists
             .topology()
-            .command_subject("ordering", "start_shopping");
+            .command_subject(CommandContext::Ordering, "start_shopping");
         self.send(&subject, &body.command_id, &body).await
     }
 
@@ -287,7 +290,7 @@ impl Depot {
         let subject = self
             .lists
             .topology()
-            .command_subject("ordering", "ready_order");
+            .command_subject(CommandContext::Ordering, "ready_order");
         self.send(&subject, &body.command_id, &body).await
     }
 }

@@ -22,6 +22,8 @@
 
 pub mod registry;
 
+use mallbots_wire::service_subjects::CommandContext;
+use mallbots_wire::subjects::EventSubject;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -146,9 +148,10 @@ enum Answered {
 
 impl Answers {
     fn subject(&self, device: &str, id: &str) -> String {
-        self.rt
-            .topology
-            .subject(&format!("ev.deskans.{device}.{id}"))
+        self.rt.topology.event_subject(EventSubject::DeskAnswer {
+            device: device.to_owned(),
+            id: id.to_owned(),
+        })
     }
 
     /// The refusal already stored for request `event_id`, if any.
@@ -368,7 +371,12 @@ impl PickupHandler {
         };
         match self
             .ordering
-            .send("payments", "capture", &capture.command_id, &capture)
+            .send(
+                CommandContext::Payments,
+                "capture",
+                &capture.command_id,
+                &capture,
+            )
             .await
         {
             Ok(()) => {

@@ -9,6 +9,7 @@
 //! | `complete_order` | [`CompleteOrder`] | pickup: `cmd.payments.capture` (the order must be ready) |
 //! | `record_pickup` | [`RecordPickup`] | OrderCompleted{invoice} (sent by payments after capture) |
 
+use mallbots_wire::service_subjects::CommandContext;
 use std::time::Duration;
 
 use mallbots_domain::error::ErrorCode;
@@ -232,7 +233,12 @@ impl OrderingHandler {
         };
         match self
             .ordering
-            .send("payments", "create_invoice", &invoice.command_id, &invoice)
+            .send(
+                CommandContext::Payments,
+                "create_invoice",
+                &invoice.command_id,
+                &invoice,
+            )
             .await
         {
             Ok(()) => Outcome::Ack,
@@ -262,7 +268,12 @@ impl OrderingHandler {
         };
         match self
             .ordering
-            .send("payments", "capture", &capture.command_id, &capture)
+            .send(
+                CommandContext::Payments,
+                "capture",
+                &capture.command_id,
+                &capture,
+            )
             .await
         {
             Ok(()) => Outcome::Ack,

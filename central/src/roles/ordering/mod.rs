@@ -19,6 +19,7 @@ use mallbots_domain::ordering::{
 };
 use mallbots_domain::saga::{list_id_for, payment_id_for};
 use mallbots_domain::{Aggregate, DomainEvent, OrderId, SagaId, Timestamp};
+use mallbots_wire::service_subjects::CommandContext;
 use serde::Serialize;
 
 use crate::platform::commands::{CancelList, VoidPayment};
@@ -193,7 +194,7 @@ impl Ordering {
     /// Publishes a follow-up command `<root>.cmd.<context>.<name>` with msg-id `command_id`.
     pub async fn send<T: Serialize>(
         &self,
-        context: &str,
+        context: CommandContext,
         name: &str,
         command_id: &str,
         payload: &T,
@@ -224,16 +225,26 @@ impl Ordering {
             list_id: list_id_for(saga),
             at,
         };
-        self.send("depot", "cancel_list", &cancel.command_id, &cancel)
-            .await?;
+        self.send(
+            CommandContext::Depot,
+            "cancel_list",
+            &cancel.command_id,
+            &cancel,
+        )
+        .await?;
         let void = VoidPayment {
             command_id: envelope::derived_id(cause, "void_payment").to_string(),
             order_id,
             payment_id: payment_id_for(saga),
             at,
         };
-        self.send("payments", "void_payment", &void.command_id, &void)
-            .await
+        self.send(
+            CommandContext::Payments,
+            "void_payment",
+            &void.command_id,
+            &void,
+        )
+        .await
     }
 
     /// A kiosk's request on `…kiosk.<device>.orderreq.<id>`: a cancellation request is granted

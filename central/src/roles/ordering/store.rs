@@ -118,13 +118,12 @@ impl OrderStore {
         all.sort_by_key(|e| e.sequence);
         let mut order = Order::default();
         let mut event_ids = HashSet::new();
-        let requests_prefix = t.subject(&format!("ev.kiosk.{device}.orderreq."));
         for stored in all {
             match serde_json::from_slice::<OrderEvent>(&stored.payload) {
                 // A kiosk's request subject holds requests only: anything else there is not the
                 // order's (central's own subject carries its status changes).
                 Ok(event)
-                    if stored.subject.starts_with(&requests_prefix)
+                    if is_request_subject(t.root(), &stored.subject)
                         && !matches!(event, OrderEvent::OrderCancellationRequested { .. }) =>
                 {
                     tracing::warn!(subject = %stored.subject, seq = stored.sequence,
@@ -147,4 +146,15 @@ impl OrderStore {
             event_ids,
         })
     }
+}
+
+/// Whether `subject` is a kiosk's order-request subject (`…ev.kiosk.<device>.orderreq.<id>`).
+fn is_request_subject(root: &str, subject: &str) -> bool {
+    matches!(
+        Subject::parse_under(root, subject),
+        Some(EventSubject::Kiosk {
+            kind: KioskKind::OrderRequest,
+            ..
+        })
+    )
 }

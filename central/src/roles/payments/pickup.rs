@@ -1,6 +1,7 @@
 //! Invoices and pickup for `cmd-payments`: `create_invoice` (order ready) and `capture`
 //! (pickup: capture the payment, pay the invoice, then `cmd.ordering.record_pickup`).
 
+use mallbots_wire::service_subjects::CommandContext;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -153,7 +154,7 @@ impl PaymentsHandler {
         let subject = self
             .rt
             .topology
-            .command_subject("ordering", "record_pickup");
+            .command_subject(CommandContext::Ordering, "record_pickup");
         let payload = serde_json::to_vec(&record)?;
         self.rt
             .publisher

@@ -5,6 +5,7 @@
 //! saga's key is purged a grace period later ([`super::forget`]); inputs for a purged saga are
 //! ignored.
 
+use mallbots_wire::service_subjects::CommandContext;
 use std::time::{Duration, UNIX_EPOCH};
 
 use async_nats::jetstream::kv::{Operation, UpdateErrorKind};
@@ -223,7 +224,13 @@ impl SagaRunner {
     ) -> Result<(), PublishError> {
         let topology = self.publisher.topology();
         for command in commands {
-            let subject = topology.command_subject(command.context(), command.name());
+            let context = CommandContext::from_token(command.context()).ok_or_else(|| {
+                PublishError::Other {
+                    subject: command.name().to_owned(),
+                    reason: format!("no command context {:?} on the wire", command.context()),
+                }
+            })?;
+            let subject = topology.command_subject(context, command.name());
             let payload = serde_json::to_vec(command).map_err(|e| PublishError::Other {
                 subject: subject.clone(),
                 reason: e.to_string(),
