@@ -29,8 +29,10 @@ pub struct ProductRow {
 
 /// A rejected row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "LineError"))]
 pub struct RowError {
     /// 1-based line in the file.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub line: u64,
     /// Machine-readable code (`invalid_input` for parse errors, else the rule's code).
     pub code: String,

@@ -7,7 +7,7 @@ use mallbots_edge::utc_day;
 use serde::{Deserialize, Serialize};
 
 /// Sales of one day (UTC).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SalesDay {
     /// The day, `YYYY-MM-DD`.
     pub day: String,
@@ -18,19 +18,21 @@ pub struct SalesDay {
 }
 
 /// A local change that central refused after a rebase, with the reason the user sees.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "Conflict")]
 pub struct ConflictView {
     /// What it was about, e.g. `product 0192…`.
     pub subject: String,
     /// Why it was rejected, e.g. `price change rejected: product removed`.
     pub reason: String,
     /// When (ms since the Unix epoch).
+    #[ts(type = "number")]
     pub at: i64,
 }
 
 /// Why a device cannot sync, in one clear state: `sync.not_enrolled` (no credentials),
 /// `sync.refused` (the server refused them), or another sync error code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SyncProblem {
     /// Stable code the UI branches on, e.g. `sync.not_enrolled`.
     pub code: String,
@@ -42,7 +44,8 @@ pub struct SyncProblem {
 
 /// A local change the server refused at once (permission, size, schema) and that was set
 /// aside, so the rest of the outbox keeps flowing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "Quarantined")]
 pub struct QuarantinedView {
     /// The subject it was to be published on.
     pub subject: String,
@@ -51,21 +54,54 @@ pub struct QuarantinedView {
     /// Why, for people.
     pub reason: String,
     /// When (ms since the Unix epoch).
+    #[ts(type = "number")]
     pub at: i64,
 }
 
+/// The sync indicator's one word.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    /// Connected, nothing wrong.
+    Online,
+    /// Not connected; changes wait in the outbox.
+    #[default]
+    Offline,
+    /// The device has no credentials (`problem.fix` has the command that enrolls it).
+    NotEnrolled,
+    /// The server refused the device's credentials.
+    Refused,
+    /// Another sync problem (`problem` says which).
+    Error,
+}
+
+impl SyncState {
+    /// The word, as the UI and the log show it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncState::Online => "online",
+            SyncState::Offline => "offline",
+            SyncState::NotEnrolled => "not_enrolled",
+            SyncState::Refused => "refused",
+            SyncState::Error => "error",
+        }
+    }
+}
+
 /// Whether this device is in sync with central.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SyncStatus {
     /// The device this status is about.
     pub device_id: String,
-    /// One word for the indicator: `online`, `offline`, `not_enrolled`, `refused` or `error`.
-    pub state: String,
+    /// One word for the indicator.
+    pub state: SyncState,
     /// Connected to central right now.
     pub online: bool,
     /// Local events not yet acknowledged by central (the outbox).
+    #[ts(type = "number")]
     pub waiting: u64,
     /// Last successful exchange with central (ms since the Unix epoch), if any.
+    #[ts(type = "number | null")]
     pub last_sync_at: Option<i64>,
     /// Local changes central refused, newest first.
     pub conflicts: Vec<ConflictView>,
@@ -76,43 +112,50 @@ pub struct SyncStatus {
 }
 
 /// A depot robot.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "Bot")]
 pub struct BotView {
     /// Bot id (UUID text).
     pub id: String,
     /// Its name (empty if this desk never saw it come online).
     pub name: String,
     /// `offline`, `idle`, `assigned`, `shopping` or `returning`.
+    #[ts(type = "BotStatus")]
     pub status: String,
     /// The shopping list it holds.
     pub list_id: Option<String>,
     /// The store it is in, by name, while shopping.
     pub store_name: Option<String>,
     /// When its status last changed (ms since the Unix epoch).
+    #[ts(type = "number")]
     pub updated_at: i64,
 }
 
 /// One store a shopping list visits.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "Stop")]
 pub struct StopView {
     /// Store id (UUID text).
     pub store_id: String,
     /// The store's name, if this desk's catalog knows it.
     pub store_name: Option<String>,
     /// Units to fetch there.
+    #[ts(type = "number")]
     pub items: i64,
     /// The robot has collected them.
     pub picked: bool,
 }
 
 /// A shopping list: one order's stops, its status and its robot.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "ShoppingList")]
 pub struct ShoppingListView {
     /// List id (UUID text).
     pub id: String,
     /// The order it fetches.
     pub order_id: String,
     /// `created`, `available`, `assigned`, `in_progress`, `completed` or `canceled`.
+    #[ts(type = "ListStatus")]
     pub status: String,
     /// The robot shopping it.
     pub bot_id: Option<String>,
@@ -121,13 +164,16 @@ pub struct ShoppingListView {
     /// Stops in walking order.
     pub stops: Vec<StopView>,
     /// Units over all stops.
+    #[ts(type = "number")]
     pub items: i64,
     /// Last change (ms since the Unix epoch).
+    #[ts(type = "number")]
     pub updated_at: i64,
 }
 
 /// Bots and shopping lists as central reported them to this desk.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "Depot")]
 pub struct DepotView {
     /// Every robot, by name.
     pub bots: Vec<BotView>,

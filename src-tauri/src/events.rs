@@ -17,6 +17,7 @@ pub const CHANGED: &str = "edge:changed";
 /// A part of the edge's state that screens show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(ts_rs::TS)]
 pub enum Topic {
     /// Stores, products, participation, automated shopping.
     Catalog,
@@ -31,16 +32,18 @@ pub enum Topic {
 }
 
 /// The payload of [`CHANGED`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Changed {
     /// What changed.
     pub topics: Vec<Topic>,
     /// The order concerned, when the change is about one order (the kiosk's status screen
     /// reloads only its own).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub order_id: Option<String>,
     /// The window of the device that changed (`kiosk` or `manager`), set by [`emit_to`].
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub window: Option<String>,
 }
 

@@ -24,6 +24,9 @@ pub mod sync;
 pub mod views;
 pub mod windows;
 
+#[cfg(test)]
+mod ui_types;
+
 use enrollment::Enrollment;
 use launch::{DeviceLaunch, KIOSK, MANAGER};
 use mallbots_edge::domain::desk::ALL_STORES;

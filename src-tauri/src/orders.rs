@@ -27,16 +27,22 @@ pub mod pickup_codes {
 /// What the orders view filters on, as the window sends it (every field optional).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[derive(ts_rs::TS)]
 pub struct OrderQuery {
     /// One status, e.g. `ready`.
+    #[ts(optional, type = "OrderStatus | null")]
     pub status: Option<String>,
     /// First day, `YYYY-MM-DD` (UTC), inclusive.
+    #[ts(optional = nullable)]
     pub from_day: Option<String>,
     /// Last day, `YYYY-MM-DD` (UTC), inclusive.
+    #[ts(optional = nullable)]
     pub to_day: Option<String>,
     /// The last digits of the customer's phone number.
+    #[ts(optional = nullable)]
     pub phone_digits: Option<String>,
     /// One store (UUID text).
+    #[ts(optional = nullable)]
     pub store_id: Option<String>,
 }
 
@@ -114,7 +120,7 @@ impl OrderQuery {
 }
 
 /// A pickup central refused: its code and the words a manager reads.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PickupRefusal {
     /// `pickup.not_ready`, `pickup.already_completed`, `pickup.not_your_store`, …
     pub code: String,
@@ -123,17 +129,20 @@ pub struct PickupRefusal {
 }
 
 /// An order in the manager's list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ManagerOrder {
     /// Order id (UUID text).
     pub id: String,
     /// `pending`, `approved`, `in_progress`, `ready`, `completed`, `rejected` or `canceled`.
+    #[ts(type = "OrderStatus")]
     pub status: String,
     /// When it was placed (ms since the Unix epoch).
+    #[ts(type = "number")]
     pub placed_at: i64,
     /// Its total (of this desk's stores' lines).
     pub total: MoneyView,
     /// Units (of this desk's stores' lines).
+    #[ts(type = "number")]
     pub items: i64,
     /// This desk's stores in it, by name.
     pub stores: Vec<String>,
@@ -198,16 +207,19 @@ impl ManagerOrder {
 }
 
 /// A status change in an order's history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "StatusChange")]
 pub struct StatusChangeView {
     /// The status it moved to.
+    #[ts(type = "OrderStatus")]
     pub status: String,
     /// When (ms since the Unix epoch).
+    #[ts(type = "number")]
     pub at: i64,
 }
 
 /// An order's payment or invoice: its status and amount.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct MoneyState {
     /// Payment: `authorized`, `captured`, `voided`; invoice: `pending`, `paid`, `canceled`.
     pub status: String,
@@ -216,7 +228,7 @@ pub struct MoneyState {
 }
 
 /// One order in detail.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ManagerOrderDetail {
     /// The order as listed.
     #[serde(flatten)]

@@ -19,7 +19,7 @@ use tauri::{AppHandle, Runtime};
 pub const NO_DEVICE: &str = "device_unavailable";
 
 /// The signed-in store manager.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ManagerSession {
     /// User name.
     pub user: String,

@@ -10,7 +10,7 @@
 //! of the database) and emits `catalog`, `orders` and `depot` changes when central's events
 //! were applied, `sync` when the status moved, to the device's own window.
 
-use crate::backoffice::{ConflictView, QuarantinedView, SyncProblem, SyncStatus};
+use crate::backoffice::{ConflictView, QuarantinedView, SyncProblem, SyncState, SyncStatus};
 use crate::error::ApiError;
 use crate::events::{emit_to, Changed, Topic};
 use mallbots_edge::sync::SyncSettings;
@@ -162,15 +162,15 @@ impl DeviceSync {
             })
         });
         let state = match (&problem, status.online) {
-            (Some(p), _) if p.code == NOT_ENROLLED => "not_enrolled",
-            (Some(p), _) if p.code == REFUSED => "refused",
-            (Some(_), _) => "error",
-            (None, true) => "online",
-            (None, false) => "offline",
+            (Some(p), _) if p.code == NOT_ENROLLED => SyncState::NotEnrolled,
+            (Some(p), _) if p.code == REFUSED => SyncState::Refused,
+            (Some(_), _) => SyncState::Error,
+            (None, true) => SyncState::Online,
+            (None, false) => SyncState::Offline,
         };
         Ok(SyncStatus {
             device_id: self.identity.device_id.clone(),
-            state: state.to_owned(),
+            state,
             online: status.online,
             waiting: status.waiting,
             last_sync_at: status.last_sync_at,
@@ -217,7 +217,7 @@ fn nats_target(url: &str, enrollment: Option<PathBuf>) -> NatsTarget {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Seen {
     events: u64,
-    sync: (String, bool, u64, Option<i64>, usize, usize),
+    sync: (SyncState, bool, u64, Option<i64>, usize, usize),
 }
 
 /// Runs until the device's database closes: emits `edge:changed` to `window` when the sync
@@ -320,11 +320,11 @@ mod tests {
             .build()
             .unwrap();
         let status = rt.block_on(sync.status()).unwrap();
-        assert_eq!((status.state.as_str(), status.online), ("offline", false));
+        assert_eq!((status.state, status.online), (SyncState::Offline, false));
         assert!(status.problem.is_none());
         sync.hold(sync.identity().not_enrolled());
         let status = rt.block_on(sync.status()).unwrap();
-        assert_eq!(status.state, "not_enrolled");
+        assert_eq!(status.state, SyncState::NotEnrolled);
         assert_eq!(status.problem.unwrap().code, NOT_ENROLLED);
         assert_eq!(status.device_id, "local");
     }

@@ -8,9 +8,11 @@ use mallbots_edge as edge;
 use serde::{Deserialize, Serialize};
 
 /// Money as the UI receives it: integer minor units and an ISO currency code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "Money")]
 pub struct MoneyView {
     /// Minor units (cents).
+    #[ts(type = "number")]
     pub cents: i64,
     /// ISO-4217 code, e.g. `USD`.
     pub currency: String,
@@ -27,7 +29,8 @@ impl MoneyView {
 }
 
 /// A store of the mall.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "Store")]
 pub struct StoreView {
     /// Store id (UUID text).
     pub id: String,
@@ -54,7 +57,8 @@ impl From<edge::StoreView> for StoreView {
 }
 
 /// A product of a store.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "Product")]
 pub struct ProductView {
     /// Product id (UUID text).
     pub id: String,
@@ -84,7 +88,7 @@ impl From<edge::ProductView> for ProductView {
 }
 
 /// A store with its products, as the kiosk browses them and the manager edits them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct StoreCatalog {
     /// The store.
     pub store: StoreView,
@@ -116,7 +120,7 @@ pub fn group_catalog(catalog: edge::CatalogView, with_empty: bool) -> Vec<StoreC
 }
 
 /// One line of a basket or order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct BasketLine {
     /// The product.
     pub product_id: String,
@@ -127,6 +131,7 @@ pub struct BasketLine {
     /// Unit price at the time it was added.
     pub unit_price: MoneyView,
     /// How many.
+    #[ts(type = "number")]
     pub quantity: i64,
     /// `unit_price × quantity`.
     pub line_total: MoneyView,
@@ -148,7 +153,8 @@ pub fn lines_view(lines: Vec<edge::LineView>, currency: &str) -> Vec<BasketLine>
 }
 
 /// A kiosk cart with live totals.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "Basket")]
 pub struct BasketView {
     /// Basket id; the order id after checkout.
     pub id: String,
@@ -157,6 +163,7 @@ pub struct BasketView {
     /// Sum of the lines.
     pub total: MoneyView,
     /// `open`, `checked_out` or `canceled`.
+    #[ts(type = "BasketStatus")]
     pub status: String,
 }
 
@@ -172,11 +179,13 @@ impl From<edge::CartView> for BasketView {
 }
 
 /// An order as the kiosk tracks it and the manager lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "Order")]
 pub struct OrderView {
     /// Order id (= basket id).
     pub id: String,
     /// `pending`, `approved`, `in_progress`, `ready`, `completed`, `rejected` or `canceled`.
+    #[ts(type = "OrderStatus")]
     pub status: String,
     /// Amount authorized at checkout.
     pub total: MoneyView,
@@ -189,6 +198,7 @@ pub struct OrderView {
     /// Central has acknowledged the order (false = waiting to sync).
     pub synced: bool,
     /// When it was placed (ms since the Unix epoch).
+    #[ts(type = "number")]
     pub placed_at: i64,
 }
 
@@ -208,7 +218,7 @@ impl From<edge::OrderView> for OrderView {
 }
 
 /// A kiosk order with the number that gets its SMS.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct KioskOrder {
     /// The order.
     #[serde(flatten)]
@@ -218,7 +228,7 @@ pub struct KioskOrder {
 }
 
 /// What checkout needs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CheckoutInput {
     /// The open basket.
     pub basket_id: String,
@@ -229,7 +239,7 @@ pub struct CheckoutInput {
 }
 
 /// A new store.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct NewStore {
     /// Display name, not blank.
     pub name: String,
@@ -238,7 +248,7 @@ pub struct NewStore {
 }
 
 /// A new product as the manager window sends it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct NewProduct {
     /// The store.
     pub store_id: String,
@@ -249,11 +259,12 @@ pub struct NewProduct {
     /// SKU, unique per store.
     pub sku: String,
     /// Price in cents, ≥ 0.
+    #[ts(type = "number")]
     pub price_cents: i64,
 }
 
 /// What a CSV import did: SKUs added and lines refused (line number, code, message).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ImportReport {
     /// SKUs added, in file order.
     pub added: Vec<String>,

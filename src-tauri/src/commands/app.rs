@@ -6,7 +6,7 @@ use serde::Serialize;
 use tauri::{Runtime, State, WebviewWindow};
 
 /// What the app tells a window about itself.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct AppInfo {
     /// The app's version.
     pub version: String,

@@ -91,7 +91,7 @@ pub async fn manager_order(
 }
 
 /// What a hand-over request says now.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct PickupAnswer {
     /// The order.
     pub order_id: String,

@@ -1,8 +1,12 @@
-// Typed wrappers over the Tauri commands. Errors arrive as {code, message}; callers branch on
+// Typed wrappers over the Tauri commands; every type comes from ./generated (made from the Rust
+// types by src-tauri/src/ui_types.rs). Errors arrive as {code, message}; callers branch on
 // `code` (see src-tauri/src/error.rs), never on the message text.
 import { invoke } from '@tauri-apps/api/core';
 import type {
   AppInfo,
+  CheckoutInput,
+  NewProduct,
+  NewStore,
   Depot,
   Basket,
   ImportReport,
@@ -17,7 +21,7 @@ import type {
   Store,
   StoreCatalog,
   SyncStatus,
-} from './types';
+} from './generated';
 
 /** An error from a command: a stable code and a message for people. */
 export class ApiError extends Error {
@@ -68,7 +72,11 @@ export const api = {
   abandonIdle: () => call<number>('kiosk_abandon_idle'),
   checkout: (basketId: string, smsNumber: string, cardToken: string) =>
     call<KioskOrder>('kiosk_checkout', {
-      checkout: { basket_id: basketId, sms_number: smsNumber, card_token: cardToken },
+      checkout: {
+        basket_id: basketId,
+        sms_number: smsNumber,
+        card_token: cardToken,
+      } satisfies CheckoutInput,
     }),
   orderStatus: (orderId: string) => call<KioskOrder>('kiosk_order_status', { orderId }),
   requestCancel: (orderId: string) => call<KioskOrder>('kiosk_request_cancel', { orderId }),
@@ -79,10 +87,16 @@ export const api = {
   signOut: () => call<void>('manager_sign_out'),
   stores: () => call<StoreCatalog[]>('manager_stores'),
   createStore: (name: string, location: string) =>
-    call<Store>('manager_create_store', { store: { name, location } }),
+    call<Store>('manager_create_store', { store: { name, location } satisfies NewStore }),
   addProduct: (storeId: string, name: string, sku: string, priceCents: number, description = '') =>
     call<Product>('manager_add_product', {
-      product: { store_id: storeId, name, description, sku, price_cents: priceCents },
+      product: {
+        store_id: storeId,
+        name,
+        description,
+        sku,
+        price_cents: priceCents,
+      } satisfies NewProduct,
     }),
   setParticipation: (storeId: string, participating: boolean) =>
     call<Store>('manager_set_participation', { storeId, participating }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { filterCatalog } from './catalog';
-import type { StoreCatalog } from './types';
+import type { StoreCatalog } from './generated';
 
 const usd = (cents: number) => ({ cents, currency: 'USD' });
 const store = (id: string, name: string, products: string[]): StoreCatalog => ({

@@ -1,5 +1,5 @@
 // Catalog search as the kiosk does it: words match product or store names, case-insensitively.
-import type { StoreCatalog } from './types';
+import type { StoreCatalog } from './generated';
 
 /** Stores whose products match every word of `query` (in the product's or store's name). */
 export function filterCatalog(catalog: StoreCatalog[], query: string): StoreCatalog[] {

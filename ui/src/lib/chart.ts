@@ -1,5 +1,5 @@
 // Geometry of the sales bar chart (drawn as plain SVG, no chart library).
-import type { SalesDay } from './types';
+import type { SalesDay } from './generated';
 
 export interface Bar {
   day: string;

@@ -1,5 +1,5 @@
 // Test data for the depot screen: a robot and a shopping list with two stops, one picked.
-import type { Bot, ShoppingList } from './types';
+import type { Bot, ShoppingList } from './generated';
 
 export const NOW = 1_800_000_000_000;
 export const bot = (over: Partial<Bot>): Bot => ({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { botActivity, botName, listState, progress, stopName, summarize } from './depot';
 import { bot, list } from './depot.fixtures';
-import type { Depot } from './types';
+import type { Depot } from './generated';
 
 describe('depot words', () => {
   it('names robots and stores even when the desk never learned them', () => {

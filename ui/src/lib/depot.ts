@@ -1,6 +1,6 @@
 // What the depot screen says about robots and shopping lists, in words a store manager reads.
 import { shortId } from './orders';
-import type { Bot, BotStatus, Depot, ListStatus, ShoppingList, Stop } from './types';
+import type { Bot, BotStatus, Depot, ListStatus, ShoppingList, Stop } from './generated';
 
 export type Tone = 'ok' | 'busy' | 'off' | 'done' | 'bad';
 

@@ -3,7 +3,7 @@
 // care about is named. No screen polls.
 import { listen } from '@tauri-apps/api/event';
 import { detectRole } from './role';
-import type { Changed, Topic } from './types';
+import type { Changed, Topic } from './generated';
 
 export const CHANGED = 'edge:changed';
 

@@ -1,5 +1,5 @@
 // Money is integer minor units with a currency; never floating point arithmetic.
-import type { Money } from './types';
+import type { Money } from './generated';
 
 const DIGITS: Record<string, number> = { JPY: 0, KRW: 0, BHD: 3, KWD: 3 };
 

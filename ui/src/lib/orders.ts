@@ -1,5 +1,5 @@
 // The order's journey as the kiosk shows it.
-import type { OrderStatus } from './types';
+import type { OrderStatus } from './generated';
 
 export const STAGES: { status: OrderStatus; label: string }[] = [
   { status: 'pending', label: 'Received' },

@@ -1,5 +1,5 @@
 // Handing an order over at the depot: what a manager reads when central refuses it.
-import type { ManagerOrder } from './types';
+import type { ManagerOrder } from './generated';
 
 const REFUSALS: Record<string, string> = {
   'pickup.not_ready': 'This order is not ready yet: the robots have not brought everything to the depot.',

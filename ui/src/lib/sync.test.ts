@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ago, summarize } from './sync';
 
-import type { SyncStatus } from './types';
+import type { SyncStatus } from './generated';
 
 const status = (online: boolean, waiting: number, conflicts = 0): SyncStatus => ({
   device_id: 'k1',

@@ -1,5 +1,5 @@
 // What the sync indicator says, from the sync status query.
-import type { SyncStatus } from './types';
+import type { SyncStatus } from './generated';
 
 export type Tone = 'ok' | 'busy' | 'off' | 'bad';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { render } from 'svelte/server';
 import DepotFleet from './DepotFleet.svelte';
 import { NOW, bot, list } from '../lib/depot.fixtures';
-import type { Depot } from '../lib/types';
+import type { Depot } from '../lib/generated';
 
 describe('the depot view', () => {
   it('shows robots with their status and lists with status, robot and stops', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { render } from 'svelte/server';
 import PickupBoard from './PickupBoard.svelte';
-import type { ManagerOrder } from '../lib/types';
+import type { ManagerOrder } from '../lib/generated';
 
 const order = (over: Partial<ManagerOrder>): ManagerOrder => ({
   id: '0192f0c0-0000-7000-8000-0000c0ffee01',

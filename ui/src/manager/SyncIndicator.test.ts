@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { render } from 'svelte/server';
 import SyncIndicator from './SyncIndicator.svelte';
-import type { SyncStatus } from '../lib/types';
+import type { SyncStatus } from '../lib/generated';
 
 const base: SyncStatus = {
   device_id: 'kiosk-1a2b',

@@ -1,0 +1,634 @@
+// Generated from the Rust types by src-tauri/src/ui_types.rs; do not edit.
+// Regenerate: UPDATE_UI_TYPES=1 cargo test -p mallbots-app ui_types
+
+export type OrderStatus = "pending" | "approved" | "in_progress" | "ready" | "completed" | "rejected" | "canceled";
+export type BasketStatus = "not_started" | "open" | "checked_out" | "canceled";
+export type BotStatus = "offline" | "idle" | "assigned" | "shopping" | "returning";
+export type ListStatus = "created" | "available" | "assigned" | "in_progress" | "completed" | "canceled";
+export type SyncState = "online" | "offline" | "not_enrolled" | "refused" | "error";
+export type Topic = "catalog" | "baskets" | "orders" | "depot" | "sync";
+export type Money = { 
+/**
+ * Minor units (cents).
+ */
+cents: number, 
+/**
+ * ISO-4217 code, e.g. `USD`.
+ */
+currency: string, };
+export type Store = { 
+/**
+ * Store id (UUID text).
+ */
+id: string, 
+/**
+ * Display name.
+ */
+name: string, 
+/**
+ * Where in the mall, e.g. `Level 1, east wing`.
+ */
+location: string, 
+/**
+ * Whether kiosk customers can order from it.
+ */
+participating: boolean, 
+/**
+ * Whether bots may shop there.
+ */
+automated_shopping: boolean, };
+export type Product = { 
+/**
+ * Product id (UUID text).
+ */
+id: string, 
+/**
+ * The store selling it.
+ */
+store_id: string, 
+/**
+ * Display name.
+ */
+name: string, 
+/**
+ * One-line description.
+ */
+description: string, 
+/**
+ * Stock-keeping unit, unique per store.
+ */
+sku: string, 
+/**
+ * Unit price.
+ */
+price: Money, };
+export type StoreCatalog = { 
+/**
+ * The store.
+ */
+store: Store, 
+/**
+ * Its products, by name.
+ */
+products: Array<Product>, };
+export type BasketLine = { 
+/**
+ * The product.
+ */
+product_id: string, 
+/**
+ * Product name at the time it was added.
+ */
+name: string, 
+/**
+ * The store's name.
+ */
+store_name: string, 
+/**
+ * Unit price at the time it was added.
+ */
+unit_price: Money, 
+/**
+ * How many.
+ */
+quantity: number, 
+/**
+ * `unit_price × quantity`.
+ */
+line_total: Money, };
+export type Basket = { 
+/**
+ * Basket id; the order id after checkout.
+ */
+id: string, 
+/**
+ * Lines in the order they were first added.
+ */
+lines: Array<BasketLine>, 
+/**
+ * Sum of the lines.
+ */
+total: Money, 
+/**
+ * `open`, `checked_out` or `canceled`.
+ */
+status: BasketStatus, };
+export type Order = { 
+/**
+ * Order id (= basket id).
+ */
+id: string, 
+/**
+ * `pending`, `approved`, `in_progress`, `ready`, `completed`, `rejected` or `canceled`.
+ */
+status: OrderStatus, 
+/**
+ * Amount authorized at checkout.
+ */
+total: Money, 
+/**
+ * The lines ordered.
+ */
+lines: Array<BasketLine>, 
+/**
+ * The customer asked to cancel; central has not answered yet.
+ */
+cancel_requested: boolean, 
+/**
+ * Why it was rejected, canceled or a cancellation refused, when it was.
+ */
+reason: string | null, 
+/**
+ * Central has acknowledged the order (false = waiting to sync).
+ */
+synced: boolean, 
+/**
+ * When it was placed (ms since the Unix epoch).
+ */
+placed_at: number, };
+export type KioskOrder = { 
+/**
+ * The customer's SMS number.
+ */
+sms_number: string, 
+/**
+ * Order id (= basket id).
+ */
+id: string, 
+/**
+ * `pending`, `approved`, `in_progress`, `ready`, `completed`, `rejected` or `canceled`.
+ */
+status: OrderStatus, 
+/**
+ * Amount authorized at checkout.
+ */
+total: Money, 
+/**
+ * The lines ordered.
+ */
+lines: Array<BasketLine>, 
+/**
+ * The customer asked to cancel; central has not answered yet.
+ */
+cancel_requested: boolean, 
+/**
+ * Why it was rejected, canceled or a cancellation refused, when it was.
+ */
+reason: string | null, 
+/**
+ * Central has acknowledged the order (false = waiting to sync).
+ */
+synced: boolean, 
+/**
+ * When it was placed (ms since the Unix epoch).
+ */
+placed_at: number, };
+export type CheckoutInput = { 
+/**
+ * The open basket.
+ */
+basket_id: string, 
+/**
+ * Customer phone number for the SMS notifications.
+ */
+sms_number: string, 
+/**
+ * Token of the (simulated) card swipe.
+ */
+card_token: string, };
+export type NewStore = { 
+/**
+ * Display name, not blank.
+ */
+name: string, 
+/**
+ * Location in the mall, not blank.
+ */
+location: string, };
+export type NewProduct = { 
+/**
+ * The store.
+ */
+store_id: string, 
+/**
+ * Display name, not blank.
+ */
+name: string, 
+/**
+ * Description, may be empty.
+ */
+description: string, 
+/**
+ * SKU, unique per store.
+ */
+sku: string, 
+/**
+ * Price in cents, ≥ 0.
+ */
+price_cents: number, };
+export type LineError = { 
+/**
+ * 1-based line in the file.
+ */
+line: number, 
+/**
+ * Machine-readable code (`invalid_input` for parse errors, else the rule's code).
+ */
+code: string, 
+/**
+ * What is wrong.
+ */
+message: string, };
+export type ImportReport = { 
+/**
+ * SKUs added, in file order.
+ */
+added: Array<string>, 
+/**
+ * Lines refused, by line number.
+ */
+errors: Array<LineError>, };
+export type ManagerSession = { 
+/**
+ * User name.
+ */
+user: string, };
+export type AppInfo = { 
+/**
+ * The app's version.
+ */
+version: string, 
+/**
+ * The label of the calling window (`kiosk` or `manager`).
+ */
+window: string, 
+/**
+ * The edge database of the window's device.
+ */
+db_path: string, 
+/**
+ * The window's device id.
+ */
+device_id: string, 
+/**
+ * Seconds without a touch after which the kiosk resets to its start screen.
+ */
+kiosk_idle_secs: number, };
+export type OrderQuery = { 
+/**
+ * One status, e.g. `ready`.
+ */
+status?: OrderStatus | null, 
+/**
+ * First day, `YYYY-MM-DD` (UTC), inclusive.
+ */
+from_day?: string | null, 
+/**
+ * Last day, `YYYY-MM-DD` (UTC), inclusive.
+ */
+to_day?: string | null, 
+/**
+ * The last digits of the customer's phone number.
+ */
+phone_digits?: string | null, 
+/**
+ * One store (UUID text).
+ */
+store_id?: string | null, };
+export type PickupRefusal = { 
+/**
+ * `pickup.not_ready`, `pickup.already_completed`, `pickup.not_your_store`, …
+ */
+code: string, 
+/**
+ * Central's reason.
+ */
+message: string, };
+export type ManagerOrder = { 
+/**
+ * Order id (UUID text).
+ */
+id: string, 
+/**
+ * `pending`, `approved`, `in_progress`, `ready`, `completed`, `rejected` or `canceled`.
+ */
+status: OrderStatus, 
+/**
+ * When it was placed (ms since the Unix epoch).
+ */
+placed_at: number, 
+/**
+ * Its total (of this desk's stores' lines).
+ */
+total: Money, 
+/**
+ * Units (of this desk's stores' lines).
+ */
+items: number, 
+/**
+ * This desk's stores in it, by name.
+ */
+stores: Array<string>, 
+/**
+ * The customer's phone, all but the last digits masked (empty when unknown).
+ */
+phone: string, 
+/**
+ * `authorized`, `captured` or `voided`, once known.
+ */
+payment: string | null, 
+/**
+ * `pending`, `paid` or `canceled`, once known.
+ */
+invoice: string | null, 
+/**
+ * A hand-over was asked and central has not answered yet.
+ */
+pickup_requested: boolean, 
+/**
+ * Central's refusal of the latest hand-over request, if it refused.
+ */
+pickup_refusal: PickupRefusal | null, };
+export type StatusChange = { 
+/**
+ * The status it moved to.
+ */
+status: OrderStatus, 
+/**
+ * When (ms since the Unix epoch).
+ */
+at: number, };
+export type MoneyState = { 
+/**
+ * Payment: `authorized`, `captured`, `voided`; invoice: `pending`, `paid`, `canceled`.
+ */
+status: string, 
+/**
+ * The amount.
+ */
+amount: Money, };
+export type ManagerOrderDetail = { 
+/**
+ * Its lines (of this desk's stores).
+ */
+lines: Array<BasketLine>, 
+/**
+ * Its status changes, oldest first.
+ */
+history: Array<StatusChange>, 
+/**
+ * Its payment, once known.
+ */
+payment_info: MoneyState | null, 
+/**
+ * Its invoice, once issued.
+ */
+invoice_info: MoneyState | null, 
+/**
+ * Order id (UUID text).
+ */
+id: string, 
+/**
+ * `pending`, `approved`, `in_progress`, `ready`, `completed`, `rejected` or `canceled`.
+ */
+status: OrderStatus, 
+/**
+ * When it was placed (ms since the Unix epoch).
+ */
+placed_at: number, 
+/**
+ * Its total (of this desk's stores' lines).
+ */
+total: Money, 
+/**
+ * Units (of this desk's stores' lines).
+ */
+items: number, 
+/**
+ * This desk's stores in it, by name.
+ */
+stores: Array<string>, 
+/**
+ * The customer's phone, all but the last digits masked (empty when unknown).
+ */
+phone: string, 
+/**
+ * `authorized`, `captured` or `voided`, once known.
+ */
+payment: string | null, 
+/**
+ * `pending`, `paid` or `canceled`, once known.
+ */
+invoice: string | null, 
+/**
+ * A hand-over was asked and central has not answered yet.
+ */
+pickup_requested: boolean, 
+/**
+ * Central's refusal of the latest hand-over request, if it refused.
+ */
+pickup_refusal: PickupRefusal | null, };
+export type PickupAnswer = { 
+/**
+ * The order.
+ */
+order_id: string, 
+/**
+ * `requested` (sent or waiting for central), `refused` or `completed`.
+ */
+status: string, 
+/**
+ * The refusal's code, when refused.
+ */
+code: string | null, 
+/**
+ * The refusal's reason, when refused.
+ */
+reason: string | null, };
+export type Bot = { 
+/**
+ * Bot id (UUID text).
+ */
+id: string, 
+/**
+ * Its name (empty if this desk never saw it come online).
+ */
+name: string, 
+/**
+ * `offline`, `idle`, `assigned`, `shopping` or `returning`.
+ */
+status: BotStatus, 
+/**
+ * The shopping list it holds.
+ */
+list_id: string | null, 
+/**
+ * The store it is in, by name, while shopping.
+ */
+store_name: string | null, 
+/**
+ * When its status last changed (ms since the Unix epoch).
+ */
+updated_at: number, };
+export type Stop = { 
+/**
+ * Store id (UUID text).
+ */
+store_id: string, 
+/**
+ * The store's name, if this desk's catalog knows it.
+ */
+store_name: string | null, 
+/**
+ * Units to fetch there.
+ */
+items: number, 
+/**
+ * The robot has collected them.
+ */
+picked: boolean, };
+export type ShoppingList = { 
+/**
+ * List id (UUID text).
+ */
+id: string, 
+/**
+ * The order it fetches.
+ */
+order_id: string, 
+/**
+ * `created`, `available`, `assigned`, `in_progress`, `completed` or `canceled`.
+ */
+status: ListStatus, 
+/**
+ * The robot shopping it.
+ */
+bot_id: string | null, 
+/**
+ * That robot's name, when known.
+ */
+bot_name: string | null, 
+/**
+ * Stops in walking order.
+ */
+stops: Array<Stop>, 
+/**
+ * Units over all stops.
+ */
+items: number, 
+/**
+ * Last change (ms since the Unix epoch).
+ */
+updated_at: number, };
+export type Depot = { 
+/**
+ * Every robot, by name.
+ */
+bots: Array<Bot>, 
+/**
+ * Open lists first, then recently finished ones.
+ */
+lists: Array<ShoppingList>, };
+export type SalesDay = { 
+/**
+ * The day, `YYYY-MM-DD`.
+ */
+day: string, 
+/**
+ * Orders placed that day that were not rejected or canceled.
+ */
+orders: number, 
+/**
+ * Their total.
+ */
+total: Money, };
+export type Conflict = { 
+/**
+ * What it was about, e.g. `product 0192…`.
+ */
+subject: string, 
+/**
+ * Why it was rejected, e.g. `price change rejected: product removed`.
+ */
+reason: string, 
+/**
+ * When (ms since the Unix epoch).
+ */
+at: number, };
+export type SyncProblem = { 
+/**
+ * Stable code the UI branches on, e.g. `sync.not_enrolled`.
+ */
+code: string, 
+/**
+ * What is wrong, for people (never a secret).
+ */
+message: string, 
+/**
+ * The command that fixes it, when there is one.
+ */
+fix: string | null, };
+export type Quarantined = { 
+/**
+ * The subject it was to be published on.
+ */
+subject: string, 
+/**
+ * Why, as a code, e.g. `catalog.kiosk_forbidden`.
+ */
+code: string, 
+/**
+ * Why, for people.
+ */
+reason: string, 
+/**
+ * When (ms since the Unix epoch).
+ */
+at: number, };
+export type SyncStatus = { 
+/**
+ * The device this status is about.
+ */
+device_id: string, 
+/**
+ * One word for the indicator.
+ */
+state: SyncState, 
+/**
+ * Connected to central right now.
+ */
+online: boolean, 
+/**
+ * Local events not yet acknowledged by central (the outbox).
+ */
+waiting: number, 
+/**
+ * Last successful exchange with central (ms since the Unix epoch), if any.
+ */
+last_sync_at: number | null, 
+/**
+ * Local changes central refused, newest first.
+ */
+conflicts: Array<Conflict>, 
+/**
+ * Why the device cannot sync, if it cannot.
+ */
+problem: SyncProblem | null, 
+/**
+ * Local changes the server refused and that were set aside, newest first.
+ */
+quarantined: Array<Quarantined>, };
+export type Changed = { 
+/**
+ * What changed.
+ */
+topics: Array<Topic>, 
+/**
+ * The order concerned, when the change is about one order (the kiosk's status screen
+ * reloads only its own).
+ */
+order_id?: string, 
+/**
+ * The window of the device that changed (`kiosk` or `manager`), set by [`emit_to`].
+ */
+window?: string, };
