@@ -1,41 +1,10 @@
 //! Build script: compiles tauri.conf.json, the capabilities and one `allow-…`/`deny-…` permission
 //! per app command into the binary (that is what lets a capability allow single commands).
 
-/// Every `#[tauri::command]` the app registers. A command missing here has no permission and is
-/// refused in every window; keep it in sync with `commands::handler()`.
-const COMMANDS: &[&str] = &[
-    "app_info",
-    "kiosk_catalog",
-    "kiosk_start_basket",
-    "kiosk_add_item",
-    "kiosk_remove_item",
-    "kiosk_cancel_basket",
-    "kiosk_abandon_idle",
-    "kiosk_checkout",
-    "kiosk_order_status",
-    "kiosk_request_cancel",
-    "kiosk_sync_status",
-    "manager_sign_in",
-    "manager_sign_out",
-    "manager_stores",
-    "manager_create_store",
-    "manager_add_product",
-    "manager_set_participation",
-    "manager_set_automated_shopping",
-    "manager_rebrand_product",
-    "manager_change_price",
-    "manager_remove_product",
-    "manager_import_products",
-    "manager_orders",
-    "manager_order",
-    "manager_request_pickup",
-    "manager_mark_stop_prepared",
-    "manager_depot",
-    "manager_sales",
-    "manager_sync_status",
-];
+include!("src/commands/names.rs");
 
 fn main() {
+    println!("cargo:rerun-if-changed=src/commands/names.rs");
     ensure_frontend_dist();
     let attributes = tauri_build::Attributes::new()
         .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));

@@ -6,6 +6,7 @@ mod backoffice;
 mod depot;
 mod kiosk;
 mod manager;
+mod names;
 mod orders;
 
 use crate::auth::{LockoutPolicy, ManagerAccount};
