@@ -82,10 +82,10 @@ impl Device {
         Arc::clone(&self.sync)
     }
 
-    /// After a local change: tells the device's window, and asks its sync to relay it now.
+    /// After a local change: tells the device's window (the sync relays the change by itself,
+    /// woken by the commit's outbox rows).
     pub fn announce<R: Runtime>(&self, app: &AppHandle<R>, change: Changed) {
         emit_to(app, self.window, change);
-        self.sync.poke();
     }
 }
 

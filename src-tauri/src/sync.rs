@@ -89,12 +89,7 @@ impl DeviceSync {
         settings: &SyncSettings,
         identity: Identity,
     ) -> Result<Self, ApiError> {
-        let cache_owner = Arc::clone(edge);
-        let engine = mallbots_edge::sync::engine(
-            edge,
-            settings,
-            Some(Arc::new(move || cache_owner.clear_cache())),
-        )?;
+        let engine = mallbots_edge::sync::engine(edge, settings)?;
         Ok(Self {
             engine,
             identity,
@@ -195,11 +190,6 @@ impl DeviceSync {
                 .collect(),
             problem,
         })
-    }
-
-    /// Asks a running engine to relay the outbox now (after a local change).
-    pub fn poke(&self) {
-        self.engine.poke();
     }
 }
 

@@ -231,7 +231,8 @@ pub struct KioskOrder {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CheckoutInput {
     /// The open basket.
-    pub basket_id: String,
+    #[ts(type = "string")]
+    pub basket_id: edge::domain::BasketId,
     /// Customer phone number for the SMS notifications.
     pub sms_number: String,
     /// Token of the (simulated) card swipe.
@@ -251,7 +252,8 @@ pub struct NewStore {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct NewProduct {
     /// The store.
-    pub store_id: String,
+    #[ts(type = "string")]
+    pub store_id: edge::domain::StoreId,
     /// Display name, not blank.
     pub name: String,
     /// Description, may be empty.

@@ -153,3 +153,37 @@ fn commits_announce_writes_and_not_reads() {
         write.await.unwrap().unwrap();
     });
 }
+
+#[test]
+fn outbox_appends_announce_new_outbox_rows_only() {
+    let (_dir, writer) = spawn_writer();
+    let mut appends = writer.outbox_appends();
+    let mut commits = writer.commits();
+    writer
+        .call(|s| s.append(basket_append("b1", 0, 1)))
+        .unwrap();
+    assert!(
+        appends.has_changed().unwrap(),
+        "an event to publish wakes the relay"
+    );
+    appends.borrow_and_update();
+    commits.borrow_and_update();
+    let pending = writer.call(|s| s.pending_outbox(10)).unwrap();
+    let event_id = pending[0].event.event_id;
+    writer.call(move |s| s.mark_published(event_id, 7)).unwrap();
+    assert!(
+        commits.has_changed().unwrap(),
+        "the relay's ack is a commit"
+    );
+    assert!(
+        !appends.has_changed().unwrap(),
+        "but not an outbox append: the relay's own acks do not wake it"
+    );
+    let mut without_subject = basket_append("b2", 0, 1);
+    without_subject.events[0].subject = None;
+    writer.call(move |s| s.append(without_subject)).unwrap();
+    assert!(
+        !appends.has_changed().unwrap(),
+        "an event with nothing to publish does not wake the relay"
+    );
+}

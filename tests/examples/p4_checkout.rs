@@ -59,7 +59,7 @@ fn settings() -> SyncSettings {
 }
 
 async fn sync_once(edge: &Edge, url: &str) {
-    let engine = engine(edge, &settings(), None).expect("engine");
+    let engine = engine(edge, &settings()).expect("engine");
     let link = engine
         .connect(&NatsTarget::new(url))
         .await
@@ -206,7 +206,7 @@ async fn run(orders: usize, rate: f64) {
     let customer = kiosk.register_customer("Ada", "+15550104477").unwrap();
     sync_once(&kiosk, &url).await;
     assert!(!kiosk.product(product.product_id).unwrap().removed);
-    let sync = engine(&kiosk, &settings(), None).unwrap();
+    let sync = engine(&kiosk, &settings()).unwrap();
     let handle = sync.clone().spawn(NatsTarget::new(url.clone()));
 
     // Carts prepared (and relayed) before the measured phase; a few warm-up orders.
@@ -219,7 +219,6 @@ async fn run(orders: usize, rate: f64) {
             .unwrap();
         carts.push(cart.cart_id);
     }
-    sync.poke();
     let deadline = Instant::now() + Duration::from_secs(60);
     while sync.status().await.unwrap().waiting > 0 || !sync.is_online() {
         assert!(Instant::now() < deadline, "the carts never synced");
@@ -230,7 +229,6 @@ async fn run(orders: usize, rate: f64) {
     let warm_watch = std::thread::spawn(move || watch(&db, rx, warmup, Duration::from_secs(60)));
     for cart in carts.drain(..warmup) {
         let order = kiosk.checkout(cart, "tok_visa", None).unwrap().order_id;
-        sync.poke();
         tx.send((order, Instant::now())).unwrap();
     }
     let (warm, stuck) = warm_watch.join().unwrap();
@@ -250,7 +248,6 @@ async fn run(orders: usize, rate: f64) {
     let watcher = std::thread::spawn(move || watch(&db, rx, orders, Duration::from_secs(30)));
     let issuer = {
         let kiosk = kiosk.clone();
-        let sync = sync.clone();
         std::thread::spawn(move || {
             let interval = Duration::from_secs_f64(1.0 / rate);
             let start = Instant::now() + Duration::from_millis(20);
@@ -263,7 +260,6 @@ async fn run(orders: usize, rate: f64) {
                 let t = Instant::now();
                 let order = kiosk.checkout(cart, "tok_visa", None).unwrap().order_id;
                 checkout_times.push(t.elapsed());
-                sync.poke();
                 tx.send((order, scheduled)).unwrap();
             }
             (checkout_times, start.elapsed())

@@ -126,7 +126,7 @@ async fn sync(edge: &Edge, url: &str, creds: &Path, stores: &[String]) {
         stores: stores.to_vec(),
         create_consumers: false,
     };
-    let engine = engine(edge, &settings, None).unwrap();
+    let engine = engine(edge, &settings).unwrap();
     let link = engine
         .connect(&NatsTarget::with_creds(url, creds))
         .await

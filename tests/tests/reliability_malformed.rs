@@ -575,7 +575,7 @@ async fn unparseable_headers_and_max_size_messages_do_not_wedge_central() {
     // past it and apply what a manager writes after it.
     let kiosk = device(dir.path(), "k9", root, Role::Kiosk);
     let events = format!("{prefix}EVENTS");
-    let engine_k = engine(&kiosk, &settings(&events), None).expect("engine");
+    let engine_k = engine(&kiosk, &settings(&events)).expect("engine");
     let link_k = engine_k
         .connect(&NatsTarget::new(server.url()))
         .await
@@ -593,7 +593,7 @@ async fn unparseable_headers_and_max_size_messages_do_not_wedge_central() {
     );
     let manager = device(dir.path(), "m9", root, Role::Manager);
     let after = manager.create_store("After", "L2").expect("a store");
-    let engine_m = engine(&manager, &settings(&events), None).expect("engine");
+    let engine_m = engine(&manager, &settings(&events)).expect("engine");
     let link_m = engine_m
         .connect(&NatsTarget::new(server.url()))
         .await
@@ -931,7 +931,7 @@ async fn an_event_above_max_payload_does_not_stop_the_device_syncing() {
     }
     let manager = device(dir.path(), "m7", root, Role::Manager);
     let small = manager.create_store("Small", "L1").expect("a normal store");
-    let engine = engine(&manager, &settings(stream), None).expect("engine");
+    let engine = engine(&manager, &settings(stream)).expect("engine");
     let link = engine
         .connect(&NatsTarget::new(server.url()))
         .await

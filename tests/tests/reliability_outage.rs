@@ -50,7 +50,7 @@ async fn five_hundred_orders_taken_during_a_nats_outage_all_arrive_once() {
         .unwrap();
     let (edge, customer) = (kiosk.edge, kiosk.customer);
 
-    let sync = engine(&edge, &settings(&stream), None)
+    let sync = engine(&edge, &settings(&stream))
         .unwrap()
         .spawn(target(&url, &kiosk.creds));
     wait_until(Duration::from_secs(30), "sync engine online", || {
@@ -67,7 +67,6 @@ async fn five_hundred_orders_taken_during_a_nats_outage_all_arrive_once() {
         tokio::time::sleep_until((down_at + spacing * i as u32).into()).await;
         let qty = rng.gen_range(1..=3);
         orders.push(take_order(&edge, customer, catalog.product, qty).unwrap());
-        sync.engine().poke();
     }
     assert!(server.url() == url && !server.is_running());
     let offline_status = sync.engine().status().await.unwrap();

@@ -26,7 +26,7 @@ async fn sync_until_done(edge: &Edge, urls: &str, creds: &Path, stream: &str) {
     };
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let engine = engine(edge, &settings, None).unwrap();
+        let engine = engine(edge, &settings).unwrap();
         if let Ok(link) = engine.connect(&NatsTarget::with_creds(urls, creds)).await {
             if engine.sync_once(&link).await.is_ok() && engine.status().await.unwrap().waiting == 0
             {

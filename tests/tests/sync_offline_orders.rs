@@ -41,7 +41,7 @@ async fn sync(edge: &Edge, url: &str, creds: &Path, stream: &str) -> Result<(), 
         stores: Vec::new(),
         create_consumers: false,
     };
-    let engine = engine(edge, &settings, None).map_err(|e| e.to_string())?;
+    let engine = engine(edge, &settings).map_err(|e| e.to_string())?;
     let link = engine
         .connect(&NatsTarget::with_creds(url, creds))
         .await
@@ -220,7 +220,7 @@ async fn fifty_orders_taken_offline_all_reach_ready() {
         stores: Vec::new(),
         create_consumers: false,
     };
-    let relay_only = engine(&kiosk, &settings, None).unwrap();
+    let relay_only = engine(&kiosk, &settings).unwrap();
     let link = relay_only
         .connect(&NatsTarget::with_creds(url.clone(), &creds))
         .await

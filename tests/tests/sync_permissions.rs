@@ -52,7 +52,7 @@ fn settings(stream: &str) -> SyncSettings {
 
 /// One sync pass of `edge` with its credentials file.
 async fn sync(edge: &Edge, url: &str, creds: &Path, stream: &str) -> Result<(), String> {
-    let engine = engine(edge, &settings(stream), None).map_err(|e| e.to_string())?;
+    let engine = engine(edge, &settings(stream)).map_err(|e| e.to_string())?;
     let link = engine
         .connect(&NatsTarget::with_creds(url, creds))
         .await
@@ -67,7 +67,7 @@ async fn sync(edge: &Edge, url: &str, creds: &Path, stream: &str) -> Result<(), 
 
 /// Connects `edge`'s engine with `creds`.
 async fn connect(edge: &Edge, url: &str, creds: &Path, stream: &str) -> Result<(), SyncError> {
-    let engine = engine(edge, &settings(stream), None).unwrap();
+    let engine = engine(edge, &settings(stream)).unwrap();
     engine
         .connect(&NatsTarget::with_creds(url, creds))
         .await
@@ -182,7 +182,7 @@ async fn devices_sync_within_their_generated_rights() {
         })
         .unwrap();
     sync(&kiosk, &url, &k_creds, &stream).await.unwrap();
-    let status = engine(&kiosk, &settings(&stream), None)
+    let status = engine(&kiosk, &settings(&stream))
         .unwrap()
         .status()
         .await
@@ -467,7 +467,7 @@ async fn re_enrolling_keeps_working_credentials() {
     held.flush()
         .await
         .expect("the open connection survives the reload");
-    let status = engine(&kiosk, &settings(&stream), None)
+    let status = engine(&kiosk, &settings(&stream))
         .unwrap()
         .status()
         .await

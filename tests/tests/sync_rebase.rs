@@ -19,7 +19,7 @@ use mallbots_sync::engine::{NatsTarget, SyncEngine, SyncReport};
 use mallbots_tests::nats::{Enrollment, NatsServer};
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
 struct World {
@@ -83,7 +83,6 @@ impl World {
     }
 
     async fn sync(&self, edge: &Arc<Edge>) -> SyncReport {
-        let weak: Weak<Edge> = Arc::downgrade(edge);
         let settings = SyncSettings {
             events_stream: self.stream.clone(),
             stores: Vec::new(),
@@ -92,12 +91,8 @@ impl World {
         let id = &edge.config().device_id;
         let creds = self.creds.lock().unwrap().get(id).cloned();
         let creds = creds.unwrap_or_else(|| panic!("{id} not enrolled"));
-        let after = Arc::new(move || {
-            if let Some(e) = weak.upgrade() {
-                e.clear_cache();
-            }
-        });
-        let engine: SyncEngine = engine(edge, &settings, Some(after)).unwrap();
+        // The engine clears the edge's aggregate cache after a rebase by itself.
+        let engine: SyncEngine = engine(edge, &settings).unwrap();
         let link = engine
             .connect(&NatsTarget::with_creds(self.url.clone(), creds))
             .await

@@ -162,7 +162,7 @@ fn append_raw(
 }
 
 fn fresh_engine(edge: &Edge) -> SyncEngine {
-    engine(edge, &SyncSettings::default(), None).unwrap()
+    engine(edge, &SyncSettings::default()).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

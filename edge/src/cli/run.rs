@@ -293,15 +293,9 @@ fn loadgen(edge: &Edge, args: LoadgenArgs) -> Result<Outcome, EdgeError> {
     };
     let mut stdout = std::io::stdout().lock();
     for _ in 0..args.orders {
-        if background.as_ref().is_some_and(|b| b.take_rebased()) {
-            edge.clear_cache();
-        }
         let cart = edge.start_cart(Some(customer))?;
         edge.add_item(cart.cart_id, product, 2)?;
         let order = edge.checkout(cart.cart_id, "tok_loadgen", None)?;
-        if let Some(background) = &background {
-            background.poke();
-        }
         let line = json!({ "order_id": order.order_id, "total_cents": order.total_cents });
         writeln!(stdout, "{line}")
             .and_then(|_| stdout.flush())

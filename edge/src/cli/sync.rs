@@ -197,13 +197,7 @@ pub fn run_sync(edge: &Edge, args: &SyncArgs) -> Result<serde_json::Value, EdgeE
     } else {
         0
     };
-    let rebased = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&rebased);
-    let engine = engine(
-        edge,
-        &settings,
-        Some(Arc::new(move || flag.store(true, Ordering::SeqCst))),
-    )?;
+    let engine = engine(edge, &settings)?;
     let target = target(
         edge,
         args.nats.as_deref(),
@@ -242,9 +236,6 @@ pub fn run_sync(edge: &Edge, args: &SyncArgs) -> Result<serde_json::Value, EdgeE
             }))
         })
     };
-    if rebased.load(Ordering::SeqCst) {
-        edge.clear_cache();
-    }
     result.map(|mut v| {
         if args.retry_quarantined {
             v["released"] = released.into();
@@ -257,9 +248,7 @@ pub fn run_sync(edge: &Edge, args: &SyncArgs) -> Result<serde_json::Value, EdgeE
 /// process stays the database's one writer while it takes orders and relays them.
 pub struct Background {
     rt: tokio::runtime::Runtime,
-    engine: mallbots_sync::engine::SyncEngine,
     handle: mallbots_sync::engine::SyncHandle,
-    rebased: Arc<AtomicBool>,
 }
 
 impl Background {
@@ -276,35 +265,14 @@ impl Background {
             stores: Vec::new(),
             create_consumers,
         };
-        let rebased = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&rebased);
-        let engine = engine(
-            edge,
-            &settings,
-            Some(Arc::new(move || flag.store(true, Ordering::SeqCst))),
-        )?;
+        let engine = engine(edge, &settings)?;
         let target = target(edge, Some(url), None, enrollment.as_ref())?;
         let rt = runtime()?;
         let handle = {
             let _entered = rt.enter();
             engine.clone().spawn(target)
         };
-        Ok(Self {
-            rt,
-            engine,
-            handle,
-            rebased,
-        })
-    }
-
-    /// Wakes the relay after a local commit.
-    pub fn poke(&self) {
-        self.engine.poke();
-    }
-
-    /// Whether a rebase happened since the last call (the edge's aggregate cache is stale).
-    pub fn take_rebased(&self) -> bool {
-        self.rebased.swap(false, Ordering::SeqCst)
+        Ok(Self { rt, handle })
     }
 
     /// Stops syncing (waiting for the current pass).

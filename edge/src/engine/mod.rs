@@ -196,6 +196,13 @@ impl Edge {
         lock(&self.cache).clear();
     }
 
+    /// A function that clears this edge's aggregate cache from any thread (the sync engine's
+    /// rebaser calls it).
+    pub(crate) fn cache_clearer(&self) -> crate::sync::AfterRebase {
+        let cache = Arc::clone(&self.cache);
+        Arc::new(move || lock(&cache).clear())
+    }
+
     /// Metadata for a new user action: correlation and causation = the command id.
     pub(crate) fn metadata(&self, command_id: Uuid) -> EventMetadata {
         EventMetadata {

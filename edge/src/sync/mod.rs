@@ -90,13 +90,9 @@ pub fn device_role(edge: &Edge, settings: &SyncSettings) -> Result<DeviceRole, E
     })
 }
 
-/// A sync engine over `edge`'s writer; `after_rebase` runs after each rebase (pass one that
-/// calls [`Edge::clear_cache`]).
-pub fn engine(
-    edge: &Edge,
-    settings: &SyncSettings,
-    after_rebase: Option<AfterRebase>,
-) -> Result<SyncEngine, EdgeError> {
+/// A sync engine over `edge`'s writer. After each rebase it clears the edge's aggregate cache
+/// itself (a retraction does not move a stream's head version), so no caller wires that.
+pub fn engine(edge: &Edge, settings: &SyncSettings) -> Result<SyncEngine, EdgeError> {
     if !edge.is_writer() {
         return Err(EdgeError::refused(
             "edge.read_only",
@@ -116,7 +112,7 @@ pub fn engine(
         edge.writer().clone(),
         config,
         Arc::new(EdgeApplier),
-        Arc::new(EdgeRebaser::new(after_rebase)),
+        Arc::new(EdgeRebaser::new(Some(edge.cache_clearer()))),
     )
     .map_err(edge_error)
 }

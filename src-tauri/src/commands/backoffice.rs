@@ -5,11 +5,12 @@
 
 use super::arg::Arg;
 use crate::backoffice::{store_sales, DepotView, SalesDay, SyncStatus};
-use crate::error::{parse_id, ApiError};
+use crate::error::ApiError;
 use crate::events::{Changed, Topic};
 use crate::orders::{ManagerOrder, ManagerOrderDetail, OrderQuery, StoreNames};
 use crate::state::AppState;
 use crate::views::ImportReport;
+use mallbots_edge::domain::{OrderId, ShoppingListId, StoreId};
 use mallbots_edge::Edge;
 use tauri::{AppHandle, Runtime, State};
 
@@ -22,13 +23,13 @@ const MAX_SALES_DAYS: u32 = 366;
 pub async fn manager_import_products<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    store_id: Arg<String>,
+    store_id: Arg<StoreId>,
     csv: Arg<String>,
 ) -> Result<ImportReport, ApiError> {
     let store_id = store_id.take("storeId")?;
     let csv = csv.take("csv")?;
     let manager = state.signed_in_manager()?;
-    let store = parse_id("store", &store_id)?;
+    let store = store_id;
     let report = manager.edge().import_products_csv(store, csv.as_bytes())?;
     if !report.imported.is_empty() {
         manager.announce(&app, Changed::of(&[Topic::Catalog, Topic::Sync]));
@@ -43,11 +44,11 @@ pub async fn manager_import_products<R: Runtime>(
 pub async fn manager_orders(
     state: State<'_, AppState>,
     filter: Arg<Option<OrderQuery>>,
-    store_id: Arg<Option<String>>,
+    store_id: Arg<Option<StoreId>>,
 ) -> Result<Vec<ManagerOrder>, ApiError> {
     let mut filter = filter.take("filter")?.unwrap_or_default().to_filter()?;
     if let Some(store) = store_id.take("storeId")? {
-        filter.store = Some(parse_id("store", &store)?);
+        filter.store = Some(store);
     }
     let edge = state.signed_in_manager()?.edge();
     let names = store_names(edge)?;
@@ -74,11 +75,11 @@ fn store_names(edge: &Edge) -> Result<StoreNames, ApiError> {
 #[tauri::command]
 pub async fn manager_order(
     state: State<'_, AppState>,
-    order_id: Arg<String>,
+    order_id: Arg<OrderId>,
 ) -> Result<ManagerOrderDetail, ApiError> {
     let order_id = order_id.take("orderId")?;
     let edge = state.signed_in_manager()?.edge();
-    let order = parse_id("order", &order_id)?;
+    let order = order_id;
     let detail = edge
         .manager_order(order)?
         .ok_or_else(|| mallbots_edge::EdgeError::not_found("order", order))?;
@@ -112,16 +113,14 @@ pub struct PickupAnswer {
 pub async fn manager_request_pickup<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    order_id: Arg<String>,
+    order_id: Arg<OrderId>,
 ) -> Result<PickupAnswer, ApiError> {
     let order_id = order_id.take("orderId")?;
     let manager = state.signed_in_manager()?;
-    let request = manager
-        .edge()
-        .request_pickup(parse_id("order", &order_id)?)?;
-    manager.announce(&app, Changed::order(&order_id));
+    let request = manager.edge().request_pickup(order_id)?;
+    manager.announce(&app, Changed::order(&order_id.to_string()));
     Ok(PickupAnswer {
-        order_id,
+        order_id: order_id.to_string(),
         status: request.status,
         code: request.code,
         reason: request.reason,
@@ -134,16 +133,13 @@ pub async fn manager_request_pickup<R: Runtime>(
 pub async fn manager_mark_stop_prepared<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    list_id: Arg<String>,
-    store_id: Arg<String>,
+    list_id: Arg<ShoppingListId>,
+    store_id: Arg<StoreId>,
 ) -> Result<(), ApiError> {
     let list_id = list_id.take("listId")?;
     let store_id = store_id.take("storeId")?;
     let manager = state.signed_in_manager()?;
-    let (list, store) = (
-        parse_id("shopping list", &list_id)?,
-        parse_id("store", &store_id)?,
-    );
+    let (list, store) = (list_id, store_id);
     manager.edge().mark_stop_prepared(list, store)?;
     manager.announce(&app, Changed::of(&[Topic::Depot, Topic::Sync]));
     Ok(())
@@ -162,7 +158,7 @@ pub async fn manager_depot(state: State<'_, AppState>) -> Result<DepotView, ApiE
 pub async fn manager_sales(
     state: State<'_, AppState>,
     days: Arg<Option<u32>>,
-    store_id: Arg<Option<String>>,
+    store_id: Arg<Option<StoreId>>,
 ) -> Result<Vec<SalesDay>, ApiError> {
     let days = days.take("days")?;
     let store_id = store_id.take("storeId")?;
@@ -176,7 +172,7 @@ pub async fn manager_sales(
     let edge = manager.edge();
     let now = edge.now().0;
     let rows = match store_id {
-        Some(store) => edge.sales_per_day(parse_id("store", &store)?)?,
+        Some(store) => edge.sales_per_day(store)?,
         None => {
             let mut rows = Vec::new();
             for store in edge.stores()? {

@@ -3,10 +3,11 @@
 
 use super::arg::Arg;
 use crate::backoffice::SyncStatus;
-use crate::error::{parse_id, ApiError};
+use crate::error::ApiError;
 use crate::events::{Changed, Topic};
 use crate::state::{AppState, Device};
 use crate::views::{group_catalog, BasketView, CheckoutInput, KioskOrder, StoreCatalog};
+use mallbots_edge::domain::{BasketId, OrderId, ProductId};
 use mallbots_edge::Edge;
 use tauri::{AppHandle, Runtime, State};
 
@@ -61,17 +62,14 @@ pub async fn kiosk_start_basket<R: Runtime>(
 pub async fn kiosk_add_item<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    basket_id: Arg<String>,
-    product_id: Arg<String>,
+    basket_id: Arg<BasketId>,
+    product_id: Arg<ProductId>,
     quantity: Arg<Option<i64>>,
 ) -> Result<BasketView, ApiError> {
     let basket_id = basket_id.take("basketId")?;
     let product_id = product_id.take("productId")?;
     let quantity = quantity.take("quantity")?;
-    let (cart, product) = (
-        parse_id("basket", &basket_id)?,
-        parse_id("product", &product_id)?,
-    );
+    let (cart, product) = (basket_id, product_id);
     let kiosk = state.kiosk()?;
     let result = kiosk.edge().add_item(cart, product, quantity.unwrap_or(1));
     cart_changed(&app, kiosk, result)
@@ -82,17 +80,14 @@ pub async fn kiosk_add_item<R: Runtime>(
 pub async fn kiosk_remove_item<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    basket_id: Arg<String>,
-    product_id: Arg<String>,
+    basket_id: Arg<BasketId>,
+    product_id: Arg<ProductId>,
     quantity: Arg<Option<i64>>,
 ) -> Result<BasketView, ApiError> {
     let basket_id = basket_id.take("basketId")?;
     let product_id = product_id.take("productId")?;
     let quantity = quantity.take("quantity")?;
-    let (cart, product) = (
-        parse_id("basket", &basket_id)?,
-        parse_id("product", &product_id)?,
-    );
+    let (cart, product) = (basket_id, product_id);
     let kiosk = state.kiosk()?;
     let result = kiosk
         .edge()
@@ -105,11 +100,11 @@ pub async fn kiosk_remove_item<R: Runtime>(
 pub async fn kiosk_cancel_basket<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    basket_id: Arg<String>,
+    basket_id: Arg<BasketId>,
 ) -> Result<BasketView, ApiError> {
     let basket_id = basket_id.take("basketId")?;
     let kiosk = state.kiosk()?;
-    let result = kiosk.edge().cancel_cart(parse_id("basket", &basket_id)?);
+    let result = kiosk.edge().cancel_cart(basket_id);
     cart_changed(&app, kiosk, result)
 }
 
@@ -140,7 +135,7 @@ pub async fn kiosk_checkout<R: Runtime>(
     let checkout = checkout.take("checkout")?;
     let kiosk = state.kiosk()?;
     let edge = kiosk.edge();
-    let cart = parse_id("basket", &checkout.basket_id)?;
+    let cart = checkout.basket_id;
     // Registration and checkout are decided together and committed in one transaction: a
     // refused checkout (closed or empty cart, blank card token, bad phone) registers no one.
     let (customer, order) = edge.checkout_registering(
@@ -160,11 +155,11 @@ pub async fn kiosk_checkout<R: Runtime>(
 #[tauri::command]
 pub async fn kiosk_order_status(
     state: State<'_, AppState>,
-    order_id: Arg<String>,
+    order_id: Arg<OrderId>,
 ) -> Result<KioskOrder, ApiError> {
     let order_id = order_id.take("orderId")?;
     let edge = state.kiosk()?.edge();
-    kiosk_order(edge, edge.order(parse_id("order", &order_id)?)?)
+    kiosk_order(edge, edge.order(order_id)?)
 }
 
 /// Asks central to cancel a placed order; the answer arrives later as the order's status.
@@ -172,15 +167,12 @@ pub async fn kiosk_order_status(
 pub async fn kiosk_request_cancel<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    order_id: Arg<String>,
+    order_id: Arg<OrderId>,
 ) -> Result<KioskOrder, ApiError> {
     let order_id = order_id.take("orderId")?;
     let kiosk = state.kiosk()?;
     let edge = kiosk.edge();
-    let order = edge.request_order_cancellation(
-        parse_id("order", &order_id)?,
-        "the customer canceled at the kiosk",
-    )?;
+    let order = edge.request_order_cancellation(order_id, "the customer canceled at the kiosk")?;
     kiosk.announce(&app, Changed::order(&order.order_id.to_string()));
     kiosk_order(edge, order)
 }

@@ -5,12 +5,12 @@
 //! check, id parsing and announcement around one edge call.
 
 use super::arg::Arg;
-use crate::error::{parse_id, ApiError};
+use crate::error::ApiError;
 use crate::events::{Changed, Topic};
 use crate::state::{AppState, ManagerSession};
 use crate::views::{group_catalog, NewProduct, NewStore, ProductView, StoreCatalog, StoreView};
+use mallbots_edge::domain::{ProductId, StoreId};
 use mallbots_edge::{Edge, EdgeError};
-use std::str::FromStr;
 use std::time::Instant;
 use tauri::{AppHandle, Runtime, State};
 
@@ -30,14 +30,14 @@ fn edit<R: Runtime, T, U: From<T>>(
     Ok(value.into())
 }
 
-/// [`edit`] of one store or product: `id` is parsed as a `what` id (`invalid_input` if not).
-fn edit_one<R: Runtime, I: FromStr, T, U: From<T>>(
+/// [`edit`] of one store or product.
+fn edit_one<R: Runtime, I, T, U: From<T>>(
     app: &AppHandle<R>,
     state: &AppState,
-    (what, id): (&str, &str),
+    id: I,
     change: impl FnOnce(&Edge, I) -> Result<T, EdgeError>,
 ) -> Result<U, ApiError> {
-    edit(app, state, |edge| Ok(change(edge, parse_id(what, id)?)?))
+    edit(app, state, |edge| Ok(change(edge, id)?))
 }
 
 /// Signs a manager in with user name and password (argon2-checked, locked out after repeated
@@ -102,7 +102,7 @@ pub async fn manager_add_product<R: Runtime>(
     let product = product.take("product")?;
     edit(&app, &state, |edge| {
         let product = mallbots_edge::NewProduct {
-            store_id: parse_id("store", &product.store_id)?,
+            store_id: product.store_id,
             sku: product.sku,
             name: product.name,
             description: product.description,
@@ -117,12 +117,12 @@ pub async fn manager_add_product<R: Runtime>(
 pub async fn manager_set_participation<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    store_id: Arg<String>,
+    store_id: Arg<StoreId>,
     participating: Arg<bool>,
 ) -> Result<StoreView, ApiError> {
     let store_id = store_id.take("storeId")?;
     let participating = participating.take("participating")?;
-    edit_one(&app, &state, ("store", &store_id), |edge, store| {
+    edit_one(&app, &state, store_id, |edge, store| {
         edge.set_participation(store, participating)
     })
 }
@@ -132,12 +132,12 @@ pub async fn manager_set_participation<R: Runtime>(
 pub async fn manager_set_automated_shopping<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    store_id: Arg<String>,
+    store_id: Arg<StoreId>,
     enabled: Arg<bool>,
 ) -> Result<StoreView, ApiError> {
     let store_id = store_id.take("storeId")?;
     let enabled = enabled.take("enabled")?;
-    edit_one(&app, &state, ("store", &store_id), |edge, store| {
+    edit_one(&app, &state, store_id, |edge, store| {
         edge.set_automated_shopping(store, enabled)
     })
 }
@@ -147,7 +147,7 @@ pub async fn manager_set_automated_shopping<R: Runtime>(
 pub async fn manager_rebrand_product<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    product_id: Arg<String>,
+    product_id: Arg<ProductId>,
     name: Arg<String>,
     description: Arg<Option<String>>,
 ) -> Result<ProductView, ApiError> {
@@ -155,7 +155,7 @@ pub async fn manager_rebrand_product<R: Runtime>(
     let name = name.take("name")?;
     let description = description.take("description")?;
     let description = description.as_deref().unwrap_or("");
-    edit_one(&app, &state, ("product", &product_id), |edge, product| {
+    edit_one(&app, &state, product_id, |edge, product| {
         edge.rebrand_product(product, &name, description)
     })
 }
@@ -165,12 +165,12 @@ pub async fn manager_rebrand_product<R: Runtime>(
 pub async fn manager_change_price<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    product_id: Arg<String>,
+    product_id: Arg<ProductId>,
     price_cents: Arg<i64>,
 ) -> Result<ProductView, ApiError> {
     let product_id = product_id.take("productId")?;
     let price_cents = price_cents.take("priceCents")?;
-    edit_one(&app, &state, ("product", &product_id), |edge, product| {
+    edit_one(&app, &state, product_id, |edge, product| {
         edge.reprice_product(product, price_cents)
     })
 }
@@ -180,8 +180,8 @@ pub async fn manager_change_price<R: Runtime>(
 pub async fn manager_remove_product<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    product_id: Arg<String>,
+    product_id: Arg<ProductId>,
 ) -> Result<ProductView, ApiError> {
     let product_id = product_id.take("productId")?;
-    edit_one(&app, &state, ("product", &product_id), Edge::remove_product)
+    edit_one(&app, &state, product_id, Edge::remove_product)
 }

@@ -16,7 +16,7 @@ use super::prune::{self, PruneReport};
 use super::relay::{relay_pass, RelayReport};
 use super::status::{sync_status, SyncStatus};
 use super::{InboxApplier, Rebaser, Shared, SyncConfig};
-use crate::store::{now_ms, Durability, StoreWriter};
+use crate::store::{now_ms, Durability, StoreError, StoreWriter};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tokio::sync::{watch, Notify};
@@ -303,7 +303,10 @@ impl SyncEngine {
         Ok(report)
     }
 
+    /// Relays until the link drops: after each pass it sleeps until a local commit adds outbox
+    /// rows ([`StoreWriter::outbox_appends`]), a [`Self::poke`], or the poll interval.
     async fn relay_loop(&self, link: &Link) -> Result<(), SyncError> {
+        let mut outbox = self.shared.writer.outbox_appends();
         loop {
             if link.client.connection_state() != async_nats::connection::State::Connected {
                 return Err(SyncError::Connect {
@@ -311,10 +314,18 @@ impl SyncEngine {
                     reason: "connection lost".to_owned(),
                 });
             }
+            outbox.borrow_and_update();
             self.relay(link).await?;
             self.mark_synced().await?;
-            let _ =
-                tokio::time::timeout(self.shared.config.poll_interval, self.wake.notified()).await;
+            tokio::select! {
+                _ = tokio::time::sleep(self.shared.config.poll_interval) => {}
+                _ = self.wake.notified() => {}
+                appended = outbox.changed() => {
+                    if appended.is_err() {
+                        return Err(SyncError::Store(StoreError::Closed));
+                    }
+                }
+            }
         }
     }
 

@@ -18,6 +18,7 @@
 use super::error::StoreError;
 use super::sqlite::SqliteStore;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -48,6 +49,7 @@ struct Inner {
     sender: Option<mpsc::Sender<Job>>,
     thread: Mutex<Option<JoinHandle<()>>>,
     commits: tokio::sync::watch::Receiver<u64>,
+    outbox: tokio::sync::watch::Receiver<u64>,
 }
 
 impl Drop for Inner {
@@ -81,6 +83,10 @@ impl StoreWriter {
     pub fn spawn(mut store: SqliteStore) -> Result<Self, StoreError> {
         let (sender, receiver) = mpsc::channel::<Job>();
         let (changed, commits) = tokio::sync::watch::channel(0u64);
+        let (outbox_grew, outbox) = tokio::sync::watch::channel(0u64);
+        let appended = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&appended);
+        store.flag_outbox_inserts(flag)?;
         let thread = std::thread::Builder::new()
             .name("store-writer".to_owned())
             .spawn(move || {
@@ -91,6 +97,9 @@ impl StoreWriter {
                     if now != seen {
                         seen = now;
                         changed.send_modify(|n| *n += 1);
+                    }
+                    if appended.swap(false, Ordering::Relaxed) {
+                        outbox_grew.send_modify(|n| *n += 1);
                     }
                 }
             })
@@ -103,6 +112,7 @@ impl StoreWriter {
                 sender: Some(sender),
                 thread: Mutex::new(Some(thread)),
                 commits,
+                outbox,
             }),
         })
     }
@@ -111,6 +121,13 @@ impl StoreWriter {
     /// counts them); `changed().await` wakes on the next one. Errors once the writer is gone.
     pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
         self.inner.commits.clone()
+    }
+
+    /// A receiver that changes after every writer job that added outbox rows (a local command
+    /// committed events to publish): the relay sleeps on it, so no caller has to wake it. A job
+    /// that rolled back may bump it too; the relay then finds nothing new.
+    pub fn outbox_appends(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.outbox.clone()
     }
 
     fn send(&self, job: Job) -> Result<(), StoreError> {

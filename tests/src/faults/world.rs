@@ -87,7 +87,7 @@ pub fn target(url: &str, creds: &Path) -> NatsTarget {
 
 /// One full sync of `edge` through the real engine, with its credentials file `creds`.
 pub async fn sync_once(edge: &Edge, url: &str, creds: &Path, stream: &str) -> Result<()> {
-    let engine = engine(edge, &settings(stream), None).map_err(|e| anyhow!("{e}"))?;
+    let engine = engine(edge, &settings(stream)).map_err(|e| anyhow!("{e}"))?;
     let link = engine
         .connect(&target(url, creds))
         .await

@@ -56,7 +56,7 @@ fn errors_reach_the_ui_as_code_and_message() {
     assert_eq!(code(&err), "basket.empty");
     assert!(err["message"].as_str().is_some_and(|m| !m.is_empty()));
     let err = invoke(&h.kiosk, "kiosk_order_status", json!({"orderId": "nope"})).unwrap_err();
-    assert_eq!(code(&err), "invalid_input", "a malformed id");
+    assert_eq!(code(&err), "invalid_argument", "a malformed id");
     let err = invoke(
         &h.kiosk,
         "kiosk_order_status",

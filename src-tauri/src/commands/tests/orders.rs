@@ -196,7 +196,7 @@ fn a_hand_over_is_refused_by_the_desk_until_the_order_is_ready_then_sent_to_cent
         json!({"orderId": "x"}),
     )
     .unwrap_err();
-    assert_eq!(code(&err), "invalid_input");
+    assert_eq!(code(&err), "invalid_argument");
 
     central_reports(
         &h,
@@ -264,5 +264,5 @@ fn a_counter_preparation_is_sent_for_a_list_the_desk_has_not_seen_yet() {
     assert!(status["waiting"].as_u64().unwrap() >= 1, "{status}");
     let bad = json!({"listId": "nope", "storeId": "0192f0c0-0000-7000-8000-000000000001"});
     let err = invoke(&h.manager, "manager_mark_stop_prepared", bad).unwrap_err();
-    assert_eq!(code(&err), "invalid_input");
+    assert_eq!(code(&err), "invalid_argument");
 }

@@ -128,6 +128,21 @@ impl SqliteStore {
         &self.conn
     }
 
+    /// Sets `flag` whenever a row is inserted into the outbox on this connection (SQLite's
+    /// update hook; the writer thread turns it into [`super::StoreWriter::outbox_appends`]).
+    pub(crate) fn flag_outbox_inserts(
+        &mut self,
+        flag: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .update_hook(Some(move |action, _db: &str, table: &str, _row: i64| {
+                if action == rusqlite::hooks::Action::SQLITE_INSERT && table == "outbox" {
+                    flag.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            }))?;
+        Ok(())
+    }
+
     /// Opens a read-only connection to the same file.
     pub fn reader(&self) -> Result<StoreReader, StoreError> {
         let path = self

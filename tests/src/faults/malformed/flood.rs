@@ -83,7 +83,7 @@ pub async fn sync_loop(
     stream: String,
     mut stop: watch::Receiver<bool>,
 ) -> InboxReport {
-    let engine = engine(&edge, &settings(&stream), None).expect("engine");
+    let engine = engine(&edge, &settings(&stream)).expect("engine");
     let link = engine
         .connect(&NatsTarget::new(url))
         .await
