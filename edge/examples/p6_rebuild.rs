@@ -14,7 +14,7 @@
 
 use mallbots_edge::domain::ordering::{OrderItem, OrderStatus};
 use mallbots_edge::domain::Money;
-use mallbots_edge::projections::order_lines::OrderLineEvent;
+use mallbots_edge::domain::ordering::OrderLineEvent;
 use mallbots_edge::{central_message, Edge, EdgeConfig, NewProduct};
 use std::time::Instant;
 

@@ -10,10 +10,12 @@ mod commands;
 mod decide;
 mod errors;
 mod events;
+mod lines;
 
 pub use commands::OrderCommand;
 pub use errors::OrderError;
 pub use events::{CancelledBy, OrderEvent, OrderItem};
+pub use lines::{money_states, phone_last4, OrderLineEvent};
 
 /// Longest reason (characters) a cancel request, cancel, rejection or refusal may carry.
 pub const MAX_REASON_CHARS: usize = 500;

@@ -5,7 +5,7 @@ use super::args::Cli;
 use super::run::run;
 use crate::domain::ordering::{OrderItem, OrderStatus};
 use crate::domain::{Money, OrderId, ProductId, StoreId, Timestamp};
-use crate::projections::order_lines::OrderLineEvent;
+use mallbots_domain::ordering::OrderLineEvent;
 use crate::{central_message, Edge, EdgeConfig, Received, Role};
 use clap::Parser;
 use uuid::Uuid;

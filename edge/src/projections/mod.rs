@@ -51,7 +51,7 @@ pub(crate) enum Decoded {
     Basket(BasketEvent),
     Order(OrderEvent),
     Depot(depot::DepotEvent),
-    OrderLine(order_lines::OrderLineEvent),
+    OrderLine(mallbots_domain::ordering::OrderLineEvent),
     Desk(DeskEvent),
     /// A stream type the edge keeps no read model of (depot, payments...).
     Other,

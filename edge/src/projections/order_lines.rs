@@ -15,12 +15,10 @@
 //! `first_seen_at`.
 
 use crate::days::utc_day;
-use mallbots_domain::ordering::{OrderItem, OrderStatus};
-use mallbots_domain::payments::{InvoiceStatus, PaymentStatus};
-use mallbots_domain::{DomainEvent, OrderId, StoreId, Timestamp};
+use mallbots_domain::ordering::OrderLineEvent;
 use mallbots_sync::store::{Migration, StoreError};
 use rusqlite::{params, OptionalExtension, Transaction};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// The order-line tables (their own set, `edge_order_lines` v1).
 pub(super) const MIGRATION: Migration = Migration {
@@ -32,49 +30,6 @@ pub(super) const MIGRATION: Migration = Migration {
 
 /// The tables of this projection.
 pub const ORDER_LINE_TABLES: &[&str] = &["rm_order_lines", "rm_order_line_history"];
-
-/// The event central publishes on `<root>.ev.store.<store>.orderline.<order>` (the decoding
-/// side of central's `ordering::lines::OrderLineEvent`, schema version 1; the optional fields
-/// were added later and default to `None`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type")]
-pub enum OrderLineEvent {
-    /// The order's status and lines as one store sees them.
-    OrderLineUpdated {
-        /// The order (the stream id).
-        order_id: OrderId,
-        /// The store (the subject's store token).
-        store_id: StoreId,
-        /// The kiosk that placed it.
-        device: String,
-        /// The order status.
-        status: OrderStatus,
-        /// This store's lines.
-        items: Vec<OrderItem>,
-        /// Stream sequence of the order event this reflects.
-        order_seq: u64,
-        /// When.
-        at: Timestamp,
-        /// When the kiosk placed the order.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        placed_at: Option<Timestamp>,
-        /// The order's payment as its status establishes it.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        payment: Option<PaymentStatus>,
-        /// The order's invoice as its status establishes it.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        invoice: Option<InvoiceStatus>,
-        /// The last four digits of the customer's SMS number.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        phone_last4: Option<String>,
-    },
-}
-
-impl DomainEvent for OrderLineEvent {
-    fn event_type(&self) -> &'static str {
-        "OrderLineUpdated"
-    }
-}
 
 /// The snake-case name of a serde unit enum value (`"authorized"`, `"paid"`).
 fn name<T: Serialize>(value: &T) -> Option<String> {

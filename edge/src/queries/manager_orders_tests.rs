@@ -2,7 +2,7 @@
 //! enveloped as central appends it, received through the inbox ([`Edge::deliver`]); then the
 //! desk's queries over it.
 
-use crate::projections::order_lines::OrderLineEvent;
+use mallbots_domain::ordering::OrderLineEvent;
 use crate::queries::delivery::{central_message, Received};
 use crate::{utc_day, Edge, EdgeConfig, OrderFilter, Role};
 use mallbots_domain::ordering::{OrderItem, OrderStatus};

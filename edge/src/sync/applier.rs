@@ -14,7 +14,7 @@
 //! subject and hold only that store's lines; anything else is not applied (the engine parks it).
 
 use crate::projections;
-pub use crate::projections::order_lines::OrderLineEvent;
+pub use mallbots_domain::ordering::OrderLineEvent;
 use mallbots_domain::{
     baskets, bots, customers, depot, desk, ordering, products, stores, DomainEvent,
 };

@@ -81,7 +81,9 @@ impl Ordering {
     /// `None` when unknown or unreadable (the lines go out without them).
     async fn phone_last4(&self, order: &Order) -> Option<String> {
         match load_customer(&self.customers, order.customer_id()).await {
-            Ok(customer) if customer.is_registered() => lines::phone_last4(customer.sms_number()),
+            Ok(customer) if customer.is_registered() => {
+                mallbots_domain::ordering::phone_last4(customer.sms_number())
+            }
             Ok(_) => None,
             Err(e) => {
                 tracing::warn!(order = %order.id(), error = %e,
