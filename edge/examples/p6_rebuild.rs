@@ -12,9 +12,9 @@
 //! round is the one least disturbed, for both sides alike). The CPU time of both (all threads,
 //! from /proc) is reported too.
 
+use mallbots_edge::domain::ordering::OrderLineEvent;
 use mallbots_edge::domain::ordering::{OrderItem, OrderStatus};
 use mallbots_edge::domain::Money;
-use mallbots_edge::domain::ordering::OrderLineEvent;
 use mallbots_edge::{central_message, Edge, EdgeConfig, NewProduct};
 use std::time::Instant;
 

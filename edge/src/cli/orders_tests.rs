@@ -5,9 +5,9 @@ use super::args::Cli;
 use super::run::run;
 use crate::domain::ordering::{OrderItem, OrderStatus};
 use crate::domain::{Money, OrderId, ProductId, StoreId, Timestamp};
-use mallbots_domain::ordering::OrderLineEvent;
 use crate::{central_message, Edge, EdgeConfig, Received, Role};
 use clap::Parser;
+use mallbots_domain::ordering::OrderLineEvent;
 use uuid::Uuid;
 
 fn cli(edge: &Edge, args: &[&str]) -> Result<super::Outcome, crate::EdgeError> {

@@ -2,9 +2,9 @@
 //! enveloped as central appends it, received through the inbox ([`Edge::deliver`]); then the
 //! desk's queries over it.
 
-use mallbots_domain::ordering::OrderLineEvent;
 use crate::queries::delivery::{central_message, Received};
 use crate::{utc_day, Edge, EdgeConfig, OrderFilter, Role};
+use mallbots_domain::ordering::OrderLineEvent;
 use mallbots_domain::ordering::{OrderItem, OrderStatus};
 use mallbots_domain::payments::{InvoiceStatus, PaymentStatus};
 use mallbots_domain::{Money, OrderId, ProductId, StoreId, Timestamp};

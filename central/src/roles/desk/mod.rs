@@ -22,7 +22,6 @@
 
 pub mod registry;
 
-use mallbots_wire::service_subjects::CommandContext;
 use mallbots_wire::subjects::EventSubject;
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,11 +32,9 @@ use mallbots_domain::desk::{
     ANSWER_STREAM_TYPE,
 };
 use mallbots_domain::error::ErrorCode;
-use mallbots_domain::saga::payment_id_for;
-use mallbots_domain::{Aggregate, DomainEvent, OrderId, SagaId, StoreId, Timestamp};
+use mallbots_domain::{Aggregate, DomainEvent, OrderId, StoreId, Timestamp};
 use tokio::sync::OnceCell;
 
-use crate::platform::commands::{invoice_id_for, Capture};
 use crate::platform::envelope::{self, EventMeta};
 use crate::platform::error::PublishError;
 use crate::platform::handler::{DecodeError, Delivery, Handler, Outcome};
@@ -264,6 +261,42 @@ fn registry_of(rt: &Runtime) -> Registry {
     )
 }
 
+/// What both desk handlers learn before deciding: the request's event id and time, and the
+/// desk's enrolled access (`None`: not an enrolled desk).
+struct Received {
+    event_id: String,
+    at: Timestamp,
+    access: Option<DeskAccess>,
+}
+
+/// A request answered before (a redelivery after the answer) is dead-lettered again and
+/// answered once; otherwise the desk's access is looked up. `Err` is the outcome to return.
+async fn receive(
+    answers: &Answers,
+    registry: &Registry,
+    delivery: &Delivery,
+    device: &str,
+    request_id: &str,
+) -> Result<Received, Outcome> {
+    let event_id = event_id(delivery);
+    match answers.stored(device, request_id, &event_id).await {
+        Ok((Some(Answered::Refused { code, reason }), _)) => {
+            return Err(dead_letter(device, &code, &reason))
+        }
+        Ok((None, _)) => {}
+        Err(e) => return Err(retry("desk answers not readable", e)),
+    }
+    let access = match registry.lookup(device).await {
+        Ok(entry) => entry.map(|e| e.access()),
+        Err(e) => return Err(retry("devices registry not readable", e)),
+    };
+    Ok(Received {
+        event_id,
+        at: at_of(delivery),
+        access,
+    })
+}
+
 fn at_of(delivery: &Delivery) -> Timestamp {
     Timestamp::from_millis(
         delivery
@@ -286,19 +319,13 @@ impl Handler for PickupHandler {
             };
         };
         let device = request.device.as_str();
-        let event_id = event_id(delivery);
-        let at = at_of(delivery);
-        // Answered before (a redelivery after the answer): dead-letter again, answer once.
-        match self.answers.stored(device, &request.id, &event_id).await {
-            Ok((Some(Answered::Refused { code, reason }), _)) => {
-                return dead_letter(device, &code, &reason)
-            }
-            Ok((None, _)) => {}
-            Err(e) => return retry("desk answers not readable", e),
-        }
-        let access = match self.registry.lookup(device).await {
-            Ok(entry) => entry.map(|e| e.access()),
-            Err(e) => return retry("devices registry not readable", e),
+        let Received {
+            event_id,
+            at,
+            access,
+        } = match receive(&self.answers, &self.registry, delivery, device, &request.id).await {
+            Ok(received) => received,
+            Err(outcome) => return outcome,
         };
         let loaded = match self.ordering.store_load(order_id).await {
             Ok(l) => Some(l),
@@ -362,21 +389,9 @@ impl PickupHandler {
         at: Timestamp,
         device: &str,
     ) -> Outcome {
-        let capture = Capture {
-            command_id: capture_id(event_id),
-            order_id,
-            payment_id: payment_id_for(SagaId::from(order_id)),
-            invoice_id: invoice_id_for(order_id),
-            at,
-        };
         match self
             .ordering
-            .send(
-                CommandContext::Payments,
-                "capture",
-                &capture.command_id,
-                &capture,
-            )
+            .send_capture(order_id, capture_id(event_id), at)
             .await
         {
             Ok(()) => {
@@ -463,18 +478,13 @@ impl Handler for StopHandler {
             };
         };
         let device = request.device.as_str();
-        let event_id = event_id(delivery);
-        let at = at_of(delivery);
-        match self.answers.stored(device, &request.id, &event_id).await {
-            Ok((Some(Answered::Refused { code, reason }), _)) => {
-                return dead_letter(device, &code, &reason)
-            }
-            Ok((None, _)) => {}
-            Err(e) => return retry("desk answers not readable", e),
-        }
-        let access = match self.registry.lookup(device).await {
-            Ok(entry) => entry.map(|e| e.access()),
-            Err(e) => return retry("devices registry not readable", e),
+        let Received {
+            event_id,
+            at,
+            access,
+        } = match receive(&self.answers, &self.registry, delivery, device, &request.id).await {
+            Ok(received) => received,
+            Err(outcome) => return outcome,
         };
         let depot = match crate::roles::depot::commands::depot(&self.depot, &self.rt).await {
             Ok(d) => d,

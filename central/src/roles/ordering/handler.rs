@@ -14,13 +14,13 @@ use std::time::Duration;
 
 use mallbots_domain::error::ErrorCode;
 use mallbots_domain::ordering::{CancelledBy, OrderCommand, OrderStatus};
-use mallbots_domain::saga::{payment_id_for, ReplyOutcome, SagaCommand};
-use mallbots_domain::{SagaId, Timestamp};
+use mallbots_domain::saga::{ReplyOutcome, SagaCommand};
+use mallbots_domain::Timestamp;
 use serde::de::DeserializeOwned;
 
 use super::{Executed, Ordering, OrderingError};
 use crate::platform::commands::{
-    invoice_id_for, CancelOrder, Capture, CompleteOrder, CreateInvoice, ReadyOrder, RecordPickup,
+    invoice_id_for, CancelOrder, CompleteOrder, CreateInvoice, ReadyOrder, RecordPickup,
     StartShopping,
 };
 use crate::platform::envelope;
@@ -259,20 +259,13 @@ impl OrderingHandler {
                 "pickup refused: the order is not ready");
             return Outcome::Ack;
         }
-        let capture = Capture {
-            command_id: envelope::derived_id(&c.command_id, "capture").to_string(),
-            order_id: c.order_id,
-            payment_id: payment_id_for(SagaId::from(c.order_id)),
-            invoice_id: invoice_id_for(c.order_id),
-            at: Timestamp::from_millis(c.at.millis()),
-        };
+        let command_id = envelope::derived_id(&c.command_id, "capture").to_string();
         match self
             .ordering
-            .send(
-                CommandContext::Payments,
-                "capture",
-                &capture.command_id,
-                &capture,
+            .send_capture(
+                c.order_id,
+                command_id,
+                Timestamp::from_millis(c.at.millis()),
             )
             .await
         {

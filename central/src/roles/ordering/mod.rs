@@ -22,6 +22,7 @@ use mallbots_domain::{Aggregate, DomainEvent, OrderId, SagaId, Timestamp};
 use mallbots_wire::service_subjects::CommandContext;
 use serde::Serialize;
 
+use crate::platform::commands::{invoice_id_for, Capture};
 use crate::platform::commands::{CancelList, VoidPayment};
 use crate::platform::envelope::{self, EventMeta};
 use crate::platform::error::PublishError;
@@ -211,6 +212,30 @@ impl Ordering {
             .publish(&subject, command_id, Default::default(), Bytes::from(bytes))
             .await
             .map(|_| ())
+    }
+
+    /// Asks payments to capture the order's payment and pay its invoice (a hand-over), with
+    /// msg-id `command_id`; payments then records the pickup with ordering.
+    pub async fn send_capture(
+        &self,
+        order_id: OrderId,
+        command_id: String,
+        at: Timestamp,
+    ) -> Result<(), PublishError> {
+        let capture = Capture {
+            command_id,
+            order_id,
+            payment_id: payment_id_for(SagaId::from(order_id)),
+            invoice_id: invoice_id_for(order_id),
+            at,
+        };
+        self.send(
+            CommandContext::Payments,
+            "capture",
+            &capture.command_id,
+            &capture,
+        )
+        .await
     }
 
     /// After a cancellation: withdraw the list (depot) and void the payment (payments).

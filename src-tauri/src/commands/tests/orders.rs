@@ -6,10 +6,10 @@
 
 use super::{code, harness, invoke, Harness};
 use crate::state::AppState;
+use mallbots_edge::domain::ordering::OrderLineEvent;
 use mallbots_edge::domain::ordering::{OrderItem, OrderStatus};
 use mallbots_edge::domain::payments::{InvoiceStatus, PaymentStatus};
 use mallbots_edge::domain::{Money, Timestamp};
-use mallbots_edge::domain::ordering::OrderLineEvent;
 use mallbots_edge::{central_message, Received};
 use serde_json::{json, Value};
 use tauri::Manager;
