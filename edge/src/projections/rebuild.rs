@@ -5,6 +5,7 @@
 //! It runs in one transaction, so readers see either the old or the new read models.
 
 use super::fold::{Fold, MAX_STAGED};
+use mallbots_sync::store::sqlite::read;
 use mallbots_sync::store::sqlite::scan::scan;
 use mallbots_sync::store::{Compatibility, Durability, SqliteStore, StoreError, Upcasters};
 use rusqlite::Transaction;
@@ -62,6 +63,42 @@ fn rebuild_holding(
         fold.maybe_flush()?;
         after = last;
     }
+}
+
+/// The read-model rows that belong to one aggregate alone, by stream type: (table, key column).
+/// Orders are not here: they also add to the shared daily sales.
+const AGGREGATE_ROWS: &[(&str, &[(&str, &str)])] = &[
+    ("store", &[("rm_stores", "store_id")]),
+    ("product", &[("rm_products", "product_id")]),
+    ("customer", &[("rm_customers", "customer_id")]),
+    (
+        "basket",
+        &[("rm_cart_lines", "basket_id"), ("rm_carts", "basket_id")],
+    ),
+];
+
+/// Re-projects one aggregate (after a rebase superseded its pending events): deletes its rows
+/// and projects its events again, superseded ones skipped, inside `tx`. A few rows, whatever
+/// the log's size, so a rebase does not hold the writer for a whole rebuild. `false` (nothing
+/// done) for a stream type whose events reach rows shared with other aggregates: the caller
+/// rebuilds instead ([`rebuild_in`]).
+pub fn refold_stream(
+    tx: &Transaction<'_>,
+    upcasters: &Upcasters,
+    stream_type: &str,
+    stream_id: &str,
+) -> Result<bool, StoreError> {
+    let Some((_, tables)) = AGGREGATE_ROWS.iter().find(|(t, _)| *t == stream_type) else {
+        return Ok(false);
+    };
+    for (table, key) in *tables {
+        tx.prepare_cached(&format!("DELETE FROM {table} WHERE {key} = ?1"))?
+            .execute([stream_id])?;
+    }
+    for event in read::load_stream(tx, upcasters, stream_type, stream_id, 1)? {
+        super::project(tx, &event)?;
+    }
+    Ok(true)
 }
 
 /// [`rebuild_in`] in its own transaction on the writer's connection.
@@ -130,5 +167,68 @@ mod tests {
             assert!(n > 30, "{n} events");
             assert_eq!(edge.dump_read_models().unwrap(), live, "limit {limit}");
         }
+    }
+
+    /// A rebase of one product, of one store and of one cart re-projects that aggregate only:
+    /// the read models then equal a full rebuild's (the superseded events left out of both).
+    #[test]
+    fn refolding_one_aggregate_equals_a_full_rebuild() {
+        use super::{rebuild_in, refold_stream};
+        use mallbots_sync::store::sqlite::write;
+        let dir = tempfile::tempdir().unwrap();
+        let edge = Edge::open(dir.path().join("edge.db"), EdgeConfig::default()).unwrap();
+        let store = edge.create_store("S", "L1").unwrap();
+        edge.set_participation(store.store_id, true).unwrap();
+        let product = edge
+            .add_product(NewProduct {
+                store_id: store.store_id,
+                sku: "SKU".into(),
+                name: "Tea".into(),
+                description: String::new(),
+                price_cents: 250,
+            })
+            .unwrap()
+            .product_id;
+        edge.reprice_product(product, 300).unwrap();
+        let cart = edge.start_cart(None).unwrap().cart_id;
+        edge.add_item(cart, product, 2).unwrap();
+        let streams = [
+            ("product", product.to_string()),
+            ("store", store.store_id.to_string()),
+            ("basket", cart.to_string()),
+        ];
+        for (kind, id) in streams {
+            let before = edge.dump_read_models().unwrap();
+            let refolded = edge
+                .with_writer(move |store, _| {
+                    let upcasters = store.upcasters_arc();
+                    Ok(store.transaction(Durability::Normal, |tx| {
+                        write::supersede_pending(tx, kind, &id)?;
+                        refold_stream(tx, &upcasters, kind, &id)
+                    })?)
+                })
+                .unwrap();
+            assert!(refolded, "{kind} rows are its own");
+            let after_refold = edge.dump_read_models().unwrap();
+            assert_ne!(
+                after_refold, before,
+                "{kind}: its superseded events are gone"
+            );
+            edge.with_writer(|store, _| {
+                let upcasters = store.upcasters_arc();
+                Ok(store.transaction(Durability::Normal, |tx| rebuild_in(tx, &upcasters))?)
+            })
+            .unwrap();
+            assert_eq!(edge.dump_read_models().unwrap(), after_refold, "{kind}");
+        }
+        let orders = edge
+            .with_writer(|store, _| {
+                let upcasters = store.upcasters_arc();
+                Ok(store.transaction(Durability::Normal, |tx| {
+                    refold_stream(tx, &upcasters, "order", "x")
+                })?)
+            })
+            .unwrap();
+        assert!(!orders, "orders share the daily sales: a full rebuild");
     }
 }

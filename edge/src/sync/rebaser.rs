@@ -160,7 +160,11 @@ impl Rebaser for EdgeRebaser {
         let outcome = match request.stream_type {
             "product" | "store" | "customer" | "basket" | "order" => {
                 write::supersede_pending(tx, request.stream_type, request.stream_id)?;
-                projections::rebuild_in(tx, &Upcasters::new())?;
+                let upcasters = Upcasters::new();
+                let (kind, id) = (request.stream_type, request.stream_id);
+                if !projections::refold_stream(tx, &upcasters, kind, id)? {
+                    projections::rebuild_in(tx, &upcasters)?;
+                }
                 match request.stream_type {
                     "product" => rerun::<products::Product>(tx, request, &commands)?,
                     "store" => rerun::<stores::Store>(tx, request, &commands)?,
