@@ -378,3 +378,20 @@ pub struct DepotView {
     pub bots: Vec<BotView>,
     pub lists: Vec<ShoppingListView>,
 }
+
+/// One line of an audit trail (`order history`, `product history`), from one event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrailEntry {
+    /// When it happened (ms since the Unix epoch).
+    pub at: i64,
+    /// The event's type, e.g. `OrderApproved`.
+    pub event_type: String,
+    /// The stream it is on: `basket`, `order`, `orderline`, `list`, `pickupreq`, `product`, …
+    pub stream: String,
+    /// The device that wrote it (`central` for central's events), when known.
+    pub device: Option<String>,
+    /// The signed-in user, for desk and manager actions.
+    pub user: Option<String>,
+    /// What happened, in one line of plain words.
+    pub summary: String,
+}

@@ -19,8 +19,20 @@ pub const H_CORRELATION_ID: &str = "Mallbots-Correlation-Id";
 pub const H_CAUSATION_ID: &str = "Mallbots-Causation-Id";
 /// The device that wrote it (`central` for central).
 pub const H_DEVICE: &str = "Mallbots-Device";
+/// The signed-in user whose action it records (a manager's catalog edit, a desk's hand-over),
+/// absent for other events. Only a header-safe name travels ([`header_safe_user`]).
+pub const H_USER: &str = "Mallbots-User";
 /// The expected last subject sequence an event was appended with (0 for a subject's first
 /// event): the stream sequence of the previous event on the same subject. A reader that folded a
 /// different last sequence for the subject received its events out of order. Central sets it on
 /// every event it appends.
 pub const H_PREV_SUBJECT_SEQ: &str = "Mallbots-Prev-Subject-Seq";
+
+/// `user` if it can travel as a header value: 1 to 64 printable ASCII characters (no control
+/// characters, which would break the header block), else `None`.
+pub fn header_safe_user(user: &str) -> Option<&str> {
+    let ok = !user.is_empty()
+        && user.len() <= 64
+        && user.bytes().all(|b| b == b' ' || b.is_ascii_graphic());
+    ok.then_some(user)
+}

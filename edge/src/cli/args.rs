@@ -258,6 +258,15 @@ pub enum ProductCmd {
         /// The product.
         product: String,
     },
+    /// The product's history from the event log: added, renamed, repriced, removed, with the
+    /// device and user of each change.
+    History {
+        /// The product.
+        product: String,
+        /// CSV (at, event_type, stream, device, user, summary) instead of lines of text.
+        #[arg(long)]
+        csv: bool,
+    },
     /// Imports products from CSV (`sku,name,description,price`, price like 12.99).
     Import {
         /// The store.
@@ -356,6 +365,15 @@ pub enum OrderCmd {
     PickupStatus {
         /// The order.
         order: String,
+    },
+    /// The order's story from this device's event log: its cart, checkout, central's answers,
+    /// the robot's shopping, the hand-over (time, device, user, one line each).
+    History {
+        /// The order.
+        order: String,
+        /// CSV (at, event_type, stream, device, user, summary) instead of lines of text.
+        #[arg(long)]
+        csv: bool,
     },
 }
 

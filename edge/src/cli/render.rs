@@ -3,7 +3,7 @@
 use crate::views::{BotView, ShoppingListView, StoreView};
 use crate::views::{CartView, CatalogView, CustomerView, OrderView, ProductView, SalesDayView};
 use crate::views::{ManagerOrderDetail, ManagerOrderView};
-use crate::ImportReport;
+use crate::{EdgeError, ImportReport, TrailEntry};
 
 /// Cents as `12.34`.
 pub fn money(cents: i64) -> String {
@@ -285,6 +285,45 @@ pub fn desk_request(r: &crate::DeskRequestView) -> String {
         (Some(code), None) => format!("{what}: {} {code}", r.status),
         _ => format!("{what}: {}", r.status),
     }
+}
+
+/// An audit trail: one line per event (`2026-12-04 03:20:01 UTC  central  approved …`), or CSV
+/// with a header row (`at` as UTC time, then event type, stream, device, user, summary).
+pub fn trail(entries: &[TrailEntry], csv: bool) -> Result<String, EdgeError> {
+    if !csv {
+        let lines: Vec<String> = entries
+            .iter()
+            .map(|e| {
+                let who = match (&e.device, &e.user) {
+                    (Some(d), Some(u)) => format!("{u}@{d}"),
+                    (Some(d), None) => d.clone(),
+                    (None, Some(u)) => u.clone(),
+                    (None, None) => "-".to_owned(),
+                };
+                format!("{}  {who:<14} {}", crate::days::utc_time(e.at), e.summary)
+            })
+            .collect();
+        return Ok(lines.join("\n"));
+    }
+    let mut out = ::csv::Writer::from_writer(Vec::new());
+    let failed = |e: ::csv::Error| EdgeError::invalid("csv", e.to_string());
+    out.write_record(["at", "event_type", "stream", "device", "user", "summary"])
+        .map_err(failed)?;
+    for e in entries {
+        out.write_record([
+            crate::days::utc_time(e.at).as_str(),
+            &e.event_type,
+            &e.stream,
+            e.device.as_deref().unwrap_or(""),
+            e.user.as_deref().unwrap_or(""),
+            &e.summary,
+        ])
+        .map_err(failed)?;
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|e| EdgeError::invalid("csv", e.to_string()))?;
+    Ok(String::from_utf8_lossy(&bytes).trim_end().to_owned())
 }
 
 #[cfg(test)]

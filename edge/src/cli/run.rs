@@ -48,6 +48,10 @@ pub fn run(edge: &Edge, command: Command) -> Result<Outcome, EdgeError> {
             let r = edge.request_pickup(parse_id("order", &order)?)?;
             Outcome::new(&r, render::desk_request(&r))
         }
+        Command::Order(OrderCmd::History { order, csv }) => {
+            let trail = edge.order_trail(parse_id("order", &order)?)?;
+            Outcome::new(&trail, render::trail(&trail, csv)?)
+        }
         Command::Order(OrderCmd::PickupStatus { order }) => {
             let order = parse_id("order", &order)?;
             let r = edge
@@ -247,6 +251,10 @@ fn product(edge: &Edge, cmd: ProductCmd) -> Result<Outcome, EdgeError> {
                 .map_err(|e| EdgeError::io(format!("open {}", file.display()), e))?;
             let report = edge.import_products_csv(parse_id("store", &store)?, input)?;
             return Outcome::new(&report, render::import(&report));
+        }
+        ProductCmd::History { product, csv } => {
+            let trail = edge.product_trail(parse_id("product", &product)?)?;
+            return Outcome::new(&trail, render::trail(&trail, csv)?);
         }
     };
     Outcome::new(&p, render::product(&p))

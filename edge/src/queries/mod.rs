@@ -11,8 +11,11 @@ pub mod depot;
 pub mod maintenance;
 pub mod manager_orders;
 pub mod orders;
+pub mod trail;
 
 #[cfg(test)]
 mod depot_tests;
 #[cfg(test)]
 mod manager_orders_tests;
+#[cfg(test)]
+mod trail_tests;

@@ -1,7 +1,7 @@
 //! The event envelope on `<root>.ev.>` (docs/central-messages.md): the payload is the domain
 //! event serialized as-is; the metadata travels in headers (`Nats-Msg-Id` = event id,
 //! `Mallbots-Event-Type`, `-Schema-Version`, `-Stream-Type`, `-Stream-Id`, `-Occurred-At`,
-//! `-Correlation-Id`, `-Causation-Id`, `-Device`).
+//! `-Correlation-Id`, `-Causation-Id`, `-Device`, and `-User` for a signed-in user's action).
 //!
 //! [`outgoing_headers`] builds them for an outbox row; [`IncomingEvent::decode`] reads a
 //! message back, failing with a [`DecodeError`] (the message is then parked raw).
@@ -11,9 +11,10 @@ use async_nats::HeaderMap;
 use serde_json::Value;
 use uuid::Uuid;
 
+use mallbots_wire::headers::header_safe_user;
 pub use mallbots_wire::headers::{
     H_CAUSATION_ID, H_CORRELATION_ID, H_DEVICE, H_EVENT_TYPE, H_MSG_ID, H_OCCURRED_AT,
-    H_SCHEMA_VERSION, H_STREAM_ID, H_STREAM_TYPE,
+    H_SCHEMA_VERSION, H_STREAM_ID, H_STREAM_TYPE, H_USER,
 };
 
 /// The envelope headers of an outbox row, `Nats-Msg-Id` excluded (the publish builder sets it).
@@ -33,6 +34,9 @@ pub fn outgoing_headers(entry: &OutboxEntry, device: &str) -> HeaderMap {
     }
     let device = e.metadata.device_id.as_deref().unwrap_or(device);
     h.insert(H_DEVICE, device);
+    if let Some(user) = e.metadata.user.as_deref().and_then(header_safe_user) {
+        h.insert(H_USER, user);
+    }
     h
 }
 
@@ -74,7 +78,7 @@ pub struct IncomingEvent {
     pub stream_id: String,
     /// When it happened, Unix ms.
     pub occurred_at: i64,
-    /// Correlation, causation, device (user is not carried).
+    /// Correlation, causation, device and user (for desk and manager actions).
     pub metadata: EventMetadata,
     /// The payload.
     pub payload: Value,
@@ -133,7 +137,10 @@ impl IncomingEvent {
                 correlation_id: optional_uuid(h, H_CORRELATION_ID)?,
                 causation_id: optional_uuid(h, H_CAUSATION_ID)?,
                 device_id: h.get(H_DEVICE).map(|v| v.as_str().to_owned()),
-                user: None,
+                user: h
+                    .get(H_USER)
+                    .and_then(|v| header_safe_user(v.as_str()))
+                    .map(str::to_owned),
                 schema_version,
             },
             payload,
