@@ -32,156 +32,13 @@
 use async_nats::HeaderMap;
 use mallbots_domain::saga::payment_id_for;
 use mallbots_domain::{OrderId, SagaId};
-use mallbots_tests::nats::{connect_with, Enrollment, NatsServer};
-use mallbots_tests::procs::{binary, Proc, CENTRAL, EDGE_CLI};
-use serde_json::Value;
-use std::path::PathBuf;
-use std::process::Command;
+use mallbots_tests::cli_mall::{code, id, CliMall};
+use mallbots_tests::nats::{connect_with, NatsServer};
+use mallbots_tests::procs::{Proc, CENTRAL};
 use std::time::{Duration, Instant};
 
 const ROOT: &str = "dp";
 const PREFIX: &str = "dp_";
-
-struct Mall {
-    url: String,
-    dir: PathBuf,
-    server: NatsServer,
-}
-
-impl Mall {
-    fn db(&self, device: &str) -> PathBuf {
-        self.dir.join(format!("{device}.db"))
-    }
-
-    /// `mallbots --db <device>.db --json ARGS`: Ok(stdout JSON) or Err(the `{code, message}`).
-    fn cli(&self, device: &str, args: &[&str]) -> Result<Value, Value> {
-        let out = Command::new(binary(EDGE_CLI).expect("mallbots binary"))
-            .arg("--db")
-            .arg(self.db(device))
-            .args([
-                "--subject-root",
-                ROOT,
-                "--device",
-                device,
-                "--user",
-                "alice",
-            ])
-            .arg("--json")
-            .args(args)
-            .output()
-            .expect("run mallbots");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let value: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|_| {
-            Value::String(format!(
-                "{stdout}\nstderr: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ))
-        });
-        if out.status.success() {
-            Ok(value)
-        } else {
-            Err(value)
-        }
-    }
-
-    fn ok(&self, device: &str, args: &[&str]) -> Value {
-        self.cli(device, args)
-            .unwrap_or_else(|e| panic!("{device} {args:?} failed: {e}"))
-    }
-
-    fn sync(&self, device: &str) {
-        let stream = format!("{PREFIX}EVENTS");
-        self.ok(device, &["sync", "--nats", &self.url, "--stream", &stream]);
-    }
-
-    /// `mallbots-central enroll` (the product's command: consumers, registry entry, NATS user,
-    /// server reloaded), then `mallbots device init --enrollment FILE` on the device's database.
-    /// Returns the credentials file.
-    fn device(&self, device: &str, role: &str, store: Option<&str>) -> PathBuf {
-        let stores: Vec<&str> = store.into_iter().collect();
-        let enrollment = match role {
-            "kiosk" => Enrollment::kiosk(device, ROOT),
-            "depot" => Enrollment::depot(device, ROOT),
-            _ => Enrollment::manager(device, &stores, ROOT),
-        };
-        let file = self
-            .server
-            .enroll(&enrollment.stream_prefix(PREFIX))
-            .expect("mallbots-central enroll");
-        let path = file.display().to_string();
-        self.ok(device, &["device", "init", "--enrollment", &path]);
-        file
-    }
-
-    /// Syncs `device` until `check` holds (or panics after `secs`).
-    fn until(&self, device: &str, secs: u64, what: &str, mut check: impl FnMut(&Mall) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            self.sync(device);
-            if check(self) {
-                return;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    fn order_status(&self, kiosk: &str, order: &str) -> String {
-        self.ok(kiosk, &["order", "show", order])["status"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
-    }
-
-    fn pickup_status(&self, desk: &str, order: &str) -> Value {
-        self.cli(desk, &["order", "pickup-status", order])
-            .unwrap_or(Value::Null)
-    }
-}
-
-fn id(v: &Value, field: &str) -> String {
-    v[field]
-        .as_str()
-        .unwrap_or_else(|| panic!("no {field} in {v}"))
-        .to_owned()
-}
-
-/// A participating store with one product, created on `device`'s database.
-fn store(mall: &Mall, device: &str, name: &str, sku: &str, automated: bool) -> (String, String) {
-    let s = mall.ok(
-        device,
-        &["store", "create", "--name", name, "--location", "Level 1"],
-    );
-    let store = id(&s, "store_id");
-    mall.ok(device, &["store", "participate", &store, "on"]);
-    if automated {
-        mall.ok(device, &["store", "automated", &store, "on"]);
-    }
-    let p = mall.ok(
-        device,
-        &[
-            "product",
-            "add",
-            "--store",
-            &store,
-            "--sku",
-            sku,
-            "--name",
-            sku,
-            "--price-cents",
-            "450",
-        ],
-    );
-    (store, id(&p, "product_id"))
-}
-
-fn order(mall: &Mall, kiosk: &str, customer: &str, product: &str) -> String {
-    let cart = mall.ok(kiosk, &["cart", "start", "--customer", customer]);
-    let cart = id(&cart, "cart_id");
-    mall.ok(kiosk, &["cart", "add", &cart, product, "--qty", "2"]);
-    let o = mall.ok(kiosk, &["checkout", &cart, "--card", "tok_visa"]);
-    id(&o, "order_id")
-}
 
 async fn last_event_type(js: &async_nats::jetstream::Context, subject: &str) -> Option<String> {
     let stream = js.get_stream(format!("{PREFIX}EVENTS")).await.ok()?;
@@ -260,13 +117,6 @@ fn wait_dlq(
     }
 }
 
-fn code(err: Result<Value, Value>) -> String {
-    match err {
-        Ok(v) => panic!("expected a refusal, got {v}"),
-        Err(e) => e["code"].as_str().unwrap_or("?").to_owned(),
-    }
-}
-
 #[test]
 fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -289,16 +139,12 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let js =
         rt.block_on(async { async_nats::jetstream::new(server.central_client().await.unwrap()) });
-    let mall = Mall {
-        url: url.clone(),
-        dir: dir.path().to_path_buf(),
-        server,
-    };
+    let mall = CliMall::new(server, dir.path().to_path_buf(), ROOT, PREFIX);
     let _guard = rt.enter();
 
     // Store A (automated shopping on) by m1, store B (off) by m2.
-    let (a, tea) = store(&mall, "m1", "Grocer", "TEA", true);
-    let (b, bread) = store(&mall, "m2", "Baker", "BREAD", false);
+    let (a, tea) = mall.store("m1", "Grocer", "TEA", true);
+    let (b, bread) = mall.store("m2", "Baker", "BREAD", false);
     mall.device("m1", "manager", Some(&a));
     mall.device("m2", "manager", Some(&b));
     mall.device("m3", "manager", Some(&b));
@@ -325,8 +171,8 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
         ],
     );
     let customer = id(&customer, "customer_id");
-    let o1 = order(&mall, "k1", &customer, &tea);
-    let o2 = order(&mall, "k1", &customer, &bread);
+    let o1 = mall.order("k1", &customer, &tea);
+    let o2 = mall.order("k1", &customer, &bread);
     mall.until("k1", 60, "order 1 ready", |m| {
         m.order_status("k1", &o1) == "ready"
     });

@@ -62,6 +62,16 @@ fn items(n: usize) -> String {
     }
 }
 
+/// The device that wrote the event (kiosk actions: customers are not signed in).
+fn device(event: &StoredEvent) -> String {
+    event
+        .metadata
+        .device_id
+        .clone()
+        .unwrap_or_else(|| "this device".to_owned())
+}
+
+/// The user and device of a desk or manager action.
 fn by(event: &StoredEvent) -> String {
     let device = event.metadata.device_id.as_deref().unwrap_or("this device");
     match &event.metadata.user {
@@ -72,7 +82,7 @@ fn by(event: &StoredEvent) -> String {
 
 fn basket_line(event: &StoredEvent, e: BasketEvent) -> String {
     match e {
-        BasketEvent::BasketStarted { .. } => format!("cart started at {}", by(event)),
+        BasketEvent::BasketStarted { .. } => format!("cart started at {}", device(event)),
         BasketEvent::BasketItemAdded {
             product_name,
             store_name,
@@ -91,7 +101,7 @@ fn basket_line(event: &StoredEvent, e: BasketEvent) -> String {
             ..
         } => format!(
             "checked out at {}: {}, {total}",
-            by(event),
+            device(event),
             items(lines.len())
         ),
     }
@@ -105,7 +115,7 @@ fn order_line(event: &StoredEvent, e: OrderEvent, names: &Names<'_>) -> String {
             device_id,
             ..
         } => {
-            let kiosk = device_id.unwrap_or_else(|| by(event));
+            let kiosk = device_id.unwrap_or_else(|| device(event));
             format!(
                 "order placed at kiosk {kiosk}: {}, {total}",
                 items(lines.len())
@@ -125,7 +135,7 @@ fn order_line(event: &StoredEvent, e: OrderEvent, names: &Names<'_>) -> String {
             CancelledBy::Admin => format!("canceled by the mall: {reason}"),
         },
         OrderEvent::OrderCancellationRequested { .. } => {
-            format!("cancellation asked at {}", by(event))
+            format!("cancellation asked at {}", device(event))
         }
         OrderEvent::OrderCancelRefused { reason, .. } => {
             format!("cancellation refused: {reason}")
