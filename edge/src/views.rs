@@ -381,8 +381,10 @@ pub struct DepotView {
 
 /// One line of an audit trail (`order history`, `product history`), from one event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TrailEntry {
     /// When it happened (ms since the Unix epoch).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub at: i64,
     /// The event's type, e.g. `OrderApproved`.
     pub event_type: String,

@@ -9,7 +9,7 @@ use mallbots_edge::domain::baskets::BasketStatus;
 use mallbots_edge::domain::bots::BotStatus;
 use mallbots_edge::domain::depot::ListStatus;
 use mallbots_edge::domain::ordering::OrderStatus;
-use mallbots_edge::RowError;
+use mallbots_edge::{RowError, TrailEntry};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -147,6 +147,7 @@ pub fn declarations() -> String {
         declare::<QuarantinedView>(),
         declare::<SyncStatus>(),
         declare::<Changed>(),
+        declare::<TrailEntry>(),
     ];
     let mut text = parts.join("\n");
     text.push('\n');

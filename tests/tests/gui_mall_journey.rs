@@ -9,7 +9,8 @@
 //! the manager's pickup board shows it ready and the manager hands it over; central captures
 //! the payment and completes the order, and both windows say "picked up". Nothing is published
 //! or created by the test: every step is a click. Screenshots:
-//! `target/e2e-screenshots/gui_mall_journey_01_manager_signed_in.png` … `_08_kiosk_picked_up`.
+//! `target/e2e-screenshots/gui_mall_journey_01_manager_signed_in.png` … `_08_kiosk_picked_up`,
+//! `_09_manager_order_trail` (the order's audit trail in the manager's order detail).
 
 use mallbots_tests::gui::mall::SecuredMall;
 use mallbots_tests::gui::{flows, Gui};
@@ -117,6 +118,23 @@ fn a_product_added_by_the_manager_is_ordered_at_the_kiosk_shopped_and_handed_ove
     gui.click("[data-testid=order-row] td").unwrap();
     gui.wait_for("[data-testid=order-payment][data-status=captured]", WAIT)
         .expect("the payment captured, as central reports it");
+
+    // The order's audit trail, from the desk's event log: the robot's list and the hand-over.
+    for event in ["ShoppingListAssigned", "StopItemsPickedUp", "OrderPickupRequested"] {
+        gui.wait_for(
+            &format!("[data-testid=order-trail] li[data-event-type={event}]"),
+            WAIT,
+        )
+        .unwrap_or_else(|e| panic!("{event} in the order's trail: {e}"));
+    }
+    let trail = gui.text("[data-testid=order-trail]").unwrap();
+    assert!(trail.contains("hand-over asked by manager at desk"), "{trail}");
+    gui.execute(
+        "document.querySelector('[data-testid=order-trail]').scrollIntoView()",
+        serde_json::json!([]),
+    )
+    .unwrap();
+    shot(&gui, 9, "manager_order_trail");
     drop(gui);
     drop(mall);
 }

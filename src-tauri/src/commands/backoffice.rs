@@ -10,8 +10,9 @@ use crate::events::{Changed, Topic};
 use crate::orders::{ManagerOrder, ManagerOrderDetail, OrderQuery, StoreNames};
 use crate::state::AppState;
 use crate::views::ImportReport;
-use mallbots_edge::domain::{OrderId, ShoppingListId, StoreId};
+use mallbots_edge::domain::{OrderId, ProductId, ShoppingListId, StoreId};
 use mallbots_edge::Edge;
+use mallbots_edge::TrailEntry;
 use tauri::{AppHandle, Runtime, State};
 
 /// The most days the sales chart may ask for.
@@ -89,6 +90,30 @@ pub async fn manager_order(
         &store_names(edge)?,
         pickup.as_ref(),
     ))
+}
+
+/// The order's audit trail from this desk's event log, oldest first (`not_found` if the log
+/// holds nothing of it).
+#[tauri::command]
+pub async fn manager_order_trail(
+    state: State<'_, AppState>,
+    order_id: Arg<OrderId>,
+) -> Result<Vec<TrailEntry>, ApiError> {
+    let order_id = order_id.take("orderId")?;
+    Ok(state.signed_in_manager()?.edge().order_trail(order_id)?)
+}
+
+/// A product's history (who changed it, where, when), oldest first.
+#[tauri::command]
+pub async fn manager_product_trail(
+    state: State<'_, AppState>,
+    product_id: Arg<ProductId>,
+) -> Result<Vec<TrailEntry>, ApiError> {
+    let product_id = product_id.take("productId")?;
+    Ok(state
+        .signed_in_manager()?
+        .edge()
+        .product_trail(product_id)?)
 }
 
 /// What a hand-over request says now.

@@ -30,6 +30,8 @@ pub const COMMANDS: &[&str] = &[
     "manager_import_products",
     "manager_orders",
     "manager_order",
+    "manager_order_trail",
+    "manager_product_trail",
     "manager_request_pickup",
     "manager_mark_stop_prepared",
     "manager_depot",

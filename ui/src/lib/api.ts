@@ -21,6 +21,7 @@ import type {
   Store,
   StoreCatalog,
   SyncStatus,
+  TrailEntry,
 } from './generated';
 
 /** An error from a command: a stable code and a message for people. */
@@ -111,6 +112,9 @@ export const api = {
     call<ImportReport>('manager_import_products', { storeId, csv }),
   orders: (filter: OrderQuery = {}) => call<ManagerOrder[]>('manager_orders', { filter }),
   order: (orderId: string) => call<ManagerOrderDetail>('manager_order', { orderId }),
+  orderTrail: (orderId: string) => call<TrailEntry[]>('manager_order_trail', { orderId }),
+  productTrail: (productId: string) =>
+    call<TrailEntry[]>('manager_product_trail', { productId }),
   requestPickup: (orderId: string) => call<PickupAnswer>('manager_request_pickup', { orderId }),
   markStopPrepared: (listId: string, storeId: string) =>
     call<void>('manager_mark_stop_prepared', { listId, storeId }),

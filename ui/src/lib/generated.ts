@@ -632,3 +632,28 @@ order_id?: string,
  * The window of the device that changed (`kiosk` or `manager`), set by [`emit_to`].
  */
 window?: string, };
+export type TrailEntry = { 
+/**
+ * When it happened (ms since the Unix epoch).
+ */
+at: number, 
+/**
+ * The event's type, e.g. `OrderApproved`.
+ */
+event_type: string, 
+/**
+ * The stream it is on: `basket`, `order`, `orderline`, `list`, `pickupreq`, `product`, …
+ */
+stream: string, 
+/**
+ * The device that wrote it (`central` for central's events), when known.
+ */
+device: string | null, 
+/**
+ * The signed-in user, for desk and manager actions.
+ */
+user: string | null, 
+/**
+ * What happened, in one line of plain words.
+ */
+summary: string, };
