@@ -7,6 +7,8 @@
 //!   JSON and as CSV.
 //! * A product repriced by two desks of the same store (alice at m1, bob at m2): `mallbots
 //!   product history` on m1 names each change's desk and user (the user travels with the event).
+//! * Central's `GET /orders/{id}/history` gives operators every event of the order in the
+//!   events stream (the kiosk's, central's, the desk's, the payment's), oldest first.
 //! * A rebuild of the read models gives the same trails: they come from the events only.
 //!
 //! As it ships (docs/architecture.md §9): nats-server with the generated authorization, central
@@ -59,6 +61,9 @@ fn order_and_product_trails_tell_what_happened_on_each_device() {
     if let Err(e) = central.wait_for_log("mallbots-central ready", Duration::from_secs(30)) {
         panic!("central not ready: {e}\n{}", central.logs());
     }
+    let http = central
+        .http_addr(Duration::from_secs(10))
+        .expect("central's HTTP address");
     let dir = tempfile::tempdir().unwrap();
     let mall = CliMall::new(server, dir.path().to_path_buf(), ROOT, PREFIX);
 
@@ -176,6 +181,63 @@ fn order_and_product_trails_tell_what_happened_on_each_device() {
         rows.any(|r| r.contains("OrderPickupRequested,pickupreq,m1,alice,")),
         "{csv}"
     );
+
+    // Central's side, for operators: every event of the order in the events stream.
+    let get = |path: String| {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let response = reqwest::get(format!("http://{http}{path}")).await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        })
+    };
+    let (status, history) = get(format!("/orders/{order}/history"));
+    assert_eq!(status, 200, "{history}");
+    let types: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["event_type"].as_str())
+        .collect();
+    for t in [
+        "BasketCheckedOut",
+        "OrderCreated",
+        "OrderApproved",
+        "PaymentAuthorized",
+        "ShoppingListAssigned",
+        "OrderReadied",
+        "OrderLineUpdated",
+        "OrderPickupRequested",
+        "PaymentCaptured",
+        "InvoicePaid",
+        "OrderCompleted",
+    ] {
+        assert!(types.contains(&t), "{t} in central's history: {types:?}");
+    }
+    let asked = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event_type"] == "OrderPickupRequested")
+        .unwrap();
+    assert_eq!(
+        (&asked["device"], &asked["user"]),
+        (&Value::from("m1"), &Value::from("alice"))
+    );
+    let seqs: Vec<u64> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].as_u64().unwrap())
+        .collect();
+    assert!(
+        seqs.windows(2).all(|w| w[0] < w[1]),
+        "oldest first, once each"
+    );
+    let unknown = uuid::Uuid::now_v7();
+    assert_eq!(get(format!("/orders/{unknown}/history")).0, 404);
+    let (status, bad) = get("/orders/nope/history".to_owned());
+    assert_eq!((status, &bad["code"]), (400, &Value::from("invalid_input")));
 
     mall.ok("m1", &["rebuild"]);
     mall.ok("k1", &["rebuild"]);

@@ -120,7 +120,11 @@ fn a_product_added_by_the_manager_is_ordered_at_the_kiosk_shopped_and_handed_ove
         .expect("the payment captured, as central reports it");
 
     // The order's audit trail, from the desk's event log: the robot's list and the hand-over.
-    for event in ["ShoppingListAssigned", "StopItemsPickedUp", "OrderPickupRequested"] {
+    for event in [
+        "ShoppingListAssigned",
+        "StopItemsPickedUp",
+        "OrderPickupRequested",
+    ] {
         gui.wait_for(
             &format!("[data-testid=order-trail] li[data-event-type={event}]"),
             WAIT,
@@ -128,7 +132,10 @@ fn a_product_added_by_the_manager_is_ordered_at_the_kiosk_shopped_and_handed_ove
         .unwrap_or_else(|e| panic!("{event} in the order's trail: {e}"));
     }
     let trail = gui.text("[data-testid=order-trail]").unwrap();
-    assert!(trail.contains("hand-over asked by manager at desk"), "{trail}");
+    assert!(
+        trail.contains("hand-over asked by manager at desk"),
+        "{trail}"
+    );
     gui.execute(
         "document.querySelector('[data-testid=order-trail]').scrollIntoView()",
         serde_json::json!([]),

@@ -1,5 +1,5 @@
 //! The HTTP surface: `/health`, `/metrics` (Prometheus text), `GET /dlq`,
-//! `POST /dlq/replay/{seq}`. [`serve`] takes a bound listener and a shutdown future, so tests bind
+//! `POST /dlq/replay/{seq}`, `GET /orders/{id}/history` (an order's events, for operators). [`serve`] takes a bound listener and a shutdown future, so tests bind
 //! port 0 and the binary logs the address (`http listening on ADDR`).
 
 use std::future::Future;
@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::platform::dlq::DeadLetters;
 use crate::platform::error::DlqError;
 use crate::platform::metrics::{self, Metrics};
+use crate::platform::order_history::{self as history, HistoryEntry};
 use crate::platform::topology::{StreamKind, Topology};
 use crate::platform::ServiceRole;
 
@@ -78,6 +79,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/metrics", get(metrics_text))
         .route("/dlq", get(dlq_list))
         .route("/dlq/replay/{seq}", post(dlq_replay))
+        .route("/orders/{id}/history", get(order_history))
         .with_state(state)
 }
 
@@ -173,4 +175,39 @@ fn dlq_error(e: DlqError) -> Response {
         message: e.to_string(),
     };
     (status, Json(body)).into_response()
+}
+
+fn refusal(status: StatusCode, code: &str, message: String) -> Response {
+    let body = HttpError {
+        code: code.to_owned(),
+        message,
+    };
+    (status, Json(body)).into_response()
+}
+
+/// `GET /orders/{id}/history`: 200 with the events oldest first, 400 `invalid_input` for an id
+/// that is not a UUID, 404 `not_found` when the stream holds none, 503 `unavailable` when the
+/// stream cannot be read.
+async fn order_history(AxumState(state): AxumState<HttpState>, Path(id): Path<String>) -> Response {
+    let Ok(order) = id.trim().parse::<mallbots_domain::OrderId>() else {
+        let shown: String = id.chars().take(64).collect();
+        return refusal(
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+            format!("{shown:?} is not an order id"),
+        );
+    };
+    match history::order_history(&state.js, &state.topology, order).await {
+        Ok(entries) if entries.is_empty() => refusal(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no event of order {order}"),
+        ),
+        Ok(entries) => Json::<Vec<HistoryEntry>>(entries).into_response(),
+        Err(e) => refusal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            e.to_string(),
+        ),
+    }
 }

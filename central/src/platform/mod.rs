@@ -11,7 +11,7 @@
 //! 2. `service_role`, `inflight`, `diag`
 //! 3. `config` → `topology`
 //! 4. `provision`, `publish`, `registry`
-//! 5. `dlq`, `envelope` → `worker`, `http`
+//! 5. `dlq`, `envelope`, `order_history` → `worker`, `http`
 //! 6. `service` → `views`, `saga_reply`
 
 pub mod commands;
@@ -24,6 +24,7 @@ pub mod handler;
 pub mod http;
 pub mod inflight;
 pub mod metrics;
+pub mod order_history;
 pub mod provision;
 pub mod publish;
 pub mod registry;
