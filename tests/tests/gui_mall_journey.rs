@@ -73,6 +73,15 @@ fn a_product_added_by_the_manager_is_ordered_at_the_kiosk_shopped_and_handed_ove
         sync_state(&gui) == json!(["online", 0])
     });
     shot(&gui, 2, "manager_added_product");
+    // Its history, from the desk's event log: added by the signed-in manager at this desk.
+    gui.click("[data-testid=product-JAM-FIG] [data-testid=product-history]")
+        .unwrap();
+    gui.wait_for_text(
+        "[data-testid=product-trail]",
+        "added as Fig jam (250 g) (JAM-FIG) at 4.25 USD by manager at",
+        WAIT,
+    )
+    .expect("the product's history names the manager and the desk");
 
     // The kiosk offers it once it came through central's stream.
     gui.switch_to_label("kiosk").unwrap();
