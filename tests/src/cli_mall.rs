@@ -5,7 +5,7 @@
 //! temp folder. Shared by the CLI system tests (desk hand-over, audit trails).
 
 use crate::nats::{Enrollment, NatsServer};
-use crate::procs::{binary, EDGE_CLI};
+use crate::procs::{binary, Proc, CENTRAL, EDGE_CLI};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Command;
@@ -26,6 +26,34 @@ pub struct CliMall {
     pub root: String,
     /// The stream prefix.
     pub prefix: String,
+}
+
+/// `mallbots-central` on `server` with central's generated credentials, under `root` and
+/// `prefix`: the saga, payments and the depot with two simulated bots (20 ms steps), HTTP on a
+/// free port, `extra` environment on top. Returns once it logs that it is ready.
+pub fn start_central(
+    server: &NatsServer,
+    root: &str,
+    prefix: &str,
+    extra: &[(&str, &str)],
+) -> Proc {
+    let mut builder = Proc::builder(CENTRAL)
+        .args(["--nats", &server.url(), "--http", "127.0.0.1:0"])
+        .args(server.auth().central_args())
+        .args(["--subject-root", root, "--stream-prefix", prefix])
+        .args(["--roles", "saga,payments,depot,bots-sim"])
+        .env("MALLBOTS__SIM__BOTS", "2")
+        .env("MALLBOTS__SIM__STEP_MS", "20");
+    for (key, value) in extra {
+        builder = builder.env(*key, *value);
+    }
+    let mut central = builder
+        .spawn()
+        .expect("spawn mallbots-central (cargo build -p mallbots-central first)");
+    if let Err(e) = central.wait_for_log("mallbots-central ready", Duration::from_secs(30)) {
+        panic!("central not ready: {e}\n{}", central.logs());
+    }
+    central
 }
 
 /// The string field `field` of a CLI answer (panics naming it when absent).

@@ -17,9 +17,8 @@
 //!
 //! Needs the binaries: `cargo build -p mallbots-central -p mallbots-edge` (same target dir).
 
-use mallbots_tests::cli_mall::{id, CliMall};
+use mallbots_tests::cli_mall::{id, start_central, CliMall};
 use mallbots_tests::nats::NatsServer;
-use mallbots_tests::procs::{Proc, CENTRAL};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -48,19 +47,7 @@ fn assert_tells(trail: &Value, device: &str, lines: &[&str]) {
 #[test]
 fn order_and_product_trails_tell_what_happened_on_each_device() {
     let server = NatsServer::start_with_auth("").unwrap();
-    let url = server.url();
-    let mut central = Proc::builder(CENTRAL)
-        .args(["--nats", &url, "--http", "127.0.0.1:0"])
-        .args(server.auth().central_args())
-        .args(["--subject-root", ROOT, "--stream-prefix", PREFIX])
-        .args(["--roles", "saga,payments,depot,bots-sim"])
-        .env("MALLBOTS__SIM__BOTS", "2")
-        .env("MALLBOTS__SIM__STEP_MS", "20")
-        .spawn()
-        .expect("spawn mallbots-central (cargo build -p mallbots-central first)");
-    if let Err(e) = central.wait_for_log("mallbots-central ready", Duration::from_secs(30)) {
-        panic!("central not ready: {e}\n{}", central.logs());
-    }
+    let mut central = start_central(&server, ROOT, PREFIX, &[]);
     let http = central
         .http_addr(Duration::from_secs(10))
         .expect("central's HTTP address");

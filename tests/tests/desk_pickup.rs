@@ -32,9 +32,8 @@
 use async_nats::HeaderMap;
 use mallbots_domain::saga::payment_id_for;
 use mallbots_domain::{OrderId, SagaId};
-use mallbots_tests::cli_mall::{code, id, CliMall};
+use mallbots_tests::cli_mall::{code, id, start_central, CliMall};
 use mallbots_tests::nats::{connect_with, NatsServer};
-use mallbots_tests::procs::{Proc, CENTRAL};
 use std::time::{Duration, Instant};
 
 const ROOT: &str = "dp";
@@ -122,20 +121,15 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = NatsServer::start_with_auth("").unwrap();
     let url = server.url();
-    let mut central = Proc::builder(CENTRAL)
-        .args(["--nats", &url, "--http", "127.0.0.1:0"])
-        .args(server.auth().central_args())
-        .args(["--subject-root", ROOT, "--stream-prefix", PREFIX])
-        .args(["--roles", "saga,payments,depot,bots-sim"])
-        .env("MALLBOTS__SIM__BOTS", "2")
-        .env("MALLBOTS__SIM__STEP_MS", "20")
-        .env("MALLBOTS__TOPOLOGY__ACK_WAIT_MS", "5000")
-        .env("MALLBOTS__TOPOLOGY__BACKOFF_MS", "200,500,1000")
-        .spawn()
-        .expect("spawn mallbots-central (cargo build -p mallbots-central first)");
-    if let Err(e) = central.wait_for_log("mallbots-central ready", Duration::from_secs(30)) {
-        panic!("central not ready: {e}\n{}", central.logs());
-    }
+    let central = start_central(
+        &server,
+        ROOT,
+        PREFIX,
+        &[
+            ("MALLBOTS__TOPOLOGY__ACK_WAIT_MS", "5000"),
+            ("MALLBOTS__TOPOLOGY__BACKOFF_MS", "200,500,1000"),
+        ],
+    );
     let dir = tempfile::tempdir().unwrap();
     let js =
         rt.block_on(async { async_nats::jetstream::new(server.central_client().await.unwrap()) });
