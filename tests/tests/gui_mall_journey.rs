@@ -10,7 +10,8 @@
 //! the payment and completes the order, and both windows say "picked up". Nothing is published
 //! or created by the test: every step is a click. Screenshots:
 //! `target/e2e-screenshots/gui_mall_journey_01_manager_signed_in.png` … `_08_kiosk_picked_up`,
-//! `_09_manager_order_trail` (the order's audit trail in the manager's order detail).
+//! `_09_manager_order_trail` (the order's audit trail in the manager's order detail),
+//! `_10_manager_robot_day` (the robot's day on its card).
 
 use mallbots_tests::gui::mall::SecuredMall;
 use mallbots_tests::gui::{flows, Gui};
@@ -32,6 +33,25 @@ fn wait_until(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+fn wait_until_some<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// Whether a toggle button says it is expanded (clicking it again would close it).
+fn toggle_is_open(gui: &Gui, toggle: &mallbots_tests::gui::Element) -> bool {
+    matches!(gui.attribute(toggle, "aria-expanded"), Ok(Some(v)) if v == "true")
 }
 
 fn sync_state(gui: &Gui) -> serde_json::Value {
@@ -114,6 +134,27 @@ fn a_product_added_by_the_manager_is_ordered_at_the_kiosk_shopped_and_handed_ove
     )
     .expect("central completed the hand-over");
     shot(&gui, 7, "manager_picked_up");
+    // The robot that shopped it: its day, from the desk's event log, on its card.
+    let took = wait_until_some("a robot's day with the order's list", WAIT, || {
+        for toggle in gui.find_all("[data-testid=bot-day]").ok()? {
+            if toggle_is_open(&gui, &toggle) {
+                continue;
+            }
+            gui.click_element(&toggle).ok()?;
+            let shown = gui.wait_for_text(
+                "[data-testid=bot-trail]",
+                "back at the depot",
+                Duration::from_secs(2),
+            );
+            match shown {
+                Ok(text) if text.contains("took the list of order") => return Some(text),
+                _ => {}
+            }
+        }
+        None
+    });
+    assert!(took.contains("arrived at Green Grocer"), "{took}");
+    shot(&gui, 10, "manager_robot_day");
 
     gui.switch_to_label("kiosk").unwrap();
     gui.wait_for("[data-testid=order-picked-up]", WAIT)

@@ -399,6 +399,18 @@ pub enum DepotCmd {
     },
     /// This desk's pickup and stop requests with central's refusals, newest first.
     Requests,
+    /// A robot's day from the event log: each list it took, each store it visited, back at the
+    /// depot (since 00:00 UTC, or since `--day`).
+    History {
+        /// The robot.
+        bot: String,
+        /// The UTC day (`YYYY-MM-DD`), today by default.
+        #[arg(long)]
+        day: Option<String>,
+        /// CSV (at, event_type, stream, device, user, summary) instead of lines of text.
+        #[arg(long)]
+        csv: bool,
+    },
 }
 
 /// `loadgen ...`

@@ -99,6 +99,15 @@ pub fn run(edge: &Edge, command: Command) -> Result<Outcome, EdgeError> {
                 .ok_or_else(|| EdgeError::not_found("stop request", list))?;
             Outcome::new(&r, render::desk_request(&r))
         }
+        Command::Depot(DepotCmd::History { bot, day, csv }) => {
+            let day = day.unwrap_or_else(|| crate::days::utc_day(edge.now().0));
+            let since = crate::days::utc_day_start(&day)
+                .ok_or_else(|| EdgeError::invalid("--day", format!("`{day}` is not YYYY-MM-DD")))?;
+            let until = since + 86_400_000;
+            let mut trail = edge.bot_trail(parse_id("bot", &bot)?, since)?;
+            trail.retain(|e| e.at < until);
+            Outcome::new(&trail, render::trail(&trail, csv)?)
+        }
         Command::Depot(DepotCmd::Requests) => {
             let all = edge.desk_requests()?;
             let text = all.iter().map(render::desk_request).collect::<Vec<_>>();

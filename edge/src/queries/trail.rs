@@ -1,7 +1,7 @@
 //! Audit trails, built from the event log only (never from read models, so a rebuild gives the
 //! same trail): every event of an order (its cart, the order, central's status changes and
-//! order lines, the robot's shopping list, the desk's hand-over) or of a product (added,
-//! renamed, repriced, removed), oldest first, each with its time, the device that wrote it, the
+//! order lines, the robot's shopping list, the desk's hand-over), of a product (added,
+//! renamed, repriced, removed) or of a robot since a time (its lists of the day), oldest first, each with its time, the device that wrote it, the
 //! signed-in user for desk actions, and one line in plain words.
 //!
 //! A device's trail holds what that device has seen: a kiosk its cart, its order and central's
@@ -11,12 +11,13 @@ use crate::error::EdgeError;
 use crate::views::TrailEntry;
 use crate::Edge;
 use mallbots_domain::baskets::{BasketCancelReason, BasketEvent};
+use mallbots_domain::bots::BotEvent;
 use mallbots_domain::depot::ListEvent;
 use mallbots_domain::desk::DeskEvent;
 use mallbots_domain::ordering::{CancelledBy, OrderEvent, OrderLineEvent};
 use mallbots_domain::products::ProductEvent;
 use mallbots_domain::saga::list_id_for;
-use mallbots_domain::{OrderId, ProductId, SagaId};
+use mallbots_domain::{BotId, OrderId, ProductId, SagaId, ShoppingListId};
 use mallbots_sync::store::sqlite::read;
 use mallbots_sync::store::{StoredEvent, Upcasters};
 use rusqlite::{Connection, OptionalExtension};
@@ -41,6 +42,18 @@ impl Names<'_> {
         let id = id.to_string();
         self.lookup("SELECT name FROM rm_stores WHERE store_id = ?1", &id)
             .unwrap_or(id)
+    }
+
+    /// `order 0192ab…` for a list this desk has seen, else the list id.
+    fn list(&self, id: ShoppingListId) -> String {
+        let id = id.to_string();
+        match self.lookup(
+            "SELECT order_id FROM rm_depot_lists WHERE list_id = ?1",
+            &id,
+        ) {
+            Some(order) => format!("order {}", &order[..order.len().min(8)]),
+            None => format!("list {id}"),
+        }
     }
 
     fn bot(&self, id: impl ToString) -> String {
@@ -180,6 +193,29 @@ fn list_line(e: ListEvent, names: &Names<'_>) -> String {
     }
 }
 
+fn bot_line(e: BotEvent, names: &Names<'_>) -> String {
+    match e {
+        BotEvent::BotCameOnline { name, .. } => format!("came online as {name}"),
+        BotEvent::BotWentOffline { list_id, .. } => match list_id {
+            Some(list) => format!("went offline holding the list of {}", names.list(list)),
+            None => "went offline".to_owned(),
+        },
+        BotEvent::BotAssigned { list_id, .. } => {
+            format!("took the list of {}", names.list(list_id))
+        }
+        BotEvent::BotArrivedAtStore { store_id, .. } => {
+            format!("arrived at {}", names.store(store_id))
+        }
+        BotEvent::ItemsPickedUp { store_id, .. } => {
+            format!("picked the items at {}", names.store(store_id))
+        }
+        BotEvent::BotReturned { list_id, .. } => {
+            format!("back at the depot with {}", names.list(list_id))
+        }
+        BotEvent::BotIdled { .. } => "idle, waiting for a list".to_owned(),
+    }
+}
+
 fn desk_line(event: &StoredEvent, e: DeskEvent, names: &Names<'_>) -> String {
     let desk = event.metadata.device_id.as_deref().unwrap_or("this desk");
     match e {
@@ -233,6 +269,7 @@ fn summary(event: &StoredEvent, names: &Names<'_>) -> String {
         "basket" => decode(event).map(|e| basket_line(event, e)),
         "order" => decode(event).map(|e| order_line(event, e, names)),
         "list" => decode(event).map(|e| list_line(e, names)),
+        "bot" => decode(event).map(|e| bot_line(e, names)),
         "pickupreq" | "stopreq" | "deskans" => decode(event).map(|e| desk_line(event, e, names)),
         "orderline" => decode(event).map(|e| order_line_line(e, names)),
         "product" => decode(event).map(|e| product_line(event, e)),
@@ -287,6 +324,15 @@ impl Edge {
         if entries.is_empty() {
             return Err(EdgeError::not_found("order", order));
         }
+        Ok(entries)
+    }
+
+    /// A robot's events since `since_ms` (its lists of the day: each list taken, each store
+    /// visited, back at the depot), oldest first; empty when it did nothing since.
+    pub fn bot_trail(&self, bot: BotId, since_ms: i64) -> Result<Vec<TrailEntry>, EdgeError> {
+        let streams = [("bot", bot.to_string())];
+        let mut entries = self.read(|r| trail(r.connection(), &streams))?;
+        entries.retain(|e| e.at >= since_ms);
         Ok(entries)
     }
 

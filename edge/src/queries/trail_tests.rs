@@ -168,3 +168,100 @@ fn a_product_trail_names_each_desk_and_user() {
     );
     assert_eq!(trail[2].user.as_deref(), Some("bob"));
 }
+
+#[test]
+fn a_robot_trail_lists_its_day_from_the_bot_stream() {
+    use crate::queries::delivery::RawMessage;
+    use crate::Role;
+    use mallbots_domain::bots::BotEvent;
+    use mallbots_domain::depot::{ListEvent, ListItem, Stop};
+    use mallbots_domain::{DomainEvent, ProductId};
+    use serde::Serialize;
+
+    fn message<E: DomainEvent + Serialize>(
+        seq: u64,
+        kind: &str,
+        id: String,
+        e: &E,
+        at: i64,
+    ) -> RawMessage {
+        let subject = format!("mallbots.ev.depot.{kind}.{id}");
+        central_message(&subject, seq, kind, &id, at, e).unwrap()
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = EdgeConfig {
+        device_id: "desk-1".into(),
+        role: Role::Manager,
+        ..EdgeConfig::default()
+    };
+    let edge = Edge::open(dir.path().join("d.db"), config).unwrap();
+    let deli = edge.create_store("Corner Deli", "L1").unwrap().store_id;
+    let (bot, list, order) = (
+        BotId::from_uuid(uuid::Uuid::now_v7()),
+        ShoppingListId::from_uuid(uuid::Uuid::now_v7()),
+        OrderId::from_uuid(uuid::Uuid::now_v7()),
+    );
+    let item = ListItem {
+        store_id: deli,
+        product_id: ProductId::for_sku(deli, "Bagel"),
+        product_name: "Bagel".into(),
+        quantity: 2,
+    };
+    let t = |n: i64| Timestamp::from_millis(1_800_000_000_000 + n);
+    let created = ListEvent::ShoppingListCreated {
+        list_id: list,
+        order_id: order,
+        stops: Stop::plan(&[item]),
+        at: t(0),
+    };
+    edge.deliver(message(1, "list", list.to_string(), &created, t(0).0))
+        .unwrap();
+    let bot_events = [
+        BotEvent::BotCameOnline {
+            bot_id: bot,
+            name: "Robo One".into(),
+            at: t(1),
+        },
+        BotEvent::BotAssigned {
+            bot_id: bot,
+            list_id: list,
+            at: t(10),
+        },
+        BotEvent::BotArrivedAtStore {
+            bot_id: bot,
+            list_id: list,
+            store_id: deli,
+            at: t(11),
+        },
+        BotEvent::ItemsPickedUp {
+            bot_id: bot,
+            list_id: list,
+            store_id: deli,
+            at: t(12),
+        },
+        BotEvent::BotReturned {
+            bot_id: bot,
+            list_id: list,
+            at: t(13),
+        },
+    ];
+    for (seq, event) in bot_events.iter().enumerate() {
+        let at = t(seq as i64).0;
+        edge.deliver(message(seq as u64 + 2, "bot", bot.to_string(), event, at))
+            .unwrap();
+    }
+    let short = &order.to_string()[..8];
+    let day = edge.bot_trail(bot, t(1).0).unwrap();
+    assert_eq!(
+        summaries(&day),
+        [
+            format!("took the list of order {short}"),
+            "arrived at Corner Deli".to_owned(),
+            "picked the items at Corner Deli".to_owned(),
+            format!("back at the depot with order {short}"),
+        ]
+    );
+    let all = edge.bot_trail(bot, 0).unwrap();
+    assert_eq!(all[0].summary, "came online as Robo One");
+    assert_eq!(all[0].device.as_deref(), Some("central"));
+}

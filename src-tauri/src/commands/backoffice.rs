@@ -10,7 +10,7 @@ use crate::events::{Changed, Topic};
 use crate::orders::{ManagerOrder, ManagerOrderDetail, OrderQuery, StoreNames};
 use crate::state::AppState;
 use crate::views::ImportReport;
-use mallbots_edge::domain::{OrderId, ProductId, ShoppingListId, StoreId};
+use mallbots_edge::domain::{BotId, OrderId, ProductId, ShoppingListId, StoreId};
 use mallbots_edge::Edge;
 use mallbots_edge::TrailEntry;
 use tauri::{AppHandle, Runtime, State};
@@ -101,6 +101,21 @@ pub async fn manager_order_trail(
 ) -> Result<Vec<TrailEntry>, ApiError> {
     let order_id = order_id.take("orderId")?;
     Ok(state.signed_in_manager()?.edge().order_trail(order_id)?)
+}
+
+/// A robot's events since `sinceMs` (the window passes its local midnight: its lists of the
+/// day), oldest first.
+#[tauri::command]
+pub async fn manager_bot_trail(
+    state: State<'_, AppState>,
+    bot_id: Arg<BotId>,
+    since_ms: Arg<i64>,
+) -> Result<Vec<TrailEntry>, ApiError> {
+    let (bot_id, since_ms) = (bot_id.take("botId")?, since_ms.take("sinceMs")?);
+    Ok(state
+        .signed_in_manager()?
+        .edge()
+        .bot_trail(bot_id, since_ms)?)
 }
 
 /// A product's history (who changed it, where, when), oldest first.

@@ -62,6 +62,7 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         backoffice::manager_order,
         backoffice::manager_order_trail,
         backoffice::manager_product_trail,
+        backoffice::manager_bot_trail,
         backoffice::manager_request_pickup,
         backoffice::manager_mark_stop_prepared,
         backoffice::manager_depot,

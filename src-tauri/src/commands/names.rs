@@ -32,6 +32,7 @@ pub const COMMANDS: &[&str] = &[
     "manager_order",
     "manager_order_trail",
     "manager_product_trail",
+    "manager_bot_trail",
     "manager_request_pickup",
     "manager_mark_stop_prepared",
     "manager_depot",

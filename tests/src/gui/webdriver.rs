@@ -139,6 +139,13 @@ impl Gui {
         Ok(text.as_str().unwrap_or_default().to_owned())
     }
 
+    /// An attribute of an element (`None` when it has none).
+    pub fn attribute(&self, element: &Element, name: &str) -> Result<Option<String>> {
+        let path = format!("/element/{}/attribute/{name}", element.0);
+        let value = self.session_call(reqwest::Method::GET, &path, None)?;
+        Ok(value.as_str().map(str::to_owned))
+    }
+
     /// Polls the text of the first element matching `css` until it contains `needle`; returns
     /// the text.
     pub fn wait_for_text(&self, css: &str, needle: &str, timeout: Duration) -> Result<String> {

@@ -115,6 +115,8 @@ export const api = {
   orderTrail: (orderId: string) => call<TrailEntry[]>('manager_order_trail', { orderId }),
   productTrail: (productId: string) =>
     call<TrailEntry[]>('manager_product_trail', { productId }),
+  botTrail: (botId: string, sinceMs: number) =>
+    call<TrailEntry[]>('manager_bot_trail', { botId, sinceMs }),
   requestPickup: (orderId: string) => call<PickupAnswer>('manager_request_pickup', { orderId }),
   markStopPrepared: (listId: string, storeId: string) =>
     call<void>('manager_mark_stop_prepared', { listId, storeId }),
