@@ -115,6 +115,11 @@ pub struct CartView {
     pub item_count: i64,
     pub lines: Vec<LineView>,
     pub last_activity_at: i64,
+    /// Products of an open cart this device's catalog no longer sells (removed, or their store
+    /// removed or out of kiosk ordering): checkout is refused until they are taken out. Filled
+    /// by [`crate::Edge::cart`]; empty in the view a command returns.
+    #[serde(default)]
+    pub unavailable: Vec<ProductId>,
 }
 
 /// The snake-case name of a basket status.
@@ -155,6 +160,7 @@ impl From<&Basket> for CartView {
                 })
                 .collect(),
             last_activity_at: b.last_activity().0,
+            unavailable: Vec::new(),
         }
     }
 }

@@ -347,3 +347,30 @@ fn edge_can_be_shared_across_threads() {
         assert_eq!(edge.cart(cart).unwrap().total_cents, 5 * 250);
     }
 }
+
+#[test]
+fn a_product_removed_while_in_the_cart_must_be_taken_out_before_paying() {
+    let f = open();
+    let (_, a, b) = shop(&f.edge);
+    let customer = f.edge.register_customer("Ada", "+1 555 0100").unwrap();
+    let cart = f.edge.start_cart(None).unwrap().cart_id;
+    f.edge.add_item(cart, a.product_id, 2).unwrap();
+    f.edge.add_item(cart, b.product_id, 1).unwrap();
+    assert!(f.edge.cart(cart).unwrap().unavailable.is_empty());
+    // A manager's removal arrives while the product sits in the cart.
+    f.edge.remove_product(a.product_id).unwrap();
+    assert_eq!(f.edge.cart(cart).unwrap().unavailable, vec![a.product_id]);
+    assert_eq!(f.edge.unavailable_items(cart).unwrap(), vec![a.product_id]);
+    let refused = f
+        .edge
+        .checkout(cart, "tok", Some(customer.customer_id))
+        .unwrap_err();
+    assert_eq!(refused.code(), "basket.item_unavailable");
+    assert!(refused.to_string().contains(&a.name), "{refused}");
+    assert_eq!(f.edge.cart(cart).unwrap().status, "open", "nothing written");
+    f.edge.remove_item(cart, a.product_id, 2).unwrap();
+    assert!(f.edge.cart(cart).unwrap().unavailable.is_empty());
+    f.edge
+        .checkout(cart, "tok", Some(customer.customer_id))
+        .unwrap();
+}

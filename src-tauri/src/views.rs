@@ -165,6 +165,9 @@ pub struct BasketView {
     /// `open`, `checked_out` or `canceled`.
     #[ts(type = "BasketStatus")]
     pub status: String,
+    /// Products in it that are no longer sold (removed by a manager while they sat in the
+    /// cart): the customer takes them out before paying.
+    pub unavailable: Vec<String>,
 }
 
 impl From<edge::CartView> for BasketView {
@@ -174,6 +177,7 @@ impl From<edge::CartView> for BasketView {
             lines: lines_view(c.lines, &c.currency),
             total: MoneyView::new(c.total_cents, &c.currency),
             status: c.status,
+            unavailable: c.unavailable.iter().map(ToString::to_string).collect(),
         }
     }
 }

@@ -29,6 +29,32 @@ impl Edge {
             .map(|(_, order)| order)
     }
 
+    /// `basket.item_unavailable` when the open cart holds products this device's catalog no
+    /// longer sells (a manager removed one while it sat in the cart): the customer takes them
+    /// out, or central would reject the whole order.
+    fn refuse_unavailable(&self, cart: BasketId) -> Result<(), EdgeError> {
+        let Ok(view) = self.cart(cart) else {
+            return Ok(()); // an unknown cart is the decision's to refuse
+        };
+        let names: Vec<&str> = view
+            .lines
+            .iter()
+            .filter(|l| view.unavailable.contains(&l.product_id))
+            .map(|l| l.product_name.as_str())
+            .collect();
+        if names.is_empty() {
+            return Ok(());
+        }
+        Err(EdgeError::refused(
+            "basket.item_unavailable",
+            format!(
+                "no longer sold here: {}. Remove {} to pay",
+                names.join(", "),
+                if names.len() == 1 { "it" } else { "them" }
+            ),
+        ))
+    }
+
     /// The kiosk's checkout for a walk-in customer: registers the customer (`name`, `phone`)
     /// and checks the cart out for them in ONE transaction (CustomerRegistered, BasketCheckedOut,
     /// OrderCreated, `synchronous=FULL`). Every rule is decided before anything is written, so
@@ -55,6 +81,7 @@ impl Edge {
         customer: Option<CustomerId>,
         register: Option<(String, String)>,
     ) -> Result<(Option<CustomerView>, OrderView), EdgeError> {
+        self.refuse_unavailable(cart)?;
         let order_id = OrderId::from(cart);
         let basket_target = self.target(cart, self.subjects().basket(cart));
         let mut order_target = self.target(order_id, self.subjects().order(order_id));

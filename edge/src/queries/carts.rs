@@ -4,8 +4,25 @@ use super::catalog::{id, line_row};
 use crate::error::EdgeError;
 use crate::views::{CartView, CustomerView};
 use crate::Edge;
-use mallbots_domain::{BasketId, CustomerId};
-use rusqlite::OptionalExtension;
+use mallbots_domain::{BasketId, CustomerId, ProductId};
+use rusqlite::{Connection, OptionalExtension};
+
+fn unavailable(conn: &Connection, cart: BasketId) -> Result<Vec<ProductId>, EdgeError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT l.product_id FROM rm_cart_lines l
+         JOIN rm_carts c ON c.basket_id = l.basket_id AND c.status = 'open'
+         LEFT JOIN rm_products p ON p.product_id = l.product_id
+         LEFT JOIN rm_stores s ON s.store_id = l.store_id
+         WHERE l.basket_id = ?1
+           AND (p.product_id IS NULL OR p.removed = 1
+                OR s.store_id IS NULL OR s.removed = 1 OR s.participating = 0)
+         ORDER BY l.position",
+    )?;
+    let ids = stmt
+        .query_map([cart.to_string()], |r| id(r, 0))?
+        .collect::<Result<_, _>>()?;
+    Ok(ids)
+}
 
 impl Edge {
     /// One cart with its lines and total; `not_found` if unknown here.
@@ -31,6 +48,7 @@ impl Edge {
                         item_count: r.get(7)?,
                         last_activity_at: r.get(8)?,
                         lines: Vec::new(),
+                        unavailable: Vec::new(),
                     })
                 })
                 .optional()?
@@ -42,8 +60,16 @@ impl Edge {
             view.lines = stmt
                 .query_map([cart.to_string()], line_row)?
                 .collect::<Result<_, _>>()?;
+            view.unavailable = unavailable(r.connection(), cart)?;
             Ok(view)
         })
+    }
+
+    /// Products of an open cart this device's catalog no longer sells: removed, or their store
+    /// removed or out of kiosk ordering (a manager's edit synced while the cart was open).
+    /// Empty for a closed or unknown cart.
+    pub fn unavailable_items(&self, cart: BasketId) -> Result<Vec<ProductId>, EdgeError> {
+        self.read(|r| unavailable(r.connection(), cart))
     }
 
     /// One customer registered here; `not_found` if unknown.

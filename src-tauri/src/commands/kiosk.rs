@@ -22,9 +22,21 @@ fn cart_changed<R: Runtime>(
     kiosk: &Device,
     result: Result<mallbots_edge::CartView, mallbots_edge::EdgeError>,
 ) -> Result<BasketView, ApiError> {
-    let cart = result?;
+    let mut cart = result?;
+    cart.unavailable = kiosk.edge().unavailable_items(cart.cart_id)?;
     kiosk.announce(app, Changed::of(CART));
     Ok(cart.into())
+}
+
+/// The basket as it stands now, with the products in it that are no longer sold (the window
+/// reloads it when the catalog changes).
+#[tauri::command]
+pub async fn kiosk_basket(
+    state: State<'_, AppState>,
+    basket_id: Arg<BasketId>,
+) -> Result<BasketView, ApiError> {
+    let basket_id = basket_id.take("basketId")?;
+    Ok(state.kiosk()?.edge().cart(basket_id)?.into())
 }
 
 fn kiosk_order(edge: &Edge, order: mallbots_edge::OrderView) -> Result<KioskOrder, ApiError> {

@@ -39,6 +39,7 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         app::app_info,
         kiosk::kiosk_catalog,
         kiosk::kiosk_start_basket,
+        kiosk::kiosk_basket,
         kiosk::kiosk_add_item,
         kiosk::kiosk_remove_item,
         kiosk::kiosk_cancel_basket,

@@ -9,6 +9,7 @@ pub const COMMANDS: &[&str] = &[
     "app_info",
     "kiosk_catalog",
     "kiosk_start_basket",
+    "kiosk_basket",
     "kiosk_add_item",
     "kiosk_remove_item",
     "kiosk_cancel_basket",

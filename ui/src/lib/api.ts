@@ -65,6 +65,7 @@ export const api = {
 
   catalog: (query = '') => call<StoreCatalog[]>('kiosk_catalog', { query }),
   startBasket: () => call<Basket>('kiosk_start_basket'),
+  basket: (basketId: string) => call<Basket>('kiosk_basket', { basketId }),
   addItem: (basketId: string, productId: string, quantity = 1) =>
     call<Basket>('kiosk_add_item', { basketId, productId, quantity }),
   removeItem: (basketId: string, productId: string, quantity = 1) =>

@@ -112,7 +112,12 @@ total: Money,
 /**
  * `open`, `checked_out` or `canceled`.
  */
-status: BasketStatus, };
+status: BasketStatus, 
+/**
+ * Products in it that are no longer sold (removed by a manager while they sat in the
+ * cart): the customer takes them out before paying.
+ */
+unavailable: Array<string>, };
 export type Order = { 
 /**
  * Order id (= basket id).

@@ -188,3 +188,48 @@ fn arguments_of_the_wrong_type_are_coded_errors() {
         assert!(err["message"].as_str().is_some_and(|m| !m.is_empty()));
     }
 }
+
+/// A product a manager removed while it sat in the basket: the basket says so (`unavailable`),
+/// checkout is refused with a coded, plain message until the customer takes it out.
+#[test]
+fn a_product_removed_while_in_the_basket_blocks_checkout_until_taken_out() {
+    let h = harness();
+    let catalog = invoke(&h.kiosk, "kiosk_catalog", json!({})).unwrap();
+    let earbuds = catalog
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["products"].as_array().unwrap())
+        .find(|p| p["sku"] == "EAR-W1")
+        .unwrap()
+        .clone();
+    let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
+    let args = json!({"basketId": basket["id"], "productId": earbuds["id"], "quantity": 2});
+    let basket = invoke(&h.kiosk, "kiosk_add_item", args).unwrap();
+    assert_eq!(basket["unavailable"], json!([]));
+    // The removal as it reaches the kiosk's database (here written on the kiosk's own edge).
+    use tauri::Manager;
+    let state = h.app.state::<crate::AppState>();
+    let product = earbuds["id"].as_str().unwrap().parse().unwrap();
+    state
+        .kiosk()
+        .unwrap()
+        .edge()
+        .remove_product(product)
+        .unwrap();
+    let now = invoke(&h.kiosk, "kiosk_basket", json!({"basketId": basket["id"]})).unwrap();
+    assert_eq!(now["unavailable"], json!([earbuds["id"]]));
+    let checkout = json!({"checkout": {"basket_id": basket["id"], "sms_number": "5551234567", "card_token": "tok_visa"}});
+    let refused = invoke(&h.kiosk, "kiosk_checkout", checkout.clone()).unwrap_err();
+    assert_eq!(code(&refused), "basket.item_unavailable");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("no longer sold"),
+        "{refused}"
+    );
+    let args = json!({"basketId": basket["id"], "productId": earbuds["id"], "quantity": 2});
+    let emptied = invoke(&h.kiosk, "kiosk_remove_item", args).unwrap();
+    assert_eq!(emptied["unavailable"], json!([]));
+}
