@@ -11,7 +11,8 @@
 //! or created by the test: every step is a click. Screenshots:
 //! `target/e2e-screenshots/gui_mall_journey_01_manager_signed_in.png` … `_08_kiosk_picked_up`,
 //! `_09_manager_order_trail` (the order's audit trail in the manager's order detail),
-//! `_10_manager_robot_day` (the robot's day on its card).
+//! `_10_manager_robot_day` (the robot's day on its card), `_11_kiosk_item_no_longer_sold` (a
+//! product removed while it sat in a cart, as the customer sees it).
 
 use mallbots_tests::gui::mall::SecuredMall;
 use mallbots_tests::gui::{flows, Gui};
@@ -160,6 +161,34 @@ fn a_product_added_by_the_manager_is_ordered_at_the_kiosk_shopped_and_handed_ove
     gui.wait_for("[data-testid=order-picked-up]", WAIT)
         .expect("the kiosk says picked up");
     shot(&gui, 8, "kiosk_picked_up");
+
+    // A new customer puts the jam in the cart; the manager takes it off sale meanwhile: the
+    // kiosk says so in plain words and will not take payment until it is removed.
+    gui.click("[data-testid=done]").unwrap();
+    gui.wait_for("[data-testid=kiosk-ready]", WAIT).unwrap();
+    gui.click("[data-testid=kiosk-ready]").unwrap();
+    gui.wait_for("[data-testid=add-JAM-FIG]", WAIT).unwrap();
+    gui.click("[data-testid=add-JAM-FIG]").unwrap();
+    gui.wait_for_text("[data-testid=cart-total]", "$4.25", WAIT)
+        .unwrap();
+    gui.switch_to_label("manager").unwrap();
+    gui.click("[data-testid=tab-stores]").unwrap();
+    flows::open_store(&gui, "Green Grocer", WAIT).expect("Green Grocer");
+    gui.click("[data-testid=product-JAM-FIG] [data-testid=remove-product]")
+        .unwrap();
+    gui.switch_to_label("kiosk").unwrap();
+    gui.wait_for_text("[data-testid=cart-unavailable]", "no longer sold", SHOPPING)
+        .expect("the kiosk tells the customer the jam is no longer sold");
+    let checkout = gui.find("[data-testid=checkout]").unwrap();
+    assert_eq!(
+        gui.attribute(&checkout, "disabled").unwrap().as_deref(),
+        Some("true"),
+        "no payment for a product no longer sold"
+    );
+    shot(&gui, 11, "kiosk_item_no_longer_sold");
+    gui.click("[data-testid=remove-unavailable]").unwrap();
+    gui.wait_for_text("[data-testid=cart-total]", "$0.00", WAIT)
+        .unwrap();
 
     // The hand-over went through central: payment captured, as the manager's order detail says.
     gui.switch_to_label("manager").unwrap();
