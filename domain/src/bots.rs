@@ -43,6 +43,13 @@ pub enum BotCommand {
         list_id: ShoppingListId,
         at: Timestamp,
     },
+    /// The bot sets off towards a store of its list (`to: Some`) or back to the depot (`None`),
+    /// expecting to arrive at `eta`.
+    Depart {
+        to: Option<StoreId>,
+        eta: Timestamp,
+        at: Timestamp,
+    },
     /// The bot reached a store of its list.
     ArriveAtStore { store_id: StoreId, at: Timestamp },
     /// The bot collected its items at the store it is in.
@@ -75,6 +82,16 @@ pub enum BotEvent {
         list_id: ShoppingListId,
         at: Timestamp,
     },
+    /// The bot left `from` (a store; `None` = the depot) for `to` (a store; `None` = the
+    /// depot), expected there at `eta`. Only the map reads it: the bot's status is unchanged.
+    BotDeparted {
+        bot_id: BotId,
+        list_id: ShoppingListId,
+        from: Option<StoreId>,
+        to: Option<StoreId>,
+        eta: Timestamp,
+        at: Timestamp,
+    },
     /// The bot is in a store of its list.
     BotArrivedAtStore {
         bot_id: BotId,
@@ -99,12 +116,29 @@ pub enum BotEvent {
     BotIdled { bot_id: BotId, at: Timestamp },
 }
 
+impl BotEvent {
+    /// The bot the event is about.
+    pub fn bot_id(&self) -> BotId {
+        match self {
+            BotEvent::BotCameOnline { bot_id, .. }
+            | BotEvent::BotWentOffline { bot_id, .. }
+            | BotEvent::BotAssigned { bot_id, .. }
+            | BotEvent::BotDeparted { bot_id, .. }
+            | BotEvent::BotArrivedAtStore { bot_id, .. }
+            | BotEvent::ItemsPickedUp { bot_id, .. }
+            | BotEvent::BotReturned { bot_id, .. }
+            | BotEvent::BotIdled { bot_id, .. } => *bot_id,
+        }
+    }
+}
+
 impl DomainEvent for BotEvent {
     fn event_type(&self) -> &'static str {
         match self {
             BotEvent::BotCameOnline { .. } => "BotCameOnline",
             BotEvent::BotWentOffline { .. } => "BotWentOffline",
             BotEvent::BotAssigned { .. } => "BotAssigned",
+            BotEvent::BotDeparted { .. } => "BotDeparted",
             BotEvent::BotArrivedAtStore { .. } => "BotArrivedAtStore",
             BotEvent::ItemsPickedUp { .. } => "ItemsPickedUp",
             BotEvent::BotReturned { .. } => "BotReturned",
@@ -167,6 +201,8 @@ pub struct Bot {
     pub status: BotStatus,
     pub list_id: Option<ShoppingListId>,
     pub store_id: Option<StoreId>,
+    /// The store of its list the bot was last in (where a walk starts); `None` at the depot.
+    pub last_store: Option<StoreId>,
     /// When the bot entered its current status (dispatch serves the longest-idle bot first).
     pub since: Timestamp,
 }
@@ -225,6 +261,17 @@ impl Aggregate for Bot {
                 BotStatus::Offline => Err(BotError::Offline),
                 _ => Err(BotError::NotIdle),
             },
+            BotCommand::Depart { to, eta, at } => {
+                let list_id = self.require_list()?;
+                Ok(vec![BotEvent::BotDeparted {
+                    bot_id,
+                    list_id,
+                    from: self.last_store,
+                    to: *to,
+                    eta: *eta,
+                    at: *at,
+                }])
+            }
             BotCommand::ArriveAtStore { store_id, at } => {
                 let list_id = self.require_list()?;
                 if self.status == BotStatus::Returning {
@@ -281,6 +328,7 @@ impl Aggregate for Bot {
             BotEvent::BotAssigned { list_id, at, .. } => {
                 self.set(BotStatus::Assigned, Some(*list_id), None, *at);
             }
+            BotEvent::BotDeparted { from, .. } => self.last_store = *from,
             BotEvent::BotArrivedAtStore {
                 list_id,
                 store_id,
@@ -288,9 +336,16 @@ impl Aggregate for Bot {
                 ..
             } => {
                 self.set(BotStatus::Shopping, Some(*list_id), Some(*store_id), *at);
+                self.last_store = Some(*store_id);
             }
-            BotEvent::ItemsPickedUp { list_id, at, .. } => {
+            BotEvent::ItemsPickedUp {
+                list_id,
+                store_id,
+                at,
+                ..
+            } => {
                 self.set(BotStatus::Shopping, Some(*list_id), None, *at);
+                self.last_store = Some(*store_id);
             }
             BotEvent::BotReturned { list_id, at, .. } => {
                 self.set(BotStatus::Returning, Some(*list_id), None, *at);
@@ -308,6 +363,12 @@ impl Bot {
         store: Option<StoreId>,
         at: Timestamp,
     ) {
+        if matches!(
+            status,
+            BotStatus::Offline | BotStatus::Idle | BotStatus::Assigned
+        ) {
+            self.last_store = None;
+        }
         self.status = status;
         self.list_id = list;
         self.store_id = store;

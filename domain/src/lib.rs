@@ -21,6 +21,7 @@ pub mod customers;
 pub mod depot;
 pub mod desk;
 pub mod dispatch;
+pub mod mall_map;
 pub mod notifications;
 pub mod ordering;
 pub mod payments;

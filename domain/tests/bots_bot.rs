@@ -227,3 +227,60 @@ fn bot_events_round_trip() {
     }
     assert_eq!(Bot::STREAM_TYPE, "bot");
 }
+
+#[test]
+fn a_departure_names_where_the_walk_starts_and_ends() {
+    let from_depot = AggregateTest::<Bot>::given([online(), assigned()])
+        .when(BotCommand::Depart {
+            to: Some(store()),
+            eta: at(900),
+            at: at(100),
+        })
+        .then([BotEvent::BotDeparted {
+            bot_id: bid(),
+            list_id: lid(),
+            from: None,
+            to: Some(store()),
+            eta: at(900),
+            at: at(100),
+        }]);
+    assert_eq!(from_depot.status, BotStatus::Assigned);
+    let back = AggregateTest::<Bot>::given([online(), assigned(), arrived(), picked()])
+        .when(BotCommand::Depart {
+            to: None,
+            eta: at(2000),
+            at: at(1000),
+        })
+        .then([BotEvent::BotDeparted {
+            bot_id: bid(),
+            list_id: lid(),
+            from: Some(store()),
+            to: None,
+            eta: at(2000),
+            at: at(1000),
+        }]);
+    assert_eq!(back.last_store, Some(store()));
+    assert_eq!(
+        BotEvent::BotDeparted {
+            bot_id: bid(),
+            list_id: lid(),
+            from: None,
+            to: None,
+            eta: at(1),
+            at: at(1),
+        }
+        .event_type(),
+        "BotDeparted"
+    );
+}
+
+#[test]
+fn an_idle_bot_cannot_depart() {
+    AggregateTest::<Bot>::given([online()])
+        .when(BotCommand::Depart {
+            to: None,
+            eta: at(2),
+            at: at(1),
+        })
+        .then_error(BotError::NoList);
+}

@@ -273,3 +273,50 @@ fn store_events_have_a_pinned_wire_format() {
         })
     );
 }
+
+#[test]
+fn place_store_puts_it_on_the_floor_plan() {
+    let store = AggregateTest::<Store>::given([created()])
+        .when(StoreCommand::PlaceStore {
+            level: 2,
+            x: 640,
+            y: 120,
+            at: at(6),
+        })
+        .then([StoreEvent::StorePlaced {
+            store_id: store_id(),
+            level: 2,
+            x: 640,
+            y: 120,
+            at: at(6),
+        }]);
+    let place = store.place().expect("placed");
+    assert_eq!((place.level, place.x, place.y), (2, 640, 120));
+}
+
+#[test]
+fn place_store_off_the_plan_is_refused() {
+    for (level, x, y) in [(6, 0, 0), (0, 1001, 0), (0, 0, 601)] {
+        AggregateTest::<Store>::given([created()])
+            .when(StoreCommand::PlaceStore {
+                level,
+                x,
+                y,
+                at: at(6),
+            })
+            .then_error(StoreError::PlaceOffPlan);
+    }
+    assert_eq!(StoreError::PlaceOffPlan.code(), "store.place_off_plan");
+}
+
+#[test]
+fn a_removed_store_cannot_be_placed() {
+    AggregateTest::<Store>::given([created(), removed()])
+        .when(StoreCommand::PlaceStore {
+            level: 0,
+            x: 1,
+            y: 1,
+            at: at(7),
+        })
+        .then_error(StoreError::Removed);
+}

@@ -3,6 +3,7 @@
 
 use mallbots_domain::baskets::{Basket, BasketCancelReason, BasketStatus};
 use mallbots_domain::customers::Customer;
+use mallbots_domain::mall_map::Place;
 use mallbots_domain::ordering::{Order, OrderStatus};
 use mallbots_domain::products::Product;
 use mallbots_domain::stores::Store;
@@ -18,6 +19,10 @@ pub struct StoreView {
     pub participating: bool,
     pub automated_shopping: bool,
     pub removed: bool,
+    /// Where the store is on the mall's floor plan; `None` until a manager placed it (the map
+    /// lays such stores out itself).
+    #[serde(default)]
+    pub place: Option<Place>,
 }
 
 impl From<&Store> for StoreView {
@@ -29,6 +34,7 @@ impl From<&Store> for StoreView {
             participating: s.participating(),
             automated_shopping: s.automated_shopping(),
             removed: s.is_removed(),
+            place: s.place(),
         }
     }
 }
@@ -334,6 +340,22 @@ pub struct BotView {
     /// That store's name, when the catalog here knows it.
     pub store_name: Option<String>,
     pub updated_at: i64,
+    /// The walk the bot is on, if it is between places.
+    #[serde(default)]
+    pub walk: Option<WalkView>,
+}
+
+/// A robot walking between two places of the mall.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WalkView {
+    /// The store it left; `None` = the depot.
+    pub from: Option<StoreId>,
+    /// The store it is heading to; `None` = the depot.
+    pub to: Option<StoreId>,
+    /// When it left (ms since the Unix epoch).
+    pub departed_at: i64,
+    /// When it is expected there (ms since the Unix epoch).
+    pub eta: i64,
 }
 
 /// One item to fetch at a stop.

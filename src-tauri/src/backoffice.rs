@@ -124,11 +124,31 @@ pub struct BotView {
     pub status: String,
     /// The shopping list it holds.
     pub list_id: Option<String>,
+    /// The store it is in (UUID text), while shopping.
+    pub store_id: Option<String>,
     /// The store it is in, by name, while shopping.
     pub store_name: Option<String>,
     /// When its status last changed (ms since the Unix epoch).
     #[ts(type = "number")]
     pub updated_at: i64,
+    /// The walk it is on between two places, if any.
+    pub walk: Option<WalkView>,
+}
+
+/// A robot walking between two places of the mall (`null` = the depot).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "Walk")]
+pub struct WalkView {
+    /// The store it left (UUID text), `null` = the depot.
+    pub from: Option<String>,
+    /// The store it heads to (UUID text), `null` = the depot.
+    pub to: Option<String>,
+    /// When it left (ms since the Unix epoch).
+    #[ts(type = "number")]
+    pub departed_at: i64,
+    /// When it is expected there (ms since the Unix epoch).
+    #[ts(type = "number")]
+    pub eta: i64,
 }
 
 /// One store a shopping list visits.
@@ -142,6 +162,8 @@ pub struct StopView {
     /// Units to fetch there.
     #[ts(type = "number")]
     pub items: i64,
+    /// What to fetch there, e.g. `2 × Bagel`.
+    pub products: Vec<String>,
     /// The robot has collected them.
     pub picked: bool,
 }
@@ -188,8 +210,15 @@ impl From<mallbots_edge::DepotView> for DepotView {
             name: b.name,
             status: b.status,
             list_id: b.list_id.map(|l| l.to_string()),
+            store_id: b.store_id.map(|s| s.to_string()),
             store_name: b.store_name,
             updated_at: b.updated_at,
+            walk: b.walk.map(|w| WalkView {
+                from: w.from.map(|s| s.to_string()),
+                to: w.to.map(|s| s.to_string()),
+                departed_at: w.departed_at,
+                eta: w.eta,
+            }),
         });
         let lists = d.lists.into_iter().map(|l| ShoppingListView {
             id: l.list_id.to_string(),
@@ -205,6 +234,11 @@ impl From<mallbots_edge::DepotView> for DepotView {
                     store_id: s.store_id.to_string(),
                     store_name: s.store_name,
                     items: s.quantity,
+                    products: s
+                        .items
+                        .iter()
+                        .map(|i| format!("{} × {}", i.quantity, i.product_name))
+                        .collect(),
                     picked: s.picked,
                 })
                 .collect(),

@@ -15,7 +15,7 @@ use ts_rs::TS;
 
 use crate::backoffice::{
     BotView, ConflictView, DepotView, QuarantinedView, SalesDay, ShoppingListView, StopView,
-    SyncProblem, SyncState, SyncStatus,
+    SyncProblem, SyncState, SyncStatus, WalkView,
 };
 use crate::commands::app::AppInfo;
 use crate::commands::backoffice::PickupAnswer;
@@ -26,7 +26,7 @@ use crate::orders::{
 use crate::state::ManagerSession;
 use crate::views::{
     BasketLine, BasketView, CheckoutInput, ImportReport, KioskOrder, MoneyView, NewProduct,
-    NewStore, OrderView, ProductView, StoreCatalog, StoreView,
+    NewStore, OrderView, PlaceView, ProductView, StoreCatalog, StoreView,
 };
 
 /// Where the declarations live, from the workspace root.
@@ -116,6 +116,7 @@ pub fn declarations() -> String {
         declare::<SyncState>(),
         declare::<Topic>(),
         declare::<MoneyView>(),
+        declare::<PlaceView>(),
         declare::<StoreView>(),
         declare::<ProductView>(),
         declare::<StoreCatalog>(),
@@ -137,6 +138,7 @@ pub fn declarations() -> String {
         declare::<MoneyState>(),
         declare::<ManagerOrderDetail>(),
         declare::<PickupAnswer>(),
+        declare::<WalkView>(),
         declare::<BotView>(),
         declare::<StopView>(),
         declare::<ShoppingListView>(),

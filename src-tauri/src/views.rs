@@ -42,6 +42,30 @@ pub struct StoreView {
     pub participating: bool,
     /// Whether bots may shop there.
     pub automated_shopping: bool,
+    /// Where it is on the mall map; `null` until a manager placed it.
+    pub place: Option<PlaceView>,
+}
+
+/// A point of the mall's floor plan (see `mallbots_domain::mall_map`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "Place")]
+pub struct PlaceView {
+    /// 0 = ground floor.
+    pub level: u8,
+    /// Plan units from the left edge (0..=1000).
+    pub x: u16,
+    /// Plan units from the top edge (0..=600).
+    pub y: u16,
+}
+
+impl From<edge::domain::mall_map::Place> for PlaceView {
+    fn from(p: edge::domain::mall_map::Place) -> Self {
+        Self {
+            level: p.level,
+            x: p.x,
+            y: p.y,
+        }
+    }
 }
 
 impl From<edge::StoreView> for StoreView {
@@ -52,6 +76,7 @@ impl From<edge::StoreView> for StoreView {
             location: s.location,
             participating: s.participating,
             automated_shopping: s.automated_shopping,
+            place: s.place.map(PlaceView::from),
         }
     }
 }

@@ -50,6 +50,17 @@ pub enum StoreCommand {
         at: Timestamp,
     },
     /// Removes the store from the mall for good.
+    /// Puts the store on the mall's floor plan (level and point, see [`crate::mall_map`]).
+    PlaceStore {
+        /// 0 = ground floor.
+        level: u8,
+        /// Plan units from the left edge.
+        x: u16,
+        /// Plan units from the top edge.
+        y: u16,
+        /// When.
+        at: Timestamp,
+    },
     RemoveStore {
         /// When.
         at: Timestamp,
@@ -66,6 +77,7 @@ impl StoreCommand {
             | StoreCommand::DisableParticipation { at }
             | StoreCommand::EnableAutomatedShopping { at }
             | StoreCommand::DisableAutomatedShopping { at }
+            | StoreCommand::PlaceStore { at, .. }
             | StoreCommand::RemoveStore { at } => *at,
         }
     }

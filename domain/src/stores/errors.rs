@@ -27,6 +27,14 @@ pub enum StoreError {
     /// A store's location in the mall must contain something other than whitespace.
     #[error("the store location must not be blank")]
     LocationBlank,
+    /// A place off the mall's floor plan (level or point out of range).
+    #[error(
+        "the place must be on the floor plan: level 0 to {}, x 0 to {}, y 0 to {}",
+        crate::mall_map::MAX_LEVEL,
+        crate::mall_map::PLAN_WIDTH,
+        crate::mall_map::PLAN_HEIGHT
+    )]
+    PlaceOffPlan,
     /// `CreateStore` on a stream that already holds a store.
     #[error("the store already exists")]
     AlreadyExists,
@@ -54,6 +62,7 @@ impl ErrorCode for StoreError {
     fn code(&self) -> &'static str {
         match self {
             StoreError::NameBlank => "store.name_blank",
+            StoreError::PlaceOffPlan => "store.place_off_plan",
             StoreError::NameTooLong => "store.name_too_long",
             StoreError::NameInvalid => "store.name_invalid",
             StoreError::LocationBlank => "store.location_blank",

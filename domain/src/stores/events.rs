@@ -57,6 +57,19 @@ pub enum StoreEvent {
         /// When.
         at: Timestamp,
     },
+    /// The store was put (or moved) on the mall's floor plan.
+    StorePlaced {
+        /// The store.
+        store_id: StoreId,
+        /// 0 = ground floor.
+        level: u8,
+        /// Plan units from the left edge.
+        x: u16,
+        /// Plan units from the top edge.
+        y: u16,
+        /// When.
+        at: Timestamp,
+    },
     /// The store left the mall.
     StoreRemoved {
         /// The store.
@@ -76,6 +89,7 @@ impl StoreEvent {
             | StoreEvent::StoreParticipationDisabled { store_id, .. }
             | StoreEvent::AutomatedShoppingEnabled { store_id, .. }
             | StoreEvent::AutomatedShoppingDisabled { store_id, .. }
+            | StoreEvent::StorePlaced { store_id, .. }
             | StoreEvent::StoreRemoved { store_id, .. } => *store_id,
         }
     }
@@ -89,6 +103,7 @@ impl StoreEvent {
             | StoreEvent::StoreParticipationDisabled { at, .. }
             | StoreEvent::AutomatedShoppingEnabled { at, .. }
             | StoreEvent::AutomatedShoppingDisabled { at, .. }
+            | StoreEvent::StorePlaced { at, .. }
             | StoreEvent::StoreRemoved { at, .. } => *at,
         }
     }
@@ -103,6 +118,7 @@ impl DomainEvent for StoreEvent {
             StoreEvent::StoreParticipationDisabled { .. } => "StoreParticipationDisabled",
             StoreEvent::AutomatedShoppingEnabled { .. } => "AutomatedShoppingEnabled",
             StoreEvent::AutomatedShoppingDisabled { .. } => "AutomatedShoppingDisabled",
+            StoreEvent::StorePlaced { .. } => "StorePlaced",
             StoreEvent::StoreRemoved { .. } => "StoreRemoved",
         }
     }

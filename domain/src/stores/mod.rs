@@ -16,6 +16,7 @@ pub use events::StoreEvent;
 
 use crate::aggregate::Aggregate;
 use crate::ids::StoreId;
+use crate::mall_map::Place;
 use crate::time::Timestamp;
 
 /// The store aggregate, folded from [`StoreEvent`]s.
@@ -28,6 +29,7 @@ pub struct Store {
     participating: bool,
     automated_shopping: bool,
     removed: bool,
+    place: Option<Place>,
     updated_at: Timestamp,
 }
 
@@ -80,6 +82,10 @@ impl Store {
     /// Whether bots may shop at the store.
     pub fn automated_shopping(&self) -> bool {
         self.automated_shopping
+    }
+    /// Where the store is on the floor plan, once a manager placed it.
+    pub fn place(&self) -> Option<Place> {
+        self.place
     }
     /// Whether the store has been removed.
     pub fn is_removed(&self) -> bool {
@@ -169,6 +175,17 @@ impl Aggregate for Store {
                 }
                 StoreEvent::AutomatedShoppingDisabled { store_id, at: *at }
             }
+            StoreCommand::PlaceStore { level, x, y, at } => {
+                self.require_active()?;
+                let place = Place::new(*level, *x, *y).map_err(|_| StoreError::PlaceOffPlan)?;
+                StoreEvent::StorePlaced {
+                    store_id,
+                    level: place.level,
+                    x: place.x,
+                    y: place.y,
+                    at: *at,
+                }
+            }
             StoreCommand::RemoveStore { at } => {
                 self.require_active()?;
                 StoreEvent::StoreRemoved { store_id, at: *at }
@@ -200,6 +217,13 @@ impl Aggregate for Store {
             StoreEvent::StoreParticipationDisabled { .. } => self.participating = false,
             StoreEvent::AutomatedShoppingEnabled { .. } => self.automated_shopping = true,
             StoreEvent::AutomatedShoppingDisabled { .. } => self.automated_shopping = false,
+            StoreEvent::StorePlaced { level, x, y, .. } => {
+                self.place = Some(Place {
+                    level: *level,
+                    x: *x,
+                    y: *y,
+                });
+            }
             StoreEvent::StoreRemoved { .. } => {
                 self.removed = true;
                 self.participating = false;

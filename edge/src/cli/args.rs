@@ -77,7 +77,7 @@ pub enum Toggle {
 /// Top-level commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Stores: create, rebrand, participate, automated, remove, show, list.
+    /// Stores: create, rebrand, participate, automated, place, remove, show, list.
     #[command(subcommand)]
     Store(StoreCmd),
     /// Products: add, rebrand, reprice, remove, import (CSV).
@@ -198,6 +198,21 @@ pub enum StoreCmd {
         store: String,
         /// on or off.
         state: Toggle,
+    },
+    /// Puts a store on the mall's floor plan (the map): level 0 (ground floor) to 5, x 0 to 1000
+    /// and y 0 to 600 plan units from the top-left corner.
+    Place {
+        /// The store.
+        store: String,
+        /// The level (0 = ground floor).
+        #[arg(long)]
+        level: u8,
+        /// Plan units from the left edge (0 to 1000).
+        #[arg(long)]
+        x: u16,
+        /// Plan units from the top edge (0 to 600).
+        #[arg(long)]
+        y: u16,
     },
     /// Removes a store for good.
     Remove {

@@ -23,12 +23,16 @@ fn on(flag: bool) -> &'static str {
 /// One store.
 pub fn store(s: &StoreView) -> String {
     format!(
-        "store {} \"{}\" at {}: participating {}, automated shopping {}{}",
+        "store {} \"{}\" at {}: participating {}, automated shopping {}{}{}",
         s.store_id,
         s.name,
         s.location,
         on(s.participating),
         on(s.automated_shopping),
+        match s.place {
+            Some(p) => format!(", on the map at level {} ({}, {})", p.level, p.x, p.y),
+            None => String::new(),
+        },
         if s.removed { " (removed)" } else { "" }
     )
 }

@@ -219,6 +219,9 @@ fn store(edge: &Edge, cmd: StoreCmd) -> Result<Outcome, EdgeError> {
         StoreCmd::Automated { store, state } => {
             edge.set_automated_shopping(parse_id("store", &store)?, state == Toggle::On)?
         }
+        StoreCmd::Place { store, level, x, y } => {
+            edge.place_store(parse_id("store", &store)?, level, x, y)?
+        }
         StoreCmd::Remove { store } => edge.remove_store(parse_id("store", &store)?)?,
         StoreCmd::Show { store } => edge.store(parse_id("store", &store)?)?,
         StoreCmd::List => {

@@ -47,6 +47,23 @@ impl Edge {
         })
     }
 
+    /// Puts the store on the mall's floor plan (`store.place_off_plan` outside it; see
+    /// [`mallbots_domain::mall_map`]). Synced like any catalog edit.
+    pub fn place_store(
+        &self,
+        store: StoreId,
+        level: u8,
+        x: u16,
+        y: u16,
+    ) -> Result<StoreView, EdgeError> {
+        self.store_command(store, move |at| StoreCommand::PlaceStore {
+            level,
+            x,
+            y,
+            at,
+        })
+    }
+
     /// Turns automated (bot) shopping on or off.
     pub fn set_automated_shopping(&self, store: StoreId, on: bool) -> Result<StoreView, EdgeError> {
         self.store_command(store, move |at| match on {

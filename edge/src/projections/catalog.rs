@@ -51,6 +51,13 @@ pub(super) fn store(tx: &Transaction<'_>, event: &StoreEvent) -> Result<(), Stor
         StoreEvent::AutomatedShoppingDisabled { .. } => {
             set_store_flag(tx, "automated", false, id, at)?
         }
+        StoreEvent::StorePlaced { level, x, y, .. } => {
+            tx.prepare_cached(
+                "UPDATE rm_stores SET place_level = ?1, place_x = ?2, place_y = ?3,
+                 updated_at = ?4 WHERE store_id = ?5",
+            )?
+            .execute(params![level, x, y, at, id])?;
+        }
         StoreEvent::StoreRemoved { .. } => {
             tx.prepare_cached(
                 "UPDATE rm_stores SET removed = 1, participating = 0, automated = 0,

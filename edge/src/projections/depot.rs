@@ -51,7 +51,7 @@ pub(super) fn apply(tx: &Transaction<'_>, event: &DepotEvent) -> Result<(), Stor
     }
 }
 
-/// The bot's new state: status, the list it holds, the store it is in.
+/// The bot's new state: status, the list it holds, the store it is in (or last picked at).
 struct BotRow<'a> {
     id: BotId,
     name: Option<&'a str>,
@@ -59,6 +59,9 @@ struct BotRow<'a> {
     list: Option<ShoppingListId>,
     store: Option<StoreId>,
     at: Timestamp,
+    /// Whether the bot's current walk goes on (it set off back to the depot): any other event
+    /// ends it.
+    keep_walk: bool,
 }
 
 fn set_bot(tx: &Transaction<'_>, row: BotRow<'_>) -> Result<(), StoreError> {
@@ -67,7 +70,9 @@ fn set_bot(tx: &Transaction<'_>, row: BotRow<'_>) -> Result<(), StoreError> {
          VALUES (?1, COALESCE(?2, ''), ?3, ?4, ?5, ?6)
          ON CONFLICT (bot_id) DO UPDATE SET name = COALESCE(?2, name), status = excluded.status,
            list_id = excluded.list_id, store_id = excluded.store_id,
-           updated_at = excluded.updated_at",
+           updated_at = excluded.updated_at,
+           walk_from = CASE WHEN ?7 THEN walk_from END, walk_to = CASE WHEN ?7 THEN walk_to END,
+           walk_at = CASE WHEN ?7 THEN walk_at END, walk_eta = CASE WHEN ?7 THEN walk_eta END",
     )?
     .execute(params![
         row.id.to_string(),
@@ -75,7 +80,41 @@ fn set_bot(tx: &Transaction<'_>, row: BotRow<'_>) -> Result<(), StoreError> {
         row.status,
         row.list.map(|l| l.to_string()),
         row.store.map(|s| s.to_string()),
-        row.at.0
+        row.at.0,
+        row.keep_walk
+    ])?;
+    Ok(())
+}
+
+/// The bot set off: it is out of any store, walking `from` → `to` until `eta`.
+fn depart(tx: &Transaction<'_>, event: &BotEvent) -> Result<(), StoreError> {
+    let BotEvent::BotDeparted {
+        bot_id,
+        list_id,
+        from,
+        to,
+        eta,
+        at,
+    } = event
+    else {
+        return Ok(());
+    };
+    let text = |s: &Option<StoreId>| s.map(|s| s.to_string());
+    tx.prepare_cached(
+        "INSERT INTO rm_depot_bots (bot_id, name, status, list_id, store_id, updated_at,
+           walk_from, walk_to, walk_at, walk_eta)
+         VALUES (?1, '', 'shopping', ?2, NULL, ?5, ?3, ?4, ?5, ?6)
+         ON CONFLICT (bot_id) DO UPDATE SET list_id = excluded.list_id, store_id = NULL,
+           updated_at = excluded.updated_at, walk_from = excluded.walk_from,
+           walk_to = excluded.walk_to, walk_at = excluded.walk_at, walk_eta = excluded.walk_eta",
+    )?
+    .execute(params![
+        bot_id.to_string(),
+        list_id.to_string(),
+        text(from),
+        text(to),
+        at.0,
+        eta.0
     ])?;
     Ok(())
 }
@@ -89,8 +128,10 @@ fn bot(tx: &Transaction<'_>, event: &BotEvent) -> Result<(), StoreError> {
             list: list.copied(),
             store: store.copied(),
             at,
+            keep_walk: false,
         };
     let row = match event {
+        BotEvent::BotDeparted { .. } => return depart(tx, event),
         BotEvent::BotCameOnline { bot_id, name, at } => BotRow {
             name: Some(name),
             ..row(bot_id, "idle", None, None, *at)
@@ -110,14 +151,17 @@ fn bot(tx: &Transaction<'_>, event: &BotEvent) -> Result<(), StoreError> {
         BotEvent::ItemsPickedUp {
             bot_id,
             list_id,
+            store_id,
             at,
-            ..
-        } => row(bot_id, "shopping", Some(list_id), None, *at),
+        } => row(bot_id, "shopping", Some(list_id), Some(store_id), *at),
         BotEvent::BotReturned {
             bot_id,
             list_id,
             at,
-        } => row(bot_id, "returning", Some(list_id), None, *at),
+        } => BotRow {
+            keep_walk: true,
+            ..row(bot_id, "returning", Some(list_id), None, *at)
+        },
         BotEvent::BotIdled { bot_id, at } => row(bot_id, "idle", None, None, *at),
     };
     set_bot(tx, row)

@@ -40,6 +40,12 @@ pub const MIGRATIONS: &[Migration] = &[
     depot::MIGRATION,
     order_lines::MIGRATION,
     desk::MIGRATION,
+    Migration {
+        set: "edge_map",
+        version: 1,
+        name: "mall_map",
+        sql: include_str!("migrations/map_0001.sql"),
+    },
 ];
 
 /// An event decoded by stream type.

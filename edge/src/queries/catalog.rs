@@ -5,6 +5,7 @@ use crate::error::EdgeError;
 use crate::views::{CatalogView, LineView, ProductView, StoreView};
 use crate::Edge;
 use mallbots_domain::baskets::ProductFacts;
+use mallbots_domain::mall_map::Place;
 use mallbots_domain::{Currency, Money, ProductId, StoreId};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -45,8 +46,15 @@ fn store_row(row: &Row<'_>) -> rusqlite::Result<StoreView> {
         participating: row.get(3)?,
         automated_shopping: row.get(4)?,
         removed: row.get(5)?,
+        place: match (row.get(6)?, row.get(7)?, row.get(8)?) {
+            (Some(level), Some(x), Some(y)) => Some(Place { level, x, y }),
+            _ => None,
+        },
     })
 }
+
+const STORE_COLUMNS: &str =
+    "store_id, name, location, participating, automated, removed, place_level, place_x, place_y";
 
 const PRODUCT_COLUMNS: &str =
     "p.product_id, p.store_id, p.sku, p.name, p.description, p.price_cents, p.currency, p.removed";
@@ -97,10 +105,9 @@ impl Edge {
     /// Every store not removed, by name.
     pub fn stores(&self) -> Result<Vec<StoreView>, EdgeError> {
         self.read(|r| {
-            let mut stmt = r.connection().prepare_cached(
-                "SELECT store_id, name, location, participating, automated, removed
-                 FROM rm_stores WHERE removed = 0 ORDER BY name, store_id",
-            )?;
+            let mut stmt = r.connection().prepare_cached(&format!(
+                "SELECT {STORE_COLUMNS} FROM rm_stores WHERE removed = 0 ORDER BY name, store_id"
+            ))?;
             let rows = stmt.query_map([], store_row)?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
@@ -110,10 +117,9 @@ impl Edge {
     pub fn store(&self, store: StoreId) -> Result<StoreView, EdgeError> {
         self.read(|r| {
             r.connection()
-                .prepare_cached(
-                    "SELECT store_id, name, location, participating, automated, removed
-                     FROM rm_stores WHERE store_id = ?1",
-                )?
+                .prepare_cached(&format!(
+                    "SELECT {STORE_COLUMNS} FROM rm_stores WHERE store_id = ?1"
+                ))?
                 .query_row([store.to_string()], store_row)
                 .optional()?
                 .ok_or_else(|| EdgeError::not_found("store", store))

@@ -3,7 +3,7 @@
 
 use super::catalog::id;
 use crate::error::EdgeError;
-use crate::views::{BotView, DepotView, ShoppingListView, StopItemView, StopView};
+use crate::views::{BotView, DepotView, ShoppingListView, StopItemView, StopView, WalkView};
 use crate::Edge;
 use rusqlite::{Connection, Row};
 
@@ -27,6 +27,15 @@ fn bot_row(row: &Row<'_>) -> rusqlite::Result<BotView> {
         store_id: opt_id(row, 4)?,
         store_name: row.get(5)?,
         updated_at: row.get(6)?,
+        walk: match row.get::<_, Option<i64>>(9)? {
+            Some(departed_at) => Some(WalkView {
+                from: opt_id(row, 7)?,
+                to: opt_id(row, 8)?,
+                departed_at,
+                eta: row.get(10)?,
+            }),
+            None => None,
+        },
     })
 }
 
@@ -80,7 +89,8 @@ fn stops(conn: &Connection, list: &str) -> Result<Vec<StopView>, EdgeError> {
 
 fn bots(conn: &Connection) -> Result<Vec<BotView>, EdgeError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT b.bot_id, b.name, b.status, b.list_id, b.store_id, s.name, b.updated_at
+        "SELECT b.bot_id, b.name, b.status, b.list_id, b.store_id, s.name, b.updated_at,
+                b.walk_from, b.walk_to, b.walk_at, b.walk_eta
          FROM rm_depot_bots b LEFT JOIN rm_stores s ON s.store_id = b.store_id
          ORDER BY b.name = '', b.name, b.bot_id",
     )?;

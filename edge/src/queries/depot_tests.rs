@@ -23,14 +23,14 @@ fn message<E: DomainEvent + Serialize>(seq: u64, kind: &str, id: &str, event: &E
     .unwrap()
 }
 
-struct Desk {
-    edge: Edge,
+pub(super) struct Desk {
+    pub(super) edge: Edge,
     seq: u64,
     _dir: tempfile::TempDir,
 }
 
 impl Desk {
-    fn open() -> Self {
+    pub(super) fn open() -> Self {
         let dir = tempfile::tempdir().expect("dir");
         let config = EdgeConfig {
             device_id: "desk-1".into(),
@@ -45,7 +45,7 @@ impl Desk {
         }
     }
 
-    fn bot(&mut self, bot: BotId, event: BotEvent) -> Received {
+    pub(super) fn bot(&mut self, bot: BotId, event: BotEvent) -> Received {
         self.seq += 1;
         let msg = message(self.seq, "bot", &bot.to_string(), &event);
         self.edge.deliver(msg).expect("deliver")
@@ -58,7 +58,7 @@ impl Desk {
     }
 }
 
-fn at(ms: i64) -> Timestamp {
+pub(super) fn at(ms: i64) -> Timestamp {
     Timestamp::from_millis(ms)
 }
 

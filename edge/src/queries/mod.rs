@@ -18,4 +18,6 @@ mod depot_tests;
 #[cfg(test)]
 mod manager_orders_tests;
 #[cfg(test)]
+mod map_tests;
+#[cfg(test)]
 mod trail_tests;

@@ -203,6 +203,13 @@ fn bot_line(e: BotEvent, names: &Names<'_>) -> String {
         BotEvent::BotAssigned { list_id, .. } => {
             format!("took the list of {}", names.list(list_id))
         }
+        BotEvent::BotDeparted {
+            from, to, eta, at, ..
+        } => {
+            let place = |s: Option<_>| s.map_or("the depot".to_owned(), |s| names.store(s));
+            let secs = (eta.0 - at.0).max(0) as f64 / 1000.0;
+            format!("left {} for {} ({secs:.1} s walk)", place(from), place(to))
+        }
         BotEvent::BotArrivedAtStore { store_id, .. } => {
             format!("arrived at {}", names.store(store_id))
         }

@@ -142,6 +142,23 @@ pub async fn manager_set_automated_shopping<R: Runtime>(
     })
 }
 
+/// Puts a store on the mall map (dragged there by the manager): `store.place_off_plan` off it.
+#[tauri::command]
+pub async fn manager_place_store<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    store_id: Arg<StoreId>,
+    level: Arg<u8>,
+    x: Arg<u16>,
+    y: Arg<u16>,
+) -> Result<StoreView, ApiError> {
+    let store_id = store_id.take("storeId")?;
+    let (level, x, y) = (level.take("level")?, x.take("x")?, y.take("y")?);
+    edit_one(&app, &state, store_id, |edge, store| {
+        edge.place_store(store, level, x, y)
+    })
+}
+
 /// Renames a product and replaces its description.
 #[tauri::command]
 pub async fn manager_rebrand_product<R: Runtime>(

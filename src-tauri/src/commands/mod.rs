@@ -55,6 +55,7 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         manager::manager_add_product,
         manager::manager_set_participation,
         manager::manager_set_automated_shopping,
+        manager::manager_place_store,
         manager::manager_rebrand_product,
         manager::manager_change_price,
         manager::manager_remove_product,

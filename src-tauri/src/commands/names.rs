@@ -25,6 +25,7 @@ pub const COMMANDS: &[&str] = &[
     "manager_add_product",
     "manager_set_participation",
     "manager_set_automated_shopping",
+    "manager_place_store",
     "manager_rebrand_product",
     "manager_change_price",
     "manager_remove_product",

@@ -46,16 +46,7 @@ impl Feed {
     }
 
     fn bot(&mut self, event: BotEvent) -> Result<()> {
-        let id = match &event {
-            BotEvent::BotCameOnline { bot_id, .. }
-            | BotEvent::BotWentOffline { bot_id, .. }
-            | BotEvent::BotAssigned { bot_id, .. }
-            | BotEvent::BotArrivedAtStore { bot_id, .. }
-            | BotEvent::ItemsPickedUp { bot_id, .. }
-            | BotEvent::BotReturned { bot_id, .. }
-            | BotEvent::BotIdled { bot_id, .. } => bot_id.to_string(),
-        };
-        self.send("bot", id, &event)
+        self.send("bot", event.bot_id().to_string(), &event)
     }
 
     fn list(&mut self, list: ShoppingListId, event: ListEvent) -> Result<()> {

@@ -104,6 +104,8 @@ export const api = {
     call<Store>('manager_set_participation', { storeId, participating }),
   setAutomatedShopping: (storeId: string, enabled: boolean) =>
     call<Store>('manager_set_automated_shopping', { storeId, enabled }),
+  placeStore: (storeId: string, level: number, x: number, y: number) =>
+    call<Store>('manager_place_store', { storeId, level, x, y }),
   rebrandProduct: (productId: string, name: string, description = '') =>
     call<Product>('manager_rebrand_product', { productId, name, description }),
   changePrice: (productId: string, priceCents: number) =>

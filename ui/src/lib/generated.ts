@@ -16,6 +16,19 @@ cents: number,
  * ISO-4217 code, e.g. `USD`.
  */
 currency: string, };
+export type Place = { 
+/**
+ * 0 = ground floor.
+ */
+level: number, 
+/**
+ * Plan units from the left edge (0..=1000).
+ */
+x: number, 
+/**
+ * Plan units from the top edge (0..=600).
+ */
+y: number, };
 export type Store = { 
 /**
  * Store id (UUID text).
@@ -36,7 +49,11 @@ participating: boolean,
 /**
  * Whether bots may shop there.
  */
-automated_shopping: boolean, };
+automated_shopping: boolean, 
+/**
+ * Where it is on the mall map; `null` until a manager placed it.
+ */
+place: Place | null, };
 export type Product = { 
 /**
  * Product id (UUID text).
@@ -450,6 +467,23 @@ code: string | null,
  * The refusal's reason, when refused.
  */
 reason: string | null, };
+export type Walk = { 
+/**
+ * The store it left (UUID text), `null` = the depot.
+ */
+from: string | null, 
+/**
+ * The store it heads to (UUID text), `null` = the depot.
+ */
+to: string | null, 
+/**
+ * When it left (ms since the Unix epoch).
+ */
+departed_at: number, 
+/**
+ * When it is expected there (ms since the Unix epoch).
+ */
+eta: number, };
 export type Bot = { 
 /**
  * Bot id (UUID text).
@@ -468,13 +502,21 @@ status: BotStatus,
  */
 list_id: string | null, 
 /**
+ * The store it is in (UUID text), while shopping.
+ */
+store_id: string | null, 
+/**
  * The store it is in, by name, while shopping.
  */
 store_name: string | null, 
 /**
  * When its status last changed (ms since the Unix epoch).
  */
-updated_at: number, };
+updated_at: number, 
+/**
+ * The walk it is on between two places, if any.
+ */
+walk: Walk | null, };
 export type Stop = { 
 /**
  * Store id (UUID text).
@@ -488,6 +530,10 @@ store_name: string | null,
  * Units to fetch there.
  */
 items: number, 
+/**
+ * What to fetch there, e.g. `2 × Bagel`.
+ */
+products: Array<string>, 
 /**
  * The robot has collected them.
  */

@@ -1,5 +1,6 @@
 //! One simulated bot shopping one list: claim the offered delivery, walk the stops, return,
-//! complete, ack. Every step goes through [`Depot`], fenced by the delivery; the message is kept
+//! complete, ack. Each walk starts with `BotDeparted` (from, to, eta) and lasts as long as the
+//! map distance between the two places takes at [`UNITS_PER_STEP`] per step. Every step goes through [`Depot`], fenced by the delivery; the message is kept
 //! with progress acks while walking.
 
 use std::sync::Arc;
@@ -8,6 +9,7 @@ use std::time::Duration;
 use mallbots_domain::bots::{BotCommand, BotError};
 use mallbots_domain::depot::{ListCommand, ListStatus};
 use mallbots_domain::ids::{BotId, OrderId, ShoppingListId};
+use mallbots_domain::mall_map::{self, Place};
 use mallbots_domain::Timestamp;
 use tokio::sync::watch;
 
@@ -23,6 +25,8 @@ use crate::roles::depot::DepotError;
 /// How long a message given back because a publish failed (NATS unavailable) or its list is not
 /// (yet) visible as available waits before it is offered again: no tight redelivery loop.
 const LATER: Duration = Duration::from_millis(500);
+/// Map distance (plan units, [`mall_map`]) a bot walks in one simulation step.
+const UNITS_PER_STEP: f64 = 250.0;
 /// After this many deliveries, a message whose list never became available is dropped as bogus.
 const NOT_YET_DELIVERIES: i64 = 40;
 
@@ -238,6 +242,7 @@ async fn shop(
     // counter; the bot does the other stops first, then waits, then collects it.
     let mut pending: Vec<_> = stores.to_vec();
     let mut order: Vec<mallbots_domain::ids::StoreId> = Vec::new();
+    let mut here: Option<Place> = Some(mall_map::DEPOT);
     while !pending.is_empty() {
         let mut ready = Vec::new();
         for store_id in &pending {
@@ -252,13 +257,20 @@ async fn shop(
         pending.retain(|s| !ready.contains(s));
         order.extend(ready.iter().copied());
         for store_id in &ready {
+            let there = place_of(ctx, *store_id).await;
+            let walk = walk_time(ctx, here, there);
+            depart(Some(*store_id), walk, &bot, &cause).await;
+            pause_for(ctx, offer, walk).await?;
             visit(ctx, offer, *store_id, &step, &bot, &cause).await?;
+            here = there;
         }
     }
     tracing::debug!(%list_id, stops = order.len(), "all stops collected");
+    let walk = walk_time(ctx, here, Some(mall_map::DEPOT));
+    depart(None, walk, &bot, &cause).await;
     let cmd = BotCommand::ReturnToDepot { at: now() };
     bot(format!("{cause}/return"), cmd).await;
-    pause(ctx, offer).await?;
+    pause_for(ctx, offer, walk).await?;
     step(
         "complete".to_string(),
         ListCommand::CompleteList { at: now() },
@@ -298,6 +310,43 @@ async fn enterable(
     }
 }
 
+/// Where `store` is on the floor plan, if its manager placed it (and the catalog view is up).
+async fn place_of(ctx: &Ctx, store: mallbots_domain::ids::StoreId) -> Option<Place> {
+    ctx.catalog.store(store).await.ok().and_then(|s| s.place())
+}
+
+/// How long a walk between two places takes: one step per [`UNITS_PER_STEP`] of map distance
+/// (at least a tenth of a step); one step when either place is unknown (a store not placed).
+fn walk_time(ctx: &Ctx, from: Option<Place>, to: Option<Place>) -> Duration {
+    match (from, to) {
+        (Some(from), Some(to)) => {
+            let steps = mall_map::walking_distance(from, to) / UNITS_PER_STEP;
+            ctx.step.mul_f64(steps.max(0.1))
+        }
+        _ => ctx.step,
+    }
+}
+
+/// The bot sets off for `to` (`None` = the depot), expected after `walk`.
+async fn depart<B, BF>(
+    to: Option<mallbots_domain::ids::StoreId>,
+    walk: Duration,
+    bot: &B,
+    cause: &str,
+) where
+    B: Fn(String, BotCommand) -> BF,
+    BF: std::future::Future<Output = ()>,
+{
+    let at = now();
+    let eta = Timestamp::from_millis(at.0 + walk.as_millis() as i64);
+    let leg = to.map_or("depot".to_owned(), |s| s.to_string());
+    bot(
+        format!("{cause}/depart/{leg}"),
+        BotCommand::Depart { to, eta, at },
+    )
+    .await;
+}
+
 /// Walks to one stop and collects it.
 async fn visit<S, SF, B, BF>(
     ctx: &Ctx,
@@ -315,7 +364,6 @@ where
 {
     let store_id = &store_id;
     {
-        pause(ctx, offer).await?;
         let arrive = ListCommand::ArriveAtStop {
             store_id: *store_id,
             at: now(),
@@ -340,7 +388,12 @@ where
 
 /// Waits one step, sending progress for the held message; stops early at shutdown.
 async fn pause(ctx: &Ctx, offer: &Offer) -> Result<(), Stop> {
-    let mut left = ctx.step;
+    pause_for(ctx, offer, ctx.step).await
+}
+
+/// Waits `duration`, sending progress for the held message; stops early at shutdown.
+async fn pause_for(ctx: &Ctx, offer: &Offer, duration: Duration) -> Result<(), Stop> {
+    let mut left = duration;
     let mut shutdown = ctx.shutdown.clone();
     while !left.is_zero() {
         let chunk = left.min(ctx.progress_every);

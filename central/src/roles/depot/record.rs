@@ -96,8 +96,9 @@ impl Mirrored for Bot {
     const SUBJECT: DepotKind = DepotKind::Bot;
 
     fn compact(events: &mut Vec<Stored<BotEvent>>) {
-        // Every bot event after BotCameOnline sets status, list, store and time in full, so the
-        // last BotCameOnline plus the newest events fold to the same state.
+        // Every bot event after BotCameOnline sets status, list, store and time in full (a
+        // departure its last store), so the last BotCameOnline plus the newest events fold to
+        // the same state.
         const KEEP: usize = 16;
         if let Some(pos) = events
             .iter()
