@@ -4,7 +4,7 @@ import type { StoreCatalog } from './generated';
 
 const usd = (cents: number) => ({ cents, currency: 'USD' });
 const store = (id: string, name: string, products: string[]): StoreCatalog => ({
-  store: { id, name, location: '', participating: true, automated_shopping: true },
+  store: { id, name, location: '', participating: true, automated_shopping: true, place: null },
   products: products.map((p, i) => ({
     id: `${id}-${i}`,
     store_id: id,

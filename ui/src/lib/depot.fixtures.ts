@@ -7,7 +7,9 @@ export const bot = (over: Partial<Bot>): Bot => ({
   name: 'Scout',
   status: 'idle',
   list_id: null,
+  store_id: null,
   store_name: null,
+  walk: null,
   updated_at: NOW - 60_000,
   ...over,
 });
@@ -18,8 +20,8 @@ export const list = (over: Partial<ShoppingList>): ShoppingList => ({
   bot_id: null,
   bot_name: null,
   stops: [
-    { store_id: 's1', store_name: 'Green Grocer', items: 2, picked: true },
-    { store_id: '0192f0c0-0000-7000-8000-000000abcdef', store_name: null, items: 1, picked: false },
+    { store_id: 's1', store_name: 'Green Grocer', items: 2, products: ['2 × Apples'], picked: true },
+    { store_id: '0192f0c0-0000-7000-8000-000000abcdef', store_name: null, items: 1, products: ['1 × Item'], picked: false },
   ],
   items: 3,
   updated_at: NOW,
