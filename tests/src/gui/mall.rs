@@ -31,14 +31,21 @@ pub struct SecuredMall {
 }
 
 impl SecuredMall {
-    /// Starts NATS and central and enrolls `kiosk` and the mall office desk `manager`.
+    /// Starts NATS and central and enrolls `kiosk` and the mall office desk `manager`; robots
+    /// walk fast (a 50 ms simulator step).
     pub fn start(kiosk: &str, manager: &str) -> Result<Self> {
+        Self::start_with_step(kiosk, manager, 50)
+    }
+
+    /// [`SecuredMall::start`] with the bot simulator's step (time per pick, and per 250 plan
+    /// units of walking) set to `step_ms`: slow enough to watch robots walk on the map.
+    pub fn start_with_step(kiosk: &str, manager: &str, step_ms: u64) -> Result<Self> {
         let nats = NatsServer::start_with_auth("").context("nats-server with authorization")?;
         let mut central = Proc::builder(CENTRAL)
             .args(["--nats", &nats.url(), "--http", "127.0.0.1:0"])
             .args(nats.auth().central_args())
             // Robots walk fast enough for a test (the simulator's step).
-            .env("MALLBOTS_SIM_STEP_MS", "50")
+            .env("MALLBOTS_SIM_STEP_MS", step_ms.to_string())
             .spawn()
             .context("spawn mallbots-central")?;
         central

@@ -5,6 +5,7 @@ import {
   LIFT_RIDE_UNITS,
   anyWalking,
   botPoint,
+  badge,
   clampToPlan,
   layout,
   levelName,
@@ -32,6 +33,14 @@ describe('layout', () => {
     expect(places.get('b')).toEqual({ level: 0, x: 400, y: 90 });
     const again = layout([store('a', 'Books'), store('b', 'Zoo'), store('c', 'Cafe', { level: 0, x: 100, y: 90 })]);
     expect(again).toEqual(places);
+  });
+
+  it('keeps unplaced stores clear of a placed store box', () => {
+    const places = layout([store('g', 'Grocer', { level: 0, x: 310, y: 110 }), store('v', 'Volt')]);
+    // (100, 90) is free; (250, 90) and (400, 90) overlap the grocer's box.
+    expect(places.get('v')).toEqual({ level: 0, x: 100, y: 90 });
+    const more = layout([store('g', 'Grocer', { level: 0, x: 100, y: 90 }), store('a', 'A'), store('b', 'B')]);
+    expect(more.get('a')).toEqual({ level: 0, x: 250, y: 90 });
   });
 
   it('goes up a level when the ground floor is full, and never loses a store', () => {
@@ -126,6 +135,9 @@ describe('plan', () => {
   it('clamps a drag to the plan and names levels', () => {
     expect(clampToPlan(0, -5, 700.4)).toEqual({ level: 0, x: 0, y: 600 });
     expect(clampToPlan(9, 1200, 33.6)).toEqual({ level: 5, x: 1000, y: 34 });
+    expect(badge('sim-4821-12')).toBe('12');
+    expect(badge('Scout')).toBe('SC');
+    expect(badge('--')).toBe('?');
     expect(levelName(0)).toBe('Ground floor');
     expect(levelName(2)).toBe('Level 2');
     expect(levelsInUse([{ level: 3, x: 0, y: 0 }])).toEqual([0, 1, 2, 3]);

@@ -16,8 +16,8 @@ export const LIFT_RIDE_UNITS = 120;
 /** Spots for stores without a place: a grid clear of the depot and the lift. */
 const SLOT_COLUMNS = [100, 250, 400, 600, 750, 900];
 const SLOT_ROWS = [90, 220, 400];
-/** Closer than this to a placed store, a slot counts as taken. */
-const SLOT_CLEARANCE = 70;
+/** A slot this close to a placed store (its box is 124 × 60 units) counts as taken. */
+const SLOT_CLEARANCE = { x: 130, y: 70 } as const;
 
 export type Point = { level: number; x: number; y: number };
 
@@ -52,7 +52,12 @@ export function layout(stores: { id: string; name: string; place: Place | null }
     for (const y of SLOT_ROWS) {
       for (const x of SLOT_COLUMNS) {
         if (next >= unplaced.length) break;
-        const taken = placed.some((p) => p.place!.level === level && flat(p.place!, { x, y }) < SLOT_CLEARANCE);
+        const taken = placed.some(
+          (p) =>
+            p.place!.level === level &&
+            Math.abs(p.place!.x - x) < SLOT_CLEARANCE.x &&
+            Math.abs(p.place!.y - y) < SLOT_CLEARANCE.y,
+        );
         if (taken) continue;
         out.set(unplaced[next++].id, { level, x, y });
       }
@@ -146,6 +151,13 @@ export function spread(points: (Point | null)[], radius = 18): { dx: number; dy:
     });
   }
   return out;
+}
+
+/** A robot's badge on the map: the number its name ends with, else its first two letters. */
+export function badge(name: string): string {
+  const number = /(\d+)\s*$/.exec(name);
+  if (number) return number[1].slice(-3);
+  return name.replace(/[^\p{L}\p{N}]/gu, '').slice(0, 2).toUpperCase() || '?';
 }
 
 /** The levels the map offers: every level in use, at least the ground floor and level 1. */
