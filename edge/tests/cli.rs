@@ -212,3 +212,38 @@ fn help_documents_the_commands() {
         assert!(help.contains(word), "help lacks {word}");
     }
 }
+
+#[test]
+fn a_store_is_placed_on_the_map_and_a_place_off_the_plan_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let created = json(
+        d,
+        &["store", "create", "--name", "Deli", "--location", "L1"],
+    );
+    assert_eq!(created["place"], Value::Null);
+    let s = id(&created, "store_id");
+    let placed = json(
+        d,
+        &[
+            "store", "place", &s, "--level", "2", "--x", "640", "--y", "120",
+        ],
+    );
+    assert_eq!(
+        placed["place"],
+        serde_json::json!({"level": 2, "x": 640, "y": 120})
+    );
+    assert_eq!(json(d, &["store", "show", &s])["place"]["x"], 640);
+    fails(
+        d,
+        &["store", "place", &s, "--level", "6", "--x", "0", "--y", "0"],
+        "store.place_off_plan",
+    );
+    let text = Command::new(env!("CARGO_BIN_EXE_mallbots"))
+        .current_dir(d)
+        .args(["--db", "shop.db", "store", "show", &s])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("on the map at level 2 (640, 120)"), "{text}");
+}

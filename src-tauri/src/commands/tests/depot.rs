@@ -115,7 +115,8 @@ fn the_depot_shows_central_bots_and_lists_with_named_stops() {
     assert_eq!(lists[0]["items"], 3);
     assert_eq!(
         lists[0]["stops"],
-        json!([{"store_id": store.to_string(), "store_name": store_name, "items": 3, "picked": false}])
+        json!([{"store_id": store.to_string(), "store_name": store_name, "items": 3,
+            "products": ["3 × Apples"], "picked": false}])
     );
 
     let err = invoke(&h.kiosk, "manager_depot", json!({})).unwrap_err();
