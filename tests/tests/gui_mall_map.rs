@@ -9,7 +9,7 @@
 //! Green Grocer, at a different spot a second later, and its list on tap. Nothing is published by
 //! the test. Screenshots: `target/e2e-screenshots/gui_mall_map_01_store_placed.png`,
 //! `_02_robot_walking`, `_03_robot_moved` (the same robot a moment later, elsewhere),
-//! `_04_robot_list`, `_05_level_1`.
+//! `_04_robot_list`, `_05_level_1`, `_06_kiosk_order_map` (the customer's "where is my order").
 
 use mallbots_tests::gui::mall::SecuredMall;
 use mallbots_tests::gui::{flows, Gui};
@@ -177,9 +177,24 @@ fn the_manager_places_stores_and_watches_a_robot_walk_the_map() {
     });
     shot(&gui, 5, "level_1");
 
+    // The customer's "where is my order": the store shopped, the depot to collect it at.
     gui.switch_to_label("kiosk").unwrap();
     gui.wait_for("[data-testid=order-ready]", SHOPPING)
         .expect("the order ready for pickup on the kiosk");
+    let map = gui
+        .wait_for_text(
+            "[data-testid=order-map]",
+            "Collect your order at the depot.",
+            WAIT,
+        )
+        .expect("the kiosk's order map");
+    let stores = gui.find_all("[data-testid=order-map-store]").unwrap();
+    assert_eq!(stores.len(), 1, "{map}");
+    assert_eq!(
+        gui.attribute(&stores[0], "data-name").unwrap().as_deref(),
+        Some("Green Grocer")
+    );
+    shot(&gui, 6, "kiosk_order_map");
     drop(gui);
     drop(mall);
 }
