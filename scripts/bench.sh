@@ -4,6 +4,8 @@
 #
 #   bash scripts/bench.sh          # full pass (release build, full sizes; a few minutes)
 #   bash scripts/bench.sh --quick  # short pass (debug build, small sizes), as CI runs it
+#   bash scripts/bench.sh --soak N # P7 only: N x 1,000 orders through kiosk, central, robots
+#                                  # and desk; growth per 1,000 orders (release build)
 #
 # It prints figures and never fails on speed: a benchmark that crashes is reported as missing.
 set -euo pipefail
@@ -14,6 +16,18 @@ export NATS_SERVER="${NATS_SERVER:-$ROOT/.tools/venv/bin/nats-server}"
 
 QUICK=0
 [[ "${1:-}" == "--quick" ]] && QUICK=1
+OUT="$ROOT/target/bench"
+if [[ "${1:-}" == "--soak" ]]; then
+  OUT="$OUT/soak"
+  THOUSANDS="${2:-3}"
+  [[ "$THOUSANDS" =~ ^[1-9][0-9]*$ ]] || { echo "usage: bash scripts/bench.sh --soak N (N x 1,000 orders, N >= 1)" >&2; exit 2; }
+  mkdir -p "$OUT"
+  cargo build --release -p mallbots-central --bins
+  cargo build --release -p mallbots-tests --example p7_soak
+  cargo run -q --release -p mallbots-tests --example p7_soak -- "$THOUSANDS" 100 2>&1 | tee "$OUT/p7.log"
+  python3 scripts/bench_report.py "$OUT" "$OUT/p7.log"
+  exit 0
+fi
 if (( QUICK )); then
   PROFILE=(); P1_CARTS=5; P6_CARTS=30; P5_ORDERS=100; P4_ORDERS=300
   export P2_AGGREGATES=1000 P2_PER_AGGREGATE=5
@@ -21,7 +35,6 @@ else
   PROFILE=(--release); P1_CARTS=30; P6_CARTS=300; P5_ORDERS=1000; P4_ORDERS=1500
   export P2_AGGREGATES=10000 P2_PER_AGGREGATE=10
 fi
-OUT="$ROOT/target/bench"
 mkdir -p "$OUT"
 rm -f "$OUT"/*.log
 

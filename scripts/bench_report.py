@@ -43,6 +43,12 @@ def fmt(x):
 def value_cell(r):
     """The measured value; a latency figure without a raw baseline (P4) shows its percentiles."""
     ex = r.get("extra") if isinstance(r.get("extra"), dict) else {}
+    slopes = ex.get("slopes")
+    if isinstance(slopes, dict):  # P7: growth per 1,000 orders
+        return (f"per 1,000 orders: kiosk db {fmt(slopes.get('kiosk_db_kib'))} KiB, desk db "
+                f"{fmt(slopes.get('desk_db_kib'))} KiB, stream {fmt(slopes.get('stream_kib'))} KiB, "
+                f"KV {fmt(slopes.get('kv_entries'))} entries, central RSS "
+                f"{fmt(slopes.get('central_rss_kib'))} KiB, edges RSS {fmt(slopes.get('edges_rss_kib'))} KiB")
     if r.get("baseline") is None and "p50_ms" in ex and "p99_ms" in ex:
         cell = f"p50 {fmt(ex['p50_ms'])} ms, p99 {fmt(ex['p99_ms'])} ms"
         if "max_ms" in ex:

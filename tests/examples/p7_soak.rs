@@ -1,0 +1,374 @@
+//! P7 (docs/architecture.md §8): a bounded soak. Orders go the whole way, as the product wires
+//! it: a nats-server with the authorization `mallbots-central auth init` generates, the real
+//! `mallbots-central` (saga, payments, depot, 40 simulated bots), a kiosk and a mall-office desk
+//! enrolled with `mallbots-central enroll` and syncing as themselves (in this process, as the
+//! app runs them). Each order: cart, checkout at the kiosk, approval, a robot's round, ready on
+//! the desk, hand-over requested by the desk, completed on the kiosk.
+//!
+//! After setting up and after every 1,000 orders it samples the growth that must stay flat for
+//! a mall running for months: the kiosk's and the desk's database files (with WAL), central's
+//! events stream (bytes, messages), KV entries over every bucket, and the resident memory of
+//! central and of this process (the two edges); then prints each figure's least-squares slope
+//! per 1,000 orders. Never fails on a figure; it fails if orders stop completing.
+//!
+//! `cargo build --release -p mallbots-central && cargo run --release -p mallbots-tests
+//! --example p7_soak -- [thousands=3] [rate=100]` (`bash scripts/bench.sh --soak N`).
+
+use async_nats::jetstream;
+use futures::StreamExt;
+use mallbots_domain::OrderId;
+use mallbots_edge::device::Enrollment as DeviceEnrollment;
+use mallbots_edge::sync::{engine, SyncSettings};
+use mallbots_edge::{Edge, EdgeConfig, NatsTarget, NewProduct, SyncHandle};
+use mallbots_tests::cli_mall::start_central;
+use mallbots_tests::nats::{Enrollment, NatsServer};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const ROOT: &str = "p7";
+const PREFIX: &str = "p7_";
+const BATCH: usize = 1_000;
+
+fn arg<T: std::str::FromStr>(n: usize, default: T) -> T {
+    std::env::args()
+        .nth(n)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A device opened on its own database and initialized from its enrollment file.
+fn enrolled(dir: &Path, enrollment: &Path) -> Edge {
+    let file = DeviceEnrollment::load(enrollment).expect("enrollment file");
+    let identity = file.identity(enrollment);
+    let config = EdgeConfig {
+        device_id: identity.device_id.clone(),
+        subject_root: ROOT.into(),
+        role: identity.role,
+        ..EdgeConfig::default()
+    };
+    let edge = Edge::open(dir.join(format!("{}.db", identity.device_id)), config).expect("edge");
+    edge.init_device(identity).expect("device init");
+    edge
+}
+
+fn sync_settings() -> SyncSettings {
+    SyncSettings {
+        events_stream: format!("{PREFIX}EVENTS"),
+        stores: Vec::new(),
+        create_consumers: false,
+    }
+}
+
+/// Starts `edge`'s background sync as the device of `enrollment`.
+fn start_sync(edge: &Edge, url: &str, enrollment: &Path) -> SyncHandle {
+    let target = NatsTarget {
+        url: url.to_owned(),
+        creds: Some(enrollment.to_path_buf()),
+    };
+    engine(edge, &sync_settings())
+        .expect("engine")
+        .spawn(target)
+}
+
+fn file_bytes(db: &Path) -> u64 {
+    let size = |p: PathBuf| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    let wal = PathBuf::from(format!("{}-wal", db.display()));
+    size(db.to_path_buf()) + size(wal)
+}
+
+/// Resident memory of `pid` in KiB (0 if unknown).
+fn rss_kib(pid: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// One sample of everything that must stay flat.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sample {
+    orders: usize,
+    kiosk_db: u64,
+    desk_db: u64,
+    stream_bytes: u64,
+    stream_messages: u64,
+    kv_entries: u64,
+    central_rss: u64,
+    edge_rss: u64,
+}
+
+async fn sample(
+    js: &jetstream::Context,
+    orders: usize,
+    kiosk: &Edge,
+    desk: &Edge,
+    central_pid: u32,
+) -> Sample {
+    let mut s = Sample {
+        orders,
+        kiosk_db: file_bytes(kiosk.path()),
+        desk_db: file_bytes(desk.path()),
+        central_rss: rss_kib(&central_pid.to_string()),
+        edge_rss: rss_kib("self"),
+        ..Sample::default()
+    };
+    let mut streams = js.streams();
+    while let Some(Ok(info)) = streams.next().await {
+        let name = info.config.name.as_str();
+        if name == format!("{PREFIX}EVENTS") {
+            s.stream_bytes = info.state.bytes;
+            s.stream_messages = info.state.messages;
+        } else if name.starts_with("KV_") {
+            s.kv_entries += info.state.messages;
+        }
+    }
+    s
+}
+
+/// Least-squares slope of `y` over `x` (per unit of `x`).
+fn slope(points: &[(f64, f64)]) -> f64 {
+    let n = points.len() as f64;
+    let (mx, my) = points
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x / n, b + y / n));
+    let (num, den) = points.iter().fold((0.0, 0.0), |(num, den), (x, y)| {
+        (num + (x - mx) * (y - my), den + (x - mx) * (x - mx))
+    });
+    if den == 0.0 {
+        0.0
+    } else {
+        num / den
+    }
+}
+
+/// Places `count` orders at about `rate` per second, hands each over once the desk sees it
+/// ready, and waits until the kiosk sees every one completed.
+async fn batch(
+    kiosk: &Edge,
+    desk: &Edge,
+    product: mallbots_domain::ProductId,
+    count: usize,
+    rate: f64,
+) {
+    let customer = kiosk
+        .register_customer("Soak", "+15550109999")
+        .map(|c| c.customer_id)
+        .ok();
+    let interval = Duration::from_secs_f64(1.0 / rate);
+    let start = Instant::now();
+    let mut open: Vec<OrderId> = Vec::with_capacity(count);
+    for i in 0..count {
+        if let Some(wait) = (start + interval * i as u32).checked_duration_since(Instant::now()) {
+            tokio::time::sleep(wait).await;
+        }
+        let cart = kiosk.start_cart(customer).expect("cart");
+        kiosk
+            .add_item(cart.cart_id, product, 1 + (i % 3) as i64)
+            .expect("add item");
+        open.push(
+            kiosk
+                .checkout(cart.cart_id, "tok_visa", None)
+                .expect("checkout")
+                .order_id,
+        );
+    }
+    let mut asked = std::collections::HashSet::new();
+    let mut last_progress = Instant::now();
+    while !open.is_empty() {
+        let before = open.len() + asked.len();
+        for order in &open {
+            if asked.contains(order) {
+                continue;
+            }
+            if desk.order_line_status(*order).ok().flatten().as_deref() == Some("ready")
+                && desk.request_pickup(*order).is_ok()
+            {
+                asked.insert(*order);
+            }
+        }
+        open.retain(|o| {
+            kiosk
+                .order(*o)
+                .map(|v| v.status != "completed")
+                .unwrap_or(true)
+        });
+        asked.retain(|o| open.contains(o));
+        if open.len() + asked.len() != before {
+            last_progress = Instant::now();
+        }
+        assert!(
+            last_progress.elapsed() < Duration::from_secs(120),
+            "{} orders stopped completing (e.g. {:?}: kiosk {:?}, desk {:?})",
+            open.len(),
+            open[0],
+            kiosk.order(open[0]).map(|v| v.status),
+            desk.order_line_status(open[0]),
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn run(thousands: usize, rate: f64) {
+    let server = NatsServer::start_with_auth("").expect("nats-server with authorization");
+    let url = server.url();
+    let central = start_central(
+        &server,
+        ROOT,
+        PREFIX,
+        &[
+            ("MALLBOTS__SIM__BOTS", "40"),
+            ("MALLBOTS__SIM__STEP_MS", "5"),
+            ("RUST_LOG", "warn"),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    if std::env::var_os("P7_KEEP").is_some() {
+        println!("databases kept in {}", dir.path().display());
+    }
+    let enroll = |e: Enrollment| server.enroll(&e.stream_prefix(PREFIX)).expect("enroll");
+    let kiosk_file = enroll(Enrollment::kiosk("soak-kiosk", ROOT));
+    let desk_file = enroll(Enrollment::mall_office("soak-office", ROOT));
+    let kiosk = Arc::new(enrolled(dir.path(), &kiosk_file));
+    let desk = Arc::new(enrolled(dir.path(), &desk_file));
+    desk.set_user(Some("soak"));
+
+    let store = desk.create_store("Grocer", "Level 0").unwrap();
+    desk.set_participation(store.store_id, true).unwrap();
+    desk.set_automated_shopping(store.store_id, true).unwrap();
+    let product = desk
+        .add_product(NewProduct {
+            store_id: store.store_id,
+            sku: "TEA".into(),
+            name: "Tea".into(),
+            description: String::new(),
+            price_cents: 450,
+        })
+        .unwrap();
+    let desk_sync = start_sync(&desk, &url, &desk_file);
+    let kiosk_sync = start_sync(&kiosk, &url, &kiosk_file);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while kiosk.product(product.product_id).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the catalog never reached the kiosk"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let creds = server
+        .auth()
+        .central_credentials()
+        .expect("central credentials");
+    let client = async_nats::ConnectOptions::with_user_and_password(creds.user, creds.password)
+        .connect(url.as_str())
+        .await
+        .expect("connect as central");
+    let js = jetstream::new(client);
+    let pid = central.pid().expect("central pid");
+    println!(
+        "P7 soak: {thousands} x {BATCH} orders at <= {rate}/s, kiosk + desk + central (40 bots)"
+    );
+    println!(
+        "{:>7} {:>10} {:>10} {:>12} {:>9} {:>9} {:>12} {:>10}",
+        "orders",
+        "kiosk KiB",
+        "desk KiB",
+        "stream KiB",
+        "messages",
+        "KV",
+        "central KiB",
+        "edges KiB"
+    );
+    let mut samples = Vec::new();
+    let mut push = |s: Sample| {
+        println!(
+            "{:>7} {:>10} {:>10} {:>12} {:>9} {:>9} {:>12} {:>10}",
+            s.orders,
+            s.kiosk_db / 1024,
+            s.desk_db / 1024,
+            s.stream_bytes / 1024,
+            s.stream_messages,
+            s.kv_entries,
+            s.central_rss,
+            s.edge_rss
+        );
+        samples.push(s);
+    };
+    push(sample(&js, 0, &kiosk, &desk, pid).await);
+    let started = Instant::now();
+    for k in 1..=thousands {
+        batch(&kiosk, &desk, product.product_id, BATCH, rate).await;
+        push(sample(&js, k * BATCH, &kiosk, &desk, pid).await);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut buckets = Vec::new();
+    let mut streams = js.streams();
+    while let Some(Ok(info)) = streams.next().await {
+        if let Some(bucket) = info.config.name.strip_prefix("KV_") {
+            buckets.push(format!("{bucket} {}", info.state.messages));
+        }
+    }
+    buckets.sort();
+    println!("KV entries by bucket at the end: {}", buckets.join(", "));
+    kiosk_sync.shutdown().await;
+    desk_sync.shutdown().await;
+    drop(central);
+    if std::env::var_os("P7_KEEP").is_some() {
+        let _ = dir.keep();
+    }
+
+    let per_1000 = |f: fn(&Sample) -> u64| {
+        let points: Vec<(f64, f64)> = samples
+            .iter()
+            .map(|s| (s.orders as f64 / BATCH as f64, f(s) as f64))
+            .collect();
+        slope(&points)
+    };
+    let slopes = serde_json::json!({
+        "kiosk_db_kib": per_1000(|s| s.kiosk_db) / 1024.0,
+        "desk_db_kib": per_1000(|s| s.desk_db) / 1024.0,
+        "stream_kib": per_1000(|s| s.stream_bytes) / 1024.0,
+        "stream_messages": per_1000(|s| s.stream_messages),
+        "kv_entries": per_1000(|s| s.kv_entries),
+        "central_rss_kib": per_1000(|s| s.central_rss),
+        "edges_rss_kib": per_1000(|s| s.edge_rss),
+    });
+    println!("slope per 1,000 orders (least squares over the samples): {slopes}");
+    println!(
+        "{} orders completed in {elapsed:.1} s ({:.1} orders/s)",
+        thousands * BATCH,
+        (thousands * BATCH) as f64 / elapsed
+    );
+    let bench = serde_json::json!({
+        "id": "P7", "what": "growth per 1,000 completed orders (kiosk, desk, central)",
+        "value": slopes["kiosk_db_kib"], "unit": "KiB kiosk database per 1,000 orders",
+        "target": "flat", "met": serde_json::Value::Null,
+        "extra": {"slopes": slopes, "orders": thousands * BATCH, "seconds": elapsed}
+    });
+    println!("BENCH_JSON {bench}");
+}
+
+fn main() {
+    let thousands: usize = arg(1, 3);
+    let rate: f64 = arg(2, 100.0);
+    if std::env::var_os("MALLBOTS_BIN_DIR").is_none() {
+        // target/<profile>/examples/p7_soak → the binaries are in target/<profile>/.
+        if let Some(dir) = std::env::current_exe()
+            .ok()
+            .and_then(|e| e.parent()?.parent().map(|p| p.to_path_buf()))
+        {
+            std::env::set_var("MALLBOTS_BIN_DIR", dir);
+        }
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(run(thousands.max(1), rate.max(0.1)));
+}
