@@ -327,53 +327,79 @@ pub struct ManagerOrderDetail {
 
 /// A depot robot as central last reported it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "Bot"))]
 pub struct BotView {
+    /// Bot id (UUID text).
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub bot_id: BotId,
     /// Empty when this desk has not seen the bot come online.
     pub name: String,
     /// `offline`, `idle`, `assigned`, `shopping` or `returning`.
+    #[cfg_attr(feature = "ts", ts(type = "BotStatus"))]
     pub status: String,
     /// The shopping list it holds.
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub list_id: Option<ShoppingListId>,
     /// The store it is in, while shopping.
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub store_id: Option<StoreId>,
     /// That store's name, when the catalog here knows it.
     pub store_name: Option<String>,
+    /// When its status last changed (ms since the Unix epoch).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub updated_at: i64,
     /// The walk the bot is on, if it is between places.
-    #[serde(default)]
     pub walk: Option<WalkView>,
 }
 
 /// A robot walking between two places of the mall.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "Walk"))]
 pub struct WalkView {
     /// The store it left; `None` = the depot.
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub from: Option<StoreId>,
     /// The store it is heading to; `None` = the depot.
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub to: Option<StoreId>,
     /// When it left (ms since the Unix epoch).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub departed_at: i64,
     /// When it is expected there (ms since the Unix epoch).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub eta: i64,
 }
 
 /// One item to fetch at a stop.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "StopItem"))]
 pub struct StopItemView {
+    /// Product id (UUID text).
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub product_id: ProductId,
+    /// The product's name as ordered.
     pub product_name: String,
+    /// Units of it.
     pub quantity: u32,
 }
 
 /// One store a shopping list visits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "Stop"))]
 pub struct StopView {
+    /// Store id (UUID text).
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub store_id: StoreId,
     /// The store's name, when the catalog here knows it.
     pub store_name: Option<String>,
+    /// What to fetch there.
     pub items: Vec<StopItemView>,
     /// Units to fetch here.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub quantity: i64,
     /// The bot has collected this stop's items.
     pub picked: bool,
@@ -385,25 +411,44 @@ pub struct StopView {
 
 /// A depot shopping list: one order's stops, its status and the bot walking it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "ShoppingList"))]
 pub struct ShoppingListView {
+    /// List id (UUID text).
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub list_id: ShoppingListId,
+    /// The order it fetches.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub order_id: OrderId,
     /// `created`, `available`, `assigned`, `in_progress`, `completed` or `canceled`.
+    #[cfg_attr(feature = "ts", ts(type = "ListStatus"))]
     pub status: String,
+    /// The robot shopping it.
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub bot_id: Option<BotId>,
     /// The bot's name, when known here.
     pub bot_name: Option<String>,
     /// The store the bot is at.
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub current_stop: Option<StoreId>,
+    /// Stops in walking order.
     pub stops: Vec<StopView>,
+    /// When it was created (ms since the Unix epoch).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub created_at: i64,
+    /// Last change (ms since the Unix epoch).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub updated_at: i64,
 }
 
 /// The depot as a manager desk sees it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "Depot"))]
 pub struct DepotView {
+    /// Every robot, by name.
     pub bots: Vec<BotView>,
+    /// Open lists first, then recently finished ones.
     pub lists: Vec<ShoppingListView>,
 }
 

@@ -9,13 +9,14 @@ use mallbots_edge::domain::baskets::BasketStatus;
 use mallbots_edge::domain::bots::BotStatus;
 use mallbots_edge::domain::depot::ListStatus;
 use mallbots_edge::domain::ordering::OrderStatus;
-use mallbots_edge::{RowError, TrailEntry};
+use mallbots_edge::{
+    BotView, DepotView, RowError, ShoppingListView, StopItemView, StopView, TrailEntry, WalkView,
+};
 use serde::Serialize;
 use ts_rs::TS;
 
 use crate::backoffice::{
-    BotView, ConflictView, DepotView, QuarantinedView, SalesDay, ShoppingListView, StopView,
-    SyncProblem, SyncState, SyncStatus, WalkView,
+    ConflictView, QuarantinedView, SalesDay, SyncProblem, SyncState, SyncStatus,
 };
 use crate::commands::app::AppInfo;
 use crate::commands::backoffice::PickupAnswer;
@@ -140,6 +141,7 @@ pub fn declarations() -> String {
         declare::<PickupAnswer>(),
         declare::<WalkView>(),
         declare::<BotView>(),
+        declare::<StopItemView>(),
         declare::<StopView>(),
         declare::<ShoppingListView>(),
         declare::<DepotView>(),

@@ -92,7 +92,14 @@ async fn pruned_rows_stay_exactly_once_across_a_replay() {
             "basket",
             "b1",
             &format!("{ROOT}.ev.kiosk.k1.basket.b1"),
-            own / 3,
+            own / 3 - 1,
+        );
+        append_command(
+            &writer,
+            "basket",
+            "b1",
+            &format!("{ROOT}.ev.kiosk.k1.basket.b1"),
+            1,
         );
     }
     let mut incoming = Vec::new();
@@ -117,6 +124,8 @@ async fn pruned_rows_stay_exactly_once_across_a_replay() {
     const { assert!(300 > PRUNE_BATCH, "several batches") };
     assert_eq!(pruned.outbox, own as u64, "{pruned:?}");
     assert_eq!(pruned.inbox, 300, "{pruned:?}");
+    assert_eq!(pruned.commands, 3, "published commands go: {pruned:?}");
+    assert_eq!(count(&writer, "SELECT COUNT(*) FROM commands"), 0);
     assert!(
         pruned.floor >= 300,
         "every incoming message acknowledged: {pruned:?}"

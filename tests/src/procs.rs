@@ -220,8 +220,15 @@ impl Proc {
             if let Some(line) = logs.lines().find(|l| l.contains(needle)) {
                 return Ok(line.to_string());
             }
-            if !self.is_running() {
-                bail!("{} exited before logging {needle:?}:\n{logs}", self.name);
+            if self.child.is_none() {
+                bail!("{} is not running (killed earlier):\n{logs}", self.name);
+            }
+            if let Some(status) = self.exit_status() {
+                // The status tells a crash (signal) from an error exit when the log is empty.
+                bail!(
+                    "{} exited ({status}) before logging {needle:?}:\n{logs}",
+                    self.name
+                );
             }
             if Instant::now() > deadline {
                 bail!(
@@ -243,6 +250,13 @@ impl Proc {
             .context("no address after 'http listening on'")?;
         addr.parse()
             .with_context(|| format!("bad address {addr:?} in {line:?}"))
+    }
+
+    /// How the process ended, once it has (`None` while it runs or after it was reaped).
+    pub fn exit_status(&mut self) -> Option<std::process::ExitStatus> {
+        self.child
+            .as_mut()
+            .and_then(|c| c.try_wait().ok().flatten())
     }
 
     /// Whether the process is still running.

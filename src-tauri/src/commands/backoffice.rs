@@ -4,13 +4,14 @@
 //! manager device's edge.
 
 use super::arg::Arg;
-use crate::backoffice::{store_sales, DepotView, SalesDay, SyncStatus};
+use crate::backoffice::{store_sales, SalesDay, SyncStatus};
 use crate::error::ApiError;
 use crate::events::{Changed, Topic};
 use crate::orders::{ManagerOrder, ManagerOrderDetail, OrderQuery, StoreNames};
 use crate::state::AppState;
 use crate::views::ImportReport;
 use mallbots_edge::domain::{BotId, OrderId, ProductId, ShoppingListId, StoreId};
+use mallbots_edge::DepotView;
 use mallbots_edge::Edge;
 use mallbots_edge::TrailEntry;
 use tauri::{AppHandle, Runtime, State};
@@ -188,7 +189,7 @@ pub async fn manager_mark_stop_prepared<R: Runtime>(
 /// Robots and shopping lists as central reported them to this desk (open lists first).
 #[tauri::command]
 pub async fn manager_depot(state: State<'_, AppState>) -> Result<DepotView, ApiError> {
-    Ok(state.signed_in_manager()?.edge().depot()?.into())
+    Ok(state.signed_in_manager()?.edge().depot()?)
 }
 
 /// Sales per day for the last `days` days (default 14), oldest first, zero days included, as

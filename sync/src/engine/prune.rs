@@ -15,6 +15,9 @@
 //!   2. its sequence is at or below its subject's known sequence (a conflict read-back
 //!      starts after that, so a rebase never needs it);
 //!   3. it is not parked (parked rows wait for an upgrade) and is older than the retention.
+//! * **Commands**: a command row exists so that a rebase can re-run it while its events are
+//!   pending. Once it is `published` (every event of it settled) and older than the retention,
+//!   nothing reads it: it goes. Rejected ones stay (they explain a conflict).
 
 use super::error::SyncError;
 use super::local::subject_checkpoint;
@@ -37,6 +40,8 @@ pub struct PruneReport {
     pub outbox: u64,
     /// Inbox rows deleted.
     pub inbox: u64,
+    /// Published command rows deleted.
+    pub commands: u64,
     /// The inbox floor after the pass.
     pub floor: u64,
 }
@@ -69,6 +74,21 @@ pub fn prune_outbox_batch(
                  SELECT o.global_pos FROM outbox o JOIN events e ON e.global_pos = o.global_pos
                  WHERE o.published_seq IS NOT NULL AND o.published_at < ?1
                    AND e.stream_seq IS NOT NULL
+                 LIMIT ?2)",
+        )?
+        .execute(params![before_ms, limit as i64])?)
+}
+
+/// Deletes up to `limit` published command rows created before `before_ms`.
+pub fn prune_commands_batch(
+    conn: &Connection,
+    before_ms: i64,
+    limit: usize,
+) -> Result<usize, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "DELETE FROM commands WHERE id IN (
+                 SELECT id FROM commands WHERE status = 'published' AND created_at < ?1
                  LIMIT ?2)",
         )?
         .execute(params![before_ms, limit as i64])?)
@@ -157,6 +177,14 @@ pub(crate) async fn server_floor(
     Ok(Some(floor_from(&first, &second)))
 }
 
+/// The tables a pass prunes, in order.
+#[derive(Debug, Clone, Copy)]
+enum Table {
+    Inbox,
+    Outbox,
+    Commands,
+}
+
 /// Raises the floor (if `floor` is given) and deletes what is safe, a batch per transaction.
 pub(crate) async fn prune_local(
     shared: &Shared,
@@ -179,20 +207,22 @@ pub(crate) async fn prune_local(
         floor,
         ..PruneReport::default()
     };
-    for outbox in [false, true] {
+    for table in [Table::Inbox, Table::Outbox, Table::Commands] {
         loop {
             let n = shared
                 .writer
                 .call_async(move |s| {
-                    s.transaction(Durability::Normal, |tx| match outbox {
-                        true => prune_outbox_batch(tx, before, PRUNE_BATCH),
-                        false => prune_inbox_batch(tx, before, PRUNE_BATCH),
+                    s.transaction(Durability::Normal, |tx| match table {
+                        Table::Outbox => prune_outbox_batch(tx, before, PRUNE_BATCH),
+                        Table::Inbox => prune_inbox_batch(tx, before, PRUNE_BATCH),
+                        Table::Commands => prune_commands_batch(tx, before, PRUNE_BATCH),
                     })
                 })
                 .await?;
-            match outbox {
-                true => report.outbox += n as u64,
-                false => report.inbox += n as u64,
+            match table {
+                Table::Outbox => report.outbox += n as u64,
+                Table::Inbox => report.inbox += n as u64,
+                Table::Commands => report.commands += n as u64,
             }
             if n < PRUNE_BATCH {
                 break;

@@ -5,7 +5,9 @@
 
 use async_nats::jetstream::{self, stream};
 use mallbots_sync::engine::{DeviceRole, SyncConfig};
-use mallbots_sync::store::{AppendRequest, EventMetadata, NewEvent, SqliteStore, StoreWriter};
+use mallbots_sync::store::{
+    AppendRequest, CommandRecord, EventMetadata, NewEvent, SqliteStore, StoreWriter,
+};
 use serde_json::json;
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -147,6 +149,28 @@ pub fn append(
     subject: &str,
     n: usize,
 ) -> Vec<Uuid> {
+    append_as(writer, stream_type, stream_id, subject, n, false)
+}
+
+/// [`append`], recorded as one command (a row in `commands`, as every edge command writes).
+pub fn append_command(
+    writer: &StoreWriter,
+    stream_type: &str,
+    stream_id: &str,
+    subject: &str,
+    n: usize,
+) -> Vec<Uuid> {
+    append_as(writer, stream_type, stream_id, subject, n, true)
+}
+
+fn append_as(
+    writer: &StoreWriter,
+    stream_type: &str,
+    stream_id: &str,
+    subject: &str,
+    n: usize,
+    command: bool,
+) -> Vec<Uuid> {
     let stream_type = stream_type.to_owned();
     let stream_id = stream_id.to_owned();
     let subject = subject.to_owned();
@@ -165,12 +189,15 @@ pub fn append(
                     subject: Some(subject.clone()),
                 })
                 .collect();
-            let stored = s.append(AppendRequest::new(
-                &stream_type,
-                &stream_id,
-                version,
-                events,
-            ))?;
+            let mut request = AppendRequest::new(&stream_type, &stream_id, version, events);
+            if command {
+                request = request.with_command(CommandRecord {
+                    id: Uuid::now_v7(),
+                    payload: json!({"type": "Count", "n": n}),
+                    base_seq: None,
+                });
+            }
+            let stored = s.append(request)?;
             Ok(stored.into_iter().map(|e| e.event_id).collect())
         })
         .unwrap()

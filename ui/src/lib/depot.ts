@@ -32,8 +32,8 @@ export function listState(status: ListStatus): { label: string; tone: Tone } {
 }
 
 /** A robot's name, or `Robot #A1B2C3` when the desk never learned it. */
-export function botName(bot: Pick<Bot, 'id' | 'name'>): string {
-  return bot.name.trim() || `Robot ${shortId(bot.id)}`;
+export function botName(bot: Pick<Bot, 'bot_id' | 'name'>): string {
+  return bot.name.trim() || `Robot ${shortId(bot.bot_id)}`;
 }
 
 /** The name of a stop's store, or `Store #A1B2C3` when this desk's catalog lacks it. */
@@ -43,7 +43,7 @@ export function stopName(stop: Stop): string {
 
 /** One line about what a robot is doing, e.g. `At Green Grocer` or `Waiting at the depot`. */
 export function botActivity(bot: Bot, lists: ShoppingList[]): string {
-  const list = lists.find((l) => l.id === bot.list_id);
+  const list = lists.find((l) => l.list_id === bot.list_id);
   const order = list ? ` for order ${shortId(list.order_id)}` : '';
   switch (bot.status) {
     case 'idle':
@@ -62,6 +62,16 @@ export function botActivity(bot: Bot, lists: ShoppingList[]): string {
 /** Whether a list still needs work (not completed or canceled). */
 export function isOpen(list: ShoppingList): boolean {
   return list.status !== 'completed' && list.status !== 'canceled';
+}
+
+/** Units to fetch over all of a list's stops. */
+export function listUnits(list: ShoppingList): number {
+  return list.stops.reduce((sum, s) => sum + s.quantity, 0);
+}
+
+/** What to fetch at a stop, e.g. `2 × Bagel, 1 × Coffee`. */
+export function stopProducts(stop: Stop): string {
+  return stop.items.map((i) => `${i.quantity} × ${i.product_name}`).join(', ');
 }
 
 /** Stops picked so far, e.g. `1 of 3 stores`. */

@@ -469,11 +469,11 @@ code: string | null,
 reason: string | null, };
 export type Walk = { 
 /**
- * The store it left (UUID text), `null` = the depot.
+ * The store it left; `None` = the depot.
  */
 from: string | null, 
 /**
- * The store it heads to (UUID text), `null` = the depot.
+ * The store it is heading to; `None` = the depot.
  */
 to: string | null, 
 /**
@@ -488,9 +488,9 @@ export type Bot = {
 /**
  * Bot id (UUID text).
  */
-id: string, 
+bot_id: string, 
 /**
- * Its name (empty if this desk never saw it come online).
+ * Empty when this desk has not seen the bot come online.
  */
 name: string, 
 /**
@@ -502,11 +502,11 @@ status: BotStatus,
  */
 list_id: string | null, 
 /**
- * The store it is in (UUID text), while shopping.
+ * The store it is in, while shopping.
  */
 store_id: string | null, 
 /**
- * The store it is in, by name, while shopping.
+ * That store's name, when the catalog here knows it.
  */
 store_name: string | null, 
 /**
@@ -514,35 +514,53 @@ store_name: string | null,
  */
 updated_at: number, 
 /**
- * The walk it is on between two places, if any.
+ * The walk the bot is on, if it is between places.
  */
 walk: Walk | null, };
+export type StopItem = { 
+/**
+ * Product id (UUID text).
+ */
+product_id: string, 
+/**
+ * The product's name as ordered.
+ */
+product_name: string, 
+/**
+ * Units of it.
+ */
+quantity: number, };
 export type Stop = { 
 /**
  * Store id (UUID text).
  */
 store_id: string, 
 /**
- * The store's name, if this desk's catalog knows it.
+ * The store's name, when the catalog here knows it.
  */
 store_name: string | null, 
 /**
- * Units to fetch there.
+ * What to fetch there.
  */
-items: number, 
+items: Array<StopItem>, 
 /**
- * What to fetch there, e.g. `2 × Bagel`.
+ * Units to fetch here.
  */
-products: Array<string>, 
+quantity: number, 
 /**
- * The robot has collected them.
+ * The bot has collected this stop's items.
  */
-picked: boolean, };
+picked: boolean, 
+/**
+ * The store's manager prepared it at the counter (automated shopping off): the bot only
+ * collects it.
+ */
+prepared: boolean, };
 export type ShoppingList = { 
 /**
  * List id (UUID text).
  */
-id: string, 
+list_id: string, 
 /**
  * The order it fetches.
  */
@@ -556,17 +574,21 @@ status: ListStatus,
  */
 bot_id: string | null, 
 /**
- * That robot's name, when known.
+ * The bot's name, when known here.
  */
 bot_name: string | null, 
+/**
+ * The store the bot is at.
+ */
+current_stop: string | null, 
 /**
  * Stops in walking order.
  */
 stops: Array<Stop>, 
 /**
- * Units over all stops.
+ * When it was created (ms since the Unix epoch).
  */
-items: number, 
+created_at: number, 
 /**
  * Last change (ms since the Unix epoch).
  */

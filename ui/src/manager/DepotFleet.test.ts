@@ -8,7 +8,7 @@ describe('the depot view', () => {
   it('shows robots with their status and lists with status, robot and stops', () => {
     const depot: Depot = {
       bots: [bot({ status: 'shopping', list_id: 'L', store_name: 'Green Grocer' })],
-      lists: [list({ id: 'L', status: 'in_progress', bot_id: bot({}).id, bot_name: 'Scout' })],
+      lists: [list({ list_id: 'L', status: 'in_progress', bot_id: bot({}).bot_id, bot_name: 'Scout' })],
     };
     const { body } = render(DepotFleet, { props: { depot, now: NOW } });
     const text = body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');

@@ -19,9 +19,9 @@ describe('the mall map', () => {
   it('draws the stores of the ground floor, the depot and every robot there', () => {
     const depot: Depot = {
       bots: [
-        bot({ id: 'r1', name: 'sim-1', status: 'shopping', store_id: 'g', list_id: 'L' }),
-        bot({ id: 'r2', name: 'sim-2', status: 'idle' }),
-        bot({ id: 'r3', name: 'sim-3', status: 'offline' }),
+        bot({ bot_id: 'r1', name: 'sim-1', status: 'shopping', store_id: 'g', list_id: 'L' }),
+        bot({ bot_id: 'r2', name: 'sim-2', status: 'idle' }),
+        bot({ bot_id: 'r3', name: 'sim-3', status: 'offline' }),
       ],
       lists: [],
     };
@@ -39,7 +39,7 @@ describe('the mall map', () => {
   it('shows a walking robot between its places and says when the state is the last known', () => {
     const now = Date.now();
     const walking = bot({
-      id: 'w',
+      bot_id: 'w',
       status: 'assigned',
       list_id: 'L',
       walk: { from: null, to: 'g', departed_at: now - 60_000, eta: now + 60_000 },
@@ -60,7 +60,7 @@ describe('the mall map', () => {
     const now = Date.now();
     const bots = Array.from({ length: 50 }, (_, i) =>
       bot({
-        id: `r${i}`,
+        bot_id: `r${i}`,
         name: `sim-${i}`,
         status: 'assigned',
         list_id: `L${i}`,

@@ -112,11 +112,12 @@ fn the_depot_shows_central_bots_and_lists_with_named_stops() {
     assert_eq!(lists[0]["order_id"], json!(order.to_string()));
     assert_eq!(lists[0]["status"], "assigned");
     assert_eq!(lists[0]["bot_name"], "Scout");
-    assert_eq!(lists[0]["items"], 3);
     assert_eq!(
         lists[0]["stops"],
-        json!([{"store_id": store.to_string(), "store_name": store_name, "items": 3,
-            "products": ["3 × Apples"], "picked": false}])
+        json!([{"store_id": store.to_string(), "store_name": store_name, "quantity": 3,
+            "items": [{"product_id": ProductId::for_sku(store, "APL-1KG").to_string(),
+                       "product_name": "Apples", "quantity": 3}],
+            "picked": false, "prepared": false}])
     );
 
     let err = invoke(&h.kiosk, "manager_depot", json!({})).unwrap_err();
