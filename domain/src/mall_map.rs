@@ -27,6 +27,7 @@ pub const DEPOT: Place = Place {
 
 /// A point on one level of the mall's floor plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Place {
     /// 0 = ground floor.
     pub level: u8,

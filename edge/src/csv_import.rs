@@ -42,6 +42,7 @@ pub struct RowError {
 
 /// The outcome of an import.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ImportReport {
     /// Products added.
     pub imported: Vec<ProductView>,

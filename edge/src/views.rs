@@ -12,12 +12,21 @@ use serde::{Deserialize, Serialize};
 
 /// A store of the catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "Store"))]
 pub struct StoreView {
+    /// Store id (UUID text).
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub store_id: StoreId,
+    /// Display name.
     pub name: String,
+    /// Where in the mall, in words, e.g. `Level 1, east wing`.
     pub location: String,
+    /// Whether kiosk customers can order from it.
     pub participating: bool,
+    /// Whether bots may shop there.
     pub automated_shopping: bool,
+    /// Whether it left the mall.
     pub removed: bool,
     /// Where the store is on the mall's floor plan; `None` until a manager placed it (the map
     /// lays such stores out itself).
@@ -41,14 +50,27 @@ impl From<&Store> for StoreView {
 
 /// A product of the catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "Product"))]
 pub struct ProductView {
+    /// Product id (UUID text).
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub product_id: ProductId,
+    /// The store selling it.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub store_id: StoreId,
+    /// Stock-keeping unit, unique per store.
     pub sku: String,
+    /// Display name.
     pub name: String,
+    /// One-line description.
     pub description: String,
+    /// Unit price in minor units (cents).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub price_cents: i64,
+    /// ISO-4217 code of the price, e.g. `USD`.
     pub currency: String,
+    /// Whether it was taken off sale.
     pub removed: bool,
 }
 
@@ -65,6 +87,17 @@ impl From<&Product> for ProductView {
             removed: p.is_removed(),
         }
     }
+}
+
+/// A store with its products, as the kiosk browses them and the manager edits them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "StoreCatalog"))]
+pub struct StoreCatalogView {
+    /// The store.
+    pub store: StoreView,
+    /// Its products on sale, by name.
+    pub products: Vec<ProductView>,
 }
 
 /// The catalog: stores and products (optionally filtered by a search).

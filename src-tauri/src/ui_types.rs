@@ -8,9 +8,11 @@
 use mallbots_edge::domain::baskets::BasketStatus;
 use mallbots_edge::domain::bots::BotStatus;
 use mallbots_edge::domain::depot::ListStatus;
+use mallbots_edge::domain::mall_map::Place;
 use mallbots_edge::domain::ordering::OrderStatus;
 use mallbots_edge::{
-    BotView, DepotView, RowError, ShoppingListView, StopItemView, StopView, TrailEntry, WalkView,
+    BotView, DepotView, ImportReport, NewProduct, ProductView, RowError, ShoppingListView,
+    StopItemView, StopView, StoreCatalogView, StoreView, TrailEntry, WalkView,
 };
 use serde::Serialize;
 use ts_rs::TS;
@@ -26,8 +28,7 @@ use crate::orders::{
 };
 use crate::state::ManagerSession;
 use crate::views::{
-    BasketLine, BasketView, CheckoutInput, ImportReport, KioskOrder, MoneyView, NewProduct,
-    NewStore, OrderView, PlaceView, ProductView, StoreCatalog, StoreView,
+    BasketLine, BasketView, CheckoutInput, KioskOrder, MoneyView, NewStore, OrderView,
 };
 
 /// Where the declarations live, from the workspace root.
@@ -117,10 +118,10 @@ pub fn declarations() -> String {
         declare::<SyncState>(),
         declare::<Topic>(),
         declare::<MoneyView>(),
-        declare::<PlaceView>(),
+        declare::<Place>(),
         declare::<StoreView>(),
         declare::<ProductView>(),
-        declare::<StoreCatalog>(),
+        declare::<StoreCatalogView>(),
         declare::<BasketLine>(),
         declare::<BasketView>(),
         declare::<OrderView>(),

@@ -1,8 +1,7 @@
-//! The JSON the windows receive, converted from `mallbots-edge`'s views.
-//!
-//! The UI reads money as `{cents, currency}` and the catalog grouped by store; the edge returns
-//! flat rows with `price_cents` and `currency` fields. These types are that translation and
-//! nothing more: every value comes from an edge view, nothing is computed here but the grouping.
+//! The JSON the kiosk's cart and order screens receive, converted from `mallbots-edge`'s views
+//! (money as `{cents, currency}`), and the inputs of checkout and store creation. The catalog
+//! (stores, products, grouped by store), the depot and the import report are the edge's own
+//! views (`StoreView`, `ProductView`, `StoreCatalogView`, `DepotView`, `ImportReport`).
 
 use mallbots_edge as edge;
 use serde::{Deserialize, Serialize};
@@ -26,122 +25,6 @@ impl MoneyView {
             currency: currency.to_owned(),
         }
     }
-}
-
-/// A store of the mall.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(rename = "Store")]
-pub struct StoreView {
-    /// Store id (UUID text).
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// Where in the mall, e.g. `Level 1, east wing`.
-    pub location: String,
-    /// Whether kiosk customers can order from it.
-    pub participating: bool,
-    /// Whether bots may shop there.
-    pub automated_shopping: bool,
-    /// Where it is on the mall map; `null` until a manager placed it.
-    pub place: Option<PlaceView>,
-}
-
-/// A point of the mall's floor plan (see `mallbots_domain::mall_map`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(rename = "Place")]
-pub struct PlaceView {
-    /// 0 = ground floor.
-    pub level: u8,
-    /// Plan units from the left edge (0..=1000).
-    pub x: u16,
-    /// Plan units from the top edge (0..=600).
-    pub y: u16,
-}
-
-impl From<edge::domain::mall_map::Place> for PlaceView {
-    fn from(p: edge::domain::mall_map::Place) -> Self {
-        Self {
-            level: p.level,
-            x: p.x,
-            y: p.y,
-        }
-    }
-}
-
-impl From<edge::StoreView> for StoreView {
-    fn from(s: edge::StoreView) -> Self {
-        Self {
-            id: s.store_id.to_string(),
-            name: s.name,
-            location: s.location,
-            participating: s.participating,
-            automated_shopping: s.automated_shopping,
-            place: s.place.map(PlaceView::from),
-        }
-    }
-}
-
-/// A product of a store.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(rename = "Product")]
-pub struct ProductView {
-    /// Product id (UUID text).
-    pub id: String,
-    /// The store selling it.
-    pub store_id: String,
-    /// Display name.
-    pub name: String,
-    /// One-line description.
-    pub description: String,
-    /// Stock-keeping unit, unique per store.
-    pub sku: String,
-    /// Unit price.
-    pub price: MoneyView,
-}
-
-impl From<edge::ProductView> for ProductView {
-    fn from(p: edge::ProductView) -> Self {
-        Self {
-            id: p.product_id.to_string(),
-            store_id: p.store_id.to_string(),
-            price: MoneyView::new(p.price_cents, &p.currency),
-            name: p.name,
-            description: p.description,
-            sku: p.sku,
-        }
-    }
-}
-
-/// A store with its products, as the kiosk browses them and the manager edits them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-pub struct StoreCatalog {
-    /// The store.
-    pub store: StoreView,
-    /// Its products, by name.
-    pub products: Vec<ProductView>,
-}
-
-/// Groups the edge's catalog by store (stores by name, products in the edge's order, removed
-/// ones left out). `with_empty` keeps stores without (matching) products.
-pub fn group_catalog(catalog: edge::CatalogView, with_empty: bool) -> Vec<StoreCatalog> {
-    let mut stores: Vec<StoreCatalog> = catalog
-        .stores
-        .into_iter()
-        .filter(|s| !s.removed)
-        .map(|s| StoreCatalog {
-            store: s.into(),
-            products: Vec::new(),
-        })
-        .collect();
-    stores.sort_by(|a, b| a.store.name.cmp(&b.store.name));
-    for product in catalog.products.into_iter().filter(|p| !p.removed) {
-        let store_id = product.store_id.to_string();
-        if let Some(entry) = stores.iter_mut().find(|s| s.store.id == store_id) {
-            entry.products.push(product.into());
-        }
-    }
-    stores.retain(|s| with_empty || !s.products.is_empty());
-    stores
 }
 
 /// One line of a basket or order.
@@ -275,39 +158,4 @@ pub struct NewStore {
     pub name: String,
     /// Location in the mall, not blank.
     pub location: String,
-}
-
-/// A new product as the manager window sends it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-pub struct NewProduct {
-    /// The store.
-    #[ts(type = "string")]
-    pub store_id: edge::domain::StoreId,
-    /// Display name, not blank.
-    pub name: String,
-    /// Description, may be empty.
-    pub description: String,
-    /// SKU, unique per store.
-    pub sku: String,
-    /// Price in cents, ≥ 0.
-    #[ts(type = "number")]
-    pub price_cents: i64,
-}
-
-/// What a CSV import did: SKUs added and lines refused (line number, code, message).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-pub struct ImportReport {
-    /// SKUs added, in file order.
-    pub added: Vec<String>,
-    /// Lines refused, by line number.
-    pub errors: Vec<edge::RowError>,
-}
-
-impl From<edge::ImportReport> for ImportReport {
-    fn from(r: edge::ImportReport) -> Self {
-        Self {
-            added: r.imported.into_iter().map(|p| p.sku).collect(),
-            errors: r.errors,
-        }
-    }
 }

@@ -236,8 +236,11 @@ fn numbers() -> Vec<(Value, bool, bool)> {
 /// A participating store's first product, and a fresh basket holding one of it.
 fn fixtures(h: &Harness) -> (String, String, String) {
     let catalog = h.ok(Window::Kiosk, "kiosk_catalog", json!({}));
-    let store = catalog[0]["store"]["id"].as_str().unwrap().to_owned();
-    let product = catalog[0]["products"][0]["id"].as_str().unwrap().to_owned();
+    let store = catalog[0]["store"]["store_id"].as_str().unwrap().to_owned();
+    let product = catalog[0]["products"][0]["product_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let basket = h.ok(Window::Kiosk, "kiosk_start_basket", json!({}));
     let basket = basket["id"].as_str().unwrap().to_owned();
     h.ok(
@@ -255,7 +258,7 @@ fn product_named(h: &Harness, id: &str) -> Value {
         .unwrap()
         .iter()
         .flat_map(|s| s["products"].as_array().unwrap().iter())
-        .find(|p| p["id"] == id)
+        .find(|p| p["product_id"] == id)
         .cloned()
         .unwrap_or(Value::Null)
 }
@@ -266,7 +269,7 @@ fn store_named(h: &Harness, id: &str) -> Value {
         .as_array()
         .unwrap()
         .iter()
-        .find(|s| s["store"]["id"] == id)
+        .find(|s| s["store"]["store_id"] == id)
         .map(|s| s["store"].clone())
         .unwrap_or(Value::Null)
 }
@@ -296,7 +299,7 @@ fn hostile_command_input_is_refused_with_a_code_or_stored_verbatim() {
             json!({"store": {"name": t, "location": "L1"}}),
             refuse,
         ) {
-            let got = store_named(&h, v["id"].as_str().unwrap());
+            let got = store_named(&h, v["store_id"].as_str().unwrap());
             h.expect_same(&case("create_store name"), got["name"].as_str(), t);
         }
         if let Some(v) = h.case(
@@ -306,7 +309,7 @@ fn hostile_command_input_is_refused_with_a_code_or_stored_verbatim() {
             json!({"store": {"name": "S", "location": t}}),
             refuse,
         ) {
-            let got = store_named(&h, v["id"].as_str().unwrap());
+            let got = store_named(&h, v["store_id"].as_str().unwrap());
             h.expect_same(&case("create_store location"), got["location"].as_str(), t);
         }
         let product_args = json!({"product": {"store_id": store, "name": t, "description": t,
@@ -318,7 +321,7 @@ fn hostile_command_input_is_refused_with_a_code_or_stored_verbatim() {
             product_args,
             refuse,
         ) {
-            let got = product_named(&h, v["id"].as_str().unwrap());
+            let got = product_named(&h, v["product_id"].as_str().unwrap());
             h.expect_same(&case("add_product name"), got["name"].as_str(), t);
             h.expect_same(
                 &case("add_product description"),
@@ -461,7 +464,7 @@ fn hostile_command_input_is_refused_with_a_code_or_stored_verbatim() {
         if let Some(v) = h.case(&format!("{label} add_product"), Manager, "manager_add_product",
             json!({"product": {"store_id": store, "name": "N", "description": "", "sku": format!("N-{i}"), "price_cents": n}}),
             price_refused) {
-            assert_eq!(v["price"]["cents"], n, "price stored verbatim");
+            assert_eq!(v["price_cents"], n, "price stored verbatim");
         }
         let _ = h.case(
             &format!("{label} change_price"),

@@ -13,8 +13,10 @@ use rusqlite::{Connection, OptionalExtension};
 
 /// A product to add.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewProduct {
     /// The store selling it.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub store_id: StoreId,
     /// Unique per store; the product id is UUIDv5(store, SKU).
     pub sku: String,
@@ -23,6 +25,7 @@ pub struct NewProduct {
     /// Free text; may be empty.
     pub description: String,
     /// Unit price in cents (USD).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub price_cents: i64,
 }
 

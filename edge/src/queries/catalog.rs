@@ -2,7 +2,7 @@
 //! `add_item` decides with.
 
 use crate::error::EdgeError;
-use crate::views::{CatalogView, LineView, ProductView, StoreView};
+use crate::views::{CatalogView, LineView, ProductView, StoreCatalogView, StoreView};
 use crate::Edge;
 use mallbots_domain::baskets::ProductFacts;
 use mallbots_domain::mall_map::Place;
@@ -178,5 +178,37 @@ impl Edge {
             .filter(|p| stores.iter().any(|s| s.store_id == p.store_id))
             .collect();
         Ok(CatalogView { stores, products })
+    }
+
+    /// The catalog grouped by store, stores by name with their products on sale (removed ones
+    /// left out) in [`Edge::catalog`]'s order: what the kiosk browses (`participating_only`,
+    /// stores without a matching product dropped) and the manager edits (`with_empty`).
+    pub fn catalog_by_store(
+        &self,
+        search: Option<&str>,
+        participating_only: bool,
+        with_empty: bool,
+    ) -> Result<Vec<StoreCatalogView>, EdgeError> {
+        let catalog = self.catalog(search, participating_only)?;
+        let mut stores: Vec<StoreCatalogView> = catalog
+            .stores
+            .into_iter()
+            .filter(|s| !s.removed)
+            .map(|store| StoreCatalogView {
+                store,
+                products: Vec::new(),
+            })
+            .collect();
+        stores.sort_by(|a, b| a.store.name.cmp(&b.store.name));
+        for product in catalog.products.into_iter().filter(|p| !p.removed) {
+            if let Some(entry) = stores
+                .iter_mut()
+                .find(|s| s.store.store_id == product.store_id)
+            {
+                entry.products.push(product);
+            }
+        }
+        stores.retain(|s| with_empty || !s.products.is_empty());
+        Ok(stores)
     }
 }

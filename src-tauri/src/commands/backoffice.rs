@@ -9,7 +9,6 @@ use crate::error::ApiError;
 use crate::events::{Changed, Topic};
 use crate::orders::{ManagerOrder, ManagerOrderDetail, OrderQuery, StoreNames};
 use crate::state::AppState;
-use crate::views::ImportReport;
 use mallbots_edge::domain::{BotId, OrderId, ProductId, ShoppingListId, StoreId};
 use mallbots_edge::DepotView;
 use mallbots_edge::Edge;
@@ -27,7 +26,7 @@ pub async fn manager_import_products<R: Runtime>(
     state: State<'_, AppState>,
     store_id: Arg<StoreId>,
     csv: Arg<String>,
-) -> Result<ImportReport, ApiError> {
+) -> Result<mallbots_edge::ImportReport, ApiError> {
     let store_id = store_id.take("storeId")?;
     let csv = csv.take("csv")?;
     let manager = state.signed_in_manager()?;
@@ -36,7 +35,7 @@ pub async fn manager_import_products<R: Runtime>(
     if !report.imported.is_empty() {
         manager.announce(&app, Changed::of(&[Topic::Catalog, Topic::Sync]));
     }
-    Ok(report.into())
+    Ok(report)
 }
 
 /// The mall's orders of this desk's stores, newest first, filtered by status, day range

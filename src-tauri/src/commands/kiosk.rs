@@ -6,9 +6,10 @@ use crate::backoffice::SyncStatus;
 use crate::error::ApiError;
 use crate::events::{Changed, Topic};
 use crate::state::{AppState, Device};
-use crate::views::{group_catalog, BasketView, CheckoutInput, KioskOrder, StoreCatalog};
+use crate::views::{BasketView, CheckoutInput, KioskOrder};
 use mallbots_edge::domain::{BasketId, OrderId, ProductId};
 use mallbots_edge::Edge;
+use mallbots_edge::StoreCatalogView as StoreCatalog;
 use tauri::{AppHandle, Runtime, State};
 
 /// The name the kiosk registers its anonymous customers under (the SMS number identifies them).
@@ -55,8 +56,10 @@ pub async fn kiosk_catalog(
 ) -> Result<Vec<StoreCatalog>, ApiError> {
     let query = query.take("query")?;
     let query = query.filter(|q| !q.trim().is_empty());
-    let catalog = state.kiosk()?.edge().catalog(query.as_deref(), true)?;
-    Ok(group_catalog(catalog, false))
+    Ok(state
+        .kiosk()?
+        .edge()
+        .catalog_by_store(query.as_deref(), true, false)?)
 }
 
 /// Opens a new basket for a customer who tapped "start".

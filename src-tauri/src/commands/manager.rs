@@ -8,9 +8,11 @@ use super::arg::Arg;
 use crate::error::ApiError;
 use crate::events::{Changed, Topic};
 use crate::state::{AppState, ManagerSession};
-use crate::views::{group_catalog, NewProduct, NewStore, ProductView, StoreCatalog, StoreView};
+use crate::views::NewStore;
 use mallbots_edge::domain::{ProductId, StoreId};
-use mallbots_edge::{Edge, EdgeError};
+use mallbots_edge::{
+    Edge, EdgeError, NewProduct, ProductView, StoreCatalogView as StoreCatalog, StoreView,
+};
 use std::time::Instant;
 use tauri::{AppHandle, Runtime, State};
 
@@ -76,7 +78,7 @@ pub async fn manager_sign_out(state: State<'_, AppState>) -> Result<(), ApiError
 #[tauri::command]
 pub async fn manager_stores(state: State<'_, AppState>) -> Result<Vec<StoreCatalog>, ApiError> {
     let manager = state.signed_in_manager()?;
-    Ok(group_catalog(manager.edge().catalog(None, false)?, true))
+    Ok(manager.edge().catalog_by_store(None, false, true)?)
 }
 
 /// Creates a store (not yet taking kiosk orders).
@@ -100,16 +102,7 @@ pub async fn manager_add_product<R: Runtime>(
     product: Arg<NewProduct>,
 ) -> Result<ProductView, ApiError> {
     let product = product.take("product")?;
-    edit(&app, &state, |edge| {
-        let product = mallbots_edge::NewProduct {
-            store_id: product.store_id,
-            sku: product.sku,
-            name: product.name,
-            description: product.description,
-            price_cents: product.price_cents,
-        };
-        Ok(edge.add_product(product)?)
-    })
+    edit(&app, &state, |edge| Ok(edge.add_product(product)?))
 }
 
 /// Turns a store's participation in kiosk ordering on or off.

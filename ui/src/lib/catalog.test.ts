@@ -2,16 +2,25 @@ import { describe, expect, it } from 'vitest';
 import { filterCatalog } from './catalog';
 import type { StoreCatalog } from './generated';
 
-const usd = (cents: number) => ({ cents, currency: 'USD' });
 const store = (id: string, name: string, products: string[]): StoreCatalog => ({
-  store: { id, name, location: '', participating: true, automated_shopping: true, place: null },
+  store: {
+    store_id: id,
+    name,
+    location: '',
+    participating: true,
+    automated_shopping: true,
+    removed: false,
+    place: null,
+  },
   products: products.map((p, i) => ({
-    id: `${id}-${i}`,
+    product_id: `${id}-${i}`,
     store_id: id,
     name: p,
     description: '',
     sku: `${id}${i}`,
-    price: usd(100),
+    price_cents: 100,
+    currency: 'USD',
+    removed: false,
   })),
 });
 

@@ -22,24 +22,24 @@ export type Place = {
  */
 level: number, 
 /**
- * Plan units from the left edge (0..=1000).
+ * Plan units from the left edge.
  */
 x: number, 
 /**
- * Plan units from the top edge (0..=600).
+ * Plan units from the top edge.
  */
 y: number, };
 export type Store = { 
 /**
  * Store id (UUID text).
  */
-id: string, 
+store_id: string, 
 /**
  * Display name.
  */
 name: string, 
 /**
- * Where in the mall, e.g. `Level 1, east wing`.
+ * Where in the mall, in words, e.g. `Level 1, east wing`.
  */
 location: string, 
 /**
@@ -51,18 +51,27 @@ participating: boolean,
  */
 automated_shopping: boolean, 
 /**
- * Where it is on the mall map; `null` until a manager placed it.
+ * Whether it left the mall.
+ */
+removed: boolean, 
+/**
+ * Where the store is on the mall's floor plan; `None` until a manager placed it (the map
+ * lays such stores out itself).
  */
 place: Place | null, };
 export type Product = { 
 /**
  * Product id (UUID text).
  */
-id: string, 
+product_id: string, 
 /**
  * The store selling it.
  */
 store_id: string, 
+/**
+ * Stock-keeping unit, unique per store.
+ */
+sku: string, 
 /**
  * Display name.
  */
@@ -72,20 +81,24 @@ name: string,
  */
 description: string, 
 /**
- * Stock-keeping unit, unique per store.
+ * Unit price in minor units (cents).
  */
-sku: string, 
+price_cents: number, 
 /**
- * Unit price.
+ * ISO-4217 code of the price, e.g. `USD`.
  */
-price: Money, };
+currency: string, 
+/**
+ * Whether it was taken off sale.
+ */
+removed: boolean, };
 export type StoreCatalog = { 
 /**
  * The store.
  */
 store: Store, 
 /**
- * Its products, by name.
+ * Its products on sale, by name.
  */
 products: Array<Product>, };
 export type BasketLine = { 
@@ -229,23 +242,23 @@ name: string,
 location: string, };
 export type NewProduct = { 
 /**
- * The store.
+ * The store selling it.
  */
 store_id: string, 
 /**
- * Display name, not blank.
- */
-name: string, 
-/**
- * Description, may be empty.
- */
-description: string, 
-/**
- * SKU, unique per store.
+ * Unique per store; the product id is UUIDv5(store, SKU).
  */
 sku: string, 
 /**
- * Price in cents, ≥ 0.
+ * Display name.
+ */
+name: string, 
+/**
+ * Free text; may be empty.
+ */
+description: string, 
+/**
+ * Unit price in cents (USD).
  */
 price_cents: number, };
 export type LineError = { 
@@ -263,11 +276,11 @@ code: string,
 message: string, };
 export type ImportReport = { 
 /**
- * SKUs added, in file order.
+ * Products added.
  */
-added: Array<string>, 
+imported: Array<Product>, 
 /**
- * Lines refused, by line number.
+ * Rows rejected, by line.
  */
 errors: Array<LineError>, };
 export type ManagerSession = { 

@@ -23,6 +23,11 @@ export function formatMoney(money: Money, opts: { zeroAsFree?: boolean } = {}): 
   return negative ? `−${body}` : body;
 }
 
+/** A catalog price (`price_cents` and `currency`, as the edge's product view has them) as money. */
+export function priceOf(product: { price_cents: number; currency: string }): Money {
+  return { cents: product.price_cents, currency: product.currency };
+}
+
 /** Parses a price typed by a manager (`12`, `12.5`, `12.50`, `$1,299.00`) into cents. */
 export function parsePriceToCents(text: string): number | null {
   const cleaned = text.trim().replace(/^\$/, '').replace(/,/g, '');

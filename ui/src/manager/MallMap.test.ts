@@ -5,11 +5,12 @@ import { bot } from '../lib/depot.fixtures';
 import type { Depot, Store } from '../lib/generated';
 
 const store = (id: string, name: string, place: Store['place'] = null): Store => ({
-  id,
+  store_id: id,
   name,
   location: '',
   participating: true,
   automated_shopping: true,
+  removed: false,
   place,
 });
 

@@ -52,7 +52,7 @@ fn the_depot_shows_central_bots_and_lists_with_named_stops() {
     assert_eq!(empty, json!({"bots": [], "lists": []}));
 
     let stores = invoke(&h.manager, "manager_stores", json!({})).unwrap();
-    let store: StoreId = stores[0]["store"]["id"]
+    let store: StoreId = stores[0]["store"]["store_id"]
         .as_str()
         .expect("store id")
         .parse()

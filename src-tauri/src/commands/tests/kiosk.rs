@@ -28,7 +28,7 @@ fn kiosk_browses_fills_a_basket_and_checks_out() {
         .clone();
 
     let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
-    let args = json!({"basketId": basket["id"], "productId": earbuds["id"], "quantity": 2});
+    let args = json!({"basketId": basket["id"], "productId": earbuds["product_id"], "quantity": 2});
     let basket = invoke(&h.kiosk, "kiosk_add_item", args).unwrap();
     assert_eq!(basket["total"], json!({"cents": 15998, "currency": "USD"}));
 
@@ -73,7 +73,7 @@ fn cart_edits_keep_totals_and_closed_baskets_refuse_edits() {
     let bread = catalog[0]["products"][0].clone();
     assert_eq!(bread["sku"], "BRD-SD", "search by product name: {catalog}");
     let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
-    let item = json!({"basketId": basket["id"], "productId": bread["id"]});
+    let item = json!({"basketId": basket["id"], "productId": bread["product_id"]});
     invoke(&h.kiosk, "kiosk_add_item", item.clone()).unwrap();
     let two = invoke(&h.kiosk, "kiosk_add_item", item.clone()).unwrap();
     assert_eq!(two["lines"][0]["quantity"], 2);
@@ -84,7 +84,7 @@ fn cart_edits_keep_totals_and_closed_baskets_refuse_edits() {
     assert_eq!(none["lines"], json!([]), "a line at zero disappears");
     assert_eq!(none["total"]["cents"], 0);
 
-    let zero = json!({"basketId": basket["id"], "productId": bread["id"], "quantity": 0});
+    let zero = json!({"basketId": basket["id"], "productId": bread["product_id"], "quantity": 0});
     assert_eq!(
         code(&invoke(&h.kiosk, "kiosk_add_item", zero).unwrap_err()),
         "basket.quantity_not_positive"
@@ -103,7 +103,7 @@ fn cart_edits_keep_totals_and_closed_baskets_refuse_edits() {
 fn a_customer_can_ask_to_cancel_a_placed_order() {
     let h = harness();
     let catalog = invoke(&h.kiosk, "kiosk_catalog", json!({"query": "oat milk"})).unwrap();
-    let milk = catalog[0]["products"][0]["id"].clone();
+    let milk = catalog[0]["products"][0]["product_id"].clone();
     let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
     invoke(
         &h.kiosk,
@@ -142,7 +142,7 @@ fn a_refused_checkout_registers_no_customer() {
     use tauri::Manager;
     let h = harness();
     let catalog = invoke(&h.kiosk, "kiosk_catalog", json!({})).unwrap();
-    let product = catalog[0]["products"][0]["id"].clone();
+    let product = catalog[0]["products"][0]["product_id"].clone();
     let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
     let args = json!({"basketId": basket["id"], "productId": product});
     invoke(&h.kiosk, "kiosk_add_item", args).unwrap();
@@ -204,13 +204,13 @@ fn a_product_removed_while_in_the_basket_blocks_checkout_until_taken_out() {
         .unwrap()
         .clone();
     let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
-    let args = json!({"basketId": basket["id"], "productId": earbuds["id"], "quantity": 2});
+    let args = json!({"basketId": basket["id"], "productId": earbuds["product_id"], "quantity": 2});
     let basket = invoke(&h.kiosk, "kiosk_add_item", args).unwrap();
     assert_eq!(basket["unavailable"], json!([]));
     // The removal as it reaches the kiosk's database (here written on the kiosk's own edge).
     use tauri::Manager;
     let state = h.app.state::<crate::AppState>();
-    let product = earbuds["id"].as_str().unwrap().parse().unwrap();
+    let product = earbuds["product_id"].as_str().unwrap().parse().unwrap();
     state
         .kiosk()
         .unwrap()
@@ -218,7 +218,7 @@ fn a_product_removed_while_in_the_basket_blocks_checkout_until_taken_out() {
         .remove_product(product)
         .unwrap();
     let now = invoke(&h.kiosk, "kiosk_basket", json!({"basketId": basket["id"]})).unwrap();
-    assert_eq!(now["unavailable"], json!([earbuds["id"]]));
+    assert_eq!(now["unavailable"], json!([earbuds["product_id"]]));
     let checkout = json!({"checkout": {"basket_id": basket["id"], "sms_number": "5551234567", "card_token": "tok_visa"}});
     let refused = invoke(&h.kiosk, "kiosk_checkout", checkout.clone()).unwrap_err();
     assert_eq!(code(&refused), "basket.item_unavailable");
@@ -229,7 +229,7 @@ fn a_product_removed_while_in_the_basket_blocks_checkout_until_taken_out() {
             .contains("no longer sold"),
         "{refused}"
     );
-    let args = json!({"basketId": basket["id"], "productId": earbuds["id"], "quantity": 2});
+    let args = json!({"basketId": basket["id"], "productId": earbuds["product_id"], "quantity": 2});
     let emptied = invoke(&h.kiosk, "kiosk_remove_item", args).unwrap();
     assert_eq!(emptied["unavailable"], json!([]));
 }

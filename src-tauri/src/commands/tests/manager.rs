@@ -22,7 +22,7 @@ fn manager_commands_need_a_signed_in_manager() {
         json!({"store": {"name": "Tea House", "location": "Level 2"}}),
     )
     .unwrap();
-    let product = json!({"product": {"store_id": store["id"], "name": "Green tea", "description": "", "sku": "GT-1", "price_cents": 450}});
+    let product = json!({"product": {"store_id": store["store_id"], "name": "Green tea", "description": "", "sku": "GT-1", "price_cents": 450}});
     invoke(&h.manager, "manager_add_product", product.clone()).unwrap();
     let dup = invoke(&h.manager, "manager_add_product", product).unwrap_err();
     assert_eq!(code(&dup), "product.sku_taken");
@@ -34,7 +34,7 @@ fn manager_commands_need_a_signed_in_manager() {
         json!([]),
         "a paused store is hidden from the kiosk"
     );
-    let on = json!({"storeId": store["id"], "participating": true});
+    let on = json!({"storeId": store["store_id"], "participating": true});
     invoke(&h.manager, "manager_set_participation", on.clone()).unwrap();
     let kiosk_view = invoke(&h.kiosk, "kiosk_catalog", json!({"query": "tea"})).unwrap();
     assert_eq!(kiosk_view[0]["products"][0]["sku"], "GT-1");
@@ -64,10 +64,10 @@ fn products_of_a_paused_store_cannot_be_added() {
         .find(|s| s["store"]["name"] == "Volt Electronics")
         .unwrap()
         .clone();
-    let off = json!({"storeId": volt["store"]["id"], "participating": false});
+    let off = json!({"storeId": volt["store"]["store_id"], "participating": false});
     invoke(&h.manager, "manager_set_participation", off).unwrap();
     let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
-    let item = json!({"basketId": basket["id"], "productId": volt["products"][0]["id"]});
+    let item = json!({"basketId": basket["id"], "productId": volt["products"][0]["product_id"]});
     let err = invoke(&h.kiosk, "kiosk_add_item", item).unwrap_err();
     assert_eq!(code(&err), "basket.store_not_participating");
 }
@@ -97,26 +97,27 @@ fn managers_edit_products_and_store_switches() {
         .unwrap()
         .clone();
 
-    let price = json!({"productId": bread["id"], "priceCents": 699});
+    let price = json!({"productId": bread["product_id"], "priceCents": 699});
     let repriced = invoke(&h.manager, "manager_change_price", price.clone()).unwrap();
-    assert_eq!(repriced["price"]["cents"], 699);
+    assert_eq!(repriced["price_cents"], 699);
     let same = invoke(&h.manager, "manager_change_price", price).unwrap_err();
     assert_eq!(code(&same), "product.price_unchanged");
-    let negative = json!({"productId": bread["id"], "priceCents": -1});
+    let negative = json!({"productId": bread["product_id"], "priceCents": -1});
     let err = invoke(&h.manager, "manager_change_price", negative).unwrap_err();
     assert_eq!(code(&err), "product.price_negative");
 
-    let rename = json!({"productId": bread["id"], "name": "Rye loaf", "description": "Dark"});
+    let rename =
+        json!({"productId": bread["product_id"], "name": "Rye loaf", "description": "Dark"});
     let renamed = invoke(&h.manager, "manager_rebrand_product", rename).unwrap();
     assert_eq!(
         (renamed["name"].as_str(), renamed["description"].as_str()),
         (Some("Rye loaf"), Some("Dark"))
     );
-    let blank = json!({"productId": bread["id"], "name": "  "});
+    let blank = json!({"productId": bread["product_id"], "name": "  "});
     let err = invoke(&h.manager, "manager_rebrand_product", blank).unwrap_err();
     assert_eq!(code(&err), "product.name_blank");
 
-    let bots_off = json!({"storeId": grocer["store"]["id"], "enabled": false});
+    let bots_off = json!({"storeId": grocer["store"]["store_id"], "enabled": false});
     let store = invoke(
         &h.manager,
         "manager_set_automated_shopping",
@@ -127,7 +128,7 @@ fn managers_edit_products_and_store_switches() {
     let again = invoke(&h.manager, "manager_set_automated_shopping", bots_off).unwrap_err();
     assert_eq!(code(&again), "store.automated_shopping_already_disabled");
 
-    let gone = json!({"productId": bread["id"]});
+    let gone = json!({"productId": bread["product_id"]});
     invoke(&h.manager, "manager_remove_product", gone.clone()).unwrap();
     let err = invoke(&h.manager, "manager_remove_product", gone).unwrap_err();
     assert_eq!(code(&err), "product.removed");
@@ -138,7 +139,7 @@ fn managers_edit_products_and_store_switches() {
     );
     let kiosk = invoke(&h.kiosk, "kiosk_catalog", json!({"query": "sourdough"})).unwrap();
     assert_eq!(
-        kiosk[0]["products"][0]["price"]["cents"], 625,
+        kiosk[0]["products"][0]["price_cents"], 625,
         "the kiosk is another device: it learns of the manager's edits only through central"
     );
 }

@@ -26,7 +26,8 @@ fn place_order(h: &Harness, query: &str, quantity: i64, phone: &str) -> (String,
     let mut product = catalog[0]["products"][0].clone();
     product["storeName"] = catalog[0]["store"]["name"].clone();
     let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
-    let item = json!({"basketId": basket["id"], "productId": product["id"], "quantity": quantity});
+    let item =
+        json!({"basketId": basket["id"], "productId": product["product_id"], "quantity": quantity});
     invoke(&h.kiosk, "kiosk_add_item", item).unwrap();
     let checkout =
         json!({"checkout": {"basket_id": basket["id"], "sms_number": phone, "card_token": "tok"}});
@@ -63,11 +64,11 @@ fn central_reports(
         device: "test-kiosk".into(),
         status,
         items: vec![OrderItem {
-            product_id: serde_json::from_value(product["id"].clone()).expect("product id"),
+            product_id: serde_json::from_value(product["product_id"].clone()).expect("product id"),
             store_id: store,
             store_name: product["storeName"].as_str().unwrap().to_owned(),
             product_name: product["name"].as_str().unwrap().to_owned(),
-            price: Money::usd(product["price"]["cents"].as_i64().unwrap()),
+            price: Money::usd(product["price_cents"].as_i64().unwrap()),
             quantity,
         }],
         order_seq,
