@@ -129,35 +129,66 @@ impl From<&Customer> for CustomerView {
 
 /// One line of a cart or an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "CartLine"))]
 pub struct LineView {
+    /// The product.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub product_id: ProductId,
+    /// The store selling it.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub store_id: StoreId,
+    /// The store's name when it was added.
     pub store_name: String,
+    /// The product's name when it was added.
     pub product_name: String,
+    /// Unit price when it was added, in minor units of the cart's currency.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub price_cents: i64,
+    /// How many.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub quantity: i64,
+    /// `price_cents × quantity`.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub line_total_cents: i64,
 }
 
 /// A cart with its lines and live total.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "Cart"))]
 pub struct CartView {
+    /// Cart id; the order id after checkout.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub cart_id: BasketId,
+    /// The registered customer, if any.
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub customer_id: Option<CustomerId>,
+    /// The kiosk it was started on.
     pub device_id: Option<String>,
     /// `open`, `checked_out` or `canceled`.
+    #[cfg_attr(feature = "ts", ts(type = "BasketStatus"))]
     pub status: String,
     /// `customer` or `abandoned` when canceled.
     pub cancel_reason: Option<String>,
+    /// Sum of the lines, in minor units.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total_cents: i64,
+    /// ISO-4217 code of every amount in it.
     pub currency: String,
+    /// Units in it.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub item_count: i64,
+    /// Lines in the order they were first added.
     pub lines: Vec<LineView>,
+    /// Its last change (ms since the Unix epoch).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub last_activity_at: i64,
     /// Products of an open cart this device's catalog no longer sells (removed, or their store
     /// removed or out of kiosk ordering): checkout is refused until they are taken out. Filled
     /// by [`crate::Edge::cart`]; empty in the view a command returns.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "string[]"))]
     pub unavailable: Vec<ProductId>,
 }
 
@@ -206,22 +237,40 @@ impl From<&Basket> for CartView {
 
 /// An order with its status, lines and sync state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "Order"))]
 pub struct OrderView {
+    /// Order id (= the cart's id).
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub order_id: OrderId,
+    /// The customer.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub customer_id: CustomerId,
+    /// The kiosk that took it.
     pub device_id: Option<String>,
     /// `pending`, `approved`, `in_progress`, `ready`, `completed`, `rejected`, `canceled`.
+    #[cfg_attr(feature = "ts", ts(type = "OrderStatus"))]
     pub status: String,
+    /// Amount authorized at checkout, in minor units.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total_cents: i64,
+    /// ISO-4217 code of every amount in it.
     pub currency: String,
+    /// The lines ordered.
     pub items: Vec<LineView>,
+    /// The stores it is shopped in.
+    #[cfg_attr(feature = "ts", ts(type = "string[]"))]
     pub store_ids: Vec<StoreId>,
     /// Whether OrderCreated has been acknowledged by central (false = "waiting to sync").
     pub synced: bool,
     pub cancellation_requested: bool,
     /// The latest reason: cancellation request, refusal, rejection or cancel.
     pub reason: Option<String>,
+    /// When it was placed (ms since the Unix epoch).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub created_at: i64,
+    /// Its last change (ms since the Unix epoch).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub updated_at: i64,
 }
 
@@ -273,6 +322,26 @@ pub struct SalesDayView {
     pub orders: i64,
     pub items: i64,
     pub total_cents: i64,
+}
+
+/// One day of the sales chart ([`crate::Edge::sales_days`]): possibly several stores summed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "SalesDay"))]
+pub struct DailySalesView {
+    /// `YYYY-MM-DD` (UTC).
+    pub day: String,
+    /// Orders counted that day.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub orders: i64,
+    /// Units in them.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub items: i64,
+    /// Their total, in minor units.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub total_cents: i64,
+    /// ISO-4217 code of the total.
+    pub currency: String,
 }
 
 /// What [`crate::Edge::manager_orders`] returns; every field narrows the result (`None` = any).

@@ -1,21 +1,7 @@
-//! The views of the manager's back-office screens beyond the catalog: daily sales (for the
-//! chart, one entry per day including days without sales) and the sync status. (The depot's
-//! bots and shopping lists are the edge's own views, `mallbots_edge::DepotView`.)
+//! The sync status as the windows' indicator shows it. (Sales per day, the depot's bots and
+//! shopping lists are the edge's own views: `mallbots_edge::{DailySalesView, DepotView}`.)
 
-use crate::views::MoneyView;
-use mallbots_edge::utc_day;
 use serde::{Deserialize, Serialize};
-
-/// Sales of one day (UTC).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-pub struct SalesDay {
-    /// The day, `YYYY-MM-DD`.
-    pub day: String,
-    /// Orders placed that day that were not rejected or canceled.
-    pub orders: u32,
-    /// Their total.
-    pub total: MoneyView,
-}
 
 /// A local change that central refused after a rebase, with the reason the user sees.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -109,55 +95,4 @@ pub struct SyncStatus {
     pub problem: Option<SyncProblem>,
     /// Local changes the server refused and that were set aside, newest first.
     pub quarantined: Vec<QuarantinedView>,
-}
-
-/// Sales (the edge's per-day rows of one or more stores, days without sales absent) as the
-/// last `days` days up to the day of `now_ms`, oldest first, zero days included.
-pub fn store_sales(rows: &[mallbots_edge::SalesDayView], days: u32, now_ms: i64) -> Vec<SalesDay> {
-    let currency = rows.first().map_or("USD", |r| r.currency.as_str());
-    (0..i64::from(days))
-        .rev()
-        .map(|back| {
-            let day = utc_day(now_ms - back * 86_400_000);
-            let (orders, cents) = rows
-                .iter()
-                .filter(|r| r.day == day)
-                .fold((0u32, 0i64), |(n, c), r| {
-                    (n + u32::try_from(r.orders).unwrap_or(0), c + r.total_cents)
-                });
-            SalesDay {
-                day,
-                orders,
-                total: MoneyView::new(cents, currency),
-            }
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn store_sales_fill_the_days_without_sales() {
-        const STORE: &str = "0192f0c0-0000-7000-8000-000000000001";
-        let day = 86_400_000;
-        let now = 20_000 * day + 5_000;
-        let row = |at: i64, orders: i64, total_cents: i64| mallbots_edge::SalesDayView {
-            store_id: serde_json::from_value(serde_json::json!(STORE)).expect("store id"),
-            day: utc_day(at),
-            currency: "USD".into(),
-            orders,
-            items: orders,
-            total_cents,
-        };
-        let rows = [
-            row(now - 2 * day, 2, 900),
-            row(now, 1, 100),
-            row(now - 30 * day, 5, 1),
-        ];
-        let sales = store_sales(&rows, 3, now);
-        let got: Vec<(u32, i64)> = sales.iter().map(|s| (s.orders, s.total.cents)).collect();
-        assert_eq!(got, [(2, 900), (0, 0), (1, 100)]);
-    }
 }

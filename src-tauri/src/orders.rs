@@ -5,7 +5,7 @@
 //! `DeskRequestView` (DESK).
 
 use crate::error::{parse_id, ApiError};
-use crate::views::{lines_view, BasketLine, MoneyView};
+use crate::views::MoneyView;
 use mallbots_edge::{
     DeskRequestView, ManagerOrderDetail as EdgeDetail, ManagerOrderView as EdgeOrder, OrderFilter,
 };
@@ -233,8 +233,8 @@ pub struct ManagerOrderDetail {
     /// The order as listed.
     #[serde(flatten)]
     pub order: ManagerOrder,
-    /// Its lines (of this desk's stores).
-    pub lines: Vec<BasketLine>,
+    /// Its lines (of this desk's stores), amounts in the order's currency.
+    pub lines: Vec<mallbots_edge::LineView>,
     /// Its status changes, oldest first.
     pub history: Vec<StatusChangeView>,
     /// Its payment, once known.
@@ -255,11 +255,7 @@ impl ManagerOrderDetail {
             })
         };
         let (payment_info, invoice_info) = (state(&d.order.payment), state(&d.order.invoice));
-        let lines = d
-            .lines
-            .into_iter()
-            .flat_map(|l| lines_view(l.items, &l.currency))
-            .collect();
+        let lines = d.lines.into_iter().flat_map(|l| l.items).collect();
         Self {
             order: ManagerOrder::new(d.order, names, pickup),
             lines,

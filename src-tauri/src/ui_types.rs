@@ -11,15 +11,14 @@ use mallbots_edge::domain::depot::ListStatus;
 use mallbots_edge::domain::mall_map::Place;
 use mallbots_edge::domain::ordering::OrderStatus;
 use mallbots_edge::{
-    BotView, DepotView, ImportReport, NewProduct, ProductView, RowError, ShoppingListView,
-    StopItemView, StopView, StoreCatalogView, StoreView, TrailEntry, WalkView,
+    BotView, CartView, DailySalesView, DepotView, ImportReport, LineView, NewProduct, OrderView,
+    ProductView, RowError, ShoppingListView, StopItemView, StopView, StoreCatalogView, StoreView,
+    TrailEntry, WalkView,
 };
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::backoffice::{
-    ConflictView, QuarantinedView, SalesDay, SyncProblem, SyncState, SyncStatus,
-};
+use crate::backoffice::{ConflictView, QuarantinedView, SyncProblem, SyncState, SyncStatus};
 use crate::commands::app::AppInfo;
 use crate::commands::backoffice::PickupAnswer;
 use crate::events::{Changed, Topic};
@@ -27,9 +26,7 @@ use crate::orders::{
     ManagerOrder, ManagerOrderDetail, MoneyState, OrderQuery, PickupRefusal, StatusChangeView,
 };
 use crate::state::ManagerSession;
-use crate::views::{
-    BasketLine, BasketView, CheckoutInput, KioskOrder, MoneyView, NewStore, OrderView,
-};
+use crate::views::{CheckoutInput, KioskOrder, MoneyView, NewStore};
 
 /// Where the declarations live, from the workspace root.
 pub const GENERATED: &str = "ui/src/lib/generated.ts";
@@ -122,8 +119,8 @@ pub fn declarations() -> String {
         declare::<StoreView>(),
         declare::<ProductView>(),
         declare::<StoreCatalogView>(),
-        declare::<BasketLine>(),
-        declare::<BasketView>(),
+        declare::<LineView>(),
+        declare::<CartView>(),
         declare::<OrderView>(),
         declare::<KioskOrder>(),
         declare::<CheckoutInput>(),
@@ -146,7 +143,7 @@ pub fn declarations() -> String {
         declare::<StopView>(),
         declare::<ShoppingListView>(),
         declare::<DepotView>(),
-        declare::<SalesDay>(),
+        declare::<DailySalesView>(),
         declare::<ConflictView>(),
         declare::<SyncProblem>(),
         declare::<QuarantinedView>(),

@@ -242,7 +242,7 @@ fn fixtures(h: &Harness) -> (String, String, String) {
         .unwrap()
         .to_owned();
     let basket = h.ok(Window::Kiosk, "kiosk_start_basket", json!({}));
-    let basket = basket["id"].as_str().unwrap().to_owned();
+    let basket = basket["cart_id"].as_str().unwrap().to_owned();
     h.ok(
         Window::Kiosk,
         "kiosk_add_item",

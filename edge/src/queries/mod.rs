@@ -1,6 +1,6 @@
 //! Queries over the read models, on the read-only connection: [`catalog`] (stores, products,
 //! search), [`carts`] (carts, customers), [`orders`] (orders, sales per day),
-//! [`manager_orders`] (the mall's orders and sales a desk sees in central's order lines), [`depot`] (bots,
+//! [`sales`] (the sales chart's days), [`manager_orders`] (the mall's orders and sales a desk sees in central's order lines), [`depot`] (bots,
 //! shopping lists) and [`maintenance`] (rebuild, export / import of events, status counts);
 //! [`delivery`] receives one message of central's stream through the inbox.
 
@@ -11,6 +11,7 @@ pub mod depot;
 pub mod maintenance;
 pub mod manager_orders;
 pub mod orders;
+pub mod sales;
 pub mod trail;
 
 #[cfg(test)]

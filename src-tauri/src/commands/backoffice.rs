@@ -4,19 +4,16 @@
 //! manager device's edge.
 
 use super::arg::Arg;
-use crate::backoffice::{store_sales, SalesDay, SyncStatus};
+use crate::backoffice::SyncStatus;
 use crate::error::ApiError;
 use crate::events::{Changed, Topic};
 use crate::orders::{ManagerOrder, ManagerOrderDetail, OrderQuery, StoreNames};
 use crate::state::AppState;
 use mallbots_edge::domain::{BotId, OrderId, ProductId, ShoppingListId, StoreId};
-use mallbots_edge::DepotView;
 use mallbots_edge::Edge;
 use mallbots_edge::TrailEntry;
+use mallbots_edge::{DailySalesView, DepotView};
 use tauri::{AppHandle, Runtime, State};
-
-/// The most days the sales chart may ask for.
-const MAX_SALES_DAYS: u32 = 366;
 
 /// Imports products into a store from CSV text (header `sku,name,description,price`); valid
 /// lines are added, the others come back with their line number and `{code, message}`.
@@ -199,29 +196,11 @@ pub async fn manager_sales(
     state: State<'_, AppState>,
     days: Arg<Option<u32>>,
     store_id: Arg<Option<StoreId>>,
-) -> Result<Vec<SalesDay>, ApiError> {
-    let days = days.take("days")?;
+) -> Result<Vec<DailySalesView>, ApiError> {
+    let days = days.take("days")?.unwrap_or(14);
     let store_id = store_id.take("storeId")?;
     let manager = state.signed_in_manager()?;
-    let days = days.unwrap_or(14);
-    if days == 0 || days > MAX_SALES_DAYS {
-        return Err(ApiError::invalid(format!(
-            "days must be between 1 and {MAX_SALES_DAYS}"
-        )));
-    }
-    let edge = manager.edge();
-    let now = edge.now().0;
-    let rows = match store_id {
-        Some(store) => edge.sales_per_day(store)?,
-        None => {
-            let mut rows = Vec::new();
-            for store in edge.stores()? {
-                rows.extend(edge.sales_per_day(store.store_id)?);
-            }
-            rows
-        }
-    };
-    Ok(store_sales(&rows, days, now))
+    Ok(manager.edge().sales_days(store_id, days)?)
 }
 
 /// The manager device's sync: online/offline, events waiting, last sync, conflicts,

@@ -6,10 +6,10 @@ use crate::backoffice::SyncStatus;
 use crate::error::ApiError;
 use crate::events::{Changed, Topic};
 use crate::state::{AppState, Device};
-use crate::views::{BasketView, CheckoutInput, KioskOrder};
+use crate::views::{CheckoutInput, KioskOrder};
 use mallbots_edge::domain::{BasketId, OrderId, ProductId};
-use mallbots_edge::Edge;
 use mallbots_edge::StoreCatalogView as StoreCatalog;
+use mallbots_edge::{CartView, Edge};
 use tauri::{AppHandle, Runtime, State};
 
 /// The name the kiosk registers its anonymous customers under (the SMS number identifies them).
@@ -22,11 +22,11 @@ fn cart_changed<R: Runtime>(
     app: &AppHandle<R>,
     kiosk: &Device,
     result: Result<mallbots_edge::CartView, mallbots_edge::EdgeError>,
-) -> Result<BasketView, ApiError> {
+) -> Result<CartView, ApiError> {
     let mut cart = result?;
     cart.unavailable = kiosk.edge().unavailable_items(cart.cart_id)?;
     kiosk.announce(app, Changed::of(CART));
-    Ok(cart.into())
+    Ok(cart)
 }
 
 /// The basket as it stands now, with the products in it that are no longer sold (the window
@@ -35,17 +35,14 @@ fn cart_changed<R: Runtime>(
 pub async fn kiosk_basket(
     state: State<'_, AppState>,
     basket_id: Arg<BasketId>,
-) -> Result<BasketView, ApiError> {
+) -> Result<CartView, ApiError> {
     let basket_id = basket_id.take("basketId")?;
-    Ok(state.kiosk()?.edge().cart(basket_id)?.into())
+    Ok(state.kiosk()?.edge().cart(basket_id)?)
 }
 
 fn kiosk_order(edge: &Edge, order: mallbots_edge::OrderView) -> Result<KioskOrder, ApiError> {
     let sms_number = edge.customer(order.customer_id)?.sms_number;
-    Ok(KioskOrder {
-        order: order.into(),
-        sms_number,
-    })
+    Ok(KioskOrder { order, sms_number })
 }
 
 /// Participating stores and their products, filtered by `query`.
@@ -67,7 +64,7 @@ pub async fn kiosk_catalog(
 pub async fn kiosk_start_basket<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-) -> Result<BasketView, ApiError> {
+) -> Result<CartView, ApiError> {
     let kiosk = state.kiosk()?;
     cart_changed(&app, kiosk, kiosk.edge().start_cart(None))
 }
@@ -80,7 +77,7 @@ pub async fn kiosk_add_item<R: Runtime>(
     basket_id: Arg<BasketId>,
     product_id: Arg<ProductId>,
     quantity: Arg<Option<i64>>,
-) -> Result<BasketView, ApiError> {
+) -> Result<CartView, ApiError> {
     let basket_id = basket_id.take("basketId")?;
     let product_id = product_id.take("productId")?;
     let quantity = quantity.take("quantity")?;
@@ -98,7 +95,7 @@ pub async fn kiosk_remove_item<R: Runtime>(
     basket_id: Arg<BasketId>,
     product_id: Arg<ProductId>,
     quantity: Arg<Option<i64>>,
-) -> Result<BasketView, ApiError> {
+) -> Result<CartView, ApiError> {
     let basket_id = basket_id.take("basketId")?;
     let product_id = product_id.take("productId")?;
     let quantity = quantity.take("quantity")?;
@@ -116,7 +113,7 @@ pub async fn kiosk_cancel_basket<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     basket_id: Arg<BasketId>,
-) -> Result<BasketView, ApiError> {
+) -> Result<CartView, ApiError> {
     let basket_id = basket_id.take("basketId")?;
     let kiosk = state.kiosk()?;
     let result = kiosk.edge().cancel_cart(basket_id);
@@ -161,7 +158,7 @@ pub async fn kiosk_checkout<R: Runtime>(
     )?;
     kiosk.announce(&app, Changed::order(&order.order_id.to_string()));
     Ok(KioskOrder {
-        order: order.into(),
+        order,
         sms_number: customer.sms_number,
     })
 }

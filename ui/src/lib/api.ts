@@ -8,7 +8,7 @@ import type {
   NewProduct,
   NewStore,
   Depot,
-  Basket,
+  Cart,
   ImportReport,
   KioskOrder,
   ManagerOrder,
@@ -64,13 +64,13 @@ export const api = {
   appInfo: () => call<AppInfo>('app_info'),
 
   catalog: (query = '') => call<StoreCatalog[]>('kiosk_catalog', { query }),
-  startBasket: () => call<Basket>('kiosk_start_basket'),
-  basket: (basketId: string) => call<Basket>('kiosk_basket', { basketId }),
+  startBasket: () => call<Cart>('kiosk_start_basket'),
+  basket: (basketId: string) => call<Cart>('kiosk_basket', { basketId }),
   addItem: (basketId: string, productId: string, quantity = 1) =>
-    call<Basket>('kiosk_add_item', { basketId, productId, quantity }),
+    call<Cart>('kiosk_add_item', { basketId, productId, quantity }),
   removeItem: (basketId: string, productId: string, quantity = 1) =>
-    call<Basket>('kiosk_remove_item', { basketId, productId, quantity }),
-  cancelBasket: (basketId: string) => call<Basket>('kiosk_cancel_basket', { basketId }),
+    call<Cart>('kiosk_remove_item', { basketId, productId, quantity }),
+  cancelBasket: (basketId: string) => call<Cart>('kiosk_cancel_basket', { basketId }),
   abandonIdle: () => call<number>('kiosk_abandon_idle'),
   checkout: (basketId: string, smsNumber: string, cardToken: string) =>
     call<KioskOrder>('kiosk_checkout', {

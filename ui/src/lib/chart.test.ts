@@ -4,7 +4,9 @@ import { layoutBars, niceCeiling } from './chart';
 const day = (d: string, cents: number, orders = 1) => ({
   day: d,
   orders,
-  total: { cents, currency: 'USD' },
+  items: orders,
+  total_cents: cents,
+  currency: 'USD',
 });
 
 describe('niceCeiling', () => {

@@ -34,11 +34,11 @@ export function niceCeiling(value: number): number {
 
 /** Lays `days` out as bars in a `width` × `height` plot area (y grows downwards). */
 export function layoutBars(days: SalesDay[], width: number, height: number): Chart {
-  const maxCents = niceCeiling(Math.max(0, ...days.map((d) => d.total.cents)));
+  const maxCents = niceCeiling(Math.max(0, ...days.map((d) => d.total_cents)));
   const slot = days.length > 0 ? width / days.length : width;
   const barWidth = Math.max(2, slot * 0.64);
   const bars = days.map((d, i) => {
-    const h = (d.total.cents / maxCents) * height;
+    const h = (d.total_cents / maxCents) * height;
     const [, month, dayOfMonth] = d.day.split('-');
     const first = i === 0 || dayOfMonth === '01';
     const label = first ? `${MONTHS[Number(month) - 1]} ${Number(dayOfMonth)}` : String(Number(dayOfMonth));
@@ -49,7 +49,7 @@ export function layoutBars(days: SalesDay[], width: number, height: number): Cha
       y: height - h,
       width: barWidth,
       height: h,
-      cents: d.total.cents,
+      cents: d.total_cents,
       orders: d.orders,
     };
   });

@@ -101,123 +101,184 @@ store: Store,
  * Its products on sale, by name.
  */
 products: Array<Product>, };
-export type BasketLine = { 
+export type CartLine = { 
 /**
  * The product.
  */
 product_id: string, 
 /**
- * Product name at the time it was added.
+ * The store selling it.
  */
-name: string, 
+store_id: string, 
 /**
- * The store's name.
+ * The store's name when it was added.
  */
 store_name: string, 
 /**
- * Unit price at the time it was added.
+ * The product's name when it was added.
  */
-unit_price: Money, 
+product_name: string, 
+/**
+ * Unit price when it was added, in minor units of the cart's currency.
+ */
+price_cents: number, 
 /**
  * How many.
  */
 quantity: number, 
 /**
- * `unit_price × quantity`.
+ * `price_cents × quantity`.
  */
-line_total: Money, };
-export type Basket = { 
+line_total_cents: number, };
+export type Cart = { 
 /**
- * Basket id; the order id after checkout.
+ * Cart id; the order id after checkout.
  */
-id: string, 
+cart_id: string, 
 /**
- * Lines in the order they were first added.
+ * The registered customer, if any.
  */
-lines: Array<BasketLine>, 
+customer_id: string | null, 
 /**
- * Sum of the lines.
+ * The kiosk it was started on.
  */
-total: Money, 
+device_id: string | null, 
 /**
  * `open`, `checked_out` or `canceled`.
  */
 status: BasketStatus, 
 /**
- * Products in it that are no longer sold (removed by a manager while they sat in the
- * cart): the customer takes them out before paying.
+ * `customer` or `abandoned` when canceled.
  */
-unavailable: Array<string>, };
+cancel_reason: string | null, 
+/**
+ * Sum of the lines, in minor units.
+ */
+total_cents: number, 
+/**
+ * ISO-4217 code of every amount in it.
+ */
+currency: string, 
+/**
+ * Units in it.
+ */
+item_count: number, 
+/**
+ * Lines in the order they were first added.
+ */
+lines: Array<CartLine>, 
+/**
+ * Its last change (ms since the Unix epoch).
+ */
+last_activity_at: number, 
+/**
+ * Products of an open cart this device's catalog no longer sells (removed, or their store
+ * removed or out of kiosk ordering): checkout is refused until they are taken out. Filled
+ * by [`crate::Edge::cart`]; empty in the view a command returns.
+ */
+unavailable: string[], };
 export type Order = { 
 /**
- * Order id (= basket id).
+ * Order id (= the cart's id).
  */
-id: string, 
+order_id: string, 
 /**
- * `pending`, `approved`, `in_progress`, `ready`, `completed`, `rejected` or `canceled`.
+ * The customer.
+ */
+customer_id: string, 
+/**
+ * The kiosk that took it.
+ */
+device_id: string | null, 
+/**
+ * `pending`, `approved`, `in_progress`, `ready`, `completed`, `rejected`, `canceled`.
  */
 status: OrderStatus, 
 /**
- * Amount authorized at checkout.
+ * Amount authorized at checkout, in minor units.
  */
-total: Money, 
+total_cents: number, 
+/**
+ * ISO-4217 code of every amount in it.
+ */
+currency: string, 
 /**
  * The lines ordered.
  */
-lines: Array<BasketLine>, 
+items: Array<CartLine>, 
 /**
- * The customer asked to cancel; central has not answered yet.
+ * The stores it is shopped in.
  */
-cancel_requested: boolean, 
+store_ids: string[], 
 /**
- * Why it was rejected, canceled or a cancellation refused, when it was.
+ * Whether OrderCreated has been acknowledged by central (false = "waiting to sync").
+ */
+synced: boolean, cancellation_requested: boolean, 
+/**
+ * The latest reason: cancellation request, refusal, rejection or cancel.
  */
 reason: string | null, 
 /**
- * Central has acknowledged the order (false = waiting to sync).
- */
-synced: boolean, 
-/**
  * When it was placed (ms since the Unix epoch).
  */
-placed_at: number, };
+created_at: number, 
+/**
+ * Its last change (ms since the Unix epoch).
+ */
+updated_at: number, };
 export type KioskOrder = { 
 /**
  * The customer's SMS number.
  */
 sms_number: string, 
 /**
- * Order id (= basket id).
+ * Order id (= the cart's id).
  */
-id: string, 
+order_id: string, 
 /**
- * `pending`, `approved`, `in_progress`, `ready`, `completed`, `rejected` or `canceled`.
+ * The customer.
+ */
+customer_id: string, 
+/**
+ * The kiosk that took it.
+ */
+device_id: string | null, 
+/**
+ * `pending`, `approved`, `in_progress`, `ready`, `completed`, `rejected`, `canceled`.
  */
 status: OrderStatus, 
 /**
- * Amount authorized at checkout.
+ * Amount authorized at checkout, in minor units.
  */
-total: Money, 
+total_cents: number, 
+/**
+ * ISO-4217 code of every amount in it.
+ */
+currency: string, 
 /**
  * The lines ordered.
  */
-lines: Array<BasketLine>, 
+items: Array<CartLine>, 
 /**
- * The customer asked to cancel; central has not answered yet.
+ * The stores it is shopped in.
  */
-cancel_requested: boolean, 
+store_ids: string[], 
 /**
- * Why it was rejected, canceled or a cancellation refused, when it was.
+ * Whether OrderCreated has been acknowledged by central (false = "waiting to sync").
+ */
+synced: boolean, cancellation_requested: boolean, 
+/**
+ * The latest reason: cancellation request, refusal, rejection or cancel.
  */
 reason: string | null, 
 /**
- * Central has acknowledged the order (false = waiting to sync).
- */
-synced: boolean, 
-/**
  * When it was placed (ms since the Unix epoch).
  */
-placed_at: number, };
+created_at: number, 
+/**
+ * Its last change (ms since the Unix epoch).
+ */
+updated_at: number, };
 export type CheckoutInput = { 
 /**
  * The open basket.
@@ -404,9 +465,9 @@ status: string,
 amount: Money, };
 export type ManagerOrderDetail = { 
 /**
- * Its lines (of this desk's stores).
+ * Its lines (of this desk's stores), amounts in the order's currency.
  */
-lines: Array<BasketLine>, 
+lines: Array<CartLine>, 
 /**
  * Its status changes, oldest first.
  */
@@ -617,17 +678,25 @@ bots: Array<Bot>,
 lists: Array<ShoppingList>, };
 export type SalesDay = { 
 /**
- * The day, `YYYY-MM-DD`.
+ * `YYYY-MM-DD` (UTC).
  */
 day: string, 
 /**
- * Orders placed that day that were not rejected or canceled.
+ * Orders counted that day.
  */
 orders: number, 
 /**
- * Their total.
+ * Units in them.
  */
-total: Money, };
+items: number, 
+/**
+ * Their total, in minor units.
+ */
+total_cents: number, 
+/**
+ * ISO-4217 code of the total.
+ */
+currency: string, };
 export type Conflict = { 
 /**
  * What it was about, e.g. `product 0192…`.

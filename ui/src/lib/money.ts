@@ -28,6 +28,12 @@ export function priceOf(product: { price_cents: number; currency: string }): Mon
   return { cents: product.price_cents, currency: product.currency };
 }
 
+/** An amount in minor units of `currency` as money (cart and order lines carry cents; their
+ * currency is the cart's or order's). */
+export function money(cents: number, currency: string): Money {
+  return { cents, currency };
+}
+
 /** Parses a price typed by a manager (`12`, `12.5`, `12.50`, `$1,299.00`) into cents. */
 export function parsePriceToCents(text: string): number | null {
   const cleaned = text.trim().replace(/^\$/, '').replace(/,/g, '');

@@ -68,15 +68,14 @@ fn every_local_change_is_announced_to_the_windows() {
 
     let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
     let catalog = invoke(&h.kiosk, "kiosk_catalog", json!({"query": "oat"})).unwrap();
-    let item =
-        json!({"basketId": basket["id"], "productId": catalog[0]["products"][0]["product_id"]});
+    let item = json!({"basketId": basket["cart_id"], "productId": catalog[0]["products"][0]["product_id"]});
     invoke(&h.kiosk, "kiosk_add_item", item).unwrap();
-    let checkout = json!({"checkout": {"basket_id": basket["id"], "sms_number": "5550001111", "card_token": "tok"}});
+    let checkout = json!({"checkout": {"basket_id": basket["cart_id"], "sms_number": "5550001111", "card_token": "tok"}});
     invoke(&h.kiosk, "kiosk_checkout", checkout).unwrap();
     let last = seen.lock().unwrap().last().cloned().unwrap();
     assert_eq!(
         last,
-        json!({"topics": ["orders", "sync"], "order_id": basket["id"], "window": "kiosk"})
+        json!({"topics": ["orders", "sync"], "order_id": basket["cart_id"], "window": "kiosk"})
     );
 }
 
@@ -204,10 +203,9 @@ fn the_kiosk_and_the_manager_are_two_devices() {
     // A kiosk order is the kiosk's to send, and announced to the kiosk window only.
     let catalog = invoke(&h.kiosk, "kiosk_catalog", json!({"query": "earbuds"})).unwrap();
     let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
-    let item =
-        json!({"basketId": basket["id"], "productId": catalog[0]["products"][0]["product_id"]});
+    let item = json!({"basketId": basket["cart_id"], "productId": catalog[0]["products"][0]["product_id"]});
     invoke(&h.kiosk, "kiosk_add_item", item).unwrap();
-    let checkout = json!({"checkout": {"basket_id": basket["id"], "sms_number": "5550001111", "card_token": "tok"}});
+    let checkout = json!({"checkout": {"basket_id": basket["cart_id"], "sms_number": "5550001111", "card_token": "tok"}});
     invoke(&h.kiosk, "kiosk_checkout", checkout).unwrap();
     let kiosk_after_order = kiosk_waiting(&h);
     assert!(kiosk_after_order >= 3, "{kiosk_after_order}");

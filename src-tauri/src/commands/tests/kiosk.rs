@@ -28,30 +28,34 @@ fn kiosk_browses_fills_a_basket_and_checks_out() {
         .clone();
 
     let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
-    let args = json!({"basketId": basket["id"], "productId": earbuds["product_id"], "quantity": 2});
+    let args =
+        json!({"basketId": basket["cart_id"], "productId": earbuds["product_id"], "quantity": 2});
     let basket = invoke(&h.kiosk, "kiosk_add_item", args).unwrap();
-    assert_eq!(basket["total"], json!({"cents": 15998, "currency": "USD"}));
+    assert_eq!(
+        (&basket["total_cents"], &basket["currency"]),
+        (&json!(15998), &json!("USD"))
+    );
 
-    let checkout = json!({"checkout": {"basket_id": basket["id"], "sms_number": "5551234567", "card_token": "tok_visa"}});
+    let checkout = json!({"checkout": {"basket_id": basket["cart_id"], "sms_number": "5551234567", "card_token": "tok_visa"}});
     let order = invoke(&h.kiosk, "kiosk_checkout", checkout.clone()).unwrap();
     assert_eq!(order["status"], "pending");
-    assert_eq!(order["id"], basket["id"]);
+    assert_eq!(order["order_id"], basket["cart_id"]);
     let again = invoke(&h.kiosk, "kiosk_checkout", checkout).unwrap_err();
     assert_eq!(code(&again), "basket.not_open");
     let status = invoke(
         &h.kiosk,
         "kiosk_order_status",
-        json!({"orderId": order["id"]}),
+        json!({"orderId": order["order_id"]}),
     )
     .unwrap();
-    assert_eq!(status["total"]["cents"], 15998);
+    assert_eq!(status["total_cents"], 15998);
 }
 
 #[test]
 fn errors_reach_the_ui_as_code_and_message() {
     let h = harness();
     let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
-    let checkout = json!({"checkout": {"basket_id": basket["id"], "sms_number": "5551234567", "card_token": "tok"}});
+    let checkout = json!({"checkout": {"basket_id": basket["cart_id"], "sms_number": "5551234567", "card_token": "tok"}});
     let err = invoke(&h.kiosk, "kiosk_checkout", checkout).unwrap_err();
     assert_eq!(code(&err), "basket.empty");
     assert!(err["message"].as_str().is_some_and(|m| !m.is_empty()));
@@ -60,7 +64,7 @@ fn errors_reach_the_ui_as_code_and_message() {
     let err = invoke(
         &h.kiosk,
         "kiosk_order_status",
-        json!({"orderId": basket["id"]}),
+        json!({"orderId": basket["cart_id"]}),
     )
     .unwrap_err();
     assert_eq!(code(&err), "not_found", "a cart that was never ordered");
@@ -73,18 +77,19 @@ fn cart_edits_keep_totals_and_closed_baskets_refuse_edits() {
     let bread = catalog[0]["products"][0].clone();
     assert_eq!(bread["sku"], "BRD-SD", "search by product name: {catalog}");
     let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
-    let item = json!({"basketId": basket["id"], "productId": bread["product_id"]});
+    let item = json!({"basketId": basket["cart_id"], "productId": bread["product_id"]});
     invoke(&h.kiosk, "kiosk_add_item", item.clone()).unwrap();
     let two = invoke(&h.kiosk, "kiosk_add_item", item.clone()).unwrap();
     assert_eq!(two["lines"][0]["quantity"], 2);
-    assert_eq!(two["total"]["cents"], 1250);
+    assert_eq!(two["total_cents"], 1250);
     let one = invoke(&h.kiosk, "kiosk_remove_item", item.clone()).unwrap();
-    assert_eq!(one["total"]["cents"], 625);
+    assert_eq!(one["total_cents"], 625);
     let none = invoke(&h.kiosk, "kiosk_remove_item", item.clone()).unwrap();
     assert_eq!(none["lines"], json!([]), "a line at zero disappears");
-    assert_eq!(none["total"]["cents"], 0);
+    assert_eq!(none["total_cents"], 0);
 
-    let zero = json!({"basketId": basket["id"], "productId": bread["product_id"], "quantity": 0});
+    let zero =
+        json!({"basketId": basket["cart_id"], "productId": bread["product_id"], "quantity": 0});
     assert_eq!(
         code(&invoke(&h.kiosk, "kiosk_add_item", zero).unwrap_err()),
         "basket.quantity_not_positive"
@@ -92,7 +97,7 @@ fn cart_edits_keep_totals_and_closed_baskets_refuse_edits() {
     let canceled = invoke(
         &h.kiosk,
         "kiosk_cancel_basket",
-        json!({"basketId": basket["id"]}),
+        json!({"basketId": basket["cart_id"]}),
     );
     assert_eq!(canceled.unwrap()["status"], "canceled");
     let err = invoke(&h.kiosk, "kiosk_add_item", item).unwrap_err();
@@ -108,19 +113,19 @@ fn a_customer_can_ask_to_cancel_a_placed_order() {
     invoke(
         &h.kiosk,
         "kiosk_add_item",
-        json!({"basketId": basket["id"], "productId": milk}),
+        json!({"basketId": basket["cart_id"], "productId": milk}),
     )
     .unwrap();
-    let checkout = json!({"checkout": {"basket_id": basket["id"], "sms_number": "5550001111", "card_token": "tok"}});
+    let checkout = json!({"checkout": {"basket_id": basket["cart_id"], "sms_number": "5550001111", "card_token": "tok"}});
     let order = invoke(&h.kiosk, "kiosk_checkout", checkout).unwrap();
-    assert_eq!(order["cancel_requested"], false);
+    assert_eq!(order["cancellation_requested"], false);
     let asked = invoke(
         &h.kiosk,
         "kiosk_request_cancel",
-        json!({"orderId": order["id"]}),
+        json!({"orderId": order["order_id"]}),
     )
     .unwrap();
-    assert_eq!(asked["cancel_requested"], true);
+    assert_eq!(asked["cancellation_requested"], true);
     assert_eq!(
         asked["status"], "pending",
         "central decides; the kiosk only asks"
@@ -128,7 +133,7 @@ fn a_customer_can_ask_to_cancel_a_placed_order() {
     let err = invoke(
         &h.manager,
         "kiosk_request_cancel",
-        json!({"orderId": order["id"]}),
+        json!({"orderId": order["order_id"]}),
     )
     .unwrap_err();
     assert!(
@@ -144,7 +149,7 @@ fn a_refused_checkout_registers_no_customer() {
     let catalog = invoke(&h.kiosk, "kiosk_catalog", json!({})).unwrap();
     let product = catalog[0]["products"][0]["product_id"].clone();
     let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
-    let args = json!({"basketId": basket["id"], "productId": product});
+    let args = json!({"basketId": basket["cart_id"], "productId": product});
     invoke(&h.kiosk, "kiosk_add_item", args).unwrap();
     let state = h.app.state::<crate::AppState>();
     let counts = || state.kiosk().unwrap().edge().local_counts().unwrap();
@@ -154,12 +159,12 @@ fn a_refused_checkout_registers_no_customer() {
         ("5551234567", &*"t".repeat(129), "basket.payment_too_long"),
         ("12", "tok_visa", "customer.sms_number_invalid"),
     ] {
-        let checkout = json!({"checkout": {"basket_id": basket["id"], "sms_number": phone, "card_token": token}});
+        let checkout = json!({"checkout": {"basket_id": basket["cart_id"], "sms_number": phone, "card_token": token}});
         let err = invoke(&h.kiosk, "kiosk_checkout", checkout).unwrap_err();
         assert_eq!(code(&err), want);
         assert_eq!(counts(), before, "{want}: a refused checkout wrote events");
     }
-    let checkout = json!({"checkout": {"basket_id": basket["id"], "sms_number": "555 123 4567", "card_token": "tok_visa"}});
+    let checkout = json!({"checkout": {"basket_id": basket["cart_id"], "sms_number": "555 123 4567", "card_token": "tok_visa"}});
     let order = invoke(&h.kiosk, "kiosk_checkout", checkout).unwrap();
     assert_eq!(order["sms_number"], "5551234567");
     assert_eq!(counts().events, before.events + 3);
@@ -174,11 +179,11 @@ fn arguments_of_the_wrong_type_are_coded_errors() {
         ("kiosk_cancel_basket", json!({})),
         (
             "kiosk_add_item",
-            json!({"basketId": basket["id"], "productId": "p", "quantity": "2"}),
+            json!({"basketId": basket["cart_id"], "productId": "p", "quantity": "2"}),
         ),
         (
             "kiosk_add_item",
-            json!({"basketId": basket["id"], "productId": "p", "quantity": u64::MAX}),
+            json!({"basketId": basket["cart_id"], "productId": "p", "quantity": u64::MAX}),
         ),
         ("kiosk_checkout", json!({"checkout": {"basket_id": 1}})),
     ];
@@ -204,7 +209,8 @@ fn a_product_removed_while_in_the_basket_blocks_checkout_until_taken_out() {
         .unwrap()
         .clone();
     let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
-    let args = json!({"basketId": basket["id"], "productId": earbuds["product_id"], "quantity": 2});
+    let args =
+        json!({"basketId": basket["cart_id"], "productId": earbuds["product_id"], "quantity": 2});
     let basket = invoke(&h.kiosk, "kiosk_add_item", args).unwrap();
     assert_eq!(basket["unavailable"], json!([]));
     // The removal as it reaches the kiosk's database (here written on the kiosk's own edge).
@@ -217,9 +223,14 @@ fn a_product_removed_while_in_the_basket_blocks_checkout_until_taken_out() {
         .edge()
         .remove_product(product)
         .unwrap();
-    let now = invoke(&h.kiosk, "kiosk_basket", json!({"basketId": basket["id"]})).unwrap();
+    let now = invoke(
+        &h.kiosk,
+        "kiosk_basket",
+        json!({"basketId": basket["cart_id"]}),
+    )
+    .unwrap();
     assert_eq!(now["unavailable"], json!([earbuds["product_id"]]));
-    let checkout = json!({"checkout": {"basket_id": basket["id"], "sms_number": "5551234567", "card_token": "tok_visa"}});
+    let checkout = json!({"checkout": {"basket_id": basket["cart_id"], "sms_number": "5551234567", "card_token": "tok_visa"}});
     let refused = invoke(&h.kiosk, "kiosk_checkout", checkout.clone()).unwrap_err();
     assert_eq!(code(&refused), "basket.item_unavailable");
     assert!(
@@ -229,7 +240,8 @@ fn a_product_removed_while_in_the_basket_blocks_checkout_until_taken_out() {
             .contains("no longer sold"),
         "{refused}"
     );
-    let args = json!({"basketId": basket["id"], "productId": earbuds["product_id"], "quantity": 2});
+    let args =
+        json!({"basketId": basket["cart_id"], "productId": earbuds["product_id"], "quantity": 2});
     let emptied = invoke(&h.kiosk, "kiosk_remove_item", args).unwrap();
     assert_eq!(emptied["unavailable"], json!([]));
 }

@@ -67,7 +67,8 @@ fn products_of_a_paused_store_cannot_be_added() {
     let off = json!({"storeId": volt["store"]["store_id"], "participating": false});
     invoke(&h.manager, "manager_set_participation", off).unwrap();
     let basket = invoke(&h.kiosk, "kiosk_start_basket", json!({})).unwrap();
-    let item = json!({"basketId": basket["id"], "productId": volt["products"][0]["product_id"]});
+    let item =
+        json!({"basketId": basket["cart_id"], "productId": volt["products"][0]["product_id"]});
     let err = invoke(&h.kiosk, "kiosk_add_item", item).unwrap_err();
     assert_eq!(code(&err), "basket.store_not_participating");
 }
