@@ -84,7 +84,6 @@ pub use device::{DeviceIdentity, Enrollment};
 pub use engine::{Access, Edge};
 pub use error::EdgeError;
 pub use kiosk::abandonment::AbandonmentTimer;
-pub use manager::desk::DeskRequestView;
 pub use manager::products::NewProduct;
 pub use queries::delivery::{central_message, RawMessage, Received};
 pub use queries::depot::DEPOT_LISTS;

@@ -362,19 +362,32 @@ pub struct OrderFilter {
 
 /// An order as a manager or depot desk sees it: central's order lines of this desk's stores.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "ManagerOrder"))]
 pub struct ManagerOrderView {
+    /// Order id (UUID text).
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub order_id: OrderId,
     /// The newest status seen: `approved`, `in_progress`, `ready`, `completed`, `rejected`,
     /// `canceled`.
+    #[cfg_attr(feature = "ts", ts(type = "OrderStatus"))]
     pub status: String,
     /// The kiosk that placed it.
     pub device_id: String,
     /// This desk's stores in the order (only the filter's store when it names one).
+    #[cfg_attr(feature = "ts", ts(type = "string[]"))]
     pub store_ids: Vec<StoreId>,
+    /// Those stores' names (from the lines, else this desk's catalog, else the id).
+    pub store_names: Vec<String>,
+    /// This desk's hand-over request of the order and central's answer, if one was made.
+    pub pickup: Option<DeskRequestView>,
     /// Units of those stores' lines.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub item_count: i64,
     /// Total of those stores' lines.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total_cents: i64,
+    /// ISO-4217 code of the total.
     pub currency: String,
     /// `authorized`, `captured` or `voided`; `None` while unknown.
     pub payment: Option<String>,
@@ -383,47 +396,76 @@ pub struct ManagerOrderView {
     /// The last four digits of the customer's phone, when central sent them.
     pub phone_last4: Option<String>,
     /// When the kiosk placed it (the first line's time if central did not say).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub placed_at: i64,
     /// The earliest line's time.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub first_seen_at: i64,
     /// The newest line's time.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub updated_at: i64,
 }
 
 /// One store's part of an order, as that store's order line says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "ManagerOrderLine"))]
 pub struct ManagerOrderLineView {
+    /// The store.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub store_id: StoreId,
     /// From the lines (or this desk's catalog); empty when neither knows it.
     pub store_name: String,
     /// The status of this store's newest line.
     pub status: String,
+    /// Its items.
     pub items: Vec<LineView>,
+    /// Units.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub item_count: i64,
+    /// Total of the items, in minor units.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total_cents: i64,
+    /// ISO-4217 code of the total.
     pub currency: String,
     /// Stream sequence of the order event the newest line reflects.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub order_seq: u64,
+    /// When this desk first saw the line (ms).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub first_seen_at: i64,
+    /// Its last change (ms).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub updated_at: i64,
 }
 
 /// One step of an order's status history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "StatusChange"))]
 pub struct OrderStatusChangeView {
     /// `pending` (placed at the kiosk), then central's statuses.
+    #[cfg_attr(feature = "ts", ts(type = "OrderStatus"))]
     pub status: String,
+    /// When (ms since the Unix epoch).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub at: i64,
     /// Stream sequence of the order event (0 for `pending`, the kiosk's OrderCreated).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub order_seq: u64,
 }
 
 /// An order's detail for a manager or depot desk: the summary, each store's lines, and the
 /// status history (oldest first), payment and invoice in `order`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "ManagerOrderDetail"))]
 pub struct ManagerOrderDetail {
+    /// The order as listed.
     pub order: ManagerOrderView,
+    /// One line per store of this desk in it.
     pub lines: Vec<ManagerOrderLineView>,
+    /// Its status changes, oldest first.
     pub history: Vec<OrderStatusChangeView>,
 }
 
@@ -571,4 +613,38 @@ pub struct TrailEntry {
     pub user: Option<String>,
     /// What happened, in one line of plain words.
     pub summary: String,
+}
+
+/// One request of this desk and central's answer so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "DeskRequest"))]
+pub struct DeskRequestView {
+    /// `pickup` or `stop`.
+    pub kind: String,
+    /// The order (pickup).
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub order_id: Option<OrderId>,
+    /// The list (stop).
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub list_id: Option<ShoppingListId>,
+    /// The stop's store (stop).
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub store_id: Option<StoreId>,
+    /// The user who asked.
+    pub user: String,
+    /// `requested` (sent or waiting for central), `refused` (see `code`), or for a pickup
+    /// `completed` once the order lines here say so (handed over).
+    pub status: String,
+    /// The refusal's code (`pickup.not_ready`, `pickup.already_completed`,
+    /// `pickup.not_your_store`, `pickup.unknown_order`, `stop.…`).
+    pub code: Option<String>,
+    /// The refusal's reason.
+    pub reason: Option<String>,
+    /// When the last request was made (ms).
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub requested_at: Option<i64>,
+    /// When central refused it (ms).
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub answered_at: Option<i64>,
 }

@@ -1,16 +1,11 @@
-//! The manager's orders view: the filter the window sends, the orders and the order detail it
-//! receives, and the words for a refused pickup.
-//!
-//! The conversions read the edge's `ManagerOrderView` / `ManagerOrderDetail` (ORDERS) and
-//! `DeskRequestView` (DESK).
+//! The manager's orders view: the filter the window sends, checked into the edge's
+//! `OrderFilter`, and the refusal codes of a pickup. The orders and the order detail the window
+//! receives are the edge's own views (`ManagerOrderView`, `ManagerOrderDetail`, with this
+//! desk's `DeskRequestView` of the hand-over).
 
 use crate::error::{parse_id, ApiError};
-use crate::views::MoneyView;
-use mallbots_edge::{
-    DeskRequestView, ManagerOrderDetail as EdgeDetail, ManagerOrderView as EdgeOrder, OrderFilter,
-};
+use mallbots_edge::OrderFilter;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// The refusal codes of a pickup the UI explains.
 pub mod pickup_codes {
@@ -116,160 +111,6 @@ impl OrderQuery {
             phone_suffix,
             store,
         })
-    }
-}
-
-/// A pickup central refused: its code and the words a manager reads.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-pub struct PickupRefusal {
-    /// `pickup.not_ready`, `pickup.already_completed`, `pickup.not_your_store`, …
-    pub code: String,
-    /// Central's reason.
-    pub message: String,
-}
-
-/// An order in the manager's list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-pub struct ManagerOrder {
-    /// Order id (UUID text).
-    pub id: String,
-    /// `pending`, `approved`, `in_progress`, `ready`, `completed`, `rejected` or `canceled`.
-    #[ts(type = "OrderStatus")]
-    pub status: String,
-    /// When it was placed (ms since the Unix epoch).
-    #[ts(type = "number")]
-    pub placed_at: i64,
-    /// Its total (of this desk's stores' lines).
-    pub total: MoneyView,
-    /// Units (of this desk's stores' lines).
-    #[ts(type = "number")]
-    pub items: i64,
-    /// This desk's stores in it, by name.
-    pub stores: Vec<String>,
-    /// The customer's phone, all but the last digits masked (empty when unknown).
-    pub phone: String,
-    /// `authorized`, `captured` or `voided`, once known.
-    pub payment: Option<String>,
-    /// `pending`, `paid` or `canceled`, once known.
-    pub invoice: Option<String>,
-    /// A hand-over was asked and central has not answered yet.
-    pub pickup_requested: bool,
-    /// Central's refusal of the latest hand-over request, if it refused.
-    pub pickup_refusal: Option<PickupRefusal>,
-}
-
-/// The names of stores by id (from the desk's catalog), to show an order's stores.
-pub type StoreNames = HashMap<String, String>;
-
-/// What a desk request says of a pickup: asked and waiting, or refused (code, reason).
-fn pickup_state(request: Option<&DeskRequestView>) -> (bool, Option<PickupRefusal>) {
-    match request {
-        Some(r) if r.status == "refused" => (
-            false,
-            Some(PickupRefusal {
-                code: r.code.clone().unwrap_or_default(),
-                message: r.reason.clone().unwrap_or_default(),
-            }),
-        ),
-        Some(r) => (r.status == "requested", None),
-        None => (false, None),
-    }
-}
-
-impl ManagerOrder {
-    /// The list entry of `o`, its stores named from `names`, with its pickup request's state.
-    pub fn new(o: EdgeOrder, names: &StoreNames, pickup: Option<&DeskRequestView>) -> Self {
-        let (pickup_requested, pickup_refusal) = pickup_state(pickup);
-        Self {
-            id: o.order_id.to_string(),
-            status: o.status,
-            placed_at: o.placed_at,
-            total: MoneyView::new(o.total_cents, &o.currency),
-            items: o.item_count,
-            stores: o
-                .store_ids
-                .iter()
-                .map(|s| {
-                    let id = s.to_string();
-                    names.get(&id).cloned().unwrap_or(id)
-                })
-                .collect(),
-            phone: o
-                .phone_last4
-                .map(|d| format!("•••• {d}"))
-                .unwrap_or_default(),
-            payment: o.payment,
-            invoice: o.invoice,
-            pickup_requested,
-            pickup_refusal,
-        }
-    }
-}
-
-/// A status change in an order's history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(rename = "StatusChange")]
-pub struct StatusChangeView {
-    /// The status it moved to.
-    #[ts(type = "OrderStatus")]
-    pub status: String,
-    /// When (ms since the Unix epoch).
-    #[ts(type = "number")]
-    pub at: i64,
-}
-
-/// An order's payment or invoice: its status and amount.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-pub struct MoneyState {
-    /// Payment: `authorized`, `captured`, `voided`; invoice: `pending`, `paid`, `canceled`.
-    pub status: String,
-    /// The amount.
-    pub amount: MoneyView,
-}
-
-/// One order in detail.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-pub struct ManagerOrderDetail {
-    /// The order as listed.
-    #[serde(flatten)]
-    pub order: ManagerOrder,
-    /// Its lines (of this desk's stores), amounts in the order's currency.
-    pub lines: Vec<mallbots_edge::LineView>,
-    /// Its status changes, oldest first.
-    pub history: Vec<StatusChangeView>,
-    /// Its payment, once known.
-    pub payment_info: Option<MoneyState>,
-    /// Its invoice, once issued.
-    pub invoice_info: Option<MoneyState>,
-}
-
-impl ManagerOrderDetail {
-    /// The detail of `d`, its stores named from `names`, with its pickup request's state.
-    pub fn new(d: EdgeDetail, names: &StoreNames, pickup: Option<&DeskRequestView>) -> Self {
-        let currency = d.order.currency.clone();
-        let total = MoneyView::new(d.order.total_cents, &currency);
-        let state = |status: &Option<String>| {
-            status.clone().map(|status| MoneyState {
-                status,
-                amount: total.clone(),
-            })
-        };
-        let (payment_info, invoice_info) = (state(&d.order.payment), state(&d.order.invoice));
-        let lines = d.lines.into_iter().flat_map(|l| l.items).collect();
-        Self {
-            order: ManagerOrder::new(d.order, names, pickup),
-            lines,
-            history: d
-                .history
-                .into_iter()
-                .map(|h| StatusChangeView {
-                    status: h.status,
-                    at: h.at,
-                })
-                .collect(),
-            payment_info,
-            invoice_info,
-        }
     }
 }
 

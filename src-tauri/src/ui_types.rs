@@ -11,22 +11,20 @@ use mallbots_edge::domain::depot::ListStatus;
 use mallbots_edge::domain::mall_map::Place;
 use mallbots_edge::domain::ordering::OrderStatus;
 use mallbots_edge::{
-    BotView, CartView, DailySalesView, DepotView, ImportReport, LineView, NewProduct, OrderView,
-    ProductView, RowError, ShoppingListView, StopItemView, StopView, StoreCatalogView, StoreView,
-    TrailEntry, WalkView,
+    BotView, CartView, DailySalesView, DepotView, DeskRequestView, ImportReport, LineView,
+    ManagerOrderDetail, ManagerOrderLineView, ManagerOrderView, NewProduct, OrderStatusChangeView,
+    OrderView, ProductView, RowError, ShoppingListView, StopItemView, StopView, StoreCatalogView,
+    StoreView, TrailEntry, WalkView,
 };
 use serde::Serialize;
 use ts_rs::TS;
 
 use crate::backoffice::{ConflictView, QuarantinedView, SyncProblem, SyncState, SyncStatus};
 use crate::commands::app::AppInfo;
-use crate::commands::backoffice::PickupAnswer;
 use crate::events::{Changed, Topic};
-use crate::orders::{
-    ManagerOrder, ManagerOrderDetail, MoneyState, OrderQuery, PickupRefusal, StatusChangeView,
-};
+use crate::orders::OrderQuery;
 use crate::state::ManagerSession;
-use crate::views::{CheckoutInput, KioskOrder, MoneyView, NewStore};
+use crate::views::{CheckoutInput, KioskOrder, NewStore};
 
 /// Where the declarations live, from the workspace root.
 pub const GENERATED: &str = "ui/src/lib/generated.ts";
@@ -114,7 +112,6 @@ pub fn declarations() -> String {
         union("ListStatus", &LIST_STATUSES),
         declare::<SyncState>(),
         declare::<Topic>(),
-        declare::<MoneyView>(),
         declare::<Place>(),
         declare::<StoreView>(),
         declare::<ProductView>(),
@@ -131,12 +128,11 @@ pub fn declarations() -> String {
         declare::<ManagerSession>(),
         declare::<AppInfo>(),
         declare::<OrderQuery>(),
-        declare::<PickupRefusal>(),
-        declare::<ManagerOrder>(),
-        declare::<StatusChangeView>(),
-        declare::<MoneyState>(),
+        declare::<DeskRequestView>(),
+        declare::<ManagerOrderView>(),
+        declare::<ManagerOrderLineView>(),
+        declare::<OrderStatusChangeView>(),
         declare::<ManagerOrderDetail>(),
-        declare::<PickupAnswer>(),
         declare::<WalkView>(),
         declare::<BotView>(),
         declare::<StopItemView>(),

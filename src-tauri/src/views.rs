@@ -1,32 +1,10 @@
-//! What the windows receive beyond the edge's own views: money as `{cents, currency}` (the
-//! manager's order and sales screens), a kiosk order with its SMS number, and the inputs of
-//! checkout and store creation. The catalog, cart, order and depot views are the edge's
-//! (`StoreView`, `ProductView`, `StoreCatalogView`, `CartView`, `OrderView`, `DepotView`,
-//! `ImportReport`), their TypeScript generated from them.
+//! What the windows exchange beyond the edge's own views: a kiosk order with its SMS number,
+//! and the inputs of checkout and store creation. Everything else a window receives is an
+//! edge view (catalog, cart, order, the desk's orders and sales, the depot, the import
+//! report), its TypeScript generated from it.
 
 use mallbots_edge as edge;
 use serde::{Deserialize, Serialize};
-
-/// Money as the UI receives it: integer minor units and an ISO currency code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(rename = "Money")]
-pub struct MoneyView {
-    /// Minor units (cents).
-    #[ts(type = "number")]
-    pub cents: i64,
-    /// ISO-4217 code, e.g. `USD`.
-    pub currency: String,
-}
-
-impl MoneyView {
-    /// An amount in `currency`.
-    pub fn new(cents: i64, currency: &str) -> Self {
-        Self {
-            cents,
-            currency: currency.to_owned(),
-        }
-    }
-}
 
 /// A kiosk order with the number that gets its SMS.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]

@@ -17,40 +17,13 @@
 use crate::config::Role;
 use crate::error::EdgeError;
 use crate::projections::desk::stop_key;
+use crate::views::DeskRequestView;
 use crate::Edge;
 use mallbots_domain::desk::{DeskCommand, PickupRefusal, PickupRequest, StopRefusal, StopRequest};
 use mallbots_domain::{DomainError, OrderId, ShoppingListId, StoreId, Timestamp};
 use mallbots_sync::store::Durability;
 use rusqlite::{params, OptionalExtension};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-/// One request of this desk and central's answer so far.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeskRequestView {
-    /// `pickup` or `stop`.
-    pub kind: String,
-    /// The order (pickup).
-    pub order_id: Option<OrderId>,
-    /// The list (stop).
-    pub list_id: Option<ShoppingListId>,
-    /// The stop's store (stop).
-    pub store_id: Option<StoreId>,
-    /// The user who asked.
-    pub user: String,
-    /// `requested` (sent or waiting for central), `refused` (see `code`), or for a pickup
-    /// `completed` once the order lines here say so (handed over).
-    pub status: String,
-    /// The refusal's code (`pickup.not_ready`, `pickup.already_completed`,
-    /// `pickup.not_your_store`, `pickup.unknown_order`, `stop.…`).
-    pub code: Option<String>,
-    /// The refusal's reason.
-    pub reason: Option<String>,
-    /// When the last request was made (ms).
-    pub requested_at: Option<i64>,
-    /// When central refused it (ms).
-    pub answered_at: Option<i64>,
-}
 
 fn refused(e: impl Into<DomainError>) -> EdgeError {
     EdgeError::Domain(e.into())

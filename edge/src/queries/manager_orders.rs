@@ -66,8 +66,10 @@ fn line_row(r: &Row<'_>) -> rusqlite::Result<Line> {
 }
 
 /// One order's summary from its lines (at least one): the newest line's status, device,
-/// payment and invoice; sums of the lines; the earliest and latest times.
-fn summarize(lines: &[Line]) -> ManagerOrderView {
+/// payment and invoice; sums of the lines; the earliest and latest times; its stores' names
+/// (from the lines' items, else `catalog`, else the id). The pickup request is filled by the
+/// caller.
+fn summarize(lines: &[Line], catalog: &HashMap<String, String>) -> ManagerOrderView {
     let newest = lines
         .iter()
         .max_by_key(|l| (l.order_seq, l.updated_at))
@@ -76,11 +78,25 @@ fn summarize(lines: &[Line]) -> ManagerOrderView {
     store_ids.sort();
     store_ids.dedup();
     let first_seen_at = lines.iter().map(|l| l.first_seen_at).min().unwrap_or(0);
+    let store_names = store_ids
+        .iter()
+        .map(|store| {
+            let line = lines.iter().find(|l| l.store_id == *store);
+            let named = line.map(|l| store_name(l, catalog)).unwrap_or_default();
+            if named.is_empty() {
+                store.to_string()
+            } else {
+                named
+            }
+        })
+        .collect();
     ManagerOrderView {
         order_id: newest.order_id,
         status: newest.status.clone(),
         device_id: newest.device_id.clone(),
         store_ids,
+        store_names,
+        pickup: None,
         item_count: lines.iter().map(|l| l.item_count).sum(),
         total_cents: lines.iter().map(|l| l.total_cents).sum(),
         currency: newest.currency.clone(),
@@ -135,13 +151,19 @@ fn store_names(conn: &Connection) -> Result<HashMap<String, String>, EdgeError> 
     Ok(names)
 }
 
-fn line_view(line: &Line, catalog: &HashMap<String, String>) -> ManagerOrderLineView {
+/// A line's store name: from its items, else this desk's catalog; empty when neither knows it.
+fn store_name(line: &Line, catalog: &HashMap<String, String>) -> String {
     let items: Vec<OrderItem> = serde_json::from_str(&line.items).unwrap_or_default();
-    let store_name = items
+    items
         .first()
         .map(|i| i.store_name.clone())
         .or_else(|| catalog.get(&line.store_id.to_string()).cloned())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+fn line_view(line: &Line, catalog: &HashMap<String, String>) -> ManagerOrderLineView {
+    let items: Vec<OrderItem> = serde_json::from_str(&line.items).unwrap_or_default();
+    let store_name = store_name(line, catalog);
     ManagerOrderLineView {
         store_id: line.store_id,
         store_name,
@@ -187,9 +209,10 @@ impl Edge {
             let lines: Vec<Line> = stmt
                 .query_map(params![store, from, to, phone], line_row)?
                 .collect::<Result<_, _>>()?;
+            let catalog = store_names(r.connection())?;
             let mut views: Vec<ManagerOrderView> = lines
                 .chunk_by(|a, b| a.order_id == b.order_id)
-                .map(summarize)
+                .map(|lines| summarize(lines, &catalog))
                 .filter(|v| status.is_none_or(|s| v.status == s))
                 .collect();
             views.sort_by(|a, b| {
@@ -197,12 +220,27 @@ impl Edge {
             });
             Ok(views)
         })
+        .and_then(|views| self.with_pickups(views))
+    }
+
+    /// `views` with this desk's pickup request of each order.
+    fn with_pickups(
+        &self,
+        views: Vec<ManagerOrderView>,
+    ) -> Result<Vec<ManagerOrderView>, EdgeError> {
+        views
+            .into_iter()
+            .map(|mut view| {
+                view.pickup = self.pickup_request(view.order_id)?;
+                Ok(view)
+            })
+            .collect()
     }
 
     /// One order's detail from its order lines (every store of this desk in it), or `None`
     /// when no line of it reached this desk.
     pub fn manager_order(&self, order: OrderId) -> Result<Option<ManagerOrderDetail>, EdgeError> {
-        self.read(|r| {
+        let detail = self.read(|r| {
             let conn = r.connection();
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {LINE_COLUMNS} FROM rm_order_lines WHERE order_id = ?1 ORDER BY store_id"
@@ -213,8 +251,8 @@ impl Edge {
             if lines.is_empty() {
                 return Ok(None);
             }
-            let summary = summarize(&lines);
             let catalog = store_names(conn)?;
+            let summary = summarize(&lines, &catalog);
             let mut history: Vec<OrderStatusChangeView> = Vec::new();
             if lines.iter().any(|l| l.placed_at.is_some()) {
                 history.push(OrderStatusChangeView {
@@ -246,7 +284,13 @@ impl Edge {
                 order: summary,
                 history,
             }))
-        })
+        })?;
+        detail
+            .map(|mut d| {
+                d.order.pickup = self.pickup_request(order)?;
+                Ok(d)
+            })
+            .transpose()
     }
 
     /// A store's sales per UTC day from the order lines (oldest first): lines that reached

@@ -7,12 +7,13 @@ use super::arg::Arg;
 use crate::backoffice::SyncStatus;
 use crate::error::ApiError;
 use crate::events::{Changed, Topic};
-use crate::orders::{ManagerOrder, ManagerOrderDetail, OrderQuery, StoreNames};
+use crate::orders::OrderQuery;
 use crate::state::AppState;
 use mallbots_edge::domain::{BotId, OrderId, ProductId, ShoppingListId, StoreId};
-use mallbots_edge::Edge;
 use mallbots_edge::TrailEntry;
-use mallbots_edge::{DailySalesView, DepotView};
+use mallbots_edge::{
+    DailySalesView, DepotView, DeskRequestView, ManagerOrderDetail, ManagerOrderView,
+};
 use tauri::{AppHandle, Runtime, State};
 
 /// Imports products into a store from CSV text (header `sku,name,description,price`); valid
@@ -43,29 +44,12 @@ pub async fn manager_orders(
     state: State<'_, AppState>,
     filter: Arg<Option<OrderQuery>>,
     store_id: Arg<Option<StoreId>>,
-) -> Result<Vec<ManagerOrder>, ApiError> {
+) -> Result<Vec<ManagerOrderView>, ApiError> {
     let mut filter = filter.take("filter")?.unwrap_or_default().to_filter()?;
     if let Some(store) = store_id.take("storeId")? {
         filter.store = Some(store);
     }
-    let edge = state.signed_in_manager()?.edge();
-    let names = store_names(edge)?;
-    edge.manager_orders(&filter)?
-        .into_iter()
-        .map(|o| {
-            let pickup = edge.pickup_request(o.order_id)?;
-            Ok(ManagerOrder::new(o, &names, pickup.as_ref()))
-        })
-        .collect()
-}
-
-/// The desk's catalog's store names by id.
-fn store_names(edge: &Edge) -> Result<StoreNames, ApiError> {
-    Ok(edge
-        .stores()?
-        .into_iter()
-        .map(|s| (s.store_id.to_string(), s.name))
-        .collect())
+    Ok(state.signed_in_manager()?.edge().manager_orders(&filter)?)
 }
 
 /// One order with its lines, status history, payment and invoice (`not_found` if this desk
@@ -77,16 +61,9 @@ pub async fn manager_order(
 ) -> Result<ManagerOrderDetail, ApiError> {
     let order_id = order_id.take("orderId")?;
     let edge = state.signed_in_manager()?.edge();
-    let order = order_id;
-    let detail = edge
-        .manager_order(order)?
-        .ok_or_else(|| mallbots_edge::EdgeError::not_found("order", order))?;
-    let pickup = edge.pickup_request(order)?;
-    Ok(ManagerOrderDetail::new(
-        detail,
-        &store_names(edge)?,
-        pickup.as_ref(),
-    ))
+    Ok(edge
+        .manager_order(order_id)?
+        .ok_or_else(|| mallbots_edge::EdgeError::not_found("order", order_id))?)
 }
 
 /// The order's audit trail from this desk's event log, oldest first (`not_found` if the log
@@ -128,19 +105,6 @@ pub async fn manager_product_trail(
         .product_trail(product_id)?)
 }
 
-/// What a hand-over request says now.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
-pub struct PickupAnswer {
-    /// The order.
-    pub order_id: String,
-    /// `requested` (sent or waiting for central), `refused` or `completed`.
-    pub status: String,
-    /// The refusal's code, when refused.
-    pub code: Option<String>,
-    /// The refusal's reason, when refused.
-    pub reason: Option<String>,
-}
-
 /// Hands a ready order over at the depot: asks central to complete it (capture the payment,
 /// pay the invoice). Refused with `pickup.not_ready`, `pickup.already_completed`,
 /// `pickup.not_your_store` or `pickup.unknown_order` (changing nothing), at once when this desk
@@ -151,17 +115,12 @@ pub async fn manager_request_pickup<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     order_id: Arg<OrderId>,
-) -> Result<PickupAnswer, ApiError> {
+) -> Result<DeskRequestView, ApiError> {
     let order_id = order_id.take("orderId")?;
     let manager = state.signed_in_manager()?;
     let request = manager.edge().request_pickup(order_id)?;
     manager.announce(&app, Changed::order(&order_id.to_string()));
-    Ok(PickupAnswer {
-        order_id: order_id.to_string(),
-        status: request.status,
-        code: request.code,
-        reason: request.reason,
-    })
+    Ok(request)
 }
 
 /// Marks a waiting stop of a store with automated shopping off as prepared at the counter, so

@@ -218,18 +218,32 @@ impl World {
         desk
     }
 
-    /// Publishes a central command payload (as a manager edge or the CLI would).
+    /// Publishes a central command payload (as a manager edge or the CLI would), retrying for
+    /// up to 20 s as a device's relay does: right after a cluster node dies, the stream may be
+    /// briefly unknown ("no stream found") until its new leader is elected. The msg-id makes a
+    /// retry of a publish that did land a duplicate, not a second command.
     pub async fn command(&self, context: CommandContext, name: &str, payload: Value) {
         let id = payload["command_id"].as_str().unwrap().to_string();
-        self.publisher
-            .publish(
-                &self.topology.command_subject(context, name),
-                &id,
-                HeaderMap::new(),
-                serde_json::to_vec(&payload).unwrap().into(),
-            )
-            .await
-            .expect("publish command");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let sent = self
+                .publisher
+                .publish(
+                    &self.topology.command_subject(context, name),
+                    &id,
+                    HeaderMap::new(),
+                    serde_json::to_vec(&payload).unwrap().into(),
+                )
+                .await;
+            match sent {
+                Ok(_) => return,
+                Err(e) if std::time::Instant::now() < deadline => {
+                    eprintln!("publish command {name} failed ({e}); retrying");
+                    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                }
+                Err(e) => panic!("publish command {name}: {e}"),
+            }
+        }
     }
 
     /// A participating store with products (name, sku, price cents) as a manager publishes them.

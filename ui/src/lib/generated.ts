@@ -7,15 +7,6 @@ export type BotStatus = "offline" | "idle" | "assigned" | "shopping" | "returnin
 export type ListStatus = "created" | "available" | "assigned" | "in_progress" | "completed" | "canceled";
 export type SyncState = "online" | "offline" | "not_enrolled" | "refused" | "error";
 export type Topic = "catalog" | "baskets" | "orders" | "depot" | "sync";
-export type Money = { 
-/**
- * Minor units (cents).
- */
-cents: number, 
-/**
- * ISO-4217 code, e.g. `USD`.
- */
-currency: string, };
 export type Place = { 
 /**
  * 0 = ground floor.
@@ -391,156 +382,178 @@ phone_digits?: string | null,
  * One store (UUID text).
  */
 store_id?: string | null, };
-export type PickupRefusal = { 
+export type DeskRequest = { 
 /**
- * `pickup.not_ready`, `pickup.already_completed`, `pickup.not_your_store`, …
+ * `pickup` or `stop`.
  */
-code: string, 
+kind: string, 
 /**
- * Central's reason.
+ * The order (pickup).
  */
-message: string, };
+order_id: string | null, 
+/**
+ * The list (stop).
+ */
+list_id: string | null, 
+/**
+ * The stop's store (stop).
+ */
+store_id: string | null, 
+/**
+ * The user who asked.
+ */
+user: string, 
+/**
+ * `requested` (sent or waiting for central), `refused` (see `code`), or for a pickup
+ * `completed` once the order lines here say so (handed over).
+ */
+status: string, 
+/**
+ * The refusal's code (`pickup.not_ready`, `pickup.already_completed`,
+ * `pickup.not_your_store`, `pickup.unknown_order`, `stop.…`).
+ */
+code: string | null, 
+/**
+ * The refusal's reason.
+ */
+reason: string | null, 
+/**
+ * When the last request was made (ms).
+ */
+requested_at: number | null, 
+/**
+ * When central refused it (ms).
+ */
+answered_at: number | null, };
 export type ManagerOrder = { 
 /**
  * Order id (UUID text).
  */
-id: string, 
+order_id: string, 
 /**
- * `pending`, `approved`, `in_progress`, `ready`, `completed`, `rejected` or `canceled`.
+ * The newest status seen: `approved`, `in_progress`, `ready`, `completed`, `rejected`,
+ * `canceled`.
  */
 status: OrderStatus, 
 /**
- * When it was placed (ms since the Unix epoch).
+ * The kiosk that placed it.
  */
-placed_at: number, 
+device_id: string, 
 /**
- * Its total (of this desk's stores' lines).
+ * This desk's stores in the order (only the filter's store when it names one).
  */
-total: Money, 
+store_ids: string[], 
 /**
- * Units (of this desk's stores' lines).
+ * Those stores' names (from the lines, else this desk's catalog, else the id).
  */
-items: number, 
+store_names: Array<string>, 
 /**
- * This desk's stores in it, by name.
+ * This desk's hand-over request of the order and central's answer, if one was made.
  */
-stores: Array<string>, 
+pickup: DeskRequest | null, 
 /**
- * The customer's phone, all but the last digits masked (empty when unknown).
+ * Units of those stores' lines.
  */
-phone: string, 
+item_count: number, 
 /**
- * `authorized`, `captured` or `voided`, once known.
+ * Total of those stores' lines.
+ */
+total_cents: number, 
+/**
+ * ISO-4217 code of the total.
+ */
+currency: string, 
+/**
+ * `authorized`, `captured` or `voided`; `None` while unknown.
  */
 payment: string | null, 
 /**
- * `pending`, `paid` or `canceled`, once known.
+ * `pending`, `paid` or `canceled`; `None` while unknown (no invoice before ready).
  */
 invoice: string | null, 
 /**
- * A hand-over was asked and central has not answered yet.
+ * The last four digits of the customer's phone, when central sent them.
  */
-pickup_requested: boolean, 
+phone_last4: string | null, 
 /**
- * Central's refusal of the latest hand-over request, if it refused.
+ * When the kiosk placed it (the first line's time if central did not say).
  */
-pickup_refusal: PickupRefusal | null, };
+placed_at: number, 
+/**
+ * The earliest line's time.
+ */
+first_seen_at: number, 
+/**
+ * The newest line's time.
+ */
+updated_at: number, };
+export type ManagerOrderLine = { 
+/**
+ * The store.
+ */
+store_id: string, 
+/**
+ * From the lines (or this desk's catalog); empty when neither knows it.
+ */
+store_name: string, 
+/**
+ * The status of this store's newest line.
+ */
+status: string, 
+/**
+ * Its items.
+ */
+items: Array<CartLine>, 
+/**
+ * Units.
+ */
+item_count: number, 
+/**
+ * Total of the items, in minor units.
+ */
+total_cents: number, 
+/**
+ * ISO-4217 code of the total.
+ */
+currency: string, 
+/**
+ * Stream sequence of the order event the newest line reflects.
+ */
+order_seq: number, 
+/**
+ * When this desk first saw the line (ms).
+ */
+first_seen_at: number, 
+/**
+ * Its last change (ms).
+ */
+updated_at: number, };
 export type StatusChange = { 
 /**
- * The status it moved to.
+ * `pending` (placed at the kiosk), then central's statuses.
  */
 status: OrderStatus, 
 /**
  * When (ms since the Unix epoch).
  */
-at: number, };
-export type MoneyState = { 
+at: number, 
 /**
- * Payment: `authorized`, `captured`, `voided`; invoice: `pending`, `paid`, `canceled`.
+ * Stream sequence of the order event (0 for `pending`, the kiosk's OrderCreated).
  */
-status: string, 
-/**
- * The amount.
- */
-amount: Money, };
+order_seq: number, };
 export type ManagerOrderDetail = { 
 /**
- * Its lines (of this desk's stores), amounts in the order's currency.
+ * The order as listed.
  */
-lines: Array<CartLine>, 
+order: ManagerOrder, 
+/**
+ * One line per store of this desk in it.
+ */
+lines: Array<ManagerOrderLine>, 
 /**
  * Its status changes, oldest first.
  */
-history: Array<StatusChange>, 
-/**
- * Its payment, once known.
- */
-payment_info: MoneyState | null, 
-/**
- * Its invoice, once issued.
- */
-invoice_info: MoneyState | null, 
-/**
- * Order id (UUID text).
- */
-id: string, 
-/**
- * `pending`, `approved`, `in_progress`, `ready`, `completed`, `rejected` or `canceled`.
- */
-status: OrderStatus, 
-/**
- * When it was placed (ms since the Unix epoch).
- */
-placed_at: number, 
-/**
- * Its total (of this desk's stores' lines).
- */
-total: Money, 
-/**
- * Units (of this desk's stores' lines).
- */
-items: number, 
-/**
- * This desk's stores in it, by name.
- */
-stores: Array<string>, 
-/**
- * The customer's phone, all but the last digits masked (empty when unknown).
- */
-phone: string, 
-/**
- * `authorized`, `captured` or `voided`, once known.
- */
-payment: string | null, 
-/**
- * `pending`, `paid` or `canceled`, once known.
- */
-invoice: string | null, 
-/**
- * A hand-over was asked and central has not answered yet.
- */
-pickup_requested: boolean, 
-/**
- * Central's refusal of the latest hand-over request, if it refused.
- */
-pickup_refusal: PickupRefusal | null, };
-export type PickupAnswer = { 
-/**
- * The order.
- */
-order_id: string, 
-/**
- * `requested` (sent or waiting for central), `refused` or `completed`.
- */
-status: string, 
-/**
- * The refusal's code, when refused.
- */
-code: string | null, 
-/**
- * The refusal's reason, when refused.
- */
-reason: string | null, };
+history: Array<StatusChange>, };
 export type Walk = { 
 /**
  * The store it left; `None` = the depot.

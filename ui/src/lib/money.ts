@@ -1,5 +1,8 @@
-// Money is integer minor units with a currency; never floating point arithmetic.
-import type { Money } from './generated';
+// Money is integer minor units with a currency; never floating point arithmetic. The views
+// carry amounts as `*_cents` plus a `currency`; the screens format them as `Money`.
+
+/** An amount: integer minor units of an ISO-4217 currency. */
+export type Money = { cents: number; currency: string };
 
 const DIGITS: Record<string, number> = { JPY: 0, KRW: 0, BHD: 3, KWD: 3 };
 

@@ -34,6 +34,11 @@ export function statusLabel(status: OrderStatus): string {
   return LABELS[status] ?? status;
 }
 
+/** The customer's phone as a desk shows it: `•••• 2222` from its last digits (empty if unknown). */
+export function maskedPhone(last4: string | null): string {
+  return last4 ? `•••• ${last4}` : '';
+}
+
 /** `#A1B2C3`: the short order number shown to people (the end of the id). */
 export function shortId(id: string): string {
   return `#${id.replace(/-/g, '').slice(-6).toUpperCase()}`;

@@ -15,6 +15,17 @@ export function refusalText(code: string, message: string): string {
   return REFUSALS[code] ?? message;
 }
 
+/** Whether this desk asked to hand the order over and central has not answered yet. */
+export function pickupRequested(order: Pick<ManagerOrder, 'pickup'>): boolean {
+  return order.pickup?.status === 'requested';
+}
+
+/** Central's refusal of this desk's latest hand-over request, if it refused. */
+export function pickupRefusal(order: Pick<ManagerOrder, 'pickup'>): { code: string; message: string } | null {
+  const p = order.pickup;
+  return p && p.status === 'refused' && p.code ? { code: p.code, message: p.reason ?? '' } : null;
+}
+
 /** Whether the order can be handed over now (ready, and no refusal pending a retry). */
 export function canHandOver(order: Pick<ManagerOrder, 'status'>): boolean {
   return order.status === 'ready';

@@ -4,17 +4,21 @@ import PickupBoard from './PickupBoard.svelte';
 import type { ManagerOrder } from '../lib/generated';
 
 const order = (over: Partial<ManagerOrder>): ManagerOrder => ({
-  id: '0192f0c0-0000-7000-8000-0000c0ffee01',
+  order_id: '0192f0c0-0000-7000-8000-0000c0ffee01',
   status: 'ready',
-  placed_at: 1_800_000_000_000,
-  total: { cents: 7999, currency: 'USD' },
-  items: 1,
-  stores: ['Volt Electronics'],
-  phone: '•••• 2222',
+  device_id: 'kiosk-1',
+  store_ids: ['0192f0c0-0000-7000-8000-00000000000a'],
+  store_names: ['Volt Electronics'],
+  pickup: null,
+  item_count: 1,
+  total_cents: 7999,
+  currency: 'USD',
   payment: null,
   invoice: null,
-  pickup_requested: false,
-  pickup_refusal: null,
+  phone_last4: '2222',
+  placed_at: 1_800_000_000_000,
+  first_seen_at: 1_800_000_000_000,
+  updated_at: 1_800_000_000_000,
   ...over,
 });
 
@@ -22,8 +26,8 @@ describe('the pickup board', () => {
   it('offers "Hand over" on ready orders and shows handed-over ones as picked up', () => {
     const orders = [
       order({}),
-      order({ id: '0192f0c0-0000-7000-8000-0000c0ffee02', status: 'completed' }),
-      order({ id: '0192f0c0-0000-7000-8000-0000c0ffee03', status: 'in_progress' }),
+      order({ order_id: '0192f0c0-0000-7000-8000-0000c0ffee02', status: 'completed' }),
+      order({ order_id: '0192f0c0-0000-7000-8000-0000c0ffee03', status: 'in_progress' }),
     ];
     const { body } = render(PickupBoard, { props: { orders } });
     expect(body.match(/data-testid="hand-over"/g)).toHaveLength(1);
@@ -36,7 +40,20 @@ describe('the pickup board', () => {
   });
 
   it("shows central's refusal of a hand-over in plain words", () => {
-    const refused = order({ pickup_refusal: { code: 'pickup.not_your_store', message: 'store s9 is not yours' } });
+    const refused = order({
+      pickup: {
+        kind: 'pickup',
+        order_id: '0192f0c0-0000-7000-8000-0000c0ffee01',
+        list_id: null,
+        store_id: null,
+        user: 'manager',
+        status: 'refused',
+        code: 'pickup.not_your_store',
+        reason: 'store s9 is not yours',
+        requested_at: 1_800_000_000_000,
+        answered_at: 1_800_000_000_001,
+      },
+    });
     const { body } = render(PickupBoard, { props: { orders: [refused] } });
     expect(body).toContain('data-code="pickup.not_your_store"');
     expect(body).toContain('a store this desk does not manage');

@@ -102,9 +102,9 @@ fn the_desk_sees_a_kiosk_order_and_its_sales_once_central_reports_them() {
         |status, seq| central_reports(&h, &order, &earbuds, 1, "5550001111", (status, seq, seq));
     report(OrderStatus::Approved, 1);
     let orders = invoke(&h.manager, "manager_orders", json!({})).unwrap();
-    assert_eq!(orders[0]["id"], json!(order));
+    assert_eq!(orders[0]["order_id"], json!(order));
     assert_eq!(orders[0]["status"], "approved");
-    assert_eq!(orders[0]["total"]["cents"], 7999);
+    assert_eq!(orders[0]["total_cents"], 7999);
     assert!(orders[0]["placed_at"].as_i64().unwrap() > 1_700_000_000_000);
     let sales = invoke(&h.manager, "manager_sales", json!({"days": 7})).unwrap();
     assert_eq!(sales[6]["orders"], 0, "approved is not sold yet: {sales}");
@@ -141,10 +141,10 @@ fn the_orders_view_filters_and_details_an_order() {
     let by_phone = json!({"filter": {"phone_digits": "2222"}});
     let found = invoke(&h.manager, "manager_orders", by_phone).unwrap();
     assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
-    assert_eq!(found[0]["id"], json!(ids[1]));
-    assert_eq!(found[0]["phone"], "•••• 2222");
-    assert_eq!(found[0]["items"], 2);
-    assert_eq!(found[0]["stores"], json!(["Green Grocer"]));
+    assert_eq!(found[0]["order_id"], json!(ids[1]));
+    assert_eq!(found[0]["phone_last4"], "2222");
+    assert_eq!(found[0]["item_count"], 2);
+    assert_eq!(found[0]["store_names"], json!(["Green Grocer"]));
     let ready = json!({"filter": {"status": "ready"}});
     assert_eq!(
         invoke(&h.manager, "manager_orders", ready).unwrap(),
@@ -160,9 +160,9 @@ fn the_orders_view_filters_and_details_an_order() {
     assert_eq!(code(&err), "invalid_input");
 
     let detail = invoke(&h.manager, "manager_order", json!({"orderId": ids[0]})).unwrap();
-    assert_eq!(detail["id"], json!(ids[0]));
-    assert_eq!(detail["status"], "approved");
-    assert_eq!(detail["lines"][0]["quantity"], 2);
+    assert_eq!(detail["order"]["order_id"], json!(ids[0]));
+    assert_eq!(detail["order"]["status"], "approved");
+    assert_eq!(detail["lines"][0]["items"][0]["quantity"], 2);
     let history: Vec<&str> = detail["history"]
         .as_array()
         .unwrap()
@@ -170,7 +170,7 @@ fn the_orders_view_filters_and_details_an_order() {
         .map(|h| h["status"].as_str().unwrap())
         .collect();
     assert_eq!(history, ["pending", "approved"], "placed, then approved");
-    assert_eq!(detail["payment_info"]["status"], "authorized");
+    assert_eq!(detail["order"]["payment"], "authorized");
     let unknown = json!({"orderId": "0192f0c0-0000-7000-8000-000000000009"});
     let err = invoke(&h.manager, "manager_order", unknown).unwrap_err();
     assert_eq!(code(&err), "not_found");
@@ -209,7 +209,8 @@ fn a_hand_over_is_refused_by_the_desk_until_the_order_is_ready_then_sent_to_cent
     assert_eq!(code(&err), "pickup.not_ready", "{err}");
     let listed = invoke(&h.manager, "manager_orders", json!({})).unwrap();
     assert_eq!(
-        listed[0]["pickup_requested"], false,
+        listed[0]["pickup"],
+        serde_json::Value::Null,
         "a refusal sends nothing"
     );
 
@@ -224,7 +225,7 @@ fn a_hand_over_is_refused_by_the_desk_until_the_order_is_ready_then_sent_to_cent
     let answer = invoke(&h.manager, "manager_request_pickup", ask.clone()).unwrap();
     assert_eq!(answer["status"], "requested", "{answer}");
     let listed = invoke(&h.manager, "manager_orders", json!({})).unwrap();
-    assert_eq!(listed[0]["pickup_requested"], true);
+    assert_eq!(listed[0]["pickup"]["status"], "requested");
     let status = invoke(&h.manager, "manager_sync_status", json!({})).unwrap();
     assert!(
         status["waiting"].as_u64().unwrap() >= 1,
@@ -240,8 +241,8 @@ fn a_hand_over_is_refused_by_the_desk_until_the_order_is_ready_then_sent_to_cent
         (OrderStatus::Completed, 3, 3),
     );
     let detail = invoke(&h.manager, "manager_order", ask.clone()).unwrap();
-    assert_eq!(detail["status"], "completed");
-    assert_eq!(detail["payment_info"]["status"], "captured");
+    assert_eq!(detail["order"]["status"], "completed");
+    assert_eq!(detail["order"]["payment"], "captured");
     let err = invoke(&h.manager, "manager_request_pickup", ask.clone()).unwrap_err();
     assert_eq!(code(&err), "pickup.already_completed", "{err}");
     for cmd in ["manager_request_pickup", "manager_mark_stop_prepared"] {
