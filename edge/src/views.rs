@@ -153,6 +153,28 @@ pub struct LineView {
     pub line_total_cents: i64,
 }
 
+impl LineView {
+    /// A line of `quantity` × the product at `price`; the total saturates like the domain's.
+    pub fn new(
+        product_id: ProductId,
+        store_id: StoreId,
+        store_name: &str,
+        product_name: &str,
+        price: mallbots_domain::Money,
+        quantity: i64,
+    ) -> Self {
+        Self {
+            product_id,
+            store_id,
+            store_name: store_name.to_owned(),
+            product_name: product_name.to_owned(),
+            price_cents: price.cents,
+            quantity,
+            line_total_cents: price.cents.saturating_mul(quantity),
+        }
+    }
+}
+
 /// A cart with its lines and live total.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -219,14 +241,15 @@ impl From<&Basket> for CartView {
             lines: b
                 .items()
                 .iter()
-                .map(|i| LineView {
-                    product_id: i.product_id,
-                    store_id: i.store_id,
-                    store_name: i.store_name.clone(),
-                    product_name: i.product_name.clone(),
-                    price_cents: i.price.cents,
-                    quantity: i.quantity,
-                    line_total_cents: i.line_total().cents,
+                .map(|i| {
+                    LineView::new(
+                        i.product_id,
+                        i.store_id,
+                        &i.store_name,
+                        &i.product_name,
+                        i.price,
+                        i.quantity,
+                    )
                 })
                 .collect(),
             last_activity_at: b.last_activity().0,
@@ -292,14 +315,15 @@ impl From<&Order> for OrderView {
             items: o
                 .items()
                 .iter()
-                .map(|i| LineView {
-                    product_id: i.product_id,
-                    store_id: i.store_id,
-                    store_name: i.store_name.clone(),
-                    product_name: i.product_name.clone(),
-                    price_cents: i.price.cents,
-                    quantity: i.quantity,
-                    line_total_cents: i.line_total().cents,
+                .map(|i| {
+                    LineView::new(
+                        i.product_id,
+                        i.store_id,
+                        &i.store_name,
+                        &i.product_name,
+                        i.price,
+                        i.quantity,
+                    )
                 })
                 .collect(),
             store_ids: o.store_ids(),

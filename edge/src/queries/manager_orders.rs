@@ -170,14 +170,15 @@ fn line_view(line: &Line, catalog: &HashMap<String, String>) -> ManagerOrderLine
         status: line.status.clone(),
         items: items
             .iter()
-            .map(|i| LineView {
-                product_id: i.product_id,
-                store_id: i.store_id,
-                store_name: i.store_name.clone(),
-                product_name: i.product_name.clone(),
-                price_cents: i.price.cents,
-                quantity: i.quantity,
-                line_total_cents: i.line_total().cents,
+            .map(|i| {
+                LineView::new(
+                    i.product_id,
+                    i.store_id,
+                    &i.store_name,
+                    &i.product_name,
+                    i.price,
+                    i.quantity,
+                )
             })
             .collect(),
         item_count: line.item_count,
