@@ -75,7 +75,7 @@ pub mod views;
 pub use mallbots_domain as domain;
 /// The sync engine the Tauri shell starts and holds (docs/architecture.md §2: the shell depends on this crate
 /// only); build one with [`sync::engine`].
-pub use mallbots_sync::engine::{NatsTarget, SyncEngine, SyncHandle};
+pub use mallbots_sync::engine::{ConflictView, NatsTarget, QuarantinedRow, SyncEngine, SyncHandle};
 
 pub use config::{Clock, EdgeConfig, ManualClock, Role, SystemClock};
 pub use csv_import::{ImportReport, RowError};

@@ -1,20 +1,8 @@
 //! The sync status as the windows' indicator shows it. (Sales per day, the depot's bots and
 //! shopping lists are the edge's own views: `mallbots_edge::{DailySalesView, DepotView}`.)
 
+use mallbots_edge::{ConflictView, QuarantinedRow};
 use serde::{Deserialize, Serialize};
-
-/// A local change that central refused after a rebase, with the reason the user sees.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(rename = "Conflict")]
-pub struct ConflictView {
-    /// What it was about, e.g. `product 0192…`.
-    pub subject: String,
-    /// Why it was rejected, e.g. `price change rejected: product removed`.
-    pub reason: String,
-    /// When (ms since the Unix epoch).
-    #[ts(type = "number")]
-    pub at: i64,
-}
 
 /// Why a device cannot sync, in one clear state: `sync.not_enrolled` (no credentials),
 /// `sync.refused` (the server refused them), or another sync error code.
@@ -26,22 +14,6 @@ pub struct SyncProblem {
     pub message: String,
     /// The command that fixes it, when there is one.
     pub fix: Option<String>,
-}
-
-/// A local change the server refused at once (permission, size, schema) and that was set
-/// aside, so the rest of the outbox keeps flowing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(rename = "Quarantined")]
-pub struct QuarantinedView {
-    /// The subject it was to be published on.
-    pub subject: String,
-    /// Why, as a code, e.g. `catalog.kiosk_forbidden`.
-    pub code: String,
-    /// Why, for people.
-    pub reason: String,
-    /// When (ms since the Unix epoch).
-    #[ts(type = "number")]
-    pub at: i64,
 }
 
 /// The sync indicator's one word.
@@ -75,7 +47,7 @@ impl SyncState {
 }
 
 /// Whether this device is in sync with central.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct SyncStatus {
     /// The device this status is about.
     pub device_id: String,
@@ -94,5 +66,5 @@ pub struct SyncStatus {
     /// Why the device cannot sync, if it cannot.
     pub problem: Option<SyncProblem>,
     /// Local changes the server refused and that were set aside, newest first.
-    pub quarantined: Vec<QuarantinedView>,
+    pub quarantined: Vec<QuarantinedRow>,
 }

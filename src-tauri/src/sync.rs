@@ -10,7 +10,7 @@
 //! of the database) and emits `catalog`, `orders` and `depot` changes when central's events
 //! were applied, `sync` when the status moved, to the device's own window.
 
-use crate::backoffice::{ConflictView, QuarantinedView, SyncProblem, SyncState, SyncStatus};
+use crate::backoffice::{SyncProblem, SyncState, SyncStatus};
 use crate::error::ApiError;
 use crate::events::{emit_to, Changed, Topic};
 use mallbots_edge::sync::SyncSettings;
@@ -169,25 +169,8 @@ impl DeviceSync {
             online: status.online,
             waiting: status.waiting,
             last_sync_at: status.last_sync_at,
-            quarantined: status
-                .quarantine
-                .iter()
-                .map(|q| QuarantinedView {
-                    subject: q.subject.clone(),
-                    code: q.code.clone(),
-                    reason: q.reason.clone(),
-                    at: q.at,
-                })
-                .collect(),
-            conflicts: status
-                .recent_conflicts
-                .into_iter()
-                .map(|c| ConflictView {
-                    subject: format!("{} {}", c.stream_type, c.stream_id),
-                    reason: c.message,
-                    at: c.at,
-                })
-                .collect(),
+            quarantined: status.quarantine.clone(),
+            conflicts: status.recent_conflicts,
             problem,
         })
     }

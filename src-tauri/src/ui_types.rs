@@ -11,15 +11,15 @@ use mallbots_edge::domain::depot::ListStatus;
 use mallbots_edge::domain::mall_map::Place;
 use mallbots_edge::domain::ordering::OrderStatus;
 use mallbots_edge::{
-    BotView, CartView, DailySalesView, DepotView, DeskRequestView, ImportReport, LineView,
-    ManagerOrderDetail, ManagerOrderLineView, ManagerOrderView, NewProduct, OrderStatusChangeView,
-    OrderView, ProductView, RowError, ShoppingListView, StopItemView, StopView, StoreCatalogView,
-    StoreView, TrailEntry, WalkView,
+    BotView, CartView, ConflictView, DailySalesView, DepotView, DeskRequestView, ImportReport,
+    LineView, ManagerOrderDetail, ManagerOrderLineView, ManagerOrderView, NewProduct,
+    OrderStatusChangeView, OrderView, ProductView, QuarantinedRow, RowError, ShoppingListView,
+    StopItemView, StopView, StoreCatalogView, StoreView, TrailEntry, WalkView,
 };
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::backoffice::{ConflictView, QuarantinedView, SyncProblem, SyncState, SyncStatus};
+use crate::backoffice::{SyncProblem, SyncState, SyncStatus};
 use crate::commands::app::AppInfo;
 use crate::events::{Changed, Topic};
 use crate::orders::OrderQuery;
@@ -142,7 +142,7 @@ pub fn declarations() -> String {
         declare::<DailySalesView>(),
         declare::<ConflictView>(),
         declare::<SyncProblem>(),
-        declare::<QuarantinedView>(),
+        declare::<QuarantinedRow>(),
         declare::<SyncStatus>(),
         declare::<Changed>(),
         declare::<TrailEntry>(),

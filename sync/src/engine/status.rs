@@ -23,6 +23,8 @@ use serde::Serialize;
 
 /// A conflict as the user sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "Conflict"))]
 pub struct ConflictView {
     /// Aggregate type.
     pub stream_type: String,
@@ -33,6 +35,7 @@ pub struct ConflictView {
     /// Text for the user.
     pub message: String,
     /// When, Unix ms.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub at: i64,
 }
 
@@ -49,6 +52,8 @@ pub struct SyncProblem {
 
 /// An outbox row the server refuses, set aside.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "Quarantined"))]
 pub struct QuarantinedRow {
     /// The event.
     pub event_id: String,
@@ -65,8 +70,10 @@ pub struct QuarantinedRow {
     /// Text for the user.
     pub reason: String,
     /// When, Unix ms.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub at: i64,
     /// Later events of the same aggregate (or subject) waiting behind it.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub blocked: u64,
 }
 

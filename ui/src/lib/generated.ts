@@ -712,15 +712,23 @@ total_cents: number,
 currency: string, };
 export type Conflict = { 
 /**
- * What it was about, e.g. `product 0192…`.
+ * Aggregate type.
  */
-subject: string, 
+stream_type: string, 
 /**
- * Why it was rejected, e.g. `price change rejected: product removed`.
+ * Aggregate id.
  */
-reason: string, 
+stream_id: string, 
 /**
- * When (ms since the Unix epoch).
+ * Machine-readable reason.
+ */
+code: string, 
+/**
+ * Text for the user.
+ */
+message: string, 
+/**
+ * When, Unix ms.
  */
 at: number, };
 export type SyncProblem = { 
@@ -738,21 +746,41 @@ message: string,
 fix: string | null, };
 export type Quarantined = { 
 /**
- * The subject it was to be published on.
+ * The event.
+ */
+event_id: string, 
+/**
+ * Its event type.
+ */
+event_type: string, 
+/**
+ * Aggregate type.
+ */
+stream_type: string, 
+/**
+ * Aggregate id.
+ */
+stream_id: string, 
+/**
+ * The subject it would go to.
  */
 subject: string, 
 /**
- * Why, as a code, e.g. `catalog.kiosk_forbidden`.
+ * `sync.forbidden_subject`, `sync.too_large` or `sync.rejected`.
  */
 code: string, 
 /**
- * Why, for people.
+ * Text for the user.
  */
 reason: string, 
 /**
- * When (ms since the Unix epoch).
+ * When, Unix ms.
  */
-at: number, };
+at: number, 
+/**
+ * Later events of the same aggregate (or subject) waiting behind it.
+ */
+blocked: number, };
 export type SyncStatus = { 
 /**
  * The device this status is about.

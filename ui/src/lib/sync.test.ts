@@ -9,7 +9,13 @@ const status = (online: boolean, waiting: number, conflicts = 0): SyncStatus => 
   online,
   waiting,
   last_sync_at: null,
-  conflicts: Array.from({ length: conflicts }, (_, i) => ({ subject: `p${i}`, reason: 'r', at: 0 })),
+  conflicts: Array.from({ length: conflicts }, (_, i) => ({
+    stream_type: 'product',
+    stream_id: `p${i}`,
+    code: 'conflict',
+    message: 'r',
+    at: 0,
+  })),
   problem: null,
   quarantined: [],
 });
@@ -31,7 +37,17 @@ describe('summarize', () => {
     expect(summarize({ ...status(false, 0), state: 'refused', problem: refused }).label).toBe('Credentials refused');
   });
   it('counts changes the server refused', () => {
-    const q = { subject: 'mallbots.ev.catalog.s.product.p', code: 'catalog.kiosk_forbidden', reason: 'r', at: 0 };
+    const q = {
+      event_id: 'e1',
+      event_type: 'ProductAdded',
+      stream_type: 'product',
+      stream_id: 'p',
+      subject: 'mallbots.ev.catalog.s.product.p',
+      code: 'catalog.kiosk_forbidden',
+      reason: 'r',
+      at: 0,
+      blocked: 0,
+    };
     expect(summarize({ ...status(true, 0), quarantined: [q] })).toEqual({
       tone: 'bad',
       label: 'Online · 1 change refused',

@@ -35,7 +35,17 @@ describe('the sync indicator', () => {
     const initial: SyncStatus = {
       ...base,
       quarantined: [
-        { subject: 'mallbots.ev.catalog.s1.product.p1', code: 'catalog.kiosk_forbidden', reason: 'a kiosk may not write the catalog', at: 0 },
+        {
+          event_id: 'e1',
+          event_type: 'ProductAdded',
+          stream_type: 'product',
+          stream_id: 'p1',
+          subject: 'mallbots.ev.catalog.s1.product.p1',
+          code: 'catalog.kiosk_forbidden',
+          reason: 'a kiosk may not write the catalog',
+          at: 0,
+          blocked: 0,
+        },
       ],
     };
     const { body } = render(SyncIndicator, { props: { initial, load: never } });
