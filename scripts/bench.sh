@@ -52,6 +52,21 @@ run() { # name, command...
 }
 
 run p1 cargo run -q "${PROFILE[@]}" -p mallbots-edge --example p1_add_item -- "$P1_CARTS"
+# P1's peer (docs/architecture.md §8): cqrs-es + sqlite-es on the same 30 carts x 100 adds, in
+# this pass, when its sources are beside the project (../shared/peer-bench); the full pass only
+# (its release build takes minutes).
+PEER="$ROOT/../shared/peer-bench/cqrs-sqlite"
+if (( ! QUICK )) && [[ -f "$PEER/Cargo.toml" ]]; then
+  if cargo build -q --release --manifest-path "$PEER/Cargo.toml" --target-dir "$ROOT/target/peer"; then
+    PEER_DB="$(mktemp -d)/peer.db"
+    "$ROOT/target/peer/release/peer-cqrs-sqlite" "$PEER_DB" "$P1_CARTS" 100 > "$OUT/peer.json" 2>"$OUT/peer.err" || true
+    python3 scripts/bench_peer.py "$OUT/p1.log" "$OUT/peer.json" | tee "$OUT/p1_peer.log"
+  else
+    echo "!! the P1 peer did not build (its figure is missing from the report)"
+  fi
+elif (( ! QUICK )); then
+  echo "P1 peer: $PEER not found; P1 is reported against the raw baseline only"
+fi
 run p6 cargo run -q "${PROFILE[@]}" -p mallbots-edge --example p6_rebuild -- "$P6_CARTS"
 run p2 cargo run -q "${PROFILE[@]}" -p mallbots-sync --example p2_relay
 # P4 starts its own nats-server and mallbots-central (the binary built above, same profile).
