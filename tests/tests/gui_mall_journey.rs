@@ -117,8 +117,20 @@ fn a_product_added_by_the_manager_is_ordered_at_the_kiosk_shopped_and_handed_ove
     shot(&gui, 4, "kiosk_order_placed");
 
     // Central approves, a robot shops, the kiosk hears it is ready.
-    gui.wait_for("[data-testid=order-ready]", SHOPPING)
-        .expect("the order ready for pickup on the kiosk");
+    if let Err(e) = gui.wait_for("[data-testid=order-ready]", SHOPPING) {
+        let status = gui
+            .execute(
+                "const e = document.querySelector('[data-testid=order-status]');\
+                 return e ? e.dataset.status : null;",
+                json!([]),
+            )
+            .unwrap_or_default();
+        panic!(
+            "the order never became ready on the kiosk ({e}); the kiosk shows status \
+             {status}; central's log ends:\n{}",
+            mall.central_log_tail(80)
+        );
+    }
     shot(&gui, 5, "kiosk_order_ready");
 
     // The manager's pickup board has it ready; the manager hands it over.

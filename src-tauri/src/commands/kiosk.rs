@@ -9,7 +9,7 @@ use crate::state::{AppState, Device};
 use crate::views::{CheckoutInput, KioskOrder};
 use mallbots_edge::domain::{BasketId, OrderId, ProductId};
 use mallbots_edge::StoreCatalogView as StoreCatalog;
-use mallbots_edge::{CartView, Edge};
+use mallbots_edge::{CartView, Edge, EdgeError};
 use tauri::{AppHandle, Runtime, State};
 
 /// The name the kiosk registers its anonymous customers under (the SMS number identifies them).
@@ -69,6 +69,24 @@ pub async fn kiosk_start_basket<R: Runtime>(
     cart_changed(&app, kiosk, kiosk.edge().start_cart(None))
 }
 
+/// The arguments of a cart line change: the basket, the product, how many (default 1).
+type LineArgs = (Arg<BasketId>, Arg<ProductId>, Arg<Option<i64>>);
+
+/// Adds or removes (`change`) a quantity of a product in the basket and announces the cart.
+fn line_change<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    (basket_id, product_id, quantity): LineArgs,
+    change: impl FnOnce(&Edge, BasketId, ProductId, i64) -> Result<CartView, EdgeError>,
+) -> Result<CartView, ApiError> {
+    let cart = basket_id.take("basketId")?;
+    let product = product_id.take("productId")?;
+    let quantity = quantity.take("quantity")?.unwrap_or(1);
+    let kiosk = state.kiosk()?;
+    let result = change(kiosk.edge(), cart, product, quantity);
+    cart_changed(app, kiosk, result)
+}
+
 /// Adds `quantity` (default 1) of a product to the basket.
 #[tauri::command]
 pub async fn kiosk_add_item<R: Runtime>(
@@ -78,13 +96,10 @@ pub async fn kiosk_add_item<R: Runtime>(
     product_id: Arg<ProductId>,
     quantity: Arg<Option<i64>>,
 ) -> Result<CartView, ApiError> {
-    let basket_id = basket_id.take("basketId")?;
-    let product_id = product_id.take("productId")?;
-    let quantity = quantity.take("quantity")?;
-    let (cart, product) = (basket_id, product_id);
-    let kiosk = state.kiosk()?;
-    let result = kiosk.edge().add_item(cart, product, quantity.unwrap_or(1));
-    cart_changed(&app, kiosk, result)
+    let args = (basket_id, product_id, quantity);
+    line_change(&app, &state, args, |edge, cart, product, n| {
+        edge.add_item(cart, product, n)
+    })
 }
 
 /// Removes `quantity` (default 1) of a product from the basket.
@@ -96,15 +111,10 @@ pub async fn kiosk_remove_item<R: Runtime>(
     product_id: Arg<ProductId>,
     quantity: Arg<Option<i64>>,
 ) -> Result<CartView, ApiError> {
-    let basket_id = basket_id.take("basketId")?;
-    let product_id = product_id.take("productId")?;
-    let quantity = quantity.take("quantity")?;
-    let (cart, product) = (basket_id, product_id);
-    let kiosk = state.kiosk()?;
-    let result = kiosk
-        .edge()
-        .remove_item(cart, product, quantity.unwrap_or(1));
-    cart_changed(&app, kiosk, result)
+    let args = (basket_id, product_id, quantity);
+    line_change(&app, &state, args, |edge, cart, product, n| {
+        edge.remove_item(cart, product, n)
+    })
 }
 
 /// The customer cancels the basket (the "Start over" button).

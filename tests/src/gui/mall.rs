@@ -61,6 +61,13 @@ impl SecuredMall {
         })
     }
 
+    /// The last `lines` lines of central's log, for a failure message.
+    pub fn central_log_tail(&self, lines: usize) -> String {
+        let log = self.central.logs();
+        let all: Vec<&str> = log.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+
     /// Both windows on the enrolled devices (their NATS URL is in the enrollment files), the
     /// demo mall seeded into the manager's database.
     pub fn app_options(&self) -> GuiOptions {

@@ -161,14 +161,18 @@ impl Dispatcher {
             .map_err(|e| DepotError::Dispatch(e.to_string()))?;
         let mut messages: Vec<_> = first.collect().await;
         if idle.len() > 1 && messages.iter().any(Result::is_ok) {
-            let rest = self
+            // The rest is a bonus: if that pull fails, the list already in hand is still
+            // offered (dropping it would leave it pending until its ack wait ran out).
+            match self
                 .consumer
                 .fetch()
                 .max_messages(idle.len() - 1)
                 .messages()
                 .await
-                .map_err(|e| DepotError::Dispatch(e.to_string()))?;
-            messages.extend(rest.collect::<Vec<_>>().await);
+            {
+                Ok(rest) => messages.extend(rest.collect::<Vec<_>>().await),
+                Err(e) => tracing::debug!(error = %e, "dispatch pull of the rest failed"),
+            }
         }
         let mut offers = Vec::new();
         for next in messages {
@@ -176,7 +180,7 @@ impl Dispatcher {
                 Ok(m) => m,
                 Err(e) => {
                     tracing::debug!(error = %e, "dispatch pull");
-                    break;
+                    continue;
                 }
             };
             let (stream_seq, delivered) = message
