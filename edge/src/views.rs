@@ -4,7 +4,7 @@
 use mallbots_domain::baskets::{Basket, BasketCancelReason, BasketStatus};
 use mallbots_domain::customers::Customer;
 use mallbots_domain::mall_map::Place;
-use mallbots_domain::ordering::{Order, OrderStatus};
+use mallbots_domain::ordering::{Order, OrderItem, OrderStatus};
 use mallbots_domain::products::Product;
 use mallbots_domain::stores::Store;
 use mallbots_domain::{BasketId, BotId, CustomerId, OrderId, ProductId, ShoppingListId, StoreId};
@@ -175,6 +175,19 @@ impl LineView {
     }
 }
 
+impl From<&OrderItem> for LineView {
+    fn from(i: &OrderItem) -> Self {
+        LineView::new(
+            i.product_id,
+            i.store_id,
+            &i.store_name,
+            &i.product_name,
+            i.price,
+            i.quantity,
+        )
+    }
+}
+
 /// A cart with its lines and live total.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -312,20 +325,7 @@ impl From<&Order> for OrderView {
             status: o.status().as_str().to_owned(),
             total_cents: o.total().cents,
             currency: o.total().currency.to_string(),
-            items: o
-                .items()
-                .iter()
-                .map(|i| {
-                    LineView::new(
-                        i.product_id,
-                        i.store_id,
-                        &i.store_name,
-                        &i.product_name,
-                        i.price,
-                        i.quantity,
-                    )
-                })
-                .collect(),
+            items: o.items().iter().map(LineView::from).collect(),
             store_ids: o.store_ids(),
             synced: false,
             cancellation_requested: o.cancellation_requested(),

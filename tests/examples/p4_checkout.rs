@@ -20,6 +20,7 @@ use mallbots_edge::sync::{engine, SyncSettings};
 use mallbots_edge::{Edge, EdgeConfig, NewProduct, Role};
 use mallbots_sync::engine::NatsTarget;
 use mallbots_sync::store::{StoreOptions, StoreReader, Upcasters};
+use mallbots_tests::bench::{self, arg};
 use mallbots_tests::nats::NatsServer;
 use mallbots_tests::procs::{Proc, CENTRAL};
 use std::collections::HashMap;
@@ -32,13 +33,6 @@ const BOTS: &str = "40";
 const STEP_MS: &str = "5";
 /// Statuses at or after OrderShoppingStarted.
 const SHOPPING_OR_LATER: &[&str] = &["in_progress", "ready", "completed"];
-
-fn arg<T: std::str::FromStr>(n: usize, default: T) -> T {
-    std::env::args()
-        .nth(n)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(default)
-}
 
 fn device(dir: &std::path::Path, id: &str, role: Role) -> Edge {
     let config = EdgeConfig {
@@ -356,19 +350,5 @@ async fn run(orders: usize, rate: f64) {
 fn main() {
     let orders: usize = arg(1, 1000);
     let rate: f64 = arg(2, 100.0);
-    if std::env::var_os("MALLBOTS_BIN_DIR").is_none() {
-        // target/<profile>/examples/p4_checkout → the binaries are in target/<profile>/.
-        if let Some(dir) = std::env::current_exe()
-            .ok()
-            .and_then(|e| e.parent()?.parent().map(|p| p.to_path_buf()))
-        {
-            std::env::set_var("MALLBOTS_BIN_DIR", dir);
-        }
-    }
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(run(orders.max(1), rate.max(0.1)));
+    bench::run(run(orders.max(1), rate.max(0.1)));
 }

@@ -20,6 +20,7 @@ use mallbots_domain::OrderId;
 use mallbots_edge::device::Enrollment as DeviceEnrollment;
 use mallbots_edge::sync::{engine, SyncSettings};
 use mallbots_edge::{Edge, EdgeConfig, NatsTarget, NewProduct, SyncHandle};
+use mallbots_tests::bench::{self, arg};
 use mallbots_tests::cli_mall::start_central;
 use mallbots_tests::nats::{Enrollment, NatsServer};
 use std::path::{Path, PathBuf};
@@ -29,13 +30,6 @@ use std::time::{Duration, Instant};
 const ROOT: &str = "p7";
 const PREFIX: &str = "p7_";
 const BATCH: usize = 1_000;
-
-fn arg<T: std::str::FromStr>(n: usize, default: T) -> T {
-    std::env::args()
-        .nth(n)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(default)
-}
 
 /// A device opened on its own database and initialized from its enrollment file.
 fn enrolled(dir: &Path, enrollment: &Path) -> Edge {
@@ -356,19 +350,5 @@ async fn run(thousands: usize, rate: f64) {
 fn main() {
     let thousands: usize = arg(1, 3);
     let rate: f64 = arg(2, 100.0);
-    if std::env::var_os("MALLBOTS_BIN_DIR").is_none() {
-        // target/<profile>/examples/p7_soak → the binaries are in target/<profile>/.
-        if let Some(dir) = std::env::current_exe()
-            .ok()
-            .and_then(|e| e.parent()?.parent().map(|p| p.to_path_buf()))
-        {
-            std::env::set_var("MALLBOTS_BIN_DIR", dir);
-        }
-    }
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(run(thousands.max(1), rate.max(0.1)));
+    bench::run(run(thousands.max(1), rate.max(0.1)));
 }

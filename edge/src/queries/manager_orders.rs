@@ -168,19 +168,7 @@ fn line_view(line: &Line, catalog: &HashMap<String, String>) -> ManagerOrderLine
         store_id: line.store_id,
         store_name,
         status: line.status.clone(),
-        items: items
-            .iter()
-            .map(|i| {
-                LineView::new(
-                    i.product_id,
-                    i.store_id,
-                    &i.store_name,
-                    &i.product_name,
-                    i.price,
-                    i.quantity,
-                )
-            })
-            .collect(),
+        items: items.iter().map(LineView::from).collect(),
         item_count: line.item_count,
         total_cents: line.total_cents,
         currency: line.currency.clone(),
