@@ -186,6 +186,20 @@ fn nats_target(url: &str, enrollment: Option<PathBuf>) -> NatsTarget {
     }
 }
 
+/// The event count and the sync status as of one moment: read again while a commit landed
+/// between them (else a look could pair the old count with the new status, and one change
+/// reach the window as two, `sync` first). `None` when a read failed.
+async fn look(edge: &Edge, sync: &DeviceSync) -> Option<(mallbots_edge::LocalCounts, SyncStatus)> {
+    loop {
+        let before = edge.local_counts().ok()?;
+        let status = sync.status().await.ok()?;
+        let after = edge.local_counts().ok()?;
+        if after.events == before.events {
+            return Some((after, status));
+        }
+    }
+}
+
 /// What the bridge compares between two looks.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Seen {
@@ -208,9 +222,7 @@ pub async fn bridge<R: Runtime>(
     let mut commits = edge.commits();
     let mut last: Option<Seen> = None;
     loop {
-        let counts = edge.local_counts();
-        let status = sync.status().await;
-        if let (Ok(counts), Ok(status)) = (counts, status) {
+        if let Some((counts, status)) = look(&edge, &sync).await {
             let seen = Seen {
                 events: counts.events,
                 sync: (
