@@ -9,10 +9,9 @@
 
 mod carts;
 mod catalog;
+mod decode_ahead;
 pub mod depot;
 pub mod desk;
-mod fast_decode;
-mod fold;
 pub mod order_lines;
 mod orders;
 mod rebuild;
@@ -25,9 +24,26 @@ use mallbots_domain::desk::DeskEvent;
 use mallbots_domain::ordering::OrderEvent;
 use mallbots_domain::products::ProductEvent;
 use mallbots_domain::stores::StoreEvent;
-use mallbots_sync::store::{Migration, RawEvent, StoreError, StoredEvent};
+use mallbots_sync::store::sqlite::scan::decode_payload;
+use mallbots_sync::store::{Migration, StoreError, StoredEvent, Upcasters};
 use rusqlite::Transaction;
 use serde::de::DeserializeOwned;
+
+/// An id's hyphenated text on the stack: the key the read models store, without allocating
+/// (a rebuild forms a few per event).
+pub(crate) struct Key([u8; uuid::fmt::Hyphenated::LENGTH]);
+
+impl Key {
+    pub(crate) fn of(id: uuid::Uuid) -> Self {
+        let mut text = [0; uuid::fmt::Hyphenated::LENGTH];
+        id.hyphenated().encode_lower(&mut text);
+        Self(text)
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("a hyphenated uuid is ASCII")
+    }
+}
 
 /// The read models' migrations.
 pub const MIGRATIONS: &[Migration] = &[
@@ -102,9 +118,23 @@ impl DecodeAny for &StoredEvent {
     }
 }
 
-impl DecodeAny for &RawEvent<'_> {
+/// A payload copied out of its log row, with what decoding it needs (a rebuild decodes on a
+/// thread of its own).
+struct Payload<'a> {
+    upcasters: &'a Upcasters,
+    event_type: &'a str,
+    schema_version: u32,
+    payload: &'a str,
+}
+
+impl DecodeAny for &Payload<'_> {
     fn get<E: DeserializeOwned>(&self) -> Result<E, StoreError> {
-        self.decode()
+        decode_payload(
+            self.upcasters,
+            self.event_type,
+            self.schema_version,
+            self.payload,
+        )
     }
 }
 
@@ -117,39 +147,6 @@ pub fn project(tx: &Transaction<'_>, event: &StoredEvent) -> Result<(), StoreErr
     }
     let decoded = Decoded::decode(&event.stream_type, &event.event_type, event)?;
     apply(tx, &decoded)
-}
-
-/// [`project`] for a borrowed row of a log scan, in a rebuild: cart and order events go to
-/// the in-memory `fold` (written by its flush), the others straight to the tables.
-/// `current`: the row's schema version is current (no upcasting), so the common event types
-/// may take the faster decoder of [`fast_decode`].
-pub(crate) fn project_rebuild(
-    tx: &Transaction<'_>,
-    fold: &mut fold::Fold<'_, '_>,
-    event: &RawEvent<'_>,
-    current: bool,
-) -> Result<(), StoreError> {
-    if current {
-        let (kind, payload) = (event.event_type, event.payload);
-        match event.stream_type {
-            "basket" => {
-                if let Some(e) = fast_decode::basket(kind, payload) {
-                    return carts::basket(fold, &e);
-                }
-            }
-            "order" => {
-                if let Some(e) = fast_decode::order(kind, payload) {
-                    return orders::order(fold, &e);
-                }
-            }
-            _ => {}
-        }
-    }
-    match Decoded::decode(event.stream_type, event.event_type, event)? {
-        Decoded::Basket(e) => carts::basket(fold, &e),
-        Decoded::Order(e) => orders::order(fold, &e),
-        other => apply(tx, &other),
-    }
 }
 
 /// A domain event type with a read model: the command path projects the events it just decided
@@ -173,29 +170,19 @@ projectable! {
     StoreEvent => catalog::store,
     ProductEvent => catalog::product,
     CustomerEvent => catalog::customer,
-    BasketEvent => basket_sql,
-    OrderEvent => order_sql,
+    BasketEvent => carts::basket,
+    OrderEvent => orders::order,
     DeskEvent => desk::apply,
 }
 
-/// The live transaction as the row store of the cart and order projections.
-pub(crate) struct Sql<'a, 'conn>(pub &'a Transaction<'conn>);
-
-fn basket_sql(tx: &Transaction<'_>, event: &BasketEvent) -> Result<(), StoreError> {
-    carts::basket(&mut Sql(tx), event)
-}
-
-fn order_sql(tx: &Transaction<'_>, event: &OrderEvent) -> Result<(), StoreError> {
-    orders::order(&mut Sql(tx), event)
-}
-
+/// Updates the read models for one decoded event (a rebuild's too).
 fn apply(tx: &Transaction<'_>, decoded: &Decoded) -> Result<(), StoreError> {
     match decoded {
         Decoded::Store(e) => catalog::store(tx, e),
         Decoded::Product(e) => catalog::product(tx, e),
         Decoded::Customer(e) => catalog::customer(tx, e),
-        Decoded::Basket(e) => basket_sql(tx, e),
-        Decoded::Order(e) => order_sql(tx, e),
+        Decoded::Basket(e) => carts::basket(tx, e),
+        Decoded::Order(e) => orders::order(tx, e),
         Decoded::Depot(e) => depot::apply(tx, e),
         Decoded::OrderLine(e) => order_lines::apply(tx, e),
         Decoded::Desk(e) => desk::apply(tx, e),

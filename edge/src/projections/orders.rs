@@ -1,14 +1,14 @@
 //! Order read models: `rm_orders`, `rm_order_items` (with store ids) and `rm_sales_daily`.
 //!
 //! Sales count an order on its creation day (UTC) per store of its lines, and are taken back
-//! when the order is rejected or canceled. What an event does is decided once, in [`order`],
-//! over the row operations of [`OrderRows`] (SQL in [`Sql`], an in-memory fold in a rebuild).
+//! when the order is rejected or canceled. [`order`] decides what an event does, over one small
+//! SQL function per row operation; a rebuild runs the same code.
 
-use super::Sql;
+use super::Key;
 use crate::days::utc_day;
 use mallbots_domain::ordering::{OrderEvent, OrderItem};
 use mallbots_sync::store::StoreError;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, Transaction};
 
 /// A new order row.
 #[derive(Debug, Clone, Copy)]
@@ -23,187 +23,168 @@ pub(super) struct NewOrder<'a> {
 /// One store's share of an order: (store, currency, items, total).
 pub(super) type StoreShare = (String, String, i64, i64);
 
-/// The row operations of the order projection, each meaning exactly what the SQL of [`Sql`]'s
-/// implementation does (the rebuild's in-memory fold implements them too).
-pub(super) trait OrderRows {
-    /// Creates (or resets) the order row, status `pending`, and replaces its items.
-    fn create(
-        &mut self,
-        id: &str,
-        order: NewOrder<'_>,
-        items: &[OrderItem],
-    ) -> Result<(), StoreError>;
-    /// The order's creation time, `None` without a row.
-    fn created_at(&mut self, id: &str) -> Result<Option<i64>, StoreError>;
-    /// The order's status, `None` without a row.
-    fn status(&mut self, id: &str) -> Result<Option<String>, StoreError>;
-    /// Items and totals of the order per store and currency.
-    fn shares(&mut self, id: &str) -> Result<Vec<StoreShare>, StoreError>;
-    /// Adds to a day's sales of a store (creating the row).
-    fn add_sales(&mut self, day: &str, share: StoreShare, orders: i64) -> Result<(), StoreError>;
-    /// Sets the status and `updated_at`.
-    fn set_status(&mut self, id: &str, status: &str, at: i64) -> Result<(), StoreError>;
-    /// Closes (rejected / canceled): status, reason, no cancellation pending.
-    fn close(&mut self, id: &str, status: &str, reason: &str, at: i64) -> Result<(), StoreError>;
-    /// A cancellation was requested (`true`) or refused (`false`).
-    fn cancel_requested(
-        &mut self,
-        id: &str,
-        requested: bool,
-        reason: &str,
-        at: i64,
-    ) -> Result<(), StoreError>;
-}
-
-impl OrderRows for Sql<'_, '_> {
-    fn create(&mut self, id: &str, o: NewOrder<'_>, items: &[OrderItem]) -> Result<(), StoreError> {
-        let tx = self.0;
-        tx.prepare_cached(
-            "INSERT OR REPLACE INTO rm_orders (order_id, customer_id, device_id, status,
-             total_cents, currency, created_at, updated_at)
-             VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?6)",
-        )?
-        .execute(params![
+/// Creates (or resets) the order row, status `pending`, and replaces its items.
+fn create(
+    tx: &Transaction<'_>,
+    id: &str,
+    o: NewOrder<'_>,
+    items: &[OrderItem],
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO rm_orders (order_id, customer_id, device_id, status,
+         total_cents, currency, created_at, updated_at)
+         VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?6)",
+    )?
+    .execute(params![
+        id,
+        o.customer_id,
+        o.device_id,
+        o.total_cents,
+        o.currency,
+        o.at
+    ])?;
+    tx.prepare_cached("DELETE FROM rm_order_items WHERE order_id = ?1")?
+        .execute([id])?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO rm_order_items (order_id, product_id, store_id, store_name,
+         product_name, price_cents, currency, quantity, position)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for (position, item) in items.iter().enumerate() {
+        insert.execute(params![
             id,
-            o.customer_id,
-            o.device_id,
-            o.total_cents,
-            o.currency,
-            o.at
+            Key::of(item.product_id.0).as_str(),
+            Key::of(item.store_id.0).as_str(),
+            item.store_name,
+            item.product_name,
+            item.price.cents,
+            item.price.currency.as_str(),
+            item.quantity,
+            position as i64
         ])?;
-        tx.prepare_cached("DELETE FROM rm_order_items WHERE order_id = ?1")?
-            .execute([id])?;
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO rm_order_items (order_id, product_id, store_id, store_name,
-             product_name, price_cents, currency, quantity, position)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?;
-        for (position, item) in items.iter().enumerate() {
-            insert.execute(params![
-                id,
-                item.product_id.to_string(),
-                item.store_id.to_string(),
-                item.store_name,
-                item.product_name,
-                item.price.cents,
-                item.price.currency.as_str(),
-                item.quantity,
-                position as i64
-            ])?;
-        }
-        Ok(())
-    }
-
-    fn created_at(&mut self, id: &str) -> Result<Option<i64>, StoreError> {
-        Ok(self
-            .0
-            .prepare_cached("SELECT created_at FROM rm_orders WHERE order_id = ?1")?
-            .query_row([id], |r| r.get(0))
-            .optional()?)
-    }
-
-    fn status(&mut self, id: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .0
-            .prepare_cached("SELECT status FROM rm_orders WHERE order_id = ?1")?
-            .query_row([id], |r| r.get(0))
-            .optional()?)
-    }
-
-    fn shares(&mut self, id: &str) -> Result<Vec<StoreShare>, StoreError> {
-        let mut per_store = self.0.prepare_cached(
-            "SELECT store_id, currency, SUM(quantity), SUM(price_cents * quantity)
-             FROM rm_order_items WHERE order_id = ?1 GROUP BY store_id, currency",
-        )?;
-        let rows = per_store
-            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
-    }
-
-    fn add_sales(
-        &mut self,
-        day: &str,
-        (store, currency, items, total): StoreShare,
-        orders: i64,
-    ) -> Result<(), StoreError> {
-        self.0
-            .prepare_cached(
-                "INSERT INTO rm_sales_daily (store_id, day, currency, orders, items, total_cents)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (store_id, day, currency) DO UPDATE SET
-                   orders = orders + excluded.orders, items = items + excluded.items,
-                   total_cents = total_cents + excluded.total_cents",
-            )?
-            .execute(params![store, day, currency, orders, items, total])?;
-        Ok(())
-    }
-
-    fn set_status(&mut self, id: &str, status: &str, at: i64) -> Result<(), StoreError> {
-        self.0
-            .prepare_cached(
-                "UPDATE rm_orders SET status = ?1, updated_at = ?2 WHERE order_id = ?3",
-            )?
-            .execute(params![status, at, id])?;
-        Ok(())
-    }
-
-    fn close(&mut self, id: &str, status: &str, reason: &str, at: i64) -> Result<(), StoreError> {
-        self.0
-            .prepare_cached(
-                "UPDATE rm_orders SET status = ?1, reason = ?2, cancel_requested = 0,
-                 updated_at = ?3 WHERE order_id = ?4",
-            )?
-            .execute(params![status, reason, at, id])?;
-        Ok(())
-    }
-
-    fn cancel_requested(
-        &mut self,
-        id: &str,
-        requested: bool,
-        reason: &str,
-        at: i64,
-    ) -> Result<(), StoreError> {
-        self.0
-            .prepare_cached(
-                "UPDATE rm_orders SET cancel_requested = ?1, reason = ?2, updated_at = ?3
-                 WHERE order_id = ?4",
-            )?
-            .execute(params![requested, reason, at, id])?;
-        Ok(())
-    }
-}
-
-/// Adds (`sign` = 1) or takes back (`sign` = -1) an order's sales per store.
-fn sales(rows: &mut impl OrderRows, id: &str, sign: i64) -> Result<(), StoreError> {
-    let Some(created_at) = rows.created_at(id)? else {
-        return Ok(());
-    };
-    let day = utc_day(created_at);
-    for (store, currency, items, total) in rows.shares(id)? {
-        rows.add_sales(&day, (store, currency, sign * items, sign * total), sign)?;
     }
     Ok(())
 }
 
-fn close(
-    rows: &mut impl OrderRows,
+/// The order's creation time, `None` without a row.
+fn created_at(tx: &Transaction<'_>, id: &str) -> Result<Option<i64>, StoreError> {
+    Ok(tx
+        .prepare_cached("SELECT created_at FROM rm_orders WHERE order_id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
+}
+
+/// The order's status, `None` without a row.
+fn status_of(tx: &Transaction<'_>, id: &str) -> Result<Option<String>, StoreError> {
+    Ok(tx
+        .prepare_cached("SELECT status FROM rm_orders WHERE order_id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
+}
+
+/// Items and totals of the order per store and currency.
+fn shares(tx: &Transaction<'_>, id: &str) -> Result<Vec<StoreShare>, StoreError> {
+    let mut per_store = tx.prepare_cached(
+        "SELECT store_id, currency, SUM(quantity), SUM(price_cents * quantity)
+         FROM rm_order_items WHERE order_id = ?1 GROUP BY store_id, currency",
+    )?;
+    let rows = per_store
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Adds to a day's sales of a store (creating the row).
+fn add_sales(
+    tx: &Transaction<'_>,
+    day: &str,
+    (store, currency, items, total): StoreShare,
+    orders: i64,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO rm_sales_daily (store_id, day, currency, orders, items, total_cents)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (store_id, day, currency) DO UPDATE SET
+               orders = orders + excluded.orders, items = items + excluded.items,
+               total_cents = total_cents + excluded.total_cents",
+    )?
+    .execute(params![store, day, currency, orders, items, total])?;
+    Ok(())
+}
+
+/// Sets the status and `updated_at`.
+fn set_status(tx: &Transaction<'_>, id: &str, status: &str, at: i64) -> Result<(), StoreError> {
+    tx.prepare_cached("UPDATE rm_orders SET status = ?1, updated_at = ?2 WHERE order_id = ?3")?
+        .execute(params![status, at, id])?;
+    Ok(())
+}
+
+/// Closes (rejected / canceled): status, reason, no cancellation pending.
+fn set_closed(
+    tx: &Transaction<'_>,
     id: &str,
     status: &str,
     reason: &str,
     at: i64,
 ) -> Result<(), StoreError> {
-    let current = rows.status(id)?;
+    tx.prepare_cached(
+        "UPDATE rm_orders SET status = ?1, reason = ?2, cancel_requested = 0,
+             updated_at = ?3 WHERE order_id = ?4",
+    )?
+    .execute(params![status, reason, at, id])?;
+    Ok(())
+}
+
+/// A cancellation was requested (`true`) or refused (`false`).
+fn cancel_requested(
+    tx: &Transaction<'_>,
+    id: &str,
+    requested: bool,
+    reason: &str,
+    at: i64,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "UPDATE rm_orders SET cancel_requested = ?1, reason = ?2, updated_at = ?3
+             WHERE order_id = ?4",
+    )?
+    .execute(params![requested, reason, at, id])?;
+    Ok(())
+}
+
+/// Adds (`sign` = 1) or takes back (`sign` = -1) an order's sales per store.
+fn sales(tx: &Transaction<'_>, id: &str, sign: i64) -> Result<(), StoreError> {
+    let Some(created_at) = created_at(tx, id)? else {
+        return Ok(());
+    };
+    let day = utc_day(created_at);
+    for (store, currency, items, total) in shares(tx, id)? {
+        add_sales(
+            tx,
+            &day,
+            (store, currency, sign * items, sign * total),
+            sign,
+        )?;
+    }
+    Ok(())
+}
+
+fn close(
+    tx: &Transaction<'_>,
+    id: &str,
+    status: &str,
+    reason: &str,
+    at: i64,
+) -> Result<(), StoreError> {
+    let current = status_of(tx, id)?;
     if matches!(current.as_deref(), Some("rejected" | "canceled") | None) {
         return Ok(());
     }
-    sales(rows, id, -1)?;
-    rows.close(id, status, reason, at)
+    sales(tx, id, -1)?;
+    set_closed(tx, id, status, reason, at)
 }
 
 /// Projects an order event (the kiosk's own and central's).
-pub(super) fn order(rows: &mut impl OrderRows, event: &OrderEvent) -> Result<(), StoreError> {
+pub(super) fn order(tx: &Transaction<'_>, event: &OrderEvent) -> Result<(), StoreError> {
     let id = event.order_id().to_string();
     let at = event.at().0;
     match event {
@@ -222,19 +203,19 @@ pub(super) fn order(rows: &mut impl OrderRows, event: &OrderEvent) -> Result<(),
                 currency: total.currency.as_str(),
                 at,
             };
-            rows.create(&id, order, items)?;
-            sales(rows, &id, 1)?;
+            create(tx, &id, order, items)?;
+            sales(tx, &id, 1)?;
         }
-        OrderEvent::OrderRejected { reason, .. } => close(rows, &id, "rejected", reason, at)?,
-        OrderEvent::OrderCanceled { reason, .. } => close(rows, &id, "canceled", reason, at)?,
-        OrderEvent::OrderApproved { .. } => rows.set_status(&id, "approved", at)?,
-        OrderEvent::OrderShoppingStarted { .. } => rows.set_status(&id, "in_progress", at)?,
-        OrderEvent::OrderReadied { .. } => rows.set_status(&id, "ready", at)?,
-        OrderEvent::OrderCompleted { .. } => rows.set_status(&id, "completed", at)?,
+        OrderEvent::OrderRejected { reason, .. } => close(tx, &id, "rejected", reason, at)?,
+        OrderEvent::OrderCanceled { reason, .. } => close(tx, &id, "canceled", reason, at)?,
+        OrderEvent::OrderApproved { .. } => set_status(tx, &id, "approved", at)?,
+        OrderEvent::OrderShoppingStarted { .. } => set_status(tx, &id, "in_progress", at)?,
+        OrderEvent::OrderReadied { .. } => set_status(tx, &id, "ready", at)?,
+        OrderEvent::OrderCompleted { .. } => set_status(tx, &id, "completed", at)?,
         OrderEvent::OrderCancellationRequested { reason, .. }
         | OrderEvent::OrderCancelRefused { reason, .. } => {
             let requested = matches!(event, OrderEvent::OrderCancellationRequested { .. });
-            rows.cancel_requested(&id, requested, reason, at)?;
+            cancel_requested(tx, &id, requested, reason, at)?;
         }
     }
     Ok(())

@@ -1,13 +1,14 @@
 //! Full read-model rebuild: truncate every read-model table, stream the log with the store's
-//! zero-copy `scan` and re-project each event (P6, and after a rebase); carts and orders through
-//! an in-memory fold that writes each final row once.
+//! zero-copy `scan` and re-project each event through the same projection the live path runs
+//! (P6, and after a rebase), decoded by a thread of its own ([`super::decode_ahead`]).
 //!
 //! It runs in one transaction, so readers see either the old or the new read models.
 
-use super::fold::{Fold, MAX_STAGED};
+use super::decode_ahead::with_decoder;
+use super::Decoded;
 use mallbots_sync::store::sqlite::read;
 use mallbots_sync::store::sqlite::scan::scan;
-use mallbots_sync::store::{Compatibility, Durability, SqliteStore, StoreError, Upcasters};
+use mallbots_sync::store::{Durability, SqliteStore, StoreError, Upcasters};
 use rusqlite::Transaction;
 
 /// Every table [`rebuild`] truncates, in dependency-free order.
@@ -28,41 +29,46 @@ pub const READ_MODEL_TABLES: &[&str] = &[
 const PAGE: usize = 4096;
 
 /// Truncates the read models and re-projects the log inside `tx`; returns the events projected.
-/// Carts and orders are folded in memory and written once per row (see [`super::fold`]).
 pub fn rebuild_in(tx: &Transaction<'_>, upcasters: &Upcasters) -> Result<u64, StoreError> {
-    rebuild_holding(tx, upcasters, MAX_STAGED, PAGE)
+    rebuild_paging(tx, upcasters, PAGE)
 }
 
-/// [`rebuild_in`] flushing the fold once it holds more than `limit` rows, scanning `page`
-/// events at a time (small values exercise the flush in tests).
-fn rebuild_holding(
+/// [`rebuild_in`] scanning `page_size` events at a time (small pages exercise the paging in
+/// tests).
+fn rebuild_paging(
     tx: &Transaction<'_>,
     upcasters: &Upcasters,
-    limit: usize,
     page_size: usize,
 ) -> Result<u64, StoreError> {
     for table in READ_MODEL_TABLES {
         tx.execute(&format!("DELETE FROM {table}"), [])?;
     }
-    let mut fold = Fold::new(tx, limit);
-    let mut after = 0;
-    let mut count = 0u64;
-    loop {
-        let mut page = 0usize;
-        let last = scan(tx, upcasters, after, page_size, |event| {
-            page += 1;
-            let current = upcasters.classify(event.event_type, event.schema_version)
-                == Compatibility::Current;
-            super::project_rebuild(tx, &mut fold, event, current)
-        })?;
-        count += page as u64;
-        if page < page_size {
-            fold.flush()?;
-            return Ok(count);
+    // The rebuild touches every read-model page: hold them all (64 MiB at most) rather than
+    // spill mid-transaction; the connection's own size comes back after, success or not.
+    let cache: i64 = tx.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+    tx.execute_batch("PRAGMA cache_size = -65536")?;
+    let mut project = |events: &[Decoded]| -> Result<(), StoreError> {
+        events.iter().try_for_each(|event| super::apply(tx, event))
+    };
+    let n = with_decoder(upcasters, |mut ahead| {
+        let mut after = 0;
+        let mut count = 0u64;
+        loop {
+            let mut page = 0usize;
+            let last = scan(tx, upcasters, after, page_size, |event| {
+                page += 1;
+                ahead.push(event, &mut project)
+            })?;
+            count += page as u64;
+            if page < page_size {
+                ahead.finish(&mut project)?;
+                return Ok(count);
+            }
+            after = last;
         }
-        fold.maybe_flush()?;
-        after = last;
-    }
+    });
+    tx.execute_batch(&format!("PRAGMA cache_size = {cache}"))?;
+    n
 }
 
 /// The read-model rows that belong to one aggregate alone, by stream type: (table, key column).
@@ -109,15 +115,15 @@ pub fn rebuild(store: &mut SqliteStore) -> Result<u64, StoreError> {
 
 #[cfg(test)]
 mod tests {
-    use super::rebuild_holding;
+    use super::rebuild_paging;
     use crate::{Edge, EdgeConfig, NewProduct};
     use mallbots_sync::store::Durability;
 
     /// Carts with adds, a removal down to nothing and a partial one, a canceled cart, checkouts
-    /// and a cancellation request, rebuilt with the fold flushing every few rows (so carts and
-    /// orders are loaded back from the tables mid-stream): the same read models as live.
+    /// and a cancellation request, rebuilt scanning pages of 1, 2, 7 and 4096 events: the same
+    /// read models as live.
     #[test]
-    fn a_rebuild_that_flushes_often_equals_the_live_read_models() {
+    fn a_rebuild_in_any_page_size_equals_the_live_read_models() {
         let dir = tempfile::tempdir().unwrap();
         let edge = Edge::open(dir.path().join("edge.db"), EdgeConfig::default()).unwrap();
         let store = edge.create_store("S", "L1").unwrap();
@@ -155,18 +161,61 @@ mod tests {
         edge.request_order_cancellation(order, "changed my mind")
             .unwrap();
         let live = edge.dump_read_models().unwrap();
-        for (limit, page) in [(1, 1), (3, 2), (10, 7)] {
+        for page in [1, 2, 7, 4096] {
             let n = edge
                 .with_writer(move |store, _| {
                     let upcasters = store.upcasters_arc();
                     Ok(store.transaction(Durability::Normal, |tx| {
-                        rebuild_holding(tx, &upcasters, limit, page)
+                        rebuild_paging(tx, &upcasters, page)
                     })?)
                 })
                 .unwrap();
             assert!(n > 30, "{n} events");
-            assert_eq!(edge.dump_read_models().unwrap(), live, "limit {limit}");
+            assert_eq!(edge.dump_read_models().unwrap(), live, "page {page}");
         }
+    }
+
+    /// A payload nobody can decode, in the middle of a log of several decode batches: the
+    /// rebuild stops with `projection.undecodable`, naming the event, and its transaction
+    /// leaves the read models as they were (the decoder thread ends with it: no hang). The
+    /// payload is damaged by SQL on purpose: no command of the product writes one.
+    #[test]
+    fn an_undecodable_event_mid_log_fails_the_rebuild_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let edge = Edge::open(dir.path().join("edge.db"), EdgeConfig::default()).unwrap();
+        let store = edge.create_store("S", "L1").unwrap();
+        edge.set_participation(store.store_id, true).unwrap();
+        let product = edge
+            .add_product(NewProduct {
+                store_id: store.store_id,
+                sku: "SKU".into(),
+                name: "Tea".into(),
+                description: String::new(),
+                price_cents: 250,
+            })
+            .unwrap()
+            .product_id;
+        let cart = edge.start_cart(None).unwrap().cart_id;
+        for _ in 0..700 {
+            edge.add_item(cart, product, 1).unwrap();
+        }
+        let before = edge.dump_read_models().unwrap();
+        edge.with_writer(|store, _| {
+            Ok(store.transaction(Durability::Normal, |tx| {
+                tx.execute(
+                    "UPDATE events SET payload = '{\"type\":\"BasketItemAdded\"}'
+                     WHERE global_pos = (SELECT global_pos FROM events
+                                         WHERE event_type = 'BasketItemAdded'
+                                         ORDER BY global_pos LIMIT 1 OFFSET 400)",
+                    [],
+                )?;
+                Ok(())
+            })?)
+        })
+        .unwrap();
+        let err = edge.rebuild_read_models().unwrap_err().to_string();
+        assert!(err.contains("BasketItemAdded"), "{err}");
+        assert_eq!(edge.dump_read_models().unwrap(), before);
     }
 
     /// A rebase of one product, of one store and of one cart re-projects that aggregate only:

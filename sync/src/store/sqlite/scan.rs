@@ -42,23 +42,12 @@ pub struct RawEvent<'a> {
 impl RawEvent<'_> {
     /// Decodes the payload into `E`, upcasting first when the stored version is old.
     pub fn decode<E: DeserializeOwned>(&self) -> Result<E, StoreError> {
-        let context = || format!("decode {}", self.event_type);
-        match self
-            .upcasters
-            .classify(self.event_type, self.schema_version)
-        {
-            Compatibility::Current => {
-                serde_json::from_str(self.payload).map_err(|e| StoreError::codec(context(), e))
-            }
-            _ => {
-                let value = serde_json::from_str(self.payload)
-                    .map_err(|e| StoreError::codec("event payload", e))?;
-                let (value, _) =
-                    self.upcasters
-                        .upcast(self.event_type, self.schema_version, value)?;
-                serde_json::from_value(value).map_err(|e| StoreError::codec(context(), e))
-            }
-        }
+        decode_payload(
+            self.upcasters,
+            self.event_type,
+            self.schema_version,
+            self.payload,
+        )
     }
 
     /// Parses the metadata.
@@ -85,6 +74,29 @@ impl RawEvent<'_> {
             command_id: self.command_id.map(parse_uuid).transpose()?,
         };
         self.upcasters.upcast_event(event)
+    }
+}
+
+/// Decodes a stored payload into `E`, upcasting first when `schema_version` is old: what
+/// [`RawEvent::decode`] does, for a payload copied out of its row (a rebuild decodes on a
+/// thread of its own while the writer projects).
+pub fn decode_payload<E: DeserializeOwned>(
+    upcasters: &Upcasters,
+    event_type: &str,
+    schema_version: u32,
+    payload: &str,
+) -> Result<E, StoreError> {
+    let context = || format!("decode {event_type}");
+    match upcasters.classify(event_type, schema_version) {
+        Compatibility::Current => {
+            serde_json::from_str(payload).map_err(|e| StoreError::codec(context(), e))
+        }
+        _ => {
+            let value =
+                serde_json::from_str(payload).map_err(|e| StoreError::codec("event payload", e))?;
+            let (value, _) = upcasters.upcast(event_type, schema_version, value)?;
+            serde_json::from_value(value).map_err(|e| StoreError::codec(context(), e))
+        }
     }
 }
 
