@@ -209,3 +209,23 @@ where
         }
     }
 }
+
+/// [`run_one`] at normal durability, answering with the new state's view.
+pub fn run_for_view<A, V>(
+    store: &mut SqliteStore,
+    cache: &mut AggregateCache,
+    target: &Target,
+    build: &dyn Fn(&A) -> Result<A::Command, EdgeError>,
+) -> Result<V, EdgeError>
+where
+    A: Aggregate + Send + 'static,
+    A::Command: Serialize,
+    A::Event: Projectable,
+    DomainError: From<A::Error>,
+    V: for<'a> From<&'a A>,
+{
+    run_one(store, cache, target, Durability::Normal, build, |s| {
+        V::from(s)
+    })
+    .map(|(view, _)| view)
+}

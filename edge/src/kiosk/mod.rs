@@ -7,7 +7,7 @@
 pub mod abandonment;
 pub mod checkout;
 
-use crate::engine::execute::run_one;
+use crate::engine::execute::run_for_view;
 use crate::error::EdgeError;
 use crate::queries::catalog::product_facts;
 use crate::views::{CartView, CustomerView};
@@ -94,15 +94,7 @@ impl Edge {
                     at,
                 })
             };
-            run_one(
-                store,
-                cache,
-                &target,
-                Durability::Normal,
-                &build,
-                |s: &_| CartView::from(s),
-            )
-            .map(|(view, _)| view)
+            run_for_view::<_, CartView>(store, cache, &target, &build)
         })
     }
 

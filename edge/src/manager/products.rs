@@ -2,13 +2,12 @@
 //! row its own all-or-nothing command).
 
 use crate::csv_import::{parse_products, ImportReport, RowError};
-use crate::engine::execute::{run_one, Target};
+use crate::engine::execute::{run_for_view, Target};
 use crate::error::EdgeError;
 use crate::views::ProductView;
 use crate::Edge;
 use mallbots_domain::products::{Product, ProductCommand};
 use mallbots_domain::{Money, ProductId, StoreId, Timestamp};
-use mallbots_sync::store::Durability;
 use rusqlite::{Connection, OptionalExtension};
 
 /// A product to add.
@@ -77,15 +76,7 @@ impl Edge {
                     at,
                 })
             };
-            run_one(
-                store,
-                cache,
-                &target,
-                Durability::Normal,
-                &build,
-                |s: &_| ProductView::from(s),
-            )
-            .map(|(view, _)| view)
+            run_for_view::<_, ProductView>(store, cache, &target, &build)
         })
     }
 
@@ -135,15 +126,7 @@ impl Edge {
             target.subject = subjects.product(store_id, product);
             let at = Timestamp(target.occurred_at);
             let build = |_: &Product| Ok(command(at));
-            run_one(
-                store,
-                cache,
-                &target,
-                Durability::Normal,
-                &build,
-                |s: &_| ProductView::from(s),
-            )
-            .map(|(view, _)| view)
+            run_for_view::<_, ProductView>(store, cache, &target, &build)
         })
     }
 

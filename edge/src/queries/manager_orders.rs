@@ -292,16 +292,7 @@ impl Edge {
                  WHERE store_id = ?1 AND sold_day IS NOT NULL AND status IN ('ready', 'completed')
                  GROUP BY sold_day, currency ORDER BY sold_day, currency",
             )?;
-            let rows = stmt.query_map([store.to_string()], |r| {
-                Ok(SalesDayView {
-                    store_id: id(r, 0)?,
-                    day: r.get(1)?,
-                    currency: r.get(2)?,
-                    orders: r.get(3)?,
-                    items: r.get(4)?,
-                    total_cents: r.get(5)?,
-                })
-            })?;
+            let rows = stmt.query_map([store.to_string()], super::orders::sales_day)?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
     }

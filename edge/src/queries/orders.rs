@@ -109,17 +109,21 @@ impl Edge {
                 "SELECT store_id, day, currency, orders, items, total_cents FROM rm_sales_daily
                  WHERE store_id = ?1 AND orders > 0 ORDER BY day, currency",
             )?;
-            let rows = stmt.query_map([store.to_string()], |r| {
-                Ok(SalesDayView {
-                    store_id: id(r, 0)?,
-                    day: r.get(1)?,
-                    currency: r.get(2)?,
-                    orders: r.get(3)?,
-                    items: r.get(4)?,
-                    total_cents: r.get(5)?,
-                })
-            })?;
+            let rows = stmt.query_map([store.to_string()], sales_day)?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
     }
+}
+
+/// A sales day from a row of (store id, day, currency, orders, items, total cents): what both
+/// sales queries select.
+pub(super) fn sales_day(r: &rusqlite::Row<'_>) -> rusqlite::Result<SalesDayView> {
+    Ok(SalesDayView {
+        store_id: id(r, 0)?,
+        day: r.get(1)?,
+        currency: r.get(2)?,
+        orders: r.get(3)?,
+        items: r.get(4)?,
+        total_cents: r.get(5)?,
+    })
 }
