@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark pass: P1, P2/P3, P4, P5 and P6 of docs/architecture.md §8, each figure next to its raw baseline
+# The benchmark pass: P1, P2/P3, P4, P5, P6 and the scale row of docs/architecture.md §8, each figure next to its raw baseline
 # measured in the same run. Writes target/bench/report.json, report.md and SVG plots.
 #
 #   bash scripts/bench.sh          # full pass (release build, full sizes; a few minutes)
@@ -29,10 +29,10 @@ if [[ "${1:-}" == "--soak" ]]; then
   exit 0
 fi
 if (( QUICK )); then
-  PROFILE=(); P1_CARTS=5; P6_CARTS=30; P5_ORDERS=100; P4_ORDERS=300
+  PROFILE=(); P1_CARTS=5; P6_CARTS=30; P5_ORDERS=100; P4_ORDERS=300; SCALE_ORDERS=100
   export P2_AGGREGATES=1000 P2_PER_AGGREGATE=5
 else
-  PROFILE=(--release); P1_CARTS=30; P6_CARTS=300; P5_ORDERS=1000; P4_ORDERS=1500
+  PROFILE=(--release); P1_CARTS=30; P6_CARTS=300; P5_ORDERS=1000; P4_ORDERS=1500; SCALE_ORDERS=500
   export P2_AGGREGATES=10000 P2_PER_AGGREGATE=10
 fi
 mkdir -p "$OUT"
@@ -41,7 +41,7 @@ rm -f "$OUT"/*.log
 cargo build "${PROFILE[@]}" -p mallbots-edge --example p1_add_item --example p6_rebuild
 cargo build "${PROFILE[@]}" -p mallbots-sync --example p2_relay
 cargo build "${PROFILE[@]}" -p mallbots-central --bins --example p5_saga
-cargo build "${PROFILE[@]}" -p mallbots-tests --example p4_checkout
+cargo build "${PROFILE[@]}" -p mallbots-tests --example p4_checkout --example scale_cluster
 
 run() { # name, command...
   local name=$1; shift
@@ -51,7 +51,23 @@ run() { # name, command...
   fi
 }
 
-run p1 cargo run -q "${PROFILE[@]}" -p mallbots-edge --example p1_add_item -- "$P1_CARTS"
+# P1 (with the relay running, as §8 asks) and P5 need a JetStream server of their own.
+NATS_DIR="$(mktemp -d)"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$NATS_SERVER" -js -sd "$NATS_DIR" -a 127.0.0.1 -p "$PORT" -m -1 >"$OUT/nats-server.log" 2>&1 &
+NATS_PID=$!
+trap 'kill $NATS_PID 2>/dev/null || true; rm -rf "$NATS_DIR"' EXIT
+for _ in $(seq 1 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+  sleep 0.1
+done
+BIN_DIR="$ROOT/target/$([[ ${#PROFILE[@]} -gt 0 ]] && echo release || echo debug)"
+
+# P1: the kiosk is enrolled by central's own command; its sync engine relays throughout.
+"$BIN_DIR/mallbots-central" --nats "nats://127.0.0.1:$PORT" enroll --device p1bench --role kiosk >"$OUT/p1-enroll.out" 2>&1 \
+  || echo "!! enrolling the P1 kiosk failed (see $OUT/p1-enroll.out)"
+run p1 cargo run -q "${PROFILE[@]}" -p mallbots-edge --example p1_add_item -- "$P1_CARTS" --relay "nats://127.0.0.1:$PORT" p1bench
+run p1-norelay cargo run -q "${PROFILE[@]}" -p mallbots-edge --example p1_add_item -- "$P1_CARTS"
 # P1's peer (docs/architecture.md §8): cqrs-es + sqlite-es on the same 30 carts x 100 adds, in
 # this pass, when its sources are beside the project (../shared/peer-bench); the full pass only
 # (its release build takes minutes).
@@ -72,17 +88,9 @@ run p2 cargo run -q "${PROFILE[@]}" -p mallbots-sync --example p2_relay
 # P4 starts its own nats-server and mallbots-central (the binary built above, same profile).
 run p4 cargo run -q "${PROFILE[@]}" -p mallbots-tests --example p4_checkout -- "$P4_ORDERS" 100
 
-# P5 needs a JetStream server of its own.
-NATS_DIR="$(mktemp -d)"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$NATS_SERVER" -js -sd "$NATS_DIR" -a 127.0.0.1 -p "$PORT" -m -1 >"$OUT/nats-server.log" 2>&1 &
-NATS_PID=$!
-trap 'kill $NATS_PID 2>/dev/null || true; rm -rf "$NATS_DIR"' EXIT
-for _ in $(seq 1 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-  sleep 0.1
-done
 run p5 cargo run -q "${PROFILE[@]}" -p mallbots-central --example p5_saga -- "nats://127.0.0.1:$PORT" "$P5_ORDERS"
+# The scale row: one, two and three central replicas on a 3-node cluster, R3 streams and buckets.
+run scale "$BIN_DIR/examples/scale_cluster" "$BIN_DIR/examples/p5_saga" "$SCALE_ORDERS"
 
 # P6 cold start: the GUI tests record `BENCH_JSON` lines in target/e2e-screenshots/*.bench when run.
 LOGS=("$OUT"/*.log)

@@ -13,8 +13,10 @@
 //! (target ≥ 0.9; one machine has no spare cores). Prints a table and `BENCH_JSON` lines
 //! (`scripts/bench_report.py`).
 //!
-//! `cargo run --release -p mallbots-central --example p5_saga -- [NATS_URL] [ORDERS] [WINDOW]`
-//! (defaults `nats://127.0.0.1:4222`, 1000, 64); needs nats-server ≥ 2.12.
+//! `cargo run --release -p mallbots-central --example p5_saga -- [NATS_URL] [ORDERS] [WINDOW]
+//! [--scale]` (defaults `nats://127.0.0.1:4222`, 1000, 64); needs nats-server ≥ 2.12. With
+//! `--scale` (NATS_URL a 3-node cluster, comma-separated) it prints the scale row instead: one,
+//! two and three replicas on R3 streams and buckets.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -40,17 +42,19 @@ fn now() -> Timestamp {
     Timestamp::from_millis(mallbots_central::platform::envelope::now_ms())
 }
 
-/// Raw publishes per second with `window` acks in flight.
+/// Raw publishes per second with `window` acks in flight, to a stream of `replicas` replicas.
 async fn raw_rate(
     js: &jetstream::Context,
     prefix: &str,
     n: usize,
     window: usize,
+    replicas: usize,
 ) -> AnyResult<f64> {
     let name = format!("{prefix}RAW");
     js.create_stream(stream::Config {
         name: name.clone(),
         subjects: vec![format!("{prefix}raw.>")],
+        num_replicas: replicas,
         ..Default::default()
     })
     .await?;
@@ -105,8 +109,14 @@ struct SagaRun {
     saga_kv_per_order: f64,
 }
 
-/// Runs `replicas` in-process replicas against `orders` orders.
-async fn saga_run(url: &str, replicas: usize, orders: usize) -> AnyResult<SagaRun> {
+/// Runs `replicas` in-process replicas against `orders` orders, streams and buckets with
+/// `stream_replicas` replicas.
+async fn saga_run(
+    url: &str,
+    replicas: usize,
+    orders: usize,
+    stream_replicas: usize,
+) -> AnyResult<SagaRun> {
     let n = rand_suffix();
     let root = format!("p5r{n}");
     let prefix = format!("p5r{n}_");
@@ -115,6 +125,7 @@ async fn saga_run(url: &str, replicas: usize, orders: usize) -> AnyResult<SagaRu
     settings.roles = vec![ServiceRole::Saga, ServiceRole::Payments, ServiceRole::Depot];
     settings.topology.subject_root = root.clone();
     settings.topology.stream_prefix = prefix.clone();
+    settings.topology.replicas = stream_replicas;
     let runtimes: Arc<Mutex<Vec<Runtime>>> = Arc::default();
     let mut stops = Vec::new();
     let mut handles = Vec::new();
@@ -143,7 +154,7 @@ async fn saga_run(url: &str, replicas: usize, orders: usize) -> AnyResult<SagaRu
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let rts = runtimes.lock().expect("slot").clone();
-    let client = async_nats::connect(url).await?;
+    let client = connect(url).await?;
     let kiosk = Kiosk {
         js: jetstream::new(client),
         root: root.clone(),
@@ -303,6 +314,15 @@ fn approved(rt: &Runtime) -> u64 {
     )
 }
 
+/// Connects to one server or to a cluster given as comma-separated URLs.
+async fn connect(url: &str) -> AnyResult<async_nats::Client> {
+    let addrs = url
+        .split(',')
+        .map(str::parse)
+        .collect::<Result<Vec<async_nats::ServerAddr>, _>>()?;
+    Ok(async_nats::connect(addrs).await?)
+}
+
 fn rand_suffix() -> u32 {
     (Uuid::now_v7().as_u128() as u32) ^ std::process::id()
 }
@@ -315,13 +335,16 @@ async fn main() -> AnyResult<()> {
         .unwrap_or_else(|| "nats://127.0.0.1:4222".into());
     let orders: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1000);
     let window: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(64);
-    let client = async_nats::connect(&url).await?;
+    let client = connect(&url).await?;
     let js = jetstream::new(client);
     let prefix = format!("p5raw{}_", rand_suffix());
-    let raw_before = raw_rate(&js, &prefix, 20_000, window).await?;
-    let one = saga_run(&url, 1, orders).await?;
-    let two = saga_run(&url, 2, orders).await?;
-    let raw_after = raw_rate(&js, &format!("{prefix}b"), 20_000, window).await?;
+    if args.next().as_deref() == Some("--scale") {
+        return scale(&js, &url, orders, window, &prefix).await;
+    }
+    let raw_before = raw_rate(&js, &prefix, 20_000, window, 1).await?;
+    let one = saga_run(&url, 1, orders, 1).await?;
+    let two = saga_run(&url, 2, orders, 1).await?;
+    let raw_after = raw_rate(&js, &format!("{prefix}b"), 20_000, window, 1).await?;
     let raw = (raw_before + raw_after) / 2.0;
     let (one_rate, one_ops) = (one.orders_per_s, one.ops_per_order);
     let (two_rate, two_ops) = (two.orders_per_s, two.ops_per_order);
@@ -356,5 +379,48 @@ async fn main() -> AnyResult<()> {
         "ratio": scaling, "target": ">= 0.9"
     });
     println!("BENCH_JSON {json2}");
+    Ok(())
+}
+
+/// The scale row (`--scale`, on a 3-node cluster: `scale_cluster` in the tests crate starts
+/// one): one, two and three replicas on R3 streams and buckets, each with its orders/s and the
+/// JetStream cost of an order, against raw R3 publishes measured before and after.
+async fn scale(
+    js: &jetstream::Context,
+    url: &str,
+    orders: usize,
+    window: usize,
+    prefix: &str,
+) -> AnyResult<()> {
+    const R: usize = 3;
+    let raw_before = raw_rate(js, prefix, 10_000, window, R).await?;
+    let mut runs = Vec::new();
+    for replicas in 1..=3 {
+        runs.push((replicas, saga_run(url, replicas, orders, R).await?));
+    }
+    let raw_after = raw_rate(js, &format!("{prefix}b"), 10_000, window, R).await?;
+    let raw = (raw_before + raw_after) / 2.0;
+    let one = runs[0].1.orders_per_s;
+    println!("Scale: {orders} orders approved, 3-node cluster, R{R} streams and buckets");
+    println!(
+        "  raw R{R} publish rate {raw:>8.0} msg/s (before {raw_before:.0}, after {raw_after:.0})"
+    );
+    for (replicas, r) in &runs {
+        let ratio = r.orders_per_s * r.ops_per_order / raw;
+        println!(
+            "  {replicas} replica(s)   {:>8.1} orders/s ({:.2}x one)  {:>5.1} JS ops/order ({:.1} publishes, {:.1} saga KV)  ratio {ratio:.3}",
+            r.orders_per_s, r.orders_per_s / one, r.ops_per_order, r.publishes_per_order, r.saga_kv_per_order
+        );
+        let json = serde_json::json!({
+            "id": "Scale", "what": format!("saga orders/s, {replicas} replica(s), 3 nodes R{R}"),
+            "value": r.orders_per_s, "unit": "orders/s", "baseline": raw,
+            "baseline_unit": "msg/s", "baseline_what": "raw async publish to an R3 stream, same window",
+            "ratio": ratio, "target": "report (issue 13 item 6)",
+            "extra": {"replicas": replicas, "stream_replicas": R, "orders": orders,
+                      "ops_per_order": r.ops_per_order, "publishes_per_order": r.publishes_per_order,
+                      "saga_kv_per_order": r.saga_kv_per_order, "over_one": r.orders_per_s / one}
+        });
+        println!("BENCH_JSON {json}");
+    }
     Ok(())
 }

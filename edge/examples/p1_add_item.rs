@@ -2,12 +2,18 @@
 //! command row and read models in one commit) vs raw rusqlite insert+commit with the same
 //! pragmas and payload, in the same run; and whether latency stays flat as a cart grows.
 //!
-//! `cargo run --release -p mallbots-edge --example p1_add_item [carts]` (default 30 carts of
-//! 100 distinct items). No relay runs (the sync engine is not part of this crate).
+//! `cargo run --release -p mallbots-edge --example p1_add_item [carts] [--relay URL DEVICE]`
+//! (default 30 carts of 100 distinct items). With `--relay` the edge is kiosk DEVICE (enrolled
+//! beforehand: `mallbots-central --nats URL enroll --device DEVICE`) and its sync engine runs
+//! throughout the timed adds, relaying each command's events to the server as it would in the
+//! mall (docs/architecture.md §8: P1 is measured with the relay running); the figures then also
+//! say how far behind the relay was when the last add returned and how long it took to catch up.
 
 use mallbots_domain::ProductId;
 use mallbots_edge::engine::checkpoint::WRITER_FALLBACK_FRAMES;
+use mallbots_edge::sync::SyncSettings;
 use mallbots_edge::{Edge, EdgeConfig, NewProduct};
+use mallbots_sync::engine::NatsTarget;
 use std::time::{Duration, Instant};
 
 const ITEMS: usize = 100;
@@ -51,8 +57,12 @@ fn summary(name: &str, mut samples: Vec<Duration>, total: Duration) -> Figures {
 
 /// An edge with a participating store of `ITEMS` products, after a warm-up cart; the
 /// products and the stored payload `payload|metadata` of one BasketItemAdded.
-fn edge_setup(dir: &std::path::Path) -> (Edge, Vec<ProductId>, String) {
-    let edge = Edge::open(dir.join("edge.db"), EdgeConfig::default()).unwrap();
+fn edge_setup(dir: &std::path::Path, device: Option<&str>) -> (Edge, Vec<ProductId>, String) {
+    let mut config = EdgeConfig::default();
+    if let Some(device) = device {
+        config.device_id = device.to_owned();
+    }
+    let edge = Edge::open(dir.join("edge.db"), config).unwrap();
     let store = edge.create_store("Bench", "L1").unwrap();
     edge.set_participation(store.store_id, true).unwrap();
     let products: Vec<_> = (0..ITEMS)
@@ -145,14 +155,72 @@ fn raw_cart(conn: &rusqlite::Connection, cart: usize, payload: &str) -> Vec<Dura
     samples
 }
 
+/// The relay of `--relay`: the edge's sync engine running against the server.
+struct Relay {
+    runtime: tokio::runtime::Runtime,
+    handle: mallbots_sync::engine::SyncHandle,
+}
+
+impl Relay {
+    fn start(edge: &Edge, url: &str) -> Relay {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let engine = mallbots_edge::sync::engine(edge, &SyncSettings::default()).unwrap();
+        let handle = {
+            let _inside = runtime.enter();
+            engine.spawn(NatsTarget::new(url))
+        };
+        Relay { runtime, handle }
+    }
+
+    /// Outbox rows the relay still has to publish. The bench's catalog is made on this kiosk
+    /// (to keep the program one process), and a kiosk may not publish catalog events: the
+    /// relay quarantines those at set-up, as it would in the mall; they are not counted.
+    fn waiting(&self) -> u64 {
+        let engine = self.handle.engine().clone();
+        self.runtime
+            .block_on(engine.status())
+            .map(|s| s.waiting - s.quarantined - s.blocked)
+            .unwrap_or(u64::MAX)
+    }
+
+    /// Waits until the outbox is empty; the time it took.
+    fn drain(&self) -> Duration {
+        let started = Instant::now();
+        while self.waiting() > 0 {
+            if started.elapsed() > Duration::from_secs(60) {
+                let engine = self.handle.engine().clone();
+                let status = self.runtime.block_on(engine.status());
+                panic!("the relay did not catch up in a minute: {status:?}");
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        started.elapsed()
+    }
+
+    fn stop(self) {
+        self.runtime.block_on(self.handle.shutdown());
+    }
+}
+
 fn main() {
-    let carts: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(30);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let carts: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(30);
+    let relay_to = args
+        .iter()
+        .position(|a| a == "--relay")
+        .map(|i| (args[i + 1].clone(), args[i + 2].clone()));
     let dir = tempfile::tempdir().unwrap();
-    println!("P1: {carts} carts x {ITEMS} distinct items, WAL + synchronous=NORMAL, no relay");
-    let (edge, products, payload) = edge_setup(dir.path());
+    let mode = relay_to
+        .as_ref()
+        .map_or("no relay".to_owned(), |(url, device)| {
+            format!("relay running (kiosk {device} -> {url})")
+        });
+    println!("P1: {carts} carts x {ITEMS} distinct items, WAL + synchronous=NORMAL, {mode}");
+    let (edge, products, payload) = edge_setup(dir.path(), relay_to.as_ref().map(|r| r.1.as_str()));
+    let relay = relay_to.as_ref().map(|(url, _)| Relay::start(&edge, url));
+    if let Some(relay) = &relay {
+        relay.drain();
+    }
     let raw = raw_setup(dir.path());
     raw_cart(&raw, 0, &payload);
     // The edge's commands, then the raw commits. Between them the edge's WAL is checkpointed
@@ -164,6 +232,16 @@ fn main() {
         edge_all.extend(edge_cart(&edge, &products, &mut by_index));
     }
     let edge_total = started.elapsed();
+    let relay_figures = relay.map(|relay| {
+        let behind = relay.waiting();
+        let catch_up = relay.drain();
+        relay.stop();
+        println!(
+            "relay: {behind} events not yet published when the last add returned; caught up {:.0} ms later",
+            catch_up.as_secs_f64() * 1e3
+        );
+        serde_json::json!({"behind_at_end": behind, "catch_up_ms": catch_up.as_secs_f64() * 1e3})
+    });
     rusqlite::Connection::open(dir.path().join("edge.db"))
         .unwrap()
         .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
@@ -196,7 +274,7 @@ fn main() {
         late50.as_secs_f64() / early50.as_secs_f64()
     );
     let bench = serde_json::json!({
-        "id": "P1", "what": "add-item command incl. commit (edge API)",
+        "id": "P1", "what": if relay_to.is_some() { "add-item command incl. commit (edge API), relay running" } else { "add-item command incl. commit (edge API), no relay" },
         "value": edge_rate.rate, "unit": "cmds/s",
         "baseline": raw_rate.rate, "baseline_unit": "commits/s",
         "baseline_what": "raw rusqlite insert+commit, same pragmas and payload",
@@ -204,7 +282,8 @@ fn main() {
         "target": ">= 0.5 x raw; p99 <= 2 ms; flat as a cart grows",
         "extra": {"p50_ms": edge_rate.p50_ms, "p90_ms": edge_rate.p90_ms, "p99_ms": edge_rate.p99_ms,
                   "raw_p99_ms": raw_rate.p99_ms,
-                  "late_over_early_p50": late50.as_secs_f64() / early50.as_secs_f64()}
+                  "late_over_early_p50": late50.as_secs_f64() / early50.as_secs_f64(),
+                  "relay": relay_figures}
     });
     println!("BENCH_JSON {bench}");
 }

@@ -84,6 +84,11 @@ pub struct SyncConfig {
     pub backoff: Backoff,
     /// In background mode, how long the relay waits for a poke before looking again.
     pub poll_interval: Duration,
+    /// In background mode, how long the relay lets commits gather after one woke it, so a burst
+    /// goes out as one batch (one read, one acknowledgement write) instead of one per command.
+    pub relay_linger: Duration,
+    /// In background mode, the least time between two writes of the last-sync time.
+    pub mark_synced_every: Duration,
     /// In background mode, time between pruning passes.
     pub prune_interval: Duration,
     /// Published outbox rows and inbox rows are kept at least this long.
@@ -108,6 +113,8 @@ impl SyncConfig {
             ack_timeout: Duration::from_secs(5),
             backoff: Backoff::default(),
             poll_interval: Duration::from_millis(500),
+            relay_linger: Duration::from_millis(2),
+            mark_synced_every: Duration::from_secs(1),
             prune_interval: Duration::from_secs(30),
             prune_retention: Duration::from_secs(300),
         }

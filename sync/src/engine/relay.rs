@@ -44,6 +44,14 @@ pub struct RelayReport {
     pub quarantined: u64,
 }
 
+impl RelayReport {
+    /// The pass found rows and moved some of them: the outbox may hold more (a full batch, or
+    /// rows committed meanwhile), so another pass is worth making.
+    pub fn may_have_more(&self) -> bool {
+        self.pending_at_start > 0 && self.published + self.recovered + self.rebased > 0
+    }
+}
+
 /// Why a row cannot be published as it is: `(code, reason)` (see [`local::codes`]).
 type Refusal = (&'static str, String);
 

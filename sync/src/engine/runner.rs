@@ -207,8 +207,18 @@ impl SyncEngine {
     /// Relays until the outbox is empty (or a pass makes no progress).
     pub async fn relay(&self, link: &Link) -> Result<RelayReport, SyncError> {
         let mut total = RelayReport::default();
-        // Sequences acknowledged before a crash but not yet copied to their events (once per
-        // engine: later passes settle what they publish).
+        loop {
+            let pass = self.relay_once(link).await?;
+            add(&mut total, &pass);
+            if !pass.may_have_more() {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// One relay pass (after settling, once per engine, sequences acknowledged before a crash
+    /// but not yet copied to their events: later passes settle what they publish).
+    async fn relay_once(&self, link: &Link) -> Result<RelayReport, SyncError> {
         if !self.shared.settled_at_start.load(Ordering::Relaxed) {
             self.shared
                 .writer
@@ -216,14 +226,7 @@ impl SyncEngine {
                 .await?;
             self.shared.settled_at_start.store(true, Ordering::Relaxed);
         }
-        loop {
-            let pass = relay_pass(&self.shared, link).await?;
-            add(&mut total, &pass);
-            let progress = pass.published + pass.recovered + pass.rebased;
-            if pass.pending_at_start == 0 || progress == 0 {
-                return Ok(total);
-            }
-        }
+        relay_pass(&self.shared, link).await
     }
 
     /// Pulls every consumer once (waiting up to `wait` each), or until drained if `wait` is
@@ -304,9 +307,13 @@ impl SyncEngine {
     }
 
     /// Relays until the link drops: after each pass it sleeps until a local commit adds outbox
-    /// rows ([`StoreWriter::outbox_appends`]), a [`Self::poke`], or the poll interval.
+    /// rows ([`StoreWriter::outbox_appends`], then [`SyncConfig::relay_linger`] more, so a burst
+    /// goes as one batch), a [`Self::poke`], or the poll interval. The last-sync time is
+    /// written at most every [`SyncConfig::mark_synced_every`], not once per pass.
     async fn relay_loop(&self, link: &Link) -> Result<(), SyncError> {
         let mut outbox = self.shared.writer.outbox_appends();
+        let config = &self.shared.config;
+        let mut marked: Option<std::time::Instant> = None;
         loop {
             if link.client.connection_state() != async_nats::connection::State::Connected {
                 return Err(SyncError::Connect {
@@ -315,15 +322,25 @@ impl SyncEngine {
                 });
             }
             outbox.borrow_and_update();
-            self.relay(link).await?;
-            self.mark_synced().await?;
+            let pass = self.relay_once(link).await?;
+            if marked.is_none_or(|at| at.elapsed() >= config.mark_synced_every) {
+                self.mark_synced().await?;
+                marked = Some(std::time::Instant::now());
+            }
+            if pass.may_have_more() {
+                // Rows may remain (a full batch, or commits made during the pass): look again
+                // once a few more have gathered.
+                tokio::time::sleep(config.relay_linger).await;
+                continue;
+            }
             tokio::select! {
-                _ = tokio::time::sleep(self.shared.config.poll_interval) => {}
+                _ = tokio::time::sleep(config.poll_interval) => {}
                 _ = self.wake.notified() => {}
                 appended = outbox.changed() => {
                     if appended.is_err() {
                         return Err(SyncError::Store(StoreError::Closed));
                     }
+                    tokio::time::sleep(config.relay_linger).await;
                 }
             }
         }
