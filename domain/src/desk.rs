@@ -20,7 +20,7 @@ use crate::aggregate::{Aggregate, DomainEvent};
 use crate::depot::{ListStatus, ShoppingList};
 use crate::error::ErrorCode;
 use crate::ids::{OrderId, ShoppingListId, StoreId};
-use crate::ordering::{Order, OrderStatus};
+use crate::ordering::{normalized_code, Order, OrderStatus, PICKUP_CODE_DIGITS};
 use crate::stores::text::{checked, Lines, TextFault};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -45,6 +45,9 @@ pub enum DeskEvent {
         /// The signed-in user at the desk (empty when none).
         #[serde(default)]
         user: String,
+        /// The pickup code the customer showed, digits only (empty when none was typed).
+        #[serde(default)]
+        code: String,
         /// When.
         at: Timestamp,
     },
@@ -119,6 +122,8 @@ pub enum DeskCommand {
         order_id: OrderId,
         /// The signed-in user.
         user: String,
+        /// The pickup code the customer showed, as typed (spaces and dashes are dropped).
+        code: String,
         /// When.
         at: Timestamp,
     },
@@ -150,6 +155,9 @@ pub enum DeskError {
     /// The command does not belong to this kind of request.
     #[error("this request does not take that command")]
     WrongCommand,
+    /// The typed pickup code is not digits, or longer than a code.
+    #[error("a pickup code is six digits")]
+    CodeInvalid,
 }
 
 impl ErrorCode for DeskError {
@@ -159,6 +167,7 @@ impl ErrorCode for DeskError {
             DeskError::WrongOrder => "desk.wrong_order",
             DeskError::AlreadyRequested => "desk.already_requested",
             DeskError::WrongCommand => "desk.wrong_command",
+            DeskError::CodeInvalid => "desk.code_invalid",
         }
     }
 }
@@ -188,15 +197,26 @@ impl Aggregate for PickupRequest {
     type Error = DeskError;
 
     fn decide(&self, command: &DeskCommand) -> Result<Vec<DeskEvent>, DeskError> {
-        let DeskCommand::RequestPickup { order_id, user, at } = command else {
+        let DeskCommand::RequestPickup {
+            order_id,
+            user,
+            code,
+            at,
+        } = command
+        else {
             return Err(DeskError::WrongCommand);
         };
         if self.order_id.is_some_and(|known| known != *order_id) {
             return Err(DeskError::WrongOrder);
         }
+        let code = normalized_code(code);
+        if code.len() > PICKUP_CODE_DIGITS || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(DeskError::CodeInvalid);
+        }
         Ok(vec![DeskEvent::OrderPickupRequested {
             order_id: *order_id,
             user: user_checked(user)?,
+            code,
             at: *at,
         }])
     }
@@ -297,6 +317,9 @@ pub enum PickupRefusal {
     /// No such order.
     #[error("no such order")]
     UnknownOrder,
+    /// The code typed at the desk is not the order's pickup code (or none was typed).
+    #[error("the pickup code does not match this order")]
+    WrongCode,
 }
 
 impl ErrorCode for PickupRefusal {
@@ -306,18 +329,23 @@ impl ErrorCode for PickupRefusal {
             PickupRefusal::AlreadyCompleted => "pickup.already_completed",
             PickupRefusal::NotYourStore => "pickup.not_your_store",
             PickupRefusal::UnknownOrder => "pickup.unknown_order",
+            PickupRefusal::WrongCode => "pickup.wrong_code",
         }
     }
 }
 
 /// Central's decision on a pickup request by a desk with `access` (None = not in the registry)
-/// for `order` (None or not created = unknown): Ok = capture, pay, complete.
+/// for `order` (None or not created = unknown), the customer having shown `code`: Ok =
+/// capture, pay, complete.
 ///
 /// Authorization comes first, so a desk learns nothing about other stores' orders: a manager may
-/// hand over an order holding one of its stores' lines, a depot desk any order.
+/// hand over an order holding one of its stores' lines, a depot desk any order. The code is
+/// checked last, on a ready order only: a wrong code says nothing about any other order. An
+/// order placed before pickup codes existed asks for none.
 pub fn decide_pickup(
     access: Option<&DeskAccess>,
     order: Option<&Order>,
+    code: &str,
 ) -> Result<(), PickupRefusal> {
     let access = access.ok_or(PickupRefusal::NotYourStore)?;
     if !matches!(access.role.as_str(), "manager" | "depot") {
@@ -331,9 +359,13 @@ pub fn decide_pickup(
         return Err(PickupRefusal::NotYourStore);
     }
     match order.status() {
-        OrderStatus::Ready => Ok(()),
-        OrderStatus::Completed => Err(PickupRefusal::AlreadyCompleted),
-        _ => Err(PickupRefusal::NotReady),
+        OrderStatus::Ready => {}
+        OrderStatus::Completed => return Err(PickupRefusal::AlreadyCompleted),
+        _ => return Err(PickupRefusal::NotReady),
+    }
+    match order.pickup_code() {
+        Some(expected) if expected != normalized_code(code) => Err(PickupRefusal::WrongCode),
+        _ => Ok(()),
     }
 }
 

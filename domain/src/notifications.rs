@@ -24,6 +24,9 @@ pub enum NotificationTrigger {
         order_id: OrderId,
         sms_number: String,
         total: Money,
+        /// The code to show at the desk (`None`: an order placed before codes existed).
+        #[serde(default)]
+        pickup_code: Option<String>,
     },
     /// The order was rejected or canceled; `reason` is a code such as `payment_declined`.
     OrderCanceled {
@@ -73,6 +76,16 @@ pub fn order_code(order_id: OrderId) -> String {
     hex[hex.len() - 6..].to_ascii_uppercase()
 }
 
+/// A pickup code as people read it: `042 517` (digits in threes).
+pub fn spaced_code(code: &str) -> String {
+    let digits: Vec<char> = code.chars().collect();
+    digits
+        .chunks(3)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// An amount as a customer reads it: `$12.34` for dollars, `12.34 EUR` otherwise.
 pub fn display_amount(amount: Money) -> String {
     let sign = if amount.cents < 0 { "-" } else { "" };
@@ -118,11 +131,18 @@ pub fn sms_for(trigger: &NotificationTrigger) -> SmsMessage {
             ),
         ),
         NotificationTrigger::OrderReady {
-            sms_number, total, ..
+            sms_number,
+            total,
+            pickup_code,
+            ..
         } => (
             sms_number,
             format!(
-                "Your MallBots order #{code} is ready for pickup at the depot. Total due: {}.",
+                "Your MallBots order #{code} is ready for pickup at the depot.{} Total due: {}.",
+                pickup_code
+                    .as_deref()
+                    .map(|c| format!(" Show pickup code {} at the desk.", spaced_code(c)))
+                    .unwrap_or_default(),
                 display_amount(*total)
             ),
         ),

@@ -46,6 +46,7 @@ fn a_desk_requests_a_pickup_and_may_retry_after_a_refusal() {
     let request = DeskCommand::RequestPickup {
         order_id: order_id(),
         user: " alice ".into(),
+        code: " 042-517 ".into(),
         at: at(5),
     };
     let state = AggregateTest::<PickupRequest>::given_no_history()
@@ -53,12 +54,14 @@ fn a_desk_requests_a_pickup_and_may_retry_after_a_refusal() {
         .then([DeskEvent::OrderPickupRequested {
             order_id: order_id(),
             user: "alice".into(),
+            code: PICKUP_CODE.into(),
             at: at(5),
         }]);
     assert_eq!(state.requests, 1);
     let events = [DeskEvent::OrderPickupRequested {
         order_id: order_id(),
         user: "alice".into(),
+        code: PICKUP_CODE.into(),
         at: at(5),
     }];
     let again = AggregateTest::<PickupRequest>::given(events.clone())
@@ -77,12 +80,14 @@ fn a_pickup_request_names_its_own_order_and_a_sane_user() {
     let events = [DeskEvent::OrderPickupRequested {
         order_id: order_id(),
         user: String::new(),
+        code: String::new(),
         at: at(5),
     }];
     AggregateTest::<PickupRequest>::given(events)
         .when(DeskCommand::RequestPickup {
             order_id: OrderId::from_uuid(Uuid::from_u128(99)),
             user: String::new(),
+            code: PICKUP_CODE.into(),
             at: at(6),
         })
         .then_error(DeskError::WrongOrder);
@@ -90,6 +95,7 @@ fn a_pickup_request_names_its_own_order_and_a_sane_user() {
         .when(DeskCommand::RequestPickup {
             order_id: order_id(),
             user: "x".repeat(101),
+            code: PICKUP_CODE.into(),
             at: at(6),
         })
         .then_error_code("desk.user_invalid");
@@ -97,9 +103,20 @@ fn a_pickup_request_names_its_own_order_and_a_sane_user() {
         .when(DeskCommand::RequestPickup {
             order_id: order_id(),
             user: "a\u{1b}[31m".into(),
+            code: PICKUP_CODE.into(),
             at: at(6),
         })
         .then_error(DeskError::UserInvalid);
+    for typed in ["12345a", "1234567", "12 34 56 7"] {
+        AggregateTest::<PickupRequest>::given_no_history()
+            .when(DeskCommand::RequestPickup {
+                order_id: order_id(),
+                user: String::new(),
+                code: typed.into(),
+                at: at(6),
+            })
+            .then_error_code("desk.code_invalid");
+    }
 }
 
 #[test]
@@ -127,9 +144,9 @@ fn a_stop_request_is_made_once() {
 #[test]
 fn central_accepts_a_ready_order_from_its_manager_or_any_depot_desk() {
     let ready = order(&[created(), approved(), shopping(), readied()]);
-    assert_eq!(decide_pickup(Some(&manager(&[1])), Some(&ready)), Ok(()));
-    assert_eq!(decide_pickup(Some(&manager(&[2, 7])), Some(&ready)), Ok(()));
-    assert_eq!(decide_pickup(Some(&depot()), Some(&ready)), Ok(()));
+    assert_eq!(decide_pickup(Some(&manager(&[1])), Some(&ready), PICKUP_CODE), Ok(()));
+    assert_eq!(decide_pickup(Some(&manager(&[2, 7])), Some(&ready), PICKUP_CODE), Ok(()));
+    assert_eq!(decide_pickup(Some(&depot()), Some(&ready), PICKUP_CODE), Ok(()));
 }
 
 #[test]
@@ -139,7 +156,7 @@ fn a_mall_wide_manager_manages_every_store_and_a_literal_star_in_no_other_place(
         role: "manager".into(),
         stores: vec![ALL_STORES.into()],
     };
-    assert_eq!(decide_pickup(Some(&office), Some(&ready)), Ok(()));
+    assert_eq!(decide_pickup(Some(&office), Some(&ready), PICKUP_CODE), Ok(()));
     assert!(manages_store(&[ALL_STORES.into()], store(42)));
     assert!(!manages_store(&[store(1).to_string()], store(42)));
     assert!(!manages_store(&[], store(1)));
@@ -148,7 +165,7 @@ fn a_mall_wide_manager_manages_every_store_and_a_literal_star_in_no_other_place(
         stores: vec![ALL_STORES.into()],
     };
     assert_eq!(
-        decide_pickup(Some(&kiosk_with_star), Some(&ready))
+        decide_pickup(Some(&kiosk_with_star), Some(&ready), PICKUP_CODE)
             .unwrap_err()
             .code(),
         "pickup.not_your_store"
@@ -182,13 +199,50 @@ fn central_refuses_each_pickup_with_its_code() {
         (Some(manager(&[1])), None, "pickup.unknown_order"),
     ];
     for (access, order, code) in cases {
-        let refusal = decide_pickup(access.as_ref(), order).unwrap_err();
+        let refusal = decide_pickup(access.as_ref(), order, PICKUP_CODE).unwrap_err();
         assert_eq!(refusal.code(), code, "{access:?}");
     }
     assert_eq!(
-        decide_pickup(None, None),
+        decide_pickup(None, None, PICKUP_CODE),
         Err(PickupRefusal::NotYourStore),
         "an unknown device learns nothing about orders"
+    );
+}
+
+#[test]
+fn central_hands_over_only_with_the_orders_pickup_code() {
+    let ready = order(&[created(), approved(), shopping(), readied()]);
+    assert_eq!(ready.pickup_code(), Some(PICKUP_CODE));
+    assert_eq!(decide_pickup(Some(&depot()), Some(&ready), "042 517"), Ok(()));
+    for wrong in ["", "042518", "42517", "000000"] {
+        assert_eq!(
+            decide_pickup(Some(&depot()), Some(&ready), wrong)
+                .unwrap_err()
+                .code(),
+            "pickup.wrong_code",
+            "{wrong:?}"
+        );
+    }
+    let not_ready = order(&[created(), approved()]);
+    assert_eq!(
+        decide_pickup(Some(&depot()), Some(&not_ready), "000000"),
+        Err(PickupRefusal::NotReady),
+        "the code is checked on a ready order only"
+    );
+    assert_eq!(
+        decide_pickup(Some(&manager(&[3])), Some(&ready), "000000"),
+        Err(PickupRefusal::NotYourStore),
+        "authorization comes first"
+    );
+    let mut legacy = created();
+    if let OrderEvent::OrderCreated { pickup_code, .. } = &mut legacy {
+        *pickup_code = None;
+    }
+    let legacy = order(&[legacy, approved(), shopping(), readied()]);
+    assert_eq!(
+        decide_pickup(Some(&depot()), Some(&legacy), ""),
+        Ok(()),
+        "an order placed before codes existed asks for none"
     );
 }
 

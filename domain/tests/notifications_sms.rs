@@ -21,15 +21,27 @@ fn ready_for_pickup_text() {
         order_id: order(),
         sms_number: " +15550104477 ".into(),
         total: Money::usd(2599),
+        pickup_code: Some("042517".into()),
     });
     assert_eq!(
         sms,
         SmsMessage {
             to: "+15550104477".into(),
-            body:
-                "Your MallBots order #9ABC12 is ready for pickup at the depot. Total due: $25.99."
-                    .into(),
+            body: "Your MallBots order #9ABC12 is ready for pickup at the depot. Show pickup \
+                   code 042 517 at the desk. Total due: $25.99."
+                .into(),
         }
+    );
+    let legacy = sms_for(&NotificationTrigger::OrderReady {
+        order_id: order(),
+        sms_number: "+15550104477".into(),
+        total: Money::usd(2599),
+        pickup_code: None,
+    });
+    assert_eq!(
+        legacy.body,
+        "Your MallBots order #9ABC12 is ready for pickup at the depot. Total due: $25.99.",
+        "an order placed before codes existed gets no code"
     );
 }
 
@@ -76,11 +88,13 @@ fn dedupe_key_is_per_order_and_kind() {
         order_id: order(),
         sms_number: "a".into(),
         total: Money::usd(1),
+        pickup_code: None,
     };
     let again = NotificationTrigger::OrderReady {
         order_id: order(),
         sms_number: "b".into(),
         total: Money::usd(2),
+        pickup_code: Some("000001".into()),
     };
     let created = NotificationTrigger::OrderCreated {
         order_id: order(),

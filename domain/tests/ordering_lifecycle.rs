@@ -41,7 +41,9 @@ fn create_order_from_a_checked_out_basket_keeps_the_basket_id() {
         total: Money::usd(500),
         at: at(1),
     };
-    let command = OrderCommand::from_checkout(&checked_out, Some("kiosk-1".into())).unwrap();
+    let command =
+        OrderCommand::from_checkout(&checked_out, Some("kiosk-1".into()), Some(PICKUP_CODE.into()))
+            .unwrap();
     assert_eq!(command, create(vec![line], Money::usd(500), "tok"));
     let started = BasketEvent::BasketStarted {
         basket_id,
@@ -49,7 +51,7 @@ fn create_order_from_a_checked_out_basket_keeps_the_basket_id() {
         device_id: None,
         at: at(0),
     };
-    assert_eq!(OrderCommand::from_checkout(&started, None), None);
+    assert_eq!(OrderCommand::from_checkout(&started, None, None), None);
 }
 
 #[test]
@@ -78,6 +80,35 @@ fn create_order_needs_a_payment() {
     AggregateTest::<Order>::given_no_history()
         .when(create(items(), Money::usd(620), ""))
         .then_error_code("order.payment_missing");
+}
+
+#[test]
+fn an_order_takes_a_six_digit_pickup_code_or_none() {
+    for bad in ["12345", "1234567", "12345a", "", "١٢٣٤٥٦"] {
+        let mut command = create(items(), Money::usd(620), "tok");
+        if let OrderCommand::CreateOrder { pickup_code, .. } = &mut command {
+            *pickup_code = Some(bad.into());
+        }
+        AggregateTest::<Order>::given_no_history()
+            .when(command)
+            .then_error_code("order.pickup_code_invalid");
+    }
+    let mut without = create(items(), Money::usd(620), "tok");
+    if let OrderCommand::CreateOrder { pickup_code, .. } = &mut without {
+        *pickup_code = None;
+    }
+    let order = AggregateTest::<Order>::given_no_history()
+        .when(without)
+        .result()
+        .unwrap();
+    assert!(matches!(
+        &order[0],
+        OrderEvent::OrderCreated { pickup_code: None, .. }
+    ));
+    use mallbots_domain::ordering::{normalized_code, pickup_code_from};
+    assert_eq!(pickup_code_from(42), "000042");
+    assert_eq!(pickup_code_from(1_234_567), "234567");
+    assert_eq!(normalized_code(" 042-517 "), "042517");
 }
 
 #[test]

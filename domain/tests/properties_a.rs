@@ -211,6 +211,7 @@ fn order_command() -> impl Strategy<Value = OrderCommand> {
                 order_id: OrderId::from_uuid(Uuid::from_u128(0xB0)),
                 customer_id: CustomerId::from_uuid(Uuid::from_u128(7)),
                 device_id: None,
+                pickup_code: None,
                 items: vec![item],
                 total,
                 payment_token: "tok".into(),

@@ -26,6 +26,8 @@ pub enum OrderCommand {
         total: Money,
         /// The card token to authorize.
         payment_token: String,
+        /// The code for the hand-over ([`super::is_pickup_code`]), if the kiosk made one.
+        pickup_code: Option<String>,
         /// When.
         at: Timestamp,
     },
@@ -90,9 +92,13 @@ pub enum OrderCommand {
 }
 
 impl OrderCommand {
-    /// The `CreateOrder` for a `BasketCheckedOut` event (order id = basket id); `None` for any
-    /// other basket event.
-    pub fn from_checkout(event: &BasketEvent, device_id: Option<String>) -> Option<OrderCommand> {
+    /// The `CreateOrder` for a `BasketCheckedOut` event (order id = basket id), with the
+    /// kiosk's pickup code; `None` for any other basket event.
+    pub fn from_checkout(
+        event: &BasketEvent,
+        device_id: Option<String>,
+        pickup_code: Option<String>,
+    ) -> Option<OrderCommand> {
         match event {
             BasketEvent::BasketCheckedOut {
                 basket_id,
@@ -108,6 +114,7 @@ impl OrderCommand {
                 items: items.iter().map(OrderItem::from).collect(),
                 total: *total,
                 payment_token: payment.clone(),
+                pickup_code,
                 at: *at,
             }),
             _ => None,

@@ -13,6 +13,7 @@ pub(super) fn decide(order: &Order, command: &OrderCommand) -> Result<OrderEvent
         items,
         total,
         payment_token,
+        pickup_code,
         at,
     } = command
     {
@@ -24,6 +25,9 @@ pub(super) fn decide(order: &Order, command: &OrderCommand) -> Result<OrderEvent
         if payment_token.is_empty() {
             return Err(OrderError::PaymentMissing);
         }
+        if pickup_code.as_deref().is_some_and(|c| !super::is_pickup_code(c)) {
+            return Err(OrderError::PickupCodeInvalid);
+        }
         return Ok(OrderEvent::OrderCreated {
             order_id: *order_id,
             customer_id: *customer_id,
@@ -31,6 +35,7 @@ pub(super) fn decide(order: &Order, command: &OrderCommand) -> Result<OrderEvent
             items: items.clone(),
             total: *total,
             payment_token: payment_token.to_owned(),
+            pickup_code: pickup_code.clone(),
             at: *at,
         });
     }

@@ -28,6 +28,9 @@ pub enum OrderError {
     /// `CreateOrder` without a payment token.
     #[error("a payment is required")]
     PaymentMissing,
+    /// `CreateOrder` with a pickup code that is not six digits.
+    #[error("the pickup code must be six digits")]
+    PickupCodeInvalid,
     /// A rejection, cancellation or refusal without a reason.
     #[error("a reason is required")]
     ReasonBlank,
@@ -92,6 +95,7 @@ impl ErrorCode for OrderError {
             OrderError::AmountNegative => "order.amount_negative",
             OrderError::TotalMismatch => "order.total_mismatch",
             OrderError::PaymentMissing => "order.payment_missing",
+            OrderError::PickupCodeInvalid => "order.pickup_code_invalid",
             OrderError::ReasonBlank => "order.reason_blank",
             OrderError::ReasonInvalid => "order.reason_invalid",
             OrderError::RejectNotPending { .. } => "order.reject_not_pending",

@@ -77,6 +77,11 @@ pub enum OrderEvent {
         total: Money,
         /// The card token to authorize.
         payment_token: String,
+        /// The code the customer shows at the depot ([`super::PICKUP_CODE_DIGITS`] digits, made
+        /// by the kiosk at checkout); `None` on orders placed before codes existed (their
+        /// hand-over asks for none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pickup_code: Option<String>,
         /// When.
         at: Timestamp,
     },

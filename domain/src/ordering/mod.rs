@@ -26,6 +26,28 @@ use crate::money::Money;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
+/// Digits of a pickup code.
+pub const PICKUP_CODE_DIGITS: usize = 6;
+
+/// Whether `code` is a pickup code: exactly [`PICKUP_CODE_DIGITS`] ASCII digits.
+pub fn is_pickup_code(code: &str) -> bool {
+    code.len() == PICKUP_CODE_DIGITS && code.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A pickup code from a random number (the kiosk draws it; the domain makes no randomness):
+/// its last [`PICKUP_CODE_DIGITS`] decimal digits, leading zeros kept.
+pub fn pickup_code_from(random: u128) -> String {
+    format!("{:06}", random % 1_000_000)
+}
+
+/// A code as a person typed it (spaces, dashes), reduced to its digits.
+pub fn normalized_code(typed: &str) -> String {
+    typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect()
+}
+
 /// Where an order is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -84,6 +106,7 @@ pub struct Order {
     items: Vec<OrderItem>,
     total: Money,
     payment_token: String,
+    pickup_code: Option<String>,
     shopping_list_id: Option<ShoppingListId>,
     bot_id: Option<BotId>,
     ready_total: Option<Money>,
@@ -110,6 +133,10 @@ impl Order {
     /// Where the order is in its life.
     pub fn status(&self) -> OrderStatus {
         self.status
+    }
+    /// The code its hand-over asks for (`None`: placed before codes existed, none asked).
+    pub fn pickup_code(&self) -> Option<&str> {
+        self.pickup_code.as_deref()
     }
     /// Who ordered.
     pub fn customer_id(&self) -> CustomerId {
@@ -208,6 +235,7 @@ impl Aggregate for Order {
                 items,
                 total,
                 payment_token,
+                pickup_code,
                 at,
             } => {
                 *self = Order {
@@ -219,6 +247,7 @@ impl Aggregate for Order {
                     items: items.clone(),
                     total: *total,
                     payment_token: payment_token.clone(),
+                    pickup_code: pickup_code.clone(),
                     created_at: *at,
                     updated_at: *at,
                     ..Order::default()

@@ -54,6 +54,9 @@ pub fn items() -> Vec<OrderItem> {
     ]
 }
 
+/// The pickup code of the orders made here.
+pub const PICKUP_CODE: &str = "042517";
+
 pub fn create(items: Vec<OrderItem>, total: Money, payment: &str) -> OrderCommand {
     OrderCommand::CreateOrder {
         order_id: order_id(),
@@ -62,6 +65,7 @@ pub fn create(items: Vec<OrderItem>, total: Money, payment: &str) -> OrderComman
         items,
         total,
         payment_token: payment.into(),
+        pickup_code: Some(PICKUP_CODE.into()),
         at: at(1),
     }
 }
@@ -74,6 +78,7 @@ pub fn created() -> OrderEvent {
         items: items(),
         total: Money::usd(620),
         payment_token: "tok".into(),
+        pickup_code: Some(PICKUP_CODE.into()),
         at: at(1),
     }
 }

@@ -371,10 +371,15 @@ pub enum OrderCmd {
         reason: String,
     },
     /// Asks central to hand a ready order over (a manager or depot desk): central captures the
-    /// payment, pays the invoice and completes the order, or refuses with a code.
+    /// payment, pays the invoice and completes the order, or refuses with a code
+    /// (`pickup.wrong_code` when the code is not the order's).
     Pickup {
         /// The order.
         order: String,
+        /// The pickup code the customer shows (six digits, on the kiosk's confirmation and in
+        /// the ready SMS; spaces and dashes are ignored).
+        #[arg(long)]
+        code: String,
     },
     /// This desk's pickup request of an order: requested, refused (with its code) or completed.
     PickupStatus {

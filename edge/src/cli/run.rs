@@ -44,8 +44,8 @@ pub fn run(edge: &Edge, command: Command) -> Result<Outcome, EdgeError> {
             let o = edge.request_order_cancellation(parse_id("order", &order)?, &reason)?;
             Outcome::new(&o, render::order(&o))
         }
-        Command::Order(OrderCmd::Pickup { order }) => {
-            let r = edge.request_pickup(parse_id("order", &order)?)?;
+        Command::Order(OrderCmd::Pickup { order, code }) => {
+            let r = edge.request_pickup(parse_id("order", &order)?, &code)?;
             Outcome::new(&r, render::desk_request(&r))
         }
         Command::Order(OrderCmd::History { order, csv }) => {

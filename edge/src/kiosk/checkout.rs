@@ -9,7 +9,7 @@ use crate::views::{CartView, CustomerView, OrderView};
 use crate::Edge;
 use mallbots_domain::baskets::{Basket, BasketCommand, BasketError};
 use mallbots_domain::customers::{Customer, CustomerCommand};
-use mallbots_domain::ordering::{Order, OrderCommand};
+use mallbots_domain::ordering::{pickup_code_from, Order, OrderCommand};
 use mallbots_domain::{BasketId, CustomerId, DomainError, OrderId, Timestamp};
 use mallbots_sync::store::Durability;
 use rusqlite::params;
@@ -106,6 +106,8 @@ impl Edge {
         let customer = new_customer.as_ref().map(|(id, ..)| *id).or(customer);
         let payment = card_token.to_owned();
         let device = Some(self.config().device_id.clone());
+        // The code the customer shows at the depot: drawn here, the domain makes no randomness.
+        let code = pickup_code_from(uuid::Uuid::new_v4().as_u128());
         self.with_writer(move |store, cache| {
             let mut attempt = 0;
             loop {
@@ -140,7 +142,7 @@ impl Edge {
                 let Some(create) = basket
                     .events
                     .iter()
-                    .find_map(|e| OrderCommand::from_checkout(e, device.clone()))
+                    .find_map(|e| OrderCommand::from_checkout(e, device.clone(), Some(code.clone())))
                 else {
                     undo(cache, basket, registered);
                     return Err(DomainError::Basket(BasketError::NotOpen).into());

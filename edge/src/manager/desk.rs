@@ -61,10 +61,15 @@ impl Edge {
     }
 
     /// Asks central to hand `order` over (capture the payment, pay the invoice, complete the
-    /// order). Refused locally with `pickup.not_your_store` on a kiosk, `pickup.already_completed`
+    /// order), with the pickup `code` the customer showed (central checks it:
+    /// `pickup.wrong_code`; a code that is not digits is `desk.code_invalid` here). Refused locally with `pickup.not_your_store` on a kiosk, `pickup.already_completed`
     /// or `pickup.not_ready` when this desk's order lines already say so; otherwise the request
     /// is committed with its outbox row and central answers (see [`Edge::desk_request`]).
-    pub fn request_pickup(&self, order: OrderId) -> Result<DeskRequestView, EdgeError> {
+    pub fn request_pickup(
+        &self,
+        order: OrderId,
+        code: &str,
+    ) -> Result<DeskRequestView, EdgeError> {
         self.desk_gate(PickupRefusal::NotYourStore.into())?;
         match self.order_line_status(order)?.as_deref() {
             Some("completed") => return Err(refused(PickupRefusal::AlreadyCompleted)),
@@ -74,6 +79,7 @@ impl Edge {
         let target = self.target(order, self.subjects().pickup_request(order));
         let at = Timestamp(target.occurred_at);
         let user = self.desk_user();
+        let code = code.to_owned();
         self.execute::<PickupRequest, _>(
             target,
             Durability::Normal,
@@ -81,6 +87,7 @@ impl Edge {
                 Ok(DeskCommand::RequestPickup {
                     order_id: order,
                     user: user.clone(),
+                    code: code.clone(),
                     at,
                 })
             },

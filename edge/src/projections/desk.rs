@@ -46,7 +46,9 @@ pub fn apply(tx: &Transaction<'_>, event: &DeskEvent) -> Result<(), StoreError> 
            reason = excluded.reason, answered_at = excluded.answered_at,
            updated_at = excluded.updated_at";
     match event {
-        DeskEvent::OrderPickupRequested { order_id, user, at } => {
+        DeskEvent::OrderPickupRequested {
+            order_id, user, at, ..
+        } => {
             let order = order_id.to_string();
             tx.prepare_cached(requested)?.execute(params![
                 order,

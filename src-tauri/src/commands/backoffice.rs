@@ -105,20 +105,23 @@ pub async fn manager_product_trail(
         .product_trail(product_id)?)
 }
 
-/// Hands a ready order over at the depot: asks central to complete it (capture the payment,
-/// pay the invoice). Refused with `pickup.not_ready`, `pickup.already_completed`,
-/// `pickup.not_your_store` or `pickup.unknown_order` (changing nothing), at once when this desk
-/// already knows, else later as the order's `pickup_refusal`; "picked up" arrives as the
-/// order's status `completed`.
+/// Hands a ready order over at the depot, with the pickup code the customer shows: asks
+/// central to complete it (capture the payment, pay the invoice). Refused with
+/// `pickup.wrong_code`, `pickup.not_ready`, `pickup.already_completed`, `pickup.not_your_store`
+/// or `pickup.unknown_order` (changing nothing), at once when this desk already knows, else
+/// later as the order's `pickup_refusal`; "picked up" arrives as the order's status
+/// `completed`. A code that is not digits is `desk.code_invalid`.
 #[tauri::command]
 pub async fn manager_request_pickup<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     order_id: Arg<OrderId>,
+    code: Arg<String>,
 ) -> Result<DeskRequestView, ApiError> {
     let order_id = order_id.take("orderId")?;
+    let code = code.take("code")?;
     let manager = state.signed_in_manager()?;
-    let request = manager.edge().request_pickup(order_id)?;
+    let request = manager.edge().request_pickup(order_id, &code)?;
     manager.announce(&app, Changed::order(&order_id.to_string()));
     Ok(request)
 }

@@ -206,6 +206,7 @@ impl World {
         let event = mallbots_domain::desk::DeskEvent::OrderPickupRequested {
             order_id: order,
             user: "depot-clerk".into(),
+            code: pickup_code_of(order),
             at: now(),
         };
         self.append(
@@ -389,6 +390,7 @@ impl World {
             items,
             total,
             payment_token: token.to_string(),
+            pickup_code: Some(pickup_code_of(order)),
             at: now(),
         };
         let subject = self.subject(&format!("ev.kiosk.{device}.order.{order}"));
@@ -469,4 +471,10 @@ impl World {
         let bytes = kv.get(order.to_string()).await.ok()??;
         serde_json::from_slice(&bytes).ok()
     }
+}
+
+/// The pickup code the orders of this harness carry (a kiosk draws one at random; here it is
+/// fixed by the order id, so the desk standing in for the customer's can show it).
+pub fn pickup_code_of(order: OrderId) -> String {
+    mallbots_domain::ordering::pickup_code_from(order.0.as_u128())
 }

@@ -120,7 +120,8 @@ export const api = {
     call<TrailEntry[]>('manager_product_trail', { productId }),
   botTrail: (botId: string, sinceMs: number) =>
     call<TrailEntry[]>('manager_bot_trail', { botId, sinceMs }),
-  requestPickup: (orderId: string) => call<DeskRequest>('manager_request_pickup', { orderId }),
+  requestPickup: (orderId: string, code: string) =>
+    call<DeskRequest>('manager_request_pickup', { orderId, code }),
   markStopPrepared: (listId: string, storeId: string) =>
     call<void>('manager_mark_stop_prepared', { listId, storeId }),
   depot: () => call<Depot>('manager_depot'),

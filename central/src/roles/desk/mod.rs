@@ -313,7 +313,7 @@ impl Handler for PickupHandler {
     }
 
     async fn handle(&self, delivery: &Delivery, request: DeskRequest) -> Outcome {
-        let DeskEvent::OrderPickupRequested { order_id, .. } = request.event else {
+        let DeskEvent::OrderPickupRequested { order_id, code, .. } = request.event else {
             return Outcome::Term {
                 reason: "not a pickup request".into(),
             };
@@ -345,7 +345,7 @@ impl Handler for PickupHandler {
         {
             return Outcome::Ack; // this request completed the order
         }
-        match decide_pickup(access.as_ref(), loaded.as_ref().map(|l| &l.order)) {
+        match decide_pickup(access.as_ref(), loaded.as_ref().map(|l| &l.order), &code) {
             Ok(()) => self.accept(order_id, &event_id, at, device).await,
             Err(refusal) => {
                 let code = refusal.code();

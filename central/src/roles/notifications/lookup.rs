@@ -30,7 +30,7 @@ impl Directory {
     pub async fn order(
         &self,
         order_id: OrderId,
-    ) -> Result<Option<(CustomerId, Money)>, DepotError> {
+    ) -> Result<Option<(CustomerId, Money, Option<String>)>, DepotError> {
         let subject = self.topology.event_subject(EventSubject::Kiosk {
             device: "*".into(),
             kind: KioskKind::Order,
@@ -39,8 +39,11 @@ impl Directory {
         let events = self.journal.read_after::<OrderEvent>(&subject, 0).await?;
         Ok(events.into_iter().find_map(|e| match e.event {
             OrderEvent::OrderCreated {
-                customer_id, total, ..
-            } => Some((customer_id, total)),
+                customer_id,
+                total,
+                pickup_code,
+                ..
+            } => Some((customer_id, total, pickup_code)),
             _ => None,
         }))
     }

@@ -80,10 +80,13 @@ impl Notifier {
                 .await?
                 .ok_or(Wait::Unknown("order"))
         };
-        let (customer_id, total) = match event {
+        let (customer_id, total, pickup_code) = match event {
             OrderEvent::OrderCreated {
-                customer_id, total, ..
-            } => (*customer_id, *total),
+                customer_id,
+                total,
+                pickup_code,
+                ..
+            } => (*customer_id, *total, pickup_code.clone()),
             OrderEvent::OrderReadied { .. }
             | OrderEvent::OrderCanceled { .. }
             | OrderEvent::OrderRejected { .. } => customer_of(order_id).await?,
@@ -103,6 +106,7 @@ impl Notifier {
                 order_id,
                 sms_number,
                 total: *total,
+                pickup_code,
             },
             OrderEvent::OrderCanceled { reason, .. } | OrderEvent::OrderRejected { reason, .. } => {
                 NotificationTrigger::OrderCanceled {
