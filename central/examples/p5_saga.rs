@@ -247,6 +247,7 @@ async fn saga_run(
             }],
             total: Money::new(250, Currency::default()),
             payment_token: "tok_visa".into(),
+            pickup_code: None,
             at: now(),
         };
         let msg = jetstream::message::PublishMessage::build()

@@ -154,6 +154,7 @@ fn order_created(rng: &mut Rng) -> OrderEvent {
         }],
         total: Money::new(rng.next() as i64 % 100_000, Currency::default()),
         payment_token: "tok_visa".into(),
+        pickup_code: None,
         at: Timestamp::from_millis(1_700_000_000_000),
     }
 }

@@ -144,9 +144,18 @@ fn a_stop_request_is_made_once() {
 #[test]
 fn central_accepts_a_ready_order_from_its_manager_or_any_depot_desk() {
     let ready = order(&[created(), approved(), shopping(), readied()]);
-    assert_eq!(decide_pickup(Some(&manager(&[1])), Some(&ready), PICKUP_CODE), Ok(()));
-    assert_eq!(decide_pickup(Some(&manager(&[2, 7])), Some(&ready), PICKUP_CODE), Ok(()));
-    assert_eq!(decide_pickup(Some(&depot()), Some(&ready), PICKUP_CODE), Ok(()));
+    assert_eq!(
+        decide_pickup(Some(&manager(&[1])), Some(&ready), PICKUP_CODE),
+        Ok(())
+    );
+    assert_eq!(
+        decide_pickup(Some(&manager(&[2, 7])), Some(&ready), PICKUP_CODE),
+        Ok(())
+    );
+    assert_eq!(
+        decide_pickup(Some(&depot()), Some(&ready), PICKUP_CODE),
+        Ok(())
+    );
 }
 
 #[test]
@@ -156,7 +165,10 @@ fn a_mall_wide_manager_manages_every_store_and_a_literal_star_in_no_other_place(
         role: "manager".into(),
         stores: vec![ALL_STORES.into()],
     };
-    assert_eq!(decide_pickup(Some(&office), Some(&ready), PICKUP_CODE), Ok(()));
+    assert_eq!(
+        decide_pickup(Some(&office), Some(&ready), PICKUP_CODE),
+        Ok(())
+    );
     assert!(manages_store(&[ALL_STORES.into()], store(42)));
     assert!(!manages_store(&[store(1).to_string()], store(42)));
     assert!(!manages_store(&[], store(1)));
@@ -213,7 +225,10 @@ fn central_refuses_each_pickup_with_its_code() {
 fn central_hands_over_only_with_the_orders_pickup_code() {
     let ready = order(&[created(), approved(), shopping(), readied()]);
     assert_eq!(ready.pickup_code(), Some(PICKUP_CODE));
-    assert_eq!(decide_pickup(Some(&depot()), Some(&ready), "042 517"), Ok(()));
+    assert_eq!(
+        decide_pickup(Some(&depot()), Some(&ready), "042 517"),
+        Ok(())
+    );
     for wrong in ["", "042518", "42517", "000000"] {
         assert_eq!(
             decide_pickup(Some(&depot()), Some(&ready), wrong)

@@ -41,9 +41,12 @@ fn create_order_from_a_checked_out_basket_keeps_the_basket_id() {
         total: Money::usd(500),
         at: at(1),
     };
-    let command =
-        OrderCommand::from_checkout(&checked_out, Some("kiosk-1".into()), Some(PICKUP_CODE.into()))
-            .unwrap();
+    let command = OrderCommand::from_checkout(
+        &checked_out,
+        Some("kiosk-1".into()),
+        Some(PICKUP_CODE.into()),
+    )
+    .unwrap();
     assert_eq!(command, create(vec![line], Money::usd(500), "tok"));
     let started = BasketEvent::BasketStarted {
         basket_id,
@@ -103,7 +106,10 @@ fn an_order_takes_a_six_digit_pickup_code_or_none() {
         .unwrap();
     assert!(matches!(
         &order[0],
-        OrderEvent::OrderCreated { pickup_code: None, .. }
+        OrderEvent::OrderCreated {
+            pickup_code: None,
+            ..
+        }
     ));
     use mallbots_domain::ordering::{normalized_code, pickup_code_from};
     assert_eq!(pickup_code_from(42), "000042");

@@ -302,6 +302,9 @@ pub struct OrderView {
     pub cancellation_requested: bool,
     /// The latest reason: cancellation request, refusal, rejection or cancel.
     pub reason: Option<String>,
+    /// The code the customer shows at the depot (six digits; on the kiosk that placed it,
+    /// `None` for orders from before codes existed).
+    pub pickup_code: Option<String>,
     /// When it was placed (ms since the Unix epoch).
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub created_at: i64,
@@ -330,6 +333,7 @@ impl From<&Order> for OrderView {
             synced: false,
             cancellation_requested: o.cancellation_requested(),
             reason,
+            pickup_code: o.pickup_code().map(str::to_owned),
             created_at: o.created_at().0,
             updated_at: o.updated_at().0,
         }
@@ -661,7 +665,7 @@ pub struct DeskRequestView {
     /// `completed` once the order lines here say so (handed over).
     pub status: String,
     /// The refusal's code (`pickup.not_ready`, `pickup.already_completed`,
-    /// `pickup.not_your_store`, `pickup.unknown_order`, `stop.…`).
+    /// `pickup.not_your_store`, `pickup.unknown_order`, `pickup.wrong_code`, `stop.…`).
     pub code: Option<String>,
     /// The refusal's reason.
     pub reason: Option<String>,

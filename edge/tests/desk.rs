@@ -54,7 +54,7 @@ fn a_pickup_request_is_recorded_and_central_refusal_shows_with_its_code() {
     let dir = tempfile::tempdir().unwrap();
     let edge = desk(dir.path(), Role::Manager);
     let order = OrderId::from_uuid(Uuid::now_v7());
-    let asked = edge.request_pickup(order).unwrap();
+    let asked = edge.request_pickup(order, "123456").unwrap();
     assert_eq!(
         (asked.kind.as_str(), asked.status.as_str(), asked.order_id),
         ("pickup", "requested", Some(order))
@@ -86,7 +86,7 @@ fn a_pickup_request_is_recorded_and_central_refusal_shows_with_its_code() {
     assert_eq!(edge.dump_read_models().unwrap(), before);
 
     // A retry after the refusal is a new request.
-    let again = edge.request_pickup(order).unwrap();
+    let again = edge.request_pickup(order, "123456").unwrap();
     assert_eq!((again.status.as_str(), again.code), ("requested", None));
 }
 
@@ -121,12 +121,20 @@ fn what_the_order_lines_already_say_is_refused_locally_and_nothing_is_written() 
     order_line(&edge, 11, done, store, OrderStatus::Ready);
     order_line(&edge, 12, done, store, OrderStatus::Completed);
     order_line(&edge, 13, ready, store, OrderStatus::Ready);
-    let code = |o| edge.request_pickup(o).unwrap_err().code().to_owned();
+    let code = |o| {
+        edge.request_pickup(o, "123456")
+            .unwrap_err()
+            .code()
+            .to_owned()
+    };
     assert_eq!(code(shopping), "pickup.not_ready");
     assert_eq!(code(done), "pickup.already_completed");
     assert_eq!(edge.local_counts().unwrap().outbox_pending, 0);
     assert!(edge.desk_requests().unwrap().is_empty());
-    assert_eq!(edge.request_pickup(ready).unwrap().status, "requested");
+    assert_eq!(
+        edge.request_pickup(ready, "123456").unwrap().status,
+        "requested"
+    );
     // Once its lines say completed, the request shows as completed.
     order_line(&edge, 14, ready, store, OrderStatus::Completed);
     assert_eq!(
@@ -140,7 +148,7 @@ fn a_kiosk_makes_no_desk_requests() {
     let dir = tempfile::tempdir().unwrap();
     let kiosk = desk(dir.path(), Role::Kiosk);
     let order = OrderId::from_uuid(Uuid::now_v7());
-    let err = kiosk.request_pickup(order).unwrap_err();
+    let err = kiosk.request_pickup(order, "123456").unwrap_err();
     assert_eq!(err.code(), "pickup.not_your_store");
     let err = kiosk
         .mark_stop_prepared(ShoppingListId::from_uuid(Uuid::now_v7()), StoreId::nil())

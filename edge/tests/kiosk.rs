@@ -216,6 +216,45 @@ fn checkout_commits_basket_and_order_together() {
     assert_eq!(f.edge.orders(Some(store.store_id)).unwrap(), vec![order]);
 }
 
+/// Each order gets a six-digit pickup code at checkout, drawn on the kiosk: in the order view
+/// the confirmation shows, in the OrderCreated central receives, and the same after a rebuild.
+#[test]
+fn checkout_gives_each_order_its_own_pickup_code() {
+    let f = open();
+    let (_, a, _) = shop(&f.edge);
+    let customer = f.edge.register_customer("Ada", "+15550100").unwrap();
+    let mut codes = std::collections::HashSet::new();
+    for _ in 0..5 {
+        let cart = f.edge.start_cart(Some(customer.customer_id)).unwrap();
+        f.edge.add_item(cart.cart_id, a.product_id, 1).unwrap();
+        let order = f.edge.checkout(cart.cart_id, "tok_visa", None).unwrap();
+        let code = order.pickup_code.clone().expect("a pickup code");
+        assert!(mallbots_domain::ordering::is_pickup_code(&code), "{code}");
+        assert_eq!(
+            f.edge.order(order.order_id).unwrap().pickup_code,
+            Some(code.clone())
+        );
+        let payload: String = conn(&f)
+            .query_row(
+                "SELECT payload FROM events WHERE event_type = 'OrderCreated' AND stream_id = ?1",
+                [order.order_id.to_string()],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let payload: Value = serde_json::from_str(&payload).unwrap();
+        assert_eq!(payload["pickup_code"], code.as_str());
+        codes.insert(code);
+    }
+    assert!(codes.len() >= 4, "codes are drawn at random: {codes:?}");
+    let before: Vec<_> = f.edge.orders(None).unwrap();
+    f.edge.rebuild_read_models().unwrap();
+    assert_eq!(
+        f.edge.orders(None).unwrap(),
+        before,
+        "kept through a rebuild"
+    );
+}
+
 #[test]
 fn checkout_rejections() {
     let f = open();

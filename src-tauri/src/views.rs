@@ -6,7 +6,7 @@
 use mallbots_edge as edge;
 use serde::{Deserialize, Serialize};
 
-/// A kiosk order with the number that gets its SMS.
+/// A kiosk order with the number that gets its SMS and its pickup code as a QR code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct KioskOrder {
     /// The order.
@@ -14,6 +14,32 @@ pub struct KioskOrder {
     pub order: edge::OrderView,
     /// The customer's SMS number.
     pub sms_number: String,
+    /// The pickup code as a QR code (SVG markup drawn here), for the customer to photograph.
+    pub pickup_qr: Option<String>,
+}
+
+impl KioskOrder {
+    /// `order` for the kiosk's screens.
+    pub fn new(order: edge::OrderView, sms_number: String) -> Self {
+        let pickup_qr = order.pickup_code.as_deref().and_then(qr_svg);
+        Self {
+            order,
+            sms_number,
+            pickup_qr,
+        }
+    }
+}
+
+/// `text` as an SVG QR code (dark on light, with its quiet zone), `None` if it cannot be one.
+fn qr_svg(text: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    Some(
+        code.render::<qrcode::render::svg::Color<'_>>()
+            .min_dimensions(160, 160)
+            .dark_color(qrcode::render::svg::Color("#111111"))
+            .light_color(qrcode::render::svg::Color("#ffffff"))
+            .build(),
+    )
 }
 
 /// What checkout needs.

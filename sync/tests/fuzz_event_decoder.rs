@@ -57,6 +57,7 @@ fn order_created(seed: u128) -> OrderEvent {
         }],
         total: Money::new(500, Currency::default()),
         payment_token: "tok_visa".into(),
+        pickup_code: None,
         at: Timestamp::from_millis(1_700_000_000_000),
     }
 }

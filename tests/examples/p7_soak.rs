@@ -179,8 +179,12 @@ async fn batch(
             if asked.contains(order) {
                 continue;
             }
+            // The code the customer reads off the kiosk's confirmation and shows at the desk.
+            let code = kiosk.order(*order).ok().and_then(|o| o.pickup_code);
             if desk.order_line_status(*order).ok().flatten().as_deref() == Some("ready")
-                && desk.request_pickup(*order).is_ok()
+                && desk
+                    .request_pickup(*order, code.as_deref().unwrap_or_default())
+                    .is_ok()
             {
                 asked.insert(*order);
             }

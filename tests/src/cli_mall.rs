@@ -200,6 +200,15 @@ impl CliMall {
             .to_owned()
     }
 
+    /// The pickup code the kiosk that placed `order` shows its customer (`order show`).
+    pub fn pickup_code(&self, kiosk: &str, order: &str) -> String {
+        let shown = self.ok(kiosk, &["order", "show", order]);
+        shown["pickup_code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no pickup code on {kiosk}'s order: {shown}"))
+            .to_owned()
+    }
+
     /// `device`'s pickup request of `order` (`null` when it has none).
     pub fn pickup_status(&self, desk: &str, order: &str) -> Value {
         self.cli(desk, &["order", "pickup-status", order])

@@ -111,7 +111,8 @@ fn order_and_product_trails_tell_what_happened_on_each_device() {
     mall.until("m1", 20, "the order ready at the desk", |m| {
         m.ok("m1", &["order", "show", &order])["order"]["status"] == "ready"
     });
-    mall.ok("m1", &["order", "pickup", &order]);
+    let code = mall.pickup_code("k1", &order);
+    mall.ok("m1", &["order", "pickup", &order, "--code", &code]);
     mall.sync("m1");
     mall.until("k1", 30, "the order picked up", |m| {
         m.order_status("k1", &order) == "completed"

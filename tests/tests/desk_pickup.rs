@@ -4,8 +4,11 @@
 //! `mallbots-central enroll` (which records them in the devices registry central authorizes by).
 //!
 //! * Pickup accepted: an order placed on kiosk k1 (store A) reaches ready; the manager desk of A
-//!   hands it over (`mallbots order pickup`): the kiosk shows `completed`, the payment is
-//!   captured and the invoice paid (checked on the stream).
+//!   hands it over (`mallbots order pickup ORDER --code CODE`, the code read off the kiosk's
+//!   `order show` as the customer reads it off the confirmation): the kiosk shows `completed`,
+//!   the payment is captured and the invoice paid (checked on the stream). A wrong code is
+//!   refused by central (`pickup.wrong_code`) and changes nothing; one that is not digits is
+//!   refused at the desk (`desk.code_invalid`).
 //! * Each refusal is coded and changes nothing: another store's manager (`pickup.not_your_store`,
 //!   from central), an order still being shopped (`pickup.not_ready`, from central for a desk that
 //!   has not seen it, locally for one that has), an order already handed over
@@ -183,8 +186,12 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
         "B's stop waits"
     );
 
+    // The codes the customers read off the kiosk's confirmation.
+    let (c1, c2) = (mall.pickup_code("k1", &o1), mall.pickup_code("k1", &o2));
+    assert_ne!(c1, c2);
+
     // Not your store: B's manager asks for order 1 (store A only), central refuses.
-    mall.ok("m2", &["order", "pickup", &o1]);
+    mall.ok("m2", &["order", "pickup", &o1, "--code", &c1]);
     mall.until("m2", 20, "m2's refusal", |m| {
         m.pickup_status("m2", &o1)["status"] == "refused"
     });
@@ -198,7 +205,7 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
     assert_eq!(mall.order_status("k1", &o1), "ready", "unchanged");
 
     // Not ready: m3 (B's other desk, which has not seen order 2) asks; central refuses.
-    mall.ok("m3", &["order", "pickup", &o2]);
+    mall.ok("m3", &["order", "pickup", &o2, "--code", &c2]);
     mall.until("m3", 20, "m3's refusal", |m| {
         m.pickup_status("m3", &o2)["status"] == "refused"
     });
@@ -207,7 +214,7 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
     // m2 has seen order 2's lines (in progress): refused locally, nothing written.
     mall.sync("m2");
     assert_eq!(
-        code(mall.cli("m2", &["order", "pickup", &o2])),
+        code(mall.cli("m2", &["order", "pickup", &o2, "--code", &c2])),
         "pickup.not_ready"
     );
     assert!(
@@ -254,9 +261,26 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
         Some("OrderShoppingStarted")
     );
 
-    // Accepted: A's manager hands order 1 over.
+    // A wrong code: A's manager types one the customer did not show; central refuses and
+    // nothing changes. (Typed with a space, as people read it: the right one below is too.)
     mall.sync("m1");
-    let asked = mall.ok("m1", &["order", "pickup", &o1]);
+    let wrong = if c1 == "000000" { "000001" } else { "000000" };
+    mall.ok("m1", &["order", "pickup", &o1, "--code", wrong]);
+    mall.until("m1", 20, "m1's wrong-code refusal", |m| {
+        m.pickup_status("m1", &o1)["status"] == "refused"
+    });
+    assert_eq!(mall.pickup_status("m1", &o1)["code"], "pickup.wrong_code");
+    wait_dlq(rt.handle(), &js, "desk-pickup", "pickup.wrong_code");
+    let (payment, _) = rt.block_on(payment_and_invoice(&js, &o1));
+    assert_eq!(payment.as_deref(), Some("PaymentAuthorized"), "unchanged");
+    assert_eq!(
+        code(mall.cli("m1", &["order", "pickup", &o1, "--code", "12a456"])),
+        "desk.code_invalid"
+    );
+    let spaced = format!("{} {}", &c1[..3], &c1[3..]);
+
+    // Accepted: A's manager hands order 1 over with the customer's code.
+    let asked = mall.ok("m1", &["order", "pickup", &o1, "--code", &spaced]);
     assert_eq!(asked["status"], "requested", "{asked}");
     mall.sync("m1");
     mall.until("k1", 30, "order 1 picked up", |m| {
@@ -270,7 +294,7 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
     });
 
     // Already completed: m4 (A's other desk, not synced) asks, central refuses; m1 locally.
-    mall.ok("m4", &["order", "pickup", &o1]);
+    mall.ok("m4", &["order", "pickup", &o1, "--code", &c1]);
     mall.until("m4", 20, "m4's refusal", |m| {
         m.pickup_status("m4", &o1)["status"] == "refused"
     });
@@ -279,14 +303,15 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
         "pickup.already_completed"
     );
     assert_eq!(
-        code(mall.cli("m1", &["order", "pickup", &o1])),
+        code(mall.cli("m1", &["order", "pickup", &o1, "--code", &c1])),
         "pickup.already_completed"
     );
     let letters = wait_dlq(rt.handle(), &js, "desk-pickup", "pickup.already_completed");
     assert_eq!(
         letters.len(),
-        3,
-        "one dead letter per refused request: {letters:?}"
+        4,
+        "one dead letter per refused request (not your store, not ready, wrong code, already \
+         completed): {letters:?}"
     );
     // A desk that was never enrolled has no NATS user: its request never leaves it.
     mall.ok(
@@ -295,7 +320,7 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
             "device", "init", "--id", "m5", "--role", "manager", "--store", &b,
         ],
     );
-    mall.ok("m5", &["order", "pickup", &o2]);
+    mall.ok("m5", &["order", "pickup", &o2, "--code", &c2]);
     let stream = format!("{PREFIX}EVENTS");
     let refused = code(mall.cli("m5", &["sync", "--nats", &url, "--stream", &stream]));
     assert!(
@@ -354,7 +379,7 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
             .iter()
             .any(|l| l["order_id"] == o2.as_str() && l["stops"][0]["prepared"] == true)
     });
-    mall.ok("m2", &["order", "pickup", &o2]);
+    mall.ok("m2", &["order", "pickup", &o2, "--code", &c2]);
     mall.sync("m2");
     mall.until("k1", 30, "order 2 picked up", |m| {
         m.order_status("k1", &o2) == "completed"

@@ -5,14 +5,16 @@
 //! `scripts/run.sh` enrolls it).
 //!
 //! The manager signs in and adds a product; the kiosk offers it (it came through central's
-//! stream); a customer orders it; central approves it, a robot shops it, the kiosk says ready;
-//! the manager's pickup board shows it ready and the manager hands it over; central captures
-//! the payment and completes the order, and both windows say "picked up". Nothing is published
-//! or created by the test: every step is a click. Screenshots:
+//! stream); a customer orders it and the kiosk shows the pickup code (with its QR code);
+//! central approves it, a robot shops it, the kiosk says ready; the manager's pickup board shows
+//! it ready; a wrong code is refused by central in plain words; the manager types the code the
+//! kiosk shows and hands the order over; central captures the payment and completes the order,
+//! and both windows say "picked up". Nothing is published or created by the test: every step is
+//! a click or a key. Screenshots:
 //! `target/e2e-screenshots/gui_mall_journey_01_manager_signed_in.png` … `_08_kiosk_picked_up`,
 //! `_09_manager_order_trail` (the order's audit trail in the manager's order detail),
 //! `_10_manager_robot_day` (the robot's day on its card), `_11_kiosk_item_no_longer_sold` (a
-//! product removed while it sat in a cart, as the customer sees it).
+//! product removed while it sat in a cart, as the customer sees it), `_12_manager_wrong_pickup_code`.
 
 use mallbots_tests::gui::mall::SecuredMall;
 use mallbots_tests::gui::{flows, Gui};
@@ -132,15 +134,40 @@ fn a_product_added_by_the_manager_is_ordered_at_the_kiosk_shopped_and_handed_ove
         );
     }
     shot(&gui, 5, "kiosk_order_ready");
+    // The code the customer shows at the desk, as the kiosk's screen reads it ("042 517").
+    let pickup_code = gui.text("[data-testid=pickup-code]").unwrap();
+    let digits: String = pickup_code.chars().filter(char::is_ascii_digit).collect();
+    assert_eq!(
+        digits.len(),
+        6,
+        "the kiosk shows a six-digit code: {pickup_code:?}"
+    );
 
-    // The manager's pickup board has it ready; the manager hands it over.
+    // The manager's pickup board has it ready; the manager hands it over with the code.
     gui.switch_to_label("manager").unwrap();
     gui.click("[data-testid=tab-depot]").unwrap();
-    let hand_over = gui
-        .wait_for("[data-testid=board-ready] [data-testid=hand-over]", WAIT)
+    gui.wait_for("[data-testid=board-ready] [data-testid=hand-over]", WAIT)
         .expect("the order ready on the manager's pickup board");
     shot(&gui, 6, "manager_board_ready");
-    gui.click_element(&hand_over).unwrap();
+    let code_input = "[data-testid=board-ready] [data-testid=pickup-code-input]";
+    let hand_over = "[data-testid=board-ready] [data-testid=hand-over]";
+    // A code the customer did not show: central refuses it in plain words, the desk retries.
+    let wrong = if digits == "000000" {
+        "000001"
+    } else {
+        "000000"
+    };
+    gui.type_text(code_input, wrong).unwrap();
+    gui.click(hand_over).unwrap();
+    gui.wait_for(
+        "[data-testid=board-ready] [data-testid=pickup-refusal][data-code='pickup.wrong_code']",
+        WAIT,
+    )
+    .expect("central refuses a wrong pickup code");
+    shot(&gui, 12, "manager_wrong_pickup_code");
+    gui.clear(code_input).unwrap();
+    gui.type_text(code_input, &pickup_code).unwrap();
+    gui.click(hand_over).unwrap();
     gui.wait_for(
         "[data-testid=board-completed] [data-testid=picked-up]",
         WAIT,

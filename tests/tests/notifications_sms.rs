@@ -111,6 +111,7 @@ impl Env {
             items: Vec::new(),
             total: Money::usd(cents),
             payment_token: "tok".into(),
+            pickup_code: None,
             at: Timestamp::from_millis(2),
         };
         self.event(&format!("kiosk.dev1.order.{order_id}"), &e)

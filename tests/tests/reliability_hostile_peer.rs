@@ -173,6 +173,7 @@ fn order_created(order: &str, customer: &str, product: &str, store: &str) -> Val
         }],
         total: Money::usd(450),
         payment_token: "tok_visa".into(),
+        pickup_code: None,
         at: Timestamp::from_millis(1_700_000_000_000),
     };
     serde_json::to_value(event).expect("json")

@@ -25,7 +25,10 @@ pub(super) fn decide(order: &Order, command: &OrderCommand) -> Result<OrderEvent
         if payment_token.is_empty() {
             return Err(OrderError::PaymentMissing);
         }
-        if pickup_code.as_deref().is_some_and(|c| !super::is_pickup_code(c)) {
+        if pickup_code
+            .as_deref()
+            .is_some_and(|c| !super::is_pickup_code(c))
+        {
             return Err(OrderError::PickupCodeInvalid);
         }
         return Ok(OrderEvent::OrderCreated {

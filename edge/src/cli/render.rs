@@ -118,6 +118,12 @@ pub fn order(o: &OrderView) -> String {
         money(o.total_cents),
         o.currency
     )];
+    if let Some(code) = &o.pickup_code {
+        out.push(format!(
+            "  pickup code {} (the customer shows it at the depot)",
+            mallbots_domain::notifications::spaced_code(code)
+        ));
+    }
     for l in &o.items {
         out.push(format!(
             "  {} x \"{}\" from \"{}\" = {}",

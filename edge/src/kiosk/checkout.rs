@@ -139,11 +139,9 @@ impl Edge {
                         Step::<Customer>::restore(step, cache);
                     }
                 };
-                let Some(create) = basket
-                    .events
-                    .iter()
-                    .find_map(|e| OrderCommand::from_checkout(e, device.clone(), Some(code.clone())))
-                else {
+                let Some(create) = basket.events.iter().find_map(|e| {
+                    OrderCommand::from_checkout(e, device.clone(), Some(code.clone()))
+                }) else {
                     undo(cache, basket, registered);
                     return Err(DomainError::Basket(BasketError::NotOpen).into());
                 };

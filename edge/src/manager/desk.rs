@@ -65,11 +65,7 @@ impl Edge {
     /// `pickup.wrong_code`; a code that is not digits is `desk.code_invalid` here). Refused locally with `pickup.not_your_store` on a kiosk, `pickup.already_completed`
     /// or `pickup.not_ready` when this desk's order lines already say so; otherwise the request
     /// is committed with its outbox row and central answers (see [`Edge::desk_request`]).
-    pub fn request_pickup(
-        &self,
-        order: OrderId,
-        code: &str,
-    ) -> Result<DeskRequestView, EdgeError> {
+    pub fn request_pickup(&self, order: OrderId, code: &str) -> Result<DeskRequestView, EdgeError> {
         self.desk_gate(PickupRefusal::NotYourStore.into())?;
         match self.order_line_status(order)?.as_deref() {
             Some("completed") => return Err(refused(PickupRefusal::AlreadyCompleted)),

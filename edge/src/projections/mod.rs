@@ -62,6 +62,12 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "mall_map",
         sql: include_str!("migrations/map_0001.sql"),
     },
+    Migration {
+        set: "edge_pickup",
+        version: 1,
+        name: "pickup_code",
+        sql: include_str!("migrations/pickup_0001.sql"),
+    },
 ];
 
 /// An event decoded by stream type.

@@ -17,6 +17,7 @@ pub(super) struct NewOrder<'a> {
     pub device_id: Option<&'a str>,
     pub total_cents: i64,
     pub currency: &'a str,
+    pub pickup_code: Option<&'a str>,
     pub at: i64,
 }
 
@@ -32,8 +33,8 @@ fn create(
 ) -> Result<(), StoreError> {
     tx.prepare_cached(
         "INSERT OR REPLACE INTO rm_orders (order_id, customer_id, device_id, status,
-         total_cents, currency, created_at, updated_at)
-         VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?6)",
+         total_cents, currency, pickup_code, created_at, updated_at)
+         VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7, ?7)",
     )?
     .execute(params![
         id,
@@ -41,6 +42,7 @@ fn create(
         o.device_id,
         o.total_cents,
         o.currency,
+        o.pickup_code,
         o.at
     ])?;
     tx.prepare_cached("DELETE FROM rm_order_items WHERE order_id = ?1")?
@@ -193,6 +195,7 @@ pub(super) fn order(tx: &Transaction<'_>, event: &OrderEvent) -> Result<(), Stor
             device_id,
             items,
             total,
+            pickup_code,
             ..
         } => {
             let customer = customer_id.to_string();
@@ -201,6 +204,7 @@ pub(super) fn order(tx: &Transaction<'_>, event: &OrderEvent) -> Result<(), Stor
                 device_id: device_id.as_deref(),
                 total_cents: total.cents,
                 currency: total.currency.as_str(),
+                pickup_code: pickup_code.as_deref(),
                 at,
             };
             create(tx, &id, order, items)?;

@@ -9,7 +9,7 @@ use mallbots_domain::{OrderId, StoreId};
 use rusqlite::{Connection, OptionalExtension};
 
 const ORDER_COLUMNS: &str = "o.order_id, o.customer_id, o.device_id, o.status, o.total_cents,
-    o.currency, o.cancel_requested, o.reason, o.created_at, o.updated_at,
+    o.currency, o.cancel_requested, o.reason, o.created_at, o.updated_at, o.pickup_code,
     EXISTS (SELECT 1 FROM events e WHERE e.stream_type = 'order' AND e.stream_id = o.order_id
             AND e.event_type = 'OrderCreated' AND e.stream_seq IS NOT NULL)";
 
@@ -25,7 +25,8 @@ fn order_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<OrderView> {
         reason: row.get(7)?,
         created_at: row.get(8)?,
         updated_at: row.get(9)?,
-        synced: row.get(10)?,
+        pickup_code: row.get(10)?,
+        synced: row.get(11)?,
         items: Vec::new(),
         store_ids: Vec::new(),
     })

@@ -42,7 +42,7 @@ pub async fn kiosk_basket(
 
 fn kiosk_order(edge: &Edge, order: mallbots_edge::OrderView) -> Result<KioskOrder, ApiError> {
     let sms_number = edge.customer(order.customer_id)?.sms_number;
-    Ok(KioskOrder { order, sms_number })
+    Ok(KioskOrder::new(order, sms_number))
 }
 
 /// Participating stores and their products, filtered by `query`.
@@ -167,10 +167,7 @@ pub async fn kiosk_checkout<R: Runtime>(
         &checkout.card_token,
     )?;
     kiosk.announce(&app, Changed::order(&order.order_id.to_string()));
-    Ok(KioskOrder {
-        order,
-        sms_number: customer.sms_number,
-    })
+    Ok(KioskOrder::new(order, customer.sms_number))
 }
 
 /// The order's current status, for the live status screen.

@@ -118,6 +118,14 @@ impl Gui {
             .map(drop)
     }
 
+    /// Empties the first input matching `css`.
+    pub fn clear(&self, css: &str) -> Result<()> {
+        let element = self.find(css)?;
+        let path = format!("/element/{}/clear", element.0);
+        self.session_call(reqwest::Method::POST, &path, Some(json!({})))
+            .map(drop)
+    }
+
     /// Types text into the first element matching `css`.
     pub fn type_text(&self, css: &str, text: &str) -> Result<()> {
         let element = self.find(css)?;

@@ -210,6 +210,11 @@ synced: boolean, cancellation_requested: boolean,
  */
 reason: string | null, 
 /**
+ * The code the customer shows at the depot (six digits; on the kiosk that placed it,
+ * `None` for orders from before codes existed).
+ */
+pickup_code: string | null, 
+/**
  * When it was placed (ms since the Unix epoch).
  */
 created_at: number, 
@@ -222,6 +227,10 @@ export type KioskOrder = {
  * The customer's SMS number.
  */
 sms_number: string, 
+/**
+ * The pickup code as a QR code (SVG markup drawn here), for the customer to photograph.
+ */
+pickup_qr: string | null, 
 /**
  * Order id (= the cart's id).
  */
@@ -262,6 +271,11 @@ synced: boolean, cancellation_requested: boolean,
  * The latest reason: cancellation request, refusal, rejection or cancel.
  */
 reason: string | null, 
+/**
+ * The code the customer shows at the depot (six digits; on the kiosk that placed it,
+ * `None` for orders from before codes existed).
+ */
+pickup_code: string | null, 
 /**
  * When it was placed (ms since the Unix epoch).
  */

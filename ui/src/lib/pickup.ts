@@ -6,6 +6,9 @@ const REFUSALS: Record<string, string> = {
   'pickup.already_completed': 'This order was already handed over.',
   'pickup.not_your_store': 'This order includes items from a store this desk does not manage, so it cannot hand it over.',
   'pickup.unknown_order': 'The mall does not know this order.',
+  'pickup.wrong_code':
+    "That is not this order's pickup code. Ask the customer for the six digits on their kiosk receipt or in the ready text message.",
+  'desk.code_invalid': 'A pickup code is six digits.',
   not_available: 'Handing orders over is not available in this version of the app.',
   not_signed_in: 'Sign in again to hand orders over.',
 };
@@ -29,4 +32,14 @@ export function pickupRefusal(order: Pick<ManagerOrder, 'pickup'>): { code: stri
 /** Whether the order can be handed over now (ready, and no refusal pending a retry). */
 export function canHandOver(order: Pick<ManagerOrder, 'status'>): boolean {
   return order.status === 'ready';
+}
+
+/** Whether `typed` is a whole pickup code: six digits once spaces and dashes are dropped. */
+export function codeComplete(typed: string): boolean {
+  return /^\d{6}$/.test(typed.replace(/[\s-]/g, ''));
+}
+
+/** A pickup code as people read it: `042 517`. */
+export function spacedCode(code: string): string {
+  return code.replace(/\s/g, '').replace(/(\d{3})(?=\d)/g, '$1 ');
 }

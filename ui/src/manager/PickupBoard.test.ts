@@ -32,6 +32,7 @@ describe('the pickup board', () => {
     const { body } = render(PickupBoard, { props: { orders } });
     expect(body.match(/data-testid="hand-over"/g)).toHaveLength(1);
     expect(body).toContain('data-testid="hand-over" data-order-id="0192f0c0-0000-7000-8000-0000c0ffee01"');
+    expect(body.match(/data-testid="pickup-code-input"/g)).toHaveLength(1);
     expect(body).toContain('data-testid="picked-up" data-order-id="0192f0c0-0000-7000-8000-0000c0ffee02"');
     const text = body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
     expect(text).toContain('Ready for pickup 1');
@@ -57,5 +58,28 @@ describe('the pickup board', () => {
     const { body } = render(PickupBoard, { props: { orders: [refused] } });
     expect(body).toContain('data-code="pickup.not_your_store"');
     expect(body).toContain('a store this desk does not manage');
+  });
+
+  it('asks again after a wrong code', () => {
+    const refused = order({
+      pickup: {
+        kind: 'pickup',
+        order_id: '0192f0c0-0000-7000-8000-0000c0ffee01',
+        list_id: null,
+        store_id: null,
+        user: 'manager',
+        status: 'refused',
+        code: 'pickup.wrong_code',
+        reason: 'the pickup code does not match this order',
+        requested_at: 1_800_000_000_000,
+        answered_at: 1_800_000_000_001,
+      },
+    });
+    const { body } = render(PickupBoard, { props: { orders: [refused] } });
+    expect(body).toContain('data-code="pickup.wrong_code"');
+    expect(body).toContain("not this order's pickup code");
+    expect(body).not.toContain('Handing over');
+    expect(body).toMatch(/data-testid="pickup-code-input"[^>]*>/);
+    expect(body).not.toMatch(/data-testid="pickup-code-input"[^>]*disabled/);
   });
 });
