@@ -424,7 +424,7 @@ user: string,
 status: string, 
 /**
  * The refusal's code (`pickup.not_ready`, `pickup.already_completed`,
- * `pickup.not_your_store`, `pickup.unknown_order`, `stop.…`).
+ * `pickup.not_your_store`, `pickup.unknown_order`, `pickup.wrong_code`, `stop.…`).
  */
 code: string | null, 
 /**

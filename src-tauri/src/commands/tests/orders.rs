@@ -185,17 +185,32 @@ fn the_orders_view_filters_and_details_an_order() {
 fn a_hand_over_is_refused_by_the_desk_until_the_order_is_ready_then_sent_to_central() {
     let h = harness();
     let (order, apples) = place_order(&h, "apples", 1, "5550003333");
-    let ask = json!({ "orderId": order });
+    // The code the kiosk's confirmation shows the customer, with its QR code.
+    let placed = invoke(&h.kiosk, "kiosk_order_status", json!({ "orderId": order })).unwrap();
+    let pickup_code = placed["pickup_code"].as_str().unwrap().to_owned();
+    assert_eq!(pickup_code.len(), 6, "{placed}");
+    assert!(
+        placed["pickup_qr"].as_str().unwrap().contains("<svg"),
+        "{placed}"
+    );
+    let ask = json!({ "orderId": order, "code": pickup_code });
     let err = invoke(&h.manager, "manager_request_pickup", ask.clone()).unwrap_err();
     assert_eq!(code(&err), "not_signed_in");
     sign_in(&h);
     let err = invoke(
         &h.manager,
         "manager_request_pickup",
-        json!({"orderId": "x"}),
+        json!({"orderId": "x", "code": "123456"}),
     )
     .unwrap_err();
     assert_eq!(code(&err), "invalid_argument");
+    let err = invoke(
+        &h.manager,
+        "manager_request_pickup",
+        json!({ "orderId": order }),
+    )
+    .unwrap_err();
+    assert_eq!(code(&err), "invalid_argument", "the code is asked for");
 
     central_reports(
         &h,
