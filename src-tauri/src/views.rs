@@ -14,7 +14,8 @@ pub struct KioskOrder {
     pub order: edge::OrderView,
     /// The customer's SMS number.
     pub sms_number: String,
-    /// The pickup code as a QR code (SVG markup drawn here), for the customer to photograph.
+    /// The pickup code as a QR code, for the customer to photograph: an SVG drawn here, as a
+    /// `data:` URL for an `<img>` (the windows never insert markup).
     pub pickup_qr: Option<String>,
 }
 
@@ -30,16 +31,25 @@ impl KioskOrder {
     }
 }
 
-/// `text` as an SVG QR code (dark on light, with its quiet zone), `None` if it cannot be one.
+/// `text` as an SVG QR code (dark on light, with its quiet zone) in a `data:` URL, `None` if it
+/// cannot be one.
 fn qr_svg(text: &str) -> Option<String> {
     let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
-    Some(
-        code.render::<qrcode::render::svg::Color<'_>>()
-            .min_dimensions(160, 160)
-            .dark_color(qrcode::render::svg::Color("#111111"))
-            .light_color(qrcode::render::svg::Color("#ffffff"))
-            .build(),
-    )
+    let svg = code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(160, 160)
+        .dark_color(qrcode::render::svg::Color("#111111"))
+        .light_color(qrcode::render::svg::Color("#ffffff"))
+        .build();
+    let mut url = String::from("data:image/svg+xml;charset=utf-8,");
+    for byte in svg.bytes() {
+        if byte.is_ascii_alphanumeric() || b" -_.:/=".contains(&byte) {
+            url.push(char::from(byte));
+        } else {
+            url.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    Some(url)
 }
 
 /// What checkout needs.

@@ -19,7 +19,7 @@ const order = (over: Partial<KioskOrder>): KioskOrder => ({
   created_at: 1_800_000_000_000,
   updated_at: 1_800_000_000_000,
   sms_number: '+15550104477',
-  pickup_qr: '<svg xmlns="http://www.w3.org/2000/svg" data-qr="1"></svg>',
+  pickup_qr: 'data:image/svg+xml;charset=utf-8,%3Csvg%3E%3C/svg%3E',
   ...over,
 });
 
@@ -28,7 +28,7 @@ describe("the kiosk's order confirmation", () => {
     const { body } = render(OrderStatus, { props: { order: order({}), ondone: () => {} } });
     expect(body).toContain('data-testid="pickup-code" data-code="042517"');
     expect(body).toContain('042 517');
-    expect(body).toContain('data-qr="1"');
+    expect(body).toContain('data-testid="pickup-qr" src="data:image/svg+xml;charset=utf-8,%3Csvg%3E%3C/svg%3E"');
   });
 
   it('shows it while the order is on its way and ready, not once it is over', () => {

@@ -228,7 +228,8 @@ export type KioskOrder = {
  */
 sms_number: string, 
 /**
- * The pickup code as a QR code (SVG markup drawn here), for the customer to photograph.
+ * The pickup code as a QR code, for the customer to photograph: an SVG drawn here, as a
+ * `data:` URL for an `<img>` (the windows never insert markup).
  */
 pickup_qr: string | null, 
 /**
