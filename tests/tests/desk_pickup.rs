@@ -331,7 +331,7 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
     let letters = rt.block_on(dead_letters(&js, "desk-pickup"));
     assert_eq!(
         letters.len(),
-        3,
+        4,
         "nothing more reached central: {letters:?}"
     );
     let payment = payment_id_for(SagaId::from(o1.parse::<OrderId>().unwrap()));

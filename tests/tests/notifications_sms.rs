@@ -111,7 +111,7 @@ impl Env {
             items: Vec::new(),
             total: Money::usd(cents),
             payment_token: "tok".into(),
-            pickup_code: None,
+            pickup_code: Some("042517".into()),
             at: Timestamp::from_millis(2),
         };
         self.event(&format!("kiosk.dev1.order.{order_id}"), &e)
@@ -207,10 +207,12 @@ async fn created_ready_and_canceled_are_texted_once_each_to_the_log() {
         "{body}"
     );
     let ready_text = &by_key[&format!("order_ready:{first}")];
-    assert!(ready_text["body"]
-        .as_str()
-        .unwrap()
-        .contains("ready for pickup"));
+    let ready_body = ready_text["body"].as_str().unwrap();
+    assert!(
+        ready_body.contains("ready for pickup")
+            && ready_body.contains("Show pickup code 042 517 at the desk"),
+        "the ready text carries the order's pickup code: {ready_body}"
+    );
     let canceled_text = &by_key[&format!("order_canceled:{second}")];
     assert_eq!(canceled_text["to"], "+15550199");
     assert!(canceled_text["body"]
