@@ -129,8 +129,11 @@ fn a_product_added_by_the_manager_is_ordered_at_the_kiosk_shopped_and_handed_ove
             .unwrap_or_default();
         panic!(
             "the order never became ready on the kiosk ({e}); the kiosk shows status \
-             {status}; central's log ends:\n{}",
-            mall.central_log_tail(80)
+             {status}; central's log ends:\n{}\nthe app's log ends:\n{}\nthe kiosk's \
+             database: {}",
+            mall.central_log_tail(80),
+            gui.log_tail(80),
+            kiosk_database(&gui)
         );
     }
     shot(&gui, 5, "kiosk_order_ready");
@@ -262,4 +265,57 @@ fn a_product_added_by_the_manager_is_ordered_at_the_kiosk_shopped_and_handed_ove
     shot(&gui, 9, "manager_order_trail");
     drop(gui);
     drop(mall);
+}
+
+/// What the kiosk's database holds, for a failure message: its events by type, its outbox and
+/// inbox (read-only, beside the running app).
+fn kiosk_database(gui: &Gui) -> String {
+    let found = walk(&gui.data_home()).into_iter().find(|p| {
+        p.file_name().is_some_and(|n| {
+            n.to_string_lossy().starts_with("kiosk") && n.to_string_lossy().ends_with(".db")
+        })
+    });
+    let Some(path) = found else {
+        return "no kiosk database found".to_owned();
+    };
+    let Ok(conn) =
+        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    else {
+        return format!("{} does not open", path.display());
+    };
+    let query = |sql: &str| -> String {
+        let Ok(mut stmt) = conn.prepare(sql) else {
+            return format!("<{sql} failed>");
+        };
+        let columns = stmt.column_count();
+        let rows = stmt.query_map([], |r| {
+            Ok((0..columns)
+                .map(|i| r.get_ref(i).map(|v| format!("{v:?}")).unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join(" | "))
+        });
+        rows.map(|rows| rows.filter_map(Result::ok).collect::<Vec<_>>().join("\n"))
+            .unwrap_or_default()
+    };
+    format!(
+        "{}\nevents:\n{}\noutbox:\n{}\ninbox:\n{}\nrm_orders:\n{}",
+        path.display(),
+        query("SELECT stream_type, event_type, stream_seq IS NOT NULL, superseded FROM events ORDER BY global_pos DESC LIMIT 30"),
+        query("SELECT global_pos, subject, published_seq, attempts, last_error, quarantine_code FROM outbox ORDER BY global_pos DESC LIMIT 10"),
+        query("SELECT subject, status, stream_seq FROM inbox ORDER BY rowid DESC LIMIT 15"),
+        query("SELECT order_id, status FROM rm_orders"),
+    )
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }

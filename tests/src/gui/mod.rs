@@ -205,6 +205,19 @@ impl Gui {
     pub fn display(&self) -> String {
         format!(":{}", self.display)
     }
+
+    /// The app's data folder (`XDG_DATA_HOME`: its databases live below it).
+    pub fn data_home(&self) -> std::path::PathBuf {
+        self._home.path().join("data")
+    }
+
+    /// The last `lines` lines the app, tauri-driver and WebKitWebDriver logged, for a failure
+    /// message.
+    pub fn log_tail(&self, lines: usize) -> String {
+        let log = std::fs::read_to_string(self._home.path().join("driver.log")).unwrap_or_default();
+        let all: Vec<&str> = log.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
 }
 
 impl Drop for Gui {
