@@ -21,7 +21,9 @@ export function concerns(change: Changed, topics: Topic[], orderId?: string, win
 }
 
 /**
- * Calls `handler` for every change that concerns `topics`; returns the function that stops
+ * Calls `handler` for every change that concerns `topics`, and once as soon as listening has
+ * started: a change that landed between the screen's first load and then (central's answers
+ * can all arrive within a second of a checkout) is not missed. Returns the function that stops
  * listening (for `onMount`'s cleanup). Outside Tauri (vite dev, unit tests) it does nothing.
  */
 export function onChanged(
@@ -37,8 +39,12 @@ export function onChanged(
     if (concerns(event.payload, topics, orderId, mine)) handler(event.payload);
   })
     .then((unlisten) => {
-      if (stopped) unlisten();
-      else stop = unlisten;
+      if (stopped) {
+        unlisten();
+        return;
+      }
+      stop = unlisten;
+      handler({ topics: [...topics], order_id: orderId, window: mine });
     })
     .catch(() => undefined);
   return () => {
