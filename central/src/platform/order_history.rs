@@ -128,11 +128,51 @@ pub async fn order_history(
                 stream_type: header(H_STREAM_TYPE),
                 device: header(H_DEVICE),
                 user: header(H_USER).filter(|u| header_safe_user(u).is_some()),
-                payload: serde_json::from_slice(&message.payload)
-                    .unwrap_or_else(|_| String::from_utf8_lossy(&message.payload).into()),
+                payload: without_pickup_code(
+                    serde_json::from_slice(&message.payload)
+                        .unwrap_or_else(|_| String::from_utf8_lossy(&message.payload).into()),
+                ),
             });
         }
     }
     entries.sort_by_key(|e| e.seq);
     Ok(entries)
+}
+
+/// `payload` with the order's pickup code (OrderCreated's `pickup_code`, a desk request's typed
+/// `code`) masked: the history is for people who look after orders, and the code is what
+/// proves a customer at the desk.
+fn without_pickup_code(mut payload: serde_json::Value) -> serde_json::Value {
+    if let Some(object) = payload.as_object_mut() {
+        let request = object.get("type").and_then(|t| t.as_str()) == Some("OrderPickupRequested");
+        for key in ["pickup_code", "code"] {
+            if key == "code" && !request {
+                continue; // a refusal's `code` is its reason code, not a pickup code
+            }
+            if let Some(value) = object.get_mut(key) {
+                if value.is_string() {
+                    *value = serde_json::Value::String("••••••".to_owned());
+                }
+            }
+        }
+    }
+    payload
+}
+
+#[cfg(test)]
+mod pickup_code_tests {
+    use super::without_pickup_code;
+    use serde_json::json;
+
+    #[test]
+    fn the_history_masks_pickup_codes_and_keeps_refusal_codes() {
+        let created = json!({"type": "OrderCreated", "pickup_code": "042517", "total": 1});
+        assert_eq!(without_pickup_code(created)["pickup_code"], "••••••");
+        let asked = json!({"type": "OrderPickupRequested", "code": "042517"});
+        assert_eq!(without_pickup_code(asked)["code"], "••••••");
+        let refused = json!({"type": "OrderPickupRefused", "code": "pickup.wrong_code"});
+        assert_eq!(without_pickup_code(refused)["code"], "pickup.wrong_code");
+        let legacy = json!({"type": "OrderCreated", "total": 1});
+        assert_eq!(without_pickup_code(legacy.clone()), legacy);
+    }
 }
