@@ -320,6 +320,32 @@ pub enum PickupRefusal {
     /// The code typed at the desk is not the order's pickup code (or none was typed).
     #[error("the pickup code does not match this order")]
     WrongCode,
+    /// This desk typed [`MAX_WRONG_CODES`] wrong codes for the order within
+    /// [`WRONG_CODE_WINDOW_MS`]: no code is checked until the oldest of them is that old.
+    #[error("too many wrong pickup codes for this order from this desk: try again in 15 minutes")]
+    TooManyTries,
+}
+
+/// Wrong pickup codes one desk may type for one order within [`WRONG_CODE_WINDOW_MS`] (a code
+/// is six digits: guessing would take a desk years at this pace).
+pub const MAX_WRONG_CODES: usize = 5;
+
+/// The window [`MAX_WRONG_CODES`] counts in, in milliseconds (15 minutes).
+pub const WRONG_CODE_WINDOW_MS: i64 = 15 * 60 * 1000;
+
+/// Of central's answers to one desk about one order, the wrong-code refusals within
+/// [`WRONG_CODE_WINDOW_MS`] before `now`.
+pub fn recent_wrong_codes<'a>(
+    answers: impl IntoIterator<Item = &'a DeskEvent>,
+    now: Timestamp,
+) -> usize {
+    answers
+        .into_iter()
+        .filter(|a| {
+            matches!(a, DeskEvent::OrderPickupRefused { code, at, .. }
+                if code == "pickup.wrong_code" && now.millis() - at.millis() < WRONG_CODE_WINDOW_MS)
+        })
+        .count()
 }
 
 impl ErrorCode for PickupRefusal {
@@ -330,22 +356,26 @@ impl ErrorCode for PickupRefusal {
             PickupRefusal::NotYourStore => "pickup.not_your_store",
             PickupRefusal::UnknownOrder => "pickup.unknown_order",
             PickupRefusal::WrongCode => "pickup.wrong_code",
+            PickupRefusal::TooManyTries => "pickup.too_many_tries",
         }
     }
 }
 
 /// Central's decision on a pickup request by a desk with `access` (None = not in the registry)
 /// for `order` (None or not created = unknown), the customer having shown `code`: Ok =
-/// capture, pay, complete.
+/// capture, pay, complete. `wrong_before`: this desk's wrong codes for the order within the
+/// window ([`recent_wrong_codes`]).
 ///
 /// Authorization comes first, so a desk learns nothing about other stores' orders: a manager may
 /// hand over an order holding one of its stores' lines, a depot desk any order. The code is
-/// checked last, on a ready order only: a wrong code says nothing about any other order. An
-/// order placed before pickup codes existed asks for none.
+/// checked last, on a ready order only: a wrong code says nothing about any other order. After
+/// [`MAX_WRONG_CODES`] wrong ones no code is checked for a while. An order placed before pickup
+/// codes existed asks for none.
 pub fn decide_pickup(
     access: Option<&DeskAccess>,
     order: Option<&Order>,
     code: &str,
+    wrong_before: usize,
 ) -> Result<(), PickupRefusal> {
     let access = access.ok_or(PickupRefusal::NotYourStore)?;
     if !matches!(access.role.as_str(), "manager" | "depot") {
@@ -364,6 +394,7 @@ pub fn decide_pickup(
         _ => return Err(PickupRefusal::NotReady),
     }
     match order.pickup_code() {
+        Some(_) if wrong_before >= MAX_WRONG_CODES => Err(PickupRefusal::TooManyTries),
         Some(expected) if expected != normalized_code(code) => Err(PickupRefusal::WrongCode),
         _ => Ok(()),
     }

@@ -6,8 +6,9 @@ mod ordering_support;
 
 use mallbots_domain::depot::{ListCommand, ListError, ListEvent, ListItem, ShoppingList, Stop};
 use mallbots_domain::desk::{
-    decide_pickup, decide_stop, manages_store, DeskAccess, DeskCommand, DeskError, DeskEvent,
-    PickupRefusal, PickupRequest, StopRefusal, StopRequest, ALL_STORES,
+    decide_pickup, decide_stop, manages_store, recent_wrong_codes, DeskAccess, DeskCommand,
+    DeskError, DeskEvent, PickupRefusal, PickupRequest, StopRefusal, StopRequest, ALL_STORES,
+    MAX_WRONG_CODES,
 };
 use ordering_support::*;
 
@@ -145,15 +146,15 @@ fn a_stop_request_is_made_once() {
 fn central_accepts_a_ready_order_from_its_manager_or_any_depot_desk() {
     let ready = order(&[created(), approved(), shopping(), readied()]);
     assert_eq!(
-        decide_pickup(Some(&manager(&[1])), Some(&ready), PICKUP_CODE),
+        decide_pickup(Some(&manager(&[1])), Some(&ready), PICKUP_CODE, 0),
         Ok(())
     );
     assert_eq!(
-        decide_pickup(Some(&manager(&[2, 7])), Some(&ready), PICKUP_CODE),
+        decide_pickup(Some(&manager(&[2, 7])), Some(&ready), PICKUP_CODE, 0),
         Ok(())
     );
     assert_eq!(
-        decide_pickup(Some(&depot()), Some(&ready), PICKUP_CODE),
+        decide_pickup(Some(&depot()), Some(&ready), PICKUP_CODE, 0),
         Ok(())
     );
 }
@@ -166,7 +167,7 @@ fn a_mall_wide_manager_manages_every_store_and_a_literal_star_in_no_other_place(
         stores: vec![ALL_STORES.into()],
     };
     assert_eq!(
-        decide_pickup(Some(&office), Some(&ready), PICKUP_CODE),
+        decide_pickup(Some(&office), Some(&ready), PICKUP_CODE, 0),
         Ok(())
     );
     assert!(manages_store(&[ALL_STORES.into()], store(42)));
@@ -177,7 +178,7 @@ fn a_mall_wide_manager_manages_every_store_and_a_literal_star_in_no_other_place(
         stores: vec![ALL_STORES.into()],
     };
     assert_eq!(
-        decide_pickup(Some(&kiosk_with_star), Some(&ready), PICKUP_CODE)
+        decide_pickup(Some(&kiosk_with_star), Some(&ready), PICKUP_CODE, 0)
             .unwrap_err()
             .code(),
         "pickup.not_your_store"
@@ -211,11 +212,11 @@ fn central_refuses_each_pickup_with_its_code() {
         (Some(manager(&[1])), None, "pickup.unknown_order"),
     ];
     for (access, order, code) in cases {
-        let refusal = decide_pickup(access.as_ref(), order, PICKUP_CODE).unwrap_err();
+        let refusal = decide_pickup(access.as_ref(), order, PICKUP_CODE, 0).unwrap_err();
         assert_eq!(refusal.code(), code, "{access:?}");
     }
     assert_eq!(
-        decide_pickup(None, None, PICKUP_CODE),
+        decide_pickup(None, None, PICKUP_CODE, 0),
         Err(PickupRefusal::NotYourStore),
         "an unknown device learns nothing about orders"
     );
@@ -226,12 +227,12 @@ fn central_hands_over_only_with_the_orders_pickup_code() {
     let ready = order(&[created(), approved(), shopping(), readied()]);
     assert_eq!(ready.pickup_code(), Some(PICKUP_CODE));
     assert_eq!(
-        decide_pickup(Some(&depot()), Some(&ready), "042 517"),
+        decide_pickup(Some(&depot()), Some(&ready), "042 517", 0),
         Ok(())
     );
     for wrong in ["", "042518", "42517", "000000"] {
         assert_eq!(
-            decide_pickup(Some(&depot()), Some(&ready), wrong)
+            decide_pickup(Some(&depot()), Some(&ready), wrong, 0)
                 .unwrap_err()
                 .code(),
             "pickup.wrong_code",
@@ -240,12 +241,12 @@ fn central_hands_over_only_with_the_orders_pickup_code() {
     }
     let not_ready = order(&[created(), approved()]);
     assert_eq!(
-        decide_pickup(Some(&depot()), Some(&not_ready), "000000"),
+        decide_pickup(Some(&depot()), Some(&not_ready), "000000", 0),
         Err(PickupRefusal::NotReady),
         "the code is checked on a ready order only"
     );
     assert_eq!(
-        decide_pickup(Some(&manager(&[3])), Some(&ready), "000000"),
+        decide_pickup(Some(&manager(&[3])), Some(&ready), "000000", 0),
         Err(PickupRefusal::NotYourStore),
         "authorization comes first"
     );
@@ -255,7 +256,12 @@ fn central_hands_over_only_with_the_orders_pickup_code() {
     }
     let legacy = order(&[legacy, approved(), shopping(), readied()]);
     assert_eq!(
-        decide_pickup(Some(&depot()), Some(&legacy), ""),
+        decide_pickup(Some(&depot()), Some(&legacy), "", MAX_WRONG_CODES),
+        Ok(()),
+        "no code asked, none counted"
+    );
+    assert_eq!(
+        decide_pickup(Some(&depot()), Some(&legacy), "", 0),
         Ok(()),
         "an order placed before codes existed asks for none"
     );
@@ -391,4 +397,46 @@ fn a_cancel_reason_is_bounded() {
             at: at(5),
         })
         .then_error_code("order.reason_invalid");
+}
+
+#[test]
+fn after_five_wrong_codes_a_desk_waits_before_central_checks_another() {
+    let ready = order(&[created(), approved(), shopping(), readied()]);
+    let refusal = |minute: i64| DeskEvent::OrderPickupRefused {
+        order_id: order_id(),
+        code: "pickup.wrong_code".into(),
+        reason: "wrong".into(),
+        at: Timestamp::from_millis(minute * 60_000),
+    };
+    let other = DeskEvent::OrderPickupRefused {
+        order_id: order_id(),
+        code: "pickup.not_ready".into(),
+        reason: "not yet".into(),
+        at: Timestamp::from_millis(60_000),
+    };
+    let answers: Vec<DeskEvent> = (1..=5).map(refusal).chain([other]).collect();
+    let now = Timestamp::from_millis(10 * 60_000);
+    assert_eq!(recent_wrong_codes(&answers, now), 5);
+    assert_eq!(
+        decide_pickup(Some(&depot()), Some(&ready), PICKUP_CODE, 5)
+            .unwrap_err()
+            .code(),
+        "pickup.too_many_tries",
+        "even the right code waits"
+    );
+    assert_eq!(
+        decide_pickup(Some(&depot()), Some(&ready), PICKUP_CODE, 4),
+        Ok(())
+    );
+    let later = Timestamp::from_millis(17 * 60_000);
+    assert_eq!(
+        recent_wrong_codes(&answers, later),
+        3,
+        "the oldest two are out of the window"
+    );
+    assert_eq!(
+        decide_pickup(Some(&manager(&[3])), Some(&ready), PICKUP_CODE, 5),
+        Err(PickupRefusal::NotYourStore),
+        "authorization still comes first"
+    );
 }

@@ -7,6 +7,7 @@ describe('pickup refusals', () => {
     expect(refusalText('pickup.already_completed', 'x')).toMatch(/already handed over/);
     expect(refusalText('pickup.not_your_store', 'x')).toMatch(/store this desk does not manage/);
     expect(refusalText('pickup.wrong_code', 'x')).toMatch(/not this order's pickup code/);
+    expect(refusalText('pickup.too_many_tries', 'x')).toMatch(/15 minutes/);
     expect(refusalText('something.else', 'the backend says so')).toBe('the backend says so');
   });
   it('offers the hand-over for ready orders only', () => {

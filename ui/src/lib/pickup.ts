@@ -9,6 +9,8 @@ const REFUSALS: Record<string, string> = {
   'pickup.wrong_code':
     "That is not this order's pickup code. Ask the customer for the six digits on their kiosk receipt or in the ready text message.",
   'desk.code_invalid': 'A pickup code is six digits.',
+  'pickup.too_many_tries':
+    'Too many wrong codes for this order from this desk: the mall checks no code for it for 15 minutes.',
   not_available: 'Handing orders over is not available in this version of the app.',
   not_signed_in: 'Sign in again to hand orders over.',
 };

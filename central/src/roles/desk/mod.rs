@@ -28,8 +28,8 @@ use std::time::Duration;
 
 use mallbots_domain::depot::{ListCommand, ListEvent, ShoppingList};
 use mallbots_domain::desk::{
-    bounded_reason, decide_pickup, decide_stop, DeskAccess, DeskEvent, StopRefusal,
-    ANSWER_STREAM_TYPE,
+    bounded_reason, decide_pickup, decide_stop, recent_wrong_codes, DeskAccess, DeskEvent,
+    StopRefusal, ANSWER_STREAM_TYPE,
 };
 use mallbots_domain::error::ErrorCode;
 use mallbots_domain::{Aggregate, DomainEvent, OrderId, StoreId, Timestamp};
@@ -174,6 +174,24 @@ impl Answers {
                 _ => None,
             });
         Ok((found, last))
+    }
+
+    /// This desk's wrong pickup codes for order `id` within the window before `now`
+    /// (`domain::desk::recent_wrong_codes` over the answers on its subject).
+    async fn recent_wrong_codes(
+        &self,
+        device: &str,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<usize, PublishError> {
+        let reader = self.reader.get().await?;
+        let answers: Vec<DeskEvent> = reader
+            .history(&self.subject(device, id))
+            .await?
+            .iter()
+            .filter_map(|e| serde_json::from_slice(&e.payload).ok())
+            .collect();
+        Ok(recent_wrong_codes(&answers, now))
     }
 
     /// Appends `answer` (a refusal of request `event_id`) unless it is stored.
@@ -345,7 +363,16 @@ impl Handler for PickupHandler {
         {
             return Outcome::Ack; // this request completed the order
         }
-        match decide_pickup(access.as_ref(), loaded.as_ref().map(|l| &l.order), &code) {
+        let wrong_before = match self
+            .answers
+            .recent_wrong_codes(device, &request.id, at)
+            .await
+        {
+            Ok(n) => n,
+            Err(e) => return retry("desk answers not readable", e),
+        };
+        let order = loaded.as_ref().map(|l| &l.order);
+        match decide_pickup(access.as_ref(), order, &code, wrong_before) {
             Ok(()) => self.accept(order_id, &event_id, at, device).await,
             Err(refusal) => {
                 let code = refusal.code();
