@@ -175,14 +175,11 @@ mod tests {
         }
     }
 
-    /// A payload nobody can decode, in the middle of a log of several decode batches: the
-    /// rebuild stops with `projection.undecodable`, naming the event, and its transaction
-    /// leaves the read models as they were (the decoder thread ends with it: no hang). The
-    /// payload is damaged by SQL on purpose: no command of the product writes one.
-    #[test]
-    fn an_undecodable_event_mid_log_fails_the_rebuild_and_changes_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let edge = Edge::open(dir.path().join("edge.db"), EdgeConfig::default()).unwrap();
+    /// An edge with one participating store selling one product (250 cents).
+    fn one_product_shop(
+        dir: &std::path::Path,
+    ) -> (Edge, crate::StoreView, mallbots_domain::ProductId) {
+        let edge = Edge::open(dir.join("edge.db"), EdgeConfig::default()).unwrap();
         let store = edge.create_store("S", "L1").unwrap();
         edge.set_participation(store.store_id, true).unwrap();
         let product = edge
@@ -195,6 +192,17 @@ mod tests {
             })
             .unwrap()
             .product_id;
+        (edge, store, product)
+    }
+
+    /// A payload nobody can decode, in the middle of a log of several decode batches: the
+    /// rebuild stops with `projection.undecodable`, naming the event, and its transaction
+    /// leaves the read models as they were (the decoder thread ends with it: no hang). The
+    /// payload is damaged by SQL on purpose: no command of the product writes one.
+    #[test]
+    fn an_undecodable_event_mid_log_fails_the_rebuild_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (edge, _, product) = one_product_shop(dir.path());
         let cart = edge.start_cart(None).unwrap().cart_id;
         for _ in 0..700 {
             edge.add_item(cart, product, 1).unwrap();
@@ -225,19 +233,7 @@ mod tests {
         use super::{rebuild_in, refold_stream};
         use mallbots_sync::store::sqlite::write;
         let dir = tempfile::tempdir().unwrap();
-        let edge = Edge::open(dir.path().join("edge.db"), EdgeConfig::default()).unwrap();
-        let store = edge.create_store("S", "L1").unwrap();
-        edge.set_participation(store.store_id, true).unwrap();
-        let product = edge
-            .add_product(NewProduct {
-                store_id: store.store_id,
-                sku: "SKU".into(),
-                name: "Tea".into(),
-                description: String::new(),
-                price_cents: 250,
-            })
-            .unwrap()
-            .product_id;
+        let (edge, store, product) = one_product_shop(dir.path());
         edge.reprice_product(product, 300).unwrap();
         let cart = edge.start_cart(None).unwrap().cart_id;
         edge.add_item(cart, product, 2).unwrap();

@@ -22,6 +22,23 @@ const order = (over: Partial<ManagerOrder>): ManagerOrder => ({
   ...over,
 });
 
+/** A ready order whose hand-over central refused with `code`. */
+const refusedWith = (code: string, reason: string): ManagerOrder =>
+  order({
+    pickup: {
+      kind: 'pickup',
+      order_id: '0192f0c0-0000-7000-8000-0000c0ffee01',
+      list_id: null,
+      store_id: null,
+      user: 'manager',
+      status: 'refused',
+      code,
+      reason,
+      requested_at: 1_800_000_000_000,
+      answered_at: 1_800_000_000_001,
+    },
+  });
+
 describe('the pickup board', () => {
   it('offers "Hand over" on ready orders and shows handed-over ones as picked up', () => {
     const orders = [
@@ -41,40 +58,14 @@ describe('the pickup board', () => {
   });
 
   it("shows central's refusal of a hand-over in plain words", () => {
-    const refused = order({
-      pickup: {
-        kind: 'pickup',
-        order_id: '0192f0c0-0000-7000-8000-0000c0ffee01',
-        list_id: null,
-        store_id: null,
-        user: 'manager',
-        status: 'refused',
-        code: 'pickup.not_your_store',
-        reason: 'store s9 is not yours',
-        requested_at: 1_800_000_000_000,
-        answered_at: 1_800_000_000_001,
-      },
-    });
+    const refused = refusedWith('pickup.not_your_store', 'store s9 is not yours');
     const { body } = render(PickupBoard, { props: { orders: [refused] } });
     expect(body).toContain('data-code="pickup.not_your_store"');
     expect(body).toContain('a store this desk does not manage');
   });
 
   it('asks again after a wrong code', () => {
-    const refused = order({
-      pickup: {
-        kind: 'pickup',
-        order_id: '0192f0c0-0000-7000-8000-0000c0ffee01',
-        list_id: null,
-        store_id: null,
-        user: 'manager',
-        status: 'refused',
-        code: 'pickup.wrong_code',
-        reason: 'the pickup code does not match this order',
-        requested_at: 1_800_000_000_000,
-        answered_at: 1_800_000_000_001,
-      },
-    });
+    const refused = refusedWith('pickup.wrong_code', 'the pickup code does not match this order');
     const { body } = render(PickupBoard, { props: { orders: [refused] } });
     expect(body).toContain('data-code="pickup.wrong_code"');
     expect(body).toContain("not this order's pickup code");
