@@ -8,7 +8,8 @@
 //!   `order show` as the customer reads it off the confirmation): the kiosk shows `completed`,
 //!   the payment is captured and the invoice paid (checked on the stream). A wrong code is
 //!   refused by central (`pickup.wrong_code`) and changes nothing; one that is not digits is
-//!   refused at the desk (`desk.code_invalid`).
+//!   refused at the desk (`desk.code_invalid`); a desk that typed five wrong codes is held up
+//!   (`pickup.too_many_tries`, even with the right one) while another desk is not.
 //! * Each refusal is coded and changes nothing: another store's manager (`pickup.not_your_store`,
 //!   from central), an order still being shopped (`pickup.not_ready`, from central for a desk that
 //!   has not seen it, locally for one that has), an order already handed over
@@ -279,6 +280,26 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
     );
     let spaced = format!("{} {}", &c1[..3], &c1[3..]);
 
+    // Guessing does not pay: A's other desk m4 types five wrong codes; its next try, even with
+    // the right code, is refused (for 15 minutes); m1, another desk, is not held up by it.
+    let right: u32 = c1.parse().unwrap();
+    for guess in 1..=5 {
+        let guess = format!("{:06}", (right + guess) % 1_000_000);
+        mall.ok("m4", &["order", "pickup", &o1, "--code", &guess]);
+        mall.until("m4", 20, "m4's wrong-code refusal", |m| {
+            m.pickup_status("m4", &o1)["status"] == "refused"
+        });
+        assert_eq!(mall.pickup_status("m4", &o1)["code"], "pickup.wrong_code");
+    }
+    mall.ok("m4", &["order", "pickup", &o1, "--code", &c1]);
+    mall.until("m4", 20, "m4 held up", |m| {
+        m.pickup_status("m4", &o1)["status"] == "refused"
+    });
+    assert_eq!(
+        mall.pickup_status("m4", &o1)["code"],
+        "pickup.too_many_tries"
+    );
+
     // Accepted: A's manager hands order 1 over with the customer's code.
     let asked = mall.ok("m1", &["order", "pickup", &o1, "--code", &spaced]);
     assert_eq!(asked["status"], "requested", "{asked}");
@@ -293,7 +314,8 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
         m.pickup_status("m1", &o1)["status"] == "completed"
     });
 
-    // Already completed: m4 (A's other desk, not synced) asks, central refuses; m1 locally.
+    // Already completed: m4 (A's other desk, which has not seen it) asks, central refuses;
+    // m1 locally.
     mall.ok("m4", &["order", "pickup", &o1, "--code", &c1]);
     mall.until("m4", 20, "m4's refusal", |m| {
         m.pickup_status("m4", &o1)["status"] == "refused"
@@ -309,9 +331,9 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
     let letters = wait_dlq(rt.handle(), &js, "desk-pickup", "pickup.already_completed");
     assert_eq!(
         letters.len(),
-        4,
-        "one dead letter per refused request (not your store, not ready, wrong code, already \
-         completed): {letters:?}"
+        10,
+        "one dead letter per refused request (not your store, not ready, six wrong codes, one \
+         held up, already completed): {letters:?}"
     );
     // A desk that was never enrolled has no NATS user: its request never leaves it.
     mall.ok(
@@ -331,7 +353,7 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
     let letters = rt.block_on(dead_letters(&js, "desk-pickup"));
     assert_eq!(
         letters.len(),
-        4,
+        10,
         "nothing more reached central: {letters:?}"
     );
     let payment = payment_id_for(SagaId::from(o1.parse::<OrderId>().unwrap()));
