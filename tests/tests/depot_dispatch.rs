@@ -329,7 +329,10 @@ async fn saga_commands_reply_once_and_lists_go_to_bots_oldest_first() {
     // One bot comes online afterwards: it takes the lists in the order they became available.
     let _bots = env.central(
         "bots-sim",
-        &[("MALLBOTS_SIM_BOTS", "1"), ("MALLBOTS_SIM_STEP_MS", "30")],
+        &[
+            ("MALLBOTS__SIM__BOTS", "1"),
+            ("MALLBOTS__SIM__STEP_MS", "30"),
+        ],
     );
     let ready = env
         .eventually(START, "3 orders ready", || async {
@@ -387,7 +390,10 @@ async fn on_an_r3_cluster_racing_replicas_still_complete_every_list_exactly_once
 }
 
 async fn race(env: Env, default_lists: usize) {
-    let sim = [("MALLBOTS_SIM_BOTS", "4"), ("MALLBOTS_SIM_STEP_MS", "10")];
+    let sim = [
+        ("MALLBOTS__SIM__BOTS", "4"),
+        ("MALLBOTS__SIM__STEP_MS", "10"),
+    ];
     let _a = env.central("depot,bots-sim", &sim);
     let _b = env.central("depot,bots-sim", &sim);
     // More lists for a measurement: MALLBOTS_DEPOT_TEST_LISTS=200.
@@ -440,7 +446,10 @@ async fn a_bot_taken_offline_mid_list_releases_it_and_another_bot_completes_it()
     let env = Env::new().await;
     let _c = env.central(
         "depot,bots-sim",
-        &[("MALLBOTS_SIM_BOTS", "2"), ("MALLBOTS_SIM_STEP_MS", "400")],
+        &[
+            ("MALLBOTS__SIM__BOTS", "2"),
+            ("MALLBOTS__SIM__STEP_MS", "400"),
+        ],
     );
     let (saga, list, create, initiate) = order(3, 5_000);
     env.create_and_initiate(saga, &create, &initiate).await;
@@ -490,8 +499,8 @@ async fn a_killed_replicas_list_returns_after_the_ack_wait_and_is_completed() {
         "depot,bots-sim",
         &[
             ack,
-            ("MALLBOTS_SIM_BOTS", "1"),
-            ("MALLBOTS_SIM_STEP_MS", "5000"),
+            ("MALLBOTS__SIM__BOTS", "1"),
+            ("MALLBOTS__SIM__STEP_MS", "5000"),
         ],
     );
     let (saga, list, create, initiate) = order(2, 7_000);
@@ -505,8 +514,8 @@ async fn a_killed_replicas_list_returns_after_the_ack_wait_and_is_completed() {
         "depot,bots-sim",
         &[
             ack,
-            ("MALLBOTS_SIM_BOTS", "1"),
-            ("MALLBOTS_SIM_STEP_MS", "20"),
+            ("MALLBOTS__SIM__BOTS", "1"),
+            ("MALLBOTS__SIM__STEP_MS", "20"),
         ],
     );
     slow.kill_9();
@@ -533,7 +542,10 @@ async fn a_list_canceled_while_shopping_stops_its_bot_which_takes_the_next_list(
     let env = Env::new().await;
     let _c = env.central(
         "depot,bots-sim",
-        &[("MALLBOTS_SIM_BOTS", "1"), ("MALLBOTS_SIM_STEP_MS", "300")],
+        &[
+            ("MALLBOTS__SIM__BOTS", "1"),
+            ("MALLBOTS__SIM__STEP_MS", "300"),
+        ],
     );
     let (saga, list, create, initiate) = order(3, 9_000);
     env.create_and_initiate(saga, &create, &initiate).await;
@@ -597,15 +609,15 @@ async fn a_list_canceled_while_shopping_stops_its_bot_which_takes_the_next_list(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_replicas_bots_go_offline_when_their_leases_lapse() {
     let env = Env::new().await;
-    let lease = ("MALLBOTS_BOT_LEASE_MS", "1000");
+    let lease = ("MALLBOTS__DEPOT__BOT_LEASE_MS", "1000");
     let ack = ("MALLBOTS__TOPOLOGY__ACK_WAIT_MS", "3000");
     let mut doomed = env.central(
         "bots-sim",
         &[
             lease,
             ack,
-            ("MALLBOTS_SIM_BOTS", "2"),
-            ("MALLBOTS_SIM_STEP_MS", "5000"),
+            ("MALLBOTS__SIM__BOTS", "2"),
+            ("MALLBOTS__SIM__STEP_MS", "5000"),
         ],
     );
     let mut depot = env.central("depot", &[lease, ack]);
@@ -658,8 +670,8 @@ async fn a_killed_replicas_bots_go_offline_when_their_leases_lapse() {
         &[
             lease,
             ack,
-            ("MALLBOTS_SIM_BOTS", "1"),
-            ("MALLBOTS_SIM_STEP_MS", "20"),
+            ("MALLBOTS__SIM__BOTS", "1"),
+            ("MALLBOTS__SIM__STEP_MS", "20"),
         ],
     );
     env.eventually(START, "completion by the new fleet", || async {
@@ -676,7 +688,10 @@ async fn a_replica_shutting_down_gives_its_lists_back_at_once() {
     // another bot gets the list.
     let mut stopping = env.central(
         "depot,bots-sim",
-        &[("MALLBOTS_SIM_BOTS", "1"), ("MALLBOTS_SIM_STEP_MS", "5000")],
+        &[
+            ("MALLBOTS__SIM__BOTS", "1"),
+            ("MALLBOTS__SIM__STEP_MS", "5000"),
+        ],
     );
     let (saga, list, create, initiate) = order(2, 9_500);
     env.create_and_initiate(saga, &create, &initiate).await;
@@ -687,7 +702,10 @@ async fn a_replica_shutting_down_gives_its_lists_back_at_once() {
         .await;
     let _other = env.central(
         "depot,bots-sim",
-        &[("MALLBOTS_SIM_BOTS", "1"), ("MALLBOTS_SIM_STEP_MS", "20")],
+        &[
+            ("MALLBOTS__SIM__BOTS", "1"),
+            ("MALLBOTS__SIM__STEP_MS", "20"),
+        ],
     );
     let status = stopping.terminate(Duration::from_secs(15)).expect("exit");
     assert!(status.success(), "{status}");
@@ -740,7 +758,10 @@ async fn a_completed_lists_redelivered_dispatch_message_resends_ready_order() {
     let env = Env::new().await;
     let _c = env.central(
         "depot,bots-sim",
-        &[("MALLBOTS_SIM_BOTS", "1"), ("MALLBOTS_SIM_STEP_MS", "20")],
+        &[
+            ("MALLBOTS__SIM__BOTS", "1"),
+            ("MALLBOTS__SIM__STEP_MS", "20"),
+        ],
     );
     let (saga, list, create, initiate) = order(1, 9_000);
     let order_id = OrderId::from(saga);
@@ -814,7 +835,10 @@ async fn a_list_left_assigned_by_a_failed_claim_is_taken_over_and_completed() {
     // Now a bot gets the (given back) message: it must take the list over, not skip it as held.
     let _bots = env.central(
         "depot,bots-sim",
-        &[("MALLBOTS_SIM_BOTS", "1"), ("MALLBOTS_SIM_STEP_MS", "20")],
+        &[
+            ("MALLBOTS__SIM__BOTS", "1"),
+            ("MALLBOTS__SIM__STEP_MS", "20"),
+        ],
     );
     let events = env
         .eventually(START, "completion after the orphan assignment", || async {

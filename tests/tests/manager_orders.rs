@@ -157,8 +157,8 @@ async fn a_manager_sees_both_kiosks_orders_of_its_store_move_to_ready() {
         .args(["--subject-root", ROOT, "--stream-prefix", PREFIX])
         .args(["--duplicate-window-ms", "1000"])
         .args(["--roles", "saga,payments,depot,bots-sim"])
-        .env("MALLBOTS_SIM_BOTS", "2")
-        .env("MALLBOTS_SIM_STEP_MS", "20")
+        .env("MALLBOTS__SIM__BOTS", "2")
+        .env("MALLBOTS__SIM__STEP_MS", "20")
         .spawn()
         .expect("spawn mallbots-central (cargo build -p mallbots-central first)");
     if let Err(e) = central.wait_for_log("mallbots-central ready", Duration::from_secs(30)) {

@@ -31,8 +31,8 @@ async fn customers_are_texted_on_created_ready_and_rejected_once_each() {
     let _central = w.central(
         "saga,payments,depot,bots-sim,notifications",
         &[
-            ("MALLBOTS_SIM_BOTS", "2"),
-            ("MALLBOTS_SMS_LOG", log.to_str().unwrap()),
+            ("MALLBOTS__SIM__BOTS", "2"),
+            ("MALLBOTS__SMS__LOG", log.to_str().unwrap()),
         ],
     );
     let (store, products) = w.seed_store(&[("Tea", "T-1", 250)]).await;

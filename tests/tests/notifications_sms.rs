@@ -168,7 +168,7 @@ async fn created_ready_and_canceled_are_texted_once_each_to_the_log() {
     let env = Env::new().await;
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("sms.log");
-    let log_env = [("MALLBOTS_SMS_LOG", log.to_str().unwrap())];
+    let log_env = [("MALLBOTS__SMS__LOG", log.to_str().unwrap())];
     let _a = env.central(&log_env);
     let _b = env.central(&log_env);
 
@@ -299,8 +299,8 @@ async fn the_http_gateway_gets_each_text_again_after_a_500_until_it_accepts_it()
     let env = Env::new().await;
     let (url, received) = fake_gateway().await;
     let _c = env.central(&[
-        ("MALLBOTS_SMS_GATEWAY_URL", url.as_str()),
-        ("MALLBOTS_SMS_RETRY_MS", "50"),
+        ("MALLBOTS__SMS__GATEWAY_URL", url.as_str()),
+        ("MALLBOTS__SMS__RETRY_MS", "50"),
     ]);
     let bob = env.customer("+15550142").await;
     let order = env.order(bob, 990).await;

@@ -27,7 +27,7 @@ async fn a_slow_gateway_is_held_with_progress_acks_and_charged_once() {
         "saga,payments,depot",
         &[
             ("MALLBOTS__TOPOLOGY__ACK_WAIT_MS", "1500"),
-            ("MALLBOTS_FAKE_GATEWAY_SLOW_MS", "4000"),
+            ("MALLBOTS__PAYMENTS__FAKE_SLOW_MS", "4000"),
         ],
     );
     let (store, products) = w.seed_store(&[("Tea", "T-1", 250)]).await;
@@ -74,7 +74,7 @@ async fn cancellation_is_refused_once_the_order_is_ready() {
     let w = World::new().await;
     let _central = w.central(
         "saga,payments,depot,bots-sim",
-        &[("MALLBOTS_SIM_BOTS", "1")],
+        &[("MALLBOTS__SIM__BOTS", "1")],
     );
     let (store, products) = w.seed_store(&[("Tea", "T-1", 250)]).await;
     let customer = w.register_customer("kioskM").await;

@@ -111,8 +111,8 @@ async fn ten_thousand_bad_messages_per_consumer_are_dead_lettered_or_parked() {
     let mut central = Proc::builder(CENTRAL)
         .args(["--nats", &url, "--http", "127.0.0.1:0"])
         .args(["--subject-root", root, "--stream-prefix", prefix])
-        .env("MALLBOTS_SIM_BOTS", "20")
-        .env("MALLBOTS_SIM_STEP_MS", "20")
+        .env("MALLBOTS__SIM__BOTS", "20")
+        .env("MALLBOTS__SIM__STEP_MS", "20")
         // The flood queues 10,000 commands ahead of each real one (devices cannot publish
         // commands; the test can): give saga steps room instead of timing them out.
         .env("MALLBOTS__SAGA__TIMEOUT_MS", "300000")

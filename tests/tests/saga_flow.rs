@@ -22,7 +22,7 @@ async fn order_is_approved_shopped_readied_and_completed_at_pickup() {
     let w = World::new().await;
     let _central = w.central(
         "saga,payments,depot,bots-sim",
-        &[("MALLBOTS_SIM_BOTS", "2")],
+        &[("MALLBOTS__SIM__BOTS", "2")],
     );
     let (store, products) = w
         .seed_store(&[("Tea", "T-1", 250), ("Mug", "M-1", 900)])
@@ -189,7 +189,7 @@ async fn removed_product_and_unknown_customer_are_rejected() {
 async fn a_timed_out_step_compensates() {
     let w = World::new().await;
     // No payments role: AuthorizePayment is never answered.
-    let _central = w.central("saga,depot", &[("MALLBOTS_SAGA_TIMEOUT_MS", "1000")]);
+    let _central = w.central("saga,depot", &[("MALLBOTS__SAGA__TIMEOUT_MS", "1000")]);
     let (store, products) = w.seed_store(&[("Tea", "T-1", 250)]).await;
     let customer = w.register_customer("kiosk4").await;
     let order = w

@@ -89,8 +89,8 @@ async fn devices_sync_within_their_generated_rights() {
         .args(["--subject-root", &root, "--stream-prefix", &prefix])
         .args(["--duplicate-window-ms", "1000"])
         .args(["--roles", "saga,payments,depot,bots-sim"])
-        .env("MALLBOTS_SIM_BOTS", "4")
-        .env("MALLBOTS_SIM_STEP_MS", "20")
+        .env("MALLBOTS__SIM__BOTS", "4")
+        .env("MALLBOTS__SIM__STEP_MS", "20")
         .spawn()
         .expect("spawn mallbots-central (cargo build -p mallbots-central first)");
     if let Err(e) = central.wait_for_log("mallbots-central ready", Duration::from_secs(30)) {

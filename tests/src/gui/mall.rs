@@ -45,7 +45,7 @@ impl SecuredMall {
             .args(["--nats", &nats.url(), "--http", "127.0.0.1:0"])
             .args(nats.auth().central_args())
             // Robots walk fast enough for a test (the simulator's step).
-            .env("MALLBOTS_SIM_STEP_MS", step_ms.to_string())
+            .env("MALLBOTS__SIM__STEP_MS", step_ms.to_string())
             .spawn()
             .context("spawn mallbots-central")?;
         central

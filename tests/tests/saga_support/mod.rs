@@ -134,7 +134,7 @@ impl World {
         ]);
         b = b.args(self.central_args.iter().cloned());
         b = b
-            .env("MALLBOTS_SIM_STEP_MS", "50")
+            .env("MALLBOTS__SIM__STEP_MS", "50")
             .env("MALLBOTS__TOPOLOGY__ACK_WAIT_MS", "5000")
             .env("MALLBOTS__TOPOLOGY__BACKOFF_MS", "1000,2000,4000");
         for (k, v) in envs {

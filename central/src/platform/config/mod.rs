@@ -4,9 +4,9 @@
 //! Environment keys are paths separated by `__`, e.g. `MALLBOTS__TOPOLOGY__SUBJECT_ROOT=t1` or
 //! `MALLBOTS__ROLES=saga,depot`; each value is parsed as the type of the setting it replaces
 //! (lists are comma-separated). The roles' own sections (saga, payments, sms, sim, depot) are in
-//! [`sections`]; the plain variables of earlier versions (`MALLBOTS_SIM_BOTS` …) are still read
-//! as deprecated aliases ([`sections::DEPRECATED_ENV`]). Secrets (password, token) and the credentials file path are hidden
-//! from `Debug`, so logging the settings never leaks them.
+//! [`sections`]; the plain variables of earlier versions (`MALLBOTS_SIM_BOTS` …) are refused
+//! with the name that replaced them ([`sections::RENAMED_ENV`]). Secrets (password, token) and
+//! the credentials file path are hidden from `Debug`, so logging the settings never leaks them.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -242,7 +242,8 @@ impl Settings {
             })?;
             merge(&mut tree, layer);
         }
-        let env = sections::resolve_deprecated(env.into_iter().collect());
+        let env: Vec<(String, String)> = env.into_iter().collect();
+        sections::refuse_renamed(&env)?;
         for (key, value) in env {
             if let Some(path) = key.strip_prefix(ENV_PREFIX) {
                 overlay_env(&mut tree, &key, path, &value)?;
@@ -459,30 +460,28 @@ mod tests {
     }
 
     #[test]
-    fn deprecated_variables_still_work_and_new_names_win() {
+    fn variables_of_earlier_versions_are_refused_naming_their_replacement() {
+        for (old, new) in sections::RENAMED_ENV {
+            let err =
+                Settings::load(None, env(&[(old, "1"), ("MALLBOTS__SIM__BOTS", "2")])).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                text.contains(old) && text.contains(new) && text.contains("no longer read"),
+                "{text}"
+            );
+        }
         let s = Settings::load(
             None,
             env(&[
-                ("MALLBOTS__SIM__BOTS", "9"),
-                ("MALLBOTS_SIM_BOTS", "2"),
-                ("MALLBOTS_SIM_STEP_MS", "30"),
-                ("MALLBOTS_SMS_LOG", "/tmp/x.log"),
-                ("MALLBOTS_SAGA_TIMEOUT_MS", "1000"),
-                ("MALLBOTS_FAKE_GATEWAY_SLOW_MS", "4000"),
-                ("MALLBOTS_PAYMENT_GATEWAY_URL", "http://pay"),
-                ("MALLBOTS_BOT_LEASE_MS", "1200"),
+                ("MALLBOTS__SIM__STEP_MS", "30"),
+                ("MALLBOTS__SMS__LOG", "/tmp/x.log"),
+                ("MALLBOTS__DEPOT__BOT_LEASE_MS", "1200"),
             ]),
         )
         .unwrap();
-        assert_eq!(s.sim.bots, 9, "the new name wins whatever the order");
         assert_eq!(s.sim.step_ms, 30);
         assert_eq!(s.sms.log, PathBuf::from("/tmp/x.log"));
-        assert_eq!(s.saga.timeout_ms, 1000);
-        assert_eq!(s.payments.fake_slow_ms, 4000);
-        assert_eq!(s.payments.gateway(), Some("http://pay"));
         assert_eq!(s.depot.bot_lease_ms, 1200);
-        let err = Settings::load(None, env(&[("MALLBOTS_SIM_BOTS", "many")])).unwrap_err();
-        assert!(err.to_string().contains("MALLBOTS__SIM__BOTS"), "{err}");
     }
 
     #[test]

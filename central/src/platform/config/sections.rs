@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::platform::error::ConfigError;
+
 /// The order saga (`saga`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -142,9 +144,9 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
-/// Variables of earlier versions, still read (with a warning), and the settings that replace
-/// them. A setting given under its new name wins.
-pub const DEPRECATED_ENV: &[(&str, &str)] = &[
+/// Variables of earlier versions, no longer read, and the variables that replaced them: central
+/// refuses to start with one set ([`refuse_renamed`]).
+pub const RENAMED_ENV: &[(&str, &str)] = &[
     ("MALLBOTS_SAGA_TIMEOUT_MS", "MALLBOTS__SAGA__TIMEOUT_MS"),
     (
         "MALLBOTS_PAYMENT_GATEWAY_URL",
@@ -165,22 +167,18 @@ pub const DEPRECATED_ENV: &[(&str, &str)] = &[
     ("MALLBOTS_BOT_LEASE_MS", "MALLBOTS__DEPOT__BOT_LEASE_MS"),
 ];
 
-/// `env` with deprecated variables renamed to their settings, placed before every other
-/// variable so a new name set as well wins. Each deprecated name found is logged once.
-pub fn resolve_deprecated(env: Vec<(String, String)>) -> Vec<(String, String)> {
-    let (old, mut rest): (Vec<_>, Vec<_>) = env
-        .into_iter()
-        .partition(|(k, _)| DEPRECATED_ENV.iter().any(|(o, _)| o == k));
-    let mut out: Vec<(String, String)> = Vec::with_capacity(old.len() + rest.len());
-    for (key, value) in old {
-        let new = DEPRECATED_ENV
-            .iter()
-            .find(|(o, _)| *o == key)
-            .map(|(_, n)| *n)
-            .unwrap_or_default();
-        tracing::warn!(old = %key, new, "deprecated environment variable; use the new name");
-        out.push((new.to_string(), value));
+/// A variable of an earlier version among `env`: an error naming the variable that replaced
+/// it (such a variable is no longer read, and silently ignoring it would run central with
+/// settings its operator did not mean).
+pub fn refuse_renamed(env: &[(String, String)]) -> Result<(), ConfigError> {
+    match env
+        .iter()
+        .find_map(|(k, _)| RENAMED_ENV.iter().find(|(old, _)| old == k))
+    {
+        Some((old, new)) => Err(ConfigError::Value {
+            key: (*old).to_owned(),
+            reason: format!("no longer read: set {new} instead"),
+        }),
+        None => Ok(()),
     }
-    out.append(&mut rest);
-    out
 }
