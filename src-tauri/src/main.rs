@@ -5,13 +5,18 @@ use mallbots_app::LaunchOptions;
 
 fn main() -> std::process::ExitCode {
     // Logs to stderr; `RUST_LOG=info` (or `mallbots_sync=debug`…) for more than warnings.
-    tracing_subscriber::fmt()
+    // `RUST_LOG` filters (default `warn`); `MALLBOTS_LOG_FORMAT=json`: one JSON object a line.
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    if std::env::var("MALLBOTS_LOG_FORMAT").is_ok_and(|v| v.trim().eq_ignore_ascii_case("json")) {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
     let options = LaunchOptions::parse();
     match mallbots_app::run(options) {
         Ok(()) => std::process::ExitCode::SUCCESS,

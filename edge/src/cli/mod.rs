@@ -219,7 +219,8 @@ fn refuse_usage(err: &clap::Error, json: bool) -> ExitCode {
 }
 
 /// Logs to stderr for the long-running `sync --watch` (connection state, reconnects, refused
-/// rows; `info` unless `RUST_LOG` says otherwise) and for any command when `RUST_LOG` is set.
+/// rows; `info` unless `RUST_LOG` says otherwise) and for any command when `RUST_LOG` is set;
+/// one JSON object per line with `MALLBOTS_LOG_FORMAT=json`.
 /// One-shot commands otherwise print only their outcome, so their first stderr line is the
 /// `error: <code>: …` scripts read.
 fn install_logging(command: &Command) {
@@ -229,11 +230,17 @@ fn install_logging(command: &Command) {
     }
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,async_nats=warn"));
-    let _ = tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+        .with_writer(std::io::stderr);
+    let json =
+        std::env::var("MALLBOTS_LOG_FORMAT").is_ok_and(|v| v.trim().eq_ignore_ascii_case("json"));
+    let _ = if json {
+        logs.json().try_init()
+    } else {
+        logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init()
+    };
 }
 
 /// Runs the CLI with the process arguments; the binary's `main`.
