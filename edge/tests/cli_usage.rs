@@ -56,3 +56,48 @@ fn help_and_version_still_exit_zero() {
         assert!(!out.stdout.is_empty(), "{args:?}");
     }
 }
+
+/// One name per setting in every binary: the CLI reads the app's `MALLBOTS_NATS_URL` and
+/// `MALLBOTS_DEVICE_ID` (and takes `--nats-url`, `--device-id`); the names of earlier
+/// versions are refused with the one that replaced them, not silently ignored.
+#[test]
+fn the_names_of_earlier_versions_are_refused_naming_their_replacement() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |env: (&str, &str), args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_mallbots"))
+            .current_dir(dir.path())
+            .args(["--db", "shop.db"])
+            .args(args)
+            .env_remove("MALLBOTS_DB")
+            .env_remove("MALLBOTS_NATS_URL")
+            .env_remove("MALLBOTS_DEVICE_ID")
+            .env(env.0, env.1)
+            .output()
+            .unwrap()
+    };
+    for (old, new) in [
+        ("MALLBOTS_NATS", "MALLBOTS_NATS_URL"),
+        ("MALLBOTS_DEVICE", "MALLBOTS_DEVICE_ID"),
+    ] {
+        let out = run((old, "x"), &["--json", "store", "list"]);
+        assert_eq!(out.status.code(), Some(2), "{old}");
+        let body: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(body["code"], "config.renamed");
+        let message = body["message"].as_str().unwrap();
+        assert!(message.contains(old) && message.contains(new), "{message}");
+    }
+    // The new names are read: a device id from MALLBOTS_DEVICE_ID, and --device-id for it.
+    let out = run(("MALLBOTS_DEVICE_ID", "k-7"), &["--json", "status"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let status: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["device"]["device"], "k-7", "{status}");
+    let out = run(
+        ("MALLBOTS_NATS_URL", "nats://127.0.0.1:1"),
+        &["--json", "--device-id", "k-7", "sync"],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !stdout.contains("no NATS URL"),
+        "MALLBOTS_NATS_URL is the URL: {stdout}"
+    );
+}

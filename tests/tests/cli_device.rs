@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 fn cli(dir: &Path, db: &str, args: &[&str]) -> (i32, Value, String) {
     let out = Command::new(binary(EDGE_CLI).unwrap())
         .current_dir(dir)
-        .env_remove("MALLBOTS_DEVICE")
+        .env_remove("MALLBOTS_DEVICE_ID")
         .env_remove("MALLBOTS_USER")
         .env_remove("MALLBOTS_ENROLLMENT")
         .env_remove("MALLBOTS_SUBJECT_ROOT")

@@ -40,7 +40,13 @@ pub struct Cli {
     pub db: PathBuf,
     /// This device's id (a NATS subject token) [default: the database's device (`device
     /// init`), else `local`]. A database's device refuses another id (`device.mismatch`).
-    #[arg(long, env = "MALLBOTS_DEVICE", global = true)]
+    /// `--device-id` / `MALLBOTS_DEVICE_ID`, as the app names it.
+    #[arg(
+        long,
+        visible_alias = "device-id",
+        env = "MALLBOTS_DEVICE_ID",
+        global = true
+    )]
     pub device: Option<String>,
     /// Subject root of outbox subjects [default: the database's device's, else `mallbots`].
     #[arg(long, env = "MALLBOTS_SUBJECT_ROOT", global = true)]

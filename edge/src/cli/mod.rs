@@ -243,9 +243,34 @@ fn install_logging(command: &Command) {
     };
 }
 
+/// Variables of earlier versions and the names that replaced them (the app's names: one name
+/// for one setting in every binary).
+const RENAMED_ENV: &[(&str, &str)] = &[
+    ("MALLBOTS_NATS", "MALLBOTS_NATS_URL"),
+    ("MALLBOTS_DEVICE", "MALLBOTS_DEVICE_ID"),
+];
+
+/// Refuses a variable of an earlier version (`config.renamed`, exit 2): it is no longer read,
+/// and running without it would quietly do something else than meant.
+fn refuse_renamed(json: bool) -> Option<ExitCode> {
+    let (old, new) = RENAMED_ENV
+        .iter()
+        .find(|(old, _)| std::env::var_os(old).is_some())?;
+    let message = format!("{old} is no longer read: set {new} instead");
+    if json {
+        let body = serde_json::json!({"code": "config.renamed", "message": message});
+        let _ = writeln!(std::io::stdout().lock(), "{body}");
+    }
+    eprintln!("error: config.renamed: {message}");
+    Some(ExitCode::from(2))
+}
+
 /// Runs the CLI with the process arguments; the binary's `main`.
 pub fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(refused) = refuse_renamed(wants_json(&args)) {
+        return refused;
+    }
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(err) => return refuse_usage(&err, wants_json(&args)),

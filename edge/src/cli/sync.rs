@@ -7,7 +7,7 @@
 //!   syncing in the background (reconnecting with backoff) and abandons idle carts on a timer
 //!   until Ctrl-C or SIGTERM, then prints the status. The device's role and stores come from
 //!   its identity; credentials from `--enrollment` / `MALLBOTS_ENROLLMENT`, else the enrollment
-//!   file `device init --enrollment` stored; the URL from `--nats` / `MALLBOTS_NATS`, else the
+//!   file `device init --enrollment` stored; the URL from `--nats` / `MALLBOTS_NATS_URL`, else the
 //!   enrollment's.
 //! * `mallbots status [--nats URL] [--enrollment FILE] [--creds FILE]`: online/offline, events
 //!   waiting, last sync, conflicts, parked messages, the device. Online = the server answers
@@ -31,7 +31,7 @@ const ONLINE_FRESHNESS_MS: i64 = 5_000;
 #[derive(Debug, Args)]
 pub struct SyncArgs {
     /// NATS server URL(s), comma-separated [default: the enrollment's].
-    #[arg(long, env = "MALLBOTS_NATS")]
+    #[arg(long, visible_alias = "nats-url", env = "MALLBOTS_NATS_URL")]
     pub nats: Option<String>,
     /// The device's enrollment credentials file (from `mallbots-central enroll --out FILE`)
     /// [default: the one `device init --enrollment` stored].
@@ -64,7 +64,7 @@ pub struct SyncArgs {
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// Probe this NATS server for the online flag.
-    #[arg(long, env = "MALLBOTS_NATS")]
+    #[arg(long, visible_alias = "nats-url", env = "MALLBOTS_NATS_URL")]
     pub nats: Option<String>,
     /// The enrollment credentials file for the probe [default: the stored one].
     #[arg(long, env = "MALLBOTS_ENROLLMENT")]
@@ -125,7 +125,7 @@ fn target(
         .ok_or_else(|| {
             EdgeError::invalid(
                 "--nats",
-                "no NATS URL: pass --nats URL or set MALLBOTS_NATS",
+                "no NATS URL: pass --nats URL or set MALLBOTS_NATS_URL",
             )
         })?;
     let url = match enrollment {

@@ -375,7 +375,7 @@ pub(crate) fn check_matches(
             "device.mismatch",
             format!(
                 "this database belongs to device `{}` ({}); device `{device_id}` was asked for \
-                 (drop --device / MALLBOTS_DEVICE, or use another --db)",
+                 (drop --device / MALLBOTS_DEVICE_ID, or use another --db)",
                 identity.device_id,
                 identity.role.as_str()
             ),
