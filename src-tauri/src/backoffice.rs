@@ -58,6 +58,10 @@ pub struct SyncStatus {
     /// Local events not yet acknowledged by central (the outbox).
     #[ts(type = "number")]
     pub waiting: u64,
+    /// When the oldest change still to send was made (ms since the Unix epoch): how far behind
+    /// central is; `None` with nothing to send.
+    #[ts(type = "number | null")]
+    pub oldest_waiting_at: Option<i64>,
     /// Last successful exchange with central (ms since the Unix epoch), if any.
     #[ts(type = "number | null")]
     pub last_sync_at: Option<i64>,

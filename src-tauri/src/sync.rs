@@ -168,6 +168,7 @@ impl DeviceSync {
             state,
             online: status.online,
             waiting: status.waiting,
+            oldest_waiting_at: status.oldest_waiting_at,
             last_sync_at: status.last_sync_at,
             quarantined: status.quarantine.clone(),
             conflicts: status.recent_conflicts,

@@ -233,7 +233,12 @@ async fn background_engine_goes_offline_and_catches_up_after_reconnect() {
         &format!("{ROOT}.ev.kiosk.k5.basket.b2"),
         5,
     );
-    assert_eq!(engine.status().await.unwrap().waiting, 10);
+    let behind = engine.status().await.unwrap();
+    assert_eq!(behind.waiting, 10);
+    assert!(
+        behind.oldest_waiting_at.is_some(),
+        "the lag shows while offline: {behind:?}"
+    );
 
     nats.spawn();
     wait_for(
@@ -245,6 +250,7 @@ async fn background_engine_goes_offline_and_catches_up_after_reconnect() {
         },
     )
     .await;
+    assert_eq!(engine.status().await.unwrap().oldest_waiting_at, None);
     let js = events_stream(&nats.url()).await;
     assert_eq!(stream_messages(&js).await.len(), 15);
     handle.shutdown().await;

@@ -369,6 +369,12 @@ pub fn status_text(v: &serde_json::Value) -> String {
         n("conflicts"),
         n("parked")
     ));
+    if let Some(at) = v["oldest_waiting_at"].as_i64() {
+        out.push_str(&format!(
+            "\noldest waiting since: {}",
+            crate::days::utc_time(at)
+        ));
+    }
     if let Some(at) = v["last_sync_at"].as_i64() {
         out.push_str(&format!("\nlast sync: {}", crate::days::utc_time(at)));
     }

@@ -88,6 +88,9 @@ pub struct SyncStatus {
     pub problem: Option<SyncProblem>,
     /// Outbox rows not yet acknowledged (quarantined and blocked rows included).
     pub waiting: u64,
+    /// When the oldest change still to send (not quarantined) was made, Unix ms: how far
+    /// behind central is of this device (`None`: nothing to send).
+    pub oldest_waiting_at: Option<i64>,
     /// Outbox rows quarantined (refused by the server; see [`QuarantinedRow`]).
     pub quarantined: u64,
     /// Outbox rows waiting behind a quarantined row of their aggregate or subject.
@@ -159,6 +162,14 @@ pub fn sync_status(conn: &Connection, online: bool) -> Result<SyncStatus, StoreE
         state,
         problem,
         waiting: read::pending_outbox_count(conn)?,
+        oldest_waiting_at: conn
+            .prepare_cached(
+                "SELECT created_at FROM outbox
+                 WHERE published_seq IS NULL AND quarantine_code IS NULL
+                 ORDER BY global_pos LIMIT 1",
+            )?
+            .query_row([], |r| r.get(0))
+            .optional()?,
         quarantined: count(
             "SELECT COUNT(*) FROM outbox
              WHERE quarantine_code IS NOT NULL AND published_seq IS NULL",

@@ -814,6 +814,11 @@ online: boolean,
  */
 waiting: number, 
 /**
+ * When the oldest change still to send was made (ms since the Unix epoch): how far behind
+ * central is; `None` with nothing to send.
+ */
+oldest_waiting_at: number | null, 
+/**
  * Last successful exchange with central (ms since the Unix epoch), if any.
  */
 last_sync_at: number | null, 

@@ -8,6 +8,7 @@ const status = (online: boolean, waiting: number, conflicts = 0): SyncStatus => 
   state: online ? 'online' : 'offline',
   online,
   waiting,
+  oldest_waiting_at: null,
   last_sync_at: null,
   conflicts: Array.from({ length: conflicts }, (_, i) => ({
     stream_type: 'product',

@@ -8,6 +8,7 @@ const base: SyncStatus = {
   state: 'online',
   online: true,
   waiting: 0,
+  oldest_waiting_at: null,
   last_sync_at: null,
   conflicts: [],
   problem: null,
@@ -16,6 +17,20 @@ const base: SyncStatus = {
 const never = () => new Promise<SyncStatus>(() => undefined);
 
 describe('the sync indicator', () => {
+  it('says how old the oldest change waiting to be sent is', () => {
+    const initial: SyncStatus = {
+      ...base,
+      state: 'offline',
+      online: false,
+      waiting: 3,
+      oldest_waiting_at: Date.now() - 5 * 60_000,
+      problem: { code: 'sync.offline', message: 'offline', fix: null },
+    };
+    const { body } = render(SyncIndicator, { props: { initial, load: never } });
+    const text = body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(text).toContain('oldest made 5 min ago');
+  });
+
   it('shows "not enrolled" with the command that fixes it', () => {
     const fix = 'mallbots-central enroll --device kiosk-1a2b --role kiosk --out kiosk-1a2b.json';
     const initial: SyncStatus = {
