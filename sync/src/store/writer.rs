@@ -8,7 +8,8 @@
 //! Change notification: after each job that changed the database (SQLite's
 //! `total_changes` moved), the writer bumps a counter that [`StoreWriter::commits`] receivers
 //! wait on, so whoever shows the data (the app's windows) learns of every change, local or
-//! synced, without polling.
+//! synced, without polling. The counter moves before the job's caller gets its reply: a caller
+//! that looks right after its write sees the write counted.
 //!
 //! Latency: a blocked thread takes tens of microseconds to be woken and scheduled, which is as
 //! long as a whole NORMAL commit. So both sides spin briefly before blocking: the writer for the
@@ -42,7 +43,12 @@ fn recv_spinning<T>(rx: &Receiver<T>, spin: Duration) -> Option<T> {
     }
 }
 
-type Job = Box<dyn FnOnce(&mut SqliteStore) + Send>;
+/// A job: its work on the store, returning the reply to send once the writer has announced
+/// what the work changed (so a caller who got its reply sees the change already counted).
+type Job = Box<dyn FnOnce(&mut SqliteStore) -> Reply + Send>;
+
+/// The reply of a finished job.
+type Reply = Box<dyn FnOnce() + Send>;
 
 #[derive(Debug)]
 struct Inner {
@@ -92,7 +98,7 @@ impl StoreWriter {
             .spawn(move || {
                 let mut seen = store.connection().total_changes();
                 while let Some(job) = recv_spinning(&receiver, IDLE_SPIN) {
-                    job(&mut store);
+                    let reply = job(&mut store);
                     let now = store.connection().total_changes();
                     if now != seen {
                         seen = now;
@@ -101,6 +107,7 @@ impl StoreWriter {
                     if appended.swap(false, Ordering::Relaxed) {
                         outbox_grew.send_modify(|n| *n += 1);
                     }
+                    reply();
                 }
             })
             .map_err(|source| StoreError::Io {
@@ -139,10 +146,10 @@ impl StoreWriter {
         f: impl FnOnce(&mut SqliteStore) -> Result<R, StoreError> + Send + 'static,
         reply: impl FnOnce(Result<R, StoreError>) + Send + 'static,
     ) -> Job {
-        Box::new(move |store: &mut SqliteStore| {
+        Box::new(move |store: &mut SqliteStore| -> Reply {
             let result = catch_unwind(AssertUnwindSafe(|| f(store)))
                 .unwrap_or_else(|panic| Err(StoreError::WriterPanicked(panic_message(panic))));
-            reply(result);
+            Box::new(move || reply(result))
         })
     }
 
