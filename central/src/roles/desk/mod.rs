@@ -137,6 +137,16 @@ struct Answers {
     reader: LazyReader,
 }
 
+/// What [`Answers::stored`] read.
+struct Stored {
+    /// The refusal of the request asked about, if stored.
+    refused: Option<Answered>,
+    /// The subject's last sequence (0: none).
+    last: u64,
+    /// Every answer on the subject, oldest first.
+    answers: Vec<DeskEvent>,
+}
+
 /// What became of an answer.
 enum Answered {
     /// Stored now or earlier; the refusal's code and reason (as stored).
@@ -151,47 +161,36 @@ impl Answers {
         })
     }
 
-    /// The refusal already stored for request `event_id`, if any.
-    async fn stored(
-        &self,
-        device: &str,
-        id: &str,
-        event_id: &str,
-    ) -> Result<(Option<Answered>, u64), PublishError> {
+    /// The answers stored for this desk on `id`, and among them the refusal of request
+    /// `event_id`, if any: one read of the subject.
+    async fn stored(&self, device: &str, id: &str, event_id: &str) -> Result<Stored, PublishError> {
         let reader = self.reader.get().await?;
         let history = reader.history(&self.subject(device, id)).await?;
         let last = history.last().map_or(0, |e| e.sequence);
         let wanted = refusal_id(event_id);
-        let found = history
-            .iter()
-            .find(|e| e.msg_id == wanted)
-            .and_then(|e| serde_json::from_slice::<DeskEvent>(&e.payload).ok())
-            .and_then(|e| match e {
-                DeskEvent::OrderPickupRefused { code, reason, .. }
-                | DeskEvent::StopPrepareRefused { code, reason, .. } => {
-                    Some(Answered::Refused { code, reason })
+        let mut refused = None;
+        let mut answers = Vec::with_capacity(history.len());
+        for stored in &history {
+            let Ok(answer) = serde_json::from_slice::<DeskEvent>(&stored.payload) else {
+                continue;
+            };
+            if stored.msg_id == wanted {
+                if let DeskEvent::OrderPickupRefused { code, reason, .. }
+                | DeskEvent::StopPrepareRefused { code, reason, .. } = &answer
+                {
+                    refused = Some(Answered::Refused {
+                        code: code.clone(),
+                        reason: reason.clone(),
+                    });
                 }
-                _ => None,
-            });
-        Ok((found, last))
-    }
-
-    /// This desk's wrong pickup codes for order `id` within the window before `now`
-    /// (`domain::desk::recent_wrong_codes` over the answers on its subject).
-    async fn recent_wrong_codes(
-        &self,
-        device: &str,
-        id: &str,
-        now: Timestamp,
-    ) -> Result<usize, PublishError> {
-        let reader = self.reader.get().await?;
-        let answers: Vec<DeskEvent> = reader
-            .history(&self.subject(device, id))
-            .await?
-            .iter()
-            .filter_map(|e| serde_json::from_slice(&e.payload).ok())
-            .collect();
-        Ok(recent_wrong_codes(&answers, now))
+            }
+            answers.push(answer);
+        }
+        Ok(Stored {
+            refused,
+            last,
+            answers,
+        })
     }
 
     /// Appends `answer` (a refusal of request `event_id`) unless it is stored.
@@ -204,8 +203,8 @@ impl Answers {
         answer: DeskEvent,
     ) -> Result<(), PublishError> {
         for _ in 0..20 {
-            let (stored, last) = self.stored(device, id, event_id).await?;
-            if stored.is_some() {
+            let Stored { refused, last, .. } = self.stored(device, id, event_id).await?;
+            if refused.is_some() {
                 return Ok(());
             }
             let meta = EventMeta {
@@ -285,6 +284,8 @@ struct Received {
     event_id: String,
     at: Timestamp,
     access: Option<DeskAccess>,
+    /// Central's earlier answers to this desk on the same order or request.
+    earlier: Vec<DeskEvent>,
 }
 
 /// A request answered before (a redelivery after the answer) is dead-lettered again and
@@ -297,13 +298,14 @@ async fn receive(
     request_id: &str,
 ) -> Result<Received, Outcome> {
     let event_id = event_id(delivery);
-    match answers.stored(device, request_id, &event_id).await {
-        Ok((Some(Answered::Refused { code, reason }), _)) => {
-            return Err(dead_letter(device, &code, &reason))
-        }
-        Ok((None, _)) => {}
+    let earlier = match answers.stored(device, request_id, &event_id).await {
+        Ok(Stored {
+            refused: Some(Answered::Refused { code, reason }),
+            ..
+        }) => return Err(dead_letter(device, &code, &reason)),
+        Ok(stored) => stored.answers,
         Err(e) => return Err(retry("desk answers not readable", e)),
-    }
+    };
     let access = match registry.lookup(device).await {
         Ok(entry) => entry.map(|e| e.access()),
         Err(e) => return Err(retry("devices registry not readable", e)),
@@ -312,6 +314,7 @@ async fn receive(
         event_id,
         at: at_of(delivery),
         access,
+        earlier,
     })
 }
 
@@ -341,6 +344,7 @@ impl Handler for PickupHandler {
             event_id,
             at,
             access,
+            earlier,
         } = match receive(&self.answers, &self.registry, delivery, device, &request.id).await {
             Ok(received) => received,
             Err(outcome) => return outcome,
@@ -363,14 +367,7 @@ impl Handler for PickupHandler {
         {
             return Outcome::Ack; // this request completed the order
         }
-        let wrong_before = match self
-            .answers
-            .recent_wrong_codes(device, &request.id, at)
-            .await
-        {
-            Ok(n) => n,
-            Err(e) => return retry("desk answers not readable", e),
-        };
+        let wrong_before = recent_wrong_codes(&earlier, at);
         let order = loaded.as_ref().map(|l| &l.order);
         match decide_pickup(access.as_ref(), order, &code, wrong_before) {
             Ok(()) => self.accept(order_id, &event_id, at, device).await,
@@ -509,6 +506,7 @@ impl Handler for StopHandler {
             event_id,
             at,
             access,
+            ..
         } = match receive(&self.answers, &self.registry, delivery, device, &request.id).await {
             Ok(received) => received,
             Err(outcome) => return outcome,
