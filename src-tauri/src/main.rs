@@ -12,7 +12,7 @@ fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr);
-    if std::env::var("MALLBOTS_LOG_FORMAT").is_ok_and(|v| v.trim().eq_ignore_ascii_case("json")) {
+    if mallbots_edge::cli::json_logs() {
         logs.json().init();
     } else {
         logs.init();

@@ -233,9 +233,7 @@ fn install_logging(command: &Command) {
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
-    let json =
-        std::env::var("MALLBOTS_LOG_FORMAT").is_ok_and(|v| v.trim().eq_ignore_ascii_case("json"));
-    let _ = if json {
+    let _ = if json_logs() {
         logs.json().try_init()
     } else {
         logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -263,6 +261,12 @@ fn refuse_renamed(json: bool) -> Option<ExitCode> {
     }
     eprintln!("error: config.renamed: {message}");
     Some(ExitCode::from(2))
+}
+
+/// Whether `MALLBOTS_LOG_FORMAT=json` asks for one JSON object per log line (the CLI and the
+/// app read it here; `mallbots-central` reads the same variable).
+pub fn json_logs() -> bool {
+    std::env::var("MALLBOTS_LOG_FORMAT").is_ok_and(|v| v.trim().eq_ignore_ascii_case("json"))
 }
 
 /// Runs the CLI with the process arguments; the binary's `main`.
