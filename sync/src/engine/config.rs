@@ -76,6 +76,12 @@ pub struct SyncConfig {
     pub in_flight: usize,
     /// Outbox rows read per relay pass.
     pub relay_batch: usize,
+    /// Acks recorded per group commit while publishes are still in flight (fewer, larger
+    /// commits touch each outbox page once instead of once per ack); the last acks of a pass,
+    /// or acks older than [`SyncConfig::ack_linger`], are recorded without waiting for more.
+    pub ack_group: usize,
+    /// The longest an ack waits to be recorded while others are still in flight.
+    pub ack_linger: Duration,
     /// Messages fetched per consumer request.
     pub fetch_batch: usize,
     /// How long to wait for a publish ack before treating it as lost.
@@ -109,6 +115,8 @@ impl SyncConfig {
             create_consumers: false,
             in_flight: 512,
             relay_batch: 20_000,
+            ack_group: 4096,
+            ack_linger: Duration::from_millis(50),
             fetch_batch: 256,
             ack_timeout: Duration::from_secs(5),
             backoff: Backoff::default(),

@@ -203,7 +203,9 @@ async fn quarantine(
     Ok(())
 }
 
-fn flush(shared: &Shared, marks: Vec<Mark>) -> FlushFuture {
+fn flush(shared: &Shared, mut marks: Vec<Mark>) -> FlushFuture {
+    // In log order: neighbouring rows share pages (acks arrive round-robin across subjects).
+    marks.sort_unstable_by_key(|m| m.row.map(|(pos, _)| pos));
     let writer = shared.writer.clone();
     Box::pin(async move {
         writer
@@ -274,6 +276,7 @@ pub(crate) async fn relay_pass(
     let mut in_flight: FuturesUnordered<AckFuture> = FuturesUnordered::new();
     let mut flushing: FuturesUnordered<FlushFuture> = FuturesUnordered::new();
     let mut unflushed: Vec<Mark> = Vec::new();
+    let mut unflushed_since: Option<std::time::Instant> = None;
     let mut to_recover: Vec<String> = Vec::new();
     let mut failure: Option<SyncError> = None;
     let mut quarantined: Vec<(Refusal, OutboxEntry)> = Vec::new();
@@ -351,8 +354,12 @@ pub(crate) async fn relay_pass(
                 }
             }
         }
-        if !unflushed.is_empty() && flushing.is_empty() {
+        let group_due = unflushed.len() >= config.ack_group
+            || in_flight.is_empty()
+            || unflushed_since.is_some_and(|t| t.elapsed() >= config.ack_linger);
+        if !unflushed.is_empty() && flushing.is_empty() && group_due {
             flushing.push(flush(shared, std::mem::take(&mut unflushed)));
+            unflushed_since = None;
         }
         if in_flight.is_empty() && flushing.is_empty() {
             break;
@@ -383,6 +390,7 @@ pub(crate) async fn relay_pass(
                             ready.push_back(subject.clone());
                         }
                         unflushed.push(Mark { subject, event_id, seq, row });
+                        unflushed_since.get_or_insert_with(std::time::Instant::now);
                     }
                     Operation::ReadBack { .. } => to_recover.push(subject),
                     _ if refusal.is_some() => {
