@@ -23,6 +23,9 @@ step "ui: unit tests"
 step "cargo build --workspace --bins"
 cargo build --workspace --bins
 
+step "package: the app's .deb (dev profile; tests/tests/package_deb.rs unpacks and starts it)"
+MALLBOTS_SKIP_DEPS=1 bash scripts/package.sh --debug --bundles deb
+
 step "cargo test --workspace"
 cargo test --workspace --no-fail-fast
 

@@ -47,6 +47,8 @@ pub struct GuiOptions {
     pub args: Vec<String>,
     /// Extra environment for the app (it inherits tauri-driver's environment).
     pub env: Vec<(String, String)>,
+    /// The app binary to run; default [`app_binary`] (the workspace's build).
+    pub app: Option<std::path::PathBuf>,
 }
 
 impl GuiOptions {
@@ -81,6 +83,7 @@ impl GuiOptions {
             windows: label.to_owned(),
             args: Vec::new(),
             env: vec![("MALLBOTS_DEMO".to_owned(), "1".to_owned())],
+            app: None,
         }
     }
 }
@@ -106,7 +109,10 @@ pub struct Gui {
 impl Gui {
     /// Starts Xvfb, tauri-driver and the app; returns once the WebDriver session is open.
     pub fn start(options: GuiOptions) -> Result<Self> {
-        let app = app_binary()?;
+        let app = match &options.app {
+            Some(app) => app.clone(),
+            None => app_binary()?,
+        };
         let tauri_driver = require_program("tauri-driver")?;
         let native = require_program("WebKitWebDriver")?;
         let (mut xvfb, display) = start_xvfb()?;
