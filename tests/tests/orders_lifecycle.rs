@@ -55,6 +55,16 @@ async fn a_slow_gateway_is_held_with_progress_acks_and_charged_once() {
         .text()
         .await
         .unwrap();
+    // The whole answer, as a Prometheus server would read it, through the reference parser.
+    let families = mallbots_tests::openmetrics::validate(&text)
+        .unwrap_or_else(|e| panic!("/metrics is not valid OpenMetrics: {e}\n{text}"));
+    assert!(families >= 15, "{families} families:\n{text}");
+    for family in ["mallbots_message_handle_seconds", "process_cpu_seconds"] {
+        assert!(
+            text.contains(&format!("# HELP {family} ")),
+            "{family} has help:\n{text}"
+        );
+    }
     let payments_received: u64 = text
         .lines()
         .filter(|l| {

@@ -20,7 +20,12 @@ fn package() -> PathBuf {
     }
     let mut debs: Vec<(std::time::SystemTime, PathBuf)> = ["debug", "release"]
         .iter()
-        .map(|profile| workspace_root().join("target").join(profile).join("bundle/deb"))
+        .map(|profile| {
+            workspace_root()
+                .join("target")
+                .join(profile)
+                .join("bundle/deb")
+        })
         .filter_map(|dir| std::fs::read_dir(dir).ok())
         .flatten()
         .filter_map(|entry| {
@@ -69,7 +74,10 @@ fn the_deb_installs_and_its_kiosk_starts() {
     assert!(status.success(), "dpkg-deb -x failed");
     let installed = |path: &str| root.path().join(path.trim_start_matches('/'));
     let binary = installed("/usr/bin/mallbots-app");
-    assert!(binary.is_file(), "the package carries /usr/bin/mallbots-app");
+    assert!(
+        binary.is_file(),
+        "the package carries /usr/bin/mallbots-app"
+    );
     let desktop = std::fs::read_to_string(installed("/usr/share/applications/MallBots.desktop"))
         .expect("the desktop entry");
     assert!(desktop.contains("Exec=mallbots-app"), "{desktop}");
@@ -81,7 +89,10 @@ fn the_deb_installs_and_its_kiosk_starts() {
         "EnvironmentFile=-%h/.config/mallbots/kiosk.env",
         "WantedBy=graphical-session.target",
     ] {
-        assert!(unit.lines().any(|l| l == line), "unit lacks {line:?}:\n{unit}");
+        assert!(
+            unit.lines().any(|l| l == line),
+            "unit lacks {line:?}:\n{unit}"
+        );
     }
     assert!(installed("/usr/share/mallbots/kiosk.env.example").is_file());
 
@@ -94,7 +105,10 @@ fn the_deb_installs_and_its_kiosk_starts() {
     let ready = gui.wait_for("[data-testid=kiosk-ready]", Duration::from_secs(30));
     let ready = ready.unwrap_or_else(|e| panic!("{e:#}\n{}", gui.log_tail(40)));
     let text = gui.element_text(&ready).expect("start screen text");
-    assert!(text.contains("Tap to start your order"), "start screen: {text}");
+    assert!(
+        text.contains("Tap to start your order"),
+        "start screen: {text}"
+    );
     gui.screenshot("package-kiosk").expect("screenshot");
     let db = gui.data_home().join("com.mallbots.edge").join("kiosk.db");
     assert!(

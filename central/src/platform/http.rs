@@ -123,7 +123,7 @@ async fn metrics_text(AxumState(state): AxumState<HttpState>) -> Response {
         );
     }
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        [(header::CONTENT_TYPE, metrics::Metrics::CONTENT_TYPE)],
         state.metrics.render(),
     )
         .into_response()

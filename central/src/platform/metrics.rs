@@ -1,11 +1,22 @@
-//! A small hand-written metrics registry rendered in the Prometheus text format: counters,
-//! gauges and latency histograms with label sets. Cheap enough for the message path (one mutex
-//! lock per update) and dependency-free.
+//! Central's metrics, through the `prometheus-client` crate: every family is registered once
+//! with its help text and type ([`FAMILIES`]), rendered in the OpenMetrics text format (`# HELP`,
+//! `# TYPE`, `# EOF`) on `GET /metrics`, with the process's own figures ([`process`]: CPU,
+//! memory, open files, threads, start time) read at each scrape.
+//!
+//! Updates go to the family's atomic for that label set (a read lock on the family's map, a
+//! write lock only the first time a label set is seen); callers keep naming families by the
+//! constants below.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::sync::Mutex;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use std::collections::HashMap;
 use std::time::Duration;
+
+mod process;
 
 /// Messages received by a consumer worker, by `consumer` and `type`.
 pub const RECEIVED: &str = "mallbots_messages_received_total";
@@ -25,9 +36,46 @@ pub const DISPATCH_DEPTH: &str = "mallbots_dispatch_queue_depth";
 pub const BOTS: &str = "mallbots_bots";
 /// Consumer stream errors (missed heartbeats, reconnects), by `consumer`.
 pub const CONSUMER_ERRORS: &str = "mallbots_consumer_errors_total";
-
 /// Publishes answered "duplicate message id is in process" (error 10158), then checked.
 pub const PUBLISH_IN_PROCESS: &str = "mallbots_publish_in_process_total";
+/// KV operations on saga state (reads and writes), by `op`, for the P5 figures.
+pub const SAGA_KV_OPS: &str = "mallbots_saga_kv_ops_total";
+/// Saga inputs applied, by `result` (`applied`, `duplicate`, `ignored`, `conflict`).
+pub const SAGA_INPUTS: &str = "mallbots_saga_inputs_total";
+/// Finished saga keys purged.
+pub const SAGAS_FORGOTTEN: &str = "mallbots_saga_keys_forgotten_total";
+
+/// The type of a family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Only goes up (name ends in `_total`).
+    Counter,
+    /// Goes up and down.
+    Gauge,
+    /// Observations in [`BUCKETS`].
+    Histogram,
+}
+
+/// Every family central exports: name, type, help (the encoder ends it with a full stop).
+/// Families in [`UNLABELLED`] have one series and no labels.
+pub const FAMILIES: &[(&str, Kind, &str)] = &[
+    (RECEIVED, Kind::Counter, "Messages received by a consumer worker, by consumer and message type"),
+    (SENT, Kind::Counter, "Messages published to JetStream and acknowledged, by message type"),
+    (OUTCOMES, Kind::Counter, "How received messages ended, by consumer and outcome (ack, nak, term, dead_letter, ack_failed)"),
+    (LATENCY, Kind::Histogram, "Time to handle one message in seconds, by consumer and message type"),
+    (DEAD_LETTERS, Kind::Counter, "Messages copied to the dead-letter stream, by consumer"),
+    (SAGA_OUTCOMES, Kind::Counter, "Order sagas finished, by outcome"),
+    (DISPATCH_DEPTH, Kind::Gauge, "Shopping lists waiting in the dispatch work queue (read at each scrape)"),
+    (BOTS, Kind::Gauge, "Robots known to the depot, by status"),
+    (CONSUMER_ERRORS, Kind::Counter, "Consumer stream errors (missed heartbeats, reconnects), by consumer"),
+    (PUBLISH_IN_PROCESS, Kind::Counter, "Publishes answered 'duplicate message id is in process' and then checked"),
+    (SAGA_KV_OPS, Kind::Counter, "KV operations on saga state, by op (read, write)"),
+    (SAGA_INPUTS, Kind::Counter, "Saga inputs, by result (applied, duplicate, ignored, conflict)"),
+    (SAGAS_FORGOTTEN, Kind::Counter, "Finished saga keys purged from the saga bucket"),
+];
+
+/// The families that carry no labels.
+pub const UNLABELLED: &[&str] = &[DISPATCH_DEPTH, PUBLISH_IN_PROCESS, SAGAS_FORGOTTEN];
 
 /// Latency histogram bucket bounds in seconds.
 const BUCKETS: [f64; 12] = [
@@ -35,49 +83,96 @@ const BUCKETS: [f64; 12] = [
 ];
 
 type Labels = Vec<(&'static str, String)>;
-type Key = (&'static str, Labels);
+type Histograms = Family<Labels, Histogram, fn() -> Histogram>;
 
-#[derive(Debug, Default, Clone)]
-struct Histogram {
-    counts: [u64; BUCKETS.len()],
-    count: u64,
-    sum: f64,
+fn histogram() -> Histogram {
+    Histogram::new(BUCKETS)
 }
 
-#[derive(Debug, Default)]
-struct Families {
-    counters: BTreeMap<Key, u64>,
-    gauges: BTreeMap<Key, i64>,
-    histograms: BTreeMap<Key, Histogram>,
+fn owned(labels: &[(&'static str, &str)]) -> Labels {
+    labels.iter().map(|(k, v)| (*k, (*v).to_owned())).collect()
 }
 
 /// The registry; share it as `Arc<Metrics>`.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Metrics {
-    inner: Mutex<Families>,
+    registry: Registry,
+    counters: HashMap<&'static str, Family<Labels, Counter>>,
+    gauges: HashMap<&'static str, Family<Labels, Gauge>>,
+    plain_counters: HashMap<&'static str, Counter>,
+    plain_gauges: HashMap<&'static str, Gauge>,
+    histograms: HashMap<&'static str, Histograms>,
 }
 
-fn key(name: &'static str, labels: &[(&'static str, &str)]) -> Key {
-    (
-        name,
-        labels.iter().map(|(k, v)| (*k, (*v).to_string())).collect(),
-    )
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Metrics {
-    /// An empty registry.
+    /// Every family of [`FAMILIES`] registered, and the process collector.
     pub fn new() -> Self {
-        Self::default()
+        let mut metrics = Self {
+            registry: Registry::default(),
+            counters: HashMap::new(),
+            gauges: HashMap::new(),
+            plain_counters: HashMap::new(),
+            plain_gauges: HashMap::new(),
+            histograms: HashMap::new(),
+        };
+        for &(name, kind, help) in FAMILIES {
+            let plain = UNLABELLED.contains(&name);
+            match kind {
+                Kind::Counter if plain => {
+                    let counter = Counter::default();
+                    let base = name.strip_suffix("_total").unwrap_or(name);
+                    metrics.registry.register(base, help, counter.clone());
+                    metrics.plain_counters.insert(name, counter);
+                }
+                Kind::Gauge if plain => {
+                    let gauge = Gauge::default();
+                    metrics.registry.register(name, help, gauge.clone());
+                    metrics.plain_gauges.insert(name, gauge);
+                }
+                Kind::Counter => {
+                    let family = Family::<Labels, Counter>::default();
+                    // The encoder adds the `_total` suffix counters must have.
+                    let base = name.strip_suffix("_total").unwrap_or(name);
+                    metrics.registry.register(base, help, family.clone());
+                    metrics.counters.insert(name, family);
+                }
+                Kind::Gauge => {
+                    let family = Family::<Labels, Gauge>::default();
+                    metrics.registry.register(name, help, family.clone());
+                    metrics.gauges.insert(name, family);
+                }
+                Kind::Histogram => {
+                    let family: Histograms = Family::new_with_constructor(histogram);
+                    metrics.registry.register(name, help, family.clone());
+                    metrics.histograms.insert(name, family);
+                }
+            }
+        }
+        metrics
+            .registry
+            .register_collector(Box::new(process::ProcessCollector));
+        metrics
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut Families) -> T) -> T {
-        let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut guard)
+    fn counter_family(&self, name: &'static str) -> Option<&Family<Labels, Counter>> {
+        let family = self.counters.get(name);
+        debug_assert!(family.is_some(), "counter {name} is not in FAMILIES");
+        family
     }
 
     /// Adds `n` to a counter.
     pub fn add(&self, name: &'static str, labels: &[(&'static str, &str)], n: u64) {
-        self.with(|f| *f.counters.entry(key(name, labels)).or_default() += n);
+        if let Some(counter) = self.plain_counters.get(name) {
+            counter.inc_by(n);
+        } else if let Some(family) = self.counter_family(name) {
+            family.get_or_create(&owned(labels)).inc_by(n);
+        }
     }
 
     /// Adds one to a counter.
@@ -87,38 +182,48 @@ impl Metrics {
 
     /// Sets a gauge.
     pub fn set(&self, name: &'static str, labels: &[(&'static str, &str)], value: i64) {
-        self.with(|f| f.gauges.insert(key(name, labels), value));
+        if let Some(gauge) = self.plain_gauges.get(name) {
+            gauge.set(value);
+            return;
+        }
+        let family = self.gauges.get(name);
+        debug_assert!(family.is_some(), "gauge {name} is not in FAMILIES");
+        if let Some(family) = family {
+            family.get_or_create(&owned(labels)).set(value);
+        }
     }
 
     /// Records one latency observation.
     pub fn observe(&self, name: &'static str, labels: &[(&'static str, &str)], took: Duration) {
-        let secs = took.as_secs_f64();
-        self.with(|f| {
-            let h = f.histograms.entry(key(name, labels)).or_default();
-            for (i, bound) in BUCKETS.iter().enumerate() {
-                if secs <= *bound {
-                    h.counts[i] += 1;
-                }
-            }
-            h.count += 1;
-            h.sum += secs;
-        });
+        let family = self.histograms.get(name);
+        debug_assert!(family.is_some(), "histogram {name} is not in FAMILIES");
+        if let Some(family) = family {
+            family
+                .get_or_create(&owned(labels))
+                .observe(took.as_secs_f64());
+        }
     }
 
     /// A counter's value (0 if never touched).
     pub fn counter(&self, name: &'static str, labels: &[(&'static str, &str)]) -> u64 {
-        self.with(|f| f.counters.get(&key(name, labels)).copied().unwrap_or(0))
+        if let Some(counter) = self.plain_counters.get(name) {
+            return counter.get();
+        }
+        self.counter_family(name)
+            .map_or(0, |family| family.get_or_create(&owned(labels)).get())
     }
 
-    /// Sum of a counter over all label sets.
+    /// Sum of a counter over all its label sets (read from the rendered text: for tests and
+    /// benchmarks, not the message path).
     pub fn counter_total(&self, name: &'static str) -> u64 {
-        self.with(|f| {
-            f.counters
-                .iter()
-                .filter(|((n, _), _)| *n == name)
-                .map(|(_, v)| v)
-                .sum()
-        })
+        self.render()
+            .lines()
+            .filter(|line| {
+                line.strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with('{') || rest.starts_with(' '))
+            })
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum()
     }
 
     /// A finished saga, by outcome.
@@ -131,63 +236,17 @@ impl Metrics {
         self.set(BOTS, &[("status", status)], count);
     }
 
-    /// Renders every family in the Prometheus text exposition format.
+    /// Every family and the process figures in the OpenMetrics text format.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        self.with(|f| {
-            let mut last = "";
-            for ((name, labels), value) in &f.counters {
-                header(&mut out, &mut last, name, "counter");
-                let _ = writeln!(out, "{name}{} {value}", fmt_labels(labels, None));
-            }
-            for ((name, labels), value) in &f.gauges {
-                header(&mut out, &mut last, name, "gauge");
-                let _ = writeln!(out, "{name}{} {value}", fmt_labels(labels, None));
-            }
-            for ((name, labels), h) in &f.histograms {
-                header(&mut out, &mut last, name, "histogram");
-                for (i, bound) in BUCKETS.iter().enumerate() {
-                    let le = bound.to_string();
-                    let l = fmt_labels(labels, Some(&le));
-                    let _ = writeln!(out, "{name}_bucket{l} {}", h.counts[i]);
-                }
-                let l = fmt_labels(labels, Some("+Inf"));
-                let _ = writeln!(out, "{name}_bucket{l} {}", h.count);
-                let plain = fmt_labels(labels, None);
-                let _ = writeln!(out, "{name}_sum{plain} {}", h.sum);
-                let _ = writeln!(out, "{name}_count{plain} {}", h.count);
-            }
-        });
+        // Writing to a String cannot fail.
+        let _ = encode(&mut out, &self.registry);
         out
     }
-}
 
-fn header<'a>(out: &mut String, last: &mut &'a str, name: &'a str, kind: &str) {
-    if *last != name {
-        let _ = writeln!(out, "# TYPE {name} {kind}");
-        *last = name;
-    }
-}
-
-fn fmt_labels(labels: &Labels, le: Option<&str>) -> String {
-    let mut parts: Vec<String> = labels
-        .iter()
-        .map(|(k, v)| format!("{k}=\"{}\"", escape(v)))
-        .collect();
-    if let Some(le) = le {
-        parts.push(format!("le=\"{le}\""));
-    }
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!("{{{}}}", parts.join(","))
-    }
-}
-
-fn escape(v: &str) -> String {
-    v.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+    /// The content type of [`Metrics::render`].
+    pub const CONTENT_TYPE: &'static str =
+        "application/openmetrics-text; version=1.0.0; charset=utf-8";
 }
 
 #[cfg(test)]
@@ -195,20 +254,46 @@ mod tests {
     use super::*;
 
     #[test]
-    fn renders_prometheus_text() {
+    fn renders_openmetrics_text_with_help_and_types() {
         let m = Metrics::new();
         m.inc(RECEIVED, &[("consumer", "c"), ("type", "t")]);
         m.inc(RECEIVED, &[("consumer", "c"), ("type", "t")]);
+        m.inc(RECEIVED, &[("consumer", "d"), ("type", "t")]);
         m.set_bots("idle", 3);
         m.observe(LATENCY, &[("consumer", "c")], Duration::from_millis(2));
         let text = m.render();
-        assert!(text.contains("# TYPE mallbots_messages_received_total counter"));
+        assert!(text.contains("# HELP mallbots_messages_received Messages received"));
+        assert!(text.contains("# TYPE mallbots_messages_received counter"));
         assert!(text.contains("mallbots_messages_received_total{consumer=\"c\",type=\"t\"} 2"));
         assert!(text.contains("mallbots_bots{status=\"idle\"} 3"));
         assert!(
-            text.contains("mallbots_message_handle_seconds_bucket{consumer=\"c\",le=\"0.0025\"} 1")
+            text.contains("mallbots_message_handle_seconds_bucket{le=\"0.0025\",consumer=\"c\"} 1")
         );
         assert!(text.contains("mallbots_message_handle_seconds_count{consumer=\"c\"} 1"));
-        assert_eq!(m.counter_total(RECEIVED), 2);
+        assert!(text.contains("# TYPE process_cpu_seconds counter"));
+        assert!(text.contains("process_resident_memory_bytes "));
+        assert!(text.ends_with("# EOF\n"));
+        m.set(DISPATCH_DEPTH, &[], 4);
+        m.inc(PUBLISH_IN_PROCESS, &[]);
+        let text = m.render();
+        assert!(
+            text.contains("\nmallbots_dispatch_queue_depth 4\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\nmallbots_publish_in_process_total 1\n"),
+            "{text}"
+        );
+        assert_eq!(m.counter_total(PUBLISH_IN_PROCESS), 1);
+        assert_eq!(m.counter_total(RECEIVED), 3);
+        assert_eq!(m.counter(RECEIVED, &[("consumer", "c"), ("type", "t")]), 2);
+    }
+
+    #[test]
+    fn every_family_has_help_and_a_fitting_name() {
+        for (name, kind, help) in FAMILIES {
+            assert!(!help.is_empty() && !help.ends_with('.'), "{name}");
+            assert_eq!(name.ends_with("_total"), *kind == Kind::Counter, "{name}");
+        }
     }
 }

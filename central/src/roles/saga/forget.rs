@@ -15,7 +15,7 @@ use mallbots_domain::saga::{RecordDirection, RecordStatus, SagaState};
 use crate::platform::metrics::Metrics;
 
 /// Counter of finished saga keys purged.
-pub const SAGAS_FORGOTTEN: &str = "mallbots_saga_keys_forgotten_total";
+pub use crate::platform::metrics::SAGAS_FORGOTTEN;
 
 /// Whether `state` is finished with nothing outstanding that could still change it: no emission
 /// waiting, and no timed-out forward step whose late success would need compensating (a

@@ -21,10 +21,10 @@ use crate::platform::metrics::Metrics;
 use crate::platform::publish::Publisher;
 use crate::platform::views::{LazyBucket, ViewError};
 
-/// Counter of KV operations on saga state (reads and writes), for the P5 figures.
-pub const SAGA_KV_OPS: &str = "mallbots_saga_kv_ops_total";
 /// Counter of saga inputs applied, by result (`applied`, `duplicate`, `ignored`, `conflict`).
-pub const SAGA_INPUTS: &str = "mallbots_saga_inputs_total";
+pub use crate::platform::metrics::SAGA_INPUTS;
+/// Counter of KV operations on saga state (reads and writes), for the P5 figures.
+pub use crate::platform::metrics::SAGA_KV_OPS;
 
 /// Driving a saga input failed.
 #[derive(Debug, thiserror::Error)]
