@@ -16,8 +16,6 @@ use prometheus_client::registry::Registry;
 use std::collections::HashMap;
 use std::time::Duration;
 
-mod process;
-
 /// Messages received by a consumer worker, by `consumer` and `type`.
 pub const RECEIVED: &str = "mallbots_messages_received_total";
 /// Messages published, by `type`.
@@ -156,7 +154,7 @@ impl Metrics {
         }
         metrics
             .registry
-            .register_collector(Box::new(process::ProcessCollector));
+            .register_collector(Box::new(mallbots_wire::process_metrics::ProcessCollector));
         metrics
     }
 

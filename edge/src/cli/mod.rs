@@ -17,6 +17,7 @@
 
 pub mod args;
 pub mod device;
+pub mod metrics;
 pub mod render;
 pub mod run;
 pub mod sync;

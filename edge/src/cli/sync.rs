@@ -54,6 +54,15 @@ pub struct SyncArgs {
     /// Keep syncing (and abandoning idle carts) until interrupted.
     #[arg(long)]
     pub watch: bool,
+    /// With `--watch`: serve the device's sync figures (outbox depth, sync lag, conflicts, …)
+    /// for Prometheus on `http://ADDR/metrics`, e.g. `127.0.0.1:9464`.
+    #[arg(
+        long,
+        env = "MALLBOTS_METRICS_LISTEN",
+        value_name = "ADDR",
+        requires = "watch"
+    )]
+    pub metrics: Option<std::net::SocketAddr>,
     /// Publish the quarantined rows again (once their cause is fixed: re-enrolled with the
     /// right role or stores, a larger max_payload); `status` lists them with their codes.
     #[arg(long)]
@@ -210,6 +219,10 @@ pub fn run_sync(edge: &Edge, args: &SyncArgs) -> Result<serde_json::Value, EdgeE
         std::thread::scope(|scope| {
             scope.spawn(|| abandon_until(edge, &stop));
             let result = rt.block_on(async {
+                let _metrics = match args.metrics {
+                    Some(addr) => Some(serve_metrics(edge, &engine, addr).await?),
+                    None => None,
+                };
                 let handle = engine.clone().spawn(target);
                 interrupted().await;
                 handle.shutdown().await;
@@ -242,6 +255,31 @@ pub fn run_sync(edge: &Edge, args: &SyncArgs) -> Result<serde_json::Value, EdgeE
         }
         with_device(edge, v)
     })
+}
+
+/// Starts the `--metrics` endpoint; it stops when the returned guard drops.
+async fn serve_metrics(
+    edge: &Edge,
+    engine: &mallbots_sync::engine::SyncEngine,
+    addr: std::net::SocketAddr,
+) -> Result<AbortOnDrop, EdgeError> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| EdgeError::io(format!("listen for metrics on {addr}"), e))?;
+    let bound = listener.local_addr().unwrap_or(addr);
+    tracing::info!("metrics on http://{bound}/metrics");
+    let device = edge.device().map(|d| d.device_id).unwrap_or_default();
+    let task = tokio::spawn(super::metrics::serve(listener, engine.clone(), device));
+    Ok(AbortOnDrop(task))
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Sync running in the background of another command of this process (`loadgen --nats`): the

@@ -1,5 +1,6 @@
-//! The process's own figures, read from `/proc/self` at each scrape (Linux; elsewhere nothing
-//! is reported): CPU seconds, resident and virtual memory, open file descriptors and their
+//! The process's own figures for a `prometheus-client` registry (central's `/metrics`, the
+//! edge's `sync --watch --metrics`), read from `/proc/self` at each scrape (Linux; elsewhere
+//! nothing is reported): CPU seconds, resident and virtual memory, open file descriptors and their
 //! limit, threads, start time. The names are the ones Prometheus client libraries use.
 
 use prometheus_client::collector::Collector;
