@@ -144,7 +144,8 @@ impl ProcBuilder {
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log);
-        if std::env::var_os("RUST_LOG").is_none() {
+        let own_filter = self.envs.iter().any(|(k, _)| k == "RUST_LOG");
+        if std::env::var_os("RUST_LOG").is_none() && !own_filter {
             cmd.env("RUST_LOG", "info");
         }
         if let Some(cwd) = &self.current_dir {

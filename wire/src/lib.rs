@@ -5,7 +5,8 @@
 //! NATS permissions and the subject patterns they are made of: [`devices`]) and the credentials
 //! file enrollment hands to a device ([`credentials`]), the event subjects themselves, typed
 //! ([`subjects`]), and central's own subjects and the filter patterns of its streams and
-//! consumers ([`service_subjects`]); and the process figures every binary's metrics endpoint
+//! consumers ([`service_subjects`]); the trace context every message carries ([`trace`]); and the
+//! process figures every binary's metrics endpoint
 //! reports ([`process_metrics`]). Every subject string is written here. No storage, no runtime: central depends on this crate, not on the edge's
 //! SQLite store.
 
@@ -15,3 +16,4 @@ pub mod headers;
 pub mod process_metrics;
 pub mod service_subjects;
 pub mod subjects;
+pub mod trace;

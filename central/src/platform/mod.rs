@@ -33,6 +33,7 @@ pub mod service;
 pub mod service_role;
 pub mod telemetry;
 pub mod topology;
+pub mod trace;
 pub mod views;
 pub mod worker;
 

@@ -89,6 +89,7 @@ impl Publisher {
             H_PREV_SUBJECT_SEQ,
             expected_last_subject_sequence.to_string().as_str(),
         );
+        super::trace::stamp(&mut headers, event_id);
         let message = PublishMessage::build()
             .headers(headers)
             .payload(payload)
@@ -109,7 +110,7 @@ impl Publisher {
         &self,
         subject: &str,
         msg_id: &str,
-        headers: HeaderMap,
+        mut headers: HeaderMap,
         payload: Bytes,
     ) -> Result<Published, PublishError> {
         if self.topology.is_event_subject(subject) {
@@ -117,6 +118,7 @@ impl Publisher {
                 subject.to_string(),
             ));
         }
+        super::trace::stamp(&mut headers, msg_id);
         let message = PublishMessage::build()
             .headers(headers)
             .payload(payload)

@@ -26,6 +26,9 @@ use super::handler::{backoff_step, DecodeError, Delivery, DynHandler, Outcome};
 use mallbots_wire::service_subjects::message_type;
 
 use crate::platform::metrics::{self, Metrics};
+use crate::platform::trace;
+use mallbots_wire::headers::H_MSG_ID;
+use tracing::Instrument;
 
 /// In-place handler retries of a nak'ed last delivery before it is dead-lettered.
 pub const LAST_DELIVERY_RETRIES: u32 = 3;
@@ -114,6 +117,20 @@ impl Worker {
     async fn process(self: Arc<Self>, message: jetstream::Message) {
         let delivery = Delivery::new(message);
         let kind = message_type(&self.root, delivery.subject());
+        let msg_id = delivery.header(H_MSG_ID).unwrap_or_default().to_owned();
+        let ctx = trace::of_message(delivery.headers(), &msg_id);
+        let span = tracing::info_span!(
+            "message",
+            consumer = %self.consumer,
+            r#type = %kind,
+            trace_id = ctx.map(|c| c.trace_hex()).unwrap_or_default(),
+            parent_span_id = ctx.map(|c| c.span_hex()).unwrap_or_default(),
+        );
+        trace::within(ctx, self.handle(delivery, kind).instrument(span)).await;
+    }
+
+    /// Handles one delivery (inside its trace and span), records its outcome.
+    async fn handle(self: Arc<Self>, delivery: Delivery, kind: String) {
         let labels = [
             ("consumer", self.consumer.as_str()),
             ("type", kind.as_str()),
@@ -152,6 +169,7 @@ impl Worker {
             }
         };
         let applied = self.apply(&delivery, outcome).await;
+        tracing::debug!(outcome = label, applied, "handled");
         self.metrics
             .observe(metrics::LATENCY, &labels, started.elapsed());
         self.metrics.inc(

@@ -83,7 +83,10 @@ impl Edge {
     ) -> Result<(Option<CustomerView>, OrderView), EdgeError> {
         self.refuse_unavailable(cart)?;
         let order_id = OrderId::from(cart);
-        let basket_target = self.target(cart, self.subjects().basket(cart));
+        let mut basket_target = self.target(cart, self.subjects().basket(cart));
+        // The order's flow is correlated by the order id, here and in central's saga: one
+        // trace (traceparent's trace id) from this checkout through every saga step.
+        basket_target.metadata.correlation_id = Some(order_id.0);
         let mut order_target = self.target(order_id, self.subjects().order(order_id));
         order_target.metadata.correlation_id = basket_target.metadata.correlation_id;
         order_target.metadata.causation_id = Some(basket_target.command_id);

@@ -1,13 +1,15 @@
 //! The event envelope on `<root>.ev.>` (docs/central-messages.md): the payload is the domain
 //! event serialized as-is; the metadata travels in headers (`Nats-Msg-Id` = event id,
 //! `Mallbots-Event-Type`, `-Schema-Version`, `-Stream-Type`, `-Stream-Id`, `-Occurred-At`,
-//! `-Correlation-Id`, `-Causation-Id`, `-Device`, and `-User` for a signed-in user's action).
+//! `-Correlation-Id`, `-Causation-Id`, `-Device`, and `-User` for a signed-in user's action), and
+//! the W3C `traceparent` of the flow ([`mallbots_wire::trace`]).
 //!
 //! [`outgoing_headers`] builds them for an outbox row; [`IncomingEvent::decode`] reads a
 //! message back, failing with a [`DecodeError`] (the message is then parked raw).
 
 use crate::store::{EventMetadata, OutboxEntry};
 use async_nats::HeaderMap;
+use mallbots_wire::trace::{TraceContext, H_TRACEPARENT};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -37,6 +39,11 @@ pub fn outgoing_headers(entry: &OutboxEntry, device: &str) -> HeaderMap {
     if let Some(user) = e.metadata.user.as_deref().and_then(header_safe_user) {
         h.insert(H_USER, user);
     }
+    // The flow's trace (its correlation id; an event without one starts its own).
+    let event_id = e.event_id.to_string();
+    let correlation = e.metadata.correlation_id.unwrap_or(e.event_id);
+    let trace = TraceContext::for_message(correlation, &event_id);
+    h.insert(H_TRACEPARENT, trace.header_value().as_str());
     h
 }
 
