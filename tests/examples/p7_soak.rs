@@ -221,7 +221,7 @@ async fn run(thousands: usize, rate: f64) {
         &[
             ("MALLBOTS__SIM__BOTS", "40"),
             ("MALLBOTS__SIM__STEP_MS", "5"),
-            ("RUST_LOG", "warn"),
+            ("RUST_LOG", "warn,mallbots_central::platform::service=info"),
         ],
     );
     let dir = tempfile::tempdir().unwrap();

@@ -119,7 +119,7 @@ async fn ten_thousand_bad_messages_per_consumer_are_dead_lettered_or_parked() {
         // More dead-letter copies in flight per consumer: the flood is copy-bound.
         .env("MALLBOTS__WORKER__CONCURRENCY", "32")
         .env("MALLBOTS__WORKER__BATCH", "256")
-        .env("RUST_LOG", "error")
+        .env("RUST_LOG", "error,mallbots_central::platform::service=info")
         .spawn()
         .expect("spawn mallbots-central (cargo build -p mallbots-central first)");
     let http = central.http_addr(Duration::from_secs(30)).expect("http");

@@ -28,6 +28,7 @@ pub mod order_history;
 pub mod provision;
 pub mod publish;
 pub mod registry;
+pub mod retry;
 pub mod saga_reply;
 pub mod service;
 pub mod service_role;

@@ -138,14 +138,14 @@ pub async fn ensure_topology_with_retry(
 ) -> Result<(), CentralError> {
     let mut js = js.clone();
     js.set_timeout(Duration::from_secs(2));
-    let mut delay = Duration::from_millis(100);
+    let mut delays = super::retry::delays(Duration::from_millis(100), Duration::from_secs(2));
     for attempt in 1.. {
         match ensure_topology(&js, topology, &settings.topology).await {
             Ok(()) => return Ok(()),
             Err(e) if attempt < 10 => {
                 tracing::warn!(attempt, error = %e, "topology not ready; retrying");
+                let delay = delays.next().unwrap_or(Duration::from_secs(2));
                 tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(2));
             }
             Err(e) => return Err(e.into()),
         }

@@ -26,7 +26,11 @@ use super::handler::{backoff_step, DecodeError, Delivery, DynHandler, Outcome};
 use mallbots_wire::service_subjects::message_type;
 
 use crate::platform::metrics::{self, Metrics};
-use crate::platform::trace;
+use crate::platform::{retry, trace};
+
+/// The first wait before re-attaching a detached consumer, and the longest.
+const REATTACH_MIN: Duration = Duration::from_millis(500);
+const REATTACH_MAX: Duration = Duration::from_secs(30);
 use mallbots_wire::headers::H_MSG_ID;
 use tracing::Instrument;
 
@@ -67,14 +71,21 @@ impl Worker {
     /// Runs until `shutdown` becomes true; in-flight messages are finished first.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let this = Arc::new(self);
+        let mut delays = retry::delays(REATTACH_MIN, REATTACH_MAX);
         while !*shutdown.borrow() {
+            let attached = Instant::now();
             if let Err(reason) = this.clone().consume(&mut shutdown).await {
                 tracing::warn!(consumer = %this.consumer, %reason, "consumer detached; retrying");
                 this.metrics
                     .inc(metrics::CONSUMER_ERRORS, &[("consumer", &this.consumer)]);
+                // A consumer that worked for a while starts its delays over.
+                if attached.elapsed() > REATTACH_MAX {
+                    delays = retry::delays(REATTACH_MIN, REATTACH_MAX);
+                }
+                let delay = delays.next().unwrap_or(REATTACH_MAX);
                 tokio::select! {
                     _ = shutdown.changed() => {}
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = tokio::time::sleep(delay) => {}
                 }
             }
         }

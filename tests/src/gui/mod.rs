@@ -15,6 +15,7 @@
 //! The API is synchronous (an internal current-thread tokio runtime drives reqwest), so GUI tests
 //! are plain `#[test]`s.
 
+pub mod axe;
 mod base64;
 pub mod depot;
 pub mod flows;

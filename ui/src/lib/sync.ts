@@ -7,6 +7,24 @@ export interface SyncSummary {
   tone: Tone;
   /** Short text beside the dot, e.g. `Online · 3 waiting`. */
   label: string;
+  /** While a backlog drains: the part of it sent, 0–100 (`null` otherwise). */
+  percent: number | null;
+}
+
+/** A backlog at least this large shows its progress (a few changes go out at once). */
+export const PROGRESS_FROM = 20;
+
+/** The largest number of changes waiting since the outbox was last empty: what a draining
+ * backlog's progress is measured against. */
+export function backlogHighWater(previous: number, waiting: number): number {
+  return waiting === 0 ? 0 : Math.max(previous, waiting);
+}
+
+/** The part of a backlog of `highWater` changes already sent when `waiting` remain, 0–100;
+ * `null` for a small backlog or none. */
+export function backlogPercent(highWater: number, waiting: number): number | null {
+  if (highWater < PROGRESS_FROM || waiting === 0) return null;
+  return Math.floor(((highWater - waiting) / highWater) * 100);
 }
 
 function plural(n: number, one: string, many: string): string {
@@ -27,12 +45,18 @@ export function problemLabel(status: Pick<SyncStatus, 'state' | 'problem'>): str
   }
 }
 
-/** Online/offline, events waiting, conflicts and quarantined changes in a few words. */
-export function summarize(status: SyncStatus): SyncSummary {
+/** Online/offline, events waiting, conflicts and quarantined changes in a few words; with the
+ * backlog's high-water mark ([`backlogHighWater`]), how much of a large backlog is sent. */
+export function summarize(status: SyncStatus, highWater = 0): SyncSummary {
   const problem = problemLabel(status);
-  if (problem) return { tone: 'bad', label: problem };
+  if (problem) return { tone: 'bad', label: problem, percent: null };
   const parts = [status.online ? 'Online' : 'Offline'];
-  if (status.waiting > 0) parts.push(`${plural(status.waiting, 'change', 'changes')} waiting`);
+  const percent = status.online ? backlogPercent(highWater, status.waiting) : null;
+  if (percent !== null) {
+    parts.push(`sending ${status.waiting.toLocaleString('en-US')} left (${percent}% sent)`);
+  } else if (status.waiting > 0) {
+    parts.push(`${plural(status.waiting, 'change', 'changes')} waiting`);
+  }
   if (status.conflicts.length > 0) {
     parts.push(plural(status.conflicts.length, 'conflict', 'conflicts'));
   }
@@ -40,7 +64,7 @@ export function summarize(status: SyncStatus): SyncSummary {
   if (quarantined > 0) parts.push(`${plural(quarantined, 'change', 'changes')} refused`);
   let tone: Tone = status.online ? (status.waiting > 0 ? 'busy' : 'ok') : 'off';
   if (status.conflicts.length > 0 || quarantined > 0) tone = 'bad';
-  return { tone, label: parts.join(' · ') };
+  return { tone, label: parts.join(' · '), percent };
 }
 
 /** `just now`, `5 min ago`, `3 h ago`, or a date, for a time in ms. */

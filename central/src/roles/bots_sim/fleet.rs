@@ -13,12 +13,18 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
 
 use super::driver::{self, After, Ctx};
+use crate::platform::retry;
+
 use super::SimSettings;
 use crate::platform::service::Runtime;
 use crate::roles::depot::dispatch::Dispatcher;
 use crate::roles::depot::journal::now_ms;
 use crate::roles::depot::lease::Leases;
 use crate::roles::depot::ops::{fresh_id, Depot};
+
+/// Waits after a failed dispatch pull (jittered, growing while it keeps failing).
+const PULL_RETRY_MIN: Duration = Duration::from_millis(250);
+const PULL_RETRY_MAX: Duration = Duration::from_secs(5);
 
 /// How long one pull waits for lists.
 const PULL_WAIT: Duration = Duration::from_secs(1);
@@ -186,6 +192,7 @@ pub async fn run(rt: Runtime, settings: SimSettings) {
     });
     let mut drivers = JoinSet::new();
     let mut shutdown = rt.shutdown.clone();
+    let mut pull_delays = retry::delays(PULL_RETRY_MIN, PULL_RETRY_MAX);
     while !*shutdown.borrow() {
         let idle = fleet.snapshot();
         if idle.is_empty() {
@@ -202,6 +209,7 @@ pub async fn run(rt: Runtime, settings: SimSettings) {
         };
         match offers {
             Ok(offers) => {
+                pull_delays = retry::delays(PULL_RETRY_MIN, PULL_RETRY_MAX);
                 for (bot_id, offer) in offers {
                     fleet.take(bot_id);
                     let ctx = ctx.clone();
@@ -216,7 +224,8 @@ pub async fn run(rt: Runtime, settings: SimSettings) {
             }
             Err(e) => {
                 tracing::warn!(error = %e, "dispatch pull failed");
-                tokio::time::sleep(Duration::from_millis(500)).await;
+                let delay = pull_delays.next().unwrap_or(PULL_RETRY_MAX);
+                tokio::time::sleep(delay).await;
             }
         }
         while drivers.try_join_next().is_some() {}

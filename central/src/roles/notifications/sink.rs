@@ -163,12 +163,11 @@ impl Sink {
                 retries,
                 retry,
             } => {
-                let mut delay = *retry;
+                let mut delays = crate::platform::retry::delays(*retry, *retry * 64);
                 let mut last = String::new();
                 for attempt in 0..=*retries {
                     if attempt > 0 {
-                        tokio::time::sleep(delay).await;
-                        delay *= 2;
+                        tokio::time::sleep(delays.next().unwrap_or(*retry)).await;
                     }
                     let sent = client
                         .post(url)
