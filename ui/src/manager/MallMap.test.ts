@@ -29,7 +29,7 @@ describe('the mall map', () => {
     const { body } = render(MallMap, { props: { depot, stores } });
     expect(body).toContain('data-testid="map-depot"');
     expect(body).toMatch(/data-store-id="g"[^>]*data-x="300" data-y="100"/);
-    expect(body).toContain('Books (not placed yet)');
+    expect(body).toContain('aria-label="Books, not placed"');
     expect(body).toMatch(/data-bot-id="r1"[^>]*data-status="shopping" data-x="300" data-y="100"/);
     expect(body).toMatch(/data-bot-id="r2"[^>]*data-x="500" data-y="560"/);
     expect(body).not.toContain('data-bot-id="r3"');
