@@ -8,7 +8,7 @@
 //!
 //! Spawns its own nats-server (env `NATS_SERVER`, else `<workspace>/.tools/venv/bin/nats-server`)
 //! on a random port with a temp store. Sizes: `P2_AGGREGATES` (10000), `P2_PER_AGGREGATE` (10).
-//! `P2_ROUNDS` (3): raw and relay alternate, each round on a fresh backlog; medians printed.
+//! `P2_ROUNDS` (5): raw and relay alternate, each round on a fresh backlog; medians printed.
 //! Run: `cargo run --release -p mallbots-sync --example p2_relay`. Prints figures, never fails
 //! on speed.
 
@@ -340,7 +340,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 async fn main() {
     let aggregates = env_usize("P2_AGGREGATES", 10_000);
     let per = env_usize("P2_PER_AGGREGATE", 10);
-    let rounds = env_usize("P2_ROUNDS", 3).max(1);
+    let rounds = env_usize("P2_ROUNDS", 5).max(1);
     let total = aggregates * per;
     let dir = tempfile::tempdir().unwrap();
     let (_server, port) = start_server(&dir.path().join("js"));

@@ -92,17 +92,10 @@ impl Violations {
             .contains(subject)
     }
 
-    /// Returns once a violation is reported for `subject` (at once if it was).
-    pub(crate) async fn reported(&self, subject: &str) {
-        loop {
-            let changed = self.changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
-            if self.contains(subject) {
-                return;
-            }
-            changed.await;
-        }
+    /// Completes at the next reported violation (enable it before checking [`Self::contains`]
+    /// so none is missed between the check and the wait).
+    pub(crate) fn changed(&self) -> tokio::sync::futures::Notified<'_> {
+        self.changed.notified()
     }
 }
 

@@ -71,6 +71,10 @@ pub(crate) struct Shared {
     pub(crate) relay_from: std::sync::atomic::AtomicU64,
     /// Whether acknowledged sequences left unsettled by an earlier run were settled.
     pub(crate) settled_at_start: std::sync::atomic::AtomicBool,
+    /// The first log position a finished pass left to settle ([`relay::NOTHING_TO_SETTLE`]
+    /// when none): the next pass settles it beside its publishes, or at once if it finds
+    /// nothing to publish (so a sync that ends has settled everything it published).
+    pub(crate) settle_from: std::sync::atomic::AtomicU64,
     /// The connection state last recorded (`state`, problem code), so it is written and
     /// logged once per change.
     pub(crate) last_state: std::sync::Mutex<Option<(String, Option<String>)>>,

@@ -20,9 +20,10 @@ use super::Shared;
 use crate::store::OutboxEntry;
 use async_nats::jetstream::context::{PublishAckFuture, PublishErrorKind};
 use async_nats::jetstream::message::PublishMessage;
+use futures::future::{AbortHandle, Abortable, Aborted};
 use futures::stream::{FuturesUnordered, StreamExt};
 use std::collections::{HashMap, VecDeque};
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use uuid::Uuid;
@@ -58,10 +59,20 @@ type Refusal = (&'static str, String);
 /// The message's size on the wire as the server counts it against `max_payload`: headers
 /// (with the two the publish adds) plus payload.
 fn wire_size(headers: &async_nats::HeaderMap, payload: usize, expected: u64) -> usize {
+    /// Counts the bytes written to it (a header name's length without allocating its text).
+    struct Count(usize);
+    impl std::fmt::Write for Count {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0 += s.len();
+            Ok(())
+        }
+    }
     let mut size = "NATS/1.0\r\n\r\n".len();
     for (name, values) in headers.iter() {
+        let mut name_len = Count(0);
+        let _ = std::fmt::Write::write_fmt(&mut name_len, format_args!("{name}"));
         for v in values {
-            size += name.to_string().len() + 2 + v.as_str().len() + 2;
+            size += name_len.0 + 2 + v.as_str().len() + 2;
         }
     }
     size += "Nats-Msg-Id: \r\n".len() + 36;
@@ -106,6 +117,8 @@ fn server_refusal(e: &async_nats::jetstream::context::PublishError) -> Option<Re
 struct SubjectQueue {
     stream: StreamKey,
     entries: VecDeque<OutboxEntry>,
+    /// Why the device may not publish to the subject (checked once per subject and pass).
+    refused: Option<Refusal>,
 }
 
 type AckFuture = Pin<Box<dyn Future<Output = (String, Uuid, u64, Acked)> + Send>>;
@@ -203,6 +216,25 @@ async fn quarantine(
     Ok(())
 }
 
+/// [`Shared::settle_from`] when no pass left anything to settle.
+pub(crate) const NOTHING_TO_SETTLE: u64 = u64::MAX;
+
+/// Copies the acknowledged sequences of rows from `from` onto their events
+/// ([`local::settle`]), as a writer job.
+fn settle(shared: &Shared, from: u64) -> FlushFuture {
+    let writer = shared.writer.clone();
+    Box::pin(async move {
+        writer
+            .call_async(move |s| {
+                s.transaction(crate::store::Durability::Normal, |tx| {
+                    local::settle(tx, from)
+                })
+            })
+            .await?;
+        Ok(())
+    })
+}
+
 fn flush(shared: &Shared, mut marks: Vec<Mark>) -> FlushFuture {
     // In log order: neighbouring rows share pages (acks arrive round-robin across subjects).
     marks.sort_unstable_by_key(|m| m.row.map(|(pos, _)| pos));
@@ -237,6 +269,22 @@ pub(crate) async fn relay_pass(
         pending_at_start: entries.len() as u64,
         ..RelayReport::default()
     };
+    // What the previous pass published is settled now: beside this pass's publishes (queued on
+    // the writer after the read above), or at once when there is nothing more to publish.
+    let mut flushing: FuturesUnordered<FlushFuture> = FuturesUnordered::new();
+    let earlier = shared
+        .settle_from
+        .swap(NOTHING_TO_SETTLE, Ordering::Relaxed);
+    if earlier != NOTHING_TO_SETTLE {
+        if entries.is_empty() {
+            if let Err(e) = settle(shared, earlier).await {
+                shared.settle_from.fetch_min(earlier, Ordering::Relaxed);
+                return Err(e);
+            }
+        } else {
+            flushing.push(settle(shared, earlier));
+        }
+    }
     if entries.is_empty() {
         return Ok(report);
     }
@@ -262,6 +310,7 @@ pub(crate) async fn relay_pass(
                     stream_id: entry.event.stream_id.clone(),
                 },
                 entries: VecDeque::new(),
+                refused: refusal(shared, &entry),
             }
         });
         queue.entries.push_back(entry);
@@ -274,12 +323,15 @@ pub(crate) async fn relay_pass(
 
     let mut ready: VecDeque<String> = order.into_iter().collect();
     let mut in_flight: FuturesUnordered<AckFuture> = FuturesUnordered::new();
-    let mut flushing: FuturesUnordered<FlushFuture> = FuturesUnordered::new();
     let mut unflushed: Vec<Mark> = Vec::new();
     let mut unflushed_since: Option<std::time::Instant> = None;
     let mut to_recover: Vec<String> = Vec::new();
     let mut failure: Option<SyncError> = None;
     let mut quarantined: Vec<(Refusal, OutboxEntry)> = Vec::new();
+    // The in-flight publishes by subject, to abort on a permissions violation naming it.
+    let mut waiting: HashMap<String, AbortHandle> = HashMap::new();
+    let mut violation = Box::pin(link.violations.changed());
+    violation.as_mut().enable();
 
     loop {
         while failure.is_none() && in_flight.len() < config.in_flight {
@@ -307,8 +359,8 @@ pub(crate) async fn relay_pass(
                         .front()
                         .filter(|e| e.event.event_id == event_id);
                     let Some(entry) = entry else { continue };
-                    let sent = match refusal(shared, entry) {
-                        Some(refused) => Ok(Err(Box::new((refused, entry.clone())))),
+                    let sent = match &queue.refused {
+                        Some(refused) => Ok(Err(Box::new((refused.clone(), entry.clone())))),
                         None => send(shared, link, entry, expected_seq)
                             .await
                             .map(|r| r.map_err(|refused| Box::new((refused, entry.clone())))),
@@ -316,18 +368,20 @@ pub(crate) async fn relay_pass(
                     match sent {
                         Ok(Ok(ack)) => {
                             let subject = subject.clone();
-                            let violations = link.violations.clone();
+                            // A forbidden publish is never acked: the server's -ERR naming the
+                            // subject aborts the wait (then quarantined below).
+                            let (abort, registration) = AbortHandle::new_pair();
+                            waiting.insert(subject.clone(), abort);
                             in_flight.push(Box::pin(async move {
-                                // A forbidden publish is never acked: the server's -ERR naming
-                                // the subject ends the wait (then quarantined below).
-                                let acked = tokio::select! {
-                                    result = ack => outcome_of(result),
-                                    () = violations.reported(&subject) => Acked {
-                                        outcome: PublishOutcome::AckLost,
-                                        error: format!("permissions violation for {subject}"),
-                                        refusal: None,
-                                    },
-                                };
+                                let acked =
+                                    match Abortable::new(ack.into_future(), registration).await {
+                                        Ok(result) => outcome_of(result),
+                                        Err(Aborted) => Acked {
+                                            outcome: PublishOutcome::AckLost,
+                                            error: format!("permissions violation for {subject}"),
+                                            refusal: None,
+                                        },
+                                    };
                                 (subject, event_id, expected_seq, acked)
                             }));
                         }
@@ -365,7 +419,17 @@ pub(crate) async fn relay_pass(
             break;
         }
         tokio::select! {
+            () = &mut violation => {
+                violation = Box::pin(link.violations.changed());
+                violation.as_mut().enable();
+                for (subject, abort) in &waiting {
+                    if link.violated(subject) {
+                        abort.abort();
+                    }
+                }
+            }
             Some((subject, event_id, expected, acked)) = in_flight.next(), if !in_flight.is_empty() => {
+                waiting.remove(&subject);
                 let Acked { outcome, error, mut refusal } = acked;
                 // A publish the server forbids times out; the -ERR it sent names the subject.
                 if outcome == PublishOutcome::AckLost && link.violated(&subject) {
@@ -422,18 +486,19 @@ pub(crate) async fn relay_pass(
                 }
             }
             Some(flushed) = flushing.next(), if !flushing.is_empty() => {
-                flushed?;
+                if let Err(e) = flushed {
+                    // Whichever job failed, the earlier settle is made again (it is idempotent).
+                    if earlier != NOTHING_TO_SETTLE {
+                        shared.settle_from.fetch_min(earlier, Ordering::Relaxed);
+                    }
+                    return Err(e);
+                }
             }
         }
     }
-    shared
-        .writer
-        .call_async(move |s| {
-            s.transaction(crate::store::Durability::Normal, |tx| {
-                local::settle(tx, first_pos)
-            })
-        })
-        .await?;
+    // Settled by the next pass (which the caller makes: a pass that moved rows reports
+    // `may_have_more`), off this pass's critical path.
+    shared.settle_from.fetch_min(first_pos, Ordering::Relaxed);
     // Everything this pass read and did not publish is still pending; everything before it is
     // published, so the next pass starts at the first of them.
     let still_pending = queues

@@ -101,6 +101,7 @@ impl SyncEngine {
                 rebaser,
                 relay_from: Default::default(),
                 settled_at_start: Default::default(),
+                settle_from: std::sync::atomic::AtomicU64::new(super::relay::NOTHING_TO_SETTLE),
                 last_state: Default::default(),
             }),
             online: Arc::new(AtomicBool::new(false)),
