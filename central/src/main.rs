@@ -23,8 +23,9 @@ use mallbots_domain::error::ErrorCode;
 #[derive(Debug, Parser)]
 #[command(name = "mallbots-central", version, about = "MallBots central service")]
 struct Cli {
-    /// JSON settings file (layered over the defaults, under the environment).
-    #[arg(long, global = true)]
+    /// Settings file: TOML (`*.toml`, a table per section: `[nats]`, `[topology]`, …) or
+    /// JSON; layered over the defaults, under the `MALLBOTS__SECTION__KEY` variables and flags.
+    #[arg(long, global = true, env = "MALLBOTS_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
     /// NATS URL(s), comma-separated.
     #[arg(long, global = true)]
@@ -58,6 +59,9 @@ struct Cli {
 enum Command {
     /// Run a replica (the default).
     Run,
+    /// Print the settings this replica would run with (defaults, file, variables and flags
+    /// applied; secrets shown as `[redacted]`), as a TOML settings file.
+    Settings,
     /// Operate the dead-letter queue.
     Dlq {
         #[command(subcommand)]
@@ -349,6 +353,30 @@ async fn dlq(settings: &Settings, action: &DlqAction) -> Result<String, String> 
     json.map_err(|e| e.to_string())
 }
 
+/// `settings` as a TOML settings file, secrets redacted.
+fn settings_toml(
+    settings: &mallbots_central::platform::config::Settings,
+) -> Result<String, String> {
+    let mut tree = serde_json::to_value(settings).map_err(|e| e.to_string())?;
+    for secret in ["password", "token"] {
+        if let Some(value) = tree.pointer_mut(&format!("/nats/{secret}")) {
+            if !value.is_null() {
+                *value = serde_json::Value::String("[redacted]".into());
+            }
+        }
+    }
+    strip_nulls(&mut tree);
+    toml::to_string(&tree).map_err(|e| e.to_string())
+}
+
+/// TOML has no null: an unset optional setting is left out.
+fn strip_nulls(value: &mut serde_json::Value) {
+    if let serde_json::Value::Object(map) = value {
+        map.retain(|_, v| !v.is_null());
+        map.values_mut().for_each(strip_nulls);
+    }
+}
+
 fn print_result(result: Result<String, String>) -> ExitCode {
     match result {
         Ok(out) => {
@@ -374,6 +402,7 @@ async fn main() -> ExitCode {
         }
     };
     match &cli.command {
+        Some(Command::Settings) => print_result(settings_toml(&settings)),
         None | Some(Command::Run) => {
             let listener = match tokio::net::TcpListener::bind(settings.http.listen).await {
                 Ok(l) => l,

@@ -51,6 +51,10 @@ impl WindowSet {
     about = "MallBots kiosk and store-manager app"
 )]
 pub struct LaunchOptions {
+    /// A settings file (TOML; keys are the variables below without `MALLBOTS_`, in lower case,
+    /// e.g. `windows = "kiosk"`, `fullscreen = true`); flags and variables win over it.
+    #[arg(long, env = "MALLBOTS_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Windows to open.
     #[arg(long, value_enum, env = "MALLBOTS_WINDOWS", default_value = "both")]
     pub windows: WindowSet,
@@ -243,6 +247,23 @@ impl LaunchOptions {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_app_settings_reference_in_the_docs_is_current() {
+        use mallbots_edge::cli::settings_file::{reference, replace_section};
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/settings.md");
+        let doc = std::fs::read_to_string(&path).expect("docs/settings.md");
+        let table = reference(&<LaunchOptions as clap::CommandFactory>::command());
+        let current = replace_section(&doc, "mallbots-app", &table).expect("the markers");
+        if std::env::var_os("UPDATE_SETTINGS_DOC").is_some() {
+            std::fs::write(&path, current).unwrap();
+        } else {
+            assert!(
+                current == doc,
+                "docs/settings.md is out of date: UPDATE_SETTINGS_DOC=1 cargo test -p mallbots-app settings_reference"
+            );
+        }
+    }
+
     use super::*;
 
     fn parse(args: &[&str]) -> LaunchOptions {

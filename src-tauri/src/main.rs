@@ -1,6 +1,5 @@
 //! `mallbots-app`: starts the kiosk and/or store-manager windows. See `--help`.
 
-use clap::Parser;
 use mallbots_app::LaunchOptions;
 
 fn main() -> std::process::ExitCode {
@@ -17,7 +16,25 @@ fn main() -> std::process::ExitCode {
     } else {
         logs.init();
     }
-    let options = LaunchOptions::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let command = <LaunchOptions as clap::CommandFactory>::command();
+    let file = match mallbots_edge::cli::settings_file::apply(&command, &args) {
+        Ok(file) => file,
+        Err(message) => {
+            eprintln!("mallbots-app: {message}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let options = match <LaunchOptions as clap::Parser>::try_parse_from(&args) {
+        Ok(options) => options,
+        Err(err) => {
+            let _ = err.print();
+            if let Some(file) = &file {
+                eprintln!("{}", file.explain().trim_start());
+            }
+            return std::process::ExitCode::from(if err.use_stderr() { 2 } else { 0 });
+        }
+    };
     match mallbots_app::run(options) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {

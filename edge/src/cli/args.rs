@@ -30,6 +30,10 @@ const EXAMPLES: &str = "Examples:
 #[derive(Debug, Parser)]
 #[command(name = "mallbots", version, about, long_about, after_help = EXAMPLES)]
 pub struct Cli {
+    /// A settings file (TOML; keys are this program's variables without `MALLBOTS_`, in lower
+    /// case, e.g. `db = "kiosk.db"`, `nats_url = "nats://…"`); flags and variables win over it.
+    #[arg(long, env = "MALLBOTS_CONFIG", global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// The edge database file (created if missing).
     #[arg(
         long,

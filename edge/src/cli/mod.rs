@@ -20,6 +20,7 @@ pub mod device;
 pub mod metrics;
 pub mod render;
 pub mod run;
+pub mod settings_file;
 pub mod sync;
 
 use crate::device::Enrollment;
@@ -251,6 +252,16 @@ const RENAMED_ENV: &[(&str, &str)] = &[
 
 /// Refuses a variable of an earlier version (`config.renamed`, exit 2): it is no longer read,
 /// and running without it would quietly do something else than meant.
+/// A settings file that cannot be used: `config.file`, exit 2.
+fn refuse_settings_file(message: &str, json: bool) -> ExitCode {
+    if json {
+        let body = serde_json::json!({"code": "config.file", "message": message});
+        let _ = writeln!(std::io::stdout().lock(), "{body}");
+    }
+    eprintln!("error: config.file: {message}");
+    ExitCode::from(2)
+}
+
 fn refuse_renamed(json: bool) -> Option<ExitCode> {
     let (old, new) = RENAMED_ENV
         .iter()
@@ -273,12 +284,22 @@ pub fn json_logs() -> bool {
 /// Runs the CLI with the process arguments; the binary's `main`.
 pub fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let file = match settings_file::apply(&<Cli as clap::CommandFactory>::command(), &args) {
+        Ok(file) => file,
+        Err(message) => return refuse_settings_file(&message, wants_json(&args)),
+    };
     if let Some(refused) = refuse_renamed(wants_json(&args)) {
         return refused;
     }
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
-        Err(err) => return refuse_usage(&err, wants_json(&args)),
+        Err(err) => {
+            let code = refuse_usage(&err, wants_json(&args));
+            if let Some(file) = &file {
+                eprintln!("{}", file.explain().trim_start());
+            }
+            return code;
+        }
     };
     let json = cli.json;
     install_logging(&cli.command);

@@ -225,7 +225,8 @@ impl Default for WorkerSettings {
 }
 
 impl Settings {
-    /// Defaults, then `file` (JSON) if given, then the `MALLBOTS__…` variables from `env`.
+    /// Defaults, then `file` (TOML for `*.toml`, else JSON) if given, then the `MALLBOTS__…`
+    /// variables from `env`.
     pub fn load<I>(file: Option<&Path>, env: I) -> Result<Self, ConfigError>
     where
         I: IntoIterator<Item = (String, String)>,
@@ -236,10 +237,7 @@ impl Settings {
                 path: path.to_path_buf(),
                 reason: e.to_string(),
             })?;
-            let layer: Value = serde_json::from_str(&text).map_err(|e| ConfigError::File {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            })?;
+            let layer = parse_file(path, &text)?;
             merge(&mut tree, layer);
         }
         let env: Vec<(String, String)> = env.into_iter().collect();
@@ -249,7 +247,18 @@ impl Settings {
                 overlay_env(&mut tree, &key, path, &value)?;
             }
         }
-        let settings: Self = serde_json::from_value(tree).map_err(ConfigError::invalid)?;
+        // A value of the wrong type names its setting and where it came from (the variables
+        // were checked as they were read).
+        let settings: Self = serde_path_to_error::deserialize(tree).map_err(|e| {
+            let from = file.map_or_else(
+                || "the defaults".to_owned(),
+                |p| format!("config file {}", p.display()),
+            );
+            ConfigError::Value {
+                key: e.path().to_string(),
+                reason: format!("{} (set in {from})", e.inner()),
+            }
+        })?;
         settings.validate()?;
         Ok(settings)
     }
@@ -331,6 +340,24 @@ fn merge(base: &mut Value, layer: Value) {
 }
 
 /// Sets the setting at `path` (`A__B`) from a string, typed after the value it replaces.
+/// A config file's settings tree: TOML for a `.toml` file (sections as tables, `[nats]
+/// url = "…"`), JSON otherwise.
+fn parse_file(path: &Path, text: &str) -> Result<Value, ConfigError> {
+    let failed = |reason: String| ConfigError::File {
+        path: path.to_path_buf(),
+        reason,
+    };
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+    {
+        let table: toml::Table = toml::from_str(text).map_err(|e| failed(e.to_string()))?;
+        serde_json::to_value(table).map_err(|e| failed(e.to_string()))
+    } else {
+        serde_json::from_str(text).map_err(|e| failed(e.to_string()))
+    }
+}
+
 fn overlay_env(tree: &mut Value, key: &str, path: &str, raw: &str) -> Result<(), ConfigError> {
     let mut node = tree;
     for segment in path.split("__") {
@@ -408,6 +435,43 @@ mod tests {
         assert_eq!(s.roles, vec![ServiceRole::Depot, ServiceRole::BotsSim]);
         assert_eq!(s.http.listen.port(), 0);
         assert_eq!(s.topology.max_deliver, 5, "default kept");
+    }
+
+    #[test]
+    fn a_toml_file_has_a_table_per_section_and_its_errors_say_where() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("central.toml");
+        std::fs::write(
+            &file,
+            "roles = [\"saga\", \"payments\"]\n[nats]\nurl = \"nats://n1:4222,nats://n2:4222\"\n\
+             [topology]\nreplicas = 3\n[http]\nlisten = \"0.0.0.0:8480\"\n",
+        )
+        .unwrap();
+        let s = Settings::load(Some(&file), env(&[])).unwrap();
+        assert_eq!(s.nats.url, "nats://n1:4222,nats://n2:4222");
+        assert_eq!(s.topology.replicas, 3);
+        assert_eq!(s.roles, vec![ServiceRole::Saga, ServiceRole::Payments]);
+        assert_eq!(s.http.listen.port(), 8480);
+
+        std::fs::write(&file, "[topology]\nreplicas = \"three\"\n").unwrap();
+        let err = Settings::load(Some(&file), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("topology.replicas"), "{err}");
+        assert!(err.contains("central.toml"), "{err}");
+        std::fs::write(&file, "[topology]\nreplica = 3\n").unwrap();
+        let err = Settings::load(Some(&file), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("replica") && err.contains("central.toml"),
+            "{err}"
+        );
+        std::fs::write(&file, "[topology\n").unwrap();
+        let err = Settings::load(Some(&file), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("config file"), "{err}");
     }
 
     #[test]
