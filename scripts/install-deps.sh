@@ -28,7 +28,7 @@ APT_PACKAGES=(
   build-essential pkg-config ca-certificates file
   libwebkit2gtk-4.1-dev
   xvfb xauth webkit2gtk-driver
-  imagemagick
+  imagemagick openssl
   python3 python3-venv python3-pip
 )
 missing=()

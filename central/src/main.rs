@@ -246,6 +246,7 @@ async fn enroll_device(settings: &Settings, args: &EnrollArgs<'_>) -> Result<Str
         if let Some(creds) = &issued.credentials {
             let refused = auth::wait_accepted(
                 &settings.nats.url,
+                settings.nats.tls_ca.as_deref(),
                 &creds.user,
                 &creds.password,
                 std::time::Duration::from_secs(10),
@@ -392,6 +393,7 @@ fn print_result(result: Result<String, String>) -> ExitCode {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    mallbots_wire::tls::install_crypto_provider();
     init_telemetry();
     let cli = Cli::parse();
     let settings = match cli.settings() {

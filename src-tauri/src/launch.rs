@@ -92,6 +92,10 @@ pub struct LaunchOptions {
     /// `nats_url` of the enrollment file. Without one the app is an offline edge.
     #[arg(long, env = "MALLBOTS_NATS_URL")]
     pub nats_url: Option<String>,
+    /// The CA certificate (PEM) that signed the NATS servers' TLS certificates (`tls://` URLs;
+    /// deploy/tls/make-certs.sh makes it): the devices connect with TLS and trust it.
+    #[arg(long, env = "MALLBOTS_NATS_CA", value_name = "FILE")]
+    pub nats_ca: Option<PathBuf>,
     /// Create the devices' durable consumers when missing, and sync without an enrollment
     /// (development and tests against an open NATS; in production central creates them at
     /// enrollment).

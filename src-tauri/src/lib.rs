@@ -213,7 +213,7 @@ pub fn start_sync(opened: &OpenDevice, options: &LaunchOptions) {
     };
     let sync = opened.device.sync();
     if opened.syncs(options) {
-        sync.start(url, opened.enrollment.clone());
+        sync.start(url, opened.enrollment.clone(), options.nats_ca.clone());
     } else {
         sync.hold(sync.identity().not_enrolled());
     }

@@ -3,6 +3,7 @@
 use mallbots_app::LaunchOptions;
 
 fn main() -> std::process::ExitCode {
+    mallbots_wire::tls::install_crypto_provider();
     // Logs to stderr; `RUST_LOG=info` (or `mallbots_sync=debug`…) for more than warnings.
     // `RUST_LOG` filters (default `warn`); `MALLBOTS_LOG_FORMAT=json`: one JSON object a line.
     let logs = tracing_subscriber::fmt()

@@ -117,8 +117,8 @@ impl DeviceSync {
     /// backoff for as long as the app runs), with the device's enrollment file as its
     /// credentials. Must be called inside the async runtime (from a task or
     /// `tauri::async_runtime::block_on`).
-    pub fn start(&self, url: &str, enrollment: Option<PathBuf>) {
-        let target = nats_target(url, enrollment);
+    pub fn start(&self, url: &str, enrollment: Option<PathBuf>, tls_ca: Option<PathBuf>) {
+        let target = nats_target(url, enrollment).with_tls_ca(tls_ca);
         let handle = self.engine.clone().spawn(target);
         if let Ok(mut running) = self.running.lock() {
             *running = Some(handle);
@@ -184,6 +184,7 @@ fn nats_target(url: &str, enrollment: Option<PathBuf>) -> NatsTarget {
     NatsTarget {
         url: url.to_owned(),
         creds: enrollment,
+        tls_ca: None,
     }
 }
 

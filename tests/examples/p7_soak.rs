@@ -59,6 +59,7 @@ fn start_sync(edge: &Edge, url: &str, enrollment: &Path) -> SyncHandle {
     let target = NatsTarget {
         url: url.to_owned(),
         creds: Some(enrollment.to_path_buf()),
+        tls_ca: None,
     };
     engine(edge, &sync_settings())
         .expect("engine")

@@ -5,7 +5,7 @@
 //! NATS permissions and the subject patterns they are made of: [`devices`]) and the credentials
 //! file enrollment hands to a device ([`credentials`]), the event subjects themselves, typed
 //! ([`subjects`]), and central's own subjects and the filter patterns of its streams and
-//! consumers ([`service_subjects`]); the trace context every message carries ([`trace`]); and the
+//! consumers ([`service_subjects`]); the trace context every message carries ([`trace`]); TLS set-up ([`tls`]); and the
 //! process figures every binary's metrics endpoint
 //! reports ([`process_metrics`]). Every subject string is written here. No storage, no runtime: central depends on this crate, not on the edge's
 //! SQLite store.
@@ -16,4 +16,5 @@ pub mod headers;
 pub mod process_metrics;
 pub mod service_subjects;
 pub mod subjects;
+pub mod tls;
 pub mod trace;

@@ -65,6 +65,7 @@ pub fn reload_servers(pids: &[u32]) -> Vec<(u32, Result<(), String>)> {
 /// until `timeout`. Returns the URLs (without credentials) that still refuse.
 pub async fn wait_accepted(
     urls: &str,
+    tls_ca: Option<&std::path::Path>,
     user: &str,
     password: &str,
     timeout: Duration,
@@ -78,13 +79,17 @@ pub async fn wait_accepted(
     loop {
         let mut still = Vec::new();
         for url in pending {
-            let ok = async_nats::ConnectOptions::with_user_and_password(
+            let mut options = async_nats::ConnectOptions::with_user_and_password(
                 user.to_owned(),
                 password.to_owned(),
             )
-            .connection_timeout(Duration::from_secs(2))
-            .connect(url.as_str())
-            .await;
+            .connection_timeout(Duration::from_secs(2));
+            if let Some(ca) = tls_ca {
+                options = options
+                    .add_root_certificates(ca.to_path_buf())
+                    .require_tls(true);
+            }
+            let ok = options.connect(url.as_str()).await;
             match ok {
                 Ok(client) => drop(client),
                 Err(_) => still.push(url),

@@ -39,6 +39,9 @@ pub async fn connect(settings: &Settings) -> Result<Client, CentralError> {
     let mut options = ConnectOptions::new()
         .name(&n.connection_name)
         .event_callback(|event| async move { tracing::info!(%event, "nats connection event") });
+    if let Some(ca) = &n.tls_ca {
+        options = options.add_root_certificates(ca.clone()).require_tls(true);
+    }
     if let Some(path) = &n.credentials_file {
         // Central's credentials JSON (`auth init`) or a NATS .creds file, told by its contents.
         let text = std::fs::read_to_string(path)

@@ -283,6 +283,7 @@ pub fn json_logs() -> bool {
 
 /// Runs the CLI with the process arguments; the binary's `main`.
 pub fn main() -> ExitCode {
+    mallbots_wire::tls::install_crypto_provider();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let file = match settings_file::apply(&<Cli as clap::CommandFactory>::command(), &args) {
         Ok(file) => file,

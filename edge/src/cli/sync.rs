@@ -40,6 +40,10 @@ pub struct SyncArgs {
     /// A NATS `.creds` file (JWT accounts), instead of an enrollment's user and password.
     #[arg(long, env = "MALLBOTS_NATS_CREDS")]
     pub creds: Option<PathBuf>,
+    /// The CA certificate (PEM) that signed the NATS servers' TLS certificates (`tls://`
+    /// URLs): connect with TLS and trust it.
+    #[arg(long, env = "MALLBOTS_NATS_CA", value_name = "FILE")]
+    pub nats_ca: Option<PathBuf>,
     /// Events stream name [default: the enrollment's, else EVENTS].
     #[arg(long)]
     pub stream: Option<String>,
@@ -124,6 +128,7 @@ fn enrollment(
 fn target(
     edge: &Edge,
     nats: Option<&str>,
+    tls_ca: Option<&PathBuf>,
     creds: Option<&PathBuf>,
     enrollment: Option<&Enrollment>,
 ) -> Result<NatsTarget, EdgeError> {
@@ -144,6 +149,10 @@ fn target(
     Ok(NatsTarget {
         url,
         creds: creds.cloned(),
+        // `--nats-ca`, else the variable (commands without the flag, e.g. `loadgen --nats`).
+        tls_ca: tls_ca
+            .cloned()
+            .or_else(|| std::env::var_os("MALLBOTS_NATS_CA").map(PathBuf::from)),
     })
 }
 
@@ -210,6 +219,7 @@ pub fn run_sync(edge: &Edge, args: &SyncArgs) -> Result<serde_json::Value, EdgeE
     let target = target(
         edge,
         args.nats.as_deref(),
+        args.nats_ca.as_ref(),
         args.creds.as_ref(),
         enrollment.as_ref(),
     )?;
@@ -304,7 +314,7 @@ impl Background {
             create_consumers,
         };
         let engine = engine(edge, &settings)?;
-        let target = target(edge, Some(url), None, enrollment.as_ref())?;
+        let target = target(edge, Some(url), None, None, enrollment.as_ref())?;
         let rt = runtime()?;
         let handle = {
             let _entered = rt.enter();
@@ -348,7 +358,13 @@ pub fn run_status(edge: &Edge, args: &StatusArgs) -> Result<serde_json::Value, E
     let online = match &args.nats {
         Some(url) => {
             let enrollment = enrollment(edge, args.enrollment.as_ref())?.map(|(_, e)| e);
-            let target = target(edge, Some(url), args.creds.as_ref(), enrollment.as_ref())?;
+            let target = target(
+                edge,
+                Some(url),
+                None,
+                args.creds.as_ref(),
+                enrollment.as_ref(),
+            )?;
             let rt = runtime()?;
             let stream = enrollment
                 .as_ref()

@@ -22,6 +22,9 @@ pub struct NatsTarget {
     /// The device's credentials: its credentials JSON file (`mallbots-central enroll --out`)
     /// or a NATS `.creds` file, if any.
     pub creds: Option<PathBuf>,
+    /// The CA certificate (PEM) that signed the servers' TLS certificates, if the servers
+    /// speak TLS: the connection then requires TLS and trusts this CA.
+    pub tls_ca: Option<PathBuf>,
 }
 
 impl NatsTarget {
@@ -30,6 +33,7 @@ impl NatsTarget {
         Self {
             url: url.into(),
             creds: None,
+            tls_ca: None,
         }
     }
 
@@ -38,7 +42,14 @@ impl NatsTarget {
         Self {
             url: url.into(),
             creds: Some(creds.into()),
+            tls_ca: None,
         }
+    }
+
+    /// This target over TLS, trusting the CA certificate `ca` (PEM), when given.
+    pub fn with_tls_ca(mut self, ca: Option<PathBuf>) -> Self {
+        self.tls_ca = ca;
+        self
     }
 }
 
@@ -47,6 +58,7 @@ impl std::fmt::Debug for NatsTarget {
         f.debug_struct("NatsTarget")
             .field("url", &redact_url(&self.url))
             .field("creds", &self.creds)
+            .field("tls_ca", &self.tls_ca)
             .finish()
     }
 }
@@ -191,6 +203,9 @@ pub(crate) async fn connect(config: &SyncConfig, target: &NatsTarget) -> Result<
         .custom_inbox_prefix(config.inbox_prefix())
         .name(format!("mallbots-edge-{}", config.device_id))
         .connection_timeout(std::time::Duration::from_secs(3));
+    if let Some(ca) = &target.tls_ca {
+        options = options.add_root_certificates(ca.clone()).require_tls(true);
+    }
     let (urls, url_user) = split_credentials(&url);
     let mut user = None;
     match login {

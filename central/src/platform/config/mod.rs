@@ -109,6 +109,9 @@ pub struct NatsSettings {
     pub token: Option<Secret>,
     /// Connection name shown by the server.
     pub connection_name: String,
+    /// The CA certificate (PEM) that signed the servers' TLS certificates: connect with TLS
+    /// and trust it (`tls://` URLs; deploy/tls/make-certs.sh makes one).
+    pub tls_ca: Option<PathBuf>,
 }
 
 impl Default for NatsSettings {
@@ -120,6 +123,7 @@ impl Default for NatsSettings {
             password: None,
             token: None,
             connection_name: "mallbots-central".into(),
+            tls_ca: None,
         }
     }
 }
