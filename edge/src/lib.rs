@@ -87,6 +87,6 @@ pub use kiosk::abandonment::AbandonmentTimer;
 pub use manager::products::NewProduct;
 pub use queries::delivery::{central_message, RawMessage, Received};
 pub use queries::depot::DEPOT_LISTS;
-pub use queries::maintenance::{EventImportReport, LocalCounts};
+pub use queries::maintenance::{EventImportReport, LocalCounts, Progress};
 pub use subjects::Subjects;
 pub use views::*;

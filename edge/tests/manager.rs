@@ -301,11 +301,23 @@ fn export_then_import_into_a_fresh_database_reproduces_the_read_models() {
     let n = f.edge.export_events(&mut exported).unwrap();
     assert_eq!(n as i64, count(&conn(&f), "SELECT count(*) FROM events"));
     let g = open();
-    let report = g.edge.import_events(exported.as_slice()).unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let reported = seen.clone();
+    let report = g
+        .edge
+        .import_events_reporting(
+            exported.as_slice(),
+            std::sync::Arc::new(move |done, total| reported.lock().unwrap().push((done, total))),
+        )
+        .unwrap();
     assert_eq!(
         (report.imported, report.skipped, report.out_of_order),
         (n, 0, 0)
     );
+    // Progress from nothing to every line, with the total known from the start.
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.first(), Some(&(0, n)));
+    assert_eq!(seen.last(), Some(&(n, n)));
     assert_eq!(
         g.edge.dump_read_models().unwrap(),
         f.edge.dump_read_models().unwrap()

@@ -18,6 +18,7 @@
 pub mod args;
 pub mod device;
 pub mod metrics;
+pub mod progress;
 pub mod render;
 pub mod run;
 pub mod settings_file;

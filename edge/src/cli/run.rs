@@ -131,7 +131,12 @@ pub fn run(edge: &Edge, command: Command) -> Result<Outcome, EdgeError> {
         Command::Import { file } => {
             let input = std::fs::File::open(&file)
                 .map_err(|e| EdgeError::io(format!("open {}", file.display()), e))?;
-            let r = edge.import_events(std::io::BufReader::new(input))?;
+            let bar = super::progress::bar("importing");
+            let r = edge.import_events_reporting(
+                std::io::BufReader::new(input),
+                super::progress::reporter(&bar),
+            )?;
+            bar.finish_and_clear();
             let text = format!(
                 "imported {} events, {} already present, {} out of order",
                 r.imported, r.skipped, r.out_of_order
@@ -139,7 +144,9 @@ pub fn run(edge: &Edge, command: Command) -> Result<Outcome, EdgeError> {
             Outcome::new(&r, text)
         }
         Command::Rebuild => {
-            let events = edge.rebuild_read_models()?;
+            let bar = super::progress::bar("rebuilding");
+            let events = edge.rebuild_read_models_reporting(super::progress::reporter(&bar))?;
+            bar.finish_and_clear();
             Outcome::new(
                 &json!({ "events": events }),
                 format!("re-projected {events} events"),

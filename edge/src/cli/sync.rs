@@ -245,7 +245,11 @@ pub fn run_sync(edge: &Edge, args: &SyncArgs) -> Result<serde_json::Value, EdgeE
     } else {
         rt.block_on(async {
             let link = engine.connect(&target).await.map_err(edge_error)?;
-            let report = engine.sync_once(&link).await.map_err(edge_error)?;
+            let (bar, watcher) = backlog_bar(&engine);
+            let report = engine.sync_once(&link).await;
+            watcher.abort();
+            bar.finish_and_clear();
+            let report = report.map_err(edge_error)?;
             let status = engine.status().await.map_err(edge_error)?.with_online(true);
             Ok(serde_json::json!({
                 "published": report.relay.published,
@@ -290,6 +294,31 @@ impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
     }
+}
+
+/// A bar of the outbox draining during a one-shot sync (on a terminal only): the changes
+/// waiting when it starts, then how many are left, read from the engine's status ten times a
+/// second.
+fn backlog_bar(
+    engine: &mallbots_sync::engine::SyncEngine,
+) -> (indicatif::ProgressBar, tokio::task::JoinHandle<()>) {
+    let bar = super::progress::bar("sending");
+    if bar.is_hidden() {
+        return (bar, tokio::spawn(async {}));
+    }
+    let (engine, shown) = (engine.clone(), bar.clone());
+    let watcher = tokio::spawn(async move {
+        let mut start = None;
+        loop {
+            if let Ok(status) = engine.status().await {
+                let start = *start.get_or_insert(status.waiting);
+                shown.set_length(start);
+                shown.set_position(start.saturating_sub(status.waiting));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    (bar, watcher)
 }
 
 /// Sync running in the background of another command of this process (`loadgen --nats`): the

@@ -16,7 +16,7 @@ pub mod order_lines;
 mod orders;
 mod rebuild;
 
-pub use rebuild::{rebuild, rebuild_in, refold_stream, READ_MODEL_TABLES};
+pub use rebuild::{rebuild, rebuild_in, rebuild_in_reporting, refold_stream, READ_MODEL_TABLES};
 
 use mallbots_domain::baskets::BasketEvent;
 use mallbots_domain::customers::CustomerEvent;

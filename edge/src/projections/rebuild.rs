@@ -30,7 +30,16 @@ const PAGE: usize = 4096;
 
 /// Truncates the read models and re-projects the log inside `tx`; returns the events projected.
 pub fn rebuild_in(tx: &Transaction<'_>, upcasters: &Upcasters) -> Result<u64, StoreError> {
-    rebuild_paging(tx, upcasters, PAGE)
+    rebuild_paging(tx, upcasters, PAGE, &|_| {})
+}
+
+/// [`rebuild_in`], telling `progress` the number of events scanned so far after each page.
+pub fn rebuild_in_reporting(
+    tx: &Transaction<'_>,
+    upcasters: &Upcasters,
+    progress: &dyn Fn(u64),
+) -> Result<u64, StoreError> {
+    rebuild_paging(tx, upcasters, PAGE, progress)
 }
 
 /// [`rebuild_in`] scanning `page_size` events at a time (small pages exercise the paging in
@@ -39,6 +48,7 @@ fn rebuild_paging(
     tx: &Transaction<'_>,
     upcasters: &Upcasters,
     page_size: usize,
+    progress: &dyn Fn(u64),
 ) -> Result<u64, StoreError> {
     for table in READ_MODEL_TABLES {
         tx.execute(&format!("DELETE FROM {table}"), [])?;
@@ -60,6 +70,7 @@ fn rebuild_paging(
                 ahead.push(event, &mut project)
             })?;
             count += page as u64;
+            progress(count);
             if page < page_size {
                 ahead.finish(&mut project)?;
                 return Ok(count);
@@ -162,16 +173,24 @@ mod tests {
             .unwrap();
         let live = edge.dump_read_models().unwrap();
         for page in [1, 2, 7, 4096] {
-            let n = edge
+            let (n, reported) = edge
                 .with_writer(move |store, _| {
                     let upcasters = store.upcasters_arc();
-                    Ok(store.transaction(Durability::Normal, |tx| {
-                        rebuild_paging(tx, &upcasters, page)
-                    })?)
+                    let seen = std::sync::Mutex::new(Vec::new());
+                    let n = store.transaction(Durability::Normal, |tx| {
+                        rebuild_paging(tx, &upcasters, page, &|done| {
+                            seen.lock().unwrap().push(done)
+                        })
+                    })?;
+                    Ok((n, seen.into_inner().unwrap()))
                 })
                 .unwrap();
             assert!(n > 30, "{n} events");
             assert_eq!(edge.dump_read_models().unwrap(), live, "page {page}");
+            // Progress after every page, rising to the total.
+            assert_eq!(reported.last(), Some(&n), "page {page}");
+            assert!(reported.windows(2).all(|w| w[0] <= w[1]), "page {page}");
+            assert_eq!(reported.len() as u64, n / page as u64 + 1, "page {page}");
         }
     }
 

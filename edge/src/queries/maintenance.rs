@@ -11,6 +11,10 @@ use mallbots_sync::store::sqlite::write;
 use mallbots_sync::store::{now_ms, AppendRequest, Durability, EventReader, NewEvent, StoredEvent};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Write};
+use std::sync::Arc;
+
+/// Told `(done, total)` as long work advances (a rebuild, an import): the CLI draws a bar.
+pub type Progress = Arc<dyn Fn(u64, u64) + Send + Sync>;
 
 /// The outcome of [`Edge::import_events`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,13 +53,22 @@ impl Edge {
     /// Truncates every read model and re-projects the whole log (one transaction); returns the
     /// number of events projected.
     pub fn rebuild_read_models(&self) -> Result<u64, EdgeError> {
-        self.with_writer(|store, _| {
+        self.rebuild_read_models_reporting(Arc::new(|_, _| {}))
+    }
+
+    /// [`Edge::rebuild_read_models`], telling `progress` (events re-projected, events in the
+    /// log) after each page of the scan.
+    pub fn rebuild_read_models_reporting(&self, progress: Progress) -> Result<u64, EdgeError> {
+        self.with_writer(move |store, _| {
             let upcasters = store.upcasters_arc();
             Ok(store.transaction(Durability::Normal, |tx| {
+                let total: i64 = tx.query_row("SELECT count(*) FROM events", [], |r| r.get(0))?;
+                let total = u64::try_from(total).unwrap_or(0);
+                progress(0, total);
                 for table in DEPOT_TABLES.iter().chain(DESK_TABLES) {
                     tx.execute(&format!("DELETE FROM {table}"), [])?;
                 }
-                projections::rebuild_in(tx, &upcasters)
+                projections::rebuild_in_reporting(tx, &upcasters, &|done| progress(done, total))
             })?)
         })
     }
@@ -114,6 +127,16 @@ impl Edge {
     /// Known event ids are skipped; events that do not follow their stream's head are counted
     /// as out of order and left out.
     pub fn import_events(&self, input: impl BufRead) -> Result<EventImportReport, EdgeError> {
+        self.import_events_reporting(input, Arc::new(|_, _| {}))
+    }
+
+    /// [`Edge::import_events`], telling `progress` (lines handled, lines in the file) after
+    /// each transaction of 128.
+    pub fn import_events_reporting(
+        &self,
+        input: impl BufRead,
+        progress: Progress,
+    ) -> Result<EventImportReport, EdgeError> {
         let mut events = Vec::new();
         for (index, line) in input.lines().enumerate() {
             let line = line.map_err(|e| EdgeError::io("read import", e))?;
@@ -127,6 +150,9 @@ impl Edge {
         self.with_writer(move |store, cache| {
             cache.clear();
             let mut report = EventImportReport::default();
+            let total = events.len() as u64;
+            let mut done = 0u64;
+            progress(0, total);
             for chunk in events.chunks(128) {
                 store.transaction(Durability::Normal, |tx| {
                     for event in chunk {
@@ -168,6 +194,8 @@ impl Edge {
                     }
                     Ok(())
                 })?;
+                done += chunk.len() as u64;
+                progress(done, total);
             }
             Ok(report)
         })
