@@ -56,6 +56,7 @@
 //!   `stop_request(list, store)`, `desk_requests()` (central's refusals from
 //!   `R.ev.deskans.<device>.<id>`), `order_line_status(order)`.
 
+pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod csv_import;

@@ -324,3 +324,35 @@ fn export_then_import_into_a_fresh_database_reproduces_the_read_models() {
     );
     assert_eq!(count(&conn(&g), "SELECT count(*) FROM outbox"), 0);
 }
+
+/// Sales days are the mall's business days: an order placed at 23:30 UTC counts for that day
+/// in New York and for the next one in Tokyo; changing the zone moves the days (the read models
+/// are rebuilt with it), and a name that is no zone is refused.
+#[test]
+fn sales_follow_the_malls_time_zone() {
+    let f = open();
+    // 2026-12-03 23:30 UTC.
+    f.clock.set(1_796_340_600_000);
+    let (store, a, _) = shop(&f.edge);
+    let customer = f.edge.register_customer("Ada", "+15550100").unwrap();
+    let cart = f.edge.start_cart(Some(customer.customer_id)).unwrap();
+    f.edge.add_item(cart.cart_id, a.product_id, 2).unwrap();
+    f.edge.checkout(cart.cart_id, "tok", None).unwrap();
+    let day = |f: &Fixture| f.edge.sales_per_day(store.store_id).unwrap()[0].day.clone();
+    assert_eq!(f.edge.time_zone().unwrap(), "UTC");
+    assert_eq!(day(&f), "2026-12-03");
+
+    assert!(f.edge.set_time_zone("America/New_York").unwrap());
+    assert_eq!(day(&f), "2026-12-03");
+    assert!(f.edge.set_time_zone("Asia/Tokyo").unwrap());
+    assert!(!f.edge.set_time_zone("Asia/Tokyo").unwrap(), "unchanged");
+    assert_eq!(day(&f), "2026-12-04");
+    // The chart's days are Tokyo's too: today (Dec 4 there) holds the order.
+    let chart = f.edge.sales_days(Some(store.store_id), 2).unwrap();
+    assert_eq!(chart[0].day, "2026-12-03");
+    assert_eq!((chart[1].day.as_str(), chart[1].orders), ("2026-12-04", 1));
+
+    let err = f.edge.set_time_zone("Mars/Olympus").unwrap_err();
+    assert_eq!(err.code(), "mall.time_zone_unknown");
+    assert_eq!(f.edge.time_zone().unwrap(), "Asia/Tokyo");
+}

@@ -92,6 +92,11 @@ pub struct LaunchOptions {
     /// `nats_url` of the enrollment file. Without one the app is an offline edge.
     #[arg(long, env = "MALLBOTS_NATS_URL")]
     pub nats_url: Option<String>,
+    /// The mall's time zone (IANA name, e.g. `Europe/Madrid`): sales and order days are its
+    /// business days. Recorded in each device's database (default: what it records, `UTC` at
+    /// first).
+    #[arg(long, env = "MALLBOTS_TIME_ZONE", value_name = "ZONE")]
+    pub time_zone: Option<String>,
     /// The CA certificate (PEM) that signed the NATS servers' TLS certificates (`tls://` URLs;
     /// deploy/tls/make-certs.sh makes it): the devices connect with TLS and trust it.
     #[arg(long, env = "MALLBOTS_NATS_CA", value_name = "FILE")]

@@ -110,6 +110,9 @@ pub fn open_device(launch: &DeviceLaunch, options: &LaunchOptions) -> Result<Ope
         ..defaults
     };
     let edge = Arc::new(Edge::open(path, config)?);
+    if let Some(zone) = &options.time_zone {
+        edge.set_time_zone(zone)?;
+    }
     if let Some(e) = &enrollment {
         let identity = e.identity();
         if edge.device().as_ref() != Some(&identity) {

@@ -163,6 +163,12 @@ pub enum Command {
     },
     /// Rebuilds every read model from the event log.
     Rebuild,
+    /// The mall's time zone (sales and order days are its business days): shows it, or sets it
+    /// to ZONE (an IANA name such as `Europe/Madrid`; the read models are rebuilt).
+    TimeZone {
+        /// The new zone; without one, the current one is shown.
+        zone: Option<String>,
+    },
     /// This database's device: init (id, role, stores, or an enrollment file), show.
     #[command(subcommand)]
     Device(super::device::DeviceCmd),

@@ -100,10 +100,13 @@ pub fn run(edge: &Edge, command: Command) -> Result<Outcome, EdgeError> {
             Outcome::new(&r, render::desk_request(&r))
         }
         Command::Depot(DepotCmd::History { bot, day, csv }) => {
-            let day = day.unwrap_or_else(|| crate::days::utc_day(edge.now().0));
-            let since = crate::days::utc_day_start(&day)
-                .ok_or_else(|| EdgeError::invalid("--day", format!("`{day}` is not YYYY-MM-DD")))?;
-            let until = since + 86_400_000;
+            // The mall's day (its time zone), from its first to its last instant.
+            let calendar = edge.read(|r| Ok(crate::calendar::of_database(r.connection())?))?;
+            let day = day.unwrap_or_else(|| calendar.day(edge.now().0));
+            let bad = || EdgeError::invalid("--day", format!("`{day}` is not YYYY-MM-DD"));
+            let since = calendar.day_start(&day).ok_or_else(bad)?;
+            let next = calendar.day(since + 36 * 3_600_000);
+            let until = calendar.day_start(&next).ok_or_else(bad)?;
             let mut trail = edge.bot_trail(parse_id("bot", &bot)?, since)?;
             trail.retain(|e| e.at < until);
             Outcome::new(&trail, render::trail(&trail, csv)?)
@@ -150,6 +153,21 @@ pub fn run(edge: &Edge, command: Command) -> Result<Outcome, EdgeError> {
             Outcome::new(
                 &json!({ "events": events }),
                 format!("re-projected {events} events"),
+            )
+        }
+        Command::TimeZone { zone } => {
+            let changed = match &zone {
+                Some(zone) => edge.set_time_zone(zone)?,
+                None => false,
+            };
+            let zone = edge.time_zone()?;
+            Outcome::new(
+                &json!({ "time_zone": zone, "changed": changed }),
+                if changed {
+                    format!("time zone {zone} (read models rebuilt)")
+                } else {
+                    format!("time zone {zone}")
+                },
             )
         }
         Command::Device(cmd) => super::device::run(edge, cmd),

@@ -68,6 +68,12 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "pickup_code",
         sql: include_str!("migrations/pickup_0001.sql"),
     },
+    Migration {
+        set: "edge_mall",
+        version: 1,
+        name: "mall_settings",
+        sql: include_str!("migrations/mall_0001.sql"),
+    },
 ];
 
 /// An event decoded by stream type.

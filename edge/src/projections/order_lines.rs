@@ -10,11 +10,10 @@
 //! ready or completed `at`) back. So the row does not depend on the order lines arrive in, a
 //! redelivery changes nothing, and a rebuild from the log gives the same rows.
 //!
-//! Days (`placed_day`, `sold_day`) are UTC days of [`crate::days::utc_day`]. `placed_day` is the
+//! Days (`placed_day`, `sold_day`) are the mall's days ([`crate::calendar`]). `placed_day` is the
 //! day of `placed_at` (the kiosk's OrderCreated, sent by central since it carries it), else of
 //! `first_seen_at`.
 
-use crate::days::utc_day;
 use mallbots_domain::ordering::OrderLineEvent;
 use mallbots_sync::store::{Migration, StoreError};
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -168,8 +167,9 @@ fn load(tx: &Transaction<'_>, order: &str, store: &str) -> Result<Option<Row>, S
 }
 
 fn store(tx: &Transaction<'_>, order: &str, store: &str, row: &Row) -> Result<(), StoreError> {
-    let placed_day = utc_day(row.placed_at.unwrap_or(row.first_seen_at));
-    let sold_day = row.sold_at.map(utc_day);
+    let calendar = crate::calendar::of_database(tx)?;
+    let placed_day = calendar.day(row.placed_at.unwrap_or(row.first_seen_at));
+    let sold_day = row.sold_at.map(|at| calendar.day(at));
     tx.prepare_cached(
         "INSERT OR REPLACE INTO rm_order_lines (order_id, store_id, device_id, status, order_seq,
            items, item_count, total_cents, currency, payment, invoice, phone_last4, phone_seq,

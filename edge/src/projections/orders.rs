@@ -5,7 +5,6 @@
 //! SQL function per row operation; a rebuild runs the same code.
 
 use super::Key;
-use crate::days::utc_day;
 use mallbots_domain::ordering::{OrderEvent, OrderItem};
 use mallbots_sync::store::StoreError;
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -158,7 +157,7 @@ fn sales(tx: &Transaction<'_>, id: &str, sign: i64) -> Result<(), StoreError> {
     let Some(created_at) = created_at(tx, id)? else {
         return Ok(());
     };
-    let day = utc_day(created_at);
+    let day = crate::calendar::of_database(tx)?.day(created_at);
     for (store, currency, items, total) in shares(tx, id)? {
         add_sales(
             tx,

@@ -16,6 +16,21 @@ use std::sync::Arc;
 /// Told `(done, total)` as long work advances (a rebuild, an import): the CLI draws a bar.
 pub type Progress = Arc<dyn Fn(u64, u64) + Send + Sync>;
 
+/// Every read model, the depot's and desk's included, re-projected from the log inside `tx`.
+pub(crate) fn rebuild_everything(
+    tx: &rusqlite::Transaction<'_>,
+    upcasters: &mallbots_sync::store::upcast::Upcasters,
+    progress: &Progress,
+) -> Result<u64, mallbots_sync::store::StoreError> {
+    let total: i64 = tx.query_row("SELECT count(*) FROM events", [], |r| r.get(0))?;
+    let total = u64::try_from(total).unwrap_or(0);
+    progress(0, total);
+    for table in DEPOT_TABLES.iter().chain(DESK_TABLES) {
+        tx.execute(&format!("DELETE FROM {table}"), [])?;
+    }
+    projections::rebuild_in_reporting(tx, upcasters, &|done| progress(done, total))
+}
+
 /// The outcome of [`Edge::import_events`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventImportReport {
@@ -62,13 +77,7 @@ impl Edge {
         self.with_writer(move |store, _| {
             let upcasters = store.upcasters_arc();
             Ok(store.transaction(Durability::Normal, |tx| {
-                let total: i64 = tx.query_row("SELECT count(*) FROM events", [], |r| r.get(0))?;
-                let total = u64::try_from(total).unwrap_or(0);
-                progress(0, total);
-                for table in DEPOT_TABLES.iter().chain(DESK_TABLES) {
-                    tx.execute(&format!("DELETE FROM {table}"), [])?;
-                }
-                projections::rebuild_in_reporting(tx, &upcasters, &|done| progress(done, total))
+                rebuild_everything(tx, &upcasters, &progress)
             })?)
         })
     }

@@ -1,9 +1,10 @@
-//! Sales for the chart: the last N days up to today by this edge's clock, one entry per UTC day
+//! Sales for the chart: the last N days up to today by this edge's clock, one entry per day of
+//! the mall's time zone ([`crate::calendar`])
 //! (days without sales included, as zeros), of one store or of every store in the catalog
 //! here. Built from [`Edge::sales_per_day`], so a desk counts central's order lines and a kiosk
 //! its own orders, as that query documents.
 
-use crate::days::utc_day;
+use crate::calendar::Calendar;
 use crate::error::EdgeError;
 use crate::views::{DailySalesView, SalesDayView};
 use crate::Edge;
@@ -15,13 +16,21 @@ pub const MAX_SALES_DAYS: u32 = 366;
 const DAY_MS: i64 = 86_400_000;
 
 /// `rows` (per store and day, days without sales absent) as the `days` days up to the day of
-/// `now_ms`, oldest first, zero days included.
-pub fn fill_days(rows: &[SalesDayView], days: u32, now_ms: i64) -> Vec<DailySalesView> {
+/// `now_ms` in `calendar`, oldest first, zero days included.
+pub fn fill_days(
+    rows: &[SalesDayView],
+    days: u32,
+    now_ms: i64,
+    calendar: &Calendar,
+) -> Vec<DailySalesView> {
     let currency = rows.first().map_or("USD", |r| r.currency.as_str());
+    // Days counted back from today's local noon: a 23- or 25-hour day never skips a date.
+    let today = calendar.day(now_ms);
+    let noon = calendar.day_start(&today).unwrap_or(now_ms) + DAY_MS / 2;
     (0..i64::from(days))
         .rev()
         .map(|back| {
-            let day = utc_day(now_ms - back * DAY_MS);
+            let day = calendar.day(noon - back * DAY_MS);
             let today = rows.iter().filter(|r| r.day == day);
             let (orders, items, total_cents) = today.fold((0, 0, 0), |(o, i, c), r| {
                 (o + r.orders, i + r.items, c + r.total_cents)
@@ -61,7 +70,8 @@ impl Edge {
                 rows
             }
         };
-        Ok(fill_days(&rows, days, self.now().0))
+        let calendar = self.read(|r| Ok(crate::calendar::of_database(r.connection())?))?;
+        Ok(fill_days(&rows, days, self.now().0, &calendar))
     }
 }
 
@@ -75,7 +85,7 @@ mod tests {
         let now = 20_000 * DAY_MS + 5_000;
         let row = |at: i64, orders: i64, total_cents: i64| SalesDayView {
             store_id: STORE.parse().expect("store id"),
-            day: utc_day(at),
+            day: crate::days::utc_day(at),
             currency: "USD".into(),
             orders,
             items: orders,
@@ -87,10 +97,10 @@ mod tests {
             row(now, 2, 50),
             row(now - 30 * DAY_MS, 5, 1),
         ];
-        let sales = fill_days(&rows, 3, now);
+        let sales = fill_days(&rows, 3, now, &Calendar::utc());
         let got: Vec<(i64, i64)> = sales.iter().map(|s| (s.orders, s.total_cents)).collect();
         assert_eq!(got, [(2, 900), (0, 0), (3, 150)]);
-        assert_eq!(sales[2].day, utc_day(now));
+        assert_eq!(sales[2].day, crate::days::utc_day(now));
         assert!(sales.iter().all(|s| s.currency == "USD"));
     }
 }
