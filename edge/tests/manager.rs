@@ -356,3 +356,25 @@ fn sales_follow_the_malls_time_zone() {
     assert_eq!(err.code(), "mall.time_zone_unknown");
     assert_eq!(f.edge.time_zone().unwrap(), "Asia/Tokyo");
 }
+
+/// The mall's currency prices new products; one priced before keeps its currency, also when
+/// repriced; a code that is no currency is refused.
+#[test]
+fn new_products_are_priced_in_the_malls_currency() {
+    let f = open();
+    let (store, a, _) = shop(&f.edge);
+    assert_eq!(a.currency, "USD");
+    assert!(f.edge.set_currency("eur").unwrap());
+    assert_eq!(f.edge.currency().unwrap().as_str(), "EUR");
+    let c = f
+        .edge
+        .add_product(product(&store, "C-3", "Coffee", 390))
+        .unwrap();
+    assert_eq!((c.price_cents, c.currency.as_str()), (390, "EUR"));
+    let a = f.edge.reprice_product(a.product_id, 300).unwrap();
+    assert_eq!((a.price_cents, a.currency.as_str()), (300, "USD"));
+    let c = f.edge.reprice_product(c.product_id, 420).unwrap();
+    assert_eq!(c.currency, "EUR");
+    let err = f.edge.set_currency("euro").unwrap_err();
+    assert_eq!(err.code(), "mall.currency_invalid");
+}

@@ -97,6 +97,10 @@ pub struct LaunchOptions {
     /// first).
     #[arg(long, env = "MALLBOTS_TIME_ZONE", value_name = "ZONE")]
     pub time_zone: Option<String>,
+    /// The mall's currency (ISO-4217, e.g. `EUR`): new products are priced in it. Recorded in
+    /// each device's database (`USD` at first).
+    #[arg(long, env = "MALLBOTS_CURRENCY", value_name = "CODE")]
+    pub currency: Option<String>,
     /// The CA certificate (PEM) that signed the NATS servers' TLS certificates (`tls://` URLs;
     /// deploy/tls/make-certs.sh makes it): the devices connect with TLS and trust it.
     #[arg(long, env = "MALLBOTS_NATS_CA", value_name = "FILE")]

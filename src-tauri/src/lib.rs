@@ -113,6 +113,9 @@ pub fn open_device(launch: &DeviceLaunch, options: &LaunchOptions) -> Result<Ope
     if let Some(zone) = &options.time_zone {
         edge.set_time_zone(zone)?;
     }
+    if let Some(currency) = &options.currency {
+        edge.set_currency(currency)?;
+    }
     if let Some(e) = &enrollment {
         let identity = e.identity();
         if edge.device().as_ref() != Some(&identity) {

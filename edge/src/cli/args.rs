@@ -169,6 +169,12 @@ pub enum Command {
         /// The new zone; without one, the current one is shown.
         zone: Option<String>,
     },
+    /// The mall's currency (new products are priced in it): shows it, or sets it to CODE
+    /// (ISO-4217, e.g. `EUR`); products priced before keep theirs.
+    Currency {
+        /// The new currency; without one, the current one is shown.
+        code: Option<String>,
+    },
     /// This database's device: init (id, role, stores, or an enrollment file), show.
     #[command(subcommand)]
     Device(super::device::DeviceCmd),

@@ -170,6 +170,17 @@ pub fn run(edge: &Edge, command: Command) -> Result<Outcome, EdgeError> {
                 },
             )
         }
+        Command::Currency { code } => {
+            let changed = match &code {
+                Some(code) => edge.set_currency(code)?,
+                None => false,
+            };
+            let currency = edge.currency()?;
+            Outcome::new(
+                &json!({ "currency": currency.as_str(), "changed": changed }),
+                format!("currency {}", currency.as_str()),
+            )
+        }
         Command::Device(cmd) => super::device::run(edge, cmd),
         Command::Sync(args) => {
             let v = super::sync::run_sync(edge, &args)?;

@@ -7,7 +7,7 @@ use crate::error::EdgeError;
 use crate::views::ProductView;
 use crate::Edge;
 use mallbots_domain::products::{Product, ProductCommand};
-use mallbots_domain::{Money, ProductId, StoreId, Timestamp};
+use mallbots_domain::{Currency, Money, ProductId, StoreId, Timestamp};
 use rusqlite::{Connection, OptionalExtension};
 
 /// A product to add.
@@ -23,7 +23,7 @@ pub struct NewProduct {
     pub name: String,
     /// Free text; may be empty.
     pub description: String,
-    /// Unit price in cents (USD).
+    /// Unit price in cents, in the mall's currency ([`Edge::currency`]).
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub price_cents: i64,
 }
@@ -60,6 +60,7 @@ impl Edge {
     /// Adds a product to a store's catalog (`product.sku_taken` if the SKU exists).
     pub fn add_product(&self, product: NewProduct) -> Result<ProductView, EdgeError> {
         self.catalog_gate()?.check(product.store_id)?;
+        let currency = self.currency()?;
         let (_, target) = self.add_product_target(&product);
         self.with_writer(move |store, cache| {
             let (exists, removed) = store_state(store.connection(), product.store_id)?;
@@ -70,7 +71,7 @@ impl Edge {
                     sku: product.sku.clone(),
                     name: product.name.clone(),
                     description: product.description.clone(),
-                    price: Money::usd(product.price_cents),
+                    price: Money::new(product.price_cents, currency),
                     store_exists: exists,
                     store_removed: removed,
                     at,
@@ -101,8 +102,10 @@ impl Edge {
         product: ProductId,
         price_cents: i64,
     ) -> Result<ProductView, EdgeError> {
+        // In the product's own currency (one set before the mall's currency changed keeps it).
+        let currency = Currency::parse(&self.product(product)?.currency).unwrap_or_default();
         self.product_command(product, move |at| ProductCommand::ChangePrice {
-            new_price: Money::usd(price_cents),
+            new_price: Money::new(price_cents, currency),
             at,
         })
     }
