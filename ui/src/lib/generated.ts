@@ -325,7 +325,7 @@ name: string,
  */
 description: string, 
 /**
- * Unit price in cents (USD).
+ * Unit price in cents, in the mall's currency ([`Edge::currency`]).
  */
 price_cents: number, };
 export type LineError = { 
