@@ -378,3 +378,15 @@ fn new_products_are_priced_in_the_malls_currency() {
     let err = f.edge.set_currency("euro").unwrap_err();
     assert_eq!(err.code(), "mall.currency_invalid");
 }
+
+/// The mall's phone format is recorded per device; another name is refused.
+#[test]
+fn the_phone_format_is_a_mall_setting() {
+    let f = open();
+    assert_eq!(f.edge.phone_format().unwrap(), "north_american");
+    assert!(f.edge.set_phone_format("International").unwrap());
+    assert!(!f.edge.set_phone_format("international").unwrap());
+    assert_eq!(f.edge.phone_format().unwrap(), "international");
+    let err = f.edge.set_phone_format("e164").unwrap_err();
+    assert_eq!(err.code(), "mall.phone_format_invalid");
+}

@@ -101,6 +101,10 @@ pub struct LaunchOptions {
     /// each device's database (`USD` at first).
     #[arg(long, env = "MALLBOTS_CURRENCY", value_name = "CODE")]
     pub currency: Option<String>,
+    /// The mall's phone format for the kiosk's number pad: `north_american` (ten digits) or
+    /// `international` (8 to 15). Recorded in each device's database.
+    #[arg(long, env = "MALLBOTS_PHONE_FORMAT", value_name = "FORMAT")]
+    pub phone_format: Option<String>,
     /// The CA certificate (PEM) that signed the NATS servers' TLS certificates (`tls://` URLs;
     /// deploy/tls/make-certs.sh makes it): the devices connect with TLS and trust it.
     #[arg(long, env = "MALLBOTS_NATS_CA", value_name = "FILE")]

@@ -116,6 +116,9 @@ pub fn open_device(launch: &DeviceLaunch, options: &LaunchOptions) -> Result<Ope
     if let Some(currency) = &options.currency {
         edge.set_currency(currency)?;
     }
+    if let Some(format) = &options.phone_format {
+        edge.set_phone_format(format)?;
+    }
     if let Some(e) = &enrollment {
         let identity = e.identity();
         if edge.device().as_ref() != Some(&identity) {

@@ -175,6 +175,12 @@ pub enum Command {
         /// The new currency; without one, the current one is shown.
         code: Option<String>,
     },
+    /// The mall's phone format for the kiosk's number pad: shows it, or sets it to
+    /// `north_american` (ten digits, `(555) 123-4567`) or `international` (8 to 15 digits).
+    PhoneFormat {
+        /// The new format; without one, the current one is shown.
+        format: Option<String>,
+    },
     /// This database's device: init (id, role, stores, or an enrollment file), show.
     #[command(subcommand)]
     Device(super::device::DeviceCmd),

@@ -181,6 +181,17 @@ pub fn run(edge: &Edge, command: Command) -> Result<Outcome, EdgeError> {
                 format!("currency {}", currency.as_str()),
             )
         }
+        Command::PhoneFormat { format } => {
+            let changed = match &format {
+                Some(format) => edge.set_phone_format(format)?,
+                None => false,
+            };
+            let format = edge.phone_format()?;
+            Outcome::new(
+                &json!({ "phone_format": format, "changed": changed }),
+                format!("phone format {format}"),
+            )
+        }
         Command::Device(cmd) => super::device::run(edge, cmd),
         Command::Sync(args) => {
             let v = super::sync::run_sync(edge, &args)?;

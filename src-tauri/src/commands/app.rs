@@ -18,6 +18,8 @@ pub struct AppInfo {
     pub device_id: String,
     /// Seconds without a touch after which the kiosk resets to its start screen.
     pub kiosk_idle_secs: u32,
+    /// The mall's phone format for the kiosk's number pad (`north_american`, `international`).
+    pub phone_format: String,
 }
 
 /// The app's version, the calling window, its device's database and id, the kiosk idle time.
@@ -33,5 +35,6 @@ pub async fn app_info<R: Runtime>(
         db_path: edge.path().display().to_string(),
         device_id: edge.config().device_id.clone(),
         kiosk_idle_secs: state.kiosk_idle_secs(),
+        phone_format: edge.phone_format()?,
     })
 }

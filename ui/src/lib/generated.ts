@@ -375,7 +375,11 @@ device_id: string,
 /**
  * Seconds without a touch after which the kiosk resets to its start screen.
  */
-kiosk_idle_secs: number, };
+kiosk_idle_secs: number, 
+/**
+ * The mall's phone format for the kiosk's number pad (`north_american`, `international`).
+ */
+phone_format: string, };
 export type OrderQuery = { 
 /**
  * One status, e.g. `ready`.

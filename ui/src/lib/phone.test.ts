@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPhone, isCompletePhone, MAX_DIGITS, pressKey, type PadKey } from './phone';
+import { formatPhone, isCompletePhone, MAX_DIGITS, pressKey, smsNumber, type PadKey } from './phone';
 
 function typeKeys(keys: PadKey[]): string {
   return keys.reduce(pressKey, '');
@@ -27,5 +27,16 @@ describe('phone pad', () => {
     expect(formatPhone('55512')).toBe('(555) 12');
     expect(formatPhone('5551234567')).toBe('(555) 123-4567');
     expect(formatPhone('445551234567')).toBe('+445 551 234 567');
+  });
+  it('follows the mall\'s international format', () => {
+    expect(isCompletePhone('4420794', 'international')).toBe(false);
+    expect(isCompletePhone('44207946', 'international')).toBe(true);
+    expect(isCompletePhone('44207946', 'north_american')).toBe(false);
+    expect(formatPhone('4420', 'international')).toBe('+4 420');
+    expect(formatPhone('442079460958', 'international')).toBe('+442 079 460 958');
+    expect(smsNumber('442079460958', 'international')).toBe('+442079460958');
+    expect(smsNumber('5551234567')).toBe('5551234567');
+    // The number as an order stores it, shown on the confirmation.
+    expect(formatPhone('+44207946')).toBe('+44 207 946');
   });
 });

@@ -2,6 +2,11 @@
 
 export const MAX_DIGITS = 15;
 export const MIN_DIGITS = 10;
+/** The fewest digits of an international number (country code included). */
+export const MIN_INTERNATIONAL_DIGITS = 8;
+
+/** The mall's phone format (`mallbots phone-format`, the app's `--phone-format`). */
+export type PhoneFormat = 'north_american' | 'international';
 
 export type PadKey = '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9' | 'back' | 'clear';
 
@@ -13,15 +18,26 @@ export function pressKey(digits: string, key: PadKey): string {
   return digits + key;
 }
 
-/** Whether the digits can be used for SMS notifications. */
-export function isCompletePhone(digits: string): boolean {
-  return /^\d+$/.test(digits) && digits.length >= MIN_DIGITS && digits.length <= MAX_DIGITS;
+/** Whether the digits can be used for SMS notifications in `format`. */
+export function isCompletePhone(digits: string, format: PhoneFormat = 'north_american'): boolean {
+  const min = format === 'international' ? MIN_INTERNATIONAL_DIGITS : MIN_DIGITS;
+  return /^\d+$/.test(digits) && digits.length >= min && digits.length <= MAX_DIGITS;
 }
 
-/** Shows digits as a North American number while typing: `(555) 123-4567`; longer ones grouped. */
-export function formatPhone(digits: string): string {
+/** The number the kiosk sends for the typed digits: an international one with its `+`. */
+export function smsNumber(digits: string, format: PhoneFormat = 'north_american'): string {
+  return format === 'international' ? `+${digits}` : digits;
+}
+
+/** Shows digits while typing: North American `(555) 123-4567` (longer ones grouped as an
+ * international number), or in `international` format always `+44 207 946 0958`-style. */
+export function formatPhone(digits: string, format: PhoneFormat = 'north_american'): string {
   if (digits.length === 0) return '';
-  if (digits.length > 10) return `+${digits.replace(/(\d{1,3})(?=(\d{3})+$)/g, '$1 ')}`;
+  // A stored number with its `+` is international whatever the mall's format.
+  if (digits.startsWith('+')) return formatPhone(digits.slice(1), 'international');
+  if (format === 'international' || digits.length > 10) {
+    return `+${digits.replace(/(\d{1,3})(?=(\d{3})+$)/g, '$1 ')}`;
+  }
   const area = digits.slice(0, 3);
   const prefix = digits.slice(3, 6);
   const line = digits.slice(6);
