@@ -21,6 +21,12 @@ describe('parsePriceToCents', () => {
     expect(parsePriceToCents('12.5')).toBe(1250);
     expect(parsePriceToCents('$1,299.99')).toBe(129999);
     expect(parsePriceToCents(' 0.07 ')).toBe(7);
+    // A euro or pound mall's prices.
+    expect(parsePriceToCents('€12,50')).toBe(1250);
+    expect(parsePriceToCents('12,5 €')).toBe(1250);
+    expect(parsePriceToCents('£3.99')).toBe(399);
+    expect(parsePriceToCents('12.50 EUR')).toBe(1250);
+    expect(parsePriceToCents('1,299')).toBe(129900);
   });
   it('refuses what is not a price', () => {
     expect(parsePriceToCents('')).toBeNull();

@@ -37,9 +37,19 @@ export function money(cents: number, currency: string): Money {
   return { cents, currency };
 }
 
-/** Parses a price typed by a manager (`12`, `12.5`, `12.50`, `$1,299.00`) into cents. */
+/** Parses a price typed by a manager (`12`, `12.5`, `$1,299.00`, `€12,50`, `12.50 EUR`)
+ * into cents: a currency sign or code around it is dropped; a comma is the decimal mark when
+ * it is the only separator and two or fewer digits follow it, else a thousands separator. */
 export function parsePriceToCents(text: string): number | null {
-  const cleaned = text.trim().replace(/^\$/, '').replace(/,/g, '');
+  let cleaned = text
+    .trim()
+    .replace(/^[$€£]\s*/, '')
+    .replace(/\s*[A-Za-z]{3}$/, '')
+    .replace(/\s*[$€£]$/, '');
+  if (!cleaned.includes('.') && /^\d+,\d{1,2}$/.test(cleaned)) {
+    cleaned = cleaned.replace(',', '.');
+  }
+  cleaned = cleaned.replace(/,/g, '');
   const match = /^(\d{1,9})(?:\.(\d{1,2}))?$/.exec(cleaned);
   if (!match) return null;
   const whole = Number(match[1]);
