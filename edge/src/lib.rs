@@ -65,6 +65,7 @@ pub mod device;
 pub mod engine;
 pub mod error;
 pub mod kiosk;
+pub mod mall_settings;
 pub mod manager;
 pub mod projections;
 pub mod queries;

@@ -4,11 +4,11 @@
 //! message ([`headers`]), what a device is on the wire (its role, its two durable consumers, its
 //! NATS permissions and the subject patterns they are made of: [`devices`]) and the credentials
 //! file enrollment hands to a device ([`credentials`]), the event subjects themselves, typed
-//! ([`subjects`]), and central's own subjects and the filter patterns of its streams and
-//! consumers ([`service_subjects`]); the trace context every message carries ([`trace`]); TLS set-up ([`tls`]); and the
-//! process figures every binary's metrics endpoint
-//! reports ([`process_metrics`]). Every subject string is written here. No storage, no runtime: central depends on this crate, not on the edge's
-//! SQLite store.
+//! ([`subjects`]), central's own subjects and the filter patterns of its streams and consumers
+//! ([`service_subjects`]), the trace context every message carries ([`trace`]), TLS set-up
+//! ([`tls`]) and the process figures every binary's metrics endpoint reports
+//! ([`process_metrics`]). Every subject string is written here. No storage, no runtime: central
+//! depends on this crate, not on the edge's SQLite store.
 
 pub mod credentials;
 pub mod devices;
