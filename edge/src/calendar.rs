@@ -6,7 +6,7 @@
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use std::cell::RefCell;
 
 /// The zone of a database without one.
@@ -70,11 +70,8 @@ thread_local! {
 /// The mall's calendar as the database at `conn` records it (UTC when it records none, or a
 /// name this build does not know).
 pub fn of_database(conn: &Connection) -> rusqlite::Result<Calendar> {
-    let name: Option<String> = conn
-        .prepare_cached("SELECT value FROM edge_mall_settings WHERE name = 'time_zone'")?
-        .query_row([], |r| r.get(0))
-        .optional()?;
-    let name = name.unwrap_or_else(|| DEFAULT_ZONE.to_owned());
+    let name =
+        crate::mall_settings::read(conn, "time_zone")?.unwrap_or_else(|| DEFAULT_ZONE.to_owned());
     Ok(PARSED.with(|cached| {
         let mut cached = cached.borrow_mut();
         match cached.as_ref() {
@@ -107,11 +104,7 @@ impl crate::Edge {
             cache.clear();
             let upcasters = store.upcasters_arc();
             store.transaction(mallbots_sync::store::Durability::Normal, |tx| {
-                tx.execute(
-                    "INSERT INTO edge_mall_settings (name, value) VALUES ('time_zone', ?1)
-                     ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                    [calendar.name()],
-                )?;
+                crate::mall_settings::write(tx, "time_zone", calendar.name())?;
                 let quiet: crate::Progress = std::sync::Arc::new(|_, _| {});
                 crate::queries::maintenance::rebuild_everything(tx, &upcasters, &quiet)
             })?;

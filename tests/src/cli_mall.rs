@@ -245,6 +245,25 @@ impl CliMall {
         (store, id(&p, "product_id"))
     }
 
+    /// Syncs `kiosk` until its catalog holds every one of `products`, then gives central's
+    /// catalog view a moment to take them too (an order names them next).
+    pub fn catalog_reaches(&self, kiosk: &str, products: &[&str]) {
+        self.until(kiosk, 20, "the catalog on the kiosk", |m| {
+            let catalog = m.ok(kiosk, &["catalog"]).to_string();
+            products.iter().all(|p| catalog.contains(p))
+        });
+        std::thread::sleep(Duration::from_millis(500)); // central's catalog view
+    }
+
+    /// A customer registered on `kiosk` with `name` and `phone`; the customer id.
+    pub fn customer(&self, kiosk: &str, name: &str, phone: &str) -> String {
+        let customer = self.ok(
+            kiosk,
+            &["customer", "register", "--name", name, "--phone", phone],
+        );
+        id(&customer, "customer_id")
+    }
+
     /// A checkout of 2 x `product` on `kiosk` for `customer`; the order id.
     pub fn order(&self, kiosk: &str, customer: &str, product: &str) -> String {
         let cart = self.ok(kiosk, &["cart", "start", "--customer", customer]);

@@ -17,7 +17,7 @@
 //!
 //! Needs the binaries: `cargo build -p mallbots-central -p mallbots-edge` (same target dir).
 
-use mallbots_tests::cli_mall::{id, start_central, CliMall};
+use mallbots_tests::cli_mall::{start_central, CliMall};
 use mallbots_tests::nats::NatsServer;
 use serde_json::Value;
 use std::time::Duration;
@@ -89,22 +89,9 @@ fn order_and_product_trails_tell_what_happened_on_each_device() {
         "{product}"
     );
 
-    mall.until("k1", 20, "the catalog on the kiosk", |m| {
-        m.ok("k1", &["catalog"]).to_string().contains(&tea)
-    });
-    std::thread::sleep(Duration::from_millis(500)); // central's catalog view
-    let customer = mall.ok(
-        "k1",
-        &[
-            "customer",
-            "register",
-            "--name",
-            "Ada",
-            "--phone",
-            "+15550104477",
-        ],
-    );
-    let order = mall.order("k1", &id(&customer, "customer_id"), &tea);
+    mall.catalog_reaches("k1", &[&tea]);
+    let customer = mall.customer("k1", "Ada", "+15550104477");
+    let order = mall.order("k1", &customer, &tea);
     mall.until("k1", 60, "the order ready", |m| {
         m.order_status("k1", &order) == "ready"
     });

@@ -152,23 +152,8 @@ fn desks_hand_orders_over_and_every_refusal_is_coded_and_changes_nothing() {
     mall.sync("m1");
     mall.sync("m2");
     // The catalog (with B's automated shopping off) is on the stream before any order.
-    mall.until("k1", 20, "the catalog on the kiosk", |m| {
-        let catalog = m.ok("k1", &["catalog"]).to_string();
-        catalog.contains(&bread) && catalog.contains(&tea)
-    });
-    std::thread::sleep(Duration::from_millis(500)); // central's catalog view
-    let customer = mall.ok(
-        "k1",
-        &[
-            "customer",
-            "register",
-            "--name",
-            "Ada",
-            "--phone",
-            "+15550104477",
-        ],
-    );
-    let customer = id(&customer, "customer_id");
+    mall.catalog_reaches("k1", &[&bread, &tea]);
+    let customer = mall.customer("k1", "Ada", "+15550104477");
     let o1 = mall.order("k1", &customer, &tea);
     let o2 = mall.order("k1", &customer, &bread);
     mall.until("k1", 60, "order 1 ready", |m| {

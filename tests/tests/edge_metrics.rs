@@ -5,7 +5,7 @@
 //! running (the outbox drains to 0, online, a last-sync time). Every answer passes the
 //! reference OpenMetrics parser.
 
-use mallbots_tests::cli_mall::{id, start_central, CliMall};
+use mallbots_tests::cli_mall::{start_central, CliMall};
 use mallbots_tests::nats::{free_port, NatsServer};
 use mallbots_tests::procs::{Proc, EDGE_CLI};
 use std::collections::HashMap;
@@ -95,22 +95,9 @@ fn the_watchers_endpoint_shows_the_outbox_lag_and_its_draining() {
     mall.device("m1", "manager", Some(&store));
     mall.device("k1", "kiosk", None);
     mall.sync("m1");
-    mall.until("k1", 20, "the catalog on the kiosk", |m| {
-        m.ok("k1", &["catalog"]).to_string().contains(&tea)
-    });
-    std::thread::sleep(Duration::from_millis(500)); // central's catalog view
-    let customer = mall.ok(
-        "k1",
-        &[
-            "customer",
-            "register",
-            "--name",
-            "Ada",
-            "--phone",
-            "+15550104477",
-        ],
-    );
-    let order = mall.order("k1", &id(&customer, "customer_id"), &tea);
+    mall.catalog_reaches("k1", &[&tea]);
+    let customer = mall.customer("k1", "Ada", "+15550104477");
+    let order = mall.order("k1", &customer, &tea);
 
     // Offline: a URL nothing listens on.
     let port = free_port().unwrap();

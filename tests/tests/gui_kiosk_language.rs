@@ -9,22 +9,12 @@ use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(10);
 
-/// axe on the current screen: no serious or critical violation.
-fn accessible(gui: &Gui, screen: &str) {
-    let found = gui
-        .accessibility_violations()
-        .unwrap_or_else(|e| panic!("axe on {screen}: {e:#}"));
-    let listed: Vec<String> = found.iter().map(ToString::to_string).collect();
-    assert!(listed.is_empty(), "{screen}: {}", listed.join("\n"));
-    println!("{screen}: no serious or critical accessibility violation");
-}
-
 #[test]
 fn a_customer_orders_in_spanish_on_screens_without_accessibility_violations() {
     let gui = Gui::start(GuiOptions::kiosk()).expect("start the app under WebDriver");
     gui.wait_for("[data-testid=kiosk-ready]", Duration::from_secs(20))
         .expect("start screen");
-    accessible(&gui, "start (English)");
+    gui.assert_accessible("start (English)");
     assert_eq!(
         gui.execute(
             "return document.documentElement.lang",
@@ -50,7 +40,7 @@ fn a_customer_orders_in_spanish_on_screens_without_accessibility_violations() {
         "es"
     );
     gui.screenshot("kiosk-es-start").unwrap();
-    accessible(&gui, "start (Spanish)");
+    gui.assert_accessible("start (Spanish)");
 
     gui.click("[data-testid=kiosk-ready]").unwrap();
     gui.wait_for("[data-testid=add-EAR-W1]", WAIT)
@@ -66,12 +56,12 @@ fn a_customer_orders_in_spanish_on_screens_without_accessibility_violations() {
         "{cart}"
     );
     gui.screenshot("kiosk-es-shop").unwrap();
-    accessible(&gui, "shop");
+    gui.assert_accessible("shop");
 
     gui.click("[data-testid=search]").unwrap();
     gui.wait_for("[data-testid=keyboard-done]", WAIT).unwrap();
     assert_eq!(gui.text("[data-testid=keyboard-done]").unwrap(), "Listo");
-    accessible(&gui, "search keyboard");
+    gui.assert_accessible("search keyboard");
     gui.click("[data-testid=keyboard-done]").unwrap();
 
     gui.click("[data-testid=checkout]").unwrap();
@@ -83,7 +73,7 @@ fn a_customer_orders_in_spanish_on_screens_without_accessibility_violations() {
     gui.wait_for_text("[data-testid=phone-continue]", "Continuar", WAIT)
         .unwrap();
     gui.screenshot("kiosk-es-phone").unwrap();
-    accessible(&gui, "phone pad");
+    gui.assert_accessible("phone pad");
     gui.click("[data-testid=phone-continue]").unwrap();
 
     gui.wait_for("[data-testid=card-swipe]", WAIT)
@@ -91,7 +81,7 @@ fn a_customer_orders_in_spanish_on_screens_without_accessibility_violations() {
     gui.click("[data-testid=card-swipe]").unwrap();
     gui.wait_for_text("[data-testid=card-swipe]", "Tarjeta leída", WAIT)
         .unwrap();
-    accessible(&gui, "card");
+    gui.assert_accessible("card");
     gui.click("[data-testid=pay]").unwrap();
 
     let status = gui
@@ -104,7 +94,7 @@ fn a_customer_orders_in_spanish_on_screens_without_accessibility_violations() {
         "confirmation says: {text}"
     );
     gui.screenshot("kiosk-es-status").unwrap();
-    accessible(&gui, "order status");
+    gui.assert_accessible("order status");
 
     gui.click("[data-testid=done]").unwrap();
     gui.wait_for_text("[data-testid=kiosk-start]", "Tap to start your order", WAIT)

@@ -9,15 +9,11 @@ use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(10);
 
+/// A screenshot of the current screen, then axe on it.
 fn accessible(gui: &Gui, screen: &str) {
-    let found = gui
-        .accessibility_violations()
-        .unwrap_or_else(|e| panic!("axe on {screen}: {e:#}"));
-    let listed: Vec<String> = found.iter().map(ToString::to_string).collect();
     gui.screenshot(&format!("manager-a11y-{}", screen.replace(' ', "-")))
         .unwrap();
-    assert!(listed.is_empty(), "{screen}:\n{}", listed.join("\n"));
-    println!("{screen}: no serious or critical accessibility violation");
+    gui.assert_accessible(screen);
 }
 
 #[test]

@@ -9,12 +9,11 @@
 //! of the readied order, sent from the depot's own loops, carry it through the order's
 //! correlation id.
 
-use mallbots_tests::cli_mall::{id, start_central, CliMall};
+use mallbots_tests::cli_mall::{start_central, CliMall};
 use mallbots_tests::nats::NatsServer;
 use mallbots_wire::trace::{TraceContext, H_TRACEPARENT};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 const ROOT: &str = "ot";
 const PREFIX: &str = "ot_";
@@ -61,22 +60,9 @@ fn an_order_is_one_trace_from_the_kiosk_through_every_saga_step() {
     mall.device("m1", "manager", Some(&store));
     mall.device("k1", "kiosk", None);
     mall.sync("m1");
-    mall.until("k1", 20, "the catalog on the kiosk", |m| {
-        m.ok("k1", &["catalog"]).to_string().contains(&tea)
-    });
-    std::thread::sleep(Duration::from_millis(500)); // central's catalog view
-    let customer = mall.ok(
-        "k1",
-        &[
-            "customer",
-            "register",
-            "--name",
-            "Ada",
-            "--phone",
-            "+15550104477",
-        ],
-    );
-    let order = mall.order("k1", &id(&customer, "customer_id"), &tea);
+    mall.catalog_reaches("k1", &[&tea]);
+    let customer = mall.customer("k1", "Ada", "+15550104477");
+    let order = mall.order("k1", &customer, &tea);
     mall.until("k1", 60, "the order ready", |m| {
         m.order_status("k1", &order) == "ready"
     });

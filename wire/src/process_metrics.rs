@@ -66,7 +66,8 @@ fn read_sample() -> Option<Sample> {
     })
 }
 
-fn gauge<M: EncodeMetric>(
+/// Encodes one metric family of a collector: `metric` under `name` with its `help`.
+pub fn describe<M: EncodeMetric>(
     encoder: &mut DescriptorEncoder<'_>,
     name: &str,
     help: &str,
@@ -81,43 +82,43 @@ impl Collector for ProcessCollector {
         let Some(s) = read_sample() else {
             return Ok(());
         };
-        gauge(
+        describe(
             &mut encoder,
             "process_cpu_seconds",
             "Total user and system CPU time spent in seconds",
             ConstCounter::new(s.cpu_seconds),
         )?;
-        gauge(
+        describe(
             &mut encoder,
             "process_resident_memory_bytes",
             "Resident memory size in bytes",
             ConstGauge::new(s.resident_bytes),
         )?;
-        gauge(
+        describe(
             &mut encoder,
             "process_virtual_memory_bytes",
             "Virtual memory size in bytes",
             ConstGauge::new(s.virtual_bytes),
         )?;
-        gauge(
+        describe(
             &mut encoder,
             "process_open_fds",
             "Number of open file descriptors",
             ConstGauge::new(s.open_fds),
         )?;
-        gauge(
+        describe(
             &mut encoder,
             "process_max_fds",
             "Maximum number of open file descriptors",
             ConstGauge::new(s.max_fds),
         )?;
-        gauge(
+        describe(
             &mut encoder,
             "process_threads",
             "Number of OS threads in the process",
             ConstGauge::new(s.threads),
         )?;
-        gauge(
+        describe(
             &mut encoder,
             "process_start_time_seconds",
             "Start time of the process since unix epoch in seconds",

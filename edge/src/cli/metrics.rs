@@ -8,7 +8,7 @@
 //! connection (`Connection: close`); anything but `GET /metrics` gets 404.
 
 use mallbots_sync::engine::{SyncEngine, SyncStatus};
-use mallbots_wire::process_metrics::ProcessCollector;
+use mallbots_wire::process_metrics::{describe, ProcessCollector};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
 use prometheus_client::metrics::counter::ConstCounter;
@@ -28,16 +28,6 @@ struct StatusFamilies {
     status: SyncStatus,
     device: String,
     now_ms: i64,
-}
-
-fn family<M: EncodeMetric>(
-    encoder: &mut DescriptorEncoder<'_>,
-    name: &str,
-    help: &str,
-    metric: M,
-) -> Result<(), std::fmt::Error> {
-    let metric_encoder = encoder.encode_descriptor(name, help, None, metric.metric_type())?;
-    metric.encode(metric_encoder)
 }
 
 impl Collector for StatusFamilies {
@@ -61,49 +51,49 @@ impl Collector for StatusFamilies {
             ])
             .encode(info)?;
         }
-        family(
+        describe(
             e,
             "mallbots_edge_online",
             "1 while connected to NATS",
             ConstGauge::new(i64::from(s.online)),
         )?;
-        family(
+        describe(
             e,
             "mallbots_edge_outbox_waiting",
             "Outbox rows not yet acknowledged by JetStream (quarantined and blocked included)",
             ConstGauge::new(as_i64(s.waiting)),
         )?;
-        family(
+        describe(
             e,
             "mallbots_edge_outbox_quarantined",
             "Outbox rows the server refused, held until released",
             ConstGauge::new(as_i64(s.quarantined)),
         )?;
-        family(
+        describe(
             e,
             "mallbots_edge_outbox_blocked",
             "Outbox rows waiting behind a quarantined row",
             ConstGauge::new(as_i64(s.blocked)),
         )?;
-        family(
+        describe(
             e,
             "mallbots_edge_sync_lag_seconds",
             "Age of the oldest change still to send (0 when nothing waits)",
             ConstGauge::new(lag_seconds),
         )?;
-        family(
+        describe(
             e,
             "mallbots_edge_last_sync_timestamp_seconds",
             "When the last sync completed, Unix seconds (0: never)",
             ConstGauge::new(s.last_sync_at.unwrap_or(0) as f64 / 1000.0),
         )?;
-        family(
+        describe(
             e,
             "mallbots_edge_conflicts",
             "Conflicts recorded (commands rejected by a rebase)",
             ConstCounter::new(s.conflicts),
         )?;
-        family(
+        describe(
             e,
             "mallbots_edge_parked_messages",
             "Incoming messages kept raw until an upgrade",

@@ -73,4 +73,15 @@ impl Gui {
             })
             .collect())
     }
+
+    /// Panics listing every serious or critical violation on the current screen (`screen`
+    /// names it in the message); prints that the screen passed otherwise.
+    pub fn assert_accessible(&self, screen: &str) {
+        let found = self
+            .accessibility_violations()
+            .unwrap_or_else(|e| panic!("axe on {screen}: {e:#}"));
+        let listed: Vec<String> = found.iter().map(ToString::to_string).collect();
+        assert!(listed.is_empty(), "{screen}:\n{}", listed.join("\n"));
+        println!("{screen}: no serious or critical accessibility violation");
+    }
 }
