@@ -7,6 +7,7 @@ use crate::error::EdgeError;
 use mallbots_domain::Timestamp;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+use uuid::Uuid;
 
 /// What the device is used for. A database with a stored identity ([`crate::DeviceIdentity`])
 /// takes its role from it and the use cases enforce it (a kiosk writes no catalog ...); without
@@ -128,6 +129,12 @@ impl EdgeConfig {
 pub trait Clock: Send + Sync + std::fmt::Debug {
     /// The current time.
     fn now(&self) -> Timestamp;
+
+    /// A new unique id (UUIDv7) for a command, an event or a new aggregate. The clock hands out
+    /// ids too so that a deterministic simulation can replay a run id for id.
+    fn new_id(&self) -> Uuid {
+        Uuid::now_v7()
+    }
 }
 
 /// The system's wall clock.

@@ -31,6 +31,8 @@ pub struct Target {
     pub command_id: Uuid,
     /// When (the command's time), Unix ms.
     pub occurred_at: i64,
+    /// Where the events' ids come from (the edge's clock).
+    pub ids: std::sync::Arc<dyn crate::config::Clock>,
 }
 
 /// One decided command, ready to append.
@@ -98,7 +100,7 @@ where
         };
         let encoded = events
             .iter()
-            .map(|e| encode_event(e, Uuid::now_v7(), &ctx))
+            .map(|e| encode_event(e, target.ids.new_id(), &ctx))
             .collect::<Result<Vec<_>, _>>()?;
         let payload =
             serde_json::to_value(&command).map_err(|e| StoreError::codec("encode command", e))?;

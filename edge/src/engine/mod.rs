@@ -178,6 +178,11 @@ impl Edge {
         self.clock.now()
     }
 
+    /// A new id from the clock's source ([`Clock::new_id`]).
+    pub fn new_id(&self) -> Uuid {
+        self.clock.new_id()
+    }
+
     /// The writer thread, for the sync engine (relay, inbox). Use
     /// [`crate::projections::project`] inside inbox transactions.
     pub fn writer(&self) -> &StoreWriter {
@@ -216,8 +221,9 @@ impl Edge {
 
     /// A write target with a fresh command id and the clock's time.
     pub(crate) fn target(&self, stream_id: impl ToString, subject: String) -> Target {
-        let command_id = Uuid::now_v7();
+        let command_id = self.new_id();
         Target {
+            ids: Arc::clone(&self.clock),
             stream_id: stream_id.to_string(),
             subject,
             metadata: self.metadata(command_id),

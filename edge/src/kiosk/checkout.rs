@@ -94,7 +94,7 @@ impl Edge {
         let at = Timestamp(basket_target.occurred_at);
         // A walk-in customer gets a new stream, registered in the same transaction.
         let new_customer = register.map(|(name, phone)| {
-            let id = CustomerId(Uuid::now_v7());
+            let id = CustomerId(self.new_id());
             let mut target = self.target(id, self.subjects().customer(id));
             target.metadata.correlation_id = basket_target.metadata.correlation_id;
             target.occurred_at = basket_target.occurred_at;
@@ -110,7 +110,7 @@ impl Edge {
         let payment = card_token.to_owned();
         let device = Some(self.config().device_id.clone());
         // The code the customer shows at the depot: drawn here, the domain makes no randomness.
-        let code = pickup_code_from(uuid::Uuid::new_v4().as_u128());
+        let code = pickup_code_from(self.new_id().as_u128());
         self.with_writer(move |store, cache| {
             let mut attempt = 0;
             loop {

@@ -16,7 +16,6 @@ use mallbots_domain::baskets::{Basket, BasketCommand, BasketStatus};
 use mallbots_domain::customers::{Customer, CustomerCommand};
 use mallbots_domain::{BasketId, CustomerId, ProductId, Timestamp};
 use mallbots_sync::store::Durability;
-use uuid::Uuid;
 
 /// `not_found` for a cart that was never started here.
 pub(crate) fn require_cart(basket: &Basket, id: BasketId) -> Result<(), EdgeError> {
@@ -29,7 +28,7 @@ pub(crate) fn require_cart(basket: &Basket, id: BasketId) -> Result<(), EdgeErro
 impl Edge {
     /// Registers a customer (name, SMS number) at this kiosk.
     pub fn register_customer(&self, name: &str, phone: &str) -> Result<CustomerView, EdgeError> {
-        let customer_id = CustomerId(Uuid::now_v7());
+        let customer_id = CustomerId(self.new_id());
         let target = self.target(customer_id, self.subjects().customer(customer_id));
         let (name, phone, at) = (
             name.to_owned(),
@@ -53,7 +52,7 @@ impl Edge {
 
     /// Starts a cart, optionally for a known customer.
     pub fn start_cart(&self, customer: Option<CustomerId>) -> Result<CartView, EdgeError> {
-        let basket_id = BasketId(Uuid::now_v7());
+        let basket_id = BasketId(self.new_id());
         let target = self.target(basket_id, self.subjects().basket(basket_id));
         let at = Timestamp(target.occurred_at);
         let device_id = Some(self.config().device_id.clone());

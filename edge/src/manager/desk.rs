@@ -125,7 +125,7 @@ impl Edge {
         if stop_known == Some(false) {
             return Err(refused(StopRefusal::UnknownStop));
         }
-        let request = Uuid::now_v7();
+        let request = self.new_id();
         let target = self.target(request, self.subjects().stop_request(request));
         let at = Timestamp(target.occurred_at);
         let user = self.desk_user();

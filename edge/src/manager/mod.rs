@@ -14,12 +14,11 @@ use crate::Edge;
 use mallbots_domain::stores::{Store, StoreCommand};
 use mallbots_domain::{StoreId, Timestamp};
 use mallbots_sync::store::Durability;
-use uuid::Uuid;
 
 impl Edge {
     /// Opens a new store (not participating, automated shopping off).
     pub fn create_store(&self, name: &str, location: &str) -> Result<StoreView, EdgeError> {
-        let store_id = StoreId(Uuid::now_v7());
+        let store_id = StoreId(self.new_id());
         let (name, location) = (name.to_owned(), location.to_owned());
         self.store_command(store_id, move |at| StoreCommand::CreateStore {
             store_id,

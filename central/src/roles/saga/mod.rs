@@ -15,6 +15,7 @@
 //! `saga.finished_key_grace_ms` after their last write ([`forget`]); the bucket's max age
 //! ([`crate::platform::topology::SAGA_KEY_MAX_AGE`]) removes what a stopped replica left.
 
+pub mod drive;
 pub mod forget;
 pub mod orders;
 pub mod replies;

@@ -1,9 +1,7 @@
-//! Drives one saga input: load the state from KV `sagas` with its revision, run the pure
-//! [`transition`], write the new state with compare-and-set (reload and retry on a wrong
-//! revision), THEN publish the transition's commands (msg-id = command id) and schedule its timer.
-//! A duplicate input re-publishes the current commands and timer without writing. A finished
-//! saga's key is purged a grace period later ([`super::forget`]); inputs for a purged saga are
-//! ignored.
+//! Drives one saga input over KV `sagas` and the JetStream publisher: the logic is
+//! [`super::drive`] (shared with the deterministic simulator), this is its I/O. Commands are
+//! published with msg-id = command id, the step's timer scheduled; a finished saga's key is
+//! purged a grace period later ([`super::forget`]).
 
 use mallbots_wire::service_subjects::CommandContext;
 use std::time::{Duration, UNIX_EPOCH};
@@ -12,10 +10,11 @@ use async_nats::jetstream::kv::{Operation, UpdateErrorKind};
 use bytes::Bytes;
 use mallbots_domain::error::ErrorCode;
 use mallbots_domain::saga::{
-    transition, SagaError, SagaInput, SagaInputKind, SagaPhase, SagaState, StepTimeouts,
+    SagaCommand, SagaError, SagaInput, SagaPhase, StepTimeouts, TimerRequest,
 };
 use mallbots_domain::SagaId;
 
+use super::drive::{SagaIo, Stored, Swap};
 use crate::platform::error::PublishError;
 use crate::platform::metrics::Metrics;
 use crate::platform::publish::Publisher;
@@ -121,105 +120,22 @@ impl SagaRunner {
         self.metrics.inc(SAGA_KV_OPS, &[("op", kind)]);
     }
 
-    /// Applies `input` to saga `saga` (see the module docs).
+    /// Applies `input` to saga `saga` (see the module docs and [`super::drive`]).
     pub async fn drive(&self, saga: SagaId, input: &SagaInput) -> Result<Driven, SagaRunError> {
-        let store = self.bucket.get().await?;
-        let key = saga.to_string();
-        let kv_err = |e: &dyn std::fmt::Display| {
-            SagaRunError::View(ViewError::Kv {
-                key: key.clone(),
-                reason: e.to_string(),
-            })
+        let io = NatsSagaIo {
+            runner: self,
+            store: self.bucket.get().await?.clone(),
         };
-        loop {
-            self.op("read");
-            let entry = store.entry(&key).await.map_err(|e| kv_err(&e))?;
-            let (state, revision): (Option<SagaState>, u64) = match entry {
-                Some(e) if e.operation == Operation::Put => {
-                    let state =
-                        serde_json::from_slice(&e.value).map_err(|err| SagaRunError::Corrupt {
-                            saga,
-                            reason: err.to_string(),
-                        })?;
-                    (Some(state), e.revision)
-                }
-                Some(_) => {
-                    // Purged: a finished saga forgotten after its grace period.
-                    self.count("forgotten");
-                    return Ok(Driven::Ignored);
-                }
-                None => (None, 0),
-            };
-            if let Some(s) = &state {
-                if s.is_finished() && matches!(input.kind, SagaInputKind::TimerFired { .. }) {
-                    // The last step's timer firing after the end: nothing can change.
-                    self.count("ignored");
-                    return Ok(Driven::Ignored);
-                }
-            }
-            let t = transition(state.as_ref(), input, &self.timeouts)?;
-            if t.duplicate {
-                self.count("duplicate");
-                // Re-send what the first delivery may not have sent: its commands and the
-                // current step's timer (a newer schedule replaces the pending one, same time).
-                let timer = if t.finished { None } else { t.timer.as_ref() };
-                self.publish(&t.commands, timer, saga).await?;
-                return Ok(Driven::Duplicate);
-            }
-            let was_finished = state.as_ref().is_some_and(SagaState::is_finished);
-            if was_finished && t.commands.is_empty() {
-                self.count("ignored");
-                return Ok(Driven::Ignored);
-            }
-            let bytes = serde_json::to_vec(&t.state).map_err(|e| kv_err(&e))?;
-            self.op("write");
-            let written = match store.update(&key, Bytes::from(bytes), revision).await {
-                Ok(written) => written,
-                Err(e)
-                    if e.kind() == UpdateErrorKind::WrongLastRevision
-                        || crate::platform::publish::is_wrong_last_sequence(&e.to_string()) =>
-                {
-                    self.count("conflict");
-                    continue;
-                }
-                Err(e) => return Err(kv_err(&e)),
-            };
-            self.count("applied");
-            self.publish(&t.commands, t.timer.as_ref(), saga).await?;
-            if super::forget::forgettable(&t.state) {
-                super::forget::forget_later(
-                    store.clone(),
-                    key.clone(),
-                    written,
-                    self.finished_grace,
-                    self.metrics.clone(),
-                );
-            }
-            if t.finished && !was_finished {
-                let outcome = match t.state.phase {
-                    SagaPhase::Completed if t.state.approval_unconfirmed() => {
-                        "approved_unconfirmed"
-                    }
-                    SagaPhase::Completed => "approved",
-                    _ => "rejected",
-                };
-                self.metrics.saga_outcome(outcome);
-            }
-            return Ok(Driven::Applied {
-                finished: t.finished,
-                phase: t.state.phase,
-            });
-        }
+        super::drive::drive(&io, &self.timeouts, saga, input).await
     }
 
     fn count(&self, result: &str) {
         self.metrics.inc(SAGA_INPUTS, &[("result", result)]);
     }
-
     async fn publish(
         &self,
-        commands: &[mallbots_domain::saga::SagaCommand],
-        timer: Option<&mallbots_domain::saga::TimerRequest>,
+        commands: &[SagaCommand],
+        timer: Option<&TimerRequest>,
         saga: SagaId,
     ) -> Result<(), PublishError> {
         let topology = self.publisher.topology();
@@ -258,5 +174,69 @@ impl SagaRunner {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// KV `sagas` and the JetStream publisher as the saga's I/O.
+struct NatsSagaIo<'a> {
+    runner: &'a SagaRunner,
+    store: async_nats::jetstream::kv::Store,
+}
+
+impl SagaIo for NatsSagaIo<'_> {
+    async fn load(&self, key: &str) -> Result<Stored, String> {
+        Ok(
+            match self.store.entry(key).await.map_err(|e| e.to_string())? {
+                Some(e) if e.operation == Operation::Put => Stored::State {
+                    value: e.value.to_vec(),
+                    revision: e.revision,
+                },
+                Some(_) => Stored::Forgotten,
+                None => Stored::Absent,
+            },
+        )
+    }
+
+    async fn swap(&self, key: &str, value: Vec<u8>, revision: u64) -> Result<Swap, String> {
+        match self.store.update(key, Bytes::from(value), revision).await {
+            Ok(written) => Ok(Swap::Written(written)),
+            Err(e)
+                if e.kind() == UpdateErrorKind::WrongLastRevision
+                    || crate::platform::publish::is_wrong_last_sequence(&e.to_string()) =>
+            {
+                Ok(Swap::Conflict)
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    async fn send(
+        &self,
+        saga: SagaId,
+        commands: &[SagaCommand],
+        timer: Option<&TimerRequest>,
+    ) -> Result<(), PublishError> {
+        self.runner.publish(commands, timer, saga).await
+    }
+
+    fn forget_later(&self, key: &str, revision: u64) {
+        super::forget::forget_later(
+            self.store.clone(),
+            key.to_owned(),
+            revision,
+            self.runner.finished_grace,
+            self.runner.metrics.clone(),
+        );
+    }
+
+    fn count(&self, what: &'static str) {
+        match what {
+            "read" | "write" => self.runner.op(what),
+            result => self.runner.count(result),
+        }
+    }
+
+    fn finished(&self, outcome: &'static str) {
+        self.runner.metrics.saga_outcome(outcome);
     }
 }
