@@ -1,0 +1,79 @@
+//! A handler's context: the bus, the outside world's effects, the time, and the crash point.
+
+use crate::bus::{Bus, PublishError};
+use crate::effects::Effects;
+use crate::faults::Planted;
+use async_nats::HeaderMap;
+use std::collections::BTreeSet;
+
+/// The replica crashed in the middle of a handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Crash;
+
+/// One handler invocation's view of the world.
+pub struct Cx<'a> {
+    /// The server.
+    pub bus: &'a mut Bus,
+    /// The world outside (gateway, SMS, bots).
+    pub effects: &'a mut Effects,
+    /// Now (ms).
+    pub now: i64,
+    planted: &'a BTreeSet<Planted>,
+    ops_left: Option<u32>,
+}
+
+impl<'a> Cx<'a> {
+    /// A context that crashes before its `crash_after`-th write (never with `None`).
+    pub fn new(
+        bus: &'a mut Bus,
+        effects: &'a mut Effects,
+        now: i64,
+        planted: &'a BTreeSet<Planted>,
+        crash_after: Option<u32>,
+    ) -> Self {
+        Self {
+            bus,
+            effects,
+            now,
+            planted,
+            ops_left: crash_after,
+        }
+    }
+
+    /// Whether `bug` is planted.
+    pub fn planted(&self, bug: Planted) -> bool {
+        self.planted.contains(&bug)
+    }
+
+    /// The subject root.
+    pub fn root(&self) -> String {
+        self.bus.root().to_owned()
+    }
+
+    /// Counts one write (or outside call); fails once the crash point is reached.
+    pub fn io(&mut self) -> Result<(), Crash> {
+        match &mut self.ops_left {
+            Some(0) => Err(Crash),
+            Some(n) => {
+                *n -= 1;
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Publishes (one write).
+    pub fn publish(
+        &mut self,
+        subject: &str,
+        msg_id: &str,
+        expected: Option<u64>,
+        headers: HeaderMap,
+        payload: Vec<u8>,
+    ) -> Result<Result<u64, PublishError>, Crash> {
+        self.io()?;
+        Ok(self
+            .bus
+            .publish(subject, Some(msg_id), expected, headers, payload, self.now))
+    }
+}

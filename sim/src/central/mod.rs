@@ -1,0 +1,130 @@
+//! Central over the simulated bus: its consumers, the real saga runner ([`drive`] over
+//! [`SimSagaIo`]), and the command, desk and dispatch roles, which decide with the domain's
+//! aggregates (`Order`, `Payment`, `ShoppingList`) and keep their state where production keeps
+//! it: events on the subjects, state in KV buckets with compare-and-set. A handler may crash
+//! part way through ([`Cx`]): its effects so far stay, it is not acknowledged, and the
+//! redelivery must cope.
+
+pub mod bots;
+mod commands;
+mod cx;
+mod desk;
+pub mod orders;
+mod saga_io;
+
+pub use cx::{Crash, Cx};
+pub use saga_io::SAGAS as SAGAS_BUCKET;
+
+use crate::bus::{Bus, StreamName};
+use crate::effects::Effects;
+use crate::faults::{Faults, Planted};
+use crate::rng::Rng;
+use std::collections::BTreeSet;
+
+/// Central's durable consumers: `(name, filters)`.
+pub fn consumers(root: &str) -> Vec<(&'static str, Vec<String>)> {
+    vec![
+        (
+            "saga-orders",
+            vec![
+                format!("{root}.ev.kiosk.*.order.*"),
+                format!("{root}.ev.kiosk.*.orderreq.*"),
+            ],
+        ),
+        (
+            "saga-replies",
+            vec![format!("{root}.reply.*"), format!("{root}.timer.*")],
+        ),
+        ("commands", vec![format!("{root}.cmd.>")]),
+        ("desk", vec![format!("{root}.ev.desk.*.pickupreq.*")]),
+    ]
+}
+
+/// The consumer bots pull shopping lists from.
+pub const DISPATCH: &str = "dispatch";
+/// How long a handler may hold a message unacknowledged (ms).
+pub const ACK_WAIT_MS: i64 = 2_000;
+/// How long a bot may hold a list without an in-progress ack (ms).
+pub const DISPATCH_ACK_WAIT_MS: i64 = 3_000;
+
+/// Creates central's consumers (what `ensure_topology` does in production).
+pub fn provision(bus: &mut Bus) {
+    let root = bus.root().to_owned();
+    for (name, filters) in consumers(&root) {
+        // Kiosk and desk events live in the events stream, the rest in the commands stream.
+        let stream = match name {
+            "saga-orders" | "desk" => StreamName::Events,
+            _ => StreamName::Commands,
+        };
+        bus.add_consumer(name, stream, &filters, ACK_WAIT_MS, 50);
+    }
+    bus.add_consumer(
+        DISPATCH,
+        StreamName::Dispatch,
+        &[format!("{root}.dispatch.list.*")],
+        DISPATCH_ACK_WAIT_MS,
+        1_000,
+    );
+}
+
+/// What a handler says to do with its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done.
+    Ack,
+    /// Again after `delay` ms.
+    Nak(i64),
+    /// Never: dead-letter.
+    Term(String),
+}
+
+/// One central handler step on `consumer`: fetch a message, handle it, settle it. `None` if
+/// the consumer had nothing.
+pub fn step(
+    bus: &mut Bus,
+    effects: &mut Effects,
+    rng: &mut Rng,
+    faults: &Faults,
+    planted: &BTreeSet<Planted>,
+    consumer: &str,
+    now: i64,
+) -> Option<String> {
+    let delivery = bus.fetch(consumer, now)?;
+    let subject = delivery.message.subject.clone();
+    let seq = delivery.message.seq;
+    if rng.chance(faults.delivery_lost) {
+        return Some(format!("{consumer}: {subject} #{seq} lost on the way"));
+    }
+    let crash_after = rng
+        .chance(faults.handler_crash)
+        .then(|| rng.below(4) as u32);
+    let mut cx = Cx::new(bus, effects, now, planted, crash_after);
+    let outcome = match consumer {
+        "saga-orders" => orders::handle(&mut cx, &delivery),
+        "saga-replies" => orders::handle_reply(&mut cx, &delivery),
+        "commands" => commands::handle(&mut cx, &delivery),
+        "desk" => desk::handle(&mut cx, &delivery),
+        other => Ok(Outcome::Term(format!("no handler for {other}"))),
+    };
+    let note = match outcome {
+        Err(Crash) => return Some(format!("{consumer}: {subject} #{seq} replica crashed")),
+        Ok(Outcome::Ack) => {
+            if !rng.chance(faults.consumer_ack_lost) {
+                bus.ack(consumer, seq);
+            }
+            "ack".to_owned()
+        }
+        Ok(Outcome::Nak(delay)) => {
+            bus.nak(consumer, seq, delay, now);
+            format!("nak {delay}ms")
+        }
+        Ok(Outcome::Term(reason)) => {
+            bus.term(consumer, seq, &subject, &reason);
+            format!("term: {reason}")
+        }
+    };
+    Some(format!(
+        "{consumer}: {subject} #{seq} (delivery {}) {note}",
+        delivery.delivered
+    ))
+}

@@ -1,0 +1,93 @@
+//! The world outside the protocol, as the invariants see it: the card gateway (idempotent by
+//! key, as real gateways are), the SMS provider, the bots' physical work, and counters.
+
+use std::collections::BTreeMap;
+
+/// One gateway call's result, remembered by idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GatewayResult {
+    /// Done.
+    Done,
+    /// The card was declined.
+    Declined,
+}
+
+/// What happened outside.
+#[derive(Debug, Default)]
+pub struct Effects {
+    /// Gateway calls by idempotency key.
+    gateway_keys: BTreeMap<String, GatewayResult>,
+    /// Authorizations per payment.
+    pub authorized: BTreeMap<String, u32>,
+    /// Captures per payment.
+    pub captured: BTreeMap<String, u32>,
+    /// Voids per payment.
+    pub voided: BTreeMap<String, u32>,
+    /// SMS sent per order.
+    pub sms: BTreeMap<String, u32>,
+    /// Violations seen as they happened (the invariants report them).
+    pub violations: Vec<String>,
+    /// Finished saga keys to purge: (due ms, key, revision).
+    pub forgets: Vec<(i64, String, u64)>,
+    /// Counters (saga results, handler outcomes), for the run's summary.
+    pub counts: BTreeMap<&'static str, u64>,
+}
+
+/// The card token the gateway declines.
+pub const DECLINED_CARD: &str = "tok_declined";
+
+impl Effects {
+    fn call(&mut self, key: &str, result: impl FnOnce(&mut Self) -> GatewayResult) -> GatewayResult {
+        if let Some(r) = self.gateway_keys.get(key) {
+            return r.clone();
+        }
+        let r = result(self);
+        self.gateway_keys.insert(key.to_owned(), r.clone());
+        r
+    }
+
+    /// Authorizes `payment` with `card` (idempotent by `key`).
+    pub fn authorize(&mut self, key: &str, payment: &str, card: &str) -> GatewayResult {
+        let (payment, declined) = (payment.to_owned(), card == DECLINED_CARD);
+        self.call(key, move |e| {
+            if declined {
+                return GatewayResult::Declined;
+            }
+            *e.authorized.entry(payment).or_default() += 1;
+            GatewayResult::Done
+        })
+    }
+
+    /// Captures `payment` (idempotent by `key`).
+    pub fn capture(&mut self, key: &str, payment: &str) {
+        let payment = payment.to_owned();
+        self.call(key, move |e| {
+            *e.captured.entry(payment).or_default() += 1;
+            GatewayResult::Done
+        });
+    }
+
+    /// Voids `payment` (idempotent by `key`).
+    pub fn void(&mut self, key: &str, payment: &str) {
+        let payment = payment.to_owned();
+        self.call(key, move |e| {
+            *e.voided.entry(payment).or_default() += 1;
+            GatewayResult::Done
+        });
+    }
+
+    /// Sends the "ready" SMS of `order`.
+    pub fn send_sms(&mut self, order: &str) {
+        *self.sms.entry(order.to_owned()).or_default() += 1;
+    }
+
+    /// Purges `key` at `due` if it is still at `revision`.
+    pub fn forget(&mut self, due: i64, key: &str, revision: u64) {
+        self.forgets.push((due, key.to_owned(), revision));
+    }
+
+    /// Counts `what`.
+    pub fn count(&mut self, what: &'static str) {
+        *self.counts.entry(what).or_default() += 1;
+    }
+}

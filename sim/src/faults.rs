@@ -1,0 +1,93 @@
+//! What goes wrong in a run (drawn from the seed), and the bugs a test can plant.
+
+/// Per-mille rates of the injected faults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Faults {
+    /// A device's publish never reaches the server.
+    pub publish_lost: u32,
+    /// The server stored a publish but its ack never came back.
+    pub ack_lost: u32,
+    /// A publish reaches the server twice.
+    pub duplicate: u32,
+    /// A delivered message never reaches its handler (redelivered after the ack wait).
+    pub delivery_lost: u32,
+    /// A handler's ack never reaches the server (redelivered: the handler sees it again).
+    pub consumer_ack_lost: u32,
+    /// A central handler crashes part way through (its effects so far stay, no ack).
+    pub handler_crash: u32,
+    /// Per step: a device is cut off from the server (for a while).
+    pub partition: u32,
+    /// Per step: a device process is killed and restarted from its database.
+    pub device_crash: u32,
+    /// Per step: a bot goes offline while holding a list (back later).
+    pub bot_offline: u32,
+    /// The server refuses a publish for now (a transient refusal).
+    pub refusal: u32,
+}
+
+impl Faults {
+    /// No faults at all.
+    pub const NONE: Faults = Faults {
+        publish_lost: 0,
+        ack_lost: 0,
+        duplicate: 0,
+        delivery_lost: 0,
+        consumer_ack_lost: 0,
+        handler_crash: 0,
+        partition: 0,
+        device_crash: 0,
+        bot_offline: 0,
+        refusal: 0,
+    };
+
+    /// The default mix: every kind of fault often enough to matter in a short run.
+    pub const DEFAULT: Faults = Faults {
+        publish_lost: 40,
+        ack_lost: 60,
+        duplicate: 40,
+        delivery_lost: 40,
+        consumer_ack_lost: 60,
+        handler_crash: 60,
+        partition: 8,
+        device_crash: 6,
+        bot_offline: 10,
+        refusal: 20,
+    };
+}
+
+/// A bug planted on purpose, to show the simulator finds it (only tests and `--plant` set one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Planted {
+    /// Payments call the gateway with a fresh idempotency key on every delivery, so a
+    /// redelivered `AuthorizePayment` (a saga step) is applied twice.
+    PaymentStepTwice,
+    /// A bot acts on a list without checking the dispatch fence (the delivery count stored
+    /// by compare-and-set), so a stale bot delivers a list another bot now holds.
+    UnfencedDispatch,
+    /// Central stamps no predecessor sequence on its events, so a kiosk's inbox applies them
+    /// in arrival order instead of subject order.
+    InboxOutOfOrder,
+}
+
+impl Planted {
+    /// Every planted bug.
+    pub const ALL: [Planted; 3] = [
+        Planted::PaymentStepTwice,
+        Planted::UnfencedDispatch,
+        Planted::InboxOutOfOrder,
+    ];
+
+    /// Its command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Planted::PaymentStepTwice => "payment-step-twice",
+            Planted::UnfencedDispatch => "unfenced-dispatch",
+            Planted::InboxOutOfOrder => "inbox-out-of-order",
+        }
+    }
+
+    /// The bug named `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.name() == name)
+    }
+}

@@ -1,0 +1,185 @@
+//! The invariants (docs/simulation.md): checked after every step ([`always`]) and once the mall
+//! is quiet ([`at_quiescence`]).
+
+use crate::central::orders;
+use crate::world::{Placed, World};
+use mallbots_domain::ordering::{Order, OrderEvent};
+use mallbots_domain::saga::payment_id_for;
+use mallbots_domain::{Aggregate, SagaId};
+
+const FINAL: [&str; 3] = ["OrderCompleted", "OrderCanceled", "OrderRejected"];
+
+/// Central's order as its subjects hold it.
+fn central_order(world: &World, p: &Placed) -> Order {
+    let root = world.bus.root();
+    let device = &world.devices[p.kiosk].id;
+    let mut events: Vec<OrderEvent> = Vec::new();
+    for subject in [
+        orders::kiosk_subject(root, device, p.order),
+        orders::central_subject(root, device, p.order),
+    ] {
+        events.extend(
+            world
+                .bus
+                .history(&subject)
+                .into_iter()
+                .filter_map(|m| serde_json::from_slice(&m.payload).ok()),
+        );
+    }
+    Order::from_events(&events)
+}
+
+/// Central's status of a placed order (`None`: central has not seen it).
+pub fn central_status(world: &World, p: &Placed) -> Option<&'static str> {
+    let order = central_order(world, p);
+    order.exists().then(|| order.status().as_str())
+}
+
+/// What must hold after every step.
+pub fn always(world: &World) -> Option<String> {
+    let e = &world.effects;
+    if let Some(v) = e.violations.first() {
+        return Some(v.clone());
+    }
+    for (what, counts) in [
+        ("authorized", &e.authorized),
+        ("captured", &e.captured),
+        ("voided", &e.voided),
+    ] {
+        if let Some((payment, n)) = counts.iter().find(|(_, n)| **n > 1) {
+            return Some(format!("effects at most once: payment {payment} {what} {n} times"));
+        }
+    }
+    if let Some(payment) = e.captured.keys().find(|p| e.voided.contains_key(*p)) {
+        return Some(format!("payment {payment} both captured and voided"));
+    }
+    if let Some((order, n)) = e.sms.iter().find(|(_, n)| **n > 1) {
+        return Some(format!("effects at most once: order {order} got {n} SMS"));
+    }
+    let root = world.bus.root();
+    for p in &world.placed {
+        let subject = orders::central_subject(root, &world.devices[p.kiosk].id, p.order);
+        let types: Vec<String> = world
+            .bus
+            .history(&subject)
+            .iter()
+            .filter_map(|m| m.headers.get("Mallbots-Event-Type").map(|v| v.as_str().to_owned()))
+            .collect();
+        let finals = types.iter().filter(|t| FINAL.contains(&t.as_str())).count();
+        let after_final = types
+            .iter()
+            .position(|t| FINAL.contains(&t.as_str()))
+            .is_some_and(|i| i + 1 < types.len());
+        if finals > 1 || after_final {
+            return Some(format!(
+                "one final state: order {} on central went {}",
+                p.order,
+                types.join(" → ")
+            ));
+        }
+    }
+    None
+}
+
+/// Why the mall is not quiet yet (`None`: quiet).
+pub fn busy(world: &World) -> Option<String> {
+    for d in &world.devices {
+        let pending = d.pending_outbox();
+        if pending > 0 {
+            return Some(format!("{} has {pending} outbox rows waiting", d.id));
+        }
+    }
+    for c in world.bus.consumer_names() {
+        let backlog = world.bus.backlog(&c);
+        if backlog > 0 {
+            return Some(format!("consumer {c} has {backlog} messages waiting"));
+        }
+    }
+    if world.bus.next_schedule_ms().is_some() {
+        return Some("a timer is pending".into());
+    }
+    if let Some((bot, Some(list))) = world.bot_lists().into_iter().find(|(_, l)| l.is_some()) {
+        return Some(format!("bot {bot} still holds list {list}"));
+    }
+    for p in &world.placed {
+        match central_status(world, p) {
+            Some("completed" | "canceled" | "rejected") => {}
+            status => return Some(format!("order {} is {status:?} on central", p.order)),
+        }
+    }
+    None
+}
+
+/// Whether nothing is left to do.
+pub fn quiet(world: &World) -> bool {
+    busy(world).is_none()
+}
+
+/// What must hold once the mall is quiet.
+pub fn at_quiescence(world: &World) -> Option<String> {
+    for p in &world.placed {
+        let central = central_status(world, p).unwrap_or("unknown");
+        let kiosk = &world.devices[p.kiosk];
+        let seen = kiosk
+            .edge()
+            .order(p.order)
+            .map(|o| o.status)
+            .unwrap_or_else(|e| e.code().to_owned());
+        if seen != central {
+            return Some(format!(
+                "kiosk converges: order {} is {central} on central but {seen} on {}",
+                p.order, kiosk.id
+            ));
+        }
+        let payment = payment_id_for(SagaId::from(p.order)).to_string();
+        let e = &world.effects;
+        let (auth, captured, voided) = (
+            e.authorized.get(&payment).copied().unwrap_or(0),
+            e.captured.get(&payment).copied().unwrap_or(0),
+            e.voided.get(&payment).copied().unwrap_or(0),
+        );
+        let ok = match central {
+            "completed" => auth == 1 && captured == 1 && voided == 0,
+            _ => captured == 0 && voided == auth,
+        };
+        if !ok {
+            return Some(format!(
+                "payments: order {} {central} with {auth} authorization(s), {captured} capture(s), {voided} void(s)",
+                p.order
+            ));
+        }
+    }
+    for d in &world.devices {
+        for id in d.outbox_event_ids() {
+            let copies = world
+                .bus
+                .events_matching(&format!("{}.ev.>", world.bus.root()))
+                .iter()
+                .filter(|m| m.msg_id.as_deref() == Some(id.as_str()))
+                .count();
+            if copies != 1 {
+                return Some(format!(
+                    "nothing in an outbox is lost: event {id} of {} is on the server {copies} times",
+                    d.id
+                ));
+            }
+        }
+    }
+    if let Some(dead) = world.bus.dead_letters.first() {
+        return Some(format!(
+            "no dead letters: {} dead-lettered {} ({})",
+            dead.consumer, dead.subject, dead.reason
+        ));
+    }
+    let catalog = world.products().len();
+    for d in &world.devices {
+        let seen = d.edge().products(None, None).map(|p| p.len()).unwrap_or(0);
+        if seen != catalog {
+            return Some(format!(
+                "catalog converges: {} sees {seen} products of {catalog}",
+                d.id
+            ));
+        }
+    }
+    None
+}

@@ -1,0 +1,476 @@
+//! One run: the mall (a manager desk, a depot desk, kiosks, bots, central) driven by the seed
+//! through a workload phase with faults, then a drain without faults until everything is quiet;
+//! the invariants are checked after every step and at the end.
+
+use crate::bus::{Bus, StreamName};
+use crate::central::{self, bots::Bot, bots::Holders};
+use crate::clock::SimClock;
+use crate::device::Device;
+use crate::effects::{Effects, DECLINED_CARD};
+use crate::faults::{Faults, Planted};
+use crate::invariants;
+use crate::rng::Rng;
+use mallbots_domain::{BotId, OrderId, ProductId};
+use mallbots_edge::NewProduct;
+use mallbots_edge::Role;
+use std::collections::BTreeSet;
+
+/// What a run is made of.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Kiosks.
+    pub kiosks: usize,
+    /// Bots.
+    pub bots: usize,
+    /// Steps of the workload phase (the drain follows).
+    pub steps: usize,
+    /// Fault rates during the workload.
+    pub faults: Faults,
+    /// Bugs planted on purpose.
+    pub planted: BTreeSet<Planted>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            kiosks: 3,
+            bots: 3,
+            steps: 400,
+            faults: Faults::DEFAULT,
+            planted: BTreeSet::new(),
+        }
+    }
+}
+
+/// Steps the drain may take before the run counts as stuck.
+const DRAIN_STEPS: usize = 6_000;
+/// Msg-id de-duplication window (ms): short, as in the sync tests, so that the expected
+/// sequence is what keeps events exactly once.
+const DEDUP_WINDOW_MS: i64 = 1_000;
+
+/// An order placed at a kiosk.
+#[derive(Debug, Clone)]
+pub struct Placed {
+    /// The kiosk's index in `devices`.
+    pub kiosk: usize,
+    /// The order.
+    pub order: OrderId,
+    /// Its pickup code.
+    pub code: String,
+}
+
+/// A failed invariant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// Step at which it was seen.
+    pub step: usize,
+    /// What broke.
+    pub what: String,
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub struct Report {
+    /// The seed.
+    pub seed: u64,
+    /// Steps taken (workload and drain).
+    pub steps: usize,
+    /// Orders placed.
+    pub orders: usize,
+    /// The first violation, if any.
+    pub violation: Option<Violation>,
+    /// The run's trace, one line per step that did something.
+    pub trace: Vec<String>,
+    /// A digest of the trace (equal digests: the same run).
+    pub digest: u64,
+}
+
+/// The simulated mall.
+pub struct World {
+    cfg: Config,
+    rng: Rng,
+    clock: SimClock,
+    /// The server.
+    pub bus: Bus,
+    /// The outside world.
+    pub effects: Effects,
+    holders: Holders,
+    /// 0: manager desk, 1: depot desk, 2..: kiosks.
+    pub devices: Vec<Device>,
+    bots: Vec<Bot>,
+    products: Vec<ProductId>,
+    /// Orders placed.
+    pub placed: Vec<Placed>,
+    trace: Vec<String>,
+    step: usize,
+    _dir: tempfile::TempDir,
+}
+
+const ROOT: &str = "mallbots";
+/// Index of the manager desk.
+pub const MANAGER: usize = 0;
+/// Index of the depot desk.
+pub const DEPOT: usize = 1;
+
+impl World {
+    /// The mall of `seed`.
+    pub fn new(seed: u64, cfg: Config) -> Self {
+        let mut rng = Rng::new(seed);
+        let clock = SimClock::new(rng.fork());
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let mut bus = Bus::new(ROOT, DEDUP_WINDOW_MS);
+        central::provision(&mut bus);
+        let mut devices = vec![
+            Device::open(dir.path(), "manager-1", Role::Manager, ROOT, clock.clone()),
+            Device::open(dir.path(), "depot-1", Role::Depot, ROOT, clock.clone()),
+        ];
+        for k in 0..cfg.kiosks {
+            devices.push(Device::open(
+                dir.path(),
+                &format!("kiosk-{}", k + 1),
+                Role::Kiosk,
+                ROOT,
+                clock.clone(),
+            ));
+        }
+        for d in &mut devices {
+            let catalog = format!("{}-catalog", d.id);
+            bus.add_consumer(
+                &catalog,
+                StreamName::Events,
+                &[format!("{ROOT}.ev.catalog.>")],
+                2_000,
+                1_000,
+            );
+            d.consumers.push(catalog);
+            if d.role == Role::Kiosk {
+                let orders = format!("{}-orders", d.id);
+                bus.add_consumer(
+                    &orders,
+                    StreamName::Events,
+                    &[format!("{ROOT}.ev.order.{}.>", d.id)],
+                    2_000,
+                    1_000,
+                );
+                d.consumers.push(orders);
+            }
+        }
+        let bots = (0..cfg.bots)
+            .map(|i| Bot::new(BotId(uuid::Uuid::from_u128(0xb07_0000 + i as u128))))
+            .collect();
+        let mut world = Self {
+            cfg,
+            rng,
+            clock,
+            bus,
+            effects: Effects::default(),
+            holders: Holders::new(),
+            devices,
+            bots,
+            products: Vec::new(),
+            placed: Vec::new(),
+            trace: Vec::new(),
+            step: 0,
+            _dir: dir,
+        };
+        world.open_stores();
+        world
+    }
+
+    /// The manager opens two participating stores with a few products each.
+    fn open_stores(&mut self) {
+        let edge = self.devices[MANAGER].edge();
+        for (s, name) in ["Tea House", "Book Nook"].iter().enumerate() {
+            let store = edge.create_store(name, &format!("Level {}", s + 1)).expect("store");
+            edge.set_participation(store.store_id, true).expect("participation");
+            edge.set_automated_shopping(store.store_id, true).expect("automated");
+            for p in 0..3 {
+                let product = edge
+                    .add_product(NewProduct {
+                        store_id: store.store_id,
+                        sku: format!("SKU-{s}-{p}"),
+                        name: format!("Item {s}-{p}"),
+                        description: String::new(),
+                        price_cents: 150 + 100 * p,
+                    })
+                    .expect("product");
+                self.products.push(product.product_id);
+            }
+        }
+    }
+
+    fn note(&mut self, line: String) {
+        self.trace
+            .push(format!("{:>5} t+{:>6} {line}", self.step, self.clock.now_ms() - crate::clock::EPOCH_MS));
+    }
+
+    /// Runs the workload and the drain; the report.
+    pub fn run(mut self, seed: u64) -> Report {
+        let faults = self.cfg.faults;
+        let mut violation = None;
+        for _ in 0..self.cfg.steps {
+            self.tick(&faults, true);
+            if let Some(v) = self.check_now() {
+                violation = Some(v);
+                break;
+            }
+        }
+        if violation.is_none() {
+            violation = self.drain();
+        }
+        let digest = self.trace.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, line| {
+            line.bytes()
+                .fold(h, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+        });
+        Report {
+            seed,
+            steps: self.step,
+            orders: self.placed.len(),
+            violation,
+            trace: self.trace,
+            digest,
+        }
+    }
+
+    fn check_now(&mut self) -> Option<Violation> {
+        let what = invariants::always(self)?;
+        Some(Violation {
+            step: self.step,
+            what,
+        })
+    }
+
+    /// Heals everything, then steps without faults until the mall is quiet.
+    fn drain(&mut self) -> Option<Violation> {
+        for d in &mut self.devices {
+            d.offline_until_ms = 0;
+        }
+        for b in &mut self.bots {
+            b.offline_until_ms = 0;
+        }
+        self.note("drain: faults off, everyone back online".into());
+        for _ in 0..DRAIN_STEPS {
+            self.tick(&Faults::NONE, false);
+            if let Some(v) = self.check_now() {
+                return Some(v);
+            }
+            if invariants::quiet(self) {
+                let what = invariants::at_quiescence(self)?;
+                return Some(Violation {
+                    step: self.step,
+                    what,
+                });
+            }
+        }
+        Some(Violation {
+            step: self.step,
+            what: format!(
+                "quiescence: still busy after {DRAIN_STEPS} drain steps ({})",
+                invariants::busy(self).unwrap_or_default()
+            ),
+        })
+    }
+
+    fn tick(&mut self, faults: &Faults, workload: bool) {
+        self.step += 1;
+        let dt = self.rng.between(5, 120) as i64;
+        self.clock.advance(dt);
+        let now = self.clock.now_ms();
+        if self.bus.fire_schedules(now) > 0 {
+            self.note("timers fired".into());
+        }
+        self.purge_forgotten(now);
+        if workload {
+            self.inject(faults, now);
+        }
+        let kiosks = self.cfg.kiosks as u64;
+        let devices = self.devices.len() as u64;
+        let bots = self.bots.len() as u64;
+        let consumers = 4;
+        let actors = kiosks + devices + consumers + bots + 1;
+        let pick = self.rng.below(actors);
+        if pick < kiosks {
+            if workload {
+                self.kiosk_acts(2 + pick as usize);
+            }
+        } else if pick < kiosks + devices {
+            self.sync(( pick - kiosks) as usize, faults);
+        } else if pick < kiosks + devices + consumers {
+            let name = ["saga-orders", "saga-replies", "commands", "desk"][(pick - kiosks - devices) as usize];
+            let planted = self.cfg.planted.clone();
+            if let Some(line) = central::step(
+                &mut self.bus,
+                &mut self.effects,
+                &mut self.rng,
+                faults,
+                &planted,
+                name,
+                now,
+            ) {
+                self.note(line);
+            }
+        } else if pick < kiosks + devices + consumers + bots {
+            let i = (pick - kiosks - devices - consumers) as usize;
+            let planted = self.cfg.planted.clone();
+            let line = self.bots[i].step(
+                &mut self.bus,
+                &mut self.effects,
+                &mut self.holders,
+                &mut self.rng,
+                faults,
+                &planted,
+                now,
+            );
+            if let Some(line) = line {
+                self.note(line);
+            }
+        } else {
+            self.pickup();
+        }
+    }
+
+    fn purge_forgotten(&mut self, now: i64) {
+        let due: Vec<(i64, String, u64)> = self
+            .effects
+            .forgets
+            .iter()
+            .filter(|(at, ..)| *at <= now)
+            .cloned()
+            .collect();
+        self.effects.forgets.retain(|(at, ..)| *at > now);
+        for (_, key, revision) in due {
+            self.bus
+                .kv_swap(central::SAGAS_BUCKET, &key, None, revision);
+        }
+    }
+
+    fn inject(&mut self, faults: &Faults, now: i64) {
+        for i in 0..self.devices.len() {
+            if self.rng.chance(faults.partition) && self.devices[i].online(now) {
+                let until = now + self.rng.between(500, 6_000) as i64;
+                self.devices[i].offline_until_ms = until;
+                let id = self.devices[i].id.clone();
+                self.note(format!("{id} cut off until t+{}", until - crate::clock::EPOCH_MS));
+            }
+            if self.rng.chance(faults.device_crash) {
+                self.devices[i].restart();
+                let id = self.devices[i].id.clone();
+                self.note(format!("{id} killed and restarted"));
+            }
+        }
+    }
+
+    fn sync(&mut self, i: usize, faults: &Faults) {
+        let now = self.clock.now_ms();
+        if !self.devices[i].online(now) {
+            return;
+        }
+        let relay = self.devices[i].relay(&mut self.bus, &mut self.rng, faults);
+        let pulled = match relay {
+            Ok(_) => self.devices[i].pull(&mut self.bus, &mut self.rng, faults),
+            Err(k) => Err(k),
+        };
+        let id = self.devices[i].id.clone();
+        match (relay, pulled) {
+            (Ok(r), Ok(p)) if r != Default::default() || p != Default::default() => self.note(format!(
+                "{id} sync: {} published, {} recovered, {} received",
+                r.published, r.recovered, p.received
+            )),
+            (Ok(_), Ok(_)) => {}
+            _ => {
+                self.devices[i].restart();
+                self.note(format!("{id} killed mid-sync and restarted"));
+            }
+        }
+    }
+
+    /// A customer at kiosk `i`: places an order (sometimes with a card that is declined), or
+    /// asks to cancel one placed here.
+    fn kiosk_acts(&mut self, i: usize) {
+        let roll = self.rng.below(100);
+        if roll < 12 {
+            let mine: Vec<OrderId> = self
+                .placed
+                .iter()
+                .filter(|p| p.kiosk == i)
+                .map(|p| p.order)
+                .collect();
+            if let Some(j) = self.rng.index(mine.len()) {
+                let r = self.devices[i].edge().request_order_cancellation(mine[j], "changed my mind");
+                let id = self.devices[i].id.clone();
+                self.note(format!("{id} cancel {}: {}", mine[j], r.map(|o| o.status).unwrap_or_else(|e| e.code().to_owned())));
+            }
+            return;
+        }
+        if roll > 45 {
+            return;
+        }
+        let edge = self.devices[i].edge();
+        let known = edge.products(None, None).unwrap_or_default();
+        if known.is_empty() {
+            return;
+        }
+        let Ok(cart) = edge.start_cart(None) else {
+            return;
+        };
+        let lines = self.rng.between(1, 3);
+        for _ in 0..lines {
+            let p = &known[self.rng.below(known.len() as u64) as usize];
+            let qty = self.rng.between(1, 3) as i64;
+            let _ = edge.add_item(cart.cart_id, p.product_id, qty);
+        }
+        let card = if self.rng.chance(100) {
+            DECLINED_CARD
+        } else {
+            "tok_visa"
+        };
+        let id = self.devices[i].id.clone();
+        match self.devices[i].edge().checkout(cart.cart_id, card, None) {
+            Ok(order) => {
+                self.placed.push(Placed {
+                    kiosk: i,
+                    order: order.order_id,
+                    code: order.pickup_code.clone().unwrap_or_default(),
+                });
+                self.note(format!("{id} order {} placed ({card})", order.order_id));
+            }
+            Err(e) => self.note(format!("{id} checkout refused: {}", e.code())),
+        }
+    }
+
+    /// A customer at the depot desk picks up a ready order.
+    fn pickup(&mut self) {
+        let ready: Vec<Placed> = self
+            .placed
+            .iter()
+            .filter(|p| invariants::central_status(self, p) == Some("ready"))
+            .cloned()
+            .collect();
+        let Some(j) = self.rng.index(ready.len()) else {
+            return;
+        };
+        let p = &ready[j];
+        let r = self.devices[DEPOT].edge().request_pickup(p.order, &p.code);
+        let line = format!(
+            "depot-1 pickup {}: {}",
+            p.order,
+            r.map(|_| "requested".to_owned()).unwrap_or_else(|e| e.code().to_owned())
+        );
+        self.note(line);
+    }
+
+    /// The products the manager added.
+    pub fn products(&self) -> &[ProductId] {
+        &self.products
+    }
+
+    /// Bots' ids and the list each believes it holds.
+    pub fn bot_lists(&self) -> Vec<(BotId, Option<mallbots_domain::ShoppingListId>)> {
+        self.bots.iter().map(|b| (b.id, b.holding())).collect()
+    }
+
+    /// The current step.
+    pub fn step_number(&self) -> usize {
+        self.step
+    }
+}
