@@ -67,11 +67,16 @@ impl Effects {
         });
     }
 
-    /// Voids `payment` (idempotent by `key`).
+    /// Releases what the gateway holds for `payment` (idempotent by `key`; nothing happens
+    /// if it holds nothing).
     pub fn void(&mut self, key: &str, payment: &str) {
         let payment = payment.to_owned();
         self.call(key, move |e| {
-            *e.voided.entry(payment).or_default() += 1;
+            let held = e.authorized.get(&payment).copied().unwrap_or(0)
+                > e.voided.get(&payment).copied().unwrap_or(0);
+            if held {
+                *e.voided.entry(payment).or_default() += 1;
+            }
             GatewayResult::Done
         });
     }

@@ -44,6 +44,8 @@ impl Default for Config {
 
 /// Steps the drain may take before the run counts as stuck.
 const DRAIN_STEPS: usize = 6_000;
+/// Messages a central consumer handles per turn.
+const CENTRAL_BATCH: usize = 6;
 /// Msg-id de-duplication window (ms): short, as in the sync tests, so that the expected
 /// sequence is what keeps events exactly once.
 const DEDUP_WINDOW_MS: i64 = 1_000;
@@ -298,15 +300,19 @@ impl World {
         } else if pick < kiosks + devices + consumers {
             let name = ["saga-orders", "saga-replies", "commands", "desk"][(pick - kiosks - devices) as usize];
             let planted = self.cfg.planted.clone();
-            if let Some(line) = central::step(
-                &mut self.bus,
-                &mut self.effects,
-                &mut self.rng,
-                faults,
-                &planted,
-                name,
-                now,
-            ) {
+            // A replica works through a few messages when it gets the processor.
+            for _ in 0..CENTRAL_BATCH {
+                let Some(line) = central::step(
+                    &mut self.bus,
+                    &mut self.effects,
+                    &mut self.rng,
+                    faults,
+                    &planted,
+                    name,
+                    now,
+                ) else {
+                    break;
+                };
                 self.note(line);
             }
         } else if pick < kiosks + devices + consumers + bots {
@@ -410,7 +416,11 @@ impl World {
         if known.is_empty() {
             return;
         }
-        let Ok(cart) = edge.start_cart(None) else {
+        let phone = format!("555{:07}", self.rng.below(10_000_000));
+        let Ok(customer) = edge.register_customer("Ana", &phone) else {
+            return;
+        };
+        let Ok(cart) = edge.start_cart(Some(customer.customer_id)) else {
             return;
         };
         let lines = self.rng.between(1, 3);
@@ -425,7 +435,9 @@ impl World {
             "tok_visa"
         };
         let id = self.devices[i].id.clone();
-        match self.devices[i].edge().checkout(cart.cart_id, card, None) {
+        match self.devices[i]
+            .edge()
+            .checkout(cart.cart_id, card, Some(customer.customer_id)) {
             Ok(order) => {
                 self.placed.push(Placed {
                     kiosk: i,

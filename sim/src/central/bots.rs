@@ -25,8 +25,8 @@ pub const FENCES: &str = "fences";
 /// KV bucket of sent "order ready" SMS.
 pub const SMS_SENT: &str = "sms";
 
-/// List → (bot, delivery) of its latest dispatch delivery.
-pub type Holders = BTreeMap<ShoppingListId, (BotId, u32)>;
+/// List → (bot, dispatch sequence, delivery count) of its latest dispatch delivery.
+pub type Holders = BTreeMap<ShoppingListId, (BotId, u64, u32)>;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum State {
@@ -128,27 +128,41 @@ impl Bot {
             cx.bus.term(DISPATCH, seq, &d.message.subject, "not a list id");
             return Ok(None);
         };
-        holders.insert(list, (self.id, d.delivered));
-        // The fence: this delivery's count, written only over an older one.
+        let latest = holders.get(&list).map(|(_, s, n)| (*s, *n));
+        if latest.is_none_or(|l| (seq, d.delivered) > l) {
+            holders.insert(list, (self.id, seq, d.delivered));
+        }
+        // The fence: `<dispatch seq>/<delivery count>` of the latest delivery that took the
+        // list, written by compare-and-set only over an older one (a later delivery of the
+        // message, or a later message for the list, which a redelivered InitiateShopping past
+        // the de-duplication window publishes).
         let key = list.to_string();
         let fence = cx.bus.kv_get(FENCES, &key);
         let stored = fence
             .as_ref()
-            .and_then(|e| e.value.as_ref())
-            .and_then(|v| String::from_utf8(v.clone()).ok())
-            .and_then(|v| v.parse::<u32>().ok())
-            .unwrap_or(0);
-        if d.delivered <= stored {
-            return Ok(Some(format!("bot {}: stale delivery of list {list}", self.id)));
+            .and_then(|e| e.value.as_deref())
+            .and_then(parse_fence)
+            .unwrap_or((0, 0));
+        if (seq, d.delivered) <= stored {
+            // Superseded by a newer message for the list: drop this one.
+            cx.bus.ack(DISPATCH, seq);
+            return Ok(Some(format!("bot {}: superseded dispatch of list {list} dropped", self.id)));
         }
         cx.io()?;
         let revision = fence.map(|e| e.revision).unwrap_or(0);
-        let value = d.delivered.to_string().into_bytes();
+        let value = format!("{seq}/{}", d.delivered).into_bytes();
         if cx.bus.kv_swap(FENCES, &key, Some(value), revision).is_none() {
             return Ok(Some(format!("bot {}: lost the race for list {list}", self.id)));
         }
         let (state, ..) = load::<ShoppingList>(cx, LISTS, &key);
-        if matches!(state.status, Some(ListStatus::Canceled | ListStatus::Completed) | None) {
+        if state.status == Some(ListStatus::Completed) {
+            // Completed by a bot whose driver died before the order was readied: ready it
+            // now (idempotent), as production's driver does, then drop the message.
+            ready(cx, list, state.order_id)?;
+            cx.bus.ack(DISPATCH, seq);
+            return Ok(Some(format!("bot {}: list {list} was completed, order readied", self.id)));
+        }
+        if matches!(state.status, Some(ListStatus::Canceled) | None) {
             cx.bus.ack(DISPATCH, seq);
             return Ok(Some(format!("bot {}: list {list} closed, acked", self.id)));
         }
@@ -221,15 +235,14 @@ impl Bot {
                 .bus
                 .kv_get(FENCES, &key)
                 .and_then(|e| e.value)
-                .and_then(|v| String::from_utf8(v).ok())
-                .and_then(|v| v.parse::<u32>().ok());
-            if fence != Some(delivered) {
+                .and_then(|v| parse_fence(&v));
+            if fence != Some((seq, delivered)) {
                 self.state = State::Idle;
                 return Ok(Some(format!("bot {}: fenced off list {list}", self.id)));
             }
         }
-        if holders.get(&list).map(|(bot, _)| *bot) != Some(self.id) {
-            let holder = holders.get(&list).map(|(b, _)| b.to_string()).unwrap_or_default();
+        if holders.get(&list).map(|(bot, ..)| *bot) != Some(self.id) {
+            let holder = holders.get(&list).map(|(b, ..)| b.to_string()).unwrap_or_default();
             cx.effects.violations.push(format!(
                 "no list held twice: bot {} acted on list {list}, which dispatch gave to bot {holder}",
                 self.id
@@ -255,24 +268,41 @@ impl Bot {
             return Ok(Some(format!("bot {} picked up at {store} for list {list}", self.id)));
         }
         run::<ShoppingList>(cx, LISTS, &key, &ListCommand::CompleteList { at })?.ok();
-        if let Some(device) = device_of(cx, state.order_id) {
-            let order = orders::load(cx, &device, state.order_id);
-            let ready = OrderCommand::ReadyOrder {
-                total: order.total(),
-                at,
-            };
-            let cause = format!("{list}/ready");
-            if orders::execute(cx, &device, state.order_id, ready, &cause)?.is_ok() {
-                let sms_key = state.order_id.to_string();
-                cx.io()?;
-                if cx.bus.kv_swap(SMS_SENT, &sms_key, Some(b"sent".to_vec()), 0).is_some() {
-                    cx.effects.send_sms(&sms_key);
-                }
-            }
-        }
+        ready(cx, list, state.order_id)?;
         cx.io()?;
         cx.bus.ack(DISPATCH, seq);
         self.state = State::Idle;
         Ok(Some(format!("bot {} handed list {list} over", self.id)))
     }
+}
+
+/// A fence value `<seq>/<delivered>`.
+fn parse_fence(value: &[u8]) -> Option<(u64, u32)> {
+    let text = std::str::from_utf8(value).ok()?;
+    let (seq, delivered) = text.split_once('/')?;
+    Some((seq.parse().ok()?, delivered.parse().ok()?))
+}
+
+/// The order of a completed list is ready: readied once (its event id comes from the list),
+/// the customer told by SMS once (a KV create guards it).
+fn ready(cx: &mut Cx<'_>, list: ShoppingListId, order_id: mallbots_domain::OrderId) -> Result<(), Crash> {
+    let Some(device) = device_of(cx, order_id) else {
+        return Ok(());
+    };
+    let order = orders::load(cx, &device, order_id);
+    let at = Timestamp::from_millis(cx.now);
+    let ready = OrderCommand::ReadyOrder {
+        total: order.total(),
+        at,
+    };
+    let cause = format!("{list}/ready");
+    let readied = orders::execute(cx, &device, order_id, ready, &cause)?.is_ok();
+    if readied || order.status() == OrderStatus::Ready {
+        let sms_key = order_id.to_string();
+        cx.io()?;
+        if cx.bus.kv_swap(SMS_SENT, &sms_key, Some(b"sent".to_vec()), 0).is_some() {
+            cx.effects.send_sms(&sms_key);
+        }
+    }
+    Ok(())
 }

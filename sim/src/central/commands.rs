@@ -239,7 +239,12 @@ fn authorize(
     match state.status {
         Some(PaymentStatus::Authorized) => return reply(cx, meta, success(None, Some(payment))),
         Some(PaymentStatus::Voided) => {
-            return reply(cx, meta, ReplyOutcome::failure("payment.already_voided"))
+            // Voided while an earlier delivery of this command may have been authorized at
+            // the gateway and crashed before recording it: release that hold (a no-op if
+            // there is none), as production's payments handler does.
+            cx.io()?;
+            cx.effects.void(&format!("{}/release", meta.command_id), &id);
+            return reply(cx, meta, ReplyOutcome::failure("payment.already_voided"));
         }
         Some(PaymentStatus::Declined) => {
             return reply(cx, meta, ReplyOutcome::failure("payment.declined"))

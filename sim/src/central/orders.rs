@@ -11,7 +11,7 @@ use mallbots_central::platform::envelope::{event_id_for, headers, EventMeta};
 use mallbots_central::roles::saga::drive::drive;
 use mallbots_central::roles::saga::orders::{kiosk_subject_parts, saga_item};
 use mallbots_central::roles::saga::Driven;
-use mallbots_domain::ordering::{Order, OrderCommand, OrderEvent};
+use mallbots_domain::ordering::{Order, OrderCommand, OrderEvent, OrderStatus};
 use mallbots_domain::products::{Product, ProductEvent};
 use mallbots_domain::saga::{payment_id_for, list_id_for, SagaInput, SagaInputKind, StepTimeouts};
 use mallbots_domain::{Aggregate, OrderId, ProductId, SagaId, StoreId, Timestamp};
@@ -197,6 +197,10 @@ fn cancel(
     match execute(cx, device, order, cancel, cause)? {
         Ok(()) => {}
         Err(code) if code == "order.not_found" => return Ok(Outcome::Nak(500)),
+        Err(_) if load(cx, device, order).status() == OrderStatus::Canceled => {
+            // Canceled by an earlier delivery that crashed before withdrawing what the saga
+            // set up: withdraw it now (both are idempotent).
+        }
         Err(_) => {
             let refuse = OrderCommand::RefuseCancellation {
                 reason: "shopping finished".into(),

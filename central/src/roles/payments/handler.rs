@@ -183,7 +183,13 @@ impl PaymentsHandler {
                         return done(ReplyOutcome::failure(PaymentError::Declined.code()))
                     }
                     Some(PaymentStatus::Voided) => {
-                        return done(ReplyOutcome::failure(PaymentError::AlreadyVoided.code()))
+                        // Voided (a tombstone) while an earlier delivery of this command may
+                        // have been approved by the gateway and crashed before recording it
+                        // (found by the simulator, docs/simulation.md): release that hold; a
+                        // no-op at the gateway when there is none.
+                        let key = envelope::derived_id(cause, "release").to_string();
+                        with_progress(delivery, self.gateway.void(&key, payment_id)).await?;
+                        return done(ReplyOutcome::failure(PaymentError::AlreadyVoided.code()));
                     }
                     None => {}
                 }
