@@ -104,7 +104,18 @@ pub fn busy(world: &World) -> Option<String> {
     for p in &world.placed {
         match central_status(world, p) {
             Some("completed" | "canceled" | "rejected") => {}
-            status => return Some(format!("order {} is {status:?} on central", p.order)),
+            status => {
+                let saga = world
+                    .bus
+                    .kv_get(crate::central::SAGAS_BUCKET, &p.order.to_string())
+                    .and_then(|e| e.value)
+                    .map(|v| String::from_utf8_lossy(&v).into_owned())
+                    .unwrap_or_else(|| "no saga".into());
+                return Some(format!(
+                    "order {} is {status:?} on central; saga: {saga}",
+                    p.order
+                ));
+            }
         }
     }
     None

@@ -109,8 +109,14 @@ pub async fn drive<I: SagaIo>(
                 Stored::Absent => (None, 0),
             };
         if let Some(s) = &state {
-            if s.is_finished() && matches!(input.kind, SagaInputKind::TimerFired { .. }) {
-                // The last step's timer firing after the end: nothing can change.
+            // The last step's timer firing after the end: nothing can change. Unless this is
+            // the very input that finished the saga, redelivered because the replica died
+            // after writing the state and before sending its commands: then it is a duplicate
+            // and its commands (a RejectOrder) must go out again (found by the simulator).
+            if s.is_finished()
+                && matches!(input.kind, SagaInputKind::TimerFired { .. })
+                && !s.has_seen(&input.input_id)
+            {
                 io.count("ignored");
                 return Ok(Driven::Ignored);
             }
