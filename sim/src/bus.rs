@@ -244,9 +244,7 @@ impl Bus {
     /// The last message of `subject` (a direct get by subject).
     pub fn last_message(&self, subject: &str) -> Option<&Message> {
         let stream = self.streams.get(&self.stream_of(subject)?)?;
-        stream
-            .messages
-            .get(stream.last_by_subject.get(subject)?)
+        stream.messages.get(stream.last_by_subject.get(subject)?)
     }
 
     /// Every message of `subject`, oldest first.
@@ -495,8 +493,14 @@ mod tests {
     fn expected_sequence_and_dedup() {
         let mut b = bus();
         let h = HeaderMap::new;
-        assert_eq!(b.publish("m.ev.a", Some("1"), Some(0), h(), vec![], 0), Ok(1));
-        assert_eq!(b.publish("m.ev.a", Some("1"), Some(0), h(), vec![], 10), Ok(1));
+        assert_eq!(
+            b.publish("m.ev.a", Some("1"), Some(0), h(), vec![], 0),
+            Ok(1)
+        );
+        assert_eq!(
+            b.publish("m.ev.a", Some("1"), Some(0), h(), vec![], 10),
+            Ok(1)
+        );
         assert_eq!(
             b.publish("m.ev.a", Some("2"), Some(0), h(), vec![], 20),
             Err(PublishError::WrongLastSequence(1))
@@ -532,7 +536,13 @@ mod tests {
     #[test]
     fn wildcards() {
         assert!(subject_matches("m.ev.order.k1.>", "m.ev.order.k1.abc"));
-        assert!(subject_matches("m.ev.kiosk.*.order.*", "m.ev.kiosk.k1.order.x"));
-        assert!(!subject_matches("m.ev.kiosk.*.order.*", "m.ev.kiosk.k1.basket.x"));
+        assert!(subject_matches(
+            "m.ev.kiosk.*.order.*",
+            "m.ev.kiosk.k1.order.x"
+        ));
+        assert!(!subject_matches(
+            "m.ev.kiosk.*.order.*",
+            "m.ev.kiosk.k1.basket.x"
+        ));
     }
 }

@@ -10,11 +10,11 @@ use crate::rng::Rng;
 use mallbots_edge::sync::{EdgeApplier, EdgeRebaser};
 use mallbots_edge::{Edge, EdgeConfig, Role};
 use mallbots_sync::engine::local::{self, Mark, RawMessage};
+use mallbots_sync::engine::outgoing_headers;
 use mallbots_sync::engine::plan::{
     after_publish, plan_subject, Operation, PublishOutcome, ReadBack, RemoteMessage, StreamKey,
     SubjectView,
 };
-use mallbots_sync::engine::outgoing_headers;
 use mallbots_sync::store::sqlite::read;
 use mallbots_sync::store::{Durability, OutboxEntry};
 use std::path::PathBuf;
@@ -128,7 +128,16 @@ impl Device {
             if budget == 0 {
                 break;
             }
-            self.relay_subject(bus, rng, faults, &subject, stream, &rows, &mut budget, &mut step)?;
+            self.relay_subject(
+                bus,
+                rng,
+                faults,
+                &subject,
+                stream,
+                &rows,
+                &mut budget,
+                &mut step,
+            )?;
         }
         let _ = self
             .edge()
@@ -278,7 +287,14 @@ impl Device {
             now,
         );
         if rng.chance(faults.duplicate) {
-            let _ = bus.publish(&row.subject, Some(&id), Some(expected), headers, payload, now);
+            let _ = bus.publish(
+                &row.subject,
+                Some(&id),
+                Some(expected),
+                headers,
+                payload,
+                now,
+            );
         }
         // Killed between the server's ack and recording it: the next start finds it.
         if stored.is_ok() && rng.chance(faults.device_crash * 4) {
@@ -342,9 +358,9 @@ impl Device {
                     continue;
                 }
                 let seq = d.message.seq;
-                self.edge()
-                    .deliver(raw(&d.message))
-                    .unwrap_or_else(|e| panic!("{} cannot take {}: {e}", self.id, d.message.subject));
+                self.edge().deliver(raw(&d.message)).unwrap_or_else(|e| {
+                    panic!("{} cannot take {}: {e}", self.id, d.message.subject)
+                });
                 step.received += 1;
                 if rng.chance(faults.device_crash * 4) {
                     // Killed after the commit, before the ack: redelivered, a duplicate.
@@ -371,9 +387,9 @@ impl Device {
         self.edge()
             .writer()
             .call(|s| {
-                let mut stmt = s
-                    .connection()
-                    .prepare("SELECT e.event_id FROM outbox o JOIN events e ON e.global_pos = o.global_pos")?;
+                let mut stmt = s.connection().prepare(
+                    "SELECT e.event_id FROM outbox o JOIN events e ON e.global_pos = o.global_pos",
+                )?;
                 let ids = stmt
                     .query_map([], |r| r.get::<_, String>(0))?
                     .collect::<Result<Vec<_>, _>>()?;

@@ -37,7 +37,11 @@ pub struct Effects {
 pub const DECLINED_CARD: &str = "tok_declined";
 
 impl Effects {
-    fn call(&mut self, key: &str, result: impl FnOnce(&mut Self) -> GatewayResult) -> GatewayResult {
+    fn call(
+        &mut self,
+        key: &str,
+        result: impl FnOnce(&mut Self) -> GatewayResult,
+    ) -> GatewayResult {
         if let Some(r) = self.gateway_keys.get(key) {
             return r.clone();
         }

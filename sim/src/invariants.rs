@@ -47,7 +47,9 @@ pub fn always(world: &World) -> Option<String> {
         ("voided", &e.voided),
     ] {
         if let Some((payment, n)) = counts.iter().find(|(_, n)| **n > 1) {
-            return Some(format!("effects at most once: payment {payment} {what} {n} times"));
+            return Some(format!(
+                "effects at most once: payment {payment} {what} {n} times"
+            ));
         }
     }
     if let Some(payment) = e.captured.keys().find(|p| e.voided.contains_key(*p)) {
@@ -63,7 +65,11 @@ pub fn always(world: &World) -> Option<String> {
             .bus
             .history(&subject)
             .iter()
-            .filter_map(|m| m.headers.get("Mallbots-Event-Type").map(|v| v.as_str().to_owned()))
+            .filter_map(|m| {
+                m.headers
+                    .get("Mallbots-Event-Type")
+                    .map(|v| v.as_str().to_owned())
+            })
             .collect();
         let finals = types.iter().filter(|t| FINAL.contains(&t.as_str())).count();
         let after_final = types

@@ -11,7 +11,10 @@ use mallbots_sim::{run_seed, shrink, Config, Planted};
 use std::time::Instant;
 
 #[derive(Parser, Debug)]
-#[command(name = "mallbots-sim", about = "Deterministic simulation of the MallBots protocol")]
+#[command(
+    name = "mallbots-sim",
+    about = "Deterministic simulation of the MallBots protocol"
+)]
 struct Args {
     /// Run this one seed and print its outcome (with the trace when it fails).
     #[arg(long, conflicts_with = "seeds")]

@@ -183,9 +183,13 @@ impl World {
     fn open_stores(&mut self) {
         let edge = self.devices[MANAGER].edge();
         for (s, name) in ["Tea House", "Book Nook"].iter().enumerate() {
-            let store = edge.create_store(name, &format!("Level {}", s + 1)).expect("store");
-            edge.set_participation(store.store_id, true).expect("participation");
-            edge.set_automated_shopping(store.store_id, true).expect("automated");
+            let store = edge
+                .create_store(name, &format!("Level {}", s + 1))
+                .expect("store");
+            edge.set_participation(store.store_id, true)
+                .expect("participation");
+            edge.set_automated_shopping(store.store_id, true)
+                .expect("automated");
             for p in 0..3 {
                 let product = edge
                     .add_product(NewProduct {
@@ -202,8 +206,11 @@ impl World {
     }
 
     fn note(&mut self, line: String) {
-        self.trace
-            .push(format!("{:>5} t+{:>6} {line}", self.step, self.clock.now_ms() - crate::clock::EPOCH_MS));
+        self.trace.push(format!(
+            "{:>5} t+{:>6} {line}",
+            self.step,
+            self.clock.now_ms() - crate::clock::EPOCH_MS
+        ));
     }
 
     /// Runs the workload and the drain; the report.
@@ -220,10 +227,13 @@ impl World {
         if violation.is_none() {
             violation = self.drain();
         }
-        let digest = self.trace.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, line| {
-            line.bytes()
-                .fold(h, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
-        });
+        let digest = self
+            .trace
+            .iter()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, line| {
+                line.bytes()
+                    .fold(h, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+            });
         Report {
             seed,
             steps: self.step,
@@ -296,9 +306,10 @@ impl World {
                 self.kiosk_acts(2 + pick as usize);
             }
         } else if pick < kiosks + devices {
-            self.sync(( pick - kiosks) as usize, faults);
+            self.sync((pick - kiosks) as usize, faults);
         } else if pick < kiosks + devices + consumers {
-            let name = ["saga-orders", "saga-replies", "commands", "desk"][(pick - kiosks - devices) as usize];
+            let name = ["saga-orders", "saga-replies", "commands", "desk"]
+                [(pick - kiosks - devices) as usize];
             let planted = self.cfg.planted.clone();
             // A replica works through a few messages when it gets the processor.
             for _ in 0..CENTRAL_BATCH {
@@ -356,7 +367,10 @@ impl World {
                 let until = now + self.rng.between(500, 6_000) as i64;
                 self.devices[i].offline_until_ms = until;
                 let id = self.devices[i].id.clone();
-                self.note(format!("{id} cut off until t+{}", until - crate::clock::EPOCH_MS));
+                self.note(format!(
+                    "{id} cut off until t+{}",
+                    until - crate::clock::EPOCH_MS
+                ));
             }
             if self.rng.chance(faults.device_crash) {
                 self.devices[i].restart();
@@ -378,10 +392,12 @@ impl World {
         };
         let id = self.devices[i].id.clone();
         match (relay, pulled) {
-            (Ok(r), Ok(p)) if r != Default::default() || p != Default::default() => self.note(format!(
-                "{id} sync: {} published, {} recovered, {} received",
-                r.published, r.recovered, p.received
-            )),
+            (Ok(r), Ok(p)) if r != Default::default() || p != Default::default() => {
+                self.note(format!(
+                    "{id} sync: {} published, {} recovered, {} received",
+                    r.published, r.recovered, p.received
+                ))
+            }
             (Ok(_), Ok(_)) => {}
             _ => {
                 self.devices[i].restart();
@@ -402,9 +418,15 @@ impl World {
                 .map(|p| p.order)
                 .collect();
             if let Some(j) = self.rng.index(mine.len()) {
-                let r = self.devices[i].edge().request_order_cancellation(mine[j], "changed my mind");
+                let r = self.devices[i]
+                    .edge()
+                    .request_order_cancellation(mine[j], "changed my mind");
                 let id = self.devices[i].id.clone();
-                self.note(format!("{id} cancel {}: {}", mine[j], r.map(|o| o.status).unwrap_or_else(|e| e.code().to_owned())));
+                self.note(format!(
+                    "{id} cancel {}: {}",
+                    mine[j],
+                    r.map(|o| o.status).unwrap_or_else(|e| e.code().to_owned())
+                ));
             }
             return;
         }
@@ -437,7 +459,8 @@ impl World {
         let id = self.devices[i].id.clone();
         match self.devices[i]
             .edge()
-            .checkout(cart.cart_id, card, Some(customer.customer_id)) {
+            .checkout(cart.cart_id, card, Some(customer.customer_id))
+        {
             Ok(order) => {
                 self.placed.push(Placed {
                     kiosk: i,
@@ -466,7 +489,8 @@ impl World {
         let line = format!(
             "depot-1 pickup {}: {}",
             p.order,
-            r.map(|_| "requested".to_owned()).unwrap_or_else(|e| e.code().to_owned())
+            r.map(|_| "requested".to_owned())
+                .unwrap_or_else(|e| e.code().to_owned())
         );
         self.note(line);
     }

@@ -85,7 +85,10 @@ impl Bot {
         }
         if self.holding().is_some() && rng.chance(faults.bot_offline) {
             self.offline_until_ms = now + rng.between(1_000, 8_000) as i64;
-            return Some(format!("bot {} offline until {}", self.id, self.offline_until_ms));
+            return Some(format!(
+                "bot {} offline until {}",
+                self.id, self.offline_until_ms
+            ));
         }
         let crash_after = rng
             .chance(faults.handler_crash)
@@ -125,7 +128,8 @@ impl Bot {
             .and_then(|s| s.parse().ok())
             .map(ShoppingListId)
         else {
-            cx.bus.term(DISPATCH, seq, &d.message.subject, "not a list id");
+            cx.bus
+                .term(DISPATCH, seq, &d.message.subject, "not a list id");
             return Ok(None);
         };
         let latest = holders.get(&list).map(|(_, s, n)| (*s, *n));
@@ -146,13 +150,23 @@ impl Bot {
         if (seq, d.delivered) <= stored {
             // Superseded by a newer message for the list: drop this one.
             cx.bus.ack(DISPATCH, seq);
-            return Ok(Some(format!("bot {}: superseded dispatch of list {list} dropped", self.id)));
+            return Ok(Some(format!(
+                "bot {}: superseded dispatch of list {list} dropped",
+                self.id
+            )));
         }
         cx.io()?;
         let revision = fence.map(|e| e.revision).unwrap_or(0);
         let value = format!("{seq}/{}", d.delivered).into_bytes();
-        if cx.bus.kv_swap(FENCES, &key, Some(value), revision).is_none() {
-            return Ok(Some(format!("bot {}: lost the race for list {list}", self.id)));
+        if cx
+            .bus
+            .kv_swap(FENCES, &key, Some(value), revision)
+            .is_none()
+        {
+            return Ok(Some(format!(
+                "bot {}: lost the race for list {list}",
+                self.id
+            )));
         }
         let (state, ..) = load::<ShoppingList>(cx, LISTS, &key);
         if state.status == Some(ListStatus::Completed) {
@@ -160,7 +174,10 @@ impl Bot {
             // now (idempotent), as production's driver does, then drop the message.
             ready(cx, list, state.order_id)?;
             cx.bus.ack(DISPATCH, seq);
-            return Ok(Some(format!("bot {}: list {list} was completed, order readied", self.id)));
+            return Ok(Some(format!(
+                "bot {}: list {list} was completed, order readied",
+                self.id
+            )));
         }
         if matches!(state.status, Some(ListStatus::Canceled) | None) {
             cx.bus.ack(DISPATCH, seq);
@@ -175,7 +192,10 @@ impl Bot {
         match order.status() {
             OrderStatus::Pending => {
                 cx.bus.nak(DISPATCH, seq, 500, cx.now);
-                return Ok(Some(format!("bot {}: order of list {list} not approved yet", self.id)));
+                return Ok(Some(format!(
+                    "bot {}: order of list {list} not approved yet",
+                    self.id
+                )));
             }
             OrderStatus::Approved => {
                 let start = OrderCommand::StartShopping {
@@ -189,7 +209,10 @@ impl Bot {
             OrderStatus::InProgress => {}
             _ => {
                 cx.bus.ack(DISPATCH, seq);
-                return Ok(Some(format!("bot {}: order of list {list} closed", self.id)));
+                return Ok(Some(format!(
+                    "bot {}: order of list {list} closed",
+                    self.id
+                )));
             }
         }
         if state.bot_id.is_some() {
@@ -242,7 +265,10 @@ impl Bot {
             }
         }
         if holders.get(&list).map(|(bot, ..)| *bot) != Some(self.id) {
-            let holder = holders.get(&list).map(|(b, ..)| b.to_string()).unwrap_or_default();
+            let holder = holders
+                .get(&list)
+                .map(|(b, ..)| b.to_string())
+                .unwrap_or_default();
             cx.effects.violations.push(format!(
                 "no list held twice: bot {} acted on list {list}, which dispatch gave to bot {holder}",
                 self.id
@@ -253,11 +279,32 @@ impl Bot {
         if state.status == Some(ListStatus::Canceled) {
             cx.bus.ack(DISPATCH, seq);
             self.state = State::Idle;
-            return Ok(Some(format!("bot {}: list {list} canceled, dropped", self.id)));
+            return Ok(Some(format!(
+                "bot {}: list {list} canceled, dropped",
+                self.id
+            )));
         }
         if let Some(store) = stops.pop() {
-            run::<ShoppingList>(cx, LISTS, &key, &ListCommand::ArriveAtStop { store_id: store, at })?.ok();
-            run::<ShoppingList>(cx, LISTS, &key, &ListCommand::PickUpItems { store_id: store, at })?.ok();
+            run::<ShoppingList>(
+                cx,
+                LISTS,
+                &key,
+                &ListCommand::ArriveAtStop {
+                    store_id: store,
+                    at,
+                },
+            )?
+            .ok();
+            run::<ShoppingList>(
+                cx,
+                LISTS,
+                &key,
+                &ListCommand::PickUpItems {
+                    store_id: store,
+                    at,
+                },
+            )?
+            .ok();
             self.state = State::Holding {
                 list,
                 seq,
@@ -265,7 +312,10 @@ impl Bot {
                 stops,
                 next_at: cx.now + rng.between(300, 1_500) as i64,
             };
-            return Ok(Some(format!("bot {} picked up at {store} for list {list}", self.id)));
+            return Ok(Some(format!(
+                "bot {} picked up at {store} for list {list}",
+                self.id
+            )));
         }
         run::<ShoppingList>(cx, LISTS, &key, &ListCommand::CompleteList { at })?.ok();
         ready(cx, list, state.order_id)?;
@@ -285,7 +335,11 @@ fn parse_fence(value: &[u8]) -> Option<(u64, u32)> {
 
 /// The order of a completed list is ready: readied once (its event id comes from the list),
 /// the customer told by SMS once (a KV create guards it).
-fn ready(cx: &mut Cx<'_>, list: ShoppingListId, order_id: mallbots_domain::OrderId) -> Result<(), Crash> {
+fn ready(
+    cx: &mut Cx<'_>,
+    list: ShoppingListId,
+    order_id: mallbots_domain::OrderId,
+) -> Result<(), Crash> {
     let Some(device) = device_of(cx, order_id) else {
         return Ok(());
     };
@@ -300,7 +354,11 @@ fn ready(cx: &mut Cx<'_>, list: ShoppingListId, order_id: mallbots_domain::Order
     if readied || order.status() == OrderStatus::Ready {
         let sms_key = order_id.to_string();
         cx.io()?;
-        if cx.bus.kv_swap(SMS_SENT, &sms_key, Some(b"sent".to_vec()), 0).is_some() {
+        if cx
+            .bus
+            .kv_swap(SMS_SENT, &sms_key, Some(b"sent".to_vec()), 0)
+            .is_some()
+        {
             cx.effects.send_sms(&sms_key);
         }
     }

@@ -162,7 +162,15 @@ pub fn handle(cx: &mut Cx<'_>, d: &Delivery) -> Result<Outcome, Crash> {
             amount,
             card_token,
             ..
-        } => authorize(cx, &meta, d.delivered, payment_id, order_id, amount, card_token),
+        } => authorize(
+            cx,
+            &meta,
+            d.delivered,
+            payment_id,
+            order_id,
+            amount,
+            card_token,
+        ),
         SagaCommand::VoidPayment {
             payment_id,
             order_id,
@@ -182,8 +190,14 @@ pub fn handle(cx: &mut Cx<'_>, d: &Delivery) -> Result<Outcome, Crash> {
                 Err(_) => {}
             }
             let subject = format!("{}.dispatch.list.{key}", cx.root());
-            cx.publish(&subject, &key, None, Default::default(), key.clone().into_bytes())?
-                .ok();
+            cx.publish(
+                &subject,
+                &key,
+                None,
+                Default::default(),
+                key.clone().into_bytes(),
+            )?
+            .ok();
             reply(cx, &meta, ReplyOutcome::success())
         }
         SagaCommand::ApproveOrder { order_id, .. } => {
@@ -243,7 +257,8 @@ fn authorize(
             // the gateway and crashed before recording it: release that hold (a no-op if
             // there is none), as production's payments handler does.
             cx.io()?;
-            cx.effects.void(&format!("{}/release", meta.command_id), &id);
+            cx.effects
+                .void(&format!("{}/release", meta.command_id), &id);
             return reply(cx, meta, ReplyOutcome::failure("payment.already_voided"));
         }
         Some(PaymentStatus::Declined) => {

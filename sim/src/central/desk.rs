@@ -50,6 +50,13 @@ pub fn handle(cx: &mut Cx<'_>, d: &Delivery) -> Result<Outcome, Crash> {
         invoice_id: invoice,
         at,
     };
-    orders::execute(cx, &device, order_id, complete, &format!("pickup/{order_id}"))?.ok();
+    orders::execute(
+        cx,
+        &device,
+        order_id,
+        complete,
+        &format!("pickup/{order_id}"),
+    )?
+    .ok();
     Ok(Outcome::Ack)
 }

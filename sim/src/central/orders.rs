@@ -13,7 +13,7 @@ use mallbots_central::roles::saga::orders::{kiosk_subject_parts, saga_item};
 use mallbots_central::roles::saga::Driven;
 use mallbots_domain::ordering::{Order, OrderCommand, OrderEvent, OrderStatus};
 use mallbots_domain::products::{Product, ProductEvent};
-use mallbots_domain::saga::{payment_id_for, list_id_for, SagaInput, SagaInputKind, StepTimeouts};
+use mallbots_domain::saga::{list_id_for, payment_id_for, SagaInput, SagaInputKind, StepTimeouts};
 use mallbots_domain::{Aggregate, OrderId, ProductId, SagaId, StoreId, Timestamp};
 use mallbots_sync::engine::in_order::H_PREV_SUBJECT_SEQ;
 use std::sync::Mutex;
@@ -49,7 +49,10 @@ pub fn device_of(cx: &Cx<'_>, order: OrderId) -> Option<String> {
 pub fn load(cx: &Cx<'_>, device: &str, order: OrderId) -> Order {
     let root = cx.root();
     let mut events: Vec<OrderEvent> = Vec::new();
-    for subject in [kiosk_subject(&root, device, order), central_subject(&root, device, order)] {
+    for subject in [
+        kiosk_subject(&root, device, order),
+        central_subject(&root, device, order),
+    ] {
         events.extend(
             cx.bus
                 .history(&subject)
@@ -149,10 +152,18 @@ pub fn handle(cx: &mut Cx<'_>, d: &Delivery) -> Result<Outcome, Crash> {
                 ..
             },
         ) => {
-            if cx.bus.kv_get(ORDER_DEVICES, &order_id.to_string()).is_none() {
+            if cx
+                .bus
+                .kv_get(ORDER_DEVICES, &order_id.to_string())
+                .is_none()
+            {
                 cx.io()?;
-                cx.bus
-                    .kv_swap(ORDER_DEVICES, &order_id.to_string(), Some(device.clone().into_bytes()), 0);
+                cx.bus.kv_swap(
+                    ORDER_DEVICES,
+                    &order_id.to_string(),
+                    Some(device.clone().into_bytes()),
+                    0,
+                );
             }
             let lines: Vec<_> = items.iter().map(|i| (i.product_id, i.store_id)).collect();
             let unavailable_products = unavailable(cx, &lines);
@@ -171,9 +182,18 @@ pub fn handle(cx: &mut Cx<'_>, d: &Delivery) -> Result<Outcome, Crash> {
             run_saga(cx, SagaId::from(order_id), &input)?;
             Ok(Outcome::Ack)
         }
-        ("orderreq", OrderEvent::OrderCancellationRequested { order_id, reason, .. }) => {
-            cancel(cx, &device, order_id, &reason, m.msg_id.as_deref().unwrap_or("req"))
-        }
+        (
+            "orderreq",
+            OrderEvent::OrderCancellationRequested {
+                order_id, reason, ..
+            },
+        ) => cancel(
+            cx,
+            &device,
+            order_id,
+            &reason,
+            m.msg_id.as_deref().unwrap_or("req"),
+        ),
         (kind, _) => Ok(Outcome::Term(format!("unexpected {kind} event"))),
     }
 }
