@@ -1,41 +1,52 @@
-//! The bots: an idle bot pulls the oldest list from the dispatch work queue, takes it with a
-//! compare-and-set on the fence key (`list.<id>` → the delivery count), holds it with
-//! in-progress acks while shopping stop by stop, and acks when it hands the list over (order
-//! ready, SMS once). A bot that goes offline stops renewing: its list is redelivered to another
-//! bot after the ack wait, and when it comes back the fence tells it the list is no longer its.
+//! The bots, driven as production's bot driver drives them: an idle bot pulls the oldest list
+//! from the dispatch work queue and claims it with its delivery's [`Fence`] (production's
+//! [`decide_claim`](mallbots_central::roles::depot::holding::decide_claim)), holds the message
+//! with in-progress acks while it shops stop by stop (each step through production's
+//! `decide_step`, which refuses a stale fence), and acks when it hands the list over (order
+//! ready, SMS once). A bot that goes offline stops renewing: its message is redelivered to
+//! another bot after the ack wait, whose newer fence takes the list over; when the first bot
+//! comes back its next step is stale.
 //!
-//! The run's ground truth of who holds a list is the dispatch's latest delivery ([`Holders`]);
-//! a bot acting on a list delivered since to another bot is a violation.
+//! [`Holders`] records who the depot gave each list to last; a bot acting on a list given since
+//! to another bot is a violation.
 
-use super::commands::{load, run, LISTS};
 use super::cx::{Crash, Cx};
+use super::depot;
 use super::orders::{self, device_of};
 use super::DISPATCH;
 use crate::bus::Bus;
 use crate::effects::Effects;
 use crate::faults::{Faults, Planted};
 use crate::rng::Rng;
-use mallbots_domain::depot::{ListCommand, ListStatus, ShoppingList};
+use mallbots_central::roles::depot::holding::{Claim, Step};
+use mallbots_central::roles::depot::record::Fence;
+use mallbots_domain::depot::ListCommand;
 use mallbots_domain::ordering::{OrderCommand, OrderStatus};
-use mallbots_domain::{BotId, ShoppingListId, StoreId, Timestamp};
+use mallbots_domain::{BotId, OrderId, ShoppingListId, StoreId, Timestamp};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// KV bucket of dispatch fences.
-pub const FENCES: &str = "fences";
 /// KV bucket of sent "order ready" SMS.
 pub const SMS_SENT: &str = "sms";
 
-/// List → (bot, dispatch sequence, delivery count) of its latest dispatch delivery.
+/// List → (bot, dispatch sequence, delivery count) of its latest assignment.
 pub type Holders = BTreeMap<ShoppingListId, (BotId, u64, u32)>;
+
+/// What a holding bot does next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Next {
+    Arrive(StoreId),
+    PickUp(StoreId),
+    Complete,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum State {
     Idle,
     Holding {
         list: ShoppingListId,
-        seq: u64,
-        delivered: u32,
-        stops: Vec<StoreId>,
+        order: OrderId,
+        fence: Fence,
+        plan: Vec<Next>,
         next_at: i64,
     },
 }
@@ -49,6 +60,9 @@ pub struct Bot {
     /// Offline (no renewals, no work) until then (ms).
     pub offline_until_ms: i64,
 }
+
+/// What a step did, for the trace.
+type Note = Option<String>;
 
 impl Bot {
     /// An idle bot.
@@ -79,16 +93,13 @@ impl Bot {
         faults: &Faults,
         planted: &BTreeSet<Planted>,
         now: i64,
-    ) -> Option<String> {
+    ) -> Note {
         if now < self.offline_until_ms {
             return None;
         }
         if self.holding().is_some() && rng.chance(faults.bot_offline) {
             self.offline_until_ms = now + rng.between(1_000, 8_000) as i64;
-            return Some(format!(
-                "bot {} offline until {}",
-                self.id, self.offline_until_ms
-            ));
+            return Some(format!("bot {} offline until {}", self.id, self.offline_until_ms));
         }
         let crash_after = rng
             .chance(faults.handler_crash)
@@ -98,11 +109,17 @@ impl Bot {
             State::Idle => self.take(&mut cx, holders, rng),
             State::Holding {
                 list,
-                seq,
-                delivered,
-                stops,
+                order,
+                fence,
+                plan,
                 next_at,
-            } => self.shop(&mut cx, holders, rng, list, seq, delivered, stops, next_at),
+            } => {
+                cx.bus.in_progress(DISPATCH, fence.stream_seq, cx.now);
+                if cx.now < next_at {
+                    return None;
+                }
+                self.shop(&mut cx, holders, rng, list, order, fence, plan)
+            }
         };
         match result {
             Ok(note) => note,
@@ -113,12 +130,7 @@ impl Bot {
         }
     }
 
-    fn take(
-        &mut self,
-        cx: &mut Cx<'_>,
-        holders: &mut Holders,
-        rng: &mut Rng,
-    ) -> Result<Option<String>, Crash> {
+    fn take(&mut self, cx: &mut Cx<'_>, holders: &mut Holders, rng: &mut Rng) -> Result<Note, Crash> {
         let Some(d) = cx.bus.fetch(DISPATCH, cx.now) else {
             return Ok(None);
         };
@@ -128,112 +140,76 @@ impl Bot {
             .and_then(|s| s.parse().ok())
             .map(ShoppingListId)
         else {
-            cx.bus
-                .term(DISPATCH, seq, &d.message.subject, "not a list id");
+            cx.bus.term(DISPATCH, seq, &d.message.subject, "not a list id");
             return Ok(None);
         };
-        let latest = holders.get(&list).map(|(_, s, n)| (*s, *n));
-        if latest.is_none_or(|l| (seq, d.delivered) > l) {
-            holders.insert(list, (self.id, seq, d.delivered));
-        }
-        // The fence: `<dispatch seq>/<delivery count>` of the latest delivery that took the
-        // list, written by compare-and-set only over an older one (a later delivery of the
-        // message, or a later message for the list, which a redelivered InitiateShopping past
-        // the de-duplication window publishes).
-        let key = list.to_string();
-        let fence = cx.bus.kv_get(FENCES, &key);
-        let stored = fence
-            .as_ref()
-            .and_then(|e| e.value.as_deref())
-            .and_then(parse_fence)
-            .unwrap_or((0, 0));
-        if (seq, d.delivered) <= stored {
-            // Superseded by a newer message for the list: drop this one.
-            cx.bus.ack(DISPATCH, seq);
-            return Ok(Some(format!(
-                "bot {}: superseded dispatch of list {list} dropped",
-                self.id
-            )));
-        }
-        cx.io()?;
-        let revision = fence.map(|e| e.revision).unwrap_or(0);
-        let value = format!("{seq}/{}", d.delivered).into_bytes();
-        if cx
-            .bus
-            .kv_swap(FENCES, &key, Some(value), revision)
-            .is_none()
-        {
-            return Ok(Some(format!(
-                "bot {}: lost the race for list {list}",
-                self.id
-            )));
-        }
-        let (state, ..) = load::<ShoppingList>(cx, LISTS, &key);
-        if state.status == Some(ListStatus::Completed) {
-            // Completed by a bot whose driver died before the order was readied: ready it
-            // now (idempotent), as production's driver does, then drop the message.
-            ready(cx, list, state.order_id)?;
-            cx.bus.ack(DISPATCH, seq);
-            return Ok(Some(format!(
-                "bot {}: list {list} was completed, order readied",
-                self.id
-            )));
-        }
-        if matches!(state.status, Some(ListStatus::Canceled) | None) {
-            cx.bus.ack(DISPATCH, seq);
-            return Ok(Some(format!("bot {}: list {list} closed, acked", self.id)));
-        }
-        let Some(device) = device_of(cx, state.order_id) else {
-            cx.bus.nak(DISPATCH, seq, 500, cx.now);
-            return Ok(None);
-        };
-        let order = orders::load(cx, &device, state.order_id);
-        let at = Timestamp::from_millis(cx.now);
-        match order.status() {
-            OrderStatus::Pending => {
-                cx.bus.nak(DISPATCH, seq, 500, cx.now);
-                return Ok(Some(format!(
-                    "bot {}: order of list {list} not approved yet",
-                    self.id
-                )));
-            }
-            OrderStatus::Approved => {
-                let start = OrderCommand::StartShopping {
-                    list_id: list,
-                    bot_id: self.id,
-                    at,
-                };
-                let cause = format!("{list}/{seq}/{}", d.delivered);
-                orders::execute(cx, &device, state.order_id, start, &cause)?.ok();
-            }
-            OrderStatus::InProgress => {}
-            _ => {
-                cx.bus.ack(DISPATCH, seq);
-                return Ok(Some(format!(
-                    "bot {}: order of list {list} closed",
-                    self.id
-                )));
-            }
-        }
-        if state.bot_id.is_some() {
-            run::<ShoppingList>(cx, LISTS, &key, &ListCommand::ReleaseList { at })?.ok();
-        }
-        let assign = ListCommand::AssignBot {
+        let fence = Fence {
+            stream_seq: seq,
+            delivered: i64::from(d.delivered),
             bot_id: self.id,
-            at,
         };
-        run::<ShoppingList>(cx, LISTS, &key, &assign)?.ok();
-        self.state = State::Holding {
-            list,
-            seq,
-            delivered: d.delivered,
-            stops: state.stops.iter().map(|s| s.store_id).collect(),
-            next_at: cx.now + rng.between(300, 1_500) as i64,
-        };
-        Ok(Some(format!(
-            "bot {} took list {list} (delivery {})",
-            self.id, d.delivered
-        )))
+        let note = |what: &str| Some(format!("bot {}: list {list} {what}", self.id));
+        match depot::claim(cx, list, fence)? {
+            Claim::Assigned { order_id, stops, .. } => {
+                holders.insert(list, (self.id, seq, d.delivered));
+                let Some(device) = device_of(cx, order_id) else {
+                    cx.bus.nak(DISPATCH, seq, 500, cx.now);
+                    return Ok(note("claimed, order unknown yet"));
+                };
+                let order = orders::load(cx, &device, order_id);
+                match order.status() {
+                    OrderStatus::Approved => {
+                        let start = OrderCommand::StartShopping {
+                            list_id: list,
+                            bot_id: self.id,
+                            at: Timestamp::from_millis(cx.now),
+                        };
+                        let cause = format!("start_shopping/{list}/{seq}/{}", d.delivered);
+                        orders::execute(cx, &device, order_id, start, &cause)?.ok();
+                    }
+                    OrderStatus::InProgress => {}
+                    OrderStatus::Pending => {
+                        // Ordering starts shopping only once the order is approved.
+                        cx.bus.nak(DISPATCH, seq, 500, cx.now);
+                        return Ok(note("claimed before its order was approved; later"));
+                    }
+                    _ => {
+                        cx.bus.ack(DISPATCH, seq);
+                        return Ok(note("claimed for a closed order; dropped"));
+                    }
+                }
+                let mut plan: Vec<Next> = Vec::new();
+                for stop in stops.iter().filter(|s| !s.picked) {
+                    plan.push(Next::Arrive(stop.store_id));
+                    plan.push(Next::PickUp(stop.store_id));
+                }
+                plan.push(Next::Complete);
+                plan.reverse();
+                self.state = State::Holding {
+                    list,
+                    order: order_id,
+                    fence,
+                    plan,
+                    next_at: cx.now + rng.between(300, 1_500) as i64,
+                };
+                Ok(note(&format!("taken (delivery {})", d.delivered)))
+            }
+            Claim::Completed { order_id } => {
+                // Completed by a driver that died before readying the order: ready it now.
+                ready(cx, list, order_id)?;
+                cx.bus.ack(DISPATCH, seq);
+                Ok(note("was completed; order readied"))
+            }
+            Claim::Skip(why) => {
+                cx.bus.ack(DISPATCH, seq);
+                Ok(note(&format!("skipped ({why})")))
+            }
+            Claim::NotYet(why) => {
+                cx.bus.nak(DISPATCH, seq, 500, cx.now);
+                Ok(note(&format!("not yet ({why})")))
+            }
+            Claim::Stale => Ok(note("stale delivery")),
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -243,122 +219,92 @@ impl Bot {
         holders: &Holders,
         rng: &mut Rng,
         list: ShoppingListId,
-        seq: u64,
-        delivered: u32,
-        mut stops: Vec<StoreId>,
-        next_at: i64,
-    ) -> Result<Option<String>, Crash> {
-        cx.bus.in_progress(DISPATCH, seq, cx.now);
-        if cx.now < next_at {
+        order: OrderId,
+        fence: Fence,
+        mut plan: Vec<Next>,
+    ) -> Result<Note, Crash> {
+        let Some(next) = plan.last().cloned() else {
+            self.state = State::Idle;
             return Ok(None);
-        }
-        let key = list.to_string();
-        if !cx.planted(Planted::UnfencedDispatch) {
-            let fence = cx
-                .bus
-                .kv_get(FENCES, &key)
-                .and_then(|e| e.value)
-                .and_then(|v| parse_fence(&v));
-            if fence != Some((seq, delivered)) {
+        };
+        // The planted bug: act under whatever fence the list's record holds now, as if the
+        // driver never checked that it is its own.
+        let acting = if cx.planted(Planted::UnfencedDispatch) {
+            depot::current_fence(cx, list).unwrap_or(fence)
+        } else {
+            fence
+        };
+        let at = Timestamp::from_millis(cx.now);
+        let (name, command) = match next {
+            Next::Arrive(store) => (format!("arrive/{store}"), ListCommand::ArriveAtStop { store_id: store, at }),
+            Next::PickUp(store) => (format!("pickup/{store}"), ListCommand::PickUpItems { store_id: store, at }),
+            Next::Complete => ("complete".to_owned(), ListCommand::CompleteList { at }),
+        };
+        let note = |what: &str| Some(format!("bot {}: list {list} {what}", self.id));
+        match depot::step(cx, list, acting, &name, &command)? {
+            Step::Done => {}
+            Step::Stale => {
                 self.state = State::Idle;
-                return Ok(Some(format!("bot {}: fenced off list {list}", self.id)));
+                return Ok(note("fenced off (another delivery holds it)"));
+            }
+            Step::Canceled => {
+                cx.bus.ack(DISPATCH, fence.stream_seq);
+                self.state = State::Idle;
+                return Ok(note("canceled; dropped"));
+            }
+            Step::Released => {
+                cx.bus.nak(DISPATCH, fence.stream_seq, 0, cx.now);
+                self.state = State::Idle;
+                return Ok(note("released; given back"));
+            }
+            Step::Refused(code) => {
+                self.state = State::Idle;
+                return Ok(note(&format!("step {name} refused: {code}")));
             }
         }
         if holders.get(&list).map(|(bot, ..)| *bot) != Some(self.id) {
-            let holder = holders
-                .get(&list)
-                .map(|(b, ..)| b.to_string())
-                .unwrap_or_default();
+            let holder = holders.get(&list).map(|(b, ..)| b.to_string()).unwrap_or_default();
             cx.effects.violations.push(format!(
-                "no list held twice: bot {} acted on list {list}, which dispatch gave to bot {holder}",
+                "no list held twice: bot {} acted ({name}) on list {list}, which the depot gave to bot {holder} since",
                 self.id
             ));
         }
-        let (state, ..) = load::<ShoppingList>(cx, LISTS, &key);
-        let at = Timestamp::from_millis(cx.now);
-        if state.status == Some(ListStatus::Canceled) {
-            cx.bus.ack(DISPATCH, seq);
-            self.state = State::Idle;
-            return Ok(Some(format!(
-                "bot {}: list {list} canceled, dropped",
-                self.id
-            )));
-        }
-        if let Some(store) = stops.pop() {
-            run::<ShoppingList>(
-                cx,
-                LISTS,
-                &key,
-                &ListCommand::ArriveAtStop {
-                    store_id: store,
-                    at,
-                },
-            )?
-            .ok();
-            run::<ShoppingList>(
-                cx,
-                LISTS,
-                &key,
-                &ListCommand::PickUpItems {
-                    store_id: store,
-                    at,
-                },
-            )?
-            .ok();
+        plan.pop();
+        if next != Next::Complete {
             self.state = State::Holding {
                 list,
-                seq,
-                delivered,
-                stops,
+                order,
+                fence,
+                plan,
                 next_at: cx.now + rng.between(300, 1_500) as i64,
             };
-            return Ok(Some(format!(
-                "bot {} picked up at {store} for list {list}",
-                self.id
-            )));
+            return Ok(note(&name));
         }
-        run::<ShoppingList>(cx, LISTS, &key, &ListCommand::CompleteList { at })?.ok();
-        ready(cx, list, state.order_id)?;
+        ready(cx, list, order)?;
         cx.io()?;
-        cx.bus.ack(DISPATCH, seq);
+        cx.bus.ack(DISPATCH, fence.stream_seq);
         self.state = State::Idle;
-        Ok(Some(format!("bot {} handed list {list} over", self.id)))
+        Ok(note("handed over"))
     }
-}
-
-/// A fence value `<seq>/<delivered>`.
-fn parse_fence(value: &[u8]) -> Option<(u64, u32)> {
-    let text = std::str::from_utf8(value).ok()?;
-    let (seq, delivered) = text.split_once('/')?;
-    Some((seq.parse().ok()?, delivered.parse().ok()?))
 }
 
 /// The order of a completed list is ready: readied once (its event id comes from the list),
 /// the customer told by SMS once (a KV create guards it).
-fn ready(
-    cx: &mut Cx<'_>,
-    list: ShoppingListId,
-    order_id: mallbots_domain::OrderId,
-) -> Result<(), Crash> {
+fn ready(cx: &mut Cx<'_>, list: ShoppingListId, order_id: OrderId) -> Result<(), Crash> {
     let Some(device) = device_of(cx, order_id) else {
         return Ok(());
     };
     let order = orders::load(cx, &device, order_id);
-    let at = Timestamp::from_millis(cx.now);
     let ready = OrderCommand::ReadyOrder {
         total: order.total(),
-        at,
+        at: Timestamp::from_millis(cx.now),
     };
-    let cause = format!("{list}/ready");
+    let cause = format!("ready_order/{list}");
     let readied = orders::execute(cx, &device, order_id, ready, &cause)?.is_ok();
     if readied || order.status() == OrderStatus::Ready {
         let sms_key = order_id.to_string();
         cx.io()?;
-        if cx
-            .bus
-            .kv_swap(SMS_SENT, &sms_key, Some(b"sent".to_vec()), 0)
-            .is_some()
-        {
+        if cx.bus.kv_swap(SMS_SENT, &sms_key, Some(b"sent".to_vec()), 0).is_some() {
             cx.effects.send_sms(&sms_key);
         }
     }

@@ -1,25 +1,23 @@
 //! The saga's commands on `<root>.cmd.>`: customers, depot (lists), payments (through the
 //! gateway, idempotent by command id) and ordering. Each answers on `<root>.reply.<saga>` with
 //! msg-id `reply/<command id>`, as production's `saga_reply` does; RejectOrder is not answered.
-//! Payments and lists keep their events in KV (one key per aggregate, compare-and-set).
+//! Payments keep their events in KV (one key per aggregate, compare-and-set); lists are the
+//! depot's ([`super::depot`], production's decisions).
 
 use super::cx::{Crash, Cx};
 use super::orders::{self, device_of};
 use super::Outcome;
 use crate::bus::Delivery;
 use crate::faults::Planted;
-use mallbots_domain::depot::{ListCommand, ShoppingList};
 use mallbots_domain::ordering::OrderCommand;
 use mallbots_domain::payments::{Payment, PaymentCommand, PaymentStatus};
 use mallbots_domain::saga::{CommandMeta, ReplyOutcome, SagaCommand, SagaInput};
-use mallbots_domain::{Aggregate, OrderId, PaymentId, ShoppingListId, Timestamp};
+use mallbots_domain::{Aggregate, OrderId, PaymentId, Timestamp};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 /// KV bucket of payments' events.
 pub const PAYMENTS: &str = "payments";
-/// KV bucket of shopping lists' events.
-pub const LISTS: &str = "lists";
 
 /// An aggregate kept as its events under one KV key.
 pub fn load<A: Aggregate>(cx: &Cx<'_>, bucket: &str, key: &str) -> (A, Vec<A::Event>, u64)
@@ -101,18 +99,7 @@ pub fn void_payment(
     Ok(())
 }
 
-/// Cancels `list` (a tombstone if it was never created).
-pub fn cancel_list(cx: &mut Cx<'_>, list: ShoppingListId, order: OrderId) -> Result<(), Crash> {
-    let command = ListCommand::CancelList {
-        list_id: list,
-        order_id: order,
-        at: Timestamp::from_millis(cx.now),
-    };
-    run::<ShoppingList>(cx, LISTS, &list.to_string(), &command)?.ok();
-    Ok(())
-}
-
-fn success(list: Option<ShoppingListId>, payment: Option<PaymentId>) -> ReplyOutcome {
+fn success(list: Option<mallbots_domain::ShoppingListId>, payment: Option<PaymentId>) -> ReplyOutcome {
     ReplyOutcome::Success {
         list_id: list,
         payment_id: payment,
@@ -130,31 +117,11 @@ pub fn handle(cx: &mut Cx<'_>, d: &Delivery) -> Result<Outcome, Crash> {
     let cause = meta.command_id.to_string();
     match command {
         SagaCommand::AuthorizeCustomer { .. } => reply(cx, &meta, ReplyOutcome::success()),
-        SagaCommand::CreateShoppingList {
-            list_id,
-            order_id,
-            items,
-            ..
-        } => {
-            let command = ListCommand::CreateShoppingList {
-                list_id,
-                order_id,
-                items,
-                at,
-            };
-            match run::<ShoppingList>(cx, LISTS, &list_id.to_string(), &command)? {
-                Ok(_) => reply(cx, &meta, success(Some(list_id), None)),
-                Err(code) if code.ends_with("already_exists") => {
-                    reply(cx, &meta, success(Some(list_id), None))
-                }
-                Err(code) => reply(cx, &meta, ReplyOutcome::failure(code)),
-            }
-        }
-        SagaCommand::CancelShoppingList {
-            list_id, order_id, ..
-        } => {
-            cancel_list(cx, list_id, order_id)?;
-            reply(cx, &meta, ReplyOutcome::success())
+        SagaCommand::CreateShoppingList { .. }
+        | SagaCommand::CancelShoppingList { .. }
+        | SagaCommand::InitiateShopping { .. } => {
+            let outcome = super::depot::saga_command(cx, &command)?;
+            reply(cx, &meta, outcome)
         }
         SagaCommand::AuthorizePayment {
             payment_id,
@@ -177,27 +144,6 @@ pub fn handle(cx: &mut Cx<'_>, d: &Delivery) -> Result<Outcome, Crash> {
             ..
         } => {
             void_payment(cx, payment_id, order_id, &cause)?;
-            reply(cx, &meta, ReplyOutcome::success())
-        }
-        SagaCommand::InitiateShopping { list_id, .. } => {
-            let key = list_id.to_string();
-            let command = ListCommand::InitiateShopping { at };
-            match run::<ShoppingList>(cx, LISTS, &key, &command)? {
-                Ok(_) => {}
-                Err(code) if code.ends_with("canceled") => {
-                    return reply(cx, &meta, ReplyOutcome::failure(code))
-                }
-                Err(_) => {}
-            }
-            let subject = format!("{}.dispatch.list.{key}", cx.root());
-            cx.publish(
-                &subject,
-                &key,
-                None,
-                Default::default(),
-                key.clone().into_bytes(),
-            )?
-            .ok();
             reply(cx, &meta, ReplyOutcome::success())
         }
         SagaCommand::ApproveOrder { order_id, .. } => {

@@ -8,6 +8,7 @@
 pub mod bots;
 mod commands;
 mod cx;
+pub mod depot;
 mod desk;
 pub mod orders;
 mod saga_io;

@@ -232,7 +232,7 @@ fn cancel(
     }
     let saga = SagaId::from(order);
     super::commands::void_payment(cx, payment_id_for(saga), order, &format!("{cause}/void"))?;
-    super::commands::cancel_list(cx, list_id_for(saga), order)?;
+    super::depot::cancel(cx, list_id_for(saga), order)?;
     Ok(Outcome::Ack)
 }
 
