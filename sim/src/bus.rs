@@ -57,6 +57,8 @@ struct Stream {
     messages: BTreeMap<u64, Message>,
     last_seq: u64,
     last_by_subject: BTreeMap<String, u64>,
+    /// Each subject's sequences, ascending (an index: reads by subject are the hot path).
+    by_subject: BTreeMap<String, Vec<u64>>,
     /// msg-id → (sequence, stored at ms).
     dedup: BTreeMap<String, (u64, i64)>,
     work_queue: bool,
@@ -216,6 +218,11 @@ impl Bus {
         stream.last_seq += 1;
         let seq = stream.last_seq;
         stream.last_by_subject.insert(subject.to_owned(), seq);
+        stream
+            .by_subject
+            .entry(subject.to_owned())
+            .or_default()
+            .push(seq);
         if let Some(id) = msg_id {
             stream.dedup.insert(id.to_owned(), (seq, now_ms));
         }
@@ -253,10 +260,10 @@ impl Bus {
             return Vec::new();
         };
         stream
-            .messages
-            .values()
-            .filter(|m| m.subject == subject)
-            .collect()
+            .by_subject
+            .get(subject)
+            .map(|seqs| seqs.iter().filter_map(|s| stream.messages.get(s)).collect())
+            .unwrap_or_default()
     }
 
     /// Every message of the events stream matching `filter`, oldest first.

@@ -33,9 +33,6 @@ pub struct Effects {
     pub counts: BTreeMap<&'static str, u64>,
 }
 
-/// The card token the gateway declines.
-pub const DECLINED_CARD: &str = "tok_declined";
-
 impl Effects {
     fn call(
         &mut self,
@@ -50,16 +47,17 @@ impl Effects {
         r
     }
 
-    /// Authorizes `payment` with `card` (idempotent by `key`).
-    pub fn authorize(&mut self, key: &str, payment: &str, card: &str) -> GatewayResult {
-        let (payment, declined) = (payment.to_owned(), card == DECLINED_CARD);
-        self.call(key, move |e| {
+    /// Authorizes `payment` (idempotent by `key`); false if the card is declined.
+    pub fn authorize(&mut self, key: &str, payment: &str, declined: bool) -> bool {
+        let payment = payment.to_owned();
+        let result = self.call(key, move |e| {
             if declined {
                 return GatewayResult::Declined;
             }
             *e.authorized.entry(payment).or_default() += 1;
             GatewayResult::Done
-        })
+        });
+        result == GatewayResult::Done
     }
 
     /// Captures `payment` (idempotent by `key`).

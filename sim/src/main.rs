@@ -107,8 +107,8 @@ fn finish(cfg: &Config, report: &mallbots_sim::Report) -> anyhow::Result<()> {
     match &report.violation {
         None => {
             println!(
-                "seed {} passed: {} orders, {} steps, trace digest {:016x}",
-                report.seed, report.orders, report.steps, report.digest
+                "seed {} passed: {} orders {:?}, {} steps, trace digest {:016x}",
+                report.seed, report.orders, report.outcomes, report.steps, report.digest
             );
             Ok(())
         }

@@ -3,10 +3,11 @@
 //! the invariants are checked after every step and at the end.
 
 use crate::bus::{Bus, StreamName};
+use crate::central::DECLINED_CARD;
 use crate::central::{self, bots::Bot, bots::Holders};
 use crate::clock::SimClock;
 use crate::device::Device;
-use crate::effects::{Effects, DECLINED_CARD};
+use crate::effects::Effects;
 use crate::faults::{Faults, Planted};
 use crate::invariants;
 use crate::rng::Rng;
@@ -44,6 +45,8 @@ impl Default for Config {
 
 /// Steps the drain may take before the run counts as stuck.
 const DRAIN_STEPS: usize = 6_000;
+/// A device consumer's ack wait (ms): a message lost on the way comes back this much later.
+const DEVICE_ACK_WAIT_MS: i64 = 6_000;
 /// Messages a central consumer handles per turn.
 const CENTRAL_BATCH: usize = 6;
 /// Msg-id de-duplication window (ms): short, as in the sync tests, so that the expected
@@ -85,6 +88,8 @@ pub struct Report {
     pub trace: Vec<String>,
     /// A digest of the trace (equal digests: the same run).
     pub digest: u64,
+    /// Orders by their final status on central.
+    pub outcomes: std::collections::BTreeMap<&'static str, usize>,
 }
 
 /// The simulated mall.
@@ -105,6 +110,8 @@ pub struct World {
     pub placed: Vec<Placed>,
     trace: Vec<String>,
     step: usize,
+    /// Runs central's async handlers: one thread, time paused (it never sleeps for real).
+    runtime: tokio::runtime::Runtime,
     _dir: tempfile::TempDir,
 }
 
@@ -141,7 +148,7 @@ impl World {
                 &catalog,
                 StreamName::Events,
                 &[format!("{ROOT}.ev.catalog.>")],
-                2_000,
+                DEVICE_ACK_WAIT_MS,
                 1_000,
             );
             d.consumers.push(catalog);
@@ -151,7 +158,7 @@ impl World {
                     &orders,
                     StreamName::Events,
                     &[format!("{ROOT}.ev.order.{}.>", d.id)],
-                    2_000,
+                    DEVICE_ACK_WAIT_MS,
                     1_000,
                 );
                 d.consumers.push(orders);
@@ -173,6 +180,11 @@ impl World {
             placed: Vec::new(),
             trace: Vec::new(),
             step: 0,
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .start_paused(true)
+                .build()
+                .expect("a runtime"),
             _dir: dir,
         };
         world.open_stores();
@@ -217,8 +229,10 @@ impl World {
     pub fn run(mut self, seed: u64) -> Report {
         let faults = self.cfg.faults;
         let mut violation = None;
-        for _ in 0..self.cfg.steps {
-            self.tick(&faults, true);
+        // Customers order while faults strike, then the faults go on a while longer with no
+        // new orders (most of the flow runs under faults), then the drain.
+        for step in 0..self.cfg.steps * 3 {
+            self.tick(&faults, step < self.cfg.steps);
             if let Some(v) = self.check_now() {
                 violation = Some(v);
                 break;
@@ -234,8 +248,15 @@ impl World {
                 line.bytes()
                     .fold(h, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
             });
+        let mut outcomes = std::collections::BTreeMap::new();
+        for p in &self.placed {
+            *outcomes
+                .entry(invariants::central_status(&self, p).unwrap_or("unknown"))
+                .or_insert(0) += 1;
+        }
         Report {
             seed,
+            outcomes,
             steps: self.step,
             orders: self.placed.len(),
             violation,
@@ -283,18 +304,16 @@ impl World {
         })
     }
 
-    fn tick(&mut self, faults: &Faults, workload: bool) {
+    fn tick(&mut self, faults: &Faults, ordering: bool) {
         self.step += 1;
-        let dt = self.rng.between(5, 120) as i64;
+        let dt = self.rng.between(2, 30) as i64;
         self.clock.advance(dt);
         let now = self.clock.now_ms();
         if self.bus.fire_schedules(now) > 0 {
             self.note("timers fired".into());
         }
         self.purge_forgotten(now);
-        if workload {
-            self.inject(faults, now);
-        }
+        self.inject(faults, now);
         let kiosks = self.cfg.kiosks as u64;
         let devices = self.devices.len() as u64;
         let bots = self.bots.len() as u64;
@@ -302,7 +321,7 @@ impl World {
         let actors = kiosks + devices + consumers + bots + 1;
         let pick = self.rng.below(actors);
         if pick < kiosks {
-            if workload {
+            if ordering {
                 self.kiosk_acts(2 + pick as usize);
             }
         } else if pick < kiosks + devices {
@@ -311,19 +330,21 @@ impl World {
             let name = ["saga-orders", "saga-replies", "commands", "desk"]
                 [(pick - kiosks - devices) as usize];
             let planted = self.cfg.planted.clone();
+            let env = central::Env {
+                now,
+                faults,
+                planted: &planted,
+                runtime: &self.runtime,
+            };
             // A replica works through a few messages when it gets the processor.
+            let mut lines = Vec::new();
             for _ in 0..CENTRAL_BATCH {
-                let Some(line) = central::step(
-                    &mut self.bus,
-                    &mut self.effects,
-                    &mut self.rng,
-                    faults,
-                    &planted,
-                    name,
-                    now,
-                ) else {
-                    break;
-                };
+                match central::step(&mut self.bus, &mut self.effects, &mut self.rng, &env, name) {
+                    Some(line) => lines.push(line),
+                    None => break,
+                }
+            }
+            for line in lines {
                 self.note(line);
             }
         } else if pick < kiosks + devices + consumers + bots {
@@ -410,7 +431,7 @@ impl World {
     /// asks to cancel one placed here.
     fn kiosk_acts(&mut self, i: usize) {
         let roll = self.rng.below(100);
-        if roll < 12 {
+        if roll < 5 {
             let mine: Vec<OrderId> = self
                 .placed
                 .iter()

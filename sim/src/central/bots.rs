@@ -99,7 +99,10 @@ impl Bot {
         }
         if self.holding().is_some() && rng.chance(faults.bot_offline) {
             self.offline_until_ms = now + rng.between(1_000, 8_000) as i64;
-            return Some(format!("bot {} offline until {}", self.id, self.offline_until_ms));
+            return Some(format!(
+                "bot {} offline until {}",
+                self.id, self.offline_until_ms
+            ));
         }
         let crash_after = rng
             .chance(faults.handler_crash)
@@ -130,7 +133,12 @@ impl Bot {
         }
     }
 
-    fn take(&mut self, cx: &mut Cx<'_>, holders: &mut Holders, rng: &mut Rng) -> Result<Note, Crash> {
+    fn take(
+        &mut self,
+        cx: &mut Cx<'_>,
+        holders: &mut Holders,
+        rng: &mut Rng,
+    ) -> Result<Note, Crash> {
         let Some(d) = cx.bus.fetch(DISPATCH, cx.now) else {
             return Ok(None);
         };
@@ -140,7 +148,8 @@ impl Bot {
             .and_then(|s| s.parse().ok())
             .map(ShoppingListId)
         else {
-            cx.bus.term(DISPATCH, seq, &d.message.subject, "not a list id");
+            cx.bus
+                .term(DISPATCH, seq, &d.message.subject, "not a list id");
             return Ok(None);
         };
         let fence = Fence {
@@ -150,7 +159,9 @@ impl Bot {
         };
         let note = |what: &str| Some(format!("bot {}: list {list} {what}", self.id));
         match depot::claim(cx, list, fence)? {
-            Claim::Assigned { order_id, stops, .. } => {
+            Claim::Assigned {
+                order_id, stops, ..
+            } => {
                 holders.insert(list, (self.id, seq, d.delivered));
                 let Some(device) = device_of(cx, order_id) else {
                     cx.bus.nak(DISPATCH, seq, 500, cx.now);
@@ -236,8 +247,20 @@ impl Bot {
         };
         let at = Timestamp::from_millis(cx.now);
         let (name, command) = match next {
-            Next::Arrive(store) => (format!("arrive/{store}"), ListCommand::ArriveAtStop { store_id: store, at }),
-            Next::PickUp(store) => (format!("pickup/{store}"), ListCommand::PickUpItems { store_id: store, at }),
+            Next::Arrive(store) => (
+                format!("arrive/{store}"),
+                ListCommand::ArriveAtStop {
+                    store_id: store,
+                    at,
+                },
+            ),
+            Next::PickUp(store) => (
+                format!("pickup/{store}"),
+                ListCommand::PickUpItems {
+                    store_id: store,
+                    at,
+                },
+            ),
             Next::Complete => ("complete".to_owned(), ListCommand::CompleteList { at }),
         };
         let note = |what: &str| Some(format!("bot {}: list {list} {what}", self.id));
@@ -263,7 +286,10 @@ impl Bot {
             }
         }
         if holders.get(&list).map(|(bot, ..)| *bot) != Some(self.id) {
-            let holder = holders.get(&list).map(|(b, ..)| b.to_string()).unwrap_or_default();
+            let holder = holders
+                .get(&list)
+                .map(|(b, ..)| b.to_string())
+                .unwrap_or_default();
             cx.effects.violations.push(format!(
                 "no list held twice: bot {} acted ({name}) on list {list}, which the depot gave to bot {holder} since",
                 self.id
@@ -302,9 +328,14 @@ fn ready(cx: &mut Cx<'_>, list: ShoppingListId, order_id: OrderId) -> Result<(),
     let cause = format!("ready_order/{list}");
     let readied = orders::execute(cx, &device, order_id, ready, &cause)?.is_ok();
     if readied || order.status() == OrderStatus::Ready {
+        super::commands::create_invoice(cx, order_id, order.total())?;
         let sms_key = order_id.to_string();
         cx.io()?;
-        if cx.bus.kv_swap(SMS_SENT, &sms_key, Some(b"sent".to_vec()), 0).is_some() {
+        if cx
+            .bus
+            .kv_swap(SMS_SENT, &sms_key, Some(b"sent".to_vec()), 0)
+            .is_some()
+        {
             cx.effects.send_sms(&sms_key);
         }
     }

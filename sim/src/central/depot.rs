@@ -85,7 +85,13 @@ pub fn saga_command(cx: &mut Cx<'_>, command: &SagaCommand) -> Result<ReplyOutco
         | SagaCommand::CancelShoppingList { order_id, .. } => *order_id,
         _ => OrderId::from(command.meta().saga_id),
     };
-    let decision = run_saga(cx, list, &command.command_id().to_string(), order, &list_command)?;
+    let decision = run_saga(
+        cx,
+        list,
+        &command.command_id().to_string(),
+        order,
+        &list_command,
+    )?;
     Ok(decision.outcome)
 }
 
@@ -115,8 +121,14 @@ fn run_saga(
         if decision.dispatch.is_some() {
             let subject = format!("{}.dispatch.list.{list}", cx.root());
             let id = format!("dispatch/{list}");
-            cx.publish(&subject, &id, None, Default::default(), list.to_string().into_bytes())?
-                .ok();
+            cx.publish(
+                &subject,
+                &id,
+                None,
+                Default::default(),
+                list.to_string().into_bytes(),
+            )?
+            .ok();
         }
         return Ok(decision);
     }

@@ -11,7 +11,10 @@ mod cx;
 pub mod depot;
 mod desk;
 pub mod orders;
+mod payments;
 mod saga_io;
+
+pub use payments::DECLINED_CARD;
 
 pub use cx::{Crash, Cx};
 pub use saga_io::SAGAS as SAGAS_BUCKET;
@@ -79,17 +82,28 @@ pub enum Outcome {
     Term(String),
 }
 
+/// What a step runs under: the time, the faults, the planted bugs, central's async runtime.
+pub struct Env<'a> {
+    /// Now (ms).
+    pub now: i64,
+    /// Fault rates in force.
+    pub faults: &'a Faults,
+    /// Bugs planted on purpose.
+    pub planted: &'a BTreeSet<Planted>,
+    /// Runs central's async handlers (one thread, time paused).
+    pub runtime: &'a tokio::runtime::Runtime,
+}
+
 /// One central handler step on `consumer`: fetch a message, handle it, settle it. `None` if
 /// the consumer had nothing.
 pub fn step(
     bus: &mut Bus,
     effects: &mut Effects,
     rng: &mut Rng,
-    faults: &Faults,
-    planted: &BTreeSet<Planted>,
+    env: &Env<'_>,
     consumer: &str,
-    now: i64,
 ) -> Option<String> {
+    let (now, faults, planted, runtime) = (env.now, env.faults, env.planted, env.runtime);
     let delivery = bus.fetch(consumer, now)?;
     let subject = delivery.message.subject.clone();
     let seq = delivery.message.seq;
@@ -103,7 +117,7 @@ pub fn step(
     let outcome = match consumer {
         "saga-orders" => orders::handle(&mut cx, &delivery),
         "saga-replies" => orders::handle_reply(&mut cx, &delivery),
-        "commands" => commands::handle(&mut cx, &delivery),
+        "commands" => commands::handle(&mut cx, &delivery, runtime),
         "desk" => desk::handle(&mut cx, &delivery),
         other => Ok(Outcome::Term(format!("no handler for {other}"))),
     };

@@ -13,7 +13,7 @@ use mallbots_central::roles::saga::orders::{kiosk_subject_parts, saga_item};
 use mallbots_central::roles::saga::Driven;
 use mallbots_domain::ordering::{Order, OrderCommand, OrderEvent, OrderStatus};
 use mallbots_domain::products::{Product, ProductEvent};
-use mallbots_domain::saga::{list_id_for, payment_id_for, SagaInput, SagaInputKind, StepTimeouts};
+use mallbots_domain::saga::{list_id_for, SagaInput, SagaInputKind, StepTimeouts};
 use mallbots_domain::{Aggregate, OrderId, ProductId, SagaId, StoreId, Timestamp};
 use mallbots_sync::engine::in_order::H_PREV_SUBJECT_SEQ;
 use std::sync::Mutex;
@@ -231,7 +231,7 @@ fn cancel(
         }
     }
     let saga = SagaId::from(order);
-    super::commands::void_payment(cx, payment_id_for(saga), order, &format!("{cause}/void"))?;
+    super::commands::void_payment(cx, order, cause)?;
     super::depot::cancel(cx, list_id_for(saga), order)?;
     Ok(Outcome::Ack)
 }
@@ -252,6 +252,9 @@ pub fn handle_reply(cx: &mut Cx<'_>, d: &Delivery) -> Result<Outcome, Crash> {
         Ok(i) => i,
         Err(e) => return Ok(Outcome::Term(format!("decode: {e}"))),
     };
+    if std::env::var_os("SIM_DEBUG").is_some() {
+        eprintln!("saga {saga} input {:?}", input.kind);
+    }
     run_saga(cx, saga, &input)?;
     Ok(Outcome::Ack)
 }

@@ -5,7 +5,8 @@
 use futures::future::BoxFuture;
 use mallbots_domain::Aggregate;
 
-use super::handler::{PaymentsHandler, Retry};
+use super::handler::{Payments, Retry};
+use super::io::PaymentsIo;
 use super::store::{self, Loaded, Target};
 use crate::platform::error::PublishError;
 
@@ -23,7 +24,7 @@ pub(super) enum Step<E, T> {
 /// A decision in progress (it may call the gateway).
 pub(super) type Deciding<'a, E, T> = BoxFuture<'a, Result<Step<E, T>, Retry>>;
 
-impl PaymentsHandler {
+impl<I: PaymentsIo> Payments<'_, I> {
     /// Runs `decide` over the aggregate at `target` and appends what it decides (events caused by
     /// `cause`, occurred `at` ms). `fenced` gets the would-be result when another writer got
     /// there first, before deciding again (e.g. to release what a gateway call reserved).
@@ -45,8 +46,7 @@ impl PaymentsHandler {
                 Step::Done(then) => return Ok(then),
                 Step::Append(events, then) => (events, then),
             };
-            let publisher = &self.rt.publisher;
-            match store::append(publisher, target, expected, cause, &events, at).await {
+            match store::append(self.io, target, expected, cause, &events, at).await {
                 Ok(()) => return Ok(then),
                 Err(PublishError::WrongLastSequence { .. }) => fenced(then).await?,
                 Err(e) => return Err(e.into()),

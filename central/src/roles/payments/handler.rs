@@ -1,4 +1,5 @@
-//! `cmd-payments`: decodes by command name and runs each command against its aggregates.
+//! `cmd-payments`: decodes by command name and runs each command against its aggregates: the
+//! [`Payments`] logic over a [`PaymentsIo`] (JetStream here, the simulator's bus there).
 
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ use serde::Deserialize;
 
 use super::execute::{nothing_to_release, Deciding, Step};
 use super::gateway::{Authorization, PaymentGateway};
+use super::io::{NatsPaymentsIo, PaymentsIo};
 use super::payment_subject;
 use super::store::{self, Loaded, Target};
 use crate::platform::commands::{Capture, CreateInvoice, VoidPayment};
@@ -27,16 +29,18 @@ use crate::platform::views::LazyReader;
 const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Runs a gateway call, sending in-progress acks (`+WPI`) every [`PROGRESS_EVERY`] meanwhile.
-pub(super) async fn with_progress<T>(
-    delivery: &Delivery,
+pub(super) async fn with_progress<I: PaymentsIo, T>(
+    io: &I,
     call: impl std::future::Future<Output = T>,
 ) -> T {
     tokio::pin!(call);
     let mut ticker = tokio::time::interval(PROGRESS_EVERY);
+    ticker.tick().await;
     loop {
         tokio::select! {
+            biased;
             out = &mut call => return out,
-            _ = ticker.tick() => delivery.in_progress().await,
+            _ = ticker.tick() => io.in_progress().await,
         }
     }
 }
@@ -67,13 +71,19 @@ pub enum PaymentsCommand {
 
 /// Handles `cmd-payments`.
 pub struct PaymentsHandler {
-    pub(super) rt: Runtime,
+    rt: Runtime,
     reader: LazyReader,
-    pub(super) gateway: Arc<dyn PaymentGateway>,
+    gateway: Arc<dyn PaymentGateway>,
 }
 
-fn json<T: DeserializeOwned>(delivery: &Delivery) -> Result<T, DecodeError> {
-    serde_json::from_slice(delivery.payload()).map_err(|e| DecodeError(e.to_string()))
+/// The payments logic over its I/O edge `I` and a gateway.
+pub struct Payments<'a, I: PaymentsIo> {
+    pub(super) io: &'a I,
+    pub(super) gateway: &'a dyn PaymentGateway,
+}
+
+fn json<T: DeserializeOwned>(payload: &[u8]) -> Result<T, DecodeError> {
+    serde_json::from_slice(payload).map_err(|e| DecodeError(e.to_string()))
 }
 
 /// Why a step could not finish now (nak and retry).
@@ -90,35 +100,38 @@ impl Handler for PaymentsHandler {
     type Message = PaymentsCommand;
 
     fn decode(&self, delivery: &Delivery) -> Result<PaymentsCommand, DecodeError> {
-        let name = delivery.subject().rsplit('.').next().unwrap_or_default();
-        Ok(match name {
-            "authorize_payment" => PaymentsCommand::Authorize(json(delivery)?),
-            "void_payment" => PaymentsCommand::Void(json(delivery)?),
-            "create_invoice" => PaymentsCommand::CreateInvoice(json(delivery)?),
-            "capture" => PaymentsCommand::Capture(json(delivery)?),
-            other => return Err(DecodeError(format!("unknown payments command {other:?}"))),
-        })
+        PaymentsCommand::decode(delivery.subject(), delivery.payload())
     }
 
     async fn handle(&self, delivery: &Delivery, command: PaymentsCommand) -> Outcome {
-        let result = match command {
-            PaymentsCommand::Authorize(c) => self.authorize(delivery, c).await,
-            PaymentsCommand::Void(VoidRequest::Saga(c)) => self.saga_void(delivery, c).await,
-            PaymentsCommand::Void(VoidRequest::Plain(c)) => self
-                .void(delivery, &c.command_id, c.payment_id, c.order_id, c.at)
-                .await
-                .map(|r| {
-                    if let Err(code) = r {
-                        tracing::warn!(payment = %c.payment_id, code, "void refused");
-                    }
-                    Outcome::Ack
-                }),
-            PaymentsCommand::CreateInvoice(c) => self.create_invoice(c).await,
-            PaymentsCommand::Capture(c) => self.capture(delivery, c).await,
+        let reader = match self.reader.get().await {
+            Ok(reader) => reader,
+            Err(e) => {
+                tracing::warn!(error = %e, "events stream unavailable; retrying");
+                return Outcome::Nak { delay: None };
+            }
         };
-        result.unwrap_or_else(|Retry(reason)| {
-            tracing::warn!(%reason, "payments command not finished; retrying");
-            Outcome::Nak { delay: None }
+        let io = NatsPaymentsIo {
+            rt: &self.rt,
+            reader,
+            delivery,
+        };
+        Payments::new(&io, self.gateway.as_ref())
+            .handle(command)
+            .await
+    }
+}
+
+impl PaymentsCommand {
+    /// The command of a message on `<root>.cmd.payments.<name>`.
+    pub fn decode(subject: &str, payload: &[u8]) -> Result<Self, DecodeError> {
+        let name = subject.rsplit('.').next().unwrap_or_default();
+        Ok(match name {
+            "authorize_payment" => PaymentsCommand::Authorize(json(payload)?),
+            "void_payment" => PaymentsCommand::Void(json(payload)?),
+            "create_invoice" => PaymentsCommand::CreateInvoice(json(payload)?),
+            "capture" => PaymentsCommand::Capture(json(payload)?),
+            other => return Err(DecodeError(format!("unknown payments command {other:?}"))),
         })
     }
 }
@@ -132,25 +145,74 @@ impl PaymentsHandler {
             gateway,
         }
     }
+}
 
+impl<'a, I: PaymentsIo> Payments<'a, I> {
+    /// The logic over `io`, calling `gateway`.
+    pub fn new(io: &'a I, gateway: &'a dyn PaymentGateway) -> Self {
+        Self { io, gateway }
+    }
+
+    /// Runs `command`; what to do with its message.
+    pub async fn handle(&self, command: PaymentsCommand) -> Outcome {
+        let result = match command {
+            PaymentsCommand::Authorize(c) => self.authorize(c).await,
+            PaymentsCommand::Void(VoidRequest::Saga(c)) => self.saga_void(c).await,
+            PaymentsCommand::Void(VoidRequest::Plain(c)) => self
+                .void(&c.command_id, c.payment_id, c.order_id, c.at)
+                .await
+                .map(|r| {
+                    if let Err(code) = r {
+                        tracing::warn!(payment = %c.payment_id, code, "void refused");
+                    }
+                    Outcome::Ack
+                }),
+            PaymentsCommand::CreateInvoice(c) => self.create_invoice(c).await,
+            PaymentsCommand::Capture(c) => self.capture(c).await,
+        };
+        result.unwrap_or_else(|Retry(reason)| {
+            tracing::warn!(%reason, "payments command not finished; retrying");
+            Outcome::Nak { delay: None }
+        })
+    }
+}
+
+impl<I: PaymentsIo> Payments<'_, I> {
     pub(super) async fn load<A: Aggregate>(&self, subject: &str) -> Result<Loaded<A>, Retry> {
-        Ok(store::load(self.reader.get().await?, subject).await?)
+        Ok(store::fold(self.io.history(subject).await?))
     }
 
     pub(super) fn payment_target(&self, payment: PaymentId, order: OrderId) -> Target {
         Target {
-            subject: payment_subject(&self.rt, payment),
+            subject: payment_subject(self.io.topology(), payment),
             stream_type: Payment::STREAM_TYPE,
             stream_id: payment.to_string(),
             correlation: order.to_string(),
         }
     }
 
+    /// Replies to the saga on `<root>.reply.<saga>` (msg-id `reply/<command id>`).
     async fn reply(&self, meta: &CommandMeta, outcome: ReplyOutcome) -> Result<Outcome, Retry> {
-        Ok(crate::platform::saga_reply::reply_outcome(&self.rt, meta, outcome).await)
+        let mut input = crate::platform::saga_reply::reply_input(meta, outcome);
+        input.at = Timestamp::from_millis(self.io.now_ms());
+        let subject = self.io.topology().reply_subject(&meta.saga_id.to_string());
+        let payload = serde_json::to_vec(&input)?;
+        Ok(
+            match self
+                .io
+                .publish(&subject, &input.input_id, bytes::Bytes::from(payload))
+                .await
+            {
+                Ok(()) => Outcome::Ack,
+                Err(e) => {
+                    tracing::warn!(error = %e, saga = %meta.saga_id, "reply not sent");
+                    Outcome::Nak { delay: None }
+                }
+            },
+        )
     }
 
-    async fn authorize(&self, delivery: &Delivery, c: SagaCommand) -> Result<Outcome, Retry> {
+    async fn authorize(&self, c: SagaCommand) -> Result<Outcome, Retry> {
         let SagaCommand::AuthorizePayment {
             meta,
             payment_id,
@@ -188,7 +250,7 @@ impl PaymentsHandler {
                         // (found by the simulator, docs/simulation.md): release that hold; a
                         // no-op at the gateway when there is none.
                         let key = envelope::derived_id(cause, "release").to_string();
-                        with_progress(delivery, self.gateway.void(&key, payment_id)).await?;
+                        with_progress(self.io, self.gateway.void(&key, payment_id)).await?;
                         return done(ReplyOutcome::failure(PaymentError::AlreadyVoided.code()));
                     }
                     None => {}
@@ -204,7 +266,7 @@ impl PaymentsHandler {
                     return done(ReplyOutcome::failure(e.code()));
                 }
                 let call = self.gateway.authorize(cause, card_token, amount);
-                let (command, outcome, approved) = match with_progress(delivery, call).await? {
+                let (command, outcome, approved) = match with_progress(self.io, call).await? {
                     Authorization::Approved => (authorize, success.clone(), true),
                     Authorization::Declined { reason } => (
                         PaymentCommand::DeclinePayment {
@@ -230,7 +292,7 @@ impl PaymentsHandler {
                 Box::pin(async move {
                     if approved {
                         let key = envelope::derived_id(cause, "release").to_string();
-                        with_progress(delivery, self.gateway.void(&key, payment_id)).await?;
+                        with_progress(self.io, self.gateway.void(&key, payment_id)).await?;
                     }
                     Ok(())
                 })
@@ -241,7 +303,7 @@ impl PaymentsHandler {
         self.reply(&meta, outcome).await
     }
 
-    async fn saga_void(&self, delivery: &Delivery, c: SagaCommand) -> Result<Outcome, Retry> {
+    async fn saga_void(&self, c: SagaCommand) -> Result<Outcome, Retry> {
         let SagaCommand::VoidPayment {
             meta,
             payment_id,
@@ -254,7 +316,6 @@ impl PaymentsHandler {
         };
         let outcome = match self
             .void(
-                delivery,
                 &meta.command_id.to_string(),
                 payment_id,
                 order_id,
@@ -271,7 +332,6 @@ impl PaymentsHandler {
     /// Voids (or fences off) a payment; `Err(code)` if it cannot be voided (captured).
     async fn void(
         &self,
-        delivery: &Delivery,
         command_id: &str,
         payment_id: PaymentId,
         order_id: OrderId,
@@ -288,7 +348,7 @@ impl PaymentsHandler {
                         return Ok(Step::Done(Err(PaymentError::AlreadyCaptured.code())))
                     }
                     Some(PaymentStatus::Authorized) => {
-                        with_progress(delivery, self.gateway.void(command_id, payment_id)).await?;
+                        with_progress(self.io, self.gateway.void(command_id, payment_id)).await?;
                     }
                     None => {}
                 }

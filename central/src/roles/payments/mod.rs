@@ -17,6 +17,7 @@ pub mod gateway;
 #[cfg(test)]
 mod gateway_tests;
 pub mod handler;
+pub mod io;
 mod pickup;
 pub mod store;
 
@@ -24,19 +25,20 @@ use mallbots_domain::{InvoiceId, PaymentId};
 use mallbots_wire::subjects::{EventSubject, PaymentsKind};
 
 use crate::platform::service::Runtime;
+use crate::platform::topology::Topology;
 use crate::platform::HandlerRegistry;
 
 /// `<root>.ev.payments.payment.<id>`.
-pub fn payment_subject(rt: &Runtime, id: PaymentId) -> String {
-    rt.topology.event_subject(EventSubject::Payments {
+pub fn payment_subject(topology: &Topology, id: PaymentId) -> String {
+    topology.event_subject(EventSubject::Payments {
         kind: PaymentsKind::Payment,
         id: id.to_string(),
     })
 }
 
 /// `<root>.ev.payments.invoice.<id>`.
-pub fn invoice_subject(rt: &Runtime, id: InvoiceId) -> String {
-    rt.topology.event_subject(EventSubject::Payments {
+pub fn invoice_subject(topology: &Topology, id: InvoiceId) -> String {
+    topology.event_subject(EventSubject::Payments {
         kind: PaymentsKind::Invoice,
         id: id.to_string(),
     })

@@ -12,17 +12,18 @@ use mallbots_domain::payments::{
 use mallbots_domain::{Aggregate, InvoiceId, OrderId};
 
 use super::execute::{nothing_to_release, Deciding, Step};
-use super::handler::{with_progress, PaymentsHandler, Retry};
+use super::handler::{with_progress, Payments, Retry};
 use super::invoice_subject;
+use super::io::PaymentsIo;
 use super::store::{Loaded, Target};
 use crate::platform::commands::{Capture, CreateInvoice, RecordPickup};
 use crate::platform::envelope;
-use crate::platform::handler::{Delivery, Outcome};
+use crate::platform::handler::Outcome;
 
-impl PaymentsHandler {
+impl<I: PaymentsIo> Payments<'_, I> {
     fn invoice_target(&self, invoice_id: InvoiceId, order_id: OrderId) -> Target {
         Target {
-            subject: invoice_subject(&self.rt, invoice_id),
+            subject: invoice_subject(self.io.topology(), invoice_id),
             stream_type: Invoice::STREAM_TYPE,
             stream_id: invoice_id.to_string(),
             correlation: order_id.to_string(),
@@ -63,7 +64,7 @@ impl PaymentsHandler {
         Ok(Outcome::Ack)
     }
 
-    pub(super) async fn capture(&self, delivery: &Delivery, c: Capture) -> Result<Outcome, Retry> {
+    pub(super) async fn capture(&self, c: Capture) -> Result<Outcome, Retry> {
         let cause = c.command_id.clone();
         let at = c.at.millis();
         // 1. Capture the payment (true once captured; false: it cannot be, give up).
@@ -83,7 +84,7 @@ impl PaymentsHandler {
                 let call = self
                     .gateway
                     .capture(cause, c.payment_id, loaded.state.amount);
-                with_progress(delivery, call).await?;
+                with_progress(self.io, call).await?;
                 Ok(
                     match loaded
                         .state
@@ -152,18 +153,12 @@ impl PaymentsHandler {
             at: c.at,
         };
         let subject = self
-            .rt
-            .topology
+            .io
+            .topology()
             .command_subject(CommandContext::Ordering, "record_pickup");
         let payload = serde_json::to_vec(&record)?;
-        self.rt
-            .publisher
-            .publish(
-                &subject,
-                &record.command_id,
-                Default::default(),
-                Bytes::from(payload),
-            )
+        self.io
+            .publish(&subject, &record.command_id, Bytes::from(payload))
             .await?;
         Ok(Outcome::Ack)
     }

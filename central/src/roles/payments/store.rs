@@ -1,14 +1,14 @@
 //! Single-subject aggregates of the payments context (`<root>.ev.payments.payment.<id>`,
-//! `…invoice.<id>`): loaded with direct gets, appended with the expected last subject sequence.
+//! `…invoice.<id>`): folded from their history, appended with the expected last subject sequence.
 //! Event ids derive from the causing command id, so a retried command sees its events stored.
 
 use std::collections::HashSet;
 
 use mallbots_domain::{Aggregate, DomainEvent};
 
-use crate::platform::envelope::{self, EventMeta, EventReader};
+use super::io::PaymentsIo;
+use crate::platform::envelope::{self, EventMeta, StoredEvent};
 use crate::platform::error::PublishError;
-use crate::platform::publish::Publisher;
 
 /// An aggregate as loaded from its subject.
 #[derive(Debug, Clone)]
@@ -28,29 +28,25 @@ impl<A> Loaded<A> {
     }
 }
 
-/// Folds every event on `subject`; undecodable payloads are skipped with a warning.
-pub async fn load<A: Aggregate>(
-    reader: &EventReader,
-    subject: &str,
-) -> Result<Loaded<A>, PublishError> {
-    let history = reader.history(subject).await?;
+/// Folds a subject's `history`; undecodable payloads are skipped with a warning.
+pub fn fold<A: Aggregate>(history: Vec<StoredEvent>) -> Loaded<A> {
     let mut state = A::default();
     let mut event_ids = HashSet::new();
     let mut last_seq = 0;
     for stored in history {
         match serde_json::from_slice::<A::Event>(&stored.payload) {
             Ok(event) => state.apply(&event),
-            Err(e) => tracing::warn!(subject, seq = stored.sequence, error = %e,
+            Err(e) => tracing::warn!(subject = %stored.subject, seq = stored.sequence, error = %e,
                 "undecodable event skipped"),
         }
         last_seq = stored.sequence;
         event_ids.insert(stored.msg_id);
     }
-    Ok(Loaded {
+    Loaded {
         state,
         last_seq,
         event_ids,
-    })
+    }
 }
 
 /// Where and for whom events are appended.
@@ -68,8 +64,8 @@ pub struct Target {
 
 /// Appends `events` caused by `cause` after `expected`; a concurrent write fails with
 /// [`PublishError::WrongLastSequence`] (reload and decide again).
-pub async fn append<E: DomainEvent>(
-    publisher: &Publisher,
+pub async fn append<E: DomainEvent, I: PaymentsIo>(
+    io: &I,
     target: &Target,
     mut expected: u64,
     cause: &str,
@@ -85,9 +81,20 @@ pub async fn append<E: DomainEvent>(
             correlation_id: target.correlation.clone(),
             causation_id: cause.to_string(),
         };
-        expected = envelope::append(publisher, &target.subject, expected, event, &meta)
-            .await?
-            .sequence;
+        let payload = serde_json::to_vec(event).map_err(|e| PublishError::Other {
+            subject: target.subject.clone(),
+            reason: e.to_string(),
+        })?;
+        let headers = envelope::headers(event, &meta);
+        expected = io
+            .append(
+                &target.subject,
+                expected,
+                &meta.event_id,
+                headers,
+                bytes::Bytes::from(payload),
+            )
+            .await?;
     }
     Ok(())
 }
