@@ -266,6 +266,18 @@ impl Bus {
             .unwrap_or_default()
     }
 
+    /// The first message of a subject matching `filter` (a wildcard may stand for a token):
+    /// the oldest of the subjects' first messages.
+    pub fn first_matching(&self, filter: &str) -> Option<&Message> {
+        let stream = self.streams.get(&self.stream_of(filter)?)?;
+        stream
+            .by_subject
+            .iter()
+            .filter(|(subject, _)| subject_matches(filter, subject))
+            .filter_map(|(_, seqs)| seqs.iter().find_map(|s| stream.messages.get(s)))
+            .min_by_key(|m| m.seq)
+    }
+
     /// Every message of the events stream matching `filter`, oldest first.
     pub fn events_matching(&self, filter: &str) -> Vec<&Message> {
         self.streams[&StreamName::Events]

@@ -48,8 +48,8 @@ impl Faults {
         delivery_lost: 100,
         consumer_ack_lost: 60,
         handler_crash: 100,
-        partition: 8,
-        device_crash: 6,
+        partition: 4,
+        device_crash: 3,
         bot_offline: 10,
         refusal: 20,
     };

@@ -72,10 +72,12 @@ pub fn always(world: &World) -> Option<String> {
             })
             .collect();
         let finals = types.iter().filter(|t| FINAL.contains(&t.as_str())).count();
+        // After the final state only answers to late requests may follow (a refused
+        // cancellation changes nothing).
         let after_final = types
             .iter()
             .position(|t| FINAL.contains(&t.as_str()))
-            .is_some_and(|i| i + 1 < types.len());
+            .is_some_and(|i| types[i + 1..].iter().any(|t| t != "OrderCancelRefused"));
         if finals > 1 || after_final {
             return Some(format!(
                 "one final state: order {} on central went {}",

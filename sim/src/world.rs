@@ -47,6 +47,14 @@ impl Default for Config {
 const DRAIN_STEPS: usize = 6_000;
 /// A device consumer's ack wait (ms): a message lost on the way comes back this much later.
 const DEVICE_ACK_WAIT_MS: i64 = 6_000;
+/// Central's consumers, in the order the scheduler numbers them.
+const CENTRAL_CONSUMERS: [&str; 5] = [
+    "saga-orders",
+    "saga-replies",
+    "commands",
+    "desk",
+    "notifications",
+];
 /// Messages a central consumer handles per turn.
 const CENTRAL_BATCH: usize = 6;
 /// Msg-id de-duplication window (ms): short, as in the sync tests, so that the expected
@@ -188,7 +196,26 @@ impl World {
             _dir: dir,
         };
         world.open_stores();
+        world.publish_catalog();
         world
+    }
+
+    /// The mall opens with its catalog on every device (synced before the faults start).
+    fn publish_catalog(&mut self) {
+        for _ in 0..100 {
+            let settled = self.devices.iter().all(|d| {
+                d.pending_outbox() == 0
+                    && d.edge().products(None, None).map(|p| p.len()).unwrap_or(0)
+                        == self.products.len()
+            });
+            if settled {
+                return;
+            }
+            for i in 0..self.devices.len() {
+                let _ = self.devices[i].relay(&mut self.bus, &mut self.rng, &Faults::NONE);
+                let _ = self.devices[i].pull(&mut self.bus, &mut self.rng, &Faults::NONE);
+            }
+        }
     }
 
     /// The manager opens two participating stores with a few products each.
@@ -317,7 +344,7 @@ impl World {
         let kiosks = self.cfg.kiosks as u64;
         let devices = self.devices.len() as u64;
         let bots = self.bots.len() as u64;
-        let consumers = 4;
+        let consumers = CENTRAL_CONSUMERS.len() as u64;
         let actors = kiosks + devices + consumers + bots + 1;
         let pick = self.rng.below(actors);
         if pick < kiosks {
@@ -327,8 +354,7 @@ impl World {
         } else if pick < kiosks + devices {
             self.sync((pick - kiosks) as usize, faults);
         } else if pick < kiosks + devices + consumers {
-            let name = ["saga-orders", "saga-replies", "commands", "desk"]
-                [(pick - kiosks - devices) as usize];
+            let name = CENTRAL_CONSUMERS[(pick - kiosks - devices) as usize];
             let planted = self.cfg.planted.clone();
             let env = central::Env {
                 now,

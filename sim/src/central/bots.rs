@@ -10,23 +10,22 @@
 //! [`Holders`] records who the depot gave each list to last; a bot acting on a list given since
 //! to another bot is a violation.
 
+use super::commands::send;
 use super::cx::{Crash, Cx};
 use super::depot;
-use super::orders::{self, device_of};
 use super::DISPATCH;
 use crate::bus::Bus;
 use crate::effects::Effects;
 use crate::faults::{Faults, Planted};
 use crate::rng::Rng;
+use mallbots_central::platform::commands::{ReadyOrder, StartShopping};
 use mallbots_central::roles::depot::holding::{Claim, Step};
+use mallbots_central::roles::depot::journal::derived_id;
 use mallbots_central::roles::depot::record::Fence;
 use mallbots_domain::depot::ListCommand;
-use mallbots_domain::ordering::{OrderCommand, OrderStatus};
 use mallbots_domain::{BotId, OrderId, ShoppingListId, StoreId, Timestamp};
+use mallbots_wire::service_subjects::CommandContext;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// KV bucket of sent "order ready" SMS.
-pub const SMS_SENT: &str = "sms";
 
 /// List → (bot, dispatch sequence, delivery count) of its latest assignment.
 pub type Holders = BTreeMap<ShoppingListId, (BotId, u64, u32)>;
@@ -163,32 +162,19 @@ impl Bot {
                 order_id, stops, ..
             } => {
                 holders.insert(list, (self.id, seq, d.delivered));
-                let Some(device) = device_of(cx, order_id) else {
-                    cx.bus.nak(DISPATCH, seq, 500, cx.now);
-                    return Ok(note("claimed, order unknown yet"));
+                // Ordering records the start (it waits, nak'ing, for the order's approval).
+                let start = StartShopping {
+                    command_id: derived_id(&format!(
+                        "start_shopping/{list}/{}/{}",
+                        fence.stream_seq, fence.delivered
+                    )),
+                    order_id,
+                    list_id: list,
+                    bot_id: self.id,
+                    at: Timestamp::from_millis(cx.now),
                 };
-                let order = orders::load(cx, &device, order_id);
-                match order.status() {
-                    OrderStatus::Approved => {
-                        let start = OrderCommand::StartShopping {
-                            list_id: list,
-                            bot_id: self.id,
-                            at: Timestamp::from_millis(cx.now),
-                        };
-                        let cause = format!("start_shopping/{list}/{seq}/{}", d.delivered);
-                        orders::execute(cx, &device, order_id, start, &cause)?.ok();
-                    }
-                    OrderStatus::InProgress => {}
-                    OrderStatus::Pending => {
-                        // Ordering starts shopping only once the order is approved.
-                        cx.bus.nak(DISPATCH, seq, 500, cx.now);
-                        return Ok(note("claimed before its order was approved; later"));
-                    }
-                    _ => {
-                        cx.bus.ack(DISPATCH, seq);
-                        return Ok(note("claimed for a closed order; dropped"));
-                    }
-                }
+                let id = start.command_id.clone();
+                send(cx, CommandContext::Ordering, "start_shopping", &id, &start)?;
                 let mut plan: Vec<Next> = Vec::new();
                 for stop in stops.iter().filter(|s| !s.picked) {
                     plan.push(Next::Arrive(stop.store_id));
@@ -314,30 +300,15 @@ impl Bot {
     }
 }
 
-/// The order of a completed list is ready: readied once (its event id comes from the list),
-/// the customer told by SMS once (a KV create guards it).
+/// The list is completed: ordering readies the order (idempotent by the command id
+/// `ready_order/<list>`, as production's driver sends it).
 fn ready(cx: &mut Cx<'_>, list: ShoppingListId, order_id: OrderId) -> Result<(), Crash> {
-    let Some(device) = device_of(cx, order_id) else {
-        return Ok(());
-    };
-    let order = orders::load(cx, &device, order_id);
-    let ready = OrderCommand::ReadyOrder {
-        total: order.total(),
+    let body = ReadyOrder {
+        command_id: derived_id(&format!("ready_order/{list}")),
+        order_id,
+        list_id: list,
         at: Timestamp::from_millis(cx.now),
     };
-    let cause = format!("ready_order/{list}");
-    let readied = orders::execute(cx, &device, order_id, ready, &cause)?.is_ok();
-    if readied || order.status() == OrderStatus::Ready {
-        super::commands::create_invoice(cx, order_id, order.total())?;
-        let sms_key = order_id.to_string();
-        cx.io()?;
-        if cx
-            .bus
-            .kv_swap(SMS_SENT, &sms_key, Some(b"sent".to_vec()), 0)
-            .is_some()
-        {
-            cx.effects.send_sms(&sms_key);
-        }
-    }
-    Ok(())
+    let id = body.command_id.clone();
+    send(cx, CommandContext::Ordering, "ready_order", &id, &body)
 }

@@ -6,6 +6,7 @@
 //! compare-and-set.
 
 use super::cx::{Crash, Cx};
+use mallbots_central::platform::commands::CancelList;
 use mallbots_central::roles::depot::holding::{decide_claim, decide_step, Claim, Step};
 use mallbots_central::roles::depot::lists::{decide_saga, saga_list, SagaDecision};
 use mallbots_central::roles::depot::record::{Fence, Loaded, Plan, Record, Stored};
@@ -95,14 +96,14 @@ pub fn saga_command(cx: &mut Cx<'_>, command: &SagaCommand) -> Result<ReplyOutco
     Ok(decision.outcome)
 }
 
-/// Cancels the list of a canceled order (`cancel/<order>`; a tombstone if never created).
-pub fn cancel(cx: &mut Cx<'_>, list: ShoppingListId, order: OrderId) -> Result<(), Crash> {
+/// Ordering's `cmd.depot.cancel_list` for a canceled order (a tombstone if never created).
+pub fn cancel(cx: &mut Cx<'_>, c: &CancelList) -> Result<(), Crash> {
     let command = ListCommand::CancelList {
-        list_id: list,
-        order_id: order,
-        at: Timestamp::from_millis(cx.now),
+        list_id: c.list_id,
+        order_id: c.order_id,
+        at: c.at,
     };
-    run_saga(cx, list, &format!("cancel/{order}"), order, &command).map(|_| ())
+    run_saga(cx, c.list_id, &c.command_id, c.order_id, &command).map(|_| ())
 }
 
 fn run_saga(

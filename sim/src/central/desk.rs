@@ -1,7 +1,8 @@
 //! `desk`: a depot desk's pickup request (`OrderPickupRequested` on
-//! `<root>.ev.desk.<device>.pickupreq.<order>`): with the right code on a ready order, ask
-//! payments to capture (`cmd.payments.capture`, keyed by the order, so once); payments answers
-//! with `record_pickup` and the order is completed.
+//! `<root>.ev.desk.<device>.pickupreq.<order>`): with the right code on a ready order, ordering
+//! asks payments to capture (production's `Ordering::send_capture`, keyed by the order, so
+//! once); payments answers `record_pickup` and ordering completes the order. (Production's desk
+//! role also authorizes the desk by its enrollment; devices are not enrolled here.)
 
 use super::cx::{Crash, Cx};
 use super::orders::{self, device_of};
@@ -11,7 +12,11 @@ use mallbots_domain::desk::DeskEvent;
 use mallbots_domain::ordering::OrderStatus;
 
 /// A message on `desk`.
-pub fn handle(cx: &mut Cx<'_>, d: &Delivery) -> Result<Outcome, Crash> {
+pub fn handle(
+    cx: &mut Cx<'_>,
+    d: &Delivery,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<Outcome, Crash> {
     let event: DeskEvent = match serde_json::from_slice(&d.message.payload) {
         Ok(e) => e,
         Err(e) => return Ok(Outcome::Term(format!("decode: {e}"))),
@@ -33,6 +38,6 @@ pub fn handle(cx: &mut Cx<'_>, d: &Delivery) -> Result<Outcome, Crash> {
     if order.pickup_code().is_some_and(|c| c != code) {
         return Ok(Outcome::Ack);
     }
-    super::commands::capture(cx, order_id)?;
+    super::ordering::send_capture(cx, d, order_id, runtime)?;
     Ok(Outcome::Ack)
 }

@@ -10,11 +10,14 @@ mod commands;
 mod cx;
 pub mod depot;
 mod desk;
+mod notifications;
+mod ordering;
 pub mod orders;
 mod payments;
 mod saga_io;
+mod sim_io;
 
-pub use payments::DECLINED_CARD;
+pub use sim_io::DECLINED_CARD;
 
 pub use cx::{Crash, Cx};
 pub use saga_io::SAGAS as SAGAS_BUCKET;
@@ -41,6 +44,7 @@ pub fn consumers(root: &str) -> Vec<(&'static str, Vec<String>)> {
         ),
         ("commands", vec![format!("{root}.cmd.>")]),
         ("desk", vec![format!("{root}.ev.desk.*.pickupreq.*")]),
+        ("notifications", vec![format!("{root}.ev.order.*.*")]),
     ]
 }
 
@@ -57,7 +61,7 @@ pub fn provision(bus: &mut Bus) {
     for (name, filters) in consumers(&root) {
         // Kiosk and desk events live in the events stream, the rest in the commands stream.
         let stream = match name {
-            "saga-orders" | "desk" => StreamName::Events,
+            "saga-orders" | "desk" | "notifications" => StreamName::Events,
             _ => StreamName::Commands,
         };
         bus.add_consumer(name, stream, &filters, ACK_WAIT_MS, 50);
@@ -80,6 +84,19 @@ pub enum Outcome {
     Nak(i64),
     /// Never: dead-letter.
     Term(String),
+}
+
+impl From<mallbots_central::Outcome> for Outcome {
+    /// Production's outcome (a nak without a delay waits the consumer's back-off, 500 ms here).
+    fn from(outcome: mallbots_central::Outcome) -> Self {
+        match outcome {
+            mallbots_central::Outcome::Ack => Outcome::Ack,
+            mallbots_central::Outcome::Nak { delay } => {
+                Outcome::Nak(delay.map_or(500, |d| d.as_millis() as i64))
+            }
+            mallbots_central::Outcome::Term { reason } => Outcome::Term(reason),
+        }
+    }
 }
 
 /// What a step runs under: the time, the faults, the planted bugs, central's async runtime.
@@ -115,10 +132,11 @@ pub fn step(
         .then(|| rng.below(4) as u32);
     let mut cx = Cx::new(bus, effects, now, planted, crash_after);
     let outcome = match consumer {
-        "saga-orders" => orders::handle(&mut cx, &delivery),
+        "saga-orders" => orders::handle(&mut cx, &delivery, runtime),
         "saga-replies" => orders::handle_reply(&mut cx, &delivery),
         "commands" => commands::handle(&mut cx, &delivery, runtime),
-        "desk" => desk::handle(&mut cx, &delivery),
+        "desk" => desk::handle(&mut cx, &delivery, runtime),
+        "notifications" => notifications::handle(&mut cx, &delivery),
         other => Ok(Outcome::Term(format!("no handler for {other}"))),
     };
     let note = match outcome {

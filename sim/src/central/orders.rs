@@ -1,21 +1,20 @@
 //! `saga-orders` and `saga-replies`: a kiosk's `OrderCreated` starts the saga (after the
-//! catalog check, as production's `OrdersHandler`), a cancellation request is decided on the
-//! order, replies and fired timers go to the saga. Also the order's helpers: its state folded
-//! from its subjects, and central's appends to `<root>.ev.order.<device>.<id>`.
+//! catalog check, as production's `OrdersHandler`) through production's saga runner
+//! ([`drive`]); a kiosk's cancellation request goes to production's ordering
+//! ([`super::ordering::request`]); replies and fired timers go to the saga. Also the order's
+//! subjects and its state folded from them, for the desk and the invariants.
 
 use super::cx::{Crash, Cx};
 use super::saga_io::SimSagaIo;
 use super::Outcome;
-use crate::bus::{Delivery, PublishError};
-use mallbots_central::platform::envelope::{event_id_for, headers, EventMeta};
+use crate::bus::Delivery;
 use mallbots_central::roles::saga::drive::drive;
 use mallbots_central::roles::saga::orders::{kiosk_subject_parts, saga_item};
 use mallbots_central::roles::saga::Driven;
-use mallbots_domain::ordering::{Order, OrderCommand, OrderEvent, OrderStatus};
+use mallbots_domain::ordering::{Order, OrderEvent};
 use mallbots_domain::products::{Product, ProductEvent};
-use mallbots_domain::saga::{list_id_for, SagaInput, SagaInputKind, StepTimeouts};
+use mallbots_domain::saga::{SagaInput, SagaInputKind, StepTimeouts};
 use mallbots_domain::{Aggregate, OrderId, ProductId, SagaId, StoreId, Timestamp};
-use mallbots_sync::engine::in_order::H_PREV_SUBJECT_SEQ;
 use std::sync::Mutex;
 
 /// Every saga step's timeout (ms).
@@ -36,13 +35,11 @@ pub fn central_subject(root: &str, device: &str, order: OrderId) -> String {
     format!("{root}.ev.order.{device}.{order}")
 }
 
-/// KV bucket: order id → the kiosk that placed it.
-pub const ORDER_DEVICES: &str = "order_devices";
-
-/// The kiosk of `order`, if central has seen it.
+/// The kiosk of `order` (from the subject of its `OrderCreated`), if it reached the server.
 pub fn device_of(cx: &Cx<'_>, order: OrderId) -> Option<String> {
-    let entry = cx.bus.kv_get(ORDER_DEVICES, &order.to_string())?;
-    String::from_utf8(entry.value?).ok()
+    let pattern = format!("{}.ev.kiosk.*.order.{order}", cx.root());
+    let created = cx.bus.first_matching(&pattern)?;
+    kiosk_subject_parts(&created.subject).map(|(device, ..)| device)
 }
 
 /// `order` folded from its kiosk and central subjects.
@@ -61,46 +58,6 @@ pub fn load(cx: &Cx<'_>, device: &str, order: OrderId) -> Order {
         );
     }
     Order::from_events(&events)
-}
-
-/// Decides `command` on `order` and appends its events (ids from `cause`); `Ok(Err(code))` if
-/// the order refuses it.
-pub fn execute(
-    cx: &mut Cx<'_>,
-    device: &str,
-    order: OrderId,
-    command: OrderCommand,
-    cause: &str,
-) -> Result<Result<(), String>, Crash> {
-    let state = load(cx, device, order);
-    let events = match state.decide(&command) {
-        Ok(events) => events,
-        Err(e) => return Ok(Err(mallbots_domain::error::ErrorCode::code(&e).to_owned())),
-    };
-    let subject = central_subject(&cx.root(), device, order);
-    for (i, event) in events.iter().enumerate() {
-        let expected = cx.bus.last_on_subject(&subject);
-        let meta = EventMeta {
-            event_id: event_id_for(cause, i as u32),
-            stream_type: Order::STREAM_TYPE,
-            stream_id: order.to_string(),
-            occurred_at: cx.now,
-            correlation_id: order.to_string(),
-            causation_id: cause.to_owned(),
-        };
-        let mut h = headers(event, &meta);
-        if !cx.planted(crate::faults::Planted::InboxOutOfOrder) {
-            h.insert(H_PREV_SUBJECT_SEQ, expected.to_string().as_str());
-        }
-        let payload = serde_json::to_vec(event).unwrap_or_default();
-        match cx.publish(&subject, &meta.event_id, Some(expected), h, payload)? {
-            Ok(_) => {}
-            Err(PublishError::WrongLastSequence(_)) | Err(PublishError::NoStream) => {
-                return Ok(Err("order.append_conflict".into()));
-            }
-        }
-    }
-    Ok(Ok(()))
 }
 
 /// Products of `items` the catalog does not offer (unknown or removed).
@@ -128,7 +85,11 @@ fn run_saga(cx: &mut Cx<'_>, saga: SagaId, input: &SagaInput) -> Result<Driven, 
 }
 
 /// A message on `saga-orders`.
-pub fn handle(cx: &mut Cx<'_>, d: &Delivery) -> Result<Outcome, Crash> {
+pub fn handle(
+    cx: &mut Cx<'_>,
+    d: &Delivery,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<Outcome, Crash> {
     let m = &d.message;
     let Some((device, kind, id)) = kiosk_subject_parts(&m.subject) else {
         return Ok(Outcome::Term(format!("unexpected subject {}", m.subject)));
@@ -152,19 +113,6 @@ pub fn handle(cx: &mut Cx<'_>, d: &Delivery) -> Result<Outcome, Crash> {
                 ..
             },
         ) => {
-            if cx
-                .bus
-                .kv_get(ORDER_DEVICES, &order_id.to_string())
-                .is_none()
-            {
-                cx.io()?;
-                cx.bus.kv_swap(
-                    ORDER_DEVICES,
-                    &order_id.to_string(),
-                    Some(device.clone().into_bytes()),
-                    0,
-                );
-            }
             let lines: Vec<_> = items.iter().map(|i| (i.product_id, i.store_id)).collect();
             let unavailable_products = unavailable(cx, &lines);
             let input = SagaInput {
@@ -182,58 +130,9 @@ pub fn handle(cx: &mut Cx<'_>, d: &Delivery) -> Result<Outcome, Crash> {
             run_saga(cx, SagaId::from(order_id), &input)?;
             Ok(Outcome::Ack)
         }
-        (
-            "orderreq",
-            OrderEvent::OrderCancellationRequested {
-                order_id, reason, ..
-            },
-        ) => cancel(
-            cx,
-            &device,
-            order_id,
-            &reason,
-            m.msg_id.as_deref().unwrap_or("req"),
-        ),
+        ("orderreq", event) => super::ordering::request(cx, d, &device, &event, runtime),
         (kind, _) => Ok(Outcome::Term(format!("unexpected {kind} event"))),
     }
-}
-
-/// A kiosk asked to cancel: cancel the order if it still may be, and withdraw what the saga
-/// may have set up (void the payment, cancel the list: on a payment or list not there yet
-/// they leave tombstones that refuse a late authorization or list); else refuse.
-fn cancel(
-    cx: &mut Cx<'_>,
-    device: &str,
-    order: OrderId,
-    reason: &str,
-    cause: &str,
-) -> Result<Outcome, Crash> {
-    let at = Timestamp::from_millis(cx.now);
-    let cancel = OrderCommand::CancelOrder {
-        reason: reason.to_owned(),
-        by: mallbots_domain::ordering::CancelledBy::Customer,
-        at,
-    };
-    match execute(cx, device, order, cancel, cause)? {
-        Ok(()) => {}
-        Err(code) if code == "order.not_found" => return Ok(Outcome::Nak(500)),
-        Err(_) if load(cx, device, order).status() == OrderStatus::Canceled => {
-            // Canceled by an earlier delivery that crashed before withdrawing what the saga
-            // set up: withdraw it now (both are idempotent).
-        }
-        Err(_) => {
-            let refuse = OrderCommand::RefuseCancellation {
-                reason: "shopping finished".into(),
-                at,
-            };
-            let _ = execute(cx, device, order, refuse, &format!("{cause}/refuse"))?;
-            return Ok(Outcome::Ack);
-        }
-    }
-    let saga = SagaId::from(order);
-    super::commands::void_payment(cx, order, cause)?;
-    super::depot::cancel(cx, list_id_for(saga), order)?;
-    Ok(Outcome::Ack)
 }
 
 /// A message on `saga-replies`: a reply or a fired timer, to the saga named by the subject.
@@ -252,9 +151,6 @@ pub fn handle_reply(cx: &mut Cx<'_>, d: &Delivery) -> Result<Outcome, Crash> {
         Ok(i) => i,
         Err(e) => return Ok(Outcome::Term(format!("decode: {e}"))),
     };
-    if std::env::var_os("SIM_DEBUG").is_some() {
-        eprintln!("saga {saga} input {:?}", input.kind);
-    }
     run_saga(cx, saga, &input)?;
     Ok(Outcome::Ack)
 }

@@ -251,7 +251,7 @@ fn retry(what: &str, e: impl std::fmt::Display) -> Outcome {
 
 /// `desk-pickup`: pickup requests.
 pub struct PickupHandler {
-    ordering: Ordering,
+    ordering: Ordering<'static>,
     registry: Registry,
     answers: Answers,
 }

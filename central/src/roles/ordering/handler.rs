@@ -45,19 +45,19 @@ pub enum OrderingCommand {
 }
 
 /// Handles `cmd-ordering`.
-pub struct OrderingHandler {
-    ordering: Ordering,
+pub struct OrderingHandler<'io> {
+    ordering: Ordering<'io>,
 }
 
-impl OrderingHandler {
+impl<'io> OrderingHandler<'io> {
     /// A handler over `ordering`.
-    pub fn new(ordering: Ordering) -> Self {
+    pub fn new(ordering: Ordering<'io>) -> Self {
         Self { ordering }
     }
 }
 
-fn json<T: DeserializeOwned>(delivery: &Delivery) -> Result<T, DecodeError> {
-    serde_json::from_slice(delivery.payload()).map_err(|e| DecodeError(e.to_string()))
+fn json<T: DeserializeOwned>(payload: &[u8]) -> Result<T, DecodeError> {
+    serde_json::from_slice(payload).map_err(|e| DecodeError(e.to_string()))
 }
 
 fn retry(e: &OrderingError) -> Outcome {
@@ -65,24 +65,37 @@ fn retry(e: &OrderingError) -> Outcome {
     Outcome::Nak { delay: None }
 }
 
-impl Handler for OrderingHandler {
-    type Message = OrderingCommand;
-
-    fn decode(&self, delivery: &Delivery) -> Result<OrderingCommand, DecodeError> {
-        let name = delivery.subject().rsplit('.').next().unwrap_or_default();
+impl OrderingCommand {
+    /// The command of a message on `<root>.cmd.ordering.<name>`.
+    pub fn decode(subject: &str, payload: &[u8]) -> Result<Self, DecodeError> {
+        let name = subject.rsplit('.').next().unwrap_or_default();
         Ok(match name {
-            "approve_order" | "reject_order" => OrderingCommand::Saga(json(delivery)?),
-            "start_shopping" => OrderingCommand::StartShopping(json(delivery)?),
-            "ready_order" => OrderingCommand::Ready(json(delivery)?),
-            "cancel_order" => OrderingCommand::Cancel(json(delivery)?),
-            "complete_order" => OrderingCommand::Complete(json(delivery)?),
-            "record_pickup" => OrderingCommand::RecordPickup(json(delivery)?),
+            "approve_order" | "reject_order" => OrderingCommand::Saga(json(payload)?),
+            "start_shopping" => OrderingCommand::StartShopping(json(payload)?),
+            "ready_order" => OrderingCommand::Ready(json(payload)?),
+            "cancel_order" => OrderingCommand::Cancel(json(payload)?),
+            "complete_order" => OrderingCommand::Complete(json(payload)?),
+            "record_pickup" => OrderingCommand::RecordPickup(json(payload)?),
             other => return Err(DecodeError(format!("unknown ordering command {other:?}"))),
         })
     }
+}
+
+impl Handler for OrderingHandler<'static> {
+    type Message = OrderingCommand;
+
+    fn decode(&self, delivery: &Delivery) -> Result<OrderingCommand, DecodeError> {
+        OrderingCommand::decode(delivery.subject(), delivery.payload())
+    }
 
     async fn handle(&self, delivery: &Delivery, command: OrderingCommand) -> Outcome {
-        let delivered = delivery.delivered();
+        self.run(delivery.delivered(), command).await
+    }
+}
+
+impl OrderingHandler<'_> {
+    /// Runs `command`, delivered for the `delivered`-th time; what to do with its message.
+    pub async fn run(&self, delivered: i64, command: OrderingCommand) -> Outcome {
         match command {
             OrderingCommand::Saga(c) => self.saga(c).await,
             OrderingCommand::StartShopping(c) => {
@@ -135,7 +148,7 @@ fn not_there_yet_delay(delivered: i64) -> Duration {
     Duration::from_millis((20u64 << exp).min(2_000))
 }
 
-impl OrderingHandler {
+impl OrderingHandler<'_> {
     /// Acks what was applied or refused, naks what failed. A refusal because the order has not
     /// reached the step before yet is retried: a bot may take a list (InitiateShopping, saga step
     /// 4) before the saga's ApproveOrder (step 5) is stored, and `ready_order` may overtake
@@ -206,7 +219,7 @@ impl OrderingHandler {
         if matches!(command, SagaCommand::RejectOrder { .. }) {
             return Outcome::Ack; // the saga does not await RejectOrder's reply
         }
-        crate::platform::saga_reply::reply_outcome(self.ordering.runtime(), &meta, outcome).await
+        self.ordering.reply(&meta, outcome).await
     }
 
     async fn ready(&self, c: ReadyOrder, delivered: i64) -> Outcome {

@@ -17,14 +17,14 @@ use mallbots_domain::ordering::{money_states, Order, OrderLineEvent};
 use mallbots_domain::Timestamp;
 use mallbots_wire::subjects::EventSubject;
 
+use super::io::OrderingIo;
 use crate::platform::envelope::{self, EventMeta};
 use crate::platform::error::PublishError;
-use crate::platform::publish::Publisher;
 
 /// Appends one line event per store of `order`, caused by order event `cause` at `order_seq`;
 /// `phone_last4` is the customer's (see [`phone_last4`]).
 pub async fn publish_lines(
-    publisher: &Publisher,
+    io: &(dyn OrderingIo + '_),
     order: &Order,
     device: &str,
     cause: &str,
@@ -32,7 +32,7 @@ pub async fn publish_lines(
     at: Timestamp,
     phone_last4: Option<&str>,
 ) -> Result<(), PublishError> {
-    let topology = publisher.topology();
+    let topology = io.topology();
     let (payment, invoice) = money_states(order.status());
     for store in order.store_ids() {
         let subject = topology.event_subject(EventSubject::OrderLine {
@@ -66,8 +66,8 @@ pub async fn publish_lines(
             causation_id: cause.to_string(),
         };
         for attempt in 0.. {
-            let expected = publisher.last_subject_sequence(&subject).await?;
-            match envelope::append(publisher, &subject, expected, &event, &meta).await {
+            let expected = io.last_sequence(&subject).await?;
+            match super::append(io, &subject, expected, &event, &meta).await {
                 Ok(_) => break,
                 Err(PublishError::WrongLastSequence { .. }) if attempt < 10 => continue,
                 Err(e) => return Err(e),

@@ -9,6 +9,7 @@
 //! finds its event already stored and only repeats the follow-ups (which are idempotent too).
 
 pub mod handler;
+pub mod io;
 pub mod lines;
 pub mod store;
 
@@ -17,7 +18,7 @@ use mallbots_domain::error::ErrorCode;
 use mallbots_domain::ordering::{
     CancelledBy, Order, OrderCommand, OrderError, OrderEvent, MAX_REASON_CHARS,
 };
-use mallbots_domain::saga::{list_id_for, payment_id_for};
+use mallbots_domain::saga::{list_id_for, payment_id_for, CommandMeta, ReplyOutcome};
 use mallbots_domain::{Aggregate, DomainEvent, OrderId, SagaId, Timestamp};
 use mallbots_wire::service_subjects::CommandContext;
 use serde::Serialize;
@@ -28,10 +29,10 @@ use crate::platform::envelope::{self, EventMeta};
 use crate::platform::error::PublishError;
 use crate::platform::handler::Outcome;
 use crate::platform::service::Runtime;
-use crate::platform::topology::Bucket;
-use crate::platform::views::LazyBucket;
+use crate::platform::topology::Topology;
 use crate::platform::HandlerRegistry;
-use crate::roles::customers::load_customer;
+use io::OrderingIo;
+use std::sync::Arc;
 
 pub use store::{LoadedOrder, OrderStore, OrderingError};
 
@@ -59,39 +60,43 @@ pub enum Executed {
     },
 }
 
-/// Loads, decides and appends orders.
-#[derive(Clone, Debug)]
-pub struct Ordering {
-    rt: Runtime,
-    store: OrderStore,
-    /// Central's customers view: the phone's last digits on the order lines.
-    customers: LazyBucket,
+/// Loads, decides and appends orders, over an I/O edge ([`io::OrderingIo`]: JetStream in
+/// production, the simulator's bus in `mallbots-sim`).
+#[derive(Clone)]
+pub struct Ordering<'io> {
+    topology: Topology,
+    io: Arc<dyn OrderingIo + 'io>,
+    store: OrderStore<'io>,
 }
 
-impl Ordering {
-    /// Ordering over the runtime's topology.
+impl std::fmt::Debug for Ordering<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ordering").finish_non_exhaustive()
+    }
+}
+
+impl Ordering<'static> {
+    /// Ordering over the runtime's streams and buckets.
     pub fn new(rt: Runtime) -> Self {
+        Self::over(Arc::new(io::NatsOrderingIo::new(rt)))
+    }
+}
+
+impl<'io> Ordering<'io> {
+    /// Ordering over `io`.
+    pub fn over(io: Arc<dyn OrderingIo + 'io>) -> Self {
         Self {
-            store: OrderStore::new(rt.clone()),
-            customers: LazyBucket::new(&rt, Bucket::Customers),
-            rt,
+            store: OrderStore::new(io.topology().clone(), io.clone()),
+            topology: io.topology().clone(),
+            io,
         }
     }
 
     /// The last four digits of the order's customer's SMS number, from central's customers view;
     /// `None` when unknown or unreadable (the lines go out without them).
     async fn phone_last4(&self, order: &Order) -> Option<String> {
-        match load_customer(&self.customers, order.customer_id()).await {
-            Ok(customer) if customer.is_registered() => {
-                mallbots_domain::ordering::phone_last4(customer.sms_number())
-            }
-            Ok(_) => None,
-            Err(e) => {
-                tracing::warn!(order = %order.id(), error = %e,
-                    "customers view unreadable: order lines without the phone's last digits");
-                None
-            }
-        }
+        let number = self.io.customer_phone(order.customer_id()).await?;
+        mallbots_domain::ordering::phone_last4(&number)
     }
 
     /// The order as stored now.
@@ -99,9 +104,30 @@ impl Ordering {
         self.store.load(order_id).await
     }
 
-    /// The runtime.
-    pub fn runtime(&self) -> &Runtime {
-        &self.rt
+    /// Replies to the saga on `<root>.reply.<saga>` (msg-id `reply/<command id>`), as a handler
+    /// outcome.
+    pub async fn reply(&self, meta: &CommandMeta, outcome: ReplyOutcome) -> Outcome {
+        let mut input = crate::platform::saga_reply::reply_input(meta, outcome);
+        input.at = Timestamp::from_millis(self.io.now_ms());
+        let subject = self.topology.reply_subject(&meta.saga_id.to_string());
+        let sent = match serde_json::to_vec(&input) {
+            Ok(payload) => {
+                self.io
+                    .publish(&subject, &input.input_id, Bytes::from(payload))
+                    .await
+            }
+            Err(e) => Err(PublishError::Other {
+                subject: subject.clone(),
+                reason: e.to_string(),
+            }),
+        };
+        match sent {
+            Ok(()) => Outcome::Ack,
+            Err(e) => {
+                tracing::warn!(error = %e, saga = %meta.saga_id, "reply not sent");
+                Outcome::Nak { delay: None }
+            }
+        }
     }
 
     /// Decides `decide(order)` for `order_id`, caused by `cause`, appending the event (reloading
@@ -123,7 +149,7 @@ impl Ordering {
                 // stream's msg-id window and the desks' inboxes drop what did arrive.
                 let phone = self.phone_last4(&loaded.order).await;
                 lines::publish_lines(
-                    &self.rt.publisher,
+                    self.io.as_ref(),
                     &loaded.order,
                     &loaded.device,
                     &event_id,
@@ -163,8 +189,8 @@ impl Ordering {
                 correlation_id: order_id.to_string(),
                 causation_id: cause.to_string(),
             };
-            let published = match envelope::append(
-                &self.rt.publisher,
+            let published = match append(
+                self.io.as_ref(),
                 &loaded.subject,
                 loaded.last_seq,
                 &event,
@@ -181,11 +207,11 @@ impl Ordering {
             tracing::info!(order = %order_id, event = event.event_type(), "order event appended");
             let phone = self.phone_last4(&order).await;
             lines::publish_lines(
-                &self.rt.publisher,
+                self.io.as_ref(),
                 &order,
                 &loaded.device,
                 &event_id,
-                published.sequence,
+                published,
                 event.at(),
                 phone.as_deref(),
             )
@@ -202,16 +228,14 @@ impl Ordering {
         command_id: &str,
         payload: &T,
     ) -> Result<(), PublishError> {
-        let subject = self.rt.topology.command_subject(context, name);
+        let subject = self.topology.command_subject(context, name);
         let bytes = serde_json::to_vec(payload).map_err(|e| PublishError::Other {
             subject: subject.clone(),
             reason: e.to_string(),
         })?;
-        self.rt
-            .publisher
-            .publish(&subject, command_id, Default::default(), Bytes::from(bytes))
+        self.io
+            .publish(&subject, command_id, Bytes::from(bytes))
             .await
-            .map(|_| ())
     }
 
     /// Asks payments to capture the order's payment and pay its invoice (a hand-over), with
@@ -325,7 +349,7 @@ impl Ordering {
                 return Outcome::Nak { delay: None };
             }
         }
-        let at = Timestamp::from_millis(envelope::now_ms());
+        let at = Timestamp::from_millis(self.io.now_ms());
         let reason = if reason.trim().is_empty() {
             "customer_request".to_string()
         } else {
@@ -398,4 +422,26 @@ pub fn register(rt: &Runtime, registry: &mut HandlerRegistry) {
         "cmd-ordering",
         handler::OrderingHandler::new(Ordering::new(rt.clone())),
     );
+}
+
+/// Appends `event` to `subject` expecting `expected` (its headers from `meta`); its sequence.
+pub async fn append<E: DomainEvent>(
+    io: &(dyn OrderingIo + '_),
+    subject: &str,
+    expected: u64,
+    event: &E,
+    meta: &EventMeta,
+) -> Result<u64, PublishError> {
+    let payload = serde_json::to_vec(event).map_err(|e| PublishError::Other {
+        subject: subject.to_string(),
+        reason: e.to_string(),
+    })?;
+    io.append(
+        subject,
+        expected,
+        &meta.event_id,
+        envelope::headers(event, meta),
+        Bytes::from(payload),
+    )
+    .await
 }

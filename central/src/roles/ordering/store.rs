@@ -1,7 +1,7 @@
 //! Loading and appending the Order aggregate. An order's events live on three subjects: the
 //! kiosk's `OrderCreated` (`<root>.ev.kiosk.<device>.order.<id>`), the kiosk's requests
 //! (`…kiosk.<device>.orderreq.<id>`) and central's status changes (`<root>.ev.order.<device>.<id>`).
-//! They are read with direct gets (the device comes from the creation's subject), merged by
+//! They are read through [`OrderingIo`] (direct gets in production; the device comes from the creation's subject), merged by
 //! stream sequence and folded with `domain::ordering`. Central appends to its subject with the
 //! expected last subject sequence; a conflict reloads and decides again.
 
@@ -11,11 +11,12 @@ use std::collections::HashSet;
 use mallbots_domain::error::ErrorCode;
 use mallbots_domain::ordering::{Order, OrderEvent};
 use mallbots_domain::{Aggregate, OrderId};
-use tokio::sync::OnceCell;
+use std::sync::Arc;
 
-use crate::platform::envelope::{EventReader, StoredEvent};
+use super::io::OrderingIo;
+use crate::platform::envelope::StoredEvent;
 use crate::platform::error::PublishError;
-use crate::platform::service::Runtime;
+use crate::platform::topology::Topology;
 
 /// Ordering could not load or append.
 #[derive(Debug, thiserror::Error)]
@@ -54,38 +55,28 @@ pub struct LoadedOrder {
 
 /// Loads orders from the event log.
 #[derive(Clone)]
-pub struct OrderStore {
-    rt: Runtime,
-    reader: std::sync::Arc<OnceCell<EventReader>>,
+pub struct OrderStore<'io> {
+    topology: Topology,
+    io: Arc<dyn OrderingIo + 'io>,
 }
 
-impl std::fmt::Debug for OrderStore {
+impl std::fmt::Debug for OrderStore<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OrderStore").finish_non_exhaustive()
     }
 }
 
-impl OrderStore {
-    /// A store over the runtime's events stream.
-    pub fn new(rt: Runtime) -> Self {
-        Self {
-            rt,
-            reader: Default::default(),
-        }
-    }
-
-    /// The direct-get reader of the events stream.
-    pub async fn reader(&self) -> Result<&EventReader, PublishError> {
-        self.reader
-            .get_or_try_init(|| EventReader::new(&self.rt.js, &self.rt.publisher))
-            .await
+impl<'io> OrderStore<'io> {
+    /// A store reading through `io`.
+    pub fn new(topology: Topology, io: Arc<dyn OrderingIo + 'io>) -> Self {
+        Self { topology, io }
     }
 
     /// The order folded from its three subjects.
     pub async fn load(&self, order_id: OrderId) -> Result<LoadedOrder, OrderingError> {
-        let reader = self.reader().await?;
-        let t = &self.rt.topology;
-        let created = reader
+        let t = &self.topology;
+        let created = self
+            .io
             .first(&t.event_subject(EventSubject::Kiosk {
                 device: "*".into(),
                 kind: KioskKind::Order,
@@ -102,14 +93,15 @@ impl OrderStore {
             device: device.clone(),
             order: order.clone(),
         });
-        let requests = reader
+        let requests = self
+            .io
             .history(&t.event_subject(EventSubject::Kiosk {
                 device: device.clone(),
                 kind: KioskKind::OrderRequest,
                 id: order,
             }))
             .await?;
-        let central = reader.history(&subject).await?;
+        let central = self.io.history(&subject).await?;
         let last_seq = central.last().map_or(0, |e| e.sequence);
         let mut all: Vec<StoredEvent> = std::iter::once(created)
             .chain(requests)

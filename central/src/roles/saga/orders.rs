@@ -67,7 +67,7 @@ pub fn saga_item(item: &OrderItem) -> SagaItem {
 pub struct OrdersHandler {
     runner: SagaRunner,
     catalog: Catalog,
-    ordering: Ordering,
+    ordering: Ordering<'static>,
 }
 
 impl OrdersHandler {
