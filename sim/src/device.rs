@@ -9,8 +9,8 @@ use crate::faults::Faults;
 use crate::rng::Rng;
 use mallbots_edge::sync::{EdgeApplier, EdgeRebaser};
 use mallbots_edge::{Edge, EdgeConfig, Role};
-use mallbots_sync::engine::local::{self, Mark, RawMessage};
-use mallbots_sync::engine::outgoing_headers;
+use mallbots_sync::engine::local::{self, Mark, RawMessage, Received};
+use mallbots_sync::engine::outgoing_headers_after;
 use mallbots_sync::engine::plan::{
     after_publish, plan_subject, Operation, PublishOutcome, ReadBack, RemoteMessage, StreamKey,
     SubjectView,
@@ -46,7 +46,7 @@ pub struct Device {
 pub struct Killed;
 
 /// What a sync step did, for the trace.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SyncStep {
     /// Events acknowledged and recorded.
     pub published: usize,
@@ -54,6 +54,8 @@ pub struct SyncStep {
     pub recovered: usize,
     /// Messages applied through the inbox.
     pub received: usize,
+    /// Messages the inbox parked, with why.
+    pub parked: Vec<String>,
 }
 
 impl Device {
@@ -275,7 +277,7 @@ impl Device {
             return Ok(PublishOutcome::AckLost);
         }
         let now = self.clock.now_ms();
-        let headers = outgoing_headers(row, &self.id);
+        let headers = outgoing_headers_after(row, &self.id, expected);
         let id = row.event.event_id.to_string();
         let payload = row.payload_json.clone().into_bytes();
         let stored = bus.publish(
@@ -329,7 +331,7 @@ impl Device {
             .map(raw)
             .collect();
         let (subject, stream) = (subject.to_owned(), stream.clone());
-        let rebaser = EdgeRebaser::new(None);
+        let rebaser = EdgeRebaser::new(None).with_clock(Arc::new(self.clock.clone()));
         let _ = self.edge().writer().call(move |s| {
             s.transaction(Durability::Normal, |tx| {
                 local::rebase(
@@ -358,9 +360,13 @@ impl Device {
                     continue;
                 }
                 let seq = d.message.seq;
-                self.edge().deliver(raw(&d.message)).unwrap_or_else(|e| {
+                let received = self.edge().deliver(raw(&d.message)).unwrap_or_else(|e| {
                     panic!("{} cannot take {}: {e}", self.id, d.message.subject)
                 });
+                if let Received::Parked(why) = received {
+                    step.parked
+                        .push(format!("{} #{seq}: {why}", d.message.subject));
+                }
                 step.received += 1;
                 if rng.chance(faults.device_crash * 4) {
                     // Killed after the commit, before the ack: redelivered, a duplicate.
@@ -380,6 +386,61 @@ impl Device {
             .writer()
             .call(|s| read::pending_outbox_count(s.connection()))
             .unwrap_or(u64::MAX)
+    }
+
+    /// The inbox rows of `subject`: `(sequence, status)`, for a failure's report.
+    pub fn inbox_of(&self, subject: &str) -> Vec<(u64, String)> {
+        let subject = subject.to_owned();
+        self.edge()
+            .writer()
+            .call(move |s| {
+                let mut stmt = s.connection().prepare(
+                    "SELECT stream_seq, status FROM inbox WHERE subject = ?1 ORDER BY stream_seq",
+                )?;
+                let rows = stmt
+                    .query_map([subject], |r| {
+                        Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?))
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(rows)
+            })
+            .unwrap_or_default()
+    }
+
+    /// A stream's stored events `(version, type, stream_seq, superseded)`, for a failure's report.
+    pub fn events_of(&self, stream_id: &str) -> Vec<(i64, String, Option<i64>, i64)> {
+        let id = stream_id.to_owned();
+        self.edge()
+            .writer()
+            .call(move |s| {
+                let mut stmt = s.connection().prepare(
+                    "SELECT version, event_type, stream_seq, superseded FROM events
+                     WHERE stream_id = ?1 ORDER BY global_pos",
+                )?;
+                let rows = stmt
+                    .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(rows)
+            })
+            .unwrap_or_default()
+    }
+
+    /// A product's price as the writer's connection reads it (beside the queries' reader).
+    pub fn price_on_writer(&self, product: &str) -> Option<i64> {
+        let product = product.to_owned();
+        self.edge()
+            .writer()
+            .call(move |s| {
+                Ok(s.connection()
+                    .query_row(
+                        "SELECT price_cents FROM rm_products WHERE product_id = ?1",
+                        [product],
+                        |r| r.get::<_, i64>(0),
+                    )
+                    .ok())
+            })
+            .ok()
+            .flatten()
     }
 
     /// Every event id in the outbox (published or not).

@@ -4,6 +4,7 @@
 use crate::central::orders;
 use crate::world::{Placed, World};
 use mallbots_domain::ordering::{Order, OrderEvent};
+use mallbots_domain::products::{Product, ProductEvent};
 use mallbots_domain::saga::payment_id_for;
 use mallbots_domain::{Aggregate, SagaId};
 
@@ -190,14 +191,34 @@ pub fn at_quiescence(world: &World) -> Option<String> {
             dead.consumer, dead.subject, dead.reason
         ));
     }
-    let catalog = world.products().len();
-    for d in &world.devices {
-        let seen = d.edge().products(None, None).map(|p| p.len()).unwrap_or(0);
-        if seen != catalog {
-            return Some(format!(
-                "catalog converges: {} sees {seen} products of {catalog}",
-                d.id
-            ));
+    for (product, store) in world.products() {
+        let subject = format!("{}.ev.catalog.{store}.product.{product}", world.bus.root());
+        let events: Vec<ProductEvent> = world
+            .bus
+            .history(&subject)
+            .into_iter()
+            .filter_map(|m| serde_json::from_slice(&m.payload).ok())
+            .collect();
+        let central = Product::from_events(&events).price().cents;
+        for d in &world.devices {
+            let seen = d.edge().product(*product).map(|p| p.price_cents);
+            if seen.as_ref().ok() != Some(&central) {
+                let log: Vec<String> = world
+                    .bus
+                    .history(&subject)
+                    .iter()
+                    .map(|m| format!("#{} {}", m.seq, String::from_utf8_lossy(&m.payload)))
+                    .collect();
+                return Some(format!(
+                    "catalog converges: {} shows product {product} at {seen:?} (its writer reads \
+                     {:?}), the server at {central} (server: {}; {} inbox: {:?})",
+                    d.id,
+                    d.price_on_writer(&product.to_string()),
+                    log.join("; "),
+                    d.id,
+                    (d.inbox_of(&subject), d.events_of(&product.to_string()))
+                ));
+            }
         }
     }
     None

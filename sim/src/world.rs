@@ -11,7 +11,7 @@ use crate::effects::Effects;
 use crate::faults::{Faults, Planted};
 use crate::invariants;
 use crate::rng::Rng;
-use mallbots_domain::{BotId, OrderId, ProductId};
+use mallbots_domain::{BotId, OrderId, ProductId, StoreId};
 use mallbots_edge::NewProduct;
 use mallbots_edge::Role;
 use std::collections::BTreeSet;
@@ -110,10 +110,10 @@ pub struct World {
     /// The outside world.
     pub effects: Effects,
     holders: Holders,
-    /// 0: manager desk, 1: depot desk, 2..: kiosks.
+    /// 0: manager desk, 1: depot desk, 2..: kiosks, last: a second manager desk.
     pub devices: Vec<Device>,
     bots: Vec<Bot>,
-    products: Vec<ProductId>,
+    products: Vec<(ProductId, StoreId)>,
     /// Orders placed.
     pub placed: Vec<Placed>,
     trace: Vec<String>,
@@ -150,6 +150,14 @@ impl World {
                 clock.clone(),
             ));
         }
+        // A second manager of the same stores: two desks editing one catalog, offline too.
+        devices.push(Device::open(
+            dir.path(),
+            "manager-2",
+            Role::Manager,
+            ROOT,
+            clock.clone(),
+        ));
         for d in &mut devices {
             let catalog = format!("{}-catalog", d.id);
             bus.add_consumer(
@@ -239,7 +247,7 @@ impl World {
                         price_cents: 150 + 100 * p,
                     })
                     .expect("product");
-                self.products.push(product.product_id);
+                self.products.push((product.product_id, store.store_id));
             }
         }
     }
@@ -345,16 +353,25 @@ impl World {
         let devices = self.devices.len() as u64;
         let bots = self.bots.len() as u64;
         let consumers = CENTRAL_CONSUMERS.len() as u64;
-        let actors = kiosks + devices + consumers + bots + 1;
+        let actors = kiosks + 2 + devices + consumers + bots + 1;
         let pick = self.rng.below(actors);
-        if pick < kiosks {
-            if ordering {
+        // Kiosks and the two managers act first; the rest are numbered after them.
+        let base = kiosks + 2;
+        if pick < kiosks + 2 {
+            if ordering && pick < kiosks {
                 self.kiosk_acts(2 + pick as usize);
+            } else if ordering {
+                let manager = if pick == kiosks {
+                    MANAGER
+                } else {
+                    self.devices.len() - 1
+                };
+                self.manager_acts(manager);
             }
-        } else if pick < kiosks + devices {
-            self.sync((pick - kiosks) as usize, faults);
-        } else if pick < kiosks + devices + consumers {
-            let name = CENTRAL_CONSUMERS[(pick - kiosks - devices) as usize];
+        } else if pick < base + devices {
+            self.sync((pick - base) as usize, faults);
+        } else if pick < base + devices + consumers {
+            let name = CENTRAL_CONSUMERS[(pick - base - devices) as usize];
             let planted = self.cfg.planted.clone();
             let env = central::Env {
                 now,
@@ -373,8 +390,8 @@ impl World {
             for line in lines {
                 self.note(line);
             }
-        } else if pick < kiosks + devices + consumers + bots {
-            let i = (pick - kiosks - devices - consumers) as usize;
+        } else if pick < base + devices + consumers + bots {
+            let i = (pick - base - devices - consumers) as usize;
             let planted = self.cfg.planted.clone();
             let line = self.bots[i].step(
                 &mut self.bus,
@@ -433,19 +450,23 @@ impl World {
             return;
         }
         let relay = self.devices[i].relay(&mut self.bus, &mut self.rng, faults);
-        let pulled = match relay {
+        let pulled = match &relay {
             Ok(_) => self.devices[i].pull(&mut self.bus, &mut self.rng, faults),
-            Err(k) => Err(k),
+            Err(k) => Err(*k),
         };
         let id = self.devices[i].id.clone();
         match (relay, pulled) {
-            (Ok(r), Ok(p)) if r != Default::default() || p != Default::default() => {
-                self.note(format!(
-                    "{id} sync: {} published, {} recovered, {} received",
-                    r.published, r.recovered, p.received
-                ))
+            (Ok(r), Ok(p)) => {
+                if r != Default::default() || p != Default::default() {
+                    self.note(format!(
+                        "{id} sync: {} published, {} recovered, {} received",
+                        r.published, r.recovered, p.received
+                    ));
+                }
+                for parked in p.parked {
+                    self.note(format!("{id} parked {parked}"));
+                }
             }
-            (Ok(_), Ok(_)) => {}
             _ => {
                 self.devices[i].restart();
                 self.note(format!("{id} killed mid-sync and restarted"));
@@ -520,6 +541,26 @@ impl World {
         }
     }
 
+    /// A store manager at desk `i` changes a price (offline, too: two desks may change one
+    /// product meanwhile, and the second to sync rebases).
+    fn manager_acts(&mut self, i: usize) {
+        if !self.rng.chance(300) {
+            return;
+        }
+        let Some(j) = self.rng.index(self.products.len()) else {
+            return;
+        };
+        let (product, _) = self.products[j];
+        let price = 100 + 50 * self.rng.below(16) as i64;
+        let r = self.devices[i].edge().reprice_product(product, price);
+        let id = self.devices[i].id.clone();
+        self.note(format!(
+            "{id} reprices {product} to {price}: {}",
+            r.map(|p| p.price_cents.to_string())
+                .unwrap_or_else(|e| e.code().to_owned())
+        ));
+    }
+
     /// A customer at the depot desk picks up a ready order.
     fn pickup(&mut self) {
         let ready: Vec<Placed> = self
@@ -542,8 +583,8 @@ impl World {
         self.note(line);
     }
 
-    /// The products the manager added.
-    pub fn products(&self) -> &[ProductId] {
+    /// The products the manager added, with their stores.
+    pub fn products(&self) -> &[(ProductId, StoreId)] {
         &self.products
     }
 

@@ -178,6 +178,11 @@ impl Edge {
         self.clock.now()
     }
 
+    /// The clock (time and ids).
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        Arc::clone(&self.clock)
+    }
+
     /// A new id from the clock's source ([`Clock::new_id`]).
     pub fn new_id(&self) -> Uuid {
         self.clock.new_id()

@@ -112,7 +112,7 @@ pub fn engine(edge: &Edge, settings: &SyncSettings) -> Result<SyncEngine, EdgeEr
         edge.writer().clone(),
         config,
         Arc::new(EdgeApplier),
-        Arc::new(EdgeRebaser::new(Some(edge.cache_clearer()))),
+        Arc::new(EdgeRebaser::new(Some(edge.cache_clearer())).with_clock(edge.clock())),
     )
     .map_err(edge_error)
 }

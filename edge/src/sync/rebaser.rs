@@ -7,6 +7,7 @@
 //! * no longer valid → the command is rejected and a conflict recorded with the domain's code
 //!   and a sentence for the user ("change price rejected: product … was removed").
 
+use crate::config::{Clock, SystemClock};
 use crate::projections;
 use mallbots_domain::{baskets, customers, ordering, products, stores};
 use mallbots_domain::{Aggregate, DomainError, ErrorCode};
@@ -26,9 +27,17 @@ use uuid::Uuid;
 pub type AfterRebase = Arc<dyn Fn() + Send + Sync>;
 
 /// Re-runs pending commands with the domain's aggregates.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct EdgeRebaser {
     after: Option<AfterRebase>,
+    /// Where the re-run commands' new event ids come from (the edge's clock).
+    ids: Arc<dyn Clock>,
+}
+
+impl Default for EdgeRebaser {
+    fn default() -> Self {
+        Self::new(None)
+    }
 }
 
 impl std::fmt::Debug for EdgeRebaser {
@@ -40,7 +49,16 @@ impl std::fmt::Debug for EdgeRebaser {
 impl EdgeRebaser {
     /// A rebaser calling `after` once each rebase is done.
     pub fn new(after: Option<AfterRebase>) -> Self {
-        Self { after }
+        Self {
+            after,
+            ids: Arc::new(SystemClock),
+        }
+    }
+
+    /// This rebaser drawing new event ids from `clock` ([`Clock::new_id`]).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.ids = clock;
+        self
     }
 }
 
@@ -87,6 +105,7 @@ fn rerun<A>(
     tx: &Transaction<'_>,
     request: &RebaseRequest<'_>,
     commands: &[StoredCommand],
+    ids: &dyn Clock,
 ) -> Result<RebaseOutcome, StoreError>
 where
     A: Aggregate,
@@ -113,7 +132,7 @@ where
                 };
                 let encoded = events
                     .iter()
-                    .map(|e| encode_event(e, Uuid::now_v7(), &ctx))
+                    .map(|e| encode_event(e, ids.new_id(), &ctx))
                     .collect::<Result<Vec<_>, _>>()?;
                 let append =
                     AppendRequest::new(A::STREAM_TYPE, request.stream_id, version, encoded);
@@ -166,11 +185,17 @@ impl Rebaser for EdgeRebaser {
                     projections::rebuild_in(tx, &upcasters)?;
                 }
                 match request.stream_type {
-                    "product" => rerun::<products::Product>(tx, request, &commands)?,
-                    "store" => rerun::<stores::Store>(tx, request, &commands)?,
-                    "customer" => rerun::<customers::Customer>(tx, request, &commands)?,
-                    "basket" => rerun::<baskets::Basket>(tx, request, &commands)?,
-                    _ => rerun::<ordering::Order>(tx, request, &commands)?,
+                    "product" => {
+                        rerun::<products::Product>(tx, request, &commands, self.ids.as_ref())?
+                    }
+                    "store" => rerun::<stores::Store>(tx, request, &commands, self.ids.as_ref())?,
+                    "customer" => {
+                        rerun::<customers::Customer>(tx, request, &commands, self.ids.as_ref())?
+                    }
+                    "basket" => {
+                        rerun::<baskets::Basket>(tx, request, &commands, self.ids.as_ref())?
+                    }
+                    _ => rerun::<ordering::Order>(tx, request, &commands, self.ids.as_ref())?,
                 }
             }
             _ => RetractPending.rebase(tx, request)?,

@@ -47,6 +47,21 @@ pub fn outgoing_headers(entry: &OutboxEntry, device: &str) -> HeaderMap {
     h
 }
 
+/// [`outgoing_headers`] for a publish expecting `expected` as the subject's last sequence,
+/// stamped with it as the predecessor ([`super::in_order::H_PREV_SUBJECT_SEQ`]) as central
+/// stamps its own events: a device receiving another writer's events on a shared subject (the
+/// catalog) out of order, a redelivery after the ack wait overtaken by later messages, parks
+/// the later ones until their predecessor is applied, instead of folding an older price over a
+/// newer one for good (found by the deterministic simulator, docs/simulation.md).
+pub fn outgoing_headers_after(entry: &OutboxEntry, device: &str, expected: u64) -> HeaderMap {
+    let mut h = outgoing_headers(entry, device);
+    h.insert(
+        super::in_order::H_PREV_SUBJECT_SEQ,
+        expected.to_string().as_str(),
+    );
+    h
+}
+
 /// Why a message could not be read as an event.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {

@@ -44,7 +44,7 @@ pub use config::{
     SyncConfig,
 };
 pub use credentials::{redact_url, DeviceCredentials};
-pub use envelope::{outgoing_headers, DecodeError, IncomingEvent};
+pub use envelope::{outgoing_headers, outgoing_headers_after, DecodeError, IncomingEvent};
 pub use error::SyncError;
 pub use hooks::{InboxApplier, RebaseOutcome, RebaseRequest, Rebaser, RecordOnly, RetractPending};
 pub use inbox::{consumer_config, InboxReport, DEVICE_MAX_DELIVER};

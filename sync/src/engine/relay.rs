@@ -11,7 +11,7 @@
 //! [`super::plan`] marks each as a lost ack.
 
 use super::config::SyncConfig;
-use super::envelope::outgoing_headers;
+use super::envelope::outgoing_headers_after;
 use super::error::SyncError;
 use super::local::{self, Mark};
 use super::plan::{after_publish, plan_subject, Operation, PublishOutcome, StreamKey, SubjectView};
@@ -167,7 +167,7 @@ async fn send(
 ) -> Result<Result<PublishAckFuture, Refusal>, SyncError> {
     // The payload as stored: no parse and re-encode on the way out.
     let payload = entry.payload_json.clone().into_bytes();
-    let headers = outgoing_headers(entry, &shared.config.device_id);
+    let headers = outgoing_headers_after(entry, &shared.config.device_id, expected);
     // The server's max_payload (from its INFO): a larger message could never be stored.
     let size = wire_size(&headers, payload.len(), expected);
     let max = link.client.max_payload();
