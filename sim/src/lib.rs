@@ -1,11 +1,11 @@
 //! # mallbots-sim
 //!
-//! Deterministic simulation of the whole MallBots protocol (docs/simulation.md): kiosks, a
-//! manager desk and a depot desk running the real edge (command decisions, SQLite event store,
+//! Deterministic simulation of the whole MallBots protocol (docs/simulation.md): kiosks, two
+//! manager desks and a depot desk running the real edge (command decisions, SQLite event store,
 //! outbox, inbox, rebase, the sync planner), central's real saga runner
-//! ([`mallbots_central::roles::saga::drive`]) with the command, desk and dispatch roles deciding
-//! with the domain's aggregates, and bots, all in one process over a simulated JetStream
-//! ([`bus`]) and clock ([`clock`]). One seed draws the workload and the faults (lost messages
+//! ([`mallbots_central::roles::saga::drive`]), ordering and payments (over their I/O traits) and
+//! depot decisions, and bots, all in one process over a simulated JetStream ([`bus`]) and clock
+//! ([`clock`]). One seed draws the workload and the faults (lost messages
 //! and acks, duplicates, reordering, delays, partitions, crashes and restarts, refusals), so a
 //! failing seed replays bit for bit: `cargo run -p mallbots-sim -- --seed N`.
 //!
