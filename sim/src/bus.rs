@@ -425,6 +425,20 @@ impl Bus {
         self.consumers.keys().cloned().collect()
     }
 
+    /// KV `bucket`'s keys with a value, in order.
+    pub fn kv_keys(&self, bucket: &str) -> Vec<String> {
+        self.buckets
+            .get(bucket)
+            .map(|(_, entries)| {
+                entries
+                    .iter()
+                    .filter(|(_, e)| e.value.is_some())
+                    .map(|(k, _)| k.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// KV `bucket`'s entry for `key`.
     pub fn kv_get(&self, bucket: &str, key: &str) -> Option<Entry> {
         self.buckets.get(bucket)?.1.get(key).cloned()

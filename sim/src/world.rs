@@ -348,6 +348,7 @@ impl World {
             self.note("timers fired".into());
         }
         self.purge_forgotten(now);
+        self.reap_bots(now);
         self.inject(faults, now);
         let kiosks = self.cfg.kiosks as u64;
         let devices = self.devices.len() as u64;
@@ -407,6 +408,16 @@ impl World {
             }
         } else {
             self.pickup();
+        }
+    }
+
+    /// The depot takes bots whose lease lapsed offline and releases their lists.
+    fn reap_bots(&mut self, now: i64) {
+        for i in 0..self.bots.len() {
+            let planted = self.cfg.planted.clone();
+            if let Some(line) = self.bots[i].reap(&mut self.bus, &mut self.effects, &planted, now) {
+                self.note(line);
+            }
         }
     }
 

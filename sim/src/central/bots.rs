@@ -58,7 +58,13 @@ pub struct Bot {
     state: State,
     /// Offline (no renewals, no work) until then (ms).
     pub offline_until_ms: i64,
+    /// When it went offline (its lease lapses [`LEASE_MS`] later), until the depot reaped it.
+    offline_since_ms: Option<i64>,
 }
+
+/// A bot's lease: a bot silent this long is taken offline by the depot and its list released
+/// (production's `depot.bot_lease_ms`, shortened).
+pub const LEASE_MS: i64 = 3_000;
 
 /// What a step did, for the trace.
 type Note = Option<String>;
@@ -70,7 +76,32 @@ impl Bot {
             id,
             state: State::Idle,
             offline_until_ms: 0,
+            offline_since_ms: None,
         }
+    }
+
+    /// The depot's reaper (production's `lease::reap`): once the bot's lease lapsed, every list
+    /// the depot's records give it is released (production's `decide_release`); the bot, when
+    /// back, finds its next step `Released` and gives the message back.
+    pub fn reap(
+        &mut self,
+        bus: &mut Bus,
+        effects: &mut Effects,
+        planted: &BTreeSet<Planted>,
+        now: i64,
+    ) -> Note {
+        let since = self.offline_since_ms?;
+        if now < since + LEASE_MS {
+            return None;
+        }
+        self.offline_since_ms = None;
+        let mut cx = Cx::new(bus, effects, now, planted, None);
+        let cause = format!("reap/{}/{since}", self.id);
+        let released = depot::release_all(&mut cx, self.id, &cause).ok()?;
+        Some(format!(
+            "depot: bot {}'s lease lapsed; {released} list(s) released",
+            self.id
+        ))
     }
 
     /// The list it believes it holds.
@@ -98,6 +129,7 @@ impl Bot {
         }
         if self.holding().is_some() && rng.chance(faults.bot_offline) {
             self.offline_until_ms = now + rng.between(1_000, 8_000) as i64;
+            self.offline_since_ms = Some(now);
             return Some(format!(
                 "bot {} offline until {}",
                 self.id, self.offline_until_ms

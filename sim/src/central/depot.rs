@@ -7,12 +7,14 @@
 
 use super::cx::{Crash, Cx};
 use mallbots_central::platform::commands::CancelList;
-use mallbots_central::roles::depot::holding::{decide_claim, decide_step, Claim, Step};
+use mallbots_central::roles::depot::holding::{
+    decide_claim, decide_release, decide_step, Claim, Step,
+};
 use mallbots_central::roles::depot::lists::{decide_saga, saga_list, SagaDecision};
 use mallbots_central::roles::depot::record::{Fence, Loaded, Plan, Record, Stored};
 use mallbots_domain::depot::{ListCommand, ListEvent, ShoppingList};
 use mallbots_domain::saga::{ReplyOutcome, SagaCommand};
-use mallbots_domain::{Aggregate, OrderId, ShoppingListId, Timestamp};
+use mallbots_domain::{Aggregate, BotId, OrderId, ShoppingListId, Timestamp};
 
 /// KV bucket of the depot's records.
 pub const DEPOT: &str = "depot";
@@ -167,4 +169,28 @@ pub fn step(
 /// The fence the list's record holds now.
 pub fn current_fence(cx: &Cx<'_>, list: ShoppingListId) -> Option<Fence> {
     load(cx, list).record.fence
+}
+
+/// Releases every list `bot` holds (a lapsed lease); how many.
+pub fn release_all(cx: &mut Cx<'_>, bot: BotId, cause: &str) -> Result<usize, Crash> {
+    let mut released = 0;
+    for key in cx.bus.kv_keys(DEPOT) {
+        let Some(list) = key
+            .strip_prefix("list.")
+            .and_then(|id| id.parse().ok())
+            .map(ShoppingListId)
+        else {
+            continue;
+        };
+        loop {
+            let loaded = load(cx, list);
+            let plan = decide_release(&loaded, bot, cause, Timestamp::from_millis(cx.now));
+            let releasing = !plan.events.is_empty();
+            if apply(cx, list, loaded, plan)? {
+                released += usize::from(releasing);
+                break;
+            }
+        }
+    }
+    Ok(released)
 }
