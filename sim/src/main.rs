@@ -69,7 +69,11 @@ fn main() -> anyhow::Result<()> {
         return finish(&cfg, &report);
     }
     let started = Instant::now();
-    for seed in args.from..args.from + args.seeds {
+    for (done, seed) in (args.from..args.from + args.seeds).enumerate() {
+        if done > 0 && done % 250 == 0 {
+            let secs = started.elapsed().as_secs_f64();
+            println!("{done} seeds passed so far ({:.2} seeds/s)", done as f64 / secs);
+        }
         let report = run_seed(seed, &cfg);
         if report.violation.is_some() {
             println!("seed {seed} FAILED; shrinking…");
