@@ -72,7 +72,10 @@ fn main() -> anyhow::Result<()> {
     for (done, seed) in (args.from..args.from + args.seeds).enumerate() {
         if done > 0 && done % 250 == 0 {
             let secs = started.elapsed().as_secs_f64();
-            println!("{done} seeds passed so far ({:.2} seeds/s)", done as f64 / secs);
+            println!(
+                "{done} seeds passed so far ({:.2} seeds/s)",
+                done as f64 / secs
+            );
         }
         let report = run_seed(seed, &cfg);
         if report.violation.is_some() {
