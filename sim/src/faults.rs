@@ -23,6 +23,8 @@ pub struct Faults {
     pub bot_offline: u32,
     /// The server refuses a publish for now (a transient refusal).
     pub refusal: u32,
+    /// Per step: every central replica is cut off from the server (for a while).
+    pub central_outage: u32,
 }
 
 impl Faults {
@@ -38,6 +40,7 @@ impl Faults {
         device_crash: 0,
         bot_offline: 0,
         refusal: 0,
+        central_outage: 0,
     };
 
     /// The default mix: every kind of fault often enough to matter in a short run.
@@ -52,6 +55,7 @@ impl Faults {
         device_crash: 3,
         bot_offline: 10,
         refusal: 20,
+        central_outage: 2,
     };
 }
 

@@ -118,6 +118,8 @@ pub struct World {
     pub placed: Vec<Placed>,
     trace: Vec<String>,
     step: usize,
+    /// Central's replicas are cut off from the server until then (ms).
+    central_down_until_ms: i64,
     /// Runs central's async handlers: one thread, time paused (it never sleeps for real).
     runtime: tokio::runtime::Runtime,
     _dir: tempfile::TempDir,
@@ -196,6 +198,7 @@ impl World {
             placed: Vec::new(),
             trace: Vec::new(),
             step: 0,
+            central_down_until_ms: 0,
             runtime: tokio::runtime::Builder::new_current_thread()
                 .enable_time()
                 .start_paused(true)
@@ -316,6 +319,7 @@ impl World {
         for b in &mut self.bots {
             b.offline_until_ms = 0;
         }
+        self.central_down_until_ms = 0;
         self.note("drain: faults off, everyone back online".into());
         for _ in 0..DRAIN_STEPS {
             self.tick(&Faults::NONE, false);
@@ -372,6 +376,9 @@ impl World {
         } else if pick < base + devices {
             self.sync((pick - base) as usize, faults);
         } else if pick < base + devices + consumers {
+            if now < self.central_down_until_ms {
+                return;
+            }
             let name = CENTRAL_CONSUMERS[(pick - base - devices) as usize];
             let planted = self.cfg.planted.clone();
             let env = central::Env {
@@ -437,6 +444,11 @@ impl World {
     }
 
     fn inject(&mut self, faults: &Faults, now: i64) {
+        if now >= self.central_down_until_ms && self.rng.chance(faults.central_outage) {
+            self.central_down_until_ms = now + self.rng.between(500, 2_500) as i64;
+            let until = self.central_down_until_ms - crate::clock::EPOCH_MS;
+            self.note(format!("central cut off from the server until t+{until}"));
+        }
         for i in 0..self.devices.len() {
             if self.rng.chance(faults.partition) && self.devices[i].online(now) {
                 let until = now + self.rng.between(500, 6_000) as i64;

@@ -18,7 +18,7 @@ use mallbots_domain::{Aggregate, OrderId, ProductId, SagaId, StoreId, Timestamp}
 use std::sync::Mutex;
 
 /// Every saga step's timeout (ms).
-pub const STEP_TIMEOUT_MS: i64 = 4_000;
+pub const STEP_TIMEOUT_MS: i64 = 8_000;
 
 /// The saga's step timeouts.
 pub fn timeouts() -> StepTimeouts {
