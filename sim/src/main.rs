@@ -114,8 +114,13 @@ fn finish(cfg: &Config, report: &mallbots_sim::Report) -> anyhow::Result<()> {
     match &report.violation {
         None => {
             println!(
-                "seed {} passed: {} orders {:?}, {} steps, trace digest {:016x}",
-                report.seed, report.orders, report.outcomes, report.steps, report.digest
+                "seed {} passed: {} orders {:?}, saga inputs {:?}, {} steps, trace digest {:016x}",
+                report.seed,
+                report.orders,
+                report.outcomes,
+                report.saga,
+                report.steps,
+                report.digest
             );
             Ok(())
         }

@@ -98,6 +98,8 @@ pub struct Report {
     pub digest: u64,
     /// Orders by their final status on central.
     pub outcomes: std::collections::BTreeMap<&'static str, usize>,
+    /// Saga inputs by result (`applied`, `duplicate`, `conflict`, …).
+    pub saga: std::collections::BTreeMap<&'static str, u64>,
 }
 
 /// The simulated mall.
@@ -292,9 +294,17 @@ impl World {
                 .entry(invariants::central_status(&self, p).unwrap_or("unknown"))
                 .or_insert(0) += 1;
         }
+        let saga = self
+            .effects
+            .counts
+            .iter()
+            .filter(|(k, _)| !matches!(**k, "read" | "write"))
+            .map(|(k, v)| (*k, *v))
+            .collect();
         Report {
             seed,
             outcomes,
+            saga,
             steps: self.step,
             orders: self.placed.len(),
             violation,

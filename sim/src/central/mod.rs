@@ -121,43 +121,73 @@ pub fn step(
     consumer: &str,
 ) -> Option<String> {
     let (now, faults, planted, runtime) = (env.now, env.faults, env.planted, env.runtime);
-    let delivery = bus.fetch(consumer, now)?;
-    let subject = delivery.message.subject.clone();
-    let seq = delivery.message.seq;
-    if rng.chance(faults.delivery_lost) {
-        return Some(format!("{consumer}: {subject} #{seq} lost on the way"));
+    let first = bus.fetch(consumer, now)?;
+    let mut deliveries = vec![first];
+    if consumer == "saga-replies" {
+        // Two replicas take a message each and run at once; now and then the second one gets
+        // the first one's message again (its ack wait ran out while the first was slow).
+        if rng.chance(200) {
+            let mut again = deliveries[0].clone();
+            again.delivered += 1;
+            deliveries.push(again);
+        } else {
+            deliveries.extend(bus.fetch(consumer, now));
+        }
+    }
+    let mut notes = Vec::new();
+    deliveries.retain(|d| {
+        let lost = rng.chance(faults.delivery_lost);
+        if lost {
+            notes.push(format!(
+                "{consumer}: {} #{} lost on the way",
+                d.message.subject, d.message.seq
+            ));
+        }
+        !lost
+    });
+    if deliveries.is_empty() {
+        return Some(notes.join(" | "));
     }
     let crash_after = rng
         .chance(faults.handler_crash)
         .then(|| rng.below(4) as u32);
     let mut cx = Cx::new(bus, effects, now, planted, crash_after);
-    let outcome = match consumer {
-        "saga-orders" => orders::handle(&mut cx, &delivery, runtime),
-        "saga-replies" => orders::handle_reply(&mut cx, &delivery),
-        "commands" => commands::handle(&mut cx, &delivery, runtime),
-        "desk" => desk::handle(&mut cx, &delivery, runtime),
-        "notifications" => notifications::handle(&mut cx, &delivery),
-        other => Ok(Outcome::Term(format!("no handler for {other}"))),
+    let outcomes: Vec<Result<Outcome, Crash>> = match consumer {
+        "saga-replies" => orders::handle_replies(&mut cx, &deliveries),
+        _ => {
+            let d = &deliveries[0];
+            vec![match consumer {
+                "saga-orders" => orders::handle(&mut cx, d, runtime),
+                "commands" => commands::handle(&mut cx, d, runtime),
+                "desk" => desk::handle(&mut cx, d, runtime),
+                "notifications" => notifications::handle(&mut cx, d),
+                other => Ok(Outcome::Term(format!("no handler for {other}"))),
+            }]
+        }
     };
-    let note = match outcome {
-        Err(Crash) => return Some(format!("{consumer}: {subject} #{seq} replica crashed")),
-        Ok(Outcome::Ack) => {
-            if !rng.chance(faults.consumer_ack_lost) {
-                bus.ack(consumer, seq);
+    for (delivery, outcome) in deliveries.iter().zip(outcomes) {
+        let (subject, seq) = (&delivery.message.subject, delivery.message.seq);
+        let note = match outcome {
+            Err(Crash) => "replica crashed".to_owned(),
+            Ok(Outcome::Ack) => {
+                if !rng.chance(faults.consumer_ack_lost) {
+                    bus.ack(consumer, seq);
+                }
+                "ack".to_owned()
             }
-            "ack".to_owned()
-        }
-        Ok(Outcome::Nak(delay)) => {
-            bus.nak(consumer, seq, delay, now);
-            format!("nak {delay}ms")
-        }
-        Ok(Outcome::Term(reason)) => {
-            bus.term(consumer, seq, &subject, &reason);
-            format!("term: {reason}")
-        }
-    };
-    Some(format!(
-        "{consumer}: {subject} #{seq} (delivery {}) {note}",
-        delivery.delivered
-    ))
+            Ok(Outcome::Nak(delay)) => {
+                bus.nak(consumer, seq, delay, now);
+                format!("nak {delay}ms")
+            }
+            Ok(Outcome::Term(reason)) => {
+                bus.term(consumer, seq, subject, &reason);
+                format!("term: {reason}")
+            }
+        };
+        notes.push(format!(
+            "{consumer}: {subject} #{seq} (delivery {}) {note}",
+            delivery.delivered
+        ));
+    }
+    Some(notes.join(" | "))
 }

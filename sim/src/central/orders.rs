@@ -135,22 +135,39 @@ pub fn handle(
     }
 }
 
-/// A message on `saga-replies`: a reply or a fired timer, to the saga named by the subject.
-pub fn handle_reply(cx: &mut Cx<'_>, d: &Delivery) -> Result<Outcome, Crash> {
-    let m = &d.message;
-    let Some(saga) = m
-        .subject
-        .rsplit('.')
-        .next()
-        .and_then(|s| s.parse().ok())
-        .map(SagaId)
-    else {
-        return Ok(Outcome::Term("no saga in the subject".into()));
-    };
-    let input: SagaInput = match serde_json::from_slice(&m.payload) {
-        Ok(i) => i,
-        Err(e) => return Ok(Outcome::Term(format!("decode: {e}"))),
-    };
-    run_saga(cx, saga, &input)?;
-    Ok(Outcome::Ack)
+/// Messages on `saga-replies` taken at once by as many replicas: replies and fired timers, each
+/// to the saga its subject names, driven concurrently (their loads and compare-and-sets
+/// interleave; two inputs of one saga meet a conflict and the later one reloads).
+pub fn handle_replies(cx: &mut Cx<'_>, deliveries: &[Delivery]) -> Vec<Result<Outcome, Crash>> {
+    let inputs: Vec<Result<(SagaId, SagaInput), Outcome>> = deliveries
+        .iter()
+        .map(|d| {
+            let m = &d.message;
+            let saga = m
+                .subject
+                .rsplit('.')
+                .next()
+                .and_then(|s| s.parse().ok())
+                .map(SagaId)
+                .ok_or_else(|| Outcome::Term("no saga in the subject".into()))?;
+            let input: SagaInput = serde_json::from_slice(&m.payload)
+                .map_err(|e| Outcome::Term(format!("decode: {e}")))?;
+            Ok((saga, input))
+        })
+        .collect();
+    let io = SimSagaIo(Mutex::new(cx));
+    let timeouts = timeouts();
+    let runs = inputs.iter().map(|input| {
+        let (io, timeouts) = (&io, &timeouts);
+        async move {
+            match input {
+                Ok((saga, input)) => drive(io, timeouts, *saga, input)
+                    .await
+                    .map(|_| Outcome::Ack)
+                    .map_err(|_| Crash),
+                Err(outcome) => Ok(outcome.clone()),
+            }
+        }
+    });
+    futures::executor::block_on(futures::future::join_all(runs))
 }

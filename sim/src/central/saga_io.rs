@@ -16,6 +16,30 @@ pub const SAGAS: &str = "sagas";
 /// How long a finished saga's key is kept before it is purged (ms).
 pub const FINISHED_GRACE_MS: i64 = 20_000;
 
+/// A future that is pending once (waking itself): each saga I/O starts with it, so sagas driven
+/// at once on one executor interleave their reads and compare-and-sets, as two replicas do.
+struct YieldOnce(bool);
+
+impl std::future::Future for YieldOnce {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            return std::task::Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
+}
+
+fn interleave() -> YieldOnce {
+    YieldOnce(false)
+}
+
 /// [`SagaIo`] over a handler's [`Cx`].
 pub struct SimSagaIo<'c, 'a>(pub Mutex<&'c mut Cx<'a>>);
 
@@ -35,6 +59,7 @@ fn crashed(subject: &str) -> PublishError {
 
 impl SagaIo for SimSagaIo<'_, '_> {
     async fn load(&self, key: &str) -> Result<Stored, String> {
+        interleave().await;
         Ok(self.with(|cx| match cx.bus.kv_get(SAGAS, key) {
             None => Stored::Absent,
             Some(e) => match e.value {
@@ -48,6 +73,7 @@ impl SagaIo for SimSagaIo<'_, '_> {
     }
 
     async fn swap(&self, key: &str, value: Vec<u8>, revision: u64) -> Result<Swap, String> {
+        interleave().await;
         self.with(|cx| {
             cx.io().map_err(|Crash| "replica crashed".to_owned())?;
             Ok(match cx.bus.kv_swap(SAGAS, key, Some(value), revision) {
@@ -63,6 +89,7 @@ impl SagaIo for SimSagaIo<'_, '_> {
         commands: &[SagaCommand],
         timer: Option<&TimerRequest>,
     ) -> Result<(), PublishError> {
+        interleave().await;
         self.with(|cx| {
             let root = cx.root();
             for command in commands {
