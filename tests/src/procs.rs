@@ -64,16 +64,20 @@ pub enum Marker<'a> {
 
 /// Starts a small `sh` watchdog that SIGKILLs `pid` once this test process is gone (a shared
 /// `static` is never dropped; an aborted run drops nothing), then removes `cleanup` if given. It
-/// kills only while the process still carries `marker`, and exits as soon as the process is gone.
+/// kills only a process still carrying `marker` (not a reused pid), and exits as soon as the
+/// process is gone.
 pub fn spawn_watchdog(pid: u32, marker: Marker<'_>, cleanup: Option<&Path>) {
     let (file, text) = match marker {
         Marker::CommandLine(p) => ("cmdline", p),
         Marker::Environment(p) => ("environ", p),
     };
+    // The wait ends when the test process or the watched process is gone, never on a marker
+    // read: a read of /proc/<pid>/cmdline can come back empty under load, and a loop that ended
+    // on it went on to find the marker again and SIGKILL a live server of a running test.
     let script = r#"
         alive() { tr '\0' '\n' < "/proc/$2/$3" 2>/dev/null | grep -qF -- "$4"; }
-        while kill -0 "$1" 2>/dev/null && alive "$@"; do sleep 0.5; done
-        if alive "$@"; then
+        while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 0.5; done
+        if ! kill -0 "$1" 2>/dev/null && alive "$@"; then
             kill -9 "$2"; sleep 0.2
             if [ -n "$5" ]; then rm -rf -- "$5"; fi
         fi
