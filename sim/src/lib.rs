@@ -19,6 +19,7 @@ pub mod effects;
 pub mod faults;
 pub mod invariants;
 pub mod rng;
+pub mod workload;
 pub mod world;
 
 pub use faults::{Faults, Planted};
