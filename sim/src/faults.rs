@@ -71,14 +71,18 @@ pub enum Planted {
     /// Central stamps no predecessor sequence on its events, so a kiosk's inbox applies them
     /// in arrival order instead of subject order.
     InboxOutOfOrder,
+    /// The saga's state is written without compare-and-set, so of two replicas driving one
+    /// saga at once the later write wins over a transition it never saw.
+    BlindSagaWrite,
 }
 
 impl Planted {
     /// Every planted bug.
-    pub const ALL: [Planted; 3] = [
+    pub const ALL: [Planted; 4] = [
         Planted::PaymentStepTwice,
         Planted::UnfencedDispatch,
         Planted::InboxOutOfOrder,
+        Planted::BlindSagaWrite,
     ];
 
     /// Its command-line name.
@@ -87,6 +91,7 @@ impl Planted {
             Planted::PaymentStepTwice => "payment-step-twice",
             Planted::UnfencedDispatch => "unfenced-dispatch",
             Planted::InboxOutOfOrder => "inbox-out-of-order",
+            Planted::BlindSagaWrite => "blind-saga-write",
         }
     }
 

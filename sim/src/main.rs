@@ -34,7 +34,8 @@ struct Args {
     /// Bots.
     #[arg(long, default_value_t = 3)]
     bots: usize,
-    /// Plant a known bug (payment-step-twice, unfenced-dispatch, inbox-out-of-order).
+    /// Plant a known bug (payment-step-twice, unfenced-dispatch, inbox-out-of-order,
+    /// blind-saga-write).
     #[arg(long)]
     plant: Vec<String>,
     /// Print the whole trace of `--seed`, even when it passes.

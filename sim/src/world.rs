@@ -41,6 +41,9 @@ impl Default for Config {
     }
 }
 
+/// Drain steps without a trace line (about 24 s of simulated time, three times the longest
+/// wait: a saga step's timeout) after which a mall that is not quiet counts as stuck.
+const IDLE_STEPS: usize = 1_500;
 /// Steps the drain may take before the run counts as stuck.
 const DRAIN_STEPS: usize = 6_000;
 /// A device consumer's ack wait (ms): a message lost on the way comes back this much later.
@@ -285,10 +288,25 @@ impl World {
         }
         self.central_down_until_ms = 0;
         self.note("drain: faults off, everyone back online".into());
+        let (mut seen, mut idle) = (self.trace.len(), 0);
         for _ in 0..DRAIN_STEPS {
             self.tick(&Faults::NONE, false);
             if let Some(v) = self.check_now() {
                 return Some(v);
+            }
+            (seen, idle) = if self.trace.len() > seen {
+                (self.trace.len(), 0)
+            } else {
+                (seen, idle + 1)
+            };
+            if idle > IDLE_STEPS && !invariants::quiet(self) {
+                return Some(Violation {
+                    step: self.step,
+                    what: format!(
+                        "quiescence: nothing moved for {IDLE_STEPS} drain steps ({})",
+                        invariants::busy(self).unwrap_or_default()
+                    ),
+                });
             }
             if invariants::quiet(self) {
                 let what = invariants::at_quiescence(self)?;

@@ -3,6 +3,7 @@
 //! `<root>.timer.<saga>`. The logic is central's own [`drive`].
 
 use super::cx::{Crash, Cx};
+use crate::faults::Planted;
 use mallbots_central::platform::error::PublishError;
 use mallbots_central::roles::saga::drive::{SagaIo, Stored, Swap};
 use mallbots_domain::saga::{SagaCommand, SagaInput, TimerRequest};
@@ -76,6 +77,12 @@ impl SagaIo for SimSagaIo<'_, '_> {
         interleave().await;
         self.with(|cx| {
             cx.io().map_err(|Crash| "replica crashed".to_owned())?;
+            // The planted bug: a blind write (the revision the state was read at is ignored).
+            let revision = if cx.planted(Planted::BlindSagaWrite) {
+                cx.bus.kv_get(SAGAS, key).map_or(0, |e| e.revision)
+            } else {
+                revision
+            };
             Ok(match cx.bus.kv_swap(SAGAS, key, Some(value), revision) {
                 Some(written) => Swap::Written(written),
                 None => Swap::Conflict,
