@@ -3,7 +3,7 @@
 
 use crate::central::orders;
 use crate::world::{Placed, World};
-use mallbots_domain::ordering::{Order, OrderEvent};
+use mallbots_domain::ordering::Order;
 use mallbots_domain::products::{Product, ProductEvent};
 use mallbots_domain::saga::payment_id_for;
 use mallbots_domain::{Aggregate, SagaId};
@@ -12,22 +12,7 @@ const FINAL: [&str; 3] = ["OrderCompleted", "OrderCanceled", "OrderRejected"];
 
 /// Central's order as its subjects hold it.
 fn central_order(world: &World, p: &Placed) -> Order {
-    let root = world.bus.root();
-    let device = &world.devices[p.kiosk].id;
-    let mut events: Vec<OrderEvent> = Vec::new();
-    for subject in [
-        orders::kiosk_subject(root, device, p.order),
-        orders::central_subject(root, device, p.order),
-    ] {
-        events.extend(
-            world
-                .bus
-                .history(&subject)
-                .into_iter()
-                .filter_map(|m| serde_json::from_slice(&m.payload).ok()),
-        );
-    }
-    Order::from_events(&events)
+    orders::load(&world.bus, &world.devices[p.kiosk].id, p.order)
 }
 
 /// Central's status of a placed order (`None`: central has not seen it).

@@ -27,7 +27,7 @@ pub fn handle(
     let Some(device) = device_of(cx, order_id) else {
         return Ok(Outcome::Term("pickup.unknown_order".into()));
     };
-    let order = orders::load(cx, &device, order_id);
+    let order = orders::load(cx.bus, &device, order_id);
     match order.status() {
         OrderStatus::Ready => {}
         OrderStatus::Completed | OrderStatus::Canceled | OrderStatus::Rejected => {

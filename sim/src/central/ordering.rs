@@ -24,10 +24,7 @@ pub fn handle(
     let io = Arc::new(SimIo::new(cx, &d.consumer, m.seq, d.delivered));
     let handler = OrderingHandler::new(Ordering::over(io.clone()));
     let outcome = runtime.block_on(handler.run(i64::from(d.delivered), command));
-    if io.crashed() {
-        return Err(Crash);
-    }
-    Ok(Outcome::from(outcome))
+    io.settle(outcome)
 }
 
 /// A kiosk's request on `…orderreq.<id>` (decided by production's `Ordering::on_request`).
@@ -43,10 +40,7 @@ pub fn request(
     let io = Arc::new(SimIo::new(cx, &d.consumer, m.seq, d.delivered));
     let ordering = Ordering::over(io.clone());
     let outcome = runtime.block_on(ordering.on_request(device, event, &event_id));
-    if io.crashed() {
-        return Err(Crash);
-    }
-    Ok(Outcome::from(outcome))
+    io.settle(outcome)
 }
 
 /// Asks payments to capture for a hand-over (production's `Ordering::send_capture`).

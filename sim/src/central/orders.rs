@@ -7,7 +7,7 @@
 use super::cx::{Crash, Cx};
 use super::saga_io::SimSagaIo;
 use super::Outcome;
-use crate::bus::Delivery;
+use crate::bus::{Bus, Delivery};
 use mallbots_central::roles::saga::drive::drive;
 use mallbots_central::roles::saga::orders::{kiosk_subject_parts, saga_item};
 use mallbots_central::roles::saga::Driven;
@@ -42,17 +42,16 @@ pub fn device_of(cx: &Cx<'_>, order: OrderId) -> Option<String> {
     kiosk_subject_parts(&created.subject).map(|(device, ..)| device)
 }
 
-/// `order` folded from its kiosk and central subjects.
-pub fn load(cx: &Cx<'_>, device: &str, order: OrderId) -> Order {
-    let root = cx.root();
+/// `order` folded from its kiosk and central subjects on `bus`.
+pub fn load(bus: &Bus, device: &str, order: OrderId) -> Order {
+    let root = bus.root();
     let mut events: Vec<OrderEvent> = Vec::new();
     for subject in [
-        kiosk_subject(&root, device, order),
-        central_subject(&root, device, order),
+        kiosk_subject(root, device, order),
+        central_subject(root, device, order),
     ] {
         events.extend(
-            cx.bus
-                .history(&subject)
+            bus.history(&subject)
                 .into_iter()
                 .filter_map(|m| serde_json::from_slice(&m.payload).ok()),
         );

@@ -24,8 +24,5 @@ pub fn handle(
         io.authorizing = Some(*payment_id);
     }
     let outcome = runtime.block_on(Payments::new(&io, &io).handle(command));
-    if io.crashed() {
-        return Err(Crash);
-    }
-    Ok(Outcome::from(outcome))
+    io.settle(outcome)
 }

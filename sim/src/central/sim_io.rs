@@ -58,6 +58,18 @@ impl<'c, 'a> SimIo<'c, 'a> {
         self.with(|cx| cx.now)
     }
 
+    /// What to do with the delivery after production's handler said `outcome`: nothing at all
+    /// if the replica crashed on the way (it stays unsettled and comes back).
+    pub fn settle(
+        &self,
+        outcome: mallbots_central::Outcome,
+    ) -> Result<super::Outcome, super::Crash> {
+        if self.crashed() {
+            return Err(super::Crash);
+        }
+        Ok(super::Outcome::from(outcome))
+    }
+
     /// Whether the replica crashed during the delivery (leave it unsettled).
     pub fn crashed(&self) -> bool {
         self.crashed.load(Ordering::SeqCst)
