@@ -116,7 +116,16 @@ enum AuthAction {
         /// The auth directory.
         #[arg(long)]
         dir: PathBuf,
-        /// Give central a new password.
+        /// Account (JWT) auth: an operator and a MALLBOTS account (DIR/accounts.json, nkey
+        /// seeds); users are keys whose JWTs carry their rights, so enrolling a device needs no
+        /// server reload. The config trusts the operator (memory resolver). A directory that
+        /// used passwords switches (its devices must be enrolled again).
+        #[arg(long)]
+        accounts: bool,
+        /// The operator's name (with --accounts, for a new directory).
+        #[arg(long, requires = "accounts", default_value = "mallbots")]
+        operator: String,
+        /// Give central a new password (or key; the old one stops working).
         #[arg(long)]
         rotate: bool,
         /// nats-server process(es) to reload (SIGHUP), besides the pids in DIR/*.pid.
@@ -241,14 +250,18 @@ async fn enroll_device(settings: &Settings, args: &EnrollArgs<'_>) -> Result<Str
             nats_url: Some(args.nats_url.unwrap_or(&default_url)),
         })
         .map_err(|e| format!("{}: {e}", e.code()))?;
-    let reloaded = reload(dir, args.reload_pids, false)?;
-    if !reloaded.is_empty() {
+    // Under account auth a new key needs no reload: only a revocation changes the config.
+    let reloaded = if issued.reload_needed {
+        reload(dir, args.reload_pids, false)?
+    } else {
+        Vec::new()
+    };
+    if !reloaded.is_empty() || auth_dir.uses_accounts() {
         if let Some(creds) = &issued.credentials {
             let refused = auth::wait_accepted(
                 &settings.nats.url,
                 settings.nats.tls_ca.as_deref(),
-                &creds.user,
-                &creds.password,
+                creds,
                 std::time::Duration::from_secs(10),
             )
             .await;
@@ -268,6 +281,11 @@ async fn enroll_device(settings: &Settings, args: &EnrollArgs<'_>) -> Result<Str
         _ => serde_json::Value::Null,
     };
     out["new_password"] = serde_json::json!(issued.new_password);
+    out["auth"] = serde_json::json!(if auth_dir.uses_accounts() {
+        "accounts"
+    } else {
+        "passwords"
+    });
     out["config"] = serde_json::json!(auth_dir.config_path());
     out["reloaded"] = serde_json::json!(reloaded);
     serde_json::to_string_pretty(&out).map_err(|e| e.to_string())
@@ -301,9 +319,11 @@ fn reload(dir: &std::path::Path, pids: &[u32], quiet: bool) -> Result<Vec<u32>, 
     Ok(signalled)
 }
 
+/// `auth init`: `accounts` names the operator under account auth.
 fn auth_init(
     settings: &Settings,
     dir: &std::path::Path,
+    accounts: Option<&str>,
     rotate: bool,
     pids: &[u32],
 ) -> Result<String, String> {
@@ -311,18 +331,19 @@ fn auth_init(
     use mallbots_central::platform::topology::StreamKind;
     let topology = Topology::from_settings(&settings.topology);
     let auth_dir = AuthDir::new(dir);
-    let creds = auth_dir
-        .init(
-            topology.root(),
-            &topology.stream_name(StreamKind::Events),
-            rotate,
-        )
-        .map_err(|e| format!("{}: {e}", e.code()))?;
+    let root = topology.root();
+    let stream = topology.stream_name(StreamKind::Events);
+    let creds = match accounts {
+        Some(operator) => auth_dir.init_accounts(root, &stream, rotate, Some(operator)),
+        None => auth_dir.init(root, &stream, rotate),
+    }
+    .map_err(|e| format!("{}: {e}", e.code()))?;
     // A first init comes before the server exists: no note when nothing is running.
     let reloaded = reload(dir, pids, true)?;
     serde_json::to_string_pretty(&serde_json::json!({
         "dir": dir,
         "user": creds.user,
+        "auth": if auth_dir.uses_accounts() { "accounts" } else { "passwords" },
         "credentials": auth_dir.central_credentials_path(),
         "config": auth_dir.config_path(),
         "reloaded": reloaded,
@@ -459,10 +480,18 @@ async fn main() -> ExitCode {
             action:
                 AuthAction::Init {
                     dir,
+                    accounts,
+                    operator,
                     rotate,
                     reload_pids,
                 },
-        }) => print_result(auth_init(&settings, dir, *rotate, reload_pids)),
+        }) => print_result(auth_init(
+            &settings,
+            dir,
+            accounts.then_some(operator.as_str()),
+            *rotate,
+            reload_pids,
+        )),
         Some(Command::Dlq { action }) => match dlq(&settings, action).await {
             Ok(out) => {
                 println!("{out}");

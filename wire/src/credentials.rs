@@ -7,8 +7,9 @@
 //! ```
 //!
 //! Central's own file (`mallbots-central auth init`) has the same shape with role `central`.
-//! The password is never shown: [`DeviceCredentials`]'s `Debug` hides it, and no error built
-//! here contains it.
+//! Under account (JWT) auth (`auth init --accounts`) the file holds, instead of a password, the
+//! user's JWT and nkey seed (`"jwt":"eyJ…","seed":"SU…"`). The password and the seed are never
+//! shown: [`DeviceCredentials`]'s `Debug` hides them, and no error built here contains them.
 
 use crate::devices::DeviceRole;
 use serde::{Deserialize, Serialize};
@@ -46,8 +47,15 @@ pub struct DeviceCredentials {
     pub stores: Vec<String>,
     /// The NATS user.
     pub user: String,
-    /// The NATS password (the server holds only its bcrypt hash).
+    /// The NATS password (the server holds only its bcrypt hash); empty under account auth.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub password: String,
+    /// The user's JWT, signed by the installation's account (account auth).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwt: Option<String>,
+    /// The user's nkey seed, which signs the server's challenge (account auth).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<String>,
     /// The subject root the device was enrolled under.
     pub subject_root: String,
     /// The events stream's name.
@@ -65,6 +73,8 @@ impl fmt::Debug for DeviceCredentials {
             .field("stores", &self.stores)
             .field("user", &self.user)
             .field("password", &"[redacted]")
+            .field("jwt", &self.jwt.as_ref().map(|_| "[jwt]"))
+            .field("seed", &self.seed.as_ref().map(|_| "[redacted]"))
             .field("subject_root", &self.subject_root)
             .field("stream", &self.stream)
             .field("nats_url", &self.nats_url.as_deref().map(redact_url))
@@ -104,10 +114,33 @@ impl DeviceCredentials {
             // serde_json's message names a field or a position, not the value; keep it short.
             format!("not a credentials file ({})", e.classify_message())
         })?;
-        if creds.user.is_empty() || creds.password.is_empty() || creds.device.is_empty() {
-            return Err("empty device, user or password".to_owned());
+        if creds.user.is_empty() || creds.device.is_empty() {
+            return Err("empty device or user".to_owned());
+        }
+        match (&creds.jwt, &creds.seed) {
+            (Some(jwt), Some(seed)) if !jwt.is_empty() && !seed.is_empty() => {}
+            (None, None) if !creds.password.is_empty() => {}
+            (None, None) => return Err("no password (nor a jwt and seed)".to_owned()),
+            _ => return Err("a jwt needs its seed, and a seed its jwt".to_owned()),
         }
         Ok(creds)
+    }
+
+    /// Whether the file holds a JWT and seed (account auth) rather than a password.
+    pub fn uses_jwt(&self) -> bool {
+        self.jwt.is_some()
+    }
+
+    /// `options` logging in as this user: the JWT and seed (the seed signs the server's
+    /// nonce), else the user and password.
+    pub fn login(
+        &self,
+        options: async_nats::ConnectOptions,
+    ) -> std::io::Result<async_nats::ConnectOptions> {
+        match (&self.jwt, &self.seed) {
+            (Some(jwt), Some(seed)) => options.credentials(&creds_text(jwt, seed)),
+            _ => Ok(options.user_and_password(self.user.clone(), self.password.clone())),
+        }
     }
 
     /// The device's role, for a device's file (`None` for central's or an unknown role).
@@ -148,6 +181,17 @@ impl ClassifyMessage for serde_json::Error {
             serde_json::error::Category::Io => "read error".to_owned(),
         }
     }
+}
+
+/// A NATS `.creds` text (a user's JWT and nkey seed), as async-nats and the `nats` CLI read it.
+pub fn creds_text(jwt: &str, seed: &str) -> String {
+    format!(
+        "-----BEGIN NATS USER JWT-----\n{jwt}\n------END NATS USER JWT------\n\n\
+         ************************* IMPORTANT *************************\n\
+         NKEY Seed printed below can be used to sign and prove identity.\n\
+         NKEYs are sensitive and should be treated as secrets.\n\n\
+         -----BEGIN USER NKEY SEED-----\n{seed}\n------END USER NKEY SEED------\n"
+    )
 }
 
 /// Writes `bytes` to `path` with mode 0600 (on Unix): into a temporary file next to it,
@@ -242,6 +286,8 @@ mod tests {
             stores: vec![],
             user: "k1".into(),
             password: "s3cret-s3cret".into(),
+            jwt: None,
+            seed: None,
             subject_root: "mallbots".into(),
             stream: "EVENTS".into(),
             nats_url: Some("nats://k1:s3cret-s3cret@h:4222".into()),

@@ -29,8 +29,12 @@ use mallbots_wire::credentials::DeviceCredentials;
 use mallbots_wire::devices::{device_permissions, DeviceRole};
 use serde::{Deserialize, Serialize};
 
+mod account_mode;
+pub mod accounts;
+pub mod jwt;
 mod reload;
 
+pub use accounts::{Accounts, ACCOUNTS_FILE};
 pub use reload::{reload_servers, server_pids, wait_accepted};
 
 /// Central's credentials file in the auth directory.
@@ -85,8 +89,8 @@ pub enum AuthError {
     /// Hashing failed.
     #[error("bcrypt: {0}")]
     Hash(String),
-    /// A new device (or a new password) needs `--out`.
-    #[error("device {0} gets a new password: --out FILE is required (its credentials file)")]
+    /// A new device (or new credentials) needs `--out`.
+    #[error("device {0} gets new credentials: --out FILE is required (its credentials file)")]
     NoOut(String),
     /// The device is enrolled and FILE does not hold its current password.
     #[error(
@@ -139,8 +143,12 @@ pub struct UserRecord {
     pub subject_root: String,
     /// The events stream's name.
     pub stream: String,
-    /// bcrypt hash of the password (`$2a$…`).
+    /// bcrypt hash of the password (`$2a$…`); empty under account auth.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub password_bcrypt: String,
+    /// The user's nkey public key (`U…`), under account auth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nkey: Option<String>,
 }
 
 impl std::fmt::Debug for UserRecord {
@@ -152,6 +160,7 @@ impl std::fmt::Debug for UserRecord {
             .field("user", &self.user)
             .field("subject_root", &self.subject_root)
             .field("stream", &self.stream)
+            .field("nkey", &self.nkey)
             .finish_non_exhaustive()
     }
 }
@@ -312,8 +321,11 @@ pub struct Issued {
     pub record: UserRecord,
     /// The credentials written to `--out` (None when only the record was updated).
     pub credentials: Option<DeviceCredentials>,
-    /// Whether a new password was generated.
+    /// Whether a new password (or, under account auth, a new key) was issued.
     pub new_password: bool,
+    /// Whether the server config changed, so running servers must reload it (always for a
+    /// password; under account auth only when an old key was revoked).
+    pub reload_needed: bool,
 }
 
 /// What a device enrollment asks of the auth directory.
@@ -380,8 +392,14 @@ impl AuthDir {
         Ok(DirLock { _file: file })
     }
 
+    /// Whether the directory uses account (JWT) auth (`DIR/accounts.json`).
+    pub fn uses_accounts(&self) -> bool {
+        self.dir.join(ACCOUNTS_FILE).exists()
+    }
+
     /// Creates the directory (0700) with central's user if it has none (or a new password
     /// with `rotate`), and renders the config. Idempotent. Returns central's credentials.
+    /// A directory under account auth stays under it (see [`AuthDir::init_accounts`]).
     pub fn init(
         &self,
         subject_root: &str,
@@ -390,6 +408,9 @@ impl AuthDir {
     ) -> Result<DeviceCredentials, AuthError> {
         create_private_dir(&self.dir)?;
         create_private_dir(&self.dir.join(DEVICES_DIR))?;
+        if self.uses_accounts() {
+            return self.init_accounts(subject_root, stream, rotate, None);
+        }
         let _lock = self.lock()?;
         let path = self.central_credentials_path();
         let existing = match (rotate, path.exists()) {
@@ -419,6 +440,8 @@ impl AuthDir {
                     stores: Vec::new(),
                     user: CENTRAL_USER.into(),
                     password: generate_password(),
+                    jwt: None,
+                    seed: None,
                     subject_root: subject_root.into(),
                     stream: stream.into(),
                     nats_url: None,
@@ -496,6 +519,9 @@ impl AuthDir {
         create_private_dir(&self.dir.join(DEVICES_DIR))?;
         let _lock = self.lock()?;
         let existing = self.device_record(issue.device)?;
+        if let Some(accounts) = Accounts::load(&self.dir)? {
+            return self.issue_device_accounts(issue, existing, accounts);
+        }
         // The password: new, kept from the device's current file, or unknown (record only).
         let (password, hash, new_password) = match (&existing, issue.rotate, issue.out) {
             (None, _, None) | (Some(_), true, None) => {
@@ -533,6 +559,7 @@ impl AuthDir {
             subject_root: issue.subject_root.to_owned(),
             stream: issue.stream.to_owned(),
             password_bcrypt: hash,
+            nkey: None,
         };
         let credentials = password.map(|password| DeviceCredentials {
             device: record.device.clone(),
@@ -540,6 +567,8 @@ impl AuthDir {
             stores: record.stores.clone(),
             user: record.user.clone(),
             password,
+            jwt: None,
+            seed: None,
             subject_root: record.subject_root.clone(),
             stream: record.stream.clone(),
             nats_url: issue.nats_url.map(str::to_owned),
@@ -554,6 +583,7 @@ impl AuthDir {
             record,
             credentials,
             new_password,
+            reload_needed: true,
         })
     }
 
@@ -563,16 +593,19 @@ impl AuthDir {
         self.render_locked()
     }
 
-    fn render_locked(&self) -> Result<String, AuthError> {
+    pub(crate) fn render_locked(&self) -> Result<String, AuthError> {
         let central = self.central_record()?;
         let devices = self.device_records()?;
-        let text = render_config(&central, &devices);
+        let text = match Accounts::load(&self.dir)? {
+            Some(accounts) => accounts.render_config(&central, &devices)?,
+            None => render_config(&central, &devices),
+        };
         let path = self.config_path();
         write_private(&path, text.as_bytes()).map_err(io_err(&path))?;
         Ok(text)
     }
 
-    fn write_record(&self, path: &Path, record: &UserRecord) -> Result<(), AuthError> {
+    pub(crate) fn write_record(&self, path: &Path, record: &UserRecord) -> Result<(), AuthError> {
         let json = serde_json::to_string_pretty(record).map_err(|e| AuthError::BadRecord {
             path: path.display().to_string(),
             reason: e.to_string(),
@@ -590,6 +623,7 @@ fn central_record(creds: &DeviceCredentials, hash: String) -> UserRecord {
         subject_root: creds.subject_root.clone(),
         stream: creds.stream.clone(),
         password_bcrypt: hash,
+        nkey: None,
     }
 }
 
@@ -601,7 +635,7 @@ fn read_record(path: &Path) -> Result<UserRecord, AuthError> {
     })
 }
 
-fn read_credentials(path: &Path) -> Result<DeviceCredentials, AuthError> {
+pub(crate) fn read_credentials(path: &Path) -> Result<DeviceCredentials, AuthError> {
     let text = std::fs::read_to_string(path).map_err(io_err(path))?;
     DeviceCredentials::parse(&text).map_err(|reason| AuthError::BadRecord {
         path: path.display().to_string(),
@@ -610,7 +644,7 @@ fn read_credentials(path: &Path) -> Result<DeviceCredentials, AuthError> {
 }
 
 /// Creates `dir` (and parents) and sets its mode to 0700.
-fn create_private_dir(dir: &Path) -> Result<(), AuthError> {
+pub(crate) fn create_private_dir(dir: &Path) -> Result<(), AuthError> {
     std::fs::create_dir_all(dir).map_err(io_err(dir))?;
     #[cfg(unix)]
     {
@@ -623,3 +657,6 @@ fn create_private_dir(dir: &Path) -> Result<(), AuthError> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod account_tests;

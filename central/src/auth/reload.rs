@@ -61,13 +61,12 @@ pub fn reload_servers(pids: &[u32]) -> Vec<(u32, Result<(), String>)> {
         .collect()
 }
 
-/// Waits until every server in `urls` (comma-separated) accepts `user`/`password`, polling
-/// until `timeout`. Returns the URLs (without credentials) that still refuse.
+/// Waits until every server in `urls` (comma-separated) accepts `creds` (a password, or a JWT
+/// and seed), polling until `timeout`. Returns the URLs (without credentials) that still refuse.
 pub async fn wait_accepted(
     urls: &str,
     tls_ca: Option<&std::path::Path>,
-    user: &str,
-    password: &str,
+    creds: &mallbots_wire::credentials::DeviceCredentials,
     timeout: Duration,
 ) -> Vec<String> {
     let deadline = Instant::now() + timeout;
@@ -79,11 +78,12 @@ pub async fn wait_accepted(
     loop {
         let mut still = Vec::new();
         for url in pending {
-            let mut options = async_nats::ConnectOptions::with_user_and_password(
-                user.to_owned(),
-                password.to_owned(),
-            )
-            .connection_timeout(Duration::from_secs(2));
+            let options =
+                async_nats::ConnectOptions::new().connection_timeout(Duration::from_secs(2));
+            let Ok(mut options) = creds.login(options) else {
+                still.push(url);
+                continue;
+            };
             if let Some(ca) = tls_ca {
                 options = options
                     .add_root_certificates(ca.to_path_buf())

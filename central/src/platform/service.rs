@@ -49,7 +49,9 @@ pub async fn connect(settings: &Settings) -> Result<Client, CentralError> {
         if credentials::is_credentials_json(&text) {
             let creds = DeviceCredentials::parse(&text)
                 .map_err(|e| fail(format!("credentials file: {e}")))?;
-            options = options.user_and_password(creds.user, creds.password);
+            options = creds
+                .login(options)
+                .map_err(|e| fail(format!("credentials file: {}", e.kind())))?;
         } else {
             options = options
                 .credentials_file(path)

@@ -123,15 +123,20 @@ fn enrollment(
     Ok(Some((path, enrollment)))
 }
 
-/// Where to connect: URL(s) from `nats` or the enrollment, with the enrollment's user and
-/// password (never printed: errors redact URLs).
+/// Where to connect: URL(s) from `nats` or the enrollment, logging in with `creds` (a NATS
+/// `.creds` file) or else the enrollment file (a password, or a JWT and seed; the engine reads
+/// it, nothing prints it).
 fn target(
     edge: &Edge,
     nats: Option<&str>,
     tls_ca: Option<&PathBuf>,
     creds: Option<&PathBuf>,
-    enrollment: Option<&Enrollment>,
+    enrollment: Option<&(PathBuf, Enrollment)>,
 ) -> Result<NatsTarget, EdgeError> {
+    let (path, enrollment) = match enrollment {
+        Some((p, e)) => (Some(p), Some(e)),
+        None => (None, None),
+    };
     let url = nats
         .map(str::to_owned)
         .or_else(|| enrollment.and_then(|e| e.nats_url.clone()))
@@ -142,13 +147,9 @@ fn target(
                 "no NATS URL: pass --nats URL or set MALLBOTS_NATS_URL",
             )
         })?;
-    let url = match enrollment {
-        Some(e) => e.url_with_credentials(&url),
-        None => url,
-    };
     Ok(NatsTarget {
         url,
-        creds: creds.cloned(),
+        creds: creds.or(path).cloned(),
         // `--nats-ca`, else the variable (commands without the flag, e.g. `loadgen --nats`).
         tls_ca: tls_ca
             .cloned()
@@ -198,11 +199,10 @@ pub fn run_sync(edge: &Edge, args: &SyncArgs) -> Result<serde_json::Value, EdgeE
             edge.init_device(e.identity(path))?;
         }
     }
-    let enrollment = enrollment.map(|(_, e)| e);
     let events_stream = args
         .stream
         .clone()
-        .or_else(|| enrollment.as_ref().map(|e| e.stream.clone()))
+        .or_else(|| enrollment.as_ref().map(|(_, e)| e.stream.clone()))
         .or_else(|| edge.device().and_then(|d| d.events_stream))
         .unwrap_or_else(|| "EVENTS".to_owned());
     let settings = SyncSettings {
@@ -336,7 +336,7 @@ impl Background {
         stream: &str,
         create_consumers: bool,
     ) -> Result<Self, EdgeError> {
-        let enrollment = enrollment(edge, None)?.map(|(_, e)| e);
+        let enrollment = enrollment(edge, None)?;
         let settings = SyncSettings {
             events_stream: stream.to_owned(),
             stores: Vec::new(),
@@ -386,7 +386,7 @@ pub fn run_status(edge: &Edge, args: &StatusArgs) -> Result<serde_json::Value, E
     let status = edge.read(|r| Ok(sync_status(r.connection(), false)?))?;
     let online = match &args.nats {
         Some(url) => {
-            let enrollment = enrollment(edge, args.enrollment.as_ref())?.map(|(_, e)| e);
+            let enrollment = enrollment(edge, args.enrollment.as_ref())?;
             let target = target(
                 edge,
                 Some(url),
@@ -397,7 +397,7 @@ pub fn run_status(edge: &Edge, args: &StatusArgs) -> Result<serde_json::Value, E
             let rt = runtime()?;
             let stream = enrollment
                 .as_ref()
-                .map(|e| e.stream.clone())
+                .map(|(_, e)| e.stream.clone())
                 .or_else(|| edge.device().and_then(|d| d.events_stream))
                 .unwrap_or_else(|| "EVENTS".to_owned());
             let config = mallbots_sync::engine::SyncConfig::new(

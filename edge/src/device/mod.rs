@@ -112,8 +112,8 @@ impl DeviceIdentity {
 }
 
 /// The credentials file `mallbots-central enroll --out FILE` writes (mode 0600):
-/// `{"device","role","stores","user","password","subject_root","stream"[,"nats_url"]}`.
-/// `Debug` never shows the password.
+/// `{"device","role","stores","user","password","subject_root","stream"[,"nats_url"]}`, or under
+/// account auth `"jwt"` and `"seed"` instead of `"password"`. `Debug` never shows the secrets.
 #[derive(Clone, Deserialize)]
 pub struct Enrollment {
     /// The device id.
@@ -125,8 +125,16 @@ pub struct Enrollment {
     pub stores: Vec<String>,
     /// The NATS user.
     pub user: String,
-    /// The NATS password (never logged, shown or stored in the database).
+    /// The NATS password (never logged, shown or stored in the database); empty under account
+    /// auth.
+    #[serde(default)]
     pub password: String,
+    /// The user's JWT (account auth).
+    #[serde(default)]
+    pub jwt: Option<String>,
+    /// The user's nkey seed (account auth; never logged, shown or stored in the database).
+    #[serde(default)]
+    pub seed: Option<String>,
     /// The subject root.
     #[serde(default = "default_root")]
     pub subject_root: String,
@@ -187,10 +195,15 @@ impl Enrollment {
                 format!("{}: {e}", path.display()),
             )
         })?;
-        if enrollment.user.is_empty() || enrollment.password.is_empty() {
+        let has_key = enrollment.jwt.as_deref().is_some_and(|j| !j.is_empty())
+            && enrollment.seed.as_deref().is_some_and(|s| !s.is_empty());
+        if enrollment.user.is_empty() || (enrollment.password.is_empty() && !has_key) {
             return Err(EdgeError::refused(
                 "device.invalid_enrollment",
-                format!("{}: no user or password", path.display()),
+                format!(
+                    "{}: no user, or neither a password nor a jwt and seed",
+                    path.display()
+                ),
             ));
         }
         Ok(enrollment)
@@ -208,21 +221,6 @@ impl Enrollment {
             nats_url: self.nats_url.as_deref().map(redact_url),
             enrollment_path: Some(path),
         }
-    }
-
-    /// `url` (comma-separated URLs) with this enrollment's user and password in each, the form
-    /// `mallbots_sync::engine::NatsTarget` accepts. Never print the result.
-    pub fn url_with_credentials(&self, url: &str) -> String {
-        // The engine splits userinfo at the LAST '@' and the first ':': no escaping needed.
-        redact_url(url)
-            .split(',')
-            .map(|u| {
-                let u = u.trim();
-                let (scheme, rest) = u.split_once("://").unwrap_or(("nats", u));
-                format!("{scheme}://{}:{}@{rest}", self.user, self.password)
-            })
-            .collect::<Vec<_>>()
-            .join(",")
     }
 }
 
@@ -533,7 +531,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn urls_lose_and_gain_credentials() {
+    fn urls_lose_credentials_and_debug_hides_secrets() {
         assert_eq!(
             redact_url("nats://u:p@h:1, tls://h2:2"),
             "nats://h:1,tls://h2:2"
@@ -543,10 +541,16 @@ mod tests {
                "subject_root":"mallbots","stream":"EVENTS"}"#,
         )
         .unwrap();
-        assert_eq!(
-            e.url_with_credentials("nats://h:1,h2:2"),
-            "nats://k1:s3cret@h:1,nats://k1:s3cret@h2:2"
-        );
         assert!(!format!("{e:?}").contains("s3cret"));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k1.json");
+        let keyed = r#"{"device":"k1","role":"kiosk","user":"k1","jwt":"eyJ.x.y",
+               "seed":"SUsecretseed","subject_root":"mallbots","stream":"EVENTS"}"#;
+        std::fs::write(&path, keyed).unwrap();
+        let e = Enrollment::load(&path).expect("a JWT enrollment");
+        assert!(!format!("{e:?}").contains("SUsecretseed"));
+        std::fs::write(&path, keyed.replace(r#""seed":"SUsecretseed","#, "")).unwrap();
+        let err = Enrollment::load(&path).expect_err("a jwt without its seed");
+        assert_eq!(err.code(), "device.invalid_enrollment");
     }
 }

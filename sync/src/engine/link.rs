@@ -127,7 +127,8 @@ pub struct Link {
 enum Login {
     None,
     CredsFile(PathBuf),
-    Password(DeviceCredentials),
+    /// A credentials JSON (a password, or a JWT and seed).
+    Credentials(Box<DeviceCredentials>),
 }
 
 /// Reads the target's credentials file, if any.
@@ -160,7 +161,7 @@ fn login(config: &SyncConfig, target: &NatsTarget) -> Result<Login, SyncError> {
             config.device_id
         )));
     }
-    Ok(Login::Password(creds))
+    Ok(Login::Credentials(Box::new(creds)))
 }
 
 impl Link {
@@ -174,7 +175,7 @@ impl Link {
 pub(crate) async fn connect(config: &SyncConfig, target: &NatsTarget) -> Result<Link, SyncError> {
     let login = login(config, target)?;
     let url = match (&login, target.url.trim()) {
-        (Login::Password(c), "") => c.nats_url.clone().unwrap_or_default(),
+        (Login::Credentials(c), "") => c.nats_url.clone().unwrap_or_default(),
         (_, url) => url.to_owned(),
     };
     let shown = redact_url(&url);
@@ -216,9 +217,11 @@ pub(crate) async fn connect(config: &SyncConfig, target: &NatsTarget) -> Result<
                 .await
                 .map_err(|e| SyncError::Config(format!("{}: {}", path.display(), e.kind())))?;
         }
-        Login::Password(creds) => {
+        Login::Credentials(creds) => {
             user = Some(creds.user.clone());
-            options = options.user_and_password(creds.user, creds.password);
+            options = creds
+                .login(options)
+                .map_err(|e| SyncError::Config(format!("credentials file: {}", e.kind())))?;
         }
     }
     if let Some((u, password)) = url_user {
