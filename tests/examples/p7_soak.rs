@@ -263,7 +263,9 @@ async fn run(thousands: usize, rate: f64) {
         .auth()
         .central_credentials()
         .expect("central credentials");
-    let client = async_nats::ConnectOptions::with_user_and_password(creds.user, creds.password)
+    let client = creds
+        .login(async_nats::ConnectOptions::new())
+        .expect("central credentials")
         .connect(url.as_str())
         .await
         .expect("connect as central");

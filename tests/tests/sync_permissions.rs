@@ -10,7 +10,10 @@
 //! * a wrong password or an unknown user is refused with `sync.refused`, never shown;
 //! * credentials files are 0600 and the rendered config holds no clear password;
 //! * re-enrolling keeps working credentials (and `--rotate` replaces them);
-//! * on a 3-node cluster, an enrollment reloads every node.
+//! * on a 3-node cluster, an enrollment reloads every node;
+//! * under account (JWT) auth (`auth init --accounts`) the flow and the confinement hold the
+//!   same, with no reload for an enrollment (one server, and every node of a cluster); a
+//!   rotation revokes the old key; another installation's key is refused.
 //!
 //! Tests share one server per binary ([`NatsServer::shared_with_auth`]) under their own subject
 //! roots, stream prefixes and device ids. Needs the binary: `cargo build -p mallbots-central`.
@@ -79,7 +82,23 @@ async fn connect(edge: &Edge, url: &str, creds: &Path, stream: &str) -> Result<(
 /// never stored.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn devices_sync_within_their_generated_rights() {
-    let server = NatsServer::shared_with_auth();
+    devices_sync_within_rights(NatsServer::shared_with_auth()).await;
+}
+
+/// The same under account (JWT) auth: the rights are in each device's JWT, and no
+/// enrollment reloads the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devices_sync_within_their_jwt_rights_enrolled_without_a_reload() {
+    let server = NatsServer::shared_with_accounts();
+    devices_sync_within_rights(server).await;
+    let log = std::fs::read_to_string(server.log_path()).unwrap();
+    assert!(
+        !log.contains("Reloaded server configuration"),
+        "an enrollment reloaded the server under account auth"
+    );
+}
+
+async fn devices_sync_within_rights(server: &NatsServer) {
     let url = server.url();
     let (root, prefix) = (unique("pt"), unique("pt_"));
     let stream = format!("{prefix}EVENTS");
@@ -208,11 +227,14 @@ async fn devices_sync_within_their_generated_rights() {
         serde_json::json!({"device": m, "role": "manager", "stores": [store_id]})
     );
     let logs = central.logs();
-    let central_password = server.auth().central_credentials().unwrap().password;
-    assert!(
-        !logs.contains(&central_password),
-        "central logged its password"
-    );
+    let central_creds = server.auth().central_credentials().unwrap();
+    for secret in [Some(central_creds.password), central_creds.seed] {
+        let secret = secret.filter(|s| !s.is_empty());
+        assert!(
+            secret.is_none_or(|s| !logs.contains(&s)),
+            "central logged its secret"
+        );
+    }
 }
 
 /// A JetStream context over `client` whose requests give up after one second.
@@ -227,7 +249,16 @@ fn js_of(client: async_nats::Client) -> jetstream::Context {
 /// device's consumer, no subscription to another device's subjects.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kiosk_cannot_read_another_device_s_subjects_nor_create_a_consumer() {
-    let server = NatsServer::shared_with_auth();
+    kiosk_confined(NatsServer::shared_with_auth()).await;
+}
+
+/// The same confinement under account (JWT) auth.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kiosk_jwt_cannot_read_another_device_s_subjects_nor_create_a_consumer() {
+    kiosk_confined(NatsServer::shared_with_accounts()).await;
+}
+
+async fn kiosk_confined(server: &NatsServer) {
     let url = server.url();
     let (root, prefix) = (unique("px"), unique("px_"));
     let stream_name = format!("{prefix}EVENTS");
@@ -521,4 +552,92 @@ async fn enrollment_reloads_every_node_of_a_cluster() {
         .clone();
     assert_eq!(info.config.num_replicas, 3);
     assert_eq!(info.state.messages, 3);
+}
+
+/// Under account (JWT) auth: re-enrolling keeps the device's key; `--rotate` issues a new key
+/// and revokes the old one (the account's JWT changes, the server reloads it), and the old
+/// file is refused; a key signed by another installation's account is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_account_auth_a_rotation_revokes_the_old_key_and_foreign_keys_are_refused() {
+    let server = NatsServer::shared_with_accounts();
+    let url = server.url();
+    let (root, prefix) = (unique("pj"), unique("pj_"));
+    let stream = format!("{prefix}EVENTS");
+    let k = unique("k");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("k.json");
+    let enrollment = Enrollment::kiosk(&k, &root)
+        .stream_prefix(&prefix)
+        .out(&out);
+    server.enroll(&enrollment).unwrap();
+    let first = DeviceCredentials::load(&out).unwrap();
+    assert!(first.uses_jwt() && first.password.is_empty());
+    let kiosk = device(dir.path(), &k, &root, Role::Kiosk);
+    kiosk.start_cart(None).unwrap();
+    sync(&kiosk, &url, &out, &stream).await.unwrap();
+
+    server.enroll(&enrollment).unwrap();
+    assert_eq!(DeviceCredentials::load(&out).unwrap(), first, "same key");
+
+    let old = dir.path().join("old.json");
+    first.write(&old).unwrap();
+    server.enroll(&enrollment.clone().rotate()).unwrap();
+    let rotated = DeviceCredentials::load(&out).unwrap();
+    assert_ne!(rotated.seed, first.seed);
+    kiosk.start_cart(None).unwrap();
+    sync(&kiosk, &url, &out, &stream).await.unwrap();
+    let err = connect(&kiosk, &url, &old, &stream)
+        .await
+        .expect_err("the revoked key");
+    assert_eq!(err.code(), "sync.refused");
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains(first.seed.as_deref().unwrap()), "{shown}");
+
+    // Another installation's operator and account: its central key means nothing here.
+    let foreign = mallbots_tests::nats::NatsAuth::init_kind_in(
+        &dir.path().join("foreign"),
+        "",
+        mallbots_tests::nats::AuthKind::Accounts,
+    )
+    .unwrap();
+    let refused = connect_with(&url, &foreign.central_creds()).await;
+    assert!(refused.is_err(), "a foreign key connected");
+}
+
+/// On a 3-node cluster under account auth, an enrollment needs no reload: every node accepts
+/// the new device's key at once (each trusts the operator, not a user list).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_account_auth_every_node_accepts_a_new_device_without_a_reload() {
+    let cluster = NatsCluster::start_with_accounts(3, "").unwrap();
+    let (root, prefix) = (unique("pq"), unique("pq_"));
+    let k = unique("k");
+    let creds = cluster
+        .auth()
+        .enroll(
+            &cluster.url(),
+            &[],
+            &Enrollment::kiosk(&k, &root)
+                .stream_prefix(&prefix)
+                .central_args(["--replicas", "3"]),
+        )
+        .unwrap();
+    for url in cluster.urls() {
+        let client = connect_with(&url, &creds)
+            .await
+            .unwrap_or_else(|e| panic!("{url}: {e:#}"));
+        let subject = format!("{root}.ev.kiosk.{k}.basket.{}", Uuid::now_v7());
+        js_of(client)
+            .publish(subject, "{}".into())
+            .await
+            .unwrap()
+            .await
+            .unwrap_or_else(|e| panic!("{url}: own publish: {e}"));
+    }
+    for i in 0..cluster.len() {
+        let log = std::fs::read_to_string(cluster.log_path(i)).unwrap();
+        assert!(
+            !log.contains("Reloaded server configuration"),
+            "node {i} reloaded"
+        );
+    }
 }

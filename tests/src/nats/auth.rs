@@ -26,6 +26,15 @@ use tempfile::TempDir;
 use super::NatsOptions;
 use crate::procs::{binary, CENTRAL};
 
+/// Which authorization `auth init` makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthKind {
+    /// Users and bcrypt hashes in the config (`auth init`); an enrollment reloads the servers.
+    Passwords,
+    /// An operator and accounts; users are keys with JWTs (`auth init --accounts`).
+    Accounts,
+}
+
 /// An auth directory made by `mallbots-central auth init`, and the server config using it.
 #[derive(Debug)]
 pub struct NatsAuth {
@@ -46,21 +55,27 @@ impl NatsAuth {
 
     /// Like [`init`](Self::init), in `root` (created if missing; not removed on drop).
     pub fn init_in(root: &Path, extra_config: &str) -> Result<Self> {
+        Self::init_kind_in(root, extra_config, AuthKind::Passwords)
+    }
+
+    /// Like [`init_in`](Self::init_in), making `kind` of authorization.
+    pub fn init_kind_in(root: &Path, extra_config: &str, kind: AuthKind) -> Result<Self> {
         let auth = Self {
             root: root.to_path_buf(),
             extra_config: extra_config.to_owned(),
             _tmp: None,
         };
         std::fs::create_dir_all(auth.creds_dir())?;
-        run_central(
-            &[
-                "auth".into(),
-                "init".into(),
-                "--dir".into(),
-                path_arg(&auth.dir()),
-            ],
-            "auth init",
-        )?;
+        let mut args = vec![
+            "auth".to_owned(),
+            "init".into(),
+            "--dir".into(),
+            path_arg(&auth.dir()),
+        ];
+        if kind == AuthKind::Accounts {
+            args.push("--accounts".into());
+        }
+        run_central(&args, "auth init")?;
         std::fs::write(
             auth.server_config_path(),
             format!("include \"auth/nats-auth.conf\"\n{extra_config}\n"),
@@ -274,8 +289,7 @@ impl Enrollment {
 /// device's inbox prefix `_INBOX_<device>` (central: the default inbox).
 pub async fn connect_with(url: &str, creds: &Path) -> Result<async_nats::Client> {
     let c = DeviceCredentials::load(creds).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut options =
-        async_nats::ConnectOptions::with_user_and_password(c.user.clone(), c.password.clone());
+    let mut options = c.login(async_nats::ConnectOptions::new())?;
     if c.role != "central" {
         options = options.custom_inbox_prefix(c.inbox_prefix());
     }

@@ -8,7 +8,7 @@ use tempfile::TempDir;
 
 use super::free_port;
 use super::node::{meta_leader, ClusterArgs, Node};
-use super::{Enrollment, NatsAuth, NatsOptions};
+use super::{AuthKind, Enrollment, NatsAuth, NatsOptions};
 
 /// A JetStream cluster of `n` nodes on loopback, each with its own server name, store directory,
 /// client port and cluster port, routed to all others. Stopped when dropped.
@@ -39,10 +39,20 @@ impl NatsCluster {
     /// (one auth directory for all nodes; [`enroll`](Self::enroll) reloads every running node);
     /// `extra_config` is added to the config verbatim.
     pub fn start_with_auth(n: usize, extra_config: &str) -> Result<Self> {
+        Self::start_with_auth_kind(n, extra_config, AuthKind::Passwords)
+    }
+
+    /// Like [`start_with_auth`](Self::start_with_auth), under account (JWT) auth (`auth init
+    /// --accounts`): enrollments need no reload.
+    pub fn start_with_accounts(n: usize, extra_config: &str) -> Result<Self> {
+        Self::start_with_auth_kind(n, extra_config, AuthKind::Accounts)
+    }
+
+    fn start_with_auth_kind(n: usize, extra_config: &str, kind: AuthKind) -> Result<Self> {
         let mut attempt = 1;
         loop {
             let dir = tempfile::Builder::new().prefix("nats-cluster-").tempdir()?;
-            let auth = NatsAuth::init_in(&dir.path().join("authz"), extra_config)?;
+            let auth = NatsAuth::init_kind_in(&dir.path().join("authz"), extra_config, kind)?;
             let options = NatsOptions::default();
             match Self::start_once(n, dir, options, Some(auth)) {
                 Err(e) if attempt < 3 && format!("{e:#}").contains("address already in use") => {

@@ -29,7 +29,7 @@ mod cluster;
 mod node;
 mod server;
 
-pub use auth::{connect_with, Enrollment, NatsAuth};
+pub use auth::{connect_with, AuthKind, Enrollment, NatsAuth};
 pub use binary::{free_port, nats_server_binary, workspace_root};
 pub use cluster::NatsCluster;
 pub use server::NatsServer;

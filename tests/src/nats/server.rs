@@ -7,7 +7,7 @@ use anyhow::Result;
 use tempfile::TempDir;
 
 use super::node::Node;
-use super::{Enrollment, NatsAuth, NatsOptions};
+use super::{AuthKind, Enrollment, NatsAuth, NatsOptions};
 
 /// The single server's name.
 const SOLO: &str = "solo";
@@ -40,12 +40,31 @@ impl NatsServer {
         })
     }
 
+    /// One server under account (JWT) auth shared by all tests of this test binary (see
+    /// [`start_with_accounts`](Self::start_with_accounts)).
+    pub fn shared_with_accounts() -> &'static NatsServer {
+        static SHARED: OnceLock<NatsServer> = OnceLock::new();
+        SHARED.get_or_init(|| {
+            NatsServer::start_with_accounts("").expect("start the shared nats-server with accounts")
+        })
+    }
+
     /// Starts a server whose authorization is the one `mallbots-central auth init` generates
     /// (central's user only, until devices are enrolled with [`enroll`](Self::enroll));
     /// `extra_config` is added to its config verbatim (e.g. `max_payload: 65536`).
     pub fn start_with_auth(extra_config: &str) -> Result<Self> {
+        Self::start_with_auth_kind(extra_config, AuthKind::Passwords)
+    }
+
+    /// Like [`start_with_auth`](Self::start_with_auth), under account (JWT) auth (`auth init
+    /// --accounts`): enrollments need no reload.
+    pub fn start_with_accounts(extra_config: &str) -> Result<Self> {
+        Self::start_with_auth_kind(extra_config, AuthKind::Accounts)
+    }
+
+    fn start_with_auth_kind(extra_config: &str, kind: AuthKind) -> Result<Self> {
         let dir = tempfile::Builder::new().prefix("nats-").tempdir()?;
-        let auth = NatsAuth::init_in(&dir.path().join("authz"), extra_config)?;
+        let auth = NatsAuth::init_kind_in(&dir.path().join("authz"), extra_config, kind)?;
         let options = auth.node_options(SOLO, "")?;
         Self::start_in(dir, options, Some(auth))
     }
