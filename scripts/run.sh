@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a whole MallBots mall on this machine, wired as it ships:
-#   1. the NATS authorization the product generates (`mallbots-central auth init`): a central
-#      user and, per device, a user allowed only its own subjects (bcrypt hashes, no clear text);
+#   1. the NATS authorization the product generates (`mallbots-central auth init --accounts`):
+#      an operator and account the server trusts, a central key and, per device, a key whose JWT
+#      allows only its own subjects (no secret in the server config, no reload per device);
 #   2. nats-server (JetStream) with that authorization;
 #   3. mallbots-central (saga, payments, depot with simulated robots, notifications);
 #   4. two enrolled devices (`mallbots-central enroll`): the kiosk and the mall office's manager
@@ -65,7 +66,7 @@ free_port() {
 # 1. The authorization (once; kept across runs).
 if [ ! -f "$AUTH_DIR/central.json" ]; then
   log "generating the NATS authorization in $AUTH_DIR"
-  "$BIN/mallbots-central" auth init --dir "$AUTH_DIR" >"$RUN_DIR/auth-init.log" 2>&1 ||
+  "$BIN/mallbots-central" auth init --dir "$AUTH_DIR" --accounts >"$RUN_DIR/auth-init.log" 2>&1 ||
     { cat "$RUN_DIR/auth-init.log" >&2; exit 1; }
 fi
 

@@ -1,9 +1,10 @@
 //! The operator's deployment, from the files in `deploy/`, on loopback: the TLS material of
 //! `deploy/tls/make-certs.sh`, three nats-servers each started as `mallbots-nats.service` starts
 //! it (`nats-server -c nats.conf -P auth/nats-server.pid` with its node's environment file),
-//! the authorization `mallbots-central auth init` makes, two central replicas started as
-//! `mallbots-central@.service` starts them (`--config central.toml`), a desk and a kiosk
-//! enrolled with `mallbots-central enroll` and synced over TLS with the CA
+//! the account (JWT) authorization `mallbots-central auth init --accounts` makes, two central
+//! replicas started as `mallbots-central@.service` starts them (`--config central.toml`), a
+//! desk and a kiosk enrolled with `mallbots-central enroll` (no node reloaded: the nodes trust
+//! the operator) and synced over TLS with the CA
 //! (`MALLBOTS_NATS_CA`), and an order that goes through to ready.
 //!
 //! What the test changes, and why: `/etc/mallbots` becomes a temp folder, and the ports, routes
@@ -57,11 +58,14 @@ fn run(program: &str, args: &[&str], env: &[(&str, &str)]) -> Value {
         "{program} {args:?}: {stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    stdout
-        .lines()
-        .rev()
-        .find_map(|l| serde_json::from_str(l).ok())
-        .unwrap_or(Value::Null)
+    // One (pretty-printed) JSON document, or JSON lines after other output.
+    serde_json::from_str(&stdout).unwrap_or_else(|_| {
+        stdout
+            .lines()
+            .rev()
+            .find_map(|l| serde_json::from_str(l).ok())
+            .unwrap_or(Value::Null)
+    })
 }
 
 #[test]
@@ -79,7 +83,20 @@ fn the_deploy_files_run_a_three_node_tls_cluster_with_two_replicas_and_an_order_
     let ca = etc.join("tls/ca.pem").display().to_string();
     // The authorization, and the node config beside it.
     let auth = etc.join("auth").display().to_string();
-    run(CENTRAL, &["auth", "init", "--dir", &auth], &[]);
+    let init = run(
+        CENTRAL,
+        &[
+            "auth",
+            "init",
+            "--dir",
+            &auth,
+            "--accounts",
+            "--operator",
+            "mall",
+        ],
+        &[],
+    );
+    assert_eq!(init["auth"], "accounts", "{init}");
     std::fs::copy(deploy("nats/nats.conf"), etc.join("nats.conf")).unwrap();
 
     // Three nodes on loopback.
@@ -212,7 +229,10 @@ fn the_deploy_files_run_a_three_node_tls_cluster_with_two_replicas_and_an_order_
         let mut args = vec!["--config", &config, "enroll", "--device", device];
         args.extend_from_slice(role);
         args.extend_from_slice(&["--auth-dir", &auth, "--out", &out, "--nats-url", &url]);
-        run(CENTRAL, &args, &[]);
+        let enrolled = run(CENTRAL, &args, &[]);
+        // Account auth: the nodes trust the operator, so a new device needs no reload.
+        assert_eq!(enrolled["auth"], "accounts", "{enrolled}");
+        assert_eq!(enrolled["reloaded"], serde_json::json!([]), "{enrolled}");
         out
     };
     let m1 = enroll("m1", &["--role", "manager", "--store", &store]);

@@ -180,12 +180,16 @@ fn run_sh_demo_brings_up_a_working_mall() {
     }
     let auth = read(&run_dir.join("auth/nats-auth.conf"));
     let kiosk: Value = serde_json::from_str(&read(&run_dir.join("kiosk.json"))).unwrap();
-    let password = kiosk["password"]
-        .as_str()
-        .expect("a password in kiosk.json");
+    // Account auth: the kiosk holds a key (JWT and seed), the server trusts the operator.
+    let seed = kiosk["seed"].as_str().expect("an nkey seed in kiosk.json");
     assert!(
-        !auth.contains(password) && !app_log.contains(password) && !central_log.contains(password),
-        "a device password appears in clear text in the server config or a log"
+        kiosk.get("password").is_none(),
+        "a password under account auth"
+    );
+    assert!(auth.contains("operator: \"eyJ"), "{auth}");
+    assert!(
+        !auth.contains(seed) && !app_log.contains(seed) && !central_log.contains(seed),
+        "a device's seed appears in the server config or a log"
     );
     drop(script);
 }

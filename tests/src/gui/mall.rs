@@ -1,5 +1,6 @@
 //! The mall as it ships, for GUI tests (docs/architecture.md §9): a nats-server with the authorization the
-//! product generates (`mallbots-central auth init`), the real `mallbots-central` (every role,
+//! product generates (`mallbots-central auth init --accounts`: the devices log in with keys
+//! whose JWTs carry their rights), the real `mallbots-central` (every role,
 //! its bot simulator included) logged in with central's credentials, and the app's two devices
 //! enrolled with the product's own command (`mallbots-central enroll`): the kiosk, and the mall
 //! office's manager desk for every store (`--all-stores`), as `scripts/run.sh` does.
@@ -40,7 +41,8 @@ impl SecuredMall {
     /// [`SecuredMall::start`] with the bot simulator's step (time per pick, and per 250 plan
     /// units of walking) set to `step_ms`: slow enough to watch robots walk on the map.
     pub fn start_with_step(kiosk: &str, manager: &str, step_ms: u64) -> Result<Self> {
-        let nats = NatsServer::start_with_auth("").context("nats-server with authorization")?;
+        let nats = NatsServer::start_with_accounts("")
+            .context("nats-server with account authorization")?;
         let mut central = Proc::builder(CENTRAL)
             .args(["--nats", &nats.url(), "--http", "127.0.0.1:0"])
             .args(nats.auth().central_args())
