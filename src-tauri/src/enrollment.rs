@@ -1,12 +1,13 @@
 //! A device's enrollment file, as `mallbots-central enroll … --out FILE` writes it (mode 0600):
-//! `{"device":"k1","role":"kiosk","stores":[],"user":"k1","password":"…","subject_root":"mallbots",
-//! "stream":"EVENTS","nats_url":"nats://…"}`.
+//! `{"device":"k1","role":"kiosk","stores":[],"user":"k1","jwt":"…","seed":"…","subject_root":"mallbots",
+//! "stream":"EVENTS","nats_url":"nats://…"}` (account auth; a `"password"` instead of the JWT and
+//! seed under password auth).
 //!
 //! Read with the edge's own reader ([`mallbots_edge::Enrollment::load`]), so the app and the
 //! `mallbots` CLI accept the same files, then checked against the window it is for. The app takes
 //! the device's identity from it (stored with the database, as `mallbots device init` does); the
-//! NATS user and password stay in the file, which is handed to the sync engine as the device's
-//! credentials. Nothing here ever prints the password: a file that does not parse is reported by
+//! NATS secrets (key seed or password) stay in the file, which is handed to the sync engine as the
+//! device's credentials. Nothing here ever prints them: a file that does not parse is reported by
 //! line and column only.
 
 use crate::error::ApiError;
