@@ -38,6 +38,15 @@ pub enum PublishError {
     WrongLastSequence(u64),
     /// No stream takes the subject.
     NoStream,
+    /// The message (headers and payload) is over the `max_payload` a device may send.
+    TooLarge {
+        /// Its size.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The publisher may not publish to the subject (its enrollment's rights).
+    Forbidden,
 }
 
 /// The streams the product uses.
@@ -132,21 +141,29 @@ pub struct Bus {
     dedup_window_ms: i64,
     /// Dead letters, in order.
     pub dead_letters: Vec<DeadLetter>,
+    /// The `max_payload` a device's publish may not exceed, while lowered.
+    pub device_max_payload: Option<usize>,
+    /// Each enrolled device's publish rights (subject patterns), as the server holds them.
+    pub device_rights: BTreeMap<String, Vec<String>>,
 }
 
-/// Whether `subject` matches `filter` (`*` one token, `>` the rest).
-pub fn subject_matches(filter: &str, subject: &str) -> bool {
-    let mut f = filter.split('.');
-    let mut s = subject.split('.');
-    loop {
-        match (f.next(), s.next()) {
-            (Some(">"), Some(_)) => return true,
-            (Some("*"), Some(_)) => {}
-            (Some(a), Some(b)) if a == b => {}
-            (None, None) => return true,
-            _ => return false,
-        }
-    }
+/// Whether `subject` matches a filter or pattern (`*` one token, `>` the rest): the product's
+/// own matcher.
+pub use mallbots_wire::devices::subject_matches;
+
+/// A message's size as the server counts it against `max_payload`: headers and payload.
+pub fn message_size(headers: &HeaderMap, payload: usize) -> usize {
+    let headers: usize = headers
+        .iter()
+        .map(|(name, values)| {
+            let name = name.to_string().len();
+            values
+                .iter()
+                .map(|v| name + v.as_str().len() + 4)
+                .sum::<usize>()
+        })
+        .sum();
+    "NATS/1.0\r\n\r\n".len() + headers + payload
 }
 
 impl Bus {
@@ -170,6 +187,8 @@ impl Bus {
             schedules: BTreeMap::new(),
             dedup_window_ms,
             dead_letters: Vec::new(),
+            device_max_payload: None,
+            device_rights: BTreeMap::new(),
         }
     }
 
@@ -191,6 +210,36 @@ impl Bus {
 
     /// Stores a message (see the module docs for the checks), returning its sequence; a
     /// duplicate msg-id within the window returns the first one's sequence.
+    /// A device's publish, as the server takes it from the device's connection: refused when
+    /// the subject is outside the device's rights or the message is over the lowered
+    /// `max_payload`; else [`Bus::publish`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn publish_from(
+        &mut self,
+        device: &str,
+        subject: &str,
+        msg_id: Option<&str>,
+        expected_last: Option<u64>,
+        headers: HeaderMap,
+        payload: Vec<u8>,
+        now_ms: i64,
+    ) -> Result<u64, PublishError> {
+        let allowed = self
+            .device_rights
+            .get(device)
+            .is_some_and(|rights| rights.iter().any(|p| subject_matches(p, subject)));
+        if !allowed {
+            return Err(PublishError::Forbidden);
+        }
+        if let Some(max) = self.device_max_payload {
+            let size = message_size(&headers, payload.len());
+            if size > max {
+                return Err(PublishError::TooLarge { size, max });
+            }
+        }
+        self.publish(subject, msg_id, expected_last, headers, payload, now_ms)
+    }
+
     pub fn publish(
         &mut self,
         subject: &str,

@@ -1,15 +1,19 @@
 //! A kiosk or desk: the real edge ([`Edge`]: command decisions, SQLite event store, outbox,
 //! inbox, read models) with the real sync planner ([`plan_subject`], [`after_publish`]) and the
 //! sync engine's transactions ([`local`]), over the simulated bus instead of NATS. Only the
-//! async glue of the production relay (pipelining, timers) is not run.
+//! async glue of the production relay (pipelining, timers) is not run. As the relay does, it
+//! checks its enrollment's publish rights before a publish, sets a refused row aside
+//! ([`local::quarantine`]: forbidden subject, too large) and holds the rows behind it
+//! ([`local::blocked`]) until they are released ([`local::release_quarantined`]).
 
 use crate::bus::{Bus, PublishError};
 use crate::clock::SimClock;
 use crate::faults::Faults;
 use crate::rng::Rng;
+use mallbots_domain::desk::ALL_STORES;
 use mallbots_edge::sync::{EdgeApplier, EdgeRebaser};
 use mallbots_edge::{Edge, EdgeConfig, Role};
-use mallbots_sync::engine::local::{self, Mark, RawMessage, Received};
+use mallbots_sync::engine::local::{self, codes, Mark, RawMessage, Received};
 use mallbots_sync::engine::outgoing_headers_after;
 use mallbots_sync::engine::plan::{
     after_publish, plan_subject, Operation, PublishOutcome, ReadBack, RemoteMessage, StreamKey,
@@ -17,6 +21,7 @@ use mallbots_sync::engine::plan::{
 };
 use mallbots_sync::store::sqlite::read;
 use mallbots_sync::store::{Durability, OutboxEntry};
+use mallbots_wire::devices::{publish_patterns, subject_matches, DeviceRole};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -33,12 +38,31 @@ pub struct Device {
     pub role: Role,
     path: PathBuf,
     clock: SimClock,
-    root: String,
+    /// Its subject root.
+    pub root: String,
     edge: Option<Edge>,
     /// Cut off from the server until then (ms).
     pub offline_until_ms: i64,
     /// Its durable consumers.
     pub consumers: Vec<String>,
+    /// The subjects its enrollment lets it publish (`publish_patterns` of its role).
+    rights: Vec<String>,
+}
+
+/// The rights an enrollment of `role` (a manager: of every store) gives device `id`.
+pub fn enrolled_rights(root: &str, id: &str, role: Role) -> Vec<String> {
+    publish_patterns(root, id, &wire_role(role, &[ALL_STORES]))
+}
+
+/// The wire's role for the edge's `role` (a manager of `stores`).
+pub fn wire_role(role: Role, stores: &[&str]) -> DeviceRole {
+    match role {
+        Role::Kiosk => DeviceRole::Kiosk,
+        Role::Manager => DeviceRole::Manager {
+            stores: stores.iter().map(|s| (*s).to_owned()).collect(),
+        },
+        Role::Depot => DeviceRole::Depot,
+    }
 }
 
 /// The process was killed part way (the world restarts it).
@@ -56,7 +80,12 @@ pub struct SyncStep {
     pub received: usize,
     /// Messages the inbox parked, with why.
     pub parked: Vec<String>,
+    /// Rows set aside (quarantined), with the code.
+    pub quarantined: Vec<String>,
 }
+
+/// Why a row cannot be published: `(code, reason)`.
+type Refusal = (&'static str, String);
 
 impl Device {
     /// Opens (creating) the device's database under `dir`.
@@ -70,6 +99,7 @@ impl Device {
             edge: None,
             offline_until_ms: 0,
             consumers: Vec::new(),
+            rights: enrolled_rights(root, id, role),
         };
         device.start();
         device
@@ -98,6 +128,39 @@ impl Device {
         self.start();
     }
 
+    /// Its current publish rights.
+    pub fn rights(&self) -> &[String] {
+        &self.rights
+    }
+
+    /// Enrolled again with `rights` (it reads them from its new credentials file).
+    pub fn enroll(&mut self, rights: Vec<String>) {
+        self.rights = rights;
+    }
+
+    /// The operator's `sync --retry-quarantined`: every set-aside row goes out again.
+    pub fn release_quarantined(&self) -> usize {
+        self.edge()
+            .writer()
+            .call(|s| local::release_quarantined(s.connection()))
+            .unwrap_or(0)
+    }
+
+    /// Rows set aside and not released.
+    pub fn quarantined(&self) -> u64 {
+        self.edge()
+            .writer()
+            .call(|s| {
+                Ok(s.connection().query_row(
+                    "SELECT COUNT(*) FROM outbox
+                     WHERE quarantine_code IS NOT NULL AND published_seq IS NULL",
+                    [],
+                    |r| r.get::<_, u64>(0),
+                )?)
+            })
+            .unwrap_or(u64::MAX)
+    }
+
     /// Whether it can reach the server now.
     pub fn online(&self, now_ms: i64) -> bool {
         now_ms >= self.offline_until_ms
@@ -105,13 +168,34 @@ impl Device {
 
     /// One relay pass: the pending outbox, subject by subject, through the planner.
     pub fn relay(&self, bus: &mut Bus, rng: &mut Rng, faults: &Faults) -> Result<SyncStep, Killed> {
-        let entries = self
+        let (entries, mut blocked) = self
             .edge()
             .writer()
-            .call(|s| read::pending_outbox_from(s.connection(), 0, 500))
+            .call(|s| {
+                Ok((
+                    read::pending_outbox_from(s.connection(), 0, 500)?,
+                    local::blocked(s.connection())?,
+                ))
+            })
             .unwrap_or_default();
         let mut subjects: Vec<(String, StreamKey, Vec<OutboxEntry>)> = Vec::new();
+        let mut step = SyncStep::default();
         for entry in entries {
+            // A set-aside row holds its subject and aggregate: later rows wait behind it.
+            let e = &entry.event;
+            if blocked.holds(&entry.subject, &e.stream_type, &e.stream_id) {
+                continue;
+            }
+            if !self
+                .rights
+                .iter()
+                .any(|p| subject_matches(p, &entry.subject))
+            {
+                let reason = format!("{} may not publish to {}", self.id, entry.subject);
+                self.quarantine(&entry, (codes::FORBIDDEN_SUBJECT, reason), &mut step);
+                blocked.add(&entry.subject, &e.stream_type, &e.stream_id);
+                continue;
+            }
             match subjects.iter_mut().find(|(s, ..)| *s == entry.subject) {
                 Some((.., rows)) => rows.push(entry),
                 None => subjects.push((
@@ -124,7 +208,6 @@ impl Device {
                 )),
             }
         }
-        let mut step = SyncStep::default();
         let mut budget = PUBLISHES_PER_PASS;
         for (subject, stream, rows) in subjects {
             if budget == 0 {
@@ -199,7 +282,13 @@ impl Device {
                         let Some(row) = rows.iter().find(|r| r.event.event_id == event_id) else {
                             return Ok(());
                         };
-                        let outcome = self.publish(bus, rng, faults, row, expected_seq)?;
+                        let outcome = match self.publish(bus, rng, faults, row, expected_seq)? {
+                            Ok(outcome) => outcome,
+                            Err(refusal) => {
+                                self.quarantine(row, refusal, step);
+                                return Ok(());
+                            }
+                        };
                         match after_publish(subject, event_id, expected_seq, outcome) {
                             Operation::MarkPublished { seq, .. } => {
                                 self.mark(subject, event_id, seq);
@@ -269,18 +358,19 @@ impl Device {
         faults: &Faults,
         row: &OutboxEntry,
         expected: u64,
-    ) -> Result<PublishOutcome, Killed> {
+    ) -> Result<Result<PublishOutcome, Refusal>, Killed> {
         if rng.chance(faults.refusal) {
-            return Ok(PublishOutcome::Refused);
+            return Ok(Ok(PublishOutcome::Refused));
         }
         if rng.chance(faults.publish_lost) {
-            return Ok(PublishOutcome::AckLost);
+            return Ok(Ok(PublishOutcome::AckLost));
         }
         let now = self.clock.now_ms();
         let headers = outgoing_headers_after(row, &self.id, expected);
         let id = row.event.event_id.to_string();
         let payload = row.payload_json.clone().into_bytes();
-        let stored = bus.publish(
+        let stored = bus.publish_from(
+            &self.id,
             &row.subject,
             Some(&id),
             Some(expected),
@@ -289,7 +379,8 @@ impl Device {
             now,
         );
         if rng.chance(faults.duplicate) {
-            let _ = bus.publish(
+            let _ = bus.publish_from(
+                &self.id,
                 &row.subject,
                 Some(&id),
                 Some(expected),
@@ -303,11 +394,31 @@ impl Device {
             return Err(Killed);
         }
         Ok(match stored {
-            Ok(_) if rng.chance(faults.ack_lost) => PublishOutcome::AckLost,
-            Ok(seq) => PublishOutcome::Acked(seq),
-            Err(PublishError::WrongLastSequence(_)) => PublishOutcome::WrongLastSequence,
-            Err(PublishError::NoStream) => PublishOutcome::Refused,
+            Ok(_) if rng.chance(faults.ack_lost) => Ok(PublishOutcome::AckLost),
+            Ok(seq) => Ok(PublishOutcome::Acked(seq)),
+            Err(PublishError::WrongLastSequence(_)) => Ok(PublishOutcome::WrongLastSequence),
+            Err(PublishError::NoStream) => Ok(PublishOutcome::Refused),
+            Err(PublishError::TooLarge { size, max }) => Err((
+                codes::TOO_LARGE,
+                format!("the message is {size} bytes, over the server's max_payload of {max}"),
+            )),
+            // The server answers with a permissions error only (production: its `-ERR`).
+            Err(PublishError::Forbidden) => Err((
+                codes::FORBIDDEN_SUBJECT,
+                format!("the server refused {} on {}", self.id, row.subject),
+            )),
         })
+    }
+
+    fn quarantine(&self, row: &OutboxEntry, (code, reason): Refusal, step: &mut SyncStep) {
+        let pos = row.event.global_pos;
+        let set = self
+            .edge()
+            .writer()
+            .call(move |s| local::quarantine(s.connection(), pos, code, &reason));
+        if set.unwrap_or(false) {
+            step.quarantined.push(format!("{code} {}", row.subject));
+        }
     }
 
     fn mark(&self, subject: &str, event_id: uuid::Uuid, seq: u64) {

@@ -25,6 +25,14 @@ pub struct Faults {
     pub refusal: u32,
     /// Per step: every central replica is cut off from the server (for a while).
     pub central_outage: u32,
+    /// Per step: the server's `max_payload` for devices is lowered below some of their events
+    /// (for a while): those are refused and quarantined (`sync.too_large`) until the operator
+    /// restores it and retries them (`sync --retry-quarantined`).
+    pub size_limit: u32,
+    /// Per step: a manager desk is re-enrolled for the wrong stores (for a while): its catalog
+    /// events are forbidden and quarantined (`sync.forbidden_subject`) until it is enrolled
+    /// again for its stores and retries them.
+    pub wrong_enrollment: u32,
 }
 
 impl Faults {
@@ -41,6 +49,8 @@ impl Faults {
         bot_offline: 0,
         refusal: 0,
         central_outage: 0,
+        size_limit: 0,
+        wrong_enrollment: 0,
     };
 
     /// The default mix: every kind of fault often enough to matter in a short run.
@@ -56,6 +66,8 @@ impl Faults {
         bot_offline: 10,
         refusal: 20,
         central_outage: 2,
+        size_limit: 1,
+        wrong_enrollment: 1,
     };
 }
 

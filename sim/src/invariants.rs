@@ -80,7 +80,11 @@ pub fn busy(world: &World) -> Option<String> {
     for d in &world.devices {
         let pending = d.pending_outbox();
         if pending > 0 {
-            return Some(format!("{} has {pending} outbox rows waiting", d.id));
+            return Some(format!(
+                "{} has {pending} outbox rows waiting ({} set aside)",
+                d.id,
+                d.quarantined()
+            ));
         }
     }
     for c in world.bus.consumer_names() {

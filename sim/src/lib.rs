@@ -18,6 +18,7 @@ pub mod device;
 pub mod effects;
 pub mod faults;
 pub mod invariants;
+pub mod misconfig;
 pub mod rng;
 pub mod workload;
 pub mod world;

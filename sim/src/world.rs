@@ -123,6 +123,8 @@ pub struct World {
     step: usize,
     /// Central's replicas are cut off from the server until then (ms).
     central_down_until_ms: i64,
+    /// The operator's mistakes in force.
+    pub(crate) misconfig: crate::misconfig::Misconfig,
     /// Runs central's async handlers: one thread, time paused (it never sleeps for real).
     runtime: tokio::runtime::Runtime,
     _dir: tempfile::TempDir,
@@ -164,6 +166,7 @@ impl World {
             clock.clone(),
         ));
         for d in &mut devices {
+            bus.device_rights.insert(d.id.clone(), d.rights().to_vec());
             let catalog = format!("{}-catalog", d.id);
             bus.add_consumer(
                 &catalog,
@@ -202,6 +205,7 @@ impl World {
             trace: Vec::new(),
             step: 0,
             central_down_until_ms: 0,
+            misconfig: Default::default(),
             runtime: tokio::runtime::Builder::new_current_thread()
                 .enable_time()
                 .start_paused(true)
@@ -287,6 +291,7 @@ impl World {
             b.offline_until_ms = 0;
         }
         self.central_down_until_ms = 0;
+        self.fix_misconfiguration();
         self.note("drain: faults off, everyone back online".into());
         let (mut seen, mut idle) = (self.trace.len(), 0);
         for _ in 0..DRAIN_STEPS {
@@ -426,6 +431,7 @@ impl World {
     }
 
     fn inject(&mut self, faults: &Faults, now: i64) {
+        self.misconfigure(faults, now);
         if now >= self.central_down_until_ms && self.rng.chance(faults.central_outage) {
             self.central_down_until_ms = now + self.rng.between(500, 2_500) as i64;
             let until = self.central_down_until_ms - crate::clock::EPOCH_MS;
@@ -470,6 +476,9 @@ impl World {
                 }
                 for parked in p.parked {
                     self.note(format!("{id} parked {parked}"));
+                }
+                for set_aside in r.quarantined {
+                    self.note(format!("{id} set aside {set_aside}"));
                 }
             }
             _ => {

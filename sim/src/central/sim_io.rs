@@ -146,9 +146,10 @@ impl SimIo<'_, '_> {
                 subject: subject.to_owned(),
                 expected,
             },
-            BusError::NoStream => PublishError::Other {
+            // Central's own publishes are never limited or refused by rights (`publish`).
+            other => PublishError::Other {
                 subject: subject.to_owned(),
-                reason: "no stream".into(),
+                reason: format!("{other:?}"),
             },
         })
     }
