@@ -555,8 +555,9 @@ async fn enrollment_reloads_every_node_of_a_cluster() {
 }
 
 /// Under account (JWT) auth: re-enrolling keeps the device's key; `--rotate` issues a new key
-/// and revokes the old one (the account's JWT changes, the server reloads it), and the old
-/// file is refused; a key signed by another installation's account is refused.
+/// and revokes the old one (the account's JWT changes, the server reloads it): the old key's
+/// open connection is closed and its file refused; a key signed by another installation's
+/// account is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn under_account_auth_a_rotation_revokes_the_old_key_and_foreign_keys_are_refused() {
     let server = NatsServer::shared_with_accounts();
@@ -581,9 +582,16 @@ async fn under_account_auth_a_rotation_revokes_the_old_key_and_foreign_keys_are_
 
     let old = dir.path().join("old.json");
     first.write(&old).unwrap();
+    let held = connect_with(&url, &old).await.unwrap();
     server.enroll(&enrollment.clone().rotate()).unwrap();
     let rotated = DeviceCredentials::load(&out).unwrap();
     assert_ne!(rotated.seed, first.seed);
+    // The server drops a connection of the revoked key when it reloads the account.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while held.connection_state() == async_nats::connection::State::Connected {
+        assert!(Instant::now() < deadline, "the revoked key's connection stayed up");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     kiosk.start_cart(None).unwrap();
     sync(&kiosk, &url, &out, &stream).await.unwrap();
     let err = connect(&kiosk, &url, &old, &stream)
