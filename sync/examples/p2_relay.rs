@@ -10,7 +10,8 @@
 //! on a random port with a temp store. Sizes: `P2_AGGREGATES` (10000), `P2_PER_AGGREGATE` (10).
 //! `P2_ROUNDS` (5): raw and relay alternate, each round on a fresh backlog; medians printed.
 //! Run: `cargo run --release -p mallbots-sync --example p2_relay`. Prints figures, never fails
-//! on speed.
+//! on speed. Profile the relay alone: `mkfifo ctl; P2_PERF_CTL=ctl perf record --control
+//! fifo:ctl -D -1 -g -- target/release/examples/p2_relay`.
 
 use async_nats::jetstream::{self, message::PublishMessage, stream};
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -260,6 +261,14 @@ fn bookkeeping(path: &std::path::Path, batch: usize, group: usize) -> Duration {
 
 /// One round: a fresh backlog (own stream and subjects), the raw loop over its rows, then the
 /// relay over the same rows.
+/// With `P2_PERF_CTL=FIFO` (perf record's `--control fifo:FIFO -D -1`), profiles the relay
+/// alone: `enable` before it, `disable` after.
+fn perf_control(command: &str) {
+    if let Some(fifo) = std::env::var_os("P2_PERF_CTL") {
+        let _ = std::fs::write(fifo, format!("{command}\n"));
+    }
+}
+
 async fn round(url: &str, js: &jetstream::Context, dir: &std::path::Path, n: usize) -> Round {
     let aggregates = env_usize("P2_AGGREGATES", 10_000);
     let per = env_usize("P2_PER_AGGREGATE", 10);
@@ -309,9 +318,11 @@ async fn round(url: &str, js: &jetstream::Context, dir: &std::path::Path, n: usi
     )
     .unwrap();
     let link = engine.connect(&NatsTarget::new(url)).await.unwrap();
+    perf_control("enable");
     let started = Instant::now();
     let report = engine.sync_once(&link).await.unwrap();
     let relay_time = started.elapsed();
+    perf_control("disable");
     let waiting = writer.call(|s| s.pending_outbox_count()).unwrap();
     assert_eq!(waiting, 0, "every outbox row acknowledged");
     assert_eq!(report.relay.published as usize, total);

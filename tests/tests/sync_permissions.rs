@@ -589,7 +589,10 @@ async fn under_account_auth_a_rotation_revokes_the_old_key_and_foreign_keys_are_
     // The server drops a connection of the revoked key when it reloads the account.
     let deadline = Instant::now() + Duration::from_secs(10);
     while held.connection_state() == async_nats::connection::State::Connected {
-        assert!(Instant::now() < deadline, "the revoked key's connection stayed up");
+        assert!(
+            Instant::now() < deadline,
+            "the revoked key's connection stayed up"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     kiosk.start_cart(None).unwrap();

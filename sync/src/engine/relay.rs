@@ -114,14 +114,36 @@ fn server_refusal(e: &async_nats::jetstream::context::PublishError) -> Option<Re
     Some((code, api.to_string()))
 }
 
+/// One subject's pending rows in a pass, with the planner's view of it (kept up to date as
+/// acks arrive, not rebuilt per publish). Subjects are numbered within the pass, so the hot
+/// path clones and hashes no subject strings.
 struct SubjectQueue {
-    stream: StreamKey,
+    view: SubjectView,
     entries: VecDeque<OutboxEntry>,
     /// Why the device may not publish to the subject (checked once per subject and pass).
     refused: Option<Refusal>,
+    /// The in-flight publish's abort handle (a permissions violation naming the subject).
+    waiting: Option<AbortHandle>,
 }
 
-type AckFuture = Pin<Box<dyn Future<Output = (String, Uuid, u64, Acked)> + Send>>;
+impl SubjectQueue {
+    /// The front row was acknowledged (or set aside): the next one is the head.
+    fn pop_front(&mut self) -> Option<OutboxEntry> {
+        let entry = self.entries.pop_front()?;
+        if self.view.pending.first() == Some(&entry.event.event_id) {
+            self.view.pending.remove(0);
+        }
+        Some(entry)
+    }
+
+    /// Nothing more of this subject goes out in this pass.
+    fn clear(&mut self) {
+        self.entries.clear();
+        self.view.pending.clear();
+    }
+}
+
+type AckFuture = Pin<Box<dyn Future<Output = (usize, Uuid, u64, Acked)> + Send>>;
 
 /// How a publish ended: the planner's outcome, the error text, and whether the server refused
 /// this message alone (quarantine).
@@ -294,60 +316,63 @@ pub(crate) async fn relay_pass(
         .writer
         .call_async(|s| local::blocked(s.connection()))
         .await?;
-    let mut order: Vec<String> = Vec::new();
-    let mut queues: HashMap<String, SubjectQueue> = HashMap::new();
+    let mut numbers: HashMap<String, usize> = HashMap::new();
+    let mut queues: Vec<SubjectQueue> = Vec::new();
     for entry in entries {
         // A quarantined row holds its subject and aggregate: later rows wait behind it.
         let e = &entry.event;
         if blocked.holds(&entry.subject, &e.stream_type, &e.stream_id) {
             continue;
         }
-        let queue = queues.entry(entry.subject.clone()).or_insert_with(|| {
-            order.push(entry.subject.clone());
-            SubjectQueue {
-                stream: StreamKey {
-                    stream_type: entry.event.stream_type.clone(),
-                    stream_id: entry.event.stream_id.clone(),
+        let i = *numbers.entry(entry.subject.clone()).or_insert_with(|| {
+            queues.push(SubjectQueue {
+                view: SubjectView {
+                    subject: entry.subject.clone(),
+                    stream: StreamKey {
+                        stream_type: entry.event.stream_type.clone(),
+                        stream_id: entry.event.stream_id.clone(),
+                    },
+                    known_seq: 0,
+                    pending: Vec::new(),
+                    in_flight: false,
+                    read_back: None,
                 },
                 entries: VecDeque::new(),
                 refused: refusal(shared, &entry),
-            }
+                waiting: None,
+            });
+            queues.len() - 1
         });
-        queue.entries.push_back(entry);
+        queues[i].view.pending.push(entry.event.event_id);
+        queues[i].entries.push_back(entry);
     }
-    let subjects = order.clone();
-    let mut known = shared
+    drop(numbers);
+    let subjects: Vec<String> = queues.iter().map(|q| q.view.subject.clone()).collect();
+    let known = shared
         .writer
         .call_async(move |s| local::known_seqs(s.connection(), &subjects))
         .await?;
+    for queue in &mut queues {
+        queue.view.known_seq = known.get(&queue.view.subject).copied().unwrap_or(0);
+    }
 
-    let mut ready: VecDeque<String> = order.into_iter().collect();
+    let mut ready: VecDeque<usize> = (0..queues.len()).collect();
     let mut in_flight: FuturesUnordered<AckFuture> = FuturesUnordered::new();
     let mut unflushed: Vec<Mark> = Vec::new();
     let mut unflushed_since: Option<std::time::Instant> = None;
-    let mut to_recover: Vec<String> = Vec::new();
+    let mut to_recover: Vec<usize> = Vec::new();
     let mut failure: Option<SyncError> = None;
     let mut quarantined: Vec<(Refusal, OutboxEntry)> = Vec::new();
-    // The in-flight publishes by subject, to abort on a permissions violation naming it.
-    let mut waiting: HashMap<String, AbortHandle> = HashMap::new();
     let mut violation = Box::pin(link.violations.changed());
     violation.as_mut().enable();
 
     loop {
         while failure.is_none() && in_flight.len() < config.in_flight {
-            let Some(subject) = ready.pop_front() else {
+            let Some(i) = ready.pop_front() else {
                 break;
             };
-            let queue = &queues[&subject];
-            let view = SubjectView {
-                subject: subject.clone(),
-                stream: queue.stream.clone(),
-                known_seq: known.get(&subject).copied().unwrap_or(0),
-                pending: queue.entries.iter().map(|e| e.event.event_id).collect(),
-                in_flight: false,
-                read_back: None,
-            };
-            for op in plan_subject(&view) {
+            let queue = &mut queues[i];
+            for op in plan_subject(&queue.view) {
                 if let Operation::Publish {
                     event_id,
                     expected_seq,
@@ -367,22 +392,22 @@ pub(crate) async fn relay_pass(
                     };
                     match sent {
                         Ok(Ok(ack)) => {
-                            let subject = subject.clone();
                             // A forbidden publish is never acked: the server's -ERR naming the
                             // subject aborts the wait (then quarantined below).
                             let (abort, registration) = AbortHandle::new_pair();
-                            waiting.insert(subject.clone(), abort);
+                            queue.waiting = Some(abort);
                             in_flight.push(Box::pin(async move {
                                 let acked =
                                     match Abortable::new(ack.into_future(), registration).await {
                                         Ok(result) => outcome_of(result),
                                         Err(Aborted) => Acked {
                                             outcome: PublishOutcome::AckLost,
-                                            error: format!("permissions violation for {subject}"),
+                                            // The subject is named by the refusal made below.
+                                            error: "permissions violation".to_owned(),
                                             refusal: None,
                                         },
                                     };
-                                (subject, event_id, expected_seq, acked)
+                                (i, event_id, expected_seq, acked)
                             }));
                         }
                         Ok(Err(boxed)) => {
@@ -396,16 +421,15 @@ pub(crate) async fn relay_pass(
                 quarantine(shared, &entry, refused).await?;
                 report.quarantined += 1;
                 let e = &entry.event;
-                blocked.add(&subject, &e.stream_type, &e.stream_id);
+                blocked.add(&entry.subject, &e.stream_type, &e.stream_id);
                 // The rest of the subject and of the aggregate waits behind the row.
-                for q in queues.values_mut() {
-                    if q.stream.stream_type == e.stream_type && q.stream.stream_id == e.stream_id {
-                        q.entries.clear();
+                for q in queues.iter_mut() {
+                    let k = &q.view.stream;
+                    if k.stream_type == e.stream_type && k.stream_id == e.stream_id {
+                        q.clear();
                     }
                 }
-                if let Some(q) = queues.get_mut(&subject) {
-                    q.entries.clear();
-                }
+                queues[i].clear();
             }
         }
         let group_due = unflushed.len() >= config.ack_group
@@ -422,14 +446,15 @@ pub(crate) async fn relay_pass(
             () = &mut violation => {
                 violation = Box::pin(link.violations.changed());
                 violation.as_mut().enable();
-                for (subject, abort) in &waiting {
-                    if link.violated(subject) {
+                for q in &queues {
+                    if let Some(abort) = q.waiting.as_ref().filter(|_| link.violated(&q.view.subject)) {
                         abort.abort();
                     }
                 }
             }
-            Some((subject, event_id, expected, acked)) = in_flight.next(), if !in_flight.is_empty() => {
-                waiting.remove(&subject);
+            Some((i, event_id, expected, acked)) = in_flight.next(), if !in_flight.is_empty() => {
+                queues[i].waiting = None;
+                let subject = &queues[i].view.subject;
                 let Acked { outcome, error, mut refusal } = acked;
                 // A publish the server forbids times out; the -ERR it sent names the subject.
                 if outcome == PublishOutcome::AckLost && link.violated(&subject) {
@@ -439,42 +464,40 @@ pub(crate) async fn relay_pass(
                     ));
                 }
                 let outcome = if refusal.is_some() { PublishOutcome::Refused } else { outcome };
-                match after_publish(&subject, event_id, expected, outcome) {
-                    Operation::MarkPublished { seq, .. } => {
+                match after_publish(subject, event_id, expected, outcome) {
+                    Operation::MarkPublished { subject, seq, .. } => {
                         report.published += 1;
-                        known.insert(subject.clone(), seq);
-                        let row = queues
-                            .get_mut(&subject)
-                            .and_then(|q| q.entries.pop_front())
+                        let queue = &mut queues[i];
+                        queue.view.known_seq = seq;
+                        let row = queue
+                            .pop_front()
                             .filter(|e| e.event.event_id == event_id)
                             .map(|e| (e.event.global_pos, e.event.command_id));
                         // The subject's next event goes out now, expecting this sequence;
                         // the ack is recorded by a later group commit.
-                        if queues.get(&subject).is_some_and(|q| !q.entries.is_empty()) {
-                            ready.push_back(subject.clone());
+                        if !queue.entries.is_empty() {
+                            ready.push_back(i);
                         }
                         unflushed.push(Mark { subject, event_id, seq, row });
                         unflushed_since.get_or_insert_with(std::time::Instant::now);
                     }
-                    Operation::ReadBack { .. } => to_recover.push(subject),
+                    Operation::ReadBack { .. } => to_recover.push(i),
                     _ if refusal.is_some() => {
                         // The server refused this message alone: quarantine it, hold the rest
                         // of its subject, go on with the others.
-                        let entry = queues
-                            .get_mut(&subject)
-                            .and_then(|q| q.entries.pop_front())
+                        let entry = queues[i]
+                            .pop_front()
                             .filter(|e| e.event.event_id == event_id);
                         if let (Some(entry), Some(refused)) = (entry, refusal) {
                             quarantine(shared, &entry, refused).await?;
                             report.quarantined += 1;
                             let e = &entry.event;
-                            blocked.add(&subject, &e.stream_type, &e.stream_id);
+                            blocked.add(&entry.subject, &e.stream_type, &e.stream_id);
                         }
-                        if let Some(q) = queues.get_mut(&subject) {
-                            q.entries.clear();
-                        }
+                        queues[i].clear();
                     }
                     _ => {
+                        let subject = subject.clone();
                         let writer = shared.writer.clone();
                         let reason = error.clone();
                         writer.call_async(move |s| {
@@ -502,21 +525,25 @@ pub(crate) async fn relay_pass(
     // Everything this pass read and did not publish is still pending; everything before it is
     // published, so the next pass starts at the first of them.
     let still_pending = queues
-        .values()
+        .iter()
         .filter_map(|q| q.entries.front().map(|e| e.event.global_pos))
         .min();
     shared
         .relay_from
         .store(still_pending.unwrap_or(after_last), Ordering::Relaxed);
-    for subject in to_recover {
-        let Some(queue) = queues.get(&subject) else {
-            continue;
-        };
-        let view_known = known.get(&subject).copied().unwrap_or(0);
+    for i in to_recover {
+        let queue = &queues[i];
+        let (subject, view_known) = (&queue.view.subject, queue.view.known_seq);
         let pending: Vec<Uuid> = queue.entries.iter().map(|e| e.event.event_id).collect();
-        let recovered =
-            recover::recover_subject(shared, link, &subject, &queue.stream, view_known, &pending)
-                .await;
+        let recovered = recover::recover_subject(
+            shared,
+            link,
+            subject,
+            &queue.view.stream,
+            view_known,
+            &pending,
+        )
+        .await;
         let recovered = match recovered {
             Ok(r) => r,
             // A subject that cannot be read back now stays pending (its failure recorded on
