@@ -457,7 +457,7 @@ pub(crate) async fn relay_pass(
                 let subject = &queues[i].view.subject;
                 let Acked { outcome, error, mut refusal } = acked;
                 // A publish the server forbids times out; the -ERR it sent names the subject.
-                if outcome == PublishOutcome::AckLost && link.violated(&subject) {
+                if outcome == PublishOutcome::AckLost && link.violated(subject) {
                     refusal = Some((
                         local::codes::FORBIDDEN_SUBJECT,
                         format!("the server refused the publish to {subject} (permissions violation)"),
