@@ -184,12 +184,13 @@ fn outcome_of(
 async fn send(
     shared: &Shared,
     link: &super::Link,
-    entry: &OutboxEntry,
+    entry: &mut OutboxEntry,
     expected: u64,
 ) -> Result<Result<PublishAckFuture, Refusal>, SyncError> {
-    // The payload as stored: no parse and re-encode on the way out.
-    let payload = entry.payload_json.clone().into_bytes();
     let headers = outgoing_headers_after(entry, &shared.config.device_id, expected);
+    // The payload as stored: no parse and re-encode on the way out, and no copy either (the
+    // row is never sent again from this pass: a retry or a later pass reads it again).
+    let payload = std::mem::take(&mut entry.payload_json).into_bytes();
     // The server's max_payload (from its INFO): a larger message could never be stored.
     let size = wire_size(&headers, payload.len(), expected);
     let max = link.client.max_payload();
@@ -381,7 +382,7 @@ pub(crate) async fn relay_pass(
                 {
                     let entry = queue
                         .entries
-                        .front()
+                        .front_mut()
                         .filter(|e| e.event.event_id == event_id);
                     let Some(entry) = entry else { continue };
                     let sent = match &queue.refused {
