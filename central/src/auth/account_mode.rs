@@ -6,8 +6,8 @@ use nkeys::KeyPair;
 use super::accounts::{device_rights, Accounts};
 use super::jwt::UserRights;
 use super::{
-    create_private_dir, read_credentials, AuthDir, AuthError, DeviceIssue, Issued, UserRecord,
-    CENTRAL_RECORD, CENTRAL_USER, DEVICES_DIR,
+    central_record, create_private_dir, read_credentials, AuthDir, AuthError, DeviceIssue, Issued,
+    UserRecord, CENTRAL_RECORD, CENTRAL_USER, DEVICES_DIR,
 };
 use mallbots_wire::credentials::DeviceCredentials;
 
@@ -77,14 +77,8 @@ impl AuthDir {
                 };
                 creds.write(&path).map_err(super::io_err(&path))?;
                 let record = UserRecord {
-                    device: CENTRAL_USER.into(),
-                    role: "central".into(),
-                    stores: Vec::new(),
-                    user: CENTRAL_USER.into(),
-                    subject_root: subject_root.into(),
-                    stream: stream.into(),
-                    password_bcrypt: String::new(),
                     nkey: Some(nkey),
+                    ..central_record(&creds, String::new())
                 };
                 self.write_record(&self.dir.join(CENTRAL_RECORD), &record)?;
                 creds
