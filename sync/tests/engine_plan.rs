@@ -278,3 +278,32 @@ fn whole_pass_cases() {
         "publish and fetch in one pass"
     );
 }
+
+#[test]
+fn next_publish_is_what_the_plan_publishes_without_a_read_back() {
+    use mallbots_sync::engine::plan::next_publish;
+    for (known, pending) in [
+        (0, &[][..]),
+        (0, &[1][..]),
+        (7, &[3, 4, 5][..]),
+        (42, &[9][..]),
+    ] {
+        let mut v = view(known, pending, None);
+        let planned: Vec<(Uuid, u64)> = plan_subject(&v)
+            .into_iter()
+            .filter_map(|op| match op {
+                Operation::Publish {
+                    event_id,
+                    expected_seq,
+                    ..
+                } => Some((event_id, expected_seq)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(next_publish(&v).into_iter().collect::<Vec<_>>(), planned);
+        v.in_flight = true;
+        assert_eq!(next_publish(&v), None, "one publish in flight per subject");
+    }
+    // With a read-back the full plan decides (marks, rebases): no shortcut.
+    assert_eq!(next_publish(&view(1, &[2], Some(&[(2, Some(2))]))), None);
+}

@@ -153,6 +153,16 @@ pub enum Operation {
     Idle,
 }
 
+/// The publish [`plan_subject`] plans for a subject with nothing in flight and nothing read
+/// back: its first pending event, expecting the known sequence. Without allocating: the
+/// relay's path for every event.
+pub fn next_publish(view: &SubjectView) -> Option<(Uuid, u64)> {
+    if view.in_flight || view.read_back.is_some() {
+        return None;
+    }
+    view.pending.first().map(|id| (*id, view.known_seq))
+}
+
 /// The next step for one subject.
 pub fn plan_subject(view: &SubjectView) -> Vec<Operation> {
     if view.in_flight {

@@ -14,7 +14,7 @@ use super::config::SyncConfig;
 use super::envelope::outgoing_headers_after;
 use super::error::SyncError;
 use super::local::{self, Mark};
-use super::plan::{after_publish, plan_subject, Operation, PublishOutcome, StreamKey, SubjectView};
+use super::plan::{after_publish, next_publish, Operation, PublishOutcome, StreamKey, SubjectView};
 use super::recover::{self, Recovery};
 use super::Shared;
 use crate::store::OutboxEntry;
@@ -373,49 +373,41 @@ pub(crate) async fn relay_pass(
                 break;
             };
             let queue = &mut queues[i];
-            for op in plan_subject(&queue.view) {
-                if let Operation::Publish {
-                    event_id,
-                    expected_seq,
-                    ..
-                } = op
-                {
-                    let entry = queue
-                        .entries
-                        .front_mut()
-                        .filter(|e| e.event.event_id == event_id);
-                    let Some(entry) = entry else { continue };
-                    let sent = match &queue.refused {
-                        Some(refused) => Ok(Err(Box::new((refused.clone(), entry.clone())))),
-                        None => send(shared, link, entry, expected_seq)
-                            .await
-                            .map(|r| r.map_err(|refused| Box::new((refused, entry.clone())))),
-                    };
-                    match sent {
-                        Ok(Ok(ack)) => {
-                            // A forbidden publish is never acked: the server's -ERR naming the
-                            // subject aborts the wait (then quarantined below).
-                            let (abort, registration) = AbortHandle::new_pair();
-                            queue.waiting = Some(abort);
-                            in_flight.push(Box::pin(async move {
-                                let acked =
-                                    match Abortable::new(ack.into_future(), registration).await {
-                                        Ok(result) => outcome_of(result),
-                                        Err(Aborted) => Acked {
-                                            outcome: PublishOutcome::AckLost,
-                                            // The subject is named by the refusal made below.
-                                            error: "permissions violation".to_owned(),
-                                            refusal: None,
-                                        },
-                                    };
-                                (i, event_id, expected_seq, acked)
-                            }));
-                        }
-                        Ok(Err(boxed)) => {
-                            quarantined.push(*boxed);
-                        }
-                        Err(e) => failure = Some(e),
+            // The planner's next publish for a subject with nothing in flight or read back.
+            let next = next_publish(&queue.view);
+            let entry = next
+                .and_then(|(id, _)| queue.entries.front_mut().filter(|e| e.event.event_id == id));
+            if let (Some((event_id, expected_seq)), Some(entry)) = (next, entry) {
+                let sent = match &queue.refused {
+                    Some(refused) => Ok(Err(Box::new((refused.clone(), entry.clone())))),
+                    None => send(shared, link, entry, expected_seq)
+                        .await
+                        .map(|r| r.map_err(|refused| Box::new((refused, entry.clone())))),
+                };
+                match sent {
+                    Ok(Ok(ack)) => {
+                        // A forbidden publish is never acked: the server's -ERR naming the
+                        // subject aborts the wait (then quarantined below).
+                        let (abort, registration) = AbortHandle::new_pair();
+                        queue.waiting = Some(abort);
+                        in_flight.push(Box::pin(async move {
+                            let acked = match Abortable::new(ack.into_future(), registration).await
+                            {
+                                Ok(result) => outcome_of(result),
+                                Err(Aborted) => Acked {
+                                    outcome: PublishOutcome::AckLost,
+                                    // The subject is named by the refusal made below.
+                                    error: "permissions violation".to_owned(),
+                                    refusal: None,
+                                },
+                            };
+                            (i, event_id, expected_seq, acked)
+                        }));
                     }
+                    Ok(Err(boxed)) => {
+                        quarantined.push(*boxed);
+                    }
+                    Err(e) => failure = Some(e),
                 }
             }
             for (refused, entry) in quarantined.drain(..) {
