@@ -147,7 +147,8 @@ mod tests {
         let err = Enrollment::read(&no_password, KIOSK).unwrap_err();
         assert_eq!(err.code, BAD_ENROLLMENT);
         assert!(
-            err.message.contains("np.json is not an enrollment"),
+            err.message
+                .contains("np.json: no user, or neither a password nor a jwt and seed"),
             "{}",
             err.message
         );
@@ -158,9 +159,18 @@ mod tests {
         );
         let err = Enrollment::read(&empty_password, KIOSK).unwrap_err();
         assert!(
-            err.message.contains("no user or password"),
+            err.message
+                .contains("no user, or neither a password nor a jwt and seed"),
             "{}",
             err.message
         );
+        // Account auth: a JWT without its seed is no enrollment either.
+        let half_key = write(
+            dir.path(),
+            "hk.json",
+            serde_json::json!({"device": "k2", "role": "kiosk", "user": "k2", "jwt": "eyJ.a.b"}),
+        );
+        let err = Enrollment::read(&half_key, KIOSK).unwrap_err();
+        assert_eq!(err.code, BAD_ENROLLMENT);
     }
 }
