@@ -92,11 +92,12 @@ pub enum AuthError {
     /// A new device (or new credentials) needs `--out`.
     #[error("device {0} gets new credentials: --out FILE is required (its credentials file)")]
     NoOut(String),
-    /// The device is enrolled and FILE does not hold its current password.
+    /// The device is enrolled and FILE does not hold its current password (or key).
     #[error(
-        "device {device} is already enrolled and {out} does not hold its current password: pass \
-         the device's existing credentials file as --out, omit --out to update its role and \
-         stores only, or add --rotate to issue a new password (the old one stops working)"
+        "device {device} is already enrolled and {out} does not hold its current password (or \
+         key): pass the device's existing credentials file as --out, omit --out to keep them \
+         (with passwords, to update its role and stores only), or add --rotate to issue new \
+         ones (the old ones stop working)"
     )]
     PasswordKept {
         /// The device.
