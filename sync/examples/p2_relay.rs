@@ -11,7 +11,7 @@
 //! `P2_ROUNDS` (5): raw and relay alternate, each round on a fresh backlog; medians printed.
 //! Run: `cargo run --release -p mallbots-sync --example p2_relay`. Prints figures, never fails
 //! on speed. Profile the relay alone: `mkfifo ctl; P2_PERF_CTL=ctl perf record --control
-//! fifo:ctl -D -1 -g -- target/release/examples/p2_relay`.
+//! fifo:ctl -D -1 -g -- target/release/examples/p2_relay` (`P2_PERF_PHASE=raw`: the raw loop).
 
 use async_nats::jetstream::{self, message::PublishMessage, stream};
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -261,10 +261,19 @@ fn bookkeeping(path: &std::path::Path, batch: usize, group: usize) -> Duration {
 
 /// One round: a fresh backlog (own stream and subjects), the raw loop over its rows, then the
 /// relay over the same rows.
-/// With `P2_PERF_CTL=FIFO` (perf record's `--control fifo:FIFO -D -1`), profiles the relay
-/// alone: `enable` before it, `disable` after.
-fn perf_control(command: &str) {
-    if let Some(fifo) = std::env::var_os("P2_PERF_CTL") {
+/// Drops a phase's stream once measured and lets the server settle, so each phase starts from
+/// the same server state (the relay, measured last in a round, would otherwise run beside two
+/// more 100k-message streams than the raw loop had).
+async fn settle_server(js: &jetstream::Context, stream: &str) {
+    js.delete_stream(stream).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+}
+
+/// With `P2_PERF_CTL=FIFO` (perf record's `--control fifo:FIFO -D -1`), profiles one phase
+/// alone, `P2_PERF_PHASE` (`relay`, the default, or `raw`): `enable` before it, `disable` after.
+fn perf_control_phase(phase: &str, command: &str) {
+    let wanted = std::env::var("P2_PERF_PHASE").unwrap_or_else(|_| "relay".into());
+    if let (Some(fifo), true) = (std::env::var_os("P2_PERF_CTL"), wanted == phase) {
         let _ = std::fs::write(fifo, format!("{command}\n"));
     }
 }
@@ -291,7 +300,10 @@ async fn round(url: &str, js: &jetstream::Context, dir: &std::path::Path, n: usi
     let window = config.in_flight;
 
     // Raw first (reads the same outbox rows, publishes them to the raw stream).
+    perf_control_phase("raw", "enable");
     let (raw_n, raw_time) = raw_publish(js, &store, &relay_root, &raw_root, window).await;
+    perf_control_phase("raw", "disable");
+    settle_server(js, &format!("RAW_EVENTS_{n}")).await;
 
     // The floor: raw again, with the relay's SQLite bookkeeping for the same rows (on a copy
     // of the store) running beside it on its own thread, as the relay's writer thread does.
@@ -307,6 +319,7 @@ async fn round(url: &str, js: &jetstream::Context, dir: &std::path::Path, n: usi
     let (floor_n, floor_raw) = raw_publish(js, &store, &relay_root, &floor_root, window).await;
     let book_time = book.join().unwrap();
     let floor_time = floor_raw.max(book_time);
+    settle_server(js, &format!("FLOOR_EVENTS_{n}")).await;
 
     let writer = StoreWriter::spawn(store).unwrap();
     config.consumers.clear();
@@ -318,14 +331,15 @@ async fn round(url: &str, js: &jetstream::Context, dir: &std::path::Path, n: usi
     )
     .unwrap();
     let link = engine.connect(&NatsTarget::new(url)).await.unwrap();
-    perf_control("enable");
+    perf_control_phase("relay", "enable");
     let started = Instant::now();
     let report = engine.sync_once(&link).await.unwrap();
     let relay_time = started.elapsed();
-    perf_control("disable");
+    perf_control_phase("relay", "disable");
     let waiting = writer.call(|s| s.pending_outbox_count()).unwrap();
     assert_eq!(waiting, 0, "every outbox row acknowledged");
     assert_eq!(report.relay.published as usize, total);
+    settle_server(js, &relay_stream).await;
     println!(
         "round {n}: raw {:.0} msg/s, raw beside the bookkeeping {:.0} msg/s (bookkeeping alone {book_time:?}), relay {:.0} events/s",
         raw_n as f64 / raw_time.as_secs_f64(),
