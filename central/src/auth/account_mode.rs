@@ -97,16 +97,7 @@ impl AuthDir {
         existing: Option<UserRecord>,
         mut accounts: Accounts,
     ) -> Result<Issued, AuthError> {
-        let mut record = UserRecord {
-            device: issue.device.to_owned(),
-            role: issue.role.name().to_owned(),
-            stores: issue.role.stores().to_vec(),
-            user: issue.device.to_owned(),
-            subject_root: issue.subject_root.to_owned(),
-            stream: issue.stream.to_owned(),
-            password_bcrypt: String::new(),
-            nkey: None,
-        };
+        let mut record = issue.record();
         let old_key = existing.as_ref().and_then(|r| r.nkey.clone());
         let same_rights = existing.as_ref().is_some_and(|r| {
             (&r.role, &r.stores, &r.subject_root, &r.stream)
@@ -153,16 +144,9 @@ impl AuthDir {
         })?;
         let (nkey, seed, jwt) = accounts.issue_user(issue.device, &rights)?;
         let credentials = DeviceCredentials {
-            device: record.device.clone(),
-            role: record.role.clone(),
-            stores: record.stores.clone(),
-            user: record.user.clone(),
-            password: String::new(),
             jwt: Some(jwt),
             seed: Some(seed),
-            subject_root: record.subject_root.clone(),
-            stream: record.stream.clone(),
-            nats_url: issue.nats_url.map(str::to_owned),
+            ..record.credentials(issue.nats_url)
         };
         // The file first (a key nobody holds is useless), then the old key's revocation.
         credentials.write(out).map_err(super::io_err(out))?;

@@ -1,17 +1,6 @@
 use super::jwt::verified_claims;
+use super::tests::kiosk_issue as kiosk;
 use super::*;
-
-fn kiosk<'a>(device: &'a str, out: Option<&'a Path>, rotate: bool) -> DeviceIssue<'a> {
-    DeviceIssue {
-        device,
-        role: &DeviceRole::Kiosk,
-        subject_root: "r1",
-        stream: "EVENTS",
-        out,
-        rotate,
-        nats_url: None,
-    }
-}
 
 fn accounts_dir() -> (tempfile::TempDir, AuthDir, DeviceCredentials) {
     let tmp = tempfile::tempdir().unwrap();

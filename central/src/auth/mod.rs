@@ -171,6 +171,22 @@ impl UserRecord {
     pub fn device_role(&self) -> Option<DeviceRole> {
         DeviceRole::parse(&self.role, self.stores.clone())
     }
+
+    /// Its credentials file's contents, without a secret yet (no password, jwt or seed).
+    fn credentials(&self, nats_url: Option<&str>) -> DeviceCredentials {
+        DeviceCredentials {
+            device: self.device.clone(),
+            role: self.role.clone(),
+            stores: self.stores.clone(),
+            user: self.user.clone(),
+            password: String::new(),
+            jwt: None,
+            seed: None,
+            subject_root: self.subject_root.clone(),
+            stream: self.stream.clone(),
+            nats_url: nats_url.map(str::to_owned),
+        }
+    }
 }
 
 /// A random password of [`PASSWORD_LEN`] letters and digits from the OS's generator.
@@ -346,6 +362,22 @@ pub struct DeviceIssue<'a> {
     pub rotate: bool,
     /// The URL written into the credentials file.
     pub nats_url: Option<&'a str>,
+}
+
+impl DeviceIssue<'_> {
+    /// The device's record as this enrollment describes it (no password hash, no key yet).
+    fn record(&self) -> UserRecord {
+        UserRecord {
+            device: self.device.to_owned(),
+            role: self.role.name().to_owned(),
+            stores: self.role.stores().to_vec(),
+            user: self.device.to_owned(),
+            subject_root: self.subject_root.to_owned(),
+            stream: self.stream.to_owned(),
+            password_bcrypt: String::new(),
+            nkey: None,
+        }
+    }
 }
 
 /// The auth directory.
@@ -553,26 +585,12 @@ impl AuthDir {
             }
         };
         let record = UserRecord {
-            device: issue.device.to_owned(),
-            role: issue.role.name().to_owned(),
-            stores: issue.role.stores().to_vec(),
-            user: issue.device.to_owned(),
-            subject_root: issue.subject_root.to_owned(),
-            stream: issue.stream.to_owned(),
             password_bcrypt: hash,
-            nkey: None,
+            ..issue.record()
         };
         let credentials = password.map(|password| DeviceCredentials {
-            device: record.device.clone(),
-            role: record.role.clone(),
-            stores: record.stores.clone(),
-            user: record.user.clone(),
             password,
-            jwt: None,
-            seed: None,
-            subject_root: record.subject_root.clone(),
-            stream: record.stream.clone(),
-            nats_url: issue.nats_url.map(str::to_owned),
+            ..record.credentials(issue.nats_url)
         });
         // The credentials file first: a device record whose password nobody holds is useless.
         if let (Some(creds), Some(out)) = (&credentials, issue.out) {

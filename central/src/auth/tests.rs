@@ -6,7 +6,11 @@ fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
-fn kiosk_issue<'a>(device: &'a str, out: Option<&'a Path>, rotate: bool) -> DeviceIssue<'a> {
+pub(super) fn kiosk_issue<'a>(
+    device: &'a str,
+    out: Option<&'a Path>,
+    rotate: bool,
+) -> DeviceIssue<'a> {
     DeviceIssue {
         device,
         role: &DeviceRole::Kiosk,
