@@ -470,13 +470,21 @@ async fn credentials_are_private_and_the_config_holds_no_clear_password() {
     assert_eq!(manager.role, "manager");
 }
 
-/// Re-enrolling a device keeps its password (its running connection and the file it holds
-/// keep working); `--rotate` issues a new one and the old one is refused.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn re_enrolling_keeps_working_credentials() {
-    let server = NatsServer::shared_with_auth();
+/// A kiosk enrolled on a shared server (its own root, prefix and id), its credentials file as
+/// first issued, and one cart synced with it.
+struct EnrolledKiosk {
+    url: String,
+    stream: String,
+    dir: tempfile::TempDir,
+    out: std::path::PathBuf,
+    enrollment: Enrollment,
+    first: DeviceCredentials,
+    kiosk: Edge,
+}
+
+async fn enrolled_kiosk(server: &NatsServer, tag: &str) -> EnrolledKiosk {
     let url = server.url();
-    let (root, prefix) = (unique("pr"), unique("pr_"));
+    let (root, prefix) = (unique(tag), unique(&format!("{tag}_")));
     let stream = format!("{prefix}EVENTS");
     let k = unique("k");
     let dir = tempfile::tempdir().unwrap();
@@ -489,6 +497,31 @@ async fn re_enrolling_keeps_working_credentials() {
     let kiosk = device(dir.path(), &k, &root, Role::Kiosk);
     kiosk.start_cart(None).unwrap();
     sync(&kiosk, &url, &out, &stream).await.unwrap();
+    EnrolledKiosk {
+        url,
+        stream,
+        dir,
+        out,
+        enrollment,
+        first,
+        kiosk,
+    }
+}
+
+/// Re-enrolling a device keeps its password (its running connection and the file it holds
+/// keep working); `--rotate` issues a new one and the old one is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn re_enrolling_keeps_working_credentials() {
+    let server = NatsServer::shared_with_auth();
+    let EnrolledKiosk {
+        url,
+        stream,
+        dir,
+        out,
+        enrollment,
+        first,
+        kiosk,
+    } = enrolled_kiosk(server, "pr").await;
     let held = connect_with(&url, &out).await.unwrap();
 
     server.enroll(&enrollment).unwrap();
@@ -561,21 +594,16 @@ async fn enrollment_reloads_every_node_of_a_cluster() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn under_account_auth_a_rotation_revokes_the_old_key_and_foreign_keys_are_refused() {
     let server = NatsServer::shared_with_accounts();
-    let url = server.url();
-    let (root, prefix) = (unique("pj"), unique("pj_"));
-    let stream = format!("{prefix}EVENTS");
-    let k = unique("k");
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("k.json");
-    let enrollment = Enrollment::kiosk(&k, &root)
-        .stream_prefix(&prefix)
-        .out(&out);
-    server.enroll(&enrollment).unwrap();
-    let first = DeviceCredentials::load(&out).unwrap();
+    let EnrolledKiosk {
+        url,
+        stream,
+        dir,
+        out,
+        enrollment,
+        first,
+        kiosk,
+    } = enrolled_kiosk(server, "pj").await;
     assert!(first.uses_jwt() && first.password.is_empty());
-    let kiosk = device(dir.path(), &k, &root, Role::Kiosk);
-    kiosk.start_cart(None).unwrap();
-    sync(&kiosk, &url, &out, &stream).await.unwrap();
 
     server.enroll(&enrollment).unwrap();
     assert_eq!(DeviceCredentials::load(&out).unwrap(), first, "same key");
