@@ -125,7 +125,7 @@ if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   export DISPLAY=":$display"
 fi
 
-log "mallbots-app $* (kiosk: $RUN_DIR/kiosk.db, manager: $RUN_DIR/manager.db; manager sign-in: ${MALLBOTS_MANAGER_USER:-manager} / see README)"
+log "mallbots-app $* (kiosk: $RUN_DIR/kiosk.db, manager: $RUN_DIR/manager.db; manager sign-in: ${MALLBOTS__MANAGER__USER:-manager} / see README)"
 log "the same devices from the command line: $BIN/mallbots --db $RUN_DIR/kiosk.db status"
 "$BIN/mallbots-app" --nats-url "$NATS_URL" \
   --kiosk-db "$RUN_DIR/kiosk.db" --kiosk-enrollment "$RUN_DIR/kiosk.json" \

@@ -415,7 +415,6 @@ fn print_result(result: Result<String, String>) -> ExitCode {
 #[tokio::main]
 async fn main() -> ExitCode {
     mallbots_wire::tls::install_crypto_provider();
-    init_telemetry();
     let cli = Cli::parse();
     let settings = match cli.settings() {
         Ok(s) => s,
@@ -424,6 +423,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    init_telemetry(settings.log.format);
     match &cli.command {
         Some(Command::Settings) => print_result(settings_toml(&settings)),
         None | Some(Command::Run) => {

@@ -3,7 +3,7 @@
 # certificate for every node (client and cluster connections), valid for the host names given
 # plus localhost and 127.0.0.1.
 #   bash deploy/tls/make-certs.sh OUT_DIR nats-1.mall nats-2.mall nats-3.mall
-# Writes OUT_DIR/ca.pem (give it to central and to every device: `tls_ca`, MALLBOTS_NATS_CA),
+# Writes OUT_DIR/ca.pem (give it to central and to every device: `tls_ca`, MALLBOTS__NATS__TLS_CA),
 # OUT_DIR/ca-key.pem (keep it offline), OUT_DIR/server.pem and OUT_DIR/server-key.pem (the
 # nodes'). Keys are mode 0600. An existing CA is reused (new server certificates, same trust).
 set -euo pipefail

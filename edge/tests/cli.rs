@@ -16,7 +16,7 @@ fn mallbots(dir: &Path, args: &[&str]) -> Run {
         .current_dir(dir)
         .args(["--db", "shop.db", "--device", "kiosk-7", "--json"])
         .args(args)
-        .env_remove("MALLBOTS_DB")
+        .env_remove("MALLBOTS__DEVICE__DB")
         .output()
         .unwrap();
     Run {

@@ -10,7 +10,7 @@ fn mallbots(args: &[&str]) -> Output {
         .current_dir(dir.path())
         .args(["--db", "shop.db"])
         .args(args)
-        .env_remove("MALLBOTS_DB")
+        .env_remove("MALLBOTS__DEVICE__DB")
         .output()
         .unwrap()
 }
@@ -57,8 +57,8 @@ fn help_and_version_still_exit_zero() {
     }
 }
 
-/// One name per setting in every binary: the CLI reads the app's `MALLBOTS_NATS_URL` and
-/// `MALLBOTS_DEVICE_ID` (and takes `--nats-url`, `--device-id`); the names of earlier
+/// One name per setting in every binary: the CLI reads the app's `MALLBOTS__NATS__URL` and
+/// `MALLBOTS__DEVICE__ID` (and takes `--nats-url`, `--device-id`); the names of earlier
 /// versions are refused with the one that replaced them, not silently ignored.
 #[test]
 fn the_names_of_earlier_versions_are_refused_naming_their_replacement() {
@@ -68,16 +68,16 @@ fn the_names_of_earlier_versions_are_refused_naming_their_replacement() {
             .current_dir(dir.path())
             .args(["--db", "shop.db"])
             .args(args)
-            .env_remove("MALLBOTS_DB")
-            .env_remove("MALLBOTS_NATS_URL")
-            .env_remove("MALLBOTS_DEVICE_ID")
+            .env_remove("MALLBOTS__DEVICE__DB")
+            .env_remove("MALLBOTS__NATS__URL")
+            .env_remove("MALLBOTS__DEVICE__ID")
             .env(env.0, env.1)
             .output()
             .unwrap()
     };
     for (old, new) in [
-        ("MALLBOTS_NATS", "MALLBOTS_NATS_URL"),
-        ("MALLBOTS_DEVICE", "MALLBOTS_DEVICE_ID"),
+        ("MALLBOTS_NATS", "MALLBOTS__NATS__URL"),
+        ("MALLBOTS_DEVICE", "MALLBOTS__DEVICE__ID"),
     ] {
         let out = run((old, "x"), &["--json", "store", "list"]);
         assert_eq!(out.status.code(), Some(2), "{old}");
@@ -86,18 +86,18 @@ fn the_names_of_earlier_versions_are_refused_naming_their_replacement() {
         let message = body["message"].as_str().unwrap();
         assert!(message.contains(old) && message.contains(new), "{message}");
     }
-    // The new names are read: a device id from MALLBOTS_DEVICE_ID, and --device-id for it.
-    let out = run(("MALLBOTS_DEVICE_ID", "k-7"), &["--json", "status"]);
+    // The new names are read: a device id from MALLBOTS__DEVICE__ID, and --device-id for it.
+    let out = run(("MALLBOTS__DEVICE__ID", "k-7"), &["--json", "status"]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let status: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(status["device"]["device"], "k-7", "{status}");
     let out = run(
-        ("MALLBOTS_NATS_URL", "nats://127.0.0.1:1"),
+        ("MALLBOTS__NATS__URL", "nats://127.0.0.1:1"),
         &["--json", "--device-id", "k-7", "sync"],
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         !stdout.contains("no NATS URL"),
-        "MALLBOTS_NATS_URL is the URL: {stdout}"
+        "MALLBOTS__NATS__URL is the URL: {stdout}"
     );
 }

@@ -2,7 +2,7 @@
 //! who fails too often in a row is locked out for a while.
 //!
 //! The account comes from the launch options: either a ready PHC hash
-//! (`MALLBOTS_MANAGER_PASSWORD_HASH`) or a password that is hashed once at start-up and then
+//! (`MALLBOTS__MANAGER__PASSWORD_HASH`) or a password that is hashed once at start-up and then
 //! dropped. The lockout clock is an argument (`now`), so the policy is tested without waiting.
 
 use crate::error::{codes, ApiError};

@@ -51,84 +51,90 @@ impl WindowSet {
     about = "MallBots kiosk and store-manager app"
 )]
 pub struct LaunchOptions {
-    /// A settings file (TOML; keys are the variables below without `MALLBOTS_`, in lower case,
-    /// e.g. `windows = "kiosk"`, `fullscreen = true`); flags and variables win over it.
+    /// A settings file (TOML, a table per section: `MALLBOTS__KIOSK__FULLSCREEN` is
+    /// `fullscreen` in `[kiosk]`, e.g. `[app] windows = "kiosk"`); flags and variables win over
+    /// it.
     #[arg(long, env = "MALLBOTS_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Windows to open.
-    #[arg(long, value_enum, env = "MALLBOTS_WINDOWS", default_value = "both")]
+    #[arg(
+        long,
+        value_enum,
+        env = "MALLBOTS__APP__WINDOWS",
+        default_value = "both"
+    )]
     pub windows: WindowSet,
     /// The kiosk device's SQLite database (created if missing); default `kiosk.db` in the app's
     /// data folder (`$XDG_DATA_HOME/com.mallbots.edge/` on Linux).
-    #[arg(long, env = "MALLBOTS_KIOSK_DB")]
+    #[arg(long, env = "MALLBOTS__KIOSK__DB")]
     pub kiosk_db: Option<PathBuf>,
     /// The manager device's SQLite database; default `manager.db` in the app's data folder.
-    #[arg(long, env = "MALLBOTS_MANAGER_DB")]
+    #[arg(long, env = "MALLBOTS__MANAGER__DB")]
     pub manager_db: Option<PathBuf>,
     /// The kiosk device's enrollment file (`mallbots-central enroll --role kiosk --out FILE`):
     /// its device id, role and NATS user.
-    #[arg(long, env = "MALLBOTS_KIOSK_ENROLLMENT")]
+    #[arg(long, env = "MALLBOTS__KIOSK__ENROLLMENT")]
     pub kiosk_enrollment: Option<PathBuf>,
     /// The manager device's enrollment file (`mallbots-central enroll --role manager --store S
     /// --out FILE`, or `--role depot`).
-    #[arg(long, env = "MALLBOTS_MANAGER_ENROLLMENT")]
+    #[arg(long, env = "MALLBOTS__MANAGER__ENROLLMENT")]
     pub manager_enrollment: Option<PathBuf>,
     /// Single-window start only: the database of that window's device (as `--kiosk-db` or
     /// `--manager-db`).
-    #[arg(long, env = "MALLBOTS_DB")]
+    #[arg(long, env = "MALLBOTS__DEVICE__DB")]
     pub db: Option<PathBuf>,
     /// Single-window start only: that device's id, when it has no enrollment file; default: the
     /// one stored beside its database, created on first start.
-    #[arg(long, env = "MALLBOTS_DEVICE_ID")]
+    #[arg(long, env = "MALLBOTS__DEVICE__ID")]
     pub device_id: Option<String>,
     /// Single-window start only: that device's enrollment file.
-    #[arg(long, env = "MALLBOTS_ENROLLMENT")]
+    #[arg(long, env = "MALLBOTS__DEVICE__ENROLLMENT")]
     pub enrollment: Option<PathBuf>,
     /// Seed the demonstration mall into the manager's database when it has no stores yet (it
     /// reaches the kiosk through central; without a NATS URL it is copied into the kiosk's).
-    #[arg(long, env = "MALLBOTS_DEMO", value_parser = FalseyValueParser::new())]
+    #[arg(long, env = "MALLBOTS__APP__DEMO", value_parser = FalseyValueParser::new())]
     pub demo: bool,
     /// NATS server of the central side, for the devices' background sync; default: the
     /// `nats_url` of the enrollment file. Without one the app is an offline edge.
-    #[arg(long, env = "MALLBOTS_NATS_URL")]
+    #[arg(long, env = "MALLBOTS__NATS__URL")]
     pub nats_url: Option<String>,
     /// The mall's time zone (IANA name, e.g. `Europe/Madrid`): sales and order days are its
     /// business days. Recorded in each device's database (default: what it records, `UTC` at
     /// first).
-    #[arg(long, env = "MALLBOTS_TIME_ZONE", value_name = "ZONE")]
+    #[arg(long, env = "MALLBOTS__MALL__TIME_ZONE", value_name = "ZONE")]
     pub time_zone: Option<String>,
     /// The mall's currency (ISO-4217, e.g. `EUR`): new products are priced in it. Recorded in
     /// each device's database (`USD` at first).
-    #[arg(long, env = "MALLBOTS_CURRENCY", value_name = "CODE")]
+    #[arg(long, env = "MALLBOTS__MALL__CURRENCY", value_name = "CODE")]
     pub currency: Option<String>,
     /// The mall's phone format for the kiosk's number pad: `north_american` (ten digits) or
     /// `international` (8 to 15). Recorded in each device's database.
-    #[arg(long, env = "MALLBOTS_PHONE_FORMAT", value_name = "FORMAT")]
+    #[arg(long, env = "MALLBOTS__MALL__PHONE_FORMAT", value_name = "FORMAT")]
     pub phone_format: Option<String>,
     /// The CA certificate (PEM) that signed the NATS servers' TLS certificates (`tls://` URLs;
     /// deploy/tls/make-certs.sh makes it): the devices connect with TLS and trust it.
-    #[arg(long, env = "MALLBOTS_NATS_CA", value_name = "FILE")]
+    #[arg(long, env = "MALLBOTS__NATS__TLS_CA", value_name = "FILE")]
     pub nats_ca: Option<PathBuf>,
     /// Create the devices' durable consumers when missing, and sync without an enrollment
     /// (development and tests against an open NATS; in production central creates them at
     /// enrollment).
-    #[arg(long, env = "MALLBOTS_SYNC_CREATE_CONSUMERS", value_parser = FalseyValueParser::new())]
+    #[arg(long, env = "MALLBOTS__SYNC__CREATE_CONSUMERS", value_parser = FalseyValueParser::new())]
     pub sync_create_consumers: bool,
     /// Open the kiosk window fullscreen (what a real kiosk does).
-    #[arg(long, env = "MALLBOTS_FULLSCREEN", value_parser = FalseyValueParser::new())]
+    #[arg(long, env = "MALLBOTS__KIOSK__FULLSCREEN", value_parser = FalseyValueParser::new())]
     pub fullscreen: bool,
     /// Seconds without a touch after which the kiosk cancels the cart and returns to its start
     /// screen.
-    #[arg(long, env = "MALLBOTS_KIOSK_IDLE_SECS", default_value_t = 90)]
+    #[arg(long, env = "MALLBOTS__KIOSK__IDLE_SECS", default_value_t = 90)]
     pub kiosk_idle_secs: u32,
     /// User name of the store manager.
-    #[arg(long, env = "MALLBOTS_MANAGER_USER", default_value = "manager")]
+    #[arg(long, env = "MALLBOTS__MANAGER__USER", default_value = "manager")]
     pub manager_user: String,
     /// Password of the store manager (hashed with argon2id at start; prefer
     /// `--manager-password-hash`).
     #[arg(
         long,
-        env = "MALLBOTS_MANAGER_PASSWORD",
+        env = "MALLBOTS__MANAGER__PASSWORD",
         default_value = "mallbots",
         hide_env_values = true,
         hide_default_value = true
@@ -136,14 +142,31 @@ pub struct LaunchOptions {
     pub manager_password: String,
     /// The store manager's password as an argon2 PHC string (`$argon2id$v=19$…`); wins over
     /// `--manager-password`.
-    #[arg(long, env = "MALLBOTS_MANAGER_PASSWORD_HASH", hide_env_values = true)]
+    #[arg(long, env = "MALLBOTS__MANAGER__PASSWORD_HASH", hide_env_values = true)]
     pub manager_password_hash: Option<String>,
     /// Failed sign-ins in a row that lock a manager out.
-    #[arg(long, env = "MALLBOTS_SIGN_IN_MAX_FAILURES", default_value_t = 5)]
+    #[arg(
+        long,
+        env = "MALLBOTS__MANAGER__SIGN_IN_MAX_FAILURES",
+        default_value_t = 5
+    )]
     pub sign_in_max_failures: u32,
     /// Seconds a manager stays locked out.
-    #[arg(long, env = "MALLBOTS_SIGN_IN_LOCKOUT_SECS", default_value_t = 60)]
+    #[arg(
+        long,
+        env = "MALLBOTS__MANAGER__SIGN_IN_LOCKOUT_SECS",
+        default_value_t = 60
+    )]
     pub sign_in_lockout_secs: u64,
+    /// Log lines (stderr; `RUST_LOG` filters, default `warn`) as text or one JSON object per
+    /// line.
+    #[arg(
+        long,
+        value_enum,
+        env = "MALLBOTS__LOG__FORMAT",
+        default_value = "text"
+    )]
+    pub log_format: mallbots_edge::cli::LogFormat,
 }
 
 /// One of the app's two devices, as the launch options describe it.

@@ -5,7 +5,7 @@
 //! replicas started as `mallbots-central@.service` starts them (`--config central.toml`), a
 //! desk and a kiosk enrolled with `mallbots-central enroll` (no node reloaded: the nodes trust
 //! the operator) and synced over TLS with the CA
-//! (`MALLBOTS_NATS_CA`), and an order that goes through to ready.
+//! (`MALLBOTS__NATS__TLS_CA`), and an order that goes through to ready.
 //!
 //! What the test changes, and why: `/etc/mallbots` becomes a temp folder, and the ports, routes
 //! and host names of the environment files and of central.toml become free loopback ports
@@ -191,7 +191,7 @@ fn the_deploy_files_run_a_three_node_tls_cluster_with_two_replicas_and_an_order_
     let cli = |db: &Path, args: &[&str]| -> Value {
         let mut all = vec!["--db", db.to_str().unwrap(), "--json"];
         all.extend_from_slice(args);
-        run(EDGE_CLI, &all, &[("MALLBOTS_NATS_CA", &ca)])
+        run(EDGE_CLI, &all, &[("MALLBOTS__NATS__TLS_CA", &ca)])
     };
     let desk = etc.join("desk.db");
     let store = cli(

@@ -63,9 +63,12 @@ fn central_robots_and_lists_reach_the_depot_screen_through_sync_in_plain_words()
     let db = dir.path().join("desk.db");
     let mut options = manager_on(&db);
     options.env.extend([
-        ("MALLBOTS_NATS_URL".to_owned(), nats.url()),
-        ("MALLBOTS_SYNC_CREATE_CONSUMERS".to_owned(), "1".to_owned()),
-        ("MALLBOTS_DEVICE_ID".to_owned(), "gui-desk-1".to_owned()),
+        ("MALLBOTS__NATS__URL".to_owned(), nats.url()),
+        (
+            "MALLBOTS__SYNC__CREATE_CONSUMERS".to_owned(),
+            "1".to_owned(),
+        ),
+        ("MALLBOTS__DEVICE__ID".to_owned(), "gui-desk-1".to_owned()),
     ]);
     let gui = open_depot(options);
     gui.screenshot("manager-depot-empty").unwrap();

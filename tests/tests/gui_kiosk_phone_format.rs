@@ -1,5 +1,5 @@
 //! The mall's phone format reaches the kiosk's number pad: started with
-//! `MALLBOTS_PHONE_FORMAT=international`, the pad shows the number as an international one,
+//! `MALLBOTS__MALL__PHONE_FORMAT=international`, the pad shows the number as an international one,
 //! accepts eight digits, and the confirmation texts that number with its `+`.
 
 use mallbots_tests::gui::{Gui, GuiOptions};
@@ -10,9 +10,10 @@ const WAIT: Duration = Duration::from_secs(10);
 #[test]
 fn an_international_mall_takes_an_international_number() {
     let mut options = GuiOptions::kiosk();
-    options
-        .env
-        .push(("MALLBOTS_PHONE_FORMAT".into(), "international".into()));
+    options.env.push((
+        "MALLBOTS__MALL__PHONE_FORMAT".into(),
+        "international".into(),
+    ));
     let gui = Gui::start(options).expect("start the app under WebDriver");
     gui.wait_for("[data-testid=kiosk-ready]", Duration::from_secs(20))
         .expect("start screen");

@@ -57,7 +57,7 @@ fn an_idle_kiosk_cancels_the_cart_and_returns_to_start() {
     let mut options = GuiOptions::kiosk();
     options
         .env
-        .push(("MALLBOTS_KIOSK_IDLE_SECS".into(), "2".into()));
+        .push(("MALLBOTS__KIOSK__IDLE_SECS".into(), "2".into()));
     let gui = Gui::start(options).expect("start the app under WebDriver");
     start_shopping(&gui);
     gui.click("[data-testid=add-EAR-W1]").unwrap();

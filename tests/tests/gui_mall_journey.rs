@@ -72,7 +72,7 @@ fn a_product_added_by_the_manager_is_ordered_at_the_kiosk_shopped_and_handed_ove
     let mut options = mall.app_options();
     options
         .env
-        .push(("MALLBOTS_KIOSK_IDLE_SECS".into(), "600".into()));
+        .push(("MALLBOTS__KIOSK__IDLE_SECS".into(), "600".into()));
     let gui = Gui::start(options).expect("start the app");
 
     // The manager desk: signed in, online with its demo catalog sent.

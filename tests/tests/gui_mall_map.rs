@@ -89,7 +89,7 @@ fn the_manager_places_stores_and_watches_a_robot_walk_the_map() {
     let mut options = mall.app_options();
     options
         .env
-        .push(("MALLBOTS_KIOSK_IDLE_SECS".into(), "600".into()));
+        .push(("MALLBOTS__KIOSK__IDLE_SECS".into(), "600".into()));
     let gui = Gui::start(options).expect("start the app");
 
     flows::sign_in_manager(&gui, "manager", "mallbots", WAIT).expect("manager signed in");

@@ -12,10 +12,10 @@ fn a_manager_signs_in_and_adds_a_store_with_a_product() {
     let mut options = GuiOptions::manager();
     options
         .env
-        .push(("MALLBOTS_MANAGER_USER".into(), "erin".into()));
+        .push(("MALLBOTS__MANAGER__USER".into(), "erin".into()));
     options
         .env
-        .push(("MALLBOTS_MANAGER_PASSWORD".into(), "open-sesame".into()));
+        .push(("MALLBOTS__MANAGER__PASSWORD".into(), "open-sesame".into()));
     let gui = Gui::start(options).expect("start the app under WebDriver");
 
     gui.wait_for("[data-testid=manager-sign-in]", Duration::from_secs(20))

@@ -118,7 +118,7 @@ fn devices_without_an_enrollment_say_so_and_do_not_sync() {
     options.windows = "both".into();
     options
         .env
-        .push(("MALLBOTS_NATS_URL".to_owned(), nats.url()));
+        .push(("MALLBOTS__NATS__URL".to_owned(), nats.url()));
     let gui = Gui::start(options).expect("start the app");
 
     let problem = |gui: &Gui| {

@@ -1,4 +1,4 @@
-//! Logs for a log collector (issue 17): with `MALLBOTS_LOG_FORMAT=json`, `mallbots-central`
+//! Logs for a log collector (issue 17): with `MALLBOTS__LOG__FORMAT=json`, `mallbots-central`
 //! writes one JSON object per line to stderr (timestamp, level, target, fields); without it,
 //! plain text lines. The app and the CLI build their logger the same way from the same
 //! variables (README, "Settings").
@@ -23,7 +23,7 @@ fn central(format: Option<&str>) -> Proc {
         &format!("{root}_"),
     ]);
     if let Some(format) = format {
-        builder = builder.env("MALLBOTS_LOG_FORMAT", format);
+        builder = builder.env("MALLBOTS__LOG__FORMAT", format);
     }
     let mut central = builder.spawn().expect("spawn mallbots-central");
     central

@@ -48,7 +48,7 @@ fn an_order_is_one_trace_from_the_kiosk_through_every_saga_step() {
         ROOT,
         PREFIX,
         &[
-            ("MALLBOTS_LOG_FORMAT", "json"),
+            ("MALLBOTS__LOG__FORMAT", "json"),
             ("RUST_LOG", "info,mallbots_central::platform::worker=debug"),
         ],
     );

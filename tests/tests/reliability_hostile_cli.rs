@@ -106,7 +106,7 @@ impl Shop {
             .current_dir(self.dir.path())
             .args(["--db", "shop.db", "--device", "kiosk-1", "--json"])
             .args(args)
-            .env_remove("MALLBOTS_DB")
+            .env_remove("MALLBOTS__DEVICE__DB")
             .output()
             .expect("run mallbots");
         Run {

@@ -30,39 +30,39 @@ const EXAMPLES: &str = "Examples:
 #[derive(Debug, Parser)]
 #[command(name = "mallbots", version, about, long_about, after_help = EXAMPLES)]
 pub struct Cli {
-    /// A settings file (TOML; keys are this program's variables without `MALLBOTS_`, in lower
-    /// case, e.g. `db = "kiosk.db"`, `nats_url = "nats://…"`); flags and variables win over it.
+    /// A settings file (TOML, a table per section: `MALLBOTS__NATS__URL` is `url` in `[nats]`,
+    /// e.g. `[device] db = "kiosk.db"`); flags and variables win over it.
     #[arg(long, env = "MALLBOTS_CONFIG", global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// The edge database file (created if missing).
     #[arg(
         long,
-        env = "MALLBOTS_DB",
+        env = "MALLBOTS__DEVICE__DB",
         global = true,
         default_value = "mallbots.db"
     )]
     pub db: PathBuf,
     /// This device's id (a NATS subject token) [default: the database's device (`device
     /// init`), else `local`]. A database's device refuses another id (`device.mismatch`).
-    /// `--device-id` / `MALLBOTS_DEVICE_ID`, as the app names it.
+    /// `--device-id`, as the app names it.
     #[arg(
         long,
         visible_alias = "device-id",
-        env = "MALLBOTS_DEVICE_ID",
+        env = "MALLBOTS__DEVICE__ID",
         global = true
     )]
     pub device: Option<String>,
     /// Subject root of outbox subjects [default: the database's device's, else `mallbots`].
-    #[arg(long, env = "MALLBOTS_SUBJECT_ROOT", global = true)]
+    #[arg(long, env = "MALLBOTS__TOPOLOGY__SUBJECT_ROOT", global = true)]
     pub subject_root: Option<String>,
     /// The signed-in user recorded in event metadata (required for a manager or depot
     /// device's edits: `manager.user_required`).
-    #[arg(long, env = "MALLBOTS_USER", global = true)]
+    #[arg(long, env = "MALLBOTS__DEVICE__USER", global = true)]
     pub user: Option<String>,
     /// Idle time after which `cart abandon-idle` cancels a cart, in milliseconds.
     #[arg(
         long,
-        env = "MALLBOTS_IDLE_CART_MS",
+        env = "MALLBOTS__KIOSK__IDLE_CART_MS",
         global = true,
         default_value_t = 300_000
     )]
@@ -70,6 +70,16 @@ pub struct Cli {
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Log lines (`sync --watch`, or any command with `RUST_LOG` set) as text or one JSON
+    /// object per line.
+    #[arg(
+        long,
+        value_enum,
+        env = "MALLBOTS__LOG__FORMAT",
+        global = true,
+        default_value = "text"
+    )]
+    pub log_format: super::LogFormat,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

@@ -223,10 +223,10 @@ fn refuse_usage(err: &clap::Error, json: bool) -> ExitCode {
 
 /// Logs to stderr for the long-running `sync --watch` (connection state, reconnects, refused
 /// rows; `info` unless `RUST_LOG` says otherwise) and for any command when `RUST_LOG` is set;
-/// one JSON object per line with `MALLBOTS_LOG_FORMAT=json`.
+/// one JSON object per line with `MALLBOTS__LOG__FORMAT=json`.
 /// One-shot commands otherwise print only their outcome, so their first stderr line is the
 /// `error: <code>: …` scripts read.
-fn install_logging(command: &Command) {
+fn install_logging(command: &Command, format: LogFormat) {
     let watching = matches!(command, Command::Sync(args) if args.watch);
     if !watching && std::env::var_os("RUST_LOG").is_none() {
         return;
@@ -236,7 +236,7 @@ fn install_logging(command: &Command) {
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
-    let _ = if json_logs() {
+    let _ = if format == LogFormat::Json {
         logs.json().try_init()
     } else {
         logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -244,15 +244,6 @@ fn install_logging(command: &Command) {
     };
 }
 
-/// Variables of earlier versions and the names that replaced them (the app's names: one name
-/// for one setting in every binary).
-const RENAMED_ENV: &[(&str, &str)] = &[
-    ("MALLBOTS_NATS", "MALLBOTS_NATS_URL"),
-    ("MALLBOTS_DEVICE", "MALLBOTS_DEVICE_ID"),
-];
-
-/// Refuses a variable of an earlier version (`config.renamed`, exit 2): it is no longer read,
-/// and running without it would quietly do something else than meant.
 /// A settings file that cannot be used: `config.file`, exit 2.
 fn refuse_settings_file(message: &str, json: bool) -> ExitCode {
     if json {
@@ -263,11 +254,10 @@ fn refuse_settings_file(message: &str, json: bool) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// Refuses a variable of an earlier version (`config.renamed`, exit 2): it is no longer read,
+/// and running without it would quietly do something else than meant.
 fn refuse_renamed(json: bool) -> Option<ExitCode> {
-    let (old, new) = RENAMED_ENV
-        .iter()
-        .find(|(old, _)| std::env::var_os(old).is_some())?;
-    let message = format!("{old} is no longer read: set {new} instead");
+    let message = settings_file::renamed_variable()?;
     if json {
         let body = serde_json::json!({"code": "config.renamed", "message": message});
         let _ = writeln!(std::io::stdout().lock(), "{body}");
@@ -276,10 +266,15 @@ fn refuse_renamed(json: bool) -> Option<ExitCode> {
     Some(ExitCode::from(2))
 }
 
-/// Whether `MALLBOTS_LOG_FORMAT=json` asks for one JSON object per log line (the CLI and the
-/// app read it here; `mallbots-central` reads the same variable).
-pub fn json_logs() -> bool {
-    std::env::var("MALLBOTS_LOG_FORMAT").is_ok_and(|v| v.trim().eq_ignore_ascii_case("json"))
+/// How log lines are written (`--log-format`, `MALLBOTS__LOG__FORMAT`, `[log] format`; the
+/// same setting in `mallbots-central`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line (for a log collector).
+    Json,
 }
 
 /// Runs the CLI with the process arguments; the binary's `main`.
@@ -304,7 +299,7 @@ pub fn main() -> ExitCode {
         }
     };
     let json = cli.json;
-    install_logging(&cli.command);
+    install_logging(&cli.command, cli.log_format);
     let result = open(&cli).and_then(|edge| run::run(&edge, cli.command));
     let mut stdout = std::io::stdout().lock();
     match result {

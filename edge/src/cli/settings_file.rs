@@ -1,19 +1,23 @@
 //! A settings file for `mallbots` and `mallbots-app`: `--config FILE` (or `MALLBOTS_CONFIG`),
-//! TOML whose keys are the binary's environment variables without `MALLBOTS_`, in lower case:
+//! TOML with a table per section, the names `mallbots-central` uses too: the variable
+//! `MALLBOTS__NATS__URL` is the key `url` of the table `[nats]`.
 //!
 //! ```toml
 //! # kiosk.toml
+//! [app]
 //! windows = "kiosk"
+//! [kiosk]
 //! fullscreen = true
 //! enrollment = "/home/kiosk/.config/mallbots/kiosk.enrollment.json"
-//! kiosk_idle_secs = 90
+//! idle_secs = 90
 //! ```
 //!
 //! Precedence: flag, then environment variable, then the file, then the default: a key sets its
 //! variable only when the variable is unset, before the command line is parsed. A key the binary
 //! does not know, or a value that is not a string, number or boolean, is refused naming the file
 //! and the key; a value the binary then refuses is reported with the file and key it came from
-//! ([`FileSettings::explain`]). docs/settings.md lists every key.
+//! ([`FileSettings::explain`]). The flat variables of earlier versions (`MALLBOTS_NATS_URL`) are
+//! refused naming their replacement ([`renamed_variable`]). docs/settings.md lists every key.
 
 use clap::Command;
 use std::collections::BTreeSet;
@@ -22,7 +26,77 @@ use std::path::{Path, PathBuf};
 
 /// The variable naming the settings file when `--config` is not given.
 pub const CONFIG_ENV: &str = "MALLBOTS_CONFIG";
-const PREFIX: &str = "MALLBOTS_";
+const PREFIX: &str = "MALLBOTS__";
+
+/// Variables of earlier versions and the names that replaced them (one name for one setting in
+/// every binary).
+pub const RENAMED_ENV: &[(&str, &str)] = &[
+    ("MALLBOTS_NATS", "MALLBOTS__NATS__URL"),
+    ("MALLBOTS_NATS_URL", "MALLBOTS__NATS__URL"),
+    ("MALLBOTS_NATS_CA", "MALLBOTS__NATS__TLS_CA"),
+    ("MALLBOTS_NATS_CREDS", "MALLBOTS__NATS__CREDENTIALS_FILE"),
+    ("MALLBOTS_DEVICE", "MALLBOTS__DEVICE__ID"),
+    ("MALLBOTS_DEVICE_ID", "MALLBOTS__DEVICE__ID"),
+    ("MALLBOTS_DB", "MALLBOTS__DEVICE__DB"),
+    ("MALLBOTS_ENROLLMENT", "MALLBOTS__DEVICE__ENROLLMENT"),
+    ("MALLBOTS_USER", "MALLBOTS__DEVICE__USER"),
+    ("MALLBOTS_SUBJECT_ROOT", "MALLBOTS__TOPOLOGY__SUBJECT_ROOT"),
+    ("MALLBOTS_IDLE_CART_MS", "MALLBOTS__KIOSK__IDLE_CART_MS"),
+    ("MALLBOTS_METRICS_LISTEN", "MALLBOTS__METRICS__LISTEN"),
+    ("MALLBOTS_LOG_FORMAT", "MALLBOTS__LOG__FORMAT"),
+    ("MALLBOTS_WINDOWS", "MALLBOTS__APP__WINDOWS"),
+    ("MALLBOTS_DEMO", "MALLBOTS__APP__DEMO"),
+    ("MALLBOTS_KIOSK_DB", "MALLBOTS__KIOSK__DB"),
+    ("MALLBOTS_KIOSK_ENROLLMENT", "MALLBOTS__KIOSK__ENROLLMENT"),
+    ("MALLBOTS_KIOSK_IDLE_SECS", "MALLBOTS__KIOSK__IDLE_SECS"),
+    ("MALLBOTS_FULLSCREEN", "MALLBOTS__KIOSK__FULLSCREEN"),
+    ("MALLBOTS_MANAGER_DB", "MALLBOTS__MANAGER__DB"),
+    (
+        "MALLBOTS_MANAGER_ENROLLMENT",
+        "MALLBOTS__MANAGER__ENROLLMENT",
+    ),
+    ("MALLBOTS_MANAGER_USER", "MALLBOTS__MANAGER__USER"),
+    ("MALLBOTS_MANAGER_PASSWORD", "MALLBOTS__MANAGER__PASSWORD"),
+    (
+        "MALLBOTS_MANAGER_PASSWORD_HASH",
+        "MALLBOTS__MANAGER__PASSWORD_HASH",
+    ),
+    (
+        "MALLBOTS_SIGN_IN_MAX_FAILURES",
+        "MALLBOTS__MANAGER__SIGN_IN_MAX_FAILURES",
+    ),
+    (
+        "MALLBOTS_SIGN_IN_LOCKOUT_SECS",
+        "MALLBOTS__MANAGER__SIGN_IN_LOCKOUT_SECS",
+    ),
+    ("MALLBOTS_TIME_ZONE", "MALLBOTS__MALL__TIME_ZONE"),
+    ("MALLBOTS_CURRENCY", "MALLBOTS__MALL__CURRENCY"),
+    ("MALLBOTS_PHONE_FORMAT", "MALLBOTS__MALL__PHONE_FORMAT"),
+    (
+        "MALLBOTS_SYNC_CREATE_CONSUMERS",
+        "MALLBOTS__SYNC__CREATE_CONSUMERS",
+    ),
+];
+
+/// The first variable of an earlier version that is set, as `"OLD is no longer read: set NEW
+/// instead"`: running without it would quietly do something else than meant.
+pub fn renamed_variable() -> Option<String> {
+    let (old, new) = RENAMED_ENV
+        .iter()
+        .find(|(old, _)| std::env::var_os(old).is_some())?;
+    Some(format!("{old} is no longer read: set {new} instead"))
+}
+
+/// The file key of `variable`: `MALLBOTS__NATS__URL` is `nats.url`.
+pub fn file_key(variable: &str) -> String {
+    variable
+        .strip_prefix(PREFIX)
+        .unwrap_or(variable)
+        .split("__")
+        .map(str::to_ascii_lowercase)
+        .collect::<Vec<_>>()
+        .join(".")
+}
 
 /// What a settings file set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,14 +165,23 @@ pub fn parse(
 ) -> Result<Vec<(String, String, String)>, String> {
     let table: toml::Table = toml::from_str(text).map_err(|e| refused(path, e))?;
     let known = known_variables(command);
-    let mut out = Vec::new();
+    let mut entries = Vec::new();
     for (key, value) in table {
-        let variable = format!("{PREFIX}{}", key.to_ascii_uppercase());
-        if key == "config" || !known.contains(&variable) {
+        match value {
+            toml::Value::Table(section) => {
+                entries.extend(section.into_iter().map(|(k, v)| (format!("{key}.{k}"), v)))
+            }
+            value => entries.push((key, value)),
+        }
+    }
+    let mut out = Vec::new();
+    for (key, value) in entries {
+        let variable = format!("{PREFIX}{}", key.replace('.', "__").to_ascii_uppercase());
+        if !known.contains(&variable) {
             let keys: Vec<String> = known
                 .iter()
                 .filter(|v| v.as_str() != CONFIG_ENV)
-                .map(|v| v[PREFIX.len()..].to_ascii_lowercase())
+                .map(|v| file_key(v))
                 .collect();
             return Err(refused(
                 path,
@@ -177,11 +260,10 @@ pub fn reference(command: &Command) -> String {
     }
     let mut out = String::from("| file key | variable | flag | meaning |\n|---|---|---|---|\n");
     for (env, (flag, help)) in rows {
-        let key = env[PREFIX.len()..].to_ascii_lowercase();
         let key = if env == CONFIG_ENV {
             "–".to_owned()
         } else {
-            format!("`{key}`")
+            format!("`{}`", file_key(&env))
         };
         out.push_str(&format!("| {key} | `{env}` | `{flag}` | {help} |\n"));
     }
@@ -209,61 +291,72 @@ mod tests {
             .arg(
                 Arg::new("nats-url")
                     .long("nats-url")
-                    .env("MALLBOTS_NATS_URL"),
+                    .env("MALLBOTS__NATS__URL"),
             )
             .arg(
                 Arg::new("fullscreen")
                     .long("fullscreen")
-                    .env("MALLBOTS_FULLSCREEN")
+                    .env("MALLBOTS__KIOSK__FULLSCREEN")
                     .action(ArgAction::SetTrue),
             )
             .subcommand(
-                Command::new("sync")
-                    .arg(Arg::new("m").long("metrics").env("MALLBOTS_METRICS_LISTEN")),
+                Command::new("sync").arg(
+                    Arg::new("m")
+                        .long("metrics")
+                        .env("MALLBOTS__METRICS__LISTEN"),
+                ),
             )
     }
 
     #[test]
-    fn keys_are_the_variables_without_the_prefix() {
+    fn a_table_per_section_names_the_variables() {
         let set = parse(
             &command(),
             Path::new("k.toml"),
-            "nats_url = \"nats://x:4222\"\nfullscreen = true\nmetrics_listen = \"127.0.0.1:9464\"\n",
+            "[nats]\nurl = \"nats://x:4222\"\n[kiosk]\nfullscreen = true\n[metrics]\nlisten = \"127.0.0.1:9464\"\n",
         )
         .unwrap();
         assert_eq!(
             set,
             [
                 (
-                    "fullscreen".into(),
-                    "MALLBOTS_FULLSCREEN".into(),
+                    "kiosk.fullscreen".into(),
+                    "MALLBOTS__KIOSK__FULLSCREEN".into(),
                     "true".into()
                 ),
                 (
-                    "metrics_listen".into(),
-                    "MALLBOTS_METRICS_LISTEN".into(),
+                    "metrics.listen".into(),
+                    "MALLBOTS__METRICS__LISTEN".into(),
                     "127.0.0.1:9464".into()
                 ),
                 (
-                    "nats_url".into(),
-                    "MALLBOTS_NATS_URL".into(),
+                    "nats.url".into(),
+                    "MALLBOTS__NATS__URL".into(),
                     "nats://x:4222".into()
                 ),
             ]
         );
+        assert_eq!(file_key("MALLBOTS__NATS__TLS_CA"), "nats.tls_ca");
     }
 
     #[test]
     fn unknown_keys_and_tables_are_refused_naming_the_file() {
-        let err = parse(&command(), Path::new("k.toml"), "nats = \"x\"").unwrap_err();
+        let err = parse(&command(), Path::new("k.toml"), "nats_url = \"x\"").unwrap_err();
         assert!(
-            err.starts_with("settings file k.toml: unknown key `nats`"),
+            err.starts_with("settings file k.toml: unknown key `nats_url`"),
             "{err}"
         );
-        assert!(err.contains("nats_url"), "{err}");
-        let err = parse(&command(), Path::new("k.toml"), "[nats_url]\na = 1").unwrap_err();
-        assert!(err.contains("`nats_url` is a table"), "{err}");
-        let err = parse(&command(), Path::new("k.toml"), "nats_url = ").unwrap_err();
+        assert!(err.contains("nats.url"), "{err}");
+        let err = parse(
+            &command(),
+            Path::new("k.toml"),
+            "[nats]\nurl = 1\nca = \"x\"",
+        )
+        .unwrap_err();
+        assert!(err.contains("unknown key `nats.ca`"), "{err}");
+        let err = parse(&command(), Path::new("k.toml"), "[nats.url]\na = 1").unwrap_err();
+        assert!(err.contains("`nats.url` is a table"), "{err}");
+        let err = parse(&command(), Path::new("k.toml"), "[nats]\nurl = ").unwrap_err();
         assert!(err.starts_with("settings file k.toml:"), "{err}");
     }
 

@@ -6,8 +6,8 @@
 //!   the device's consumers, relay rebased events) and prints what it did; `--watch` keeps
 //!   syncing in the background (reconnecting with backoff) and abandons idle carts on a timer
 //!   until Ctrl-C or SIGTERM, then prints the status. The device's role and stores come from
-//!   its identity; credentials from `--enrollment` / `MALLBOTS_ENROLLMENT`, else the enrollment
-//!   file `device init --enrollment` stored; the URL from `--nats` / `MALLBOTS_NATS_URL`, else the
+//!   its identity; credentials from `--enrollment` / `MALLBOTS__DEVICE__ENROLLMENT`, else the enrollment
+//!   file `device init --enrollment` stored; the URL from `--nats` / `MALLBOTS__NATS__URL`, else the
 //!   enrollment's.
 //! * `mallbots status [--nats URL] [--enrollment FILE] [--creds FILE]`: online/offline, events
 //!   waiting, last sync, conflicts, parked messages, the device. Online = the server answers
@@ -31,18 +31,18 @@ const ONLINE_FRESHNESS_MS: i64 = 5_000;
 #[derive(Debug, Args)]
 pub struct SyncArgs {
     /// NATS server URL(s), comma-separated [default: the enrollment's].
-    #[arg(long, visible_alias = "nats-url", env = "MALLBOTS_NATS_URL")]
+    #[arg(long, visible_alias = "nats-url", env = "MALLBOTS__NATS__URL")]
     pub nats: Option<String>,
     /// The device's enrollment credentials file (from `mallbots-central enroll --out FILE`)
     /// [default: the one `device init --enrollment` stored].
-    #[arg(long, env = "MALLBOTS_ENROLLMENT")]
+    #[arg(long, env = "MALLBOTS__DEVICE__ENROLLMENT")]
     pub enrollment: Option<PathBuf>,
     /// A NATS `.creds` file (JWT accounts), instead of an enrollment's user and password.
-    #[arg(long, env = "MALLBOTS_NATS_CREDS")]
+    #[arg(long, env = "MALLBOTS__NATS__CREDENTIALS_FILE")]
     pub creds: Option<PathBuf>,
     /// The CA certificate (PEM) that signed the NATS servers' TLS certificates (`tls://`
     /// URLs): connect with TLS and trust it.
-    #[arg(long, env = "MALLBOTS_NATS_CA", value_name = "FILE")]
+    #[arg(long, env = "MALLBOTS__NATS__TLS_CA", value_name = "FILE")]
     pub nats_ca: Option<PathBuf>,
     /// Events stream name [default: the enrollment's, else EVENTS].
     #[arg(long)]
@@ -62,7 +62,7 @@ pub struct SyncArgs {
     /// for Prometheus on `http://ADDR/metrics`, e.g. `127.0.0.1:9464`.
     #[arg(
         long,
-        env = "MALLBOTS_METRICS_LISTEN",
+        env = "MALLBOTS__METRICS__LISTEN",
         value_name = "ADDR",
         requires = "watch"
     )]
@@ -77,13 +77,13 @@ pub struct SyncArgs {
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// Probe this NATS server for the online flag.
-    #[arg(long, visible_alias = "nats-url", env = "MALLBOTS_NATS_URL")]
+    #[arg(long, visible_alias = "nats-url", env = "MALLBOTS__NATS__URL")]
     pub nats: Option<String>,
     /// The enrollment credentials file for the probe [default: the stored one].
-    #[arg(long, env = "MALLBOTS_ENROLLMENT")]
+    #[arg(long, env = "MALLBOTS__DEVICE__ENROLLMENT")]
     pub enrollment: Option<PathBuf>,
     /// A NATS `.creds` file for the probe.
-    #[arg(long, env = "MALLBOTS_NATS_CREDS")]
+    #[arg(long, env = "MALLBOTS__NATS__CREDENTIALS_FILE")]
     pub creds: Option<PathBuf>,
 }
 
@@ -144,7 +144,7 @@ fn target(
         .ok_or_else(|| {
             EdgeError::invalid(
                 "--nats",
-                "no NATS URL: pass --nats URL or set MALLBOTS_NATS_URL",
+                "no NATS URL: pass --nats URL or set MALLBOTS__NATS__URL",
             )
         })?;
     Ok(NatsTarget {
@@ -153,7 +153,7 @@ fn target(
         // `--nats-ca`, else the variable (commands without the flag, e.g. `loadgen --nats`).
         tls_ca: tls_ca
             .cloned()
-            .or_else(|| std::env::var_os("MALLBOTS_NATS_CA").map(PathBuf::from)),
+            .or_else(|| std::env::var_os("MALLBOTS__NATS__TLS_CA").map(PathBuf::from)),
     })
 }
 

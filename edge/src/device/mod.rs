@@ -373,7 +373,7 @@ pub(crate) fn check_matches(
             "device.mismatch",
             format!(
                 "this database belongs to device `{}` ({}); device `{device_id}` was asked for \
-                 (drop --device / MALLBOTS_DEVICE_ID, or use another --db)",
+                 (drop --device / MALLBOTS__DEVICE__ID, or use another --db)",
                 identity.device_id,
                 identity.role.as_str()
             ),
@@ -476,7 +476,7 @@ impl Edge {
         if desk && self.user().is_none_or(|u| u.trim().is_empty()) {
             return Err(EdgeError::refused(
                 "manager.user_required",
-                "a manager device's edits need the signed-in user (--user or MALLBOTS_USER)",
+                "a manager device's edits need the signed-in user (--user or MALLBOTS__DEVICE__USER)",
             ));
         }
         Ok(())

@@ -77,14 +77,14 @@ impl SecuredMall {
         options.windows = "both".to_owned();
         options.env.extend([
             (
-                "MALLBOTS_KIOSK_ENROLLMENT".to_owned(),
+                "MALLBOTS__KIOSK__ENROLLMENT".to_owned(),
                 self.kiosk.display().to_string(),
             ),
             (
-                "MALLBOTS_MANAGER_ENROLLMENT".to_owned(),
+                "MALLBOTS__MANAGER__ENROLLMENT".to_owned(),
                 self.manager.display().to_string(),
             ),
-            ("MALLBOTS_NATS_URL".to_owned(), self.nats.url()),
+            ("MALLBOTS__NATS__URL".to_owned(), self.nats.url()),
         ]);
         options
     }

@@ -42,7 +42,7 @@ const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 /// How to launch the app under test.
 #[derive(Debug, Clone)]
 pub struct GuiOptions {
-    /// Value of `MALLBOTS_WINDOWS` for the app: `kiosk`, `manager` or `both`.
+    /// Value of `MALLBOTS__APP__WINDOWS` for the app: `kiosk`, `manager` or `both`.
     pub windows: String,
     /// Extra command-line arguments for the app.
     pub args: Vec<String>,
@@ -70,8 +70,11 @@ impl GuiOptions {
     pub fn both_synced(nats_url: &str) -> Self {
         let mut options = Self::window("both");
         options.env.extend([
-            ("MALLBOTS_NATS_URL".to_owned(), nats_url.to_owned()),
-            ("MALLBOTS_SYNC_CREATE_CONSUMERS".to_owned(), "1".to_owned()),
+            ("MALLBOTS__NATS__URL".to_owned(), nats_url.to_owned()),
+            (
+                "MALLBOTS__SYNC__CREATE_CONSUMERS".to_owned(),
+                "1".to_owned(),
+            ),
         ]);
         options
     }
@@ -83,7 +86,7 @@ impl GuiOptions {
         Self {
             windows: label.to_owned(),
             args: Vec::new(),
-            env: vec![("MALLBOTS_DEMO".to_owned(), "1".to_owned())],
+            env: vec![("MALLBOTS__APP__DEMO".to_owned(), "1".to_owned())],
             app: None,
         }
     }
@@ -137,7 +140,7 @@ impl Gui {
                 .arg("--native-driver")
                 .arg(&native)
                 .env("DISPLAY", format!(":{display}"))
-                .env("MALLBOTS_WINDOWS", &options.windows)
+                .env("MALLBOTS__APP__WINDOWS", &options.windows)
                 .env("XDG_DATA_HOME", home.path().join("data"))
                 .env("XDG_CONFIG_HOME", home.path().join("config"))
                 .env("XDG_CACHE_HOME", home.path().join("cache"))

@@ -21,7 +21,9 @@ use crate::platform::ServiceRole;
 
 pub mod sections;
 
-pub use sections::{DepotSettings, PaymentsSettings, SagaSettings, SimSection, SmsSettings};
+pub use sections::{
+    DepotSettings, LogFormat, LogSettings, PaymentsSettings, SagaSettings, SimSection, SmsSettings,
+};
 
 /// Environment variable prefix; path segments are separated by `__`.
 pub const ENV_PREFIX: &str = "MALLBOTS__";
@@ -50,6 +52,8 @@ pub struct Settings {
     pub sim: SimSection,
     /// The depot.
     pub depot: DepotSettings,
+    /// Log lines.
+    pub log: LogSettings,
 }
 
 impl Default for Settings {
@@ -65,6 +69,7 @@ impl Default for Settings {
             sms: SmsSettings::default(),
             sim: SimSection::default(),
             depot: DepotSettings::default(),
+            log: LogSettings::default(),
         }
     }
 }
@@ -248,7 +253,10 @@ impl Settings {
         sections::refuse_renamed(&env)?;
         for (key, value) in env {
             if let Some(path) = key.strip_prefix(ENV_PREFIX) {
-                overlay_env(&mut tree, &key, path, &value)?;
+                let section = path.split("__").next().unwrap_or_default();
+                if !sections::EDGE_SECTIONS.contains(&section.to_ascii_lowercase().as_str()) {
+                    overlay_env(&mut tree, &key, path, &value)?;
+                }
             }
         }
         // A value of the wrong type names its setting and where it came from (the variables

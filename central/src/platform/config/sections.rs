@@ -140,6 +140,33 @@ impl DepotSettings {
     }
 }
 
+/// How log lines are written (`log`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, for a log collector.
+    Json,
+}
+
+/// Logging (`log`); `RUST_LOG` filters.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// `text` or `json` (`MALLBOTS__LOG__FORMAT`, the same variable as the app's and the
+    /// CLI's).
+    pub format: LogFormat,
+}
+
+/// Sections of the edge binaries (`mallbots`, `mallbots-app`): central does not read them, and
+/// does not refuse their `MALLBOTS__…` variables either, so one environment can hold the
+/// settings of every binary on a machine.
+pub const EDGE_SECTIONS: &[&str] = &[
+    "device", "kiosk", "manager", "mall", "app", "sync", "metrics",
+];
+
 fn non_empty(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
@@ -165,6 +192,9 @@ pub const RENAMED_ENV: &[(&str, &str)] = &[
     ("MALLBOTS_SIM_STEP_MS", "MALLBOTS__SIM__STEP_MS"),
     ("MALLBOTS_SIM_NAME", "MALLBOTS__SIM__NAME"),
     ("MALLBOTS_BOT_LEASE_MS", "MALLBOTS__DEPOT__BOT_LEASE_MS"),
+    ("MALLBOTS_LOG_FORMAT", "MALLBOTS__LOG__FORMAT"),
+    ("MALLBOTS_NATS_URL", "MALLBOTS__NATS__URL"),
+    ("MALLBOTS_NATS_CA", "MALLBOTS__NATS__TLS_CA"),
 ];
 
 /// A variable of an earlier version among `env`: an error naming the variable that replaced
