@@ -1,4 +1,6 @@
-//! The bots, driven as production's bot driver drives them: an idle bot pulls the oldest list
+//! The bots, driven as production's bot driver drives them, on its decisions
+//! ([`mallbots_central::roles::bots_sim::decisions`]: what a claim, a step and an early stop mean
+//! for the message, the route of a list): an idle bot pulls the oldest list
 //! from the dispatch work queue and claims it with its delivery's [`Fence`] (production's
 //! [`decide_claim`](mallbots_central::roles::depot::holding::decide_claim)), holds the message
 //! with in-progress acks while it shops stop by stop (each step through production's
@@ -19,24 +21,15 @@ use crate::effects::Effects;
 use crate::faults::{Faults, Planted};
 use crate::rng::Rng;
 use mallbots_central::platform::commands::{ReadyOrder, StartShopping};
-use mallbots_central::roles::depot::holding::{Claim, Step};
+use mallbots_central::roles::bots_sim::decisions::{self, ClaimAction, Leg, Settle, LATER};
 use mallbots_central::roles::depot::journal::derived_id;
 use mallbots_central::roles::depot::record::Fence;
-use mallbots_domain::depot::ListCommand;
 use mallbots_domain::{BotId, OrderId, ShoppingListId, StoreId, Timestamp};
 use mallbots_wire::service_subjects::CommandContext;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// List → (bot, dispatch sequence, delivery count) of its latest assignment.
 pub type Holders = BTreeMap<ShoppingListId, (BotId, u64, u32)>;
-
-/// What a holding bot does next.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Next {
-    Arrive(StoreId),
-    PickUp(StoreId),
-    Complete,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum State {
@@ -45,7 +38,7 @@ enum State {
         list: ShoppingListId,
         order: OrderId,
         fence: Fence,
-        plan: Vec<Next>,
+        plan: Vec<Leg>,
         next_at: i64,
     },
 }
@@ -189,10 +182,9 @@ impl Bot {
             bot_id: self.id,
         };
         let note = |what: &str| Some(format!("bot {}: list {list} {what}", self.id));
-        match depot::claim(cx, list, fence)? {
-            Claim::Assigned {
-                order_id, stops, ..
-            } => {
+        let claim = depot::claim(cx, list, fence)?;
+        match decisions::after_claim(claim, i64::from(d.delivered)) {
+            ClaimAction::Shop { order_id, stops } => {
                 holders.insert(list, (self.id, seq, d.delivered));
                 // Ordering records the start (it waits, nak'ing, for the order's approval).
                 let start = StartShopping {
@@ -207,12 +199,8 @@ impl Bot {
                 };
                 let id = start.command_id.clone();
                 send(cx, CommandContext::Ordering, "start_shopping", &id, &start)?;
-                let mut plan: Vec<Next> = Vec::new();
-                for stop in stops.iter().filter(|s| !s.picked) {
-                    plan.push(Next::Arrive(stop.store_id));
-                    plan.push(Next::PickUp(stop.store_id));
-                }
-                plan.push(Next::Complete);
+                let stores: Vec<StoreId> = stops.iter().map(|s| s.store_id).collect();
+                let mut plan = decisions::route(&stores);
                 plan.reverse();
                 self.state = State::Holding {
                     list,
@@ -223,21 +211,21 @@ impl Bot {
                 };
                 Ok(note(&format!("taken (delivery {})", d.delivered)))
             }
-            Claim::Completed { order_id } => {
+            ClaimAction::ReadyAgain { order_id } => {
                 // Completed by a driver that died before readying the order: ready it now.
                 ready(cx, list, order_id)?;
                 cx.bus.ack(DISPATCH, seq);
                 Ok(note("was completed; order readied"))
             }
-            Claim::Skip(why) => {
+            ClaimAction::Drop(why) => {
                 cx.bus.ack(DISPATCH, seq);
-                Ok(note(&format!("skipped ({why})")))
+                Ok(note(&format!("dropped ({why})")))
             }
-            Claim::NotYet(why) => {
-                cx.bus.nak(DISPATCH, seq, 500, cx.now);
+            ClaimAction::Later(why) => {
+                cx.bus.nak(DISPATCH, seq, LATER.as_millis() as i64, cx.now);
                 Ok(note(&format!("not yet ({why})")))
             }
-            Claim::Stale => Ok(note("stale delivery")),
+            ClaimAction::Leave => Ok(note("stale delivery")),
         }
     }
 
@@ -250,7 +238,7 @@ impl Bot {
         list: ShoppingListId,
         order: OrderId,
         fence: Fence,
-        mut plan: Vec<Next>,
+        mut plan: Vec<Leg>,
     ) -> Result<Note, Crash> {
         let Some(next) = plan.last().cloned() else {
             self.state = State::Idle;
@@ -263,45 +251,31 @@ impl Bot {
         } else {
             fence
         };
-        let at = Timestamp::from_millis(cx.now);
-        let (name, command) = match next {
-            Next::Arrive(store) => (
-                format!("arrive/{store}"),
-                ListCommand::ArriveAtStop {
-                    store_id: store,
-                    at,
-                },
-            ),
-            Next::PickUp(store) => (
-                format!("pickup/{store}"),
-                ListCommand::PickUpItems {
-                    store_id: store,
-                    at,
-                },
-            ),
-            Next::Complete => ("complete".to_owned(), ListCommand::CompleteList { at }),
-        };
+        let (name, command) = next.command(Timestamp::from_millis(cx.now));
         let note = |what: &str| Some(format!("bot {}: list {list} {what}", self.id));
-        match depot::step(cx, list, acting, &name, &command)? {
-            Step::Done => {}
-            Step::Stale => {
-                self.state = State::Idle;
-                return Ok(note("fenced off (another delivery holds it)"));
+        let done = depot::step(cx, list, acting, &name, &command)?;
+        if let Some(stop) = decisions::stop_of(done) {
+            // As production's driver: settle the message (and give a list it cannot finish
+            // back) as the decision says; the bot is idle again.
+            let action = decisions::after_stop(&stop);
+            if action.release_list {
+                let cause = format!("{list}/{}/{}", fence.stream_seq, fence.delivered);
+                depot::release(cx, list, self.id, &cause)?;
             }
-            Step::Canceled => {
-                cx.bus.ack(DISPATCH, fence.stream_seq);
-                self.state = State::Idle;
-                return Ok(note("canceled; dropped"));
+            match action.settle {
+                Settle::Ack => cx.bus.ack(DISPATCH, fence.stream_seq),
+                Settle::Nak => cx.bus.nak(DISPATCH, fence.stream_seq, 0, cx.now),
+                Settle::NakLater => {
+                    cx.bus
+                        .nak(DISPATCH, fence.stream_seq, LATER.as_millis() as i64, cx.now)
+                }
+                Settle::Leave => {}
             }
-            Step::Released => {
-                cx.bus.nak(DISPATCH, fence.stream_seq, 0, cx.now);
-                self.state = State::Idle;
-                return Ok(note("released; given back"));
-            }
-            Step::Refused(code) => {
-                self.state = State::Idle;
-                return Ok(note(&format!("step {name} refused: {code}")));
-            }
+            self.state = State::Idle;
+            return Ok(note(&format!(
+                "{name}: stopped ({stop:?}), {:?}",
+                action.settle
+            )));
         }
         if holders.get(&list).map(|(bot, ..)| *bot) != Some(self.id) {
             let holder = holders
@@ -314,7 +288,7 @@ impl Bot {
             ));
         }
         plan.pop();
-        if next != Next::Complete {
+        if next != Leg::Complete {
             self.state = State::Holding {
                 list,
                 order,

@@ -171,6 +171,23 @@ pub fn current_fence(cx: &Cx<'_>, list: ShoppingListId) -> Option<Fence> {
     load(cx, list).record.fence
 }
 
+/// Releases `list` if `bot` holds it (its driver gives it back); whether it did.
+pub fn release(
+    cx: &mut Cx<'_>,
+    list: ShoppingListId,
+    bot: BotId,
+    cause: &str,
+) -> Result<bool, Crash> {
+    loop {
+        let loaded = load(cx, list);
+        let plan = decide_release(&loaded, bot, cause, Timestamp::from_millis(cx.now));
+        let releasing = !plan.events.is_empty();
+        if apply(cx, list, loaded, plan)? {
+            return Ok(releasing);
+        }
+    }
+}
+
 /// Releases every list `bot` holds (a lapsed lease); how many.
 pub fn release_all(cx: &mut Cx<'_>, bot: BotId, cause: &str) -> Result<usize, Crash> {
     let mut released = 0;
@@ -182,15 +199,7 @@ pub fn release_all(cx: &mut Cx<'_>, bot: BotId, cause: &str) -> Result<usize, Cr
         else {
             continue;
         };
-        loop {
-            let loaded = load(cx, list);
-            let plan = decide_release(&loaded, bot, cause, Timestamp::from_millis(cx.now));
-            let releasing = !plan.events.is_empty();
-            if apply(cx, list, loaded, plan)? {
-                released += usize::from(releasing);
-                break;
-            }
-        }
+        released += usize::from(release(cx, list, bot, cause)?);
     }
     Ok(released)
 }

@@ -7,28 +7,24 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mallbots_domain::bots::{BotCommand, BotError};
-use mallbots_domain::depot::{ListCommand, ListStatus};
+use mallbots_domain::depot::ListStatus;
 use mallbots_domain::ids::{BotId, OrderId, ShoppingListId};
 use mallbots_domain::mall_map::{self, Place};
 use mallbots_domain::Timestamp;
 use tokio::sync::watch;
 
+use super::decisions::{self, ClaimAction, Leg, Settle, Stop, LATER};
 use super::fleet::Fleet;
 use crate::roles::catalog::Catalog;
 use crate::roles::depot::dispatch::Offer;
-use crate::roles::depot::holding::{Claim, Step};
+
 use crate::roles::depot::journal::now_ms;
 use crate::roles::depot::ops::Depot;
 use crate::roles::depot::store::Fence;
 use crate::roles::depot::DepotError;
 
-/// How long a message given back because a publish failed (NATS unavailable) or its list is not
-/// (yet) visible as available waits before it is offered again: no tight redelivery loop.
-const LATER: Duration = Duration::from_millis(500);
 /// Map distance (plan units, [`mall_map`]) a bot walks in one simulation step.
 const UNITS_PER_STEP: f64 = 250.0;
-/// After this many deliveries, a message whose list never became available is dropped as bogus.
-const NOT_YET_DELIVERIES: i64 = 40;
 
 /// What a driver shares with the fleet.
 pub struct Ctx {
@@ -55,19 +51,9 @@ pub enum After {
     Offline,
 }
 
-/// Why shopping stopped early.
-enum Stop {
-    Canceled,
-    Released,
-    Stale,
-    Shutdown,
-    Failed(String),
-}
-
-impl From<DepotError> for Stop {
-    fn from(e: DepotError) -> Self {
-        Stop::Failed(e.to_string())
-    }
+/// A depot failure stops shopping as a failed step.
+fn failed(e: DepotError) -> Stop {
+    Stop::Failed(e.to_string())
 }
 
 fn now() -> Timestamp {
@@ -78,7 +64,8 @@ fn key(list: ShoppingListId, fence: &Fence) -> String {
     format!("{list}/{}/{}", fence.stream_seq, fence.delivered)
 }
 
-/// Drives `bot_id` through the offered list; returns the bot's state afterwards.
+/// Drives `bot_id` through the offered list; returns the bot's state afterwards. What to do with
+/// the message at each turn is [`decisions`]'s.
 pub async fn drive(ctx: &Ctx, bot_id: BotId, offer: Offer) -> After {
     let list_id = offer.entry.list_id;
     let fence = offer.fence(bot_id);
@@ -90,27 +77,19 @@ pub async fn drive(ctx: &Ctx, bot_id: BotId, offer: Offer) -> After {
             return After::Idle;
         }
     };
-    let (order_id, stops) = match claim {
-        Claim::Skip(reason) => {
-            tracing::info!(%list_id, reason, "dispatch message skipped");
+    let (order_id, stops) = match decisions::after_claim(claim, offer.delivered) {
+        ClaimAction::Drop(reason) => {
+            tracing::info!(%list_id, reason, delivered = offer.delivered, "dispatch message dropped");
             let _ = offer.ack().await;
             return After::Idle;
         }
-        Claim::NotYet(reason) if offer.delivered < NOT_YET_DELIVERIES => {
+        ClaimAction::Later(reason) => {
             tracing::info!(%list_id, reason, delivered = offer.delivered, "list not ready; later");
             offer.nak_after(LATER).await;
             return After::Idle;
         }
-        Claim::NotYet(reason) => {
-            tracing::warn!(%list_id, reason, delivered = offer.delivered,
-                "list never became available; dispatch message dropped");
-            let _ = offer.ack().await;
-            return After::Idle;
-        }
-        Claim::Stale => return After::Idle,
-        Claim::Completed { order_id } => {
-            // Completed earlier (maybe by a driver that died before `ready_order`): send it
-            // again, idempotent by its command id, and only then drop the message.
+        ClaimAction::Leave => return After::Idle,
+        ClaimAction::ReadyAgain { order_id } => {
             match ctx.depot.send_ready_order(order_id, list_id).await {
                 Ok(()) => {
                     tracing::info!(%list_id, %order_id, "completed list: ready_order re-sent");
@@ -123,9 +102,7 @@ pub async fn drive(ctx: &Ctx, bot_id: BotId, offer: Offer) -> After {
             }
             return After::Idle;
         }
-        Claim::Assigned {
-            order_id, stops, ..
-        } => (order_id, stops),
+        ClaimAction::Shop { order_id, stops } => (order_id, stops),
     };
     let cause = key(list_id, &fence);
     let assign = BotCommand::AssignList { list_id, at: now() };
@@ -163,7 +140,7 @@ pub async fn drive(ctx: &Ctx, bot_id: BotId, offer: Offer) -> After {
         return After::Idle;
     }
     let stores: Vec<_> = stops.iter().map(|s| s.store_id).collect();
-    match shop(ctx, &offer, bot_id, list_id, order_id, fence, &stores).await {
+    let stop = match shop(ctx, &offer, bot_id, list_id, order_id, fence, &stores).await {
         Ok(()) => {
             if let Err(e) = ctx.depot.send_ready_order(order_id, list_id).await {
                 tracing::warn!(%list_id, error = %e, "ready_order not sent; list given back");
@@ -173,39 +150,34 @@ pub async fn drive(ctx: &Ctx, bot_id: BotId, offer: Offer) -> After {
             }
             tracing::info!(%bot_id, %list_id, "list completed");
             bot_home(ctx, bot_id, &cause).await;
-            After::Idle
+            return After::Idle;
         }
-        Err(Stop::Canceled) => {
-            tracing::info!(%list_id, "list canceled while shopping");
+        Err(stop) => stop,
+    };
+    tracing::info!(%bot_id, %list_id, ?stop, "shopping stopped");
+    let action = decisions::after_stop(&stop);
+    if action.release_list {
+        let _ = ctx.depot.release_list(list_id, bot_id, &cause).await;
+    }
+    if stop == Stop::Shutdown {
+        let _ = ctx
+            .depot
+            .bot_offline(bot_id, &format!("{cause}/shutdown"))
+            .await;
+    }
+    match action.settle {
+        Settle::Ack => {
             let _ = offer.ack().await;
-            bot_home(ctx, bot_id, &cause).await;
-            After::Idle
         }
-        Err(Stop::Released) => {
-            tracing::info!(%bot_id, %list_id, "bot went offline; list given back");
-            offer.nak().await;
-            After::Offline
-        }
-        Err(Stop::Stale) => {
-            tracing::info!(%bot_id, %list_id, "another delivery took the list");
-            bot_home(ctx, bot_id, &cause).await;
-            After::Idle
-        }
-        Err(Stop::Shutdown) => {
-            let _ = ctx
-                .depot
-                .bot_offline(bot_id, &format!("{cause}/shutdown"))
-                .await;
-            offer.nak().await;
-            After::Offline
-        }
-        Err(Stop::Failed(reason)) => {
-            tracing::warn!(%list_id, %reason, "shopping failed; list given back");
-            let _ = ctx.depot.release_list(list_id, bot_id, &cause).await;
-            offer.nak_after(LATER).await;
-            bot_home(ctx, bot_id, &cause).await;
-            After::Idle
-        }
+        Settle::Nak => offer.nak().await,
+        Settle::NakLater => offer.nak_after(LATER).await,
+        Settle::Leave => {}
+    }
+    if action.bot_home {
+        bot_home(ctx, bot_id, &cause).await;
+        After::Idle
+    } else {
+        After::Offline
     }
 }
 
@@ -221,13 +193,12 @@ async fn shop(
 ) -> Result<(), Stop> {
     let cause = key(list_id, &fence);
     let corr = order_id.to_string();
-    let step = |name: String, cmd: ListCommand| async move {
-        match ctx.depot.step(list_id, fence, &name, cmd).await? {
-            Step::Done => Ok(()),
-            Step::Canceled => Err(Stop::Canceled),
-            Step::Released => Err(Stop::Released),
-            Step::Stale => Err(Stop::Stale),
-            Step::Refused(code) => Err(Stop::Failed(code.to_string())),
+    let step = |leg: Leg| async move {
+        let (name, cmd) = leg.command(now());
+        let done = ctx.depot.step(list_id, fence, &name, cmd).await;
+        match decisions::stop_of(done.map_err(failed)?) {
+            None => Ok(()),
+            Some(stop) => Err(stop),
         }
     };
     let bot = |name: String, cmd: BotCommand| {
@@ -271,11 +242,7 @@ async fn shop(
     let cmd = BotCommand::ReturnToDepot { at: now() };
     bot(format!("{cause}/return"), cmd).await;
     pause_for(ctx, offer, walk).await?;
-    step(
-        "complete".to_string(),
-        ListCommand::CompleteList { at: now() },
-    )
-    .await
+    step(Leg::Complete).await
 }
 
 /// Whether the bot may enter `store` now: its stop was prepared at the counter, or the store has
@@ -287,7 +254,12 @@ async fn enterable(
     list_id: ShoppingListId,
     store: mallbots_domain::ids::StoreId,
 ) -> Result<bool, Stop> {
-    let loaded = ctx.depot.lists.load(&list_id.to_string()).await?;
+    let loaded = ctx
+        .depot
+        .lists
+        .load(&list_id.to_string())
+        .await
+        .map_err(failed)?;
     let list = &loaded.state;
     match list.status {
         Some(ListStatus::Canceled) => return Err(Stop::Canceled),
@@ -357,32 +329,21 @@ async fn visit<S, SF, B, BF>(
     cause: &str,
 ) -> Result<(), Stop>
 where
-    S: Fn(String, ListCommand) -> SF,
+    S: Fn(Leg) -> SF,
     SF: std::future::Future<Output = Result<(), Stop>>,
     B: Fn(String, BotCommand) -> BF,
     BF: std::future::Future<Output = ()>,
 {
-    let store_id = &store_id;
-    {
-        let arrive = ListCommand::ArriveAtStop {
-            store_id: *store_id,
-            at: now(),
-        };
-        step(format!("arrive/{store_id}"), arrive).await?;
-        let cmd = BotCommand::ArriveAtStore {
-            store_id: *store_id,
-            at: now(),
-        };
-        bot(format!("{cause}/arrive/{store_id}"), cmd).await;
-        pause(ctx, offer).await?;
-        let pick = ListCommand::PickUpItems {
-            store_id: *store_id,
-            at: now(),
-        };
-        step(format!("pick/{store_id}"), pick).await?;
-        let cmd = BotCommand::PickUpItems { at: now() };
-        bot(format!("{cause}/pick/{store_id}"), cmd).await;
-    }
+    step(Leg::Arrive(store_id)).await?;
+    let cmd = BotCommand::ArriveAtStore {
+        store_id,
+        at: now(),
+    };
+    bot(format!("{cause}/arrive/{store_id}"), cmd).await;
+    pause(ctx, offer).await?;
+    step(Leg::PickUp(store_id)).await?;
+    let cmd = BotCommand::PickUpItems { at: now() };
+    bot(format!("{cause}/pick/{store_id}"), cmd).await;
     Ok(())
 }
 

@@ -15,6 +15,7 @@
 //! (time per walk or pick, default 1000), `name` (name prefix, default `sim-<pid>`), e.g.
 //! `MALLBOTS__SIM__BOTS=12`.
 
+pub mod decisions;
 pub mod driver;
 pub mod fleet;
 
