@@ -4,7 +4,8 @@
 //! customers view is not simulated). Replies go to `<root>.reply.<saga>` with msg-id
 //! `reply/<command id>`, as production's `saga_reply`.
 
-use super::cx::{Crash, Cx};
+use super::cx::{interleave, Crash, Cx};
+use super::sim_io::SharedCx;
 use super::Outcome;
 use crate::bus::Delivery;
 use mallbots_domain::saga::{CommandMeta, ReplyOutcome, SagaCommand, SagaInput};
@@ -39,19 +40,35 @@ pub fn send<T: serde::Serialize>(
     Ok(())
 }
 
-/// A message on `commands`.
-pub fn handle(
+/// Messages on `commands` taken at once by as many replicas: payments' and ordering's
+/// (production's async handlers) interleave their reads, appends and gateway calls; the depot's
+/// list commands run whole between them.
+pub fn handle_many(
     cx: &mut Cx<'_>,
-    d: &Delivery,
+    deliveries: &[Delivery],
     runtime: &tokio::runtime::Runtime,
-) -> Result<Outcome, Crash> {
-    let subject = d.message.subject.clone();
+) -> Vec<Result<Outcome, Crash>> {
+    let shared = SharedCx::new(cx);
+    let runs = deliveries.iter().map(|d| run(&shared, d));
+    runtime.block_on(futures::future::join_all(runs))
+}
+
+async fn run(shared: &SharedCx<'_, '_>, d: &Delivery) -> Result<Outcome, Crash> {
+    let subject = &d.message.subject;
     if subject.contains(".cmd.payments.") {
-        return super::payments::handle(cx, d, runtime);
+        return super::payments::run(shared, d).await;
     }
     if subject.contains(".cmd.ordering.") {
-        return super::ordering::handle(cx, d, runtime);
+        return super::ordering::run(shared, d).await;
     }
+    interleave().await;
+    let mut cx = shared.lock().unwrap_or_else(|p| p.into_inner());
+    handle_depot(&mut cx, d)
+}
+
+/// A depot or customers command (decided synchronously, as one step).
+fn handle_depot(cx: &mut Cx<'_>, d: &Delivery) -> Result<Outcome, Crash> {
+    let subject = d.message.subject.clone();
     if subject.ends_with(".cmd.depot.cancel_list") {
         return match serde_json::from_slice(&d.message.payload) {
             Ok(c) => super::depot::cancel(cx, &c).map(|()| Outcome::Ack),

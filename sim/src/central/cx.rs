@@ -77,3 +77,28 @@ impl<'a> Cx<'a> {
             .publish(subject, Some(msg_id), expected, headers, payload, self.now))
     }
 }
+
+/// A future that is pending once (waking itself): each I/O of central's async handlers (saga,
+/// payments, ordering) starts with it, so handlers driven at once on one executor interleave
+/// their reads and writes, as replicas do.
+pub struct YieldOnce(bool);
+
+impl std::future::Future for YieldOnce {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            return std::task::Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
+}
+
+pub fn interleave() -> YieldOnce {
+    YieldOnce(false)
+}

@@ -48,6 +48,9 @@ pub fn consumers(root: &str) -> Vec<(&'static str, Vec<String>)> {
     ]
 }
 
+/// Consumers two replicas take messages from at once, their handlers interleaving.
+const REPLICATED: [&str; 3] = ["saga-orders", "saga-replies", "commands"];
+
 /// The consumer bots pull shopping lists from.
 pub const DISPATCH: &str = "dispatch";
 /// How long a handler may hold a message unacknowledged (ms).
@@ -123,7 +126,7 @@ pub fn step(
     let (now, faults, planted, runtime) = (env.now, env.faults, env.planted, env.runtime);
     let first = bus.fetch(consumer, now)?;
     let mut deliveries = vec![first];
-    if consumer == "saga-replies" {
+    if REPLICATED.contains(&consumer) {
         // Two replicas take a message each and run at once; now and then the second one gets
         // the first one's message again (its ack wait ran out while the first was slow).
         if rng.chance(200) {
@@ -154,11 +157,11 @@ pub fn step(
     let mut cx = Cx::new(bus, effects, now, planted, crash_after);
     let outcomes: Vec<Result<Outcome, Crash>> = match consumer {
         "saga-replies" => orders::handle_replies(&mut cx, &deliveries),
+        "commands" => commands::handle_many(&mut cx, &deliveries, runtime),
+        "saga-orders" => orders::handle_many(&mut cx, &deliveries, runtime),
         _ => {
             let d = &deliveries[0];
             vec![match consumer {
-                "saga-orders" => orders::handle(&mut cx, d, runtime),
-                "commands" => commands::handle(&mut cx, d, runtime),
                 "desk" => desk::handle(&mut cx, d, runtime),
                 "notifications" => notifications::handle(&mut cx, d),
                 other => Ok(Outcome::Term(format!("no handler for {other}"))),

@@ -2,7 +2,7 @@
 //! logic ([`Ordering`], [`OrderingHandler`]) over the simulated bus ([`SimIo`]).
 
 use super::cx::{Crash, Cx};
-use super::sim_io::SimIo;
+use super::sim_io::{SharedCx, SimIo};
 use super::Outcome;
 use crate::bus::Delivery;
 use mallbots_central::roles::ordering::handler::{OrderingCommand, OrderingHandler};
@@ -10,12 +10,9 @@ use mallbots_central::roles::ordering::Ordering;
 use mallbots_domain::ordering::OrderEvent;
 use std::sync::Arc;
 
-/// A message on `<root>.cmd.ordering.<name>`.
-pub fn handle(
-    cx: &mut Cx<'_>,
-    d: &Delivery,
-    runtime: &tokio::runtime::Runtime,
-) -> Result<Outcome, Crash> {
+/// A message on `<root>.cmd.ordering.<name>`, handled by one replica over the step's shared
+/// context (other replicas' handlers may interleave with it).
+pub async fn run(cx: &SharedCx<'_, '_>, d: &Delivery) -> Result<Outcome, Crash> {
     let m = &d.message;
     let command = match OrderingCommand::decode(&m.subject, &m.payload) {
         Ok(c) => c,
@@ -23,23 +20,22 @@ pub fn handle(
     };
     let io = Arc::new(SimIo::new(cx, &d.consumer, m.seq, d.delivered));
     let handler = OrderingHandler::new(Ordering::over(io.clone()));
-    let outcome = runtime.block_on(handler.run(i64::from(d.delivered), command));
+    let outcome = handler.run(i64::from(d.delivered), command).await;
     io.settle(outcome)
 }
 
 /// A kiosk's request on `…orderreq.<id>` (decided by production's `Ordering::on_request`).
-pub fn request(
-    cx: &mut Cx<'_>,
+pub async fn request(
+    cx: &SharedCx<'_, '_>,
     d: &Delivery,
     device: &str,
     event: &OrderEvent,
-    runtime: &tokio::runtime::Runtime,
 ) -> Result<Outcome, Crash> {
     let m = &d.message;
     let event_id = m.msg_id.clone().unwrap_or_else(|| format!("seq/{}", m.seq));
     let io = Arc::new(SimIo::new(cx, &d.consumer, m.seq, d.delivered));
     let ordering = Ordering::over(io.clone());
-    let outcome = runtime.block_on(ordering.on_request(device, event, &event_id));
+    let outcome = ordering.on_request(device, event, &event_id).await;
     io.settle(outcome)
 }
 
@@ -51,7 +47,8 @@ pub fn send_capture(
     runtime: &tokio::runtime::Runtime,
 ) -> Result<(), Crash> {
     let m = &d.message;
-    let io = Arc::new(SimIo::new(cx, &d.consumer, m.seq, d.delivered));
+    let shared = SharedCx::new(cx);
+    let io = Arc::new(SimIo::new(&shared, &d.consumer, m.seq, d.delivered));
     let ordering = Ordering::over(io.clone());
     let command_id =
         mallbots_central::platform::envelope::derived_id(&order.to_string(), "capture");

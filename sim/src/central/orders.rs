@@ -4,18 +4,17 @@
 //! ([`super::ordering::request`]); replies and fired timers go to the saga. Also the order's
 //! subjects and its state folded from them, for the desk and the invariants.
 
-use super::cx::{Crash, Cx};
+use super::cx::{interleave, Crash, Cx};
 use super::saga_io::SimSagaIo;
+use super::sim_io::SharedCx;
 use super::Outcome;
 use crate::bus::{Bus, Delivery};
 use mallbots_central::roles::saga::drive::drive;
 use mallbots_central::roles::saga::orders::{kiosk_subject_parts, saga_item};
-use mallbots_central::roles::saga::Driven;
 use mallbots_domain::ordering::{Order, OrderEvent};
 use mallbots_domain::products::{Product, ProductEvent};
 use mallbots_domain::saga::{SagaInput, SagaInputKind, StepTimeouts};
 use mallbots_domain::{Aggregate, OrderId, ProductId, SagaId, StoreId, Timestamp};
-use std::sync::Mutex;
 
 /// Every saga step's timeout (ms).
 pub const STEP_TIMEOUT_MS: i64 = 8_000;
@@ -78,17 +77,21 @@ fn unavailable(cx: &Cx<'_>, items: &[(ProductId, StoreId)]) -> Vec<ProductId> {
         .collect()
 }
 
-fn run_saga(cx: &mut Cx<'_>, saga: SagaId, input: &SagaInput) -> Result<Driven, Crash> {
-    let io = SimSagaIo(Mutex::new(cx));
-    futures::executor::block_on(drive(&io, &timeouts(), saga, input)).map_err(|_| Crash)
+/// Messages on `saga-orders` taken at once by as many replicas: each kiosk order starts its
+/// saga (production's [`drive`]) and each request goes to production's ordering, their reads and
+/// writes interleaving.
+pub fn handle_many(
+    cx: &mut Cx<'_>,
+    deliveries: &[Delivery],
+    runtime: &tokio::runtime::Runtime,
+) -> Vec<Result<Outcome, Crash>> {
+    let shared = SharedCx::new(cx);
+    let runs = deliveries.iter().map(|d| run(&shared, d));
+    runtime.block_on(futures::future::join_all(runs))
 }
 
-/// A message on `saga-orders`.
-pub fn handle(
-    cx: &mut Cx<'_>,
-    d: &Delivery,
-    runtime: &tokio::runtime::Runtime,
-) -> Result<Outcome, Crash> {
+/// A message on `saga-orders`, handled by one replica.
+async fn run(shared: &SharedCx<'_, '_>, d: &Delivery) -> Result<Outcome, Crash> {
     let m = &d.message;
     let Some((device, kind, id)) = kiosk_subject_parts(&m.subject) else {
         return Ok(Outcome::Term(format!("unexpected subject {}", m.subject)));
@@ -113,7 +116,11 @@ pub fn handle(
             },
         ) => {
             let lines: Vec<_> = items.iter().map(|i| (i.product_id, i.store_id)).collect();
-            let unavailable_products = unavailable(cx, &lines);
+            interleave().await;
+            let unavailable_products = {
+                let cx = shared.lock().unwrap_or_else(|p| p.into_inner());
+                unavailable(&cx, &lines)
+            };
             let input = SagaInput {
                 input_id: m.msg_id.clone().unwrap_or_else(|| format!("seq/{}", m.seq)),
                 at: Timestamp::from_millis(m.published_ms),
@@ -126,10 +133,13 @@ pub fn handle(
                     unavailable_products,
                 },
             };
-            run_saga(cx, SagaId::from(order_id), &input)?;
+            let io = SimSagaIo(shared);
+            drive(&io, &timeouts(), SagaId::from(order_id), &input)
+                .await
+                .map_err(|_| Crash)?;
             Ok(Outcome::Ack)
         }
-        ("orderreq", event) => super::ordering::request(cx, d, &device, &event, runtime),
+        ("orderreq", event) => super::ordering::request(shared, d, &device, &event).await,
         (kind, _) => Ok(Outcome::Term(format!("unexpected {kind} event"))),
     }
 }
@@ -154,7 +164,8 @@ pub fn handle_replies(cx: &mut Cx<'_>, deliveries: &[Delivery]) -> Vec<Result<Ou
             Ok((saga, input))
         })
         .collect();
-    let io = SimSagaIo(Mutex::new(cx));
+    let shared = SharedCx::new(cx);
+    let io = SimSagaIo(&shared);
     let timeouts = timeouts();
     let runs = inputs.iter().map(|input| {
         let (io, timeouts) = (&io, &timeouts);

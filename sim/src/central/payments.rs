@@ -1,19 +1,16 @@
 //! `<root>.cmd.payments.*` through production's payments logic ([`Payments`]) over the
 //! simulated bus and gateway ([`SimIo`]).
 
-use super::cx::{Crash, Cx};
-use super::sim_io::SimIo;
+use super::cx::Crash;
+use super::sim_io::{SharedCx, SimIo};
 use super::Outcome;
 use crate::bus::Delivery;
 use mallbots_central::roles::payments::handler::{Payments, PaymentsCommand};
 use mallbots_domain::saga::SagaCommand;
 
-/// A message on `<root>.cmd.payments.<name>`.
-pub fn handle(
-    cx: &mut Cx<'_>,
-    d: &Delivery,
-    runtime: &tokio::runtime::Runtime,
-) -> Result<Outcome, Crash> {
+/// A message on `<root>.cmd.payments.<name>`, handled by one replica over the step's shared
+/// context (other replicas' handlers may interleave with it).
+pub async fn run(cx: &SharedCx<'_, '_>, d: &Delivery) -> Result<Outcome, Crash> {
     let m = &d.message;
     let command = match PaymentsCommand::decode(&m.subject, &m.payload) {
         Ok(c) => c,
@@ -23,6 +20,6 @@ pub fn handle(
     if let PaymentsCommand::Authorize(SagaCommand::AuthorizePayment { payment_id, .. }) = &command {
         io.authorizing = Some(*payment_id);
     }
-    let outcome = runtime.block_on(Payments::new(&io, &io).handle(command));
+    let outcome = Payments::new(&io, &io).handle(command).await;
     io.settle(outcome)
 }

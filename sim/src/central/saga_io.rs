@@ -2,14 +2,14 @@
 //! `<root>.cmd.<context>.<name>` (msg-id = command id), timers as scheduled messages on
 //! `<root>.timer.<saga>`. The logic is central's own [`drive`].
 
-use super::cx::{Crash, Cx};
+use super::cx::{interleave, Crash, Cx};
+use super::sim_io::SharedCx;
 use crate::faults::Planted;
 use mallbots_central::platform::error::PublishError;
 use mallbots_central::roles::saga::drive::{SagaIo, Stored, Swap};
 use mallbots_domain::saga::{SagaCommand, SagaInput, TimerRequest};
 use mallbots_domain::SagaId;
 use mallbots_wire::service_subjects::CommandContext;
-use std::sync::Mutex;
 
 /// KV bucket of saga states.
 pub const SAGAS: &str = "sagas";
@@ -17,34 +17,10 @@ pub const SAGAS: &str = "sagas";
 /// How long a finished saga's key is kept before it is purged (ms).
 pub const FINISHED_GRACE_MS: i64 = 20_000;
 
-/// A future that is pending once (waking itself): each saga I/O starts with it, so sagas driven
-/// at once on one executor interleave their reads and compare-and-sets, as two replicas do.
-struct YieldOnce(bool);
+/// [`SagaIo`] over the step's shared handler context.
+pub struct SimSagaIo<'m, 'c, 'a>(pub &'m SharedCx<'c, 'a>);
 
-impl std::future::Future for YieldOnce {
-    type Output = ();
-
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<()> {
-        if self.0 {
-            return std::task::Poll::Ready(());
-        }
-        self.0 = true;
-        cx.waker().wake_by_ref();
-        std::task::Poll::Pending
-    }
-}
-
-fn interleave() -> YieldOnce {
-    YieldOnce(false)
-}
-
-/// [`SagaIo`] over a handler's [`Cx`].
-pub struct SimSagaIo<'c, 'a>(pub Mutex<&'c mut Cx<'a>>);
-
-impl SimSagaIo<'_, '_> {
+impl SimSagaIo<'_, '_, '_> {
     fn with<R>(&self, f: impl FnOnce(&mut Cx<'_>) -> R) -> R {
         let mut guard = self.0.lock().unwrap_or_else(|p| p.into_inner());
         f(&mut guard)
@@ -58,7 +34,7 @@ fn crashed(subject: &str) -> PublishError {
     }
 }
 
-impl SagaIo for SimSagaIo<'_, '_> {
+impl SagaIo for SimSagaIo<'_, '_, '_> {
     async fn load(&self, key: &str) -> Result<Stored, String> {
         interleave().await;
         Ok(self.with(|cx| match cx.bus.kv_get(SAGAS, key) {

@@ -6,7 +6,7 @@
 //! towards the handler's crash point; after it every write fails and the delivery is left
 //! unsettled ([`SimIo::crashed`]).
 
-use super::cx::Cx;
+use super::cx::{interleave, Cx};
 use crate::bus::PublishError as BusError;
 use crate::faults::Planted;
 use async_nats::HeaderMap;
@@ -26,9 +26,12 @@ use std::sync::Mutex;
 /// The card token the gateway declines (as production's fake gateway).
 pub const DECLINED_CARD: &str = "tok_decline";
 
+/// The handler context the replicas of one step share (each takes it for one I/O at a time).
+pub type SharedCx<'c, 'a> = Mutex<&'c mut Cx<'a>>;
+
 /// One delivery's I/O: the handler context, the message, and whether the replica crashed.
-pub struct SimIo<'c, 'a> {
-    cx: Mutex<&'c mut Cx<'a>>,
+pub struct SimIo<'m, 'c, 'a> {
+    cx: &'m SharedCx<'c, 'a>,
     topology: Topology,
     consumer: String,
     seq: u64,
@@ -38,12 +41,13 @@ pub struct SimIo<'c, 'a> {
     crashed: AtomicBool,
 }
 
-impl<'c, 'a> SimIo<'c, 'a> {
+impl<'m, 'c, 'a> SimIo<'m, 'c, 'a> {
     /// The I/O of the delivery of `seq` (its `delivered`-th) on `consumer`.
-    pub fn new(cx: &'c mut Cx<'a>, consumer: &str, seq: u64, delivered: u32) -> Self {
-        let topology = Topology::new(cx.root(), "");
+    pub fn new(cx: &'m SharedCx<'c, 'a>, consumer: &str, seq: u64, delivered: u32) -> Self {
+        let root = cx.lock().unwrap_or_else(|p| p.into_inner()).root();
+        let topology = Topology::new(&root, "");
         Self {
-            cx: Mutex::new(cx),
+            cx,
             topology,
             consumer: consumer.to_owned(),
             seq,
@@ -98,7 +102,7 @@ impl<'c, 'a> SimIo<'c, 'a> {
     }
 }
 
-impl SimIo<'_, '_> {
+impl SimIo<'_, '_, '_> {
     fn history_of(&self, subject: &str) -> Vec<StoredEvent> {
         self.with(|cx| {
             let matching: Vec<_> = if subject.contains('*') {
@@ -179,7 +183,7 @@ impl SimIo<'_, '_> {
     }
 }
 
-impl OrderingIo for SimIo<'_, '_> {
+impl OrderingIo for SimIo<'_, '_, '_> {
     fn topology(&self) -> &Topology {
         &self.topology
     }
@@ -188,18 +192,27 @@ impl OrderingIo for SimIo<'_, '_> {
         &'b self,
         subject: &'b str,
     ) -> BoxFuture<'b, Result<Option<StoredEvent>, PublishError>> {
-        Box::pin(async move { Ok(self.history_of(subject).into_iter().next()) })
+        Box::pin(async move {
+            interleave().await;
+            Ok(self.history_of(subject).into_iter().next())
+        })
     }
 
     fn history<'b>(
         &'b self,
         subject: &'b str,
     ) -> BoxFuture<'b, Result<Vec<StoredEvent>, PublishError>> {
-        Box::pin(async move { Ok(self.history_of(subject)) })
+        Box::pin(async move {
+            interleave().await;
+            Ok(self.history_of(subject))
+        })
     }
 
     fn last_sequence<'b>(&'b self, subject: &'b str) -> BoxFuture<'b, Result<u64, PublishError>> {
-        Box::pin(async move { Ok(self.with(|cx| cx.bus.last_on_subject(subject))) })
+        Box::pin(async move {
+            interleave().await;
+            Ok(self.with(|cx| cx.bus.last_on_subject(subject)))
+        })
     }
 
     fn append<'b>(
@@ -210,7 +223,10 @@ impl OrderingIo for SimIo<'_, '_> {
         headers: HeaderMap,
         payload: Bytes,
     ) -> BoxFuture<'b, Result<u64, PublishError>> {
-        Box::pin(async move { self.append_event(subject, expected, event_id, headers, payload) })
+        Box::pin(async move {
+            interleave().await;
+            self.append_event(subject, expected, event_id, headers, payload)
+        })
     }
 
     fn publish<'b>(
@@ -219,7 +235,10 @@ impl OrderingIo for SimIo<'_, '_> {
         msg_id: &'b str,
         payload: Bytes,
     ) -> BoxFuture<'b, Result<(), PublishError>> {
-        Box::pin(async move { self.publish_message(subject, msg_id, payload) })
+        Box::pin(async move {
+            interleave().await;
+            self.publish_message(subject, msg_id, payload)
+        })
     }
 
     fn customer_phone(&self, _customer: CustomerId) -> BoxFuture<'_, Option<String>> {
@@ -232,12 +251,13 @@ impl OrderingIo for SimIo<'_, '_> {
     }
 }
 
-impl PaymentsIo for SimIo<'_, '_> {
+impl PaymentsIo for SimIo<'_, '_, '_> {
     fn topology(&self) -> &Topology {
         &self.topology
     }
 
     async fn history(&self, subject: &str) -> Result<Vec<StoredEvent>, PublishError> {
+        interleave().await;
         Ok(self.history_of(subject))
     }
 
@@ -249,6 +269,7 @@ impl PaymentsIo for SimIo<'_, '_> {
         headers: HeaderMap,
         payload: Bytes,
     ) -> Result<u64, PublishError> {
+        interleave().await;
         self.append_event(subject, expected, event_id, headers, payload)
     }
 
@@ -258,6 +279,7 @@ impl PaymentsIo for SimIo<'_, '_> {
         msg_id: &str,
         payload: Bytes,
     ) -> Result<(), PublishError> {
+        interleave().await;
         self.publish_message(subject, msg_id, payload)
     }
 
@@ -270,7 +292,7 @@ impl PaymentsIo for SimIo<'_, '_> {
     }
 }
 
-impl PaymentGateway for SimIo<'_, '_> {
+impl PaymentGateway for SimIo<'_, '_, '_> {
     fn authorize<'a>(
         &'a self,
         key: &'a str,
@@ -278,6 +300,7 @@ impl PaymentGateway for SimIo<'_, '_> {
         _amount: Money,
     ) -> BoxFuture<'a, Result<Authorization, GatewayError>> {
         Box::pin(async move {
+            interleave().await;
             self.gateway_io()?;
             let payment = self.authorizing.map(|p| p.to_string()).unwrap_or_default();
             let result = self.with(|cx| {
@@ -307,6 +330,7 @@ impl PaymentGateway for SimIo<'_, '_> {
         _amount: Money,
     ) -> BoxFuture<'a, Result<(), GatewayError>> {
         Box::pin(async move {
+            interleave().await;
             self.gateway_io()?;
             self.with(|cx| cx.effects.capture(key, &payment.to_string()));
             Ok(())
@@ -319,6 +343,7 @@ impl PaymentGateway for SimIo<'_, '_> {
         payment: PaymentId,
     ) -> BoxFuture<'a, Result<(), GatewayError>> {
         Box::pin(async move {
+            interleave().await;
             self.gateway_io()?;
             self.with(|cx| cx.effects.void(key, &payment.to_string()));
             Ok(())
