@@ -120,6 +120,8 @@ pub struct Entry {
     pub value: Option<Vec<u8>>,
     /// Revision.
     pub revision: u64,
+    /// When it was written (ms), as the server's entry time.
+    pub written_ms: i64,
 }
 
 /// A scheduled message.
@@ -493,14 +495,15 @@ impl Bus {
         self.buckets.get(bucket)?.1.get(key).cloned()
     }
 
-    /// Writes `value` (or deletes with `None`) if `key`'s revision is `expected` (0: absent or
-    /// deleted); the new revision, or `None` on a wrong revision.
+    /// Writes `value` (or deletes with `None`) at `now` if `key`'s revision is `expected` (0:
+    /// absent or deleted); the new revision, or `None` on a wrong revision.
     pub fn kv_swap(
         &mut self,
         bucket: &str,
         key: &str,
         value: Option<Vec<u8>>,
         expected: u64,
+        now: i64,
     ) -> Option<u64> {
         let (revision, entries) = self.buckets.entry(bucket.to_owned()).or_default();
         let current = entries.get(key);
@@ -517,6 +520,7 @@ impl Bus {
             Entry {
                 value,
                 revision: *revision,
+                written_ms: now,
             },
         );
         Some(*revision)
@@ -610,9 +614,10 @@ mod tests {
     #[test]
     fn kv_compare_and_set() {
         let mut b = bus();
-        assert_eq!(b.kv_swap("k", "a", Some(vec![1]), 0), Some(1));
-        assert_eq!(b.kv_swap("k", "a", Some(vec![2]), 0), None);
-        assert_eq!(b.kv_swap("k", "a", Some(vec![2]), 1), Some(2));
+        assert_eq!(b.kv_swap("k", "a", Some(vec![1]), 0, 5), Some(1));
+        assert_eq!(b.kv_swap("k", "a", Some(vec![2]), 0, 6), None);
+        assert_eq!(b.kv_swap("k", "a", Some(vec![2]), 1, 7), Some(2));
+        assert_eq!(b.kv_get("k", "a").map(|e| e.written_ms), Some(7));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The world outside the protocol, as the invariants see it: the card gateway (idempotent by
 //! key, as real gateways are), the SMS provider, the bots' physical work, and counters.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One gateway call's result, remembered by idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,8 +23,10 @@ pub struct Effects {
     pub captured: BTreeMap<String, u32>,
     /// Voids per payment.
     pub voided: BTreeMap<String, u32>,
-    /// SMS sent per order.
+    /// SMS delivered per order (the gateway drops a repeat of an idempotency key it has seen).
     pub sms: BTreeMap<String, u32>,
+    /// Idempotency keys of the SMS the gateway took.
+    sms_keys: BTreeSet<String>,
     /// Violations seen as they happened (the invariants report them).
     pub violations: Vec<String>,
     /// Finished saga keys to purge: (due ms, key, revision).
@@ -83,9 +85,14 @@ impl Effects {
         });
     }
 
-    /// Sends the "ready" SMS of `order`.
-    pub fn send_sms(&mut self, order: &str) {
-        *self.sms.entry(order.to_owned()).or_default() += 1;
+    /// The SMS gateway takes a text about `order` with idempotency key `key` (a repeat of a
+    /// key is dropped, as real gateways do; it is counted as `sms repeat dropped`).
+    pub fn send_sms(&mut self, key: &str, order: &str) {
+        if self.sms_keys.insert(key.to_owned()) {
+            *self.sms.entry(order.to_owned()).or_default() += 1;
+        } else {
+            self.count("sms repeat dropped");
+        }
     }
 
     /// Purges `key` at `due` if it is still at `revision`.

@@ -426,7 +426,7 @@ impl World {
         self.effects.forgets.retain(|(at, ..)| *at > now);
         for (_, key, revision) in due {
             self.bus
-                .kv_swap(central::SAGAS_BUCKET, &key, None, revision);
+                .kv_swap(central::SAGAS_BUCKET, &key, None, revision, now);
         }
     }
 

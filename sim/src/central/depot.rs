@@ -71,9 +71,10 @@ pub fn apply(
     }
     cx.io()?;
     let value = serde_json::to_vec(&loaded.record).unwrap_or_default();
+    let (expected, now) = (loaded.revision.unwrap_or(0), cx.now);
     Ok(cx
         .bus
-        .kv_swap(DEPOT, &key(list), Some(value), loaded.revision.unwrap_or(0))
+        .kv_swap(DEPOT, &key(list), Some(value), expected, now)
         .is_some())
 }
 

@@ -163,7 +163,7 @@ pub fn step(
             let d = &deliveries[0];
             vec![match consumer {
                 "desk" => desk::handle(&mut cx, d, runtime),
-                "notifications" => notifications::handle(&mut cx, d),
+                "notifications" => notifications::handle(&mut cx, d, runtime),
                 other => Ok(Outcome::Term(format!("no handler for {other}"))),
             }]
         }

@@ -59,10 +59,13 @@ impl SagaIo for SimSagaIo<'_, '_, '_> {
             } else {
                 revision
             };
-            Ok(match cx.bus.kv_swap(SAGAS, key, Some(value), revision) {
-                Some(written) => Swap::Written(written),
-                None => Swap::Conflict,
-            })
+            let now = cx.now;
+            Ok(
+                match cx.bus.kv_swap(SAGAS, key, Some(value), revision, now) {
+                    Some(written) => Swap::Written(written),
+                    None => Swap::Conflict,
+                },
+            )
         })
     }
 

@@ -79,13 +79,13 @@ impl<'m, 'c, 'a> SimIo<'m, 'c, 'a> {
         self.crashed.load(Ordering::SeqCst)
     }
 
-    fn with<R>(&self, f: impl FnOnce(&mut Cx<'_>) -> R) -> R {
+    pub(super) fn with<R>(&self, f: impl FnOnce(&mut Cx<'_>) -> R) -> R {
         let mut guard = self.cx.lock().unwrap_or_else(|p| p.into_inner());
         f(&mut guard)
     }
 
     /// Counts a write; after the crash point every write fails and the delivery is not settled.
-    fn io(&self, subject: &str) -> Result<(), PublishError> {
+    pub(super) fn io(&self, subject: &str) -> Result<(), PublishError> {
         if self.with(|cx| cx.io()).is_err() {
             self.crashed.store(true, Ordering::SeqCst);
             return Err(PublishError::Other {

@@ -4,6 +4,7 @@
 //! A claim left by a replica that died mid-send is taken over after [`STALE_CLAIM`] (the gateway
 //! gets the same `Idempotency-Key`, so it can drop the repeat).
 
+use std::future::Future;
 use std::time::Duration;
 
 use async_nats::jetstream::{self, kv};
@@ -11,7 +12,7 @@ use bytes::Bytes;
 
 use crate::roles::depot::DepotError;
 
-/// A `sending` claim older than this is taken over.
+/// A `sending` claim older than this is taken over (production's `stale_after`).
 pub const STALE_CLAIM: Duration = Duration::from_secs(60);
 
 const SENT: &[u8] = b"sent";
@@ -39,6 +40,85 @@ pub fn kv_key(dedupe_key: &str) -> String {
     dedupe_key.replace(':', ".")
 }
 
+/// An entry of the ledger as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerEntry {
+    /// `sending` or `sent`.
+    pub value: Vec<u8>,
+    /// Its revision.
+    pub revision: u64,
+    /// How long ago it was written.
+    pub age: Duration,
+}
+
+/// The KV bucket the ledger keeps its keys in: JetStream KV in production ([`Ledger`]); the
+/// deterministic simulator's KV there, so both run [`claim`], [`mark_sent`] and [`release`].
+pub trait LedgerStore: Sync {
+    /// Creates `key` with `value` if it is absent: the new revision, `None` if it exists.
+    fn create(
+        &self,
+        key: &str,
+        value: &'static [u8],
+    ) -> impl Future<Output = Result<Option<u64>, DepotError>> + Send;
+    /// The entry of `key`, if any.
+    fn entry(
+        &self,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<LedgerEntry>, DepotError>> + Send;
+    /// Writes `value` if `key` is still at `revision`: the new revision.
+    fn update(
+        &self,
+        key: &str,
+        value: &'static [u8],
+        revision: u64,
+    ) -> impl Future<Output = Result<u64, DepotError>> + Send;
+    /// Deletes `key` if it is still at `revision` (best effort).
+    fn delete(&self, key: &str, revision: u64) -> impl Future<Output = ()> + Send;
+}
+
+/// Claims `dedupe_key` for sending; a `sending` claim older than `stale_after` (a replica died
+/// mid-send) is taken over.
+pub async fn claim(
+    store: &impl LedgerStore,
+    dedupe_key: &str,
+    stale_after: Duration,
+) -> Result<Claim, DepotError> {
+    let key = kv_key(dedupe_key);
+    if let Some(revision) = store.create(&key, SENDING).await? {
+        return Ok(Claim::Mine(revision));
+    }
+    let Some(entry) = store.entry(&key).await? else {
+        return Ok(Claim::Busy);
+    };
+    if entry.value == SENT {
+        return Ok(Claim::AlreadySent);
+    }
+    if entry.age < stale_after {
+        return Ok(Claim::Busy);
+    }
+    match store.update(&key, SENDING, entry.revision).await {
+        Ok(revision) => Ok(Claim::Mine(revision)),
+        Err(_) => Ok(Claim::Busy),
+    }
+}
+
+/// Marks `dedupe_key` sent.
+pub async fn mark_sent(
+    store: &impl LedgerStore,
+    dedupe_key: &str,
+    revision: u64,
+) -> Result<(), DepotError> {
+    store
+        .update(&kv_key(dedupe_key), SENT, revision)
+        .await
+        .map(|_| ())
+}
+
+/// Gives the claim on `dedupe_key` up after a failed send.
+pub async fn release(store: &impl LedgerStore, dedupe_key: &str, revision: u64) {
+    store.delete(&kv_key(dedupe_key), revision).await;
+}
+
 impl Ledger {
     /// Opens (creating if needed) the bucket `name`.
     pub async fn open(
@@ -60,54 +140,44 @@ impl Ledger {
             .map_err(|e| DepotError::kv(name, e))?;
         Ok(Self { kv })
     }
+}
 
-    /// Claims `dedupe_key` for sending.
-    pub async fn claim(&self, dedupe_key: &str) -> Result<Claim, DepotError> {
-        let key = kv_key(dedupe_key);
-        match self.kv.create(&key, Bytes::from_static(SENDING)).await {
-            Ok(rev) => return Ok(Claim::Mine(rev)),
-            Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => {}
-            Err(e) => return Err(DepotError::kv(&key, e)),
-        }
-        let Some(entry) = self
-            .kv
-            .entry(&key)
-            .await
-            .map_err(|e| DepotError::kv(&key, e))?
-        else {
-            return Ok(Claim::Busy);
-        };
-        if entry.value.as_ref() == SENT {
-            return Ok(Claim::AlreadySent);
-        }
-        let age = time_since(entry.created.unix_timestamp());
-        if age < STALE_CLAIM {
-            return Ok(Claim::Busy);
-        }
-        match self
-            .kv
-            .update(&key, Bytes::from_static(SENDING), entry.revision)
-            .await
-        {
-            Ok(rev) => Ok(Claim::Mine(rev)),
-            Err(_) => Ok(Claim::Busy),
+impl LedgerStore for Ledger {
+    async fn create(&self, key: &str, value: &'static [u8]) -> Result<Option<u64>, DepotError> {
+        match self.kv.create(key, Bytes::from_static(value)).await {
+            Ok(revision) => Ok(Some(revision)),
+            Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => Ok(None),
+            Err(e) => Err(DepotError::kv(key, e)),
         }
     }
 
-    /// Marks the key sent.
-    pub async fn sent(&self, dedupe_key: &str, revision: u64) -> Result<(), DepotError> {
-        let key = kv_key(dedupe_key);
+    async fn entry(&self, key: &str) -> Result<Option<LedgerEntry>, DepotError> {
+        let entry = self
+            .kv
+            .entry(key)
+            .await
+            .map_err(|e| DepotError::kv(key, e))?;
+        Ok(entry.map(|e| LedgerEntry {
+            value: e.value.to_vec(),
+            revision: e.revision,
+            age: time_since(e.created.unix_timestamp()),
+        }))
+    }
+
+    async fn update(
+        &self,
+        key: &str,
+        value: &'static [u8],
+        revision: u64,
+    ) -> Result<u64, DepotError> {
         self.kv
-            .update(&key, Bytes::from_static(SENT), revision)
+            .update(key, Bytes::from_static(value), revision)
             .await
-            .map(|_| ())
-            .map_err(|e| DepotError::kv(&key, e))
+            .map_err(|e| DepotError::kv(key, e))
     }
 
-    /// Gives the claim up after a failed send.
-    pub async fn release(&self, dedupe_key: &str, revision: u64) {
-        let key = kv_key(dedupe_key);
-        let _ = self.kv.delete_expect_revision(&key, Some(revision)).await;
+    async fn delete(&self, key: &str, revision: u64) {
+        let _ = self.kv.delete_expect_revision(key, Some(revision)).await;
     }
 }
 

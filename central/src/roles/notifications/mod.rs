@@ -4,7 +4,7 @@
 //! The durable consumer `notifications` reads `<root>.ev.kiosk.*.order.*` (OrderCreated) and
 //! `<root>.ev.order.>` (OrderReadied, OrderCanceled, OrderRejected). For each it builds a
 //! [`NotificationTrigger`] (customer and number via [`lookup::Directory`]), renders it with
-//! [`sms_for`], and sends it once ([`dedupe::Ledger`]) through the [`sink::Sink`]: the HTTP
+//! [`sms_for`], and sends it once ([`send_once`] over the [`dedupe::Ledger`]) through the [`sink::Sink`]: the HTTP
 //! gateway or the JSON-lines log file. A customer not known yet (its events not synced) is
 //! retried later; a message the gateway refuses is dead-lettered.
 
@@ -24,9 +24,9 @@ use crate::platform::service::Runtime;
 use crate::platform::HandlerRegistry;
 use crate::roles::depot::journal::Journal;
 use crate::roles::depot::DepotError;
-use dedupe::{Claim, Ledger};
+use dedupe::{Claim, Ledger, LedgerStore};
 use lookup::Directory;
-use sink::{Sink, SinkError, SinkSettings, Sms};
+use sink::{SendSms, Sink, SinkError, SinkSettings, Sms};
 
 /// The notifications consumer's name.
 pub const CONSUMER: &str = "notifications";
@@ -121,36 +121,48 @@ impl Notifier {
 
     async fn notify(&self, trigger: &NotificationTrigger) -> Result<bool, Wait> {
         let ledger = &self.parts().await?.ledger;
-        let key = trigger.dedupe_key();
-        let revision = match ledger.claim(&key).await? {
-            Claim::Mine(rev) => rev,
-            Claim::AlreadySent => return Ok(false),
-            Claim::Busy => return Err(Wait::Unknown("claim")),
-        };
-        let message = sms_for(trigger);
-        let sms = Sms {
-            to: message.to,
-            body: message.body,
-            order: trigger.order_id().to_string(),
-            kind: trigger.kind().to_string(),
-            dedupe_key: key.clone(),
-        };
-        match self.sink.send(&sms).await {
-            Ok(()) => {
-                ledger.sent(&key, revision).await?;
-                Ok(true)
-            }
-            Err(e) => {
-                ledger.release(&key, revision).await;
-                Err(Wait::Sink(e))
-            }
+        send_once(ledger, &self.sink, trigger, dedupe::STALE_CLAIM).await
+    }
+}
+
+/// Texts `trigger` once across redeliveries and replicas: claim its dedupe key in `ledger`, send
+/// through `sink`, mark it sent (or give the claim up when sending failed). Whether it was sent
+/// now (`false`: sent before). Production's notifier and the deterministic simulator run this.
+pub async fn send_once(
+    ledger: &impl LedgerStore,
+    sink: &impl SendSms,
+    trigger: &NotificationTrigger,
+    stale_after: Duration,
+) -> Result<bool, Wait> {
+    let key = trigger.dedupe_key();
+    let revision = match dedupe::claim(ledger, &key, stale_after).await? {
+        Claim::Mine(rev) => rev,
+        Claim::AlreadySent => return Ok(false),
+        Claim::Busy => return Err(Wait::Unknown("claim")),
+    };
+    let message = sms_for(trigger);
+    let sms = Sms {
+        to: message.to,
+        body: message.body,
+        order: trigger.order_id().to_string(),
+        kind: trigger.kind().to_string(),
+        dedupe_key: key.clone(),
+    };
+    match sink.send_sms(&sms).await {
+        Ok(()) => {
+            dedupe::mark_sent(ledger, &key, revision).await?;
+            Ok(true)
+        }
+        Err(e) => {
+            dedupe::release(ledger, &key, revision).await;
+            Err(Wait::Sink(e))
         }
     }
 }
 
 /// Why a message waits.
 #[derive(Debug)]
-enum Wait {
+pub enum Wait {
     /// Something is not known yet (or being sent elsewhere).
     Unknown(&'static str),
     /// Reading or the ledger failed.
@@ -169,9 +181,6 @@ impl Handler for Notifier {
     type Message = OrderEvent;
 
     async fn handle(&self, _delivery: &Delivery, event: OrderEvent) -> Outcome {
-        let later = |ms| Outcome::Nak {
-            delay: Some(Duration::from_millis(ms)),
-        };
         let result = match self.trigger(&event).await {
             Ok(Some(trigger)) => self
                 .notify(&trigger)
@@ -180,27 +189,39 @@ impl Handler for Notifier {
             Ok(None) => Ok(None),
             Err(w) => Err(w),
         };
-        match result {
-            Ok(Some((trigger, sent))) => {
-                tracing::info!(kind = trigger.kind(), order = %trigger.order_id(), sent, "notification");
-                Outcome::Ack
-            }
-            Ok(None) => Outcome::Ack,
-            Err(Wait::Unknown(what)) => {
-                tracing::info!(order = %event.order_id(), what, "notification waits");
-                later(1000)
-            }
-            Err(Wait::Sink(SinkError::Refused(status))) => Outcome::Term {
-                reason: format!("sms gateway refused the message: status {status}"),
-            },
-            Err(Wait::Sink(e)) => {
-                tracing::warn!(error = %e, "sms not sent; retrying");
-                later(2000)
-            }
-            Err(Wait::Depot(e)) => {
-                tracing::warn!(error = %e, "notification failed; retrying");
-                later(1000)
-            }
+        outcome_of(event.order_id(), result)
+    }
+}
+
+/// What the message of `order`'s event becomes: acked once texted (or texting nobody), given
+/// back while something is unknown or failing, dead-lettered when the gateway refuses it.
+pub fn outcome_of(
+    order: OrderId,
+    result: Result<Option<(NotificationTrigger, bool)>, Wait>,
+) -> Outcome {
+    let later = |ms| Outcome::Nak {
+        delay: Some(Duration::from_millis(ms)),
+    };
+    match result {
+        Ok(Some((trigger, sent))) => {
+            tracing::info!(kind = trigger.kind(), order = %trigger.order_id(), sent, "notification");
+            Outcome::Ack
+        }
+        Ok(None) => Outcome::Ack,
+        Err(Wait::Unknown(what)) => {
+            tracing::info!(%order, what, "notification waits");
+            later(1000)
+        }
+        Err(Wait::Sink(SinkError::Refused(status))) => Outcome::Term {
+            reason: format!("sms gateway refused the message: status {status}"),
+        },
+        Err(Wait::Sink(e)) => {
+            tracing::warn!(error = %e, "sms not sent; retrying");
+            later(2000)
+        }
+        Err(Wait::Depot(e)) => {
+            tracing::warn!(error = %e, "notification failed; retrying");
+            later(1000)
         }
     }
 }

@@ -120,6 +120,22 @@ pub enum Sink {
     },
 }
 
+/// Where texts go: the [`Sink`] in production; the simulated gateway in the deterministic
+/// simulation.
+pub trait SendSms: Sync {
+    /// Sends one text.
+    fn send_sms(
+        &self,
+        sms: &Sms,
+    ) -> impl std::future::Future<Output = Result<(), SinkError>> + Send;
+}
+
+impl SendSms for Sink {
+    async fn send_sms(&self, sms: &Sms) -> Result<(), SinkError> {
+        self.send(sms).await
+    }
+}
+
 impl Sink {
     /// The sink `settings` describe.
     pub fn new(settings: &SinkSettings) -> Self {
