@@ -49,20 +49,24 @@ pub fn handle_many(
     runtime: &tokio::runtime::Runtime,
 ) -> Vec<Result<Outcome, Crash>> {
     let shared = SharedCx::new(cx);
-    let runs = deliveries.iter().map(|d| run(&shared, d));
+    let runs = deliveries
+        .iter()
+        .enumerate()
+        .map(|(replica, d)| run(&shared, d, replica));
     runtime.block_on(futures::future::join_all(runs))
 }
 
-async fn run(shared: &SharedCx<'_, '_>, d: &Delivery) -> Result<Outcome, Crash> {
+async fn run(shared: &SharedCx<'_, '_>, d: &Delivery, replica: usize) -> Result<Outcome, Crash> {
     let subject = &d.message.subject;
     if subject.contains(".cmd.payments.") {
-        return super::payments::run(shared, d).await;
+        return super::payments::run(shared, d, replica).await;
     }
     if subject.contains(".cmd.ordering.") {
-        return super::ordering::run(shared, d).await;
+        return super::ordering::run(shared, d, replica).await;
     }
     interleave().await;
     let mut cx = shared.lock().unwrap_or_else(|p| p.into_inner());
+    cx.replica = replica;
     handle_depot(&mut cx, d)
 }
 

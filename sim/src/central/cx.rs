@@ -20,6 +20,9 @@ pub struct Cx<'a> {
     pub now: i64,
     planted: &'a BTreeSet<Planted>,
     ops_left: Option<u32>,
+    /// The replica acting now, when a step's replicas share this context: only replica 0 has a
+    /// crash point; the others run on past it (one replica dies, the other does not).
+    pub replica: usize,
 }
 
 impl<'a> Cx<'a> {
@@ -37,6 +40,7 @@ impl<'a> Cx<'a> {
             now,
             planted,
             ops_left: crash_after,
+            replica: 0,
         }
     }
 
@@ -50,8 +54,12 @@ impl<'a> Cx<'a> {
         self.bus.root().to_owned()
     }
 
-    /// Counts one write (or outside call); fails once the crash point is reached.
+    /// Counts one write (or outside call) of the acting replica; fails once replica 0's crash
+    /// point is reached.
     pub fn io(&mut self) -> Result<(), Crash> {
+        if self.replica != 0 {
+            return Ok(());
+        }
         match &mut self.ops_left {
             Some(0) => Err(Crash),
             Some(n) => {

@@ -10,15 +10,15 @@ use mallbots_central::roles::ordering::Ordering;
 use mallbots_domain::ordering::OrderEvent;
 use std::sync::Arc;
 
-/// A message on `<root>.cmd.ordering.<name>`, handled by one replica over the step's shared
-/// context (other replicas' handlers may interleave with it).
-pub async fn run(cx: &SharedCx<'_, '_>, d: &Delivery) -> Result<Outcome, Crash> {
+/// A message on `<root>.cmd.ordering.<name>`, handled by the step's `replica`-th replica over
+/// the shared context (other replicas' handlers may interleave with it).
+pub async fn run(cx: &SharedCx<'_, '_>, d: &Delivery, replica: usize) -> Result<Outcome, Crash> {
     let m = &d.message;
     let command = match OrderingCommand::decode(&m.subject, &m.payload) {
         Ok(c) => c,
         Err(e) => return Ok(Outcome::Term(e.to_string())),
     };
-    let io = Arc::new(SimIo::new(cx, &d.consumer, m.seq, d.delivered));
+    let io = Arc::new(SimIo::new(cx, &d.consumer, m.seq, d.delivered).on_replica(replica));
     let handler = OrderingHandler::new(Ordering::over(io.clone()));
     let outcome = handler.run(i64::from(d.delivered), command).await;
     io.settle(outcome)
@@ -30,10 +30,11 @@ pub async fn request(
     d: &Delivery,
     device: &str,
     event: &OrderEvent,
+    replica: usize,
 ) -> Result<Outcome, Crash> {
     let m = &d.message;
     let event_id = m.msg_id.clone().unwrap_or_else(|| format!("seq/{}", m.seq));
-    let io = Arc::new(SimIo::new(cx, &d.consumer, m.seq, d.delivered));
+    let io = Arc::new(SimIo::new(cx, &d.consumer, m.seq, d.delivered).on_replica(replica));
     let ordering = Ordering::over(io.clone());
     let outcome = ordering.on_request(device, event, &event_id).await;
     io.settle(outcome)

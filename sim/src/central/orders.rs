@@ -86,12 +86,15 @@ pub fn handle_many(
     runtime: &tokio::runtime::Runtime,
 ) -> Vec<Result<Outcome, Crash>> {
     let shared = SharedCx::new(cx);
-    let runs = deliveries.iter().map(|d| run(&shared, d));
+    let runs = deliveries
+        .iter()
+        .enumerate()
+        .map(|(replica, d)| run(&shared, d, replica));
     runtime.block_on(futures::future::join_all(runs))
 }
 
 /// A message on `saga-orders`, handled by one replica.
-async fn run(shared: &SharedCx<'_, '_>, d: &Delivery) -> Result<Outcome, Crash> {
+async fn run(shared: &SharedCx<'_, '_>, d: &Delivery, replica: usize) -> Result<Outcome, Crash> {
     let m = &d.message;
     let Some((device, kind, id)) = kiosk_subject_parts(&m.subject) else {
         return Ok(Outcome::Term(format!("unexpected subject {}", m.subject)));
@@ -133,13 +136,16 @@ async fn run(shared: &SharedCx<'_, '_>, d: &Delivery) -> Result<Outcome, Crash> 
                     unavailable_products,
                 },
             };
-            let io = SimSagaIo(shared);
+            let io = SimSagaIo {
+                cx: shared,
+                replica,
+            };
             drive(&io, &timeouts(), SagaId::from(order_id), &input)
                 .await
                 .map_err(|_| Crash)?;
             Ok(Outcome::Ack)
         }
-        ("orderreq", event) => super::ordering::request(shared, d, &device, &event).await,
+        ("orderreq", event) => super::ordering::request(shared, d, &device, &event, replica).await,
         (kind, _) => Ok(Outcome::Term(format!("unexpected {kind} event"))),
     }
 }
@@ -165,13 +171,16 @@ pub fn handle_replies(cx: &mut Cx<'_>, deliveries: &[Delivery]) -> Vec<Result<Ou
         })
         .collect();
     let shared = SharedCx::new(cx);
-    let io = SimSagaIo(&shared);
     let timeouts = timeouts();
-    let runs = inputs.iter().map(|input| {
-        let (io, timeouts) = (&io, &timeouts);
+    let runs = inputs.iter().enumerate().map(|(replica, input)| {
+        let (shared, timeouts) = (&shared, &timeouts);
         async move {
+            let io = SimSagaIo {
+                cx: shared,
+                replica,
+            };
             match input {
-                Ok((saga, input)) => drive(io, timeouts, *saga, input)
+                Ok((saga, input)) => drive(&io, timeouts, *saga, input)
                     .await
                     .map(|_| Outcome::Ack)
                     .map_err(|_| Crash),

@@ -17,12 +17,19 @@ pub const SAGAS: &str = "sagas";
 /// How long a finished saga's key is kept before it is purged (ms).
 pub const FINISHED_GRACE_MS: i64 = 20_000;
 
-/// [`SagaIo`] over the step's shared handler context.
-pub struct SimSagaIo<'m, 'c, 'a>(pub &'m SharedCx<'c, 'a>);
+/// [`SagaIo`] over the step's shared handler context, for one of its replicas (only replica 0
+/// may crash).
+pub struct SimSagaIo<'m, 'c, 'a> {
+    /// The shared context.
+    pub cx: &'m SharedCx<'c, 'a>,
+    /// The replica driving the saga.
+    pub replica: usize,
+}
 
 impl SimSagaIo<'_, '_, '_> {
     fn with<R>(&self, f: impl FnOnce(&mut Cx<'_>) -> R) -> R {
-        let mut guard = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut guard = self.cx.lock().unwrap_or_else(|p| p.into_inner());
+        guard.replica = self.replica;
         f(&mut guard)
     }
 }

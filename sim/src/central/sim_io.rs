@@ -38,6 +38,8 @@ pub struct SimIo<'m, 'c, 'a> {
     delivered: u32,
     /// The payment an AuthorizePayment is about (the gateway call names no payment).
     pub authorizing: Option<PaymentId>,
+    /// Which of the step's replicas handles the delivery (only replica 0 may crash).
+    replica: usize,
     crashed: AtomicBool,
 }
 
@@ -53,8 +55,15 @@ impl<'m, 'c, 'a> SimIo<'m, 'c, 'a> {
             seq,
             delivered,
             authorizing: None,
+            replica: 0,
             crashed: AtomicBool::new(false),
         }
+    }
+
+    /// The same I/O, run by the step's `replica`-th replica.
+    pub fn on_replica(mut self, replica: usize) -> Self {
+        self.replica = replica;
+        self
     }
 
     /// Now (ms).
@@ -86,7 +95,14 @@ impl<'m, 'c, 'a> SimIo<'m, 'c, 'a> {
 
     /// Counts a write; after the crash point every write fails and the delivery is not settled.
     pub(super) fn io(&self, subject: &str) -> Result<(), PublishError> {
-        if self.with(|cx| cx.io()).is_err() {
+        let replica = self.replica;
+        if self
+            .with(|cx| {
+                cx.replica = replica;
+                cx.io()
+            })
+            .is_err()
+        {
             self.crashed.store(true, Ordering::SeqCst);
             return Err(PublishError::Other {
                 subject: subject.to_owned(),
