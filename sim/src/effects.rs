@@ -23,7 +23,8 @@ pub struct Effects {
     pub captured: BTreeMap<String, u32>,
     /// Voids per payment.
     pub voided: BTreeMap<String, u32>,
-    /// SMS delivered per order (the gateway drops a repeat of an idempotency key it has seen).
+    /// Texts delivered per order and kind (`<order> <kind>`; the gateway drops a repeat of an
+    /// idempotency key it has seen).
     pub sms: BTreeMap<String, u32>,
     /// Idempotency keys of the SMS the gateway took.
     sms_keys: BTreeSet<String>,
@@ -85,11 +86,11 @@ impl Effects {
         });
     }
 
-    /// The SMS gateway takes a text about `order` with idempotency key `key` (a repeat of a
+    /// The SMS gateway takes a text (`<order> <kind>`) with idempotency key `key` (a repeat of a
     /// key is dropped, as real gateways do; it is counted as `sms repeat dropped`).
-    pub fn send_sms(&mut self, key: &str, order: &str) {
+    pub fn send_sms(&mut self, key: &str, text: &str) {
         if self.sms_keys.insert(key.to_owned()) {
-            *self.sms.entry(order.to_owned()).or_default() += 1;
+            *self.sms.entry(text.to_owned()).or_default() += 1;
         } else {
             self.count("sms repeat dropped");
         }

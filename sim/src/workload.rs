@@ -114,6 +114,7 @@ impl World {
                     kiosk: i,
                     order: order.order_id,
                     code: order.pickup_code.clone().unwrap_or_default(),
+                    mistyped: false,
                 });
                 self.note(format!("{id} order {} placed ({card})", order.order_id));
             }
@@ -141,7 +142,7 @@ impl World {
         ));
     }
 
-    /// A customer at the depot desk picks up a ready order.
+    /// A customer at the depot desk picks up a ready order (a wrong code now and then).
     pub(crate) fn pickup(&mut self) {
         let ready: Vec<Placed> = self
             .placed
@@ -153,9 +154,20 @@ impl World {
             return;
         };
         let p = &ready[j];
-        let r = self.devices[DEPOT].edge().request_pickup(p.order, &p.code);
+        // Now and then the customer shows a wrong code (once per order): central refuses it
+        // with a coded answer, and the next try with the right code hands the order over.
+        let code = if !p.mistyped && self.rng.chance(80) {
+            if let Some(placed) = self.placed.iter_mut().find(|q| q.order == p.order) {
+                placed.mistyped = true;
+            }
+            let typed: u32 = p.code.parse().unwrap_or(0);
+            format!("{:06}", (typed + 1) % 1_000_000)
+        } else {
+            p.code.clone()
+        };
+        let r = self.devices[DEPOT].edge().request_pickup(p.order, &code);
         let line = format!(
-            "depot-1 pickup {}: {}",
+            "depot-1 pickup {} (code {code}): {}",
             p.order,
             r.map(|_| "requested".to_owned())
                 .unwrap_or_else(|e| e.code().to_owned())

@@ -71,6 +71,9 @@ pub struct Placed {
     pub order: OrderId,
     /// Its pickup code.
     pub code: String,
+    /// The customer showed a wrong code once already (they do not again: a desk locks an
+    /// order out after five wrong codes).
+    pub mistyped: bool,
 }
 
 /// A failed invariant.

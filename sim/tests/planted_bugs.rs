@@ -11,9 +11,14 @@ const SEEDS: u64 = 40;
 
 /// Finds `bug` within the CI seeds, failing one of `expected_invariants`.
 fn finds(bug: Planted, expected_invariants: &[&str], shrinks: bool) {
+    finds_in(Config::default(), bug, expected_invariants, shrinks);
+}
+
+/// [`finds`] with the workload of `base`.
+fn finds_in(base: Config, bug: Planted, expected_invariants: &[&str], shrinks: bool) {
     let cfg = Config {
         planted: BTreeSet::from([bug]),
-        ..Config::default()
+        ..base
     };
     let found = (0..SEEDS).find_map(|seed| {
         let report = run_seed(seed, &cfg);
@@ -66,7 +71,17 @@ fn a_saga_write_without_compare_and_set_is_found() {
     // Two replicas drive one saga at once; the later blind write drops a transition: the order
     // never settles, or it settles without the compensation the lost transition sent (a
     // rejection whose payment is never voided).
-    finds(Planted::BlindSagaWrite, &["quiescence", "payments"], false);
+    // Five kiosks: more sagas in flight at once, so two replicas meet on one more often.
+    let busier = Config {
+        kiosks: 5,
+        ..Config::default()
+    };
+    finds_in(
+        busier,
+        Planted::BlindSagaWrite,
+        &["quiescence", "payments"],
+        false,
+    );
 }
 
 #[test]

@@ -1,13 +1,14 @@
 //! `<root>.cmd.>`: the saga's commands and the roles' follow-ups. Payments and ordering go to
 //! production's logic ([`super::payments`], [`super::ordering`]), the depot's list commands to
-//! production's depot decisions ([`super::depot`]); AuthorizeCustomer is granted (central's
-//! customers view is not simulated). Replies go to `<root>.reply.<saga>` with msg-id
+//! production's depot decisions ([`super::depot`]), AuthorizeCustomer to production's
+//! [`authorize`] over the customer folded from the stream ([`super::views`]). Replies go to `<root>.reply.<saga>` with msg-id
 //! `reply/<command id>`, as production's `saga_reply`.
 
 use super::cx::{interleave, Crash, Cx};
 use super::sim_io::SharedCx;
 use super::Outcome;
 use crate::bus::Delivery;
+use mallbots_central::roles::customers::authorize;
 use mallbots_domain::saga::{CommandMeta, ReplyOutcome, SagaCommand, SagaInput};
 use mallbots_domain::Timestamp;
 use mallbots_wire::service_subjects::CommandContext;
@@ -85,7 +86,14 @@ fn handle_depot(cx: &mut Cx<'_>, d: &Delivery) -> Result<Outcome, Crash> {
     };
     let meta = *command.meta();
     match command {
-        SagaCommand::AuthorizeCustomer { .. } => reply(cx, &meta, ReplyOutcome::success()),
+        SagaCommand::AuthorizeCustomer { customer_id, .. } => {
+            let customer = super::views::customer(cx.bus, customer_id);
+            let at = Timestamp::from_millis(meta.issued_at.millis());
+            match authorize(&customer, i64::from(d.delivered), at) {
+                Some(outcome) => reply(cx, &meta, outcome),
+                None => Ok(Outcome::Nak(250)),
+            }
+        }
         SagaCommand::CreateShoppingList { .. }
         | SagaCommand::CancelShoppingList { .. }
         | SagaCommand::InitiateShopping { .. } => {

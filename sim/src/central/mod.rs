@@ -16,6 +16,7 @@ pub mod orders;
 mod payments;
 mod saga_io;
 mod sim_io;
+mod views;
 
 pub use sim_io::DECLINED_CARD;
 
@@ -44,7 +45,13 @@ pub fn consumers(root: &str) -> Vec<(&'static str, Vec<String>)> {
         ),
         ("commands", vec![format!("{root}.cmd.>")]),
         ("desk", vec![format!("{root}.ev.desk.*.pickupreq.*")]),
-        ("notifications", vec![format!("{root}.ev.order.*.*")]),
+        (
+            "notifications",
+            vec![
+                format!("{root}.ev.kiosk.*.order.*"),
+                format!("{root}.ev.order.*.*"),
+            ],
+        ),
     ]
 }
 

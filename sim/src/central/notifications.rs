@@ -1,20 +1,22 @@
-//! `notifications`: central's order events; an `OrderReadied` texts the customer once through
-//! production's [`send_once`] (claim the dedupe key in the ledger's KV bucket, send, mark it
+//! `notifications`: the kiosks' and central's order events; an order placed, ready, canceled or
+//! rejected texts its customer (production's [`texts`], [`trigger_of`], the number folded by
+//! production's [`sms_of`]) once through production's [`send_once`] (claim the dedupe key in the ledger's KV bucket, send, mark it
 //! sent; a claim left by a replica that died mid-send is taken over once stale), and the message
 //! is settled as production's [`outcome_of`] says. The ledger is the simulated KV bucket
 //! [`SMS_SENT`]; the gateway is [`crate::effects::Effects::send_sms`], which drops a repeated
-//! idempotency key as real gateways do. Central's customers view is not simulated: the number is
-//! a fixed one.
+//! idempotency key as real gateways do.
 
 use super::cx::{interleave, Crash, Cx};
 use super::sim_io::{SharedCx, SimIo};
-use super::Outcome;
+use super::{orders, Outcome};
 use crate::bus::Delivery;
 use mallbots_central::roles::depot::DepotError;
 use mallbots_central::roles::notifications::dedupe::{LedgerEntry, LedgerStore};
+use mallbots_central::roles::notifications::lookup::sms_of;
 use mallbots_central::roles::notifications::sink::{SendSms, SinkError, Sms};
-use mallbots_central::roles::notifications::{outcome_of, send_once};
-use mallbots_domain::notifications::NotificationTrigger;
+use mallbots_central::roles::notifications::{
+    created_facts, outcome_of, send_once, texts, trigger_of,
+};
 use mallbots_domain::ordering::OrderEvent;
 use std::time::Duration;
 
@@ -34,17 +36,21 @@ pub fn handle(
     let Ok(event) = serde_json::from_slice::<OrderEvent>(&d.message.payload) else {
         return Ok(Outcome::Ack);
     };
-    let OrderEvent::OrderReadied {
-        order_id, total, ..
-    } = event
-    else {
-        return Ok(Outcome::Ack);
+    let order_id = event.order_id();
+    let created = match created_facts(&event) {
+        Some(facts) => Some(facts),
+        None if texts(&event) => orders::created(cx.bus, order_id),
+        None => return Ok(Outcome::Ack),
     };
-    let trigger = NotificationTrigger::OrderReady {
-        order_id,
-        sms_number: "+15550100".into(),
-        total,
-        pickup_code: None,
+    let sms_number = created
+        .as_ref()
+        .and_then(|(customer, ..)| sms_of(super::views::customer_events(cx.bus, *customer)));
+    let (Some(created), Some(sms_number)) = (created, sms_number) else {
+        // Production's `Wait::Unknown`: the order's or the customer's event is not in yet.
+        return Ok(Outcome::Nak(500));
+    };
+    let Some(trigger) = trigger_of(&event, created, sms_number) else {
+        return Ok(Outcome::Ack);
     };
     let shared = SharedCx::new(cx);
     let io = SimIo::new(&shared, &d.consumer, d.message.seq, d.delivered);
@@ -116,7 +122,8 @@ impl SendSms for SimIo<'_, '_, '_> {
         interleave().await;
         self.io("sms")
             .map_err(|_| SinkError::Gateway("replica crashed".into()))?;
-        self.with(|cx| cx.effects.send_sms(&sms.dedupe_key, &sms.order));
+        let text = format!("{} {}", sms.order, sms.kind);
+        self.with(|cx| cx.effects.send_sms(&sms.dedupe_key, &text));
         Ok(())
     }
 }

@@ -45,16 +45,15 @@ pub fn send_capture(
     cx: &mut Cx<'_>,
     d: &Delivery,
     order: mallbots_domain::OrderId,
+    command_id: String,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<(), Crash> {
     let m = &d.message;
     let shared = SharedCx::new(cx);
     let io = Arc::new(SimIo::new(&shared, &d.consumer, m.seq, d.delivered));
     let ordering = Ordering::over(io.clone());
-    let command_id =
-        mallbots_central::platform::envelope::derived_id(&order.to_string(), "capture");
     let at = mallbots_domain::Timestamp::from_millis(io.now());
-    let sent = runtime.block_on(ordering.send_capture(order, command_id.to_string(), at));
+    let sent = runtime.block_on(ordering.send_capture(order, command_id, at));
     if io.crashed() || sent.is_err() {
         return Err(Crash);
     }

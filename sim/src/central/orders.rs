@@ -1,5 +1,5 @@
-//! `saga-orders` and `saga-replies`: a kiosk's `OrderCreated` starts the saga (after the
-//! catalog check, as production's `OrdersHandler`) through production's saga runner
+//! `saga-orders` and `saga-replies`: a kiosk's `OrderCreated` starts the saga (after
+//! production's catalog check, [`check_again`] and [`super::views::check_catalog`]) through production's saga runner
 //! ([`drive`]); a kiosk's cancellation request goes to production's ordering
 //! ([`super::ordering::request`]); replies and fired timers go to the saga. Also the order's
 //! subjects and its state folded from them, for the desk and the invariants.
@@ -9,12 +9,12 @@ use super::saga_io::SimSagaIo;
 use super::sim_io::SharedCx;
 use super::Outcome;
 use crate::bus::{Bus, Delivery};
+use mallbots_central::roles::notifications::{created_facts, CreatedFacts};
 use mallbots_central::roles::saga::drive::drive;
-use mallbots_central::roles::saga::orders::{kiosk_subject_parts, saga_item};
+use mallbots_central::roles::saga::orders::{check_again, kiosk_subject_parts, saga_item};
 use mallbots_domain::ordering::{Order, OrderEvent};
-use mallbots_domain::products::{Product, ProductEvent};
 use mallbots_domain::saga::{SagaInput, SagaInputKind, StepTimeouts};
-use mallbots_domain::{Aggregate, OrderId, ProductId, SagaId, StoreId, Timestamp};
+use mallbots_domain::{Aggregate, OrderId, SagaId, Timestamp};
 
 /// Every saga step's timeout (ms).
 pub const STEP_TIMEOUT_MS: i64 = 8_000;
@@ -41,6 +41,13 @@ pub fn device_of(cx: &Cx<'_>, order: OrderId) -> Option<String> {
     kiosk_subject_parts(&created.subject).map(|(device, ..)| device)
 }
 
+/// The facts of `order`'s `OrderCreated` a text needs, if it reached the server.
+pub fn created(bus: &Bus, order: OrderId) -> Option<CreatedFacts> {
+    let pattern = format!("{}.ev.kiosk.*.order.{order}", bus.root());
+    let first = bus.first_matching(&pattern)?;
+    created_facts(&serde_json::from_slice(&first.payload).ok()?)
+}
+
 /// `order` folded from its kiosk and central subjects on `bus`.
 pub fn load(bus: &Bus, device: &str, order: OrderId) -> Order {
     let root = bus.root();
@@ -56,25 +63,6 @@ pub fn load(bus: &Bus, device: &str, order: OrderId) -> Order {
         );
     }
     Order::from_events(&events)
-}
-
-/// Products of `items` the catalog does not offer (unknown or removed).
-fn unavailable(cx: &Cx<'_>, items: &[(ProductId, StoreId)]) -> Vec<ProductId> {
-    let root = cx.root();
-    items
-        .iter()
-        .filter(|(product, store)| {
-            let subject = format!("{root}.ev.catalog.{store}.product.{product}");
-            let events: Vec<ProductEvent> = cx
-                .bus
-                .history(&subject)
-                .into_iter()
-                .filter_map(|m| serde_json::from_slice(&m.payload).ok())
-                .collect();
-            !Product::from_events(&events).is_available()
-        })
-        .map(|(product, _)| *product)
-        .collect()
 }
 
 /// Messages on `saga-orders` taken at once by as many replicas: each kiosk order starts its
@@ -120,10 +108,14 @@ async fn run(shared: &SharedCx<'_, '_>, d: &Delivery, replica: usize) -> Result<
         ) => {
             let lines: Vec<_> = items.iter().map(|i| (i.product_id, i.store_id)).collect();
             interleave().await;
-            let unavailable_products = {
+            let availability = {
                 let cx = shared.lock().unwrap_or_else(|p| p.into_inner());
-                unavailable(&cx, &lines)
+                super::views::check_catalog(cx.bus, &lines)
             };
+            if check_again(&availability, i64::from(d.delivered)) {
+                return Ok(Outcome::Nak(300));
+            }
+            let unavailable_products = availability.all_unavailable();
             let input = SagaInput {
                 input_id: m.msg_id.clone().unwrap_or_else(|| format!("seq/{}", m.seq)),
                 at: Timestamp::from_millis(m.published_ms),

@@ -257,9 +257,14 @@ impl OrderingIo for SimIo<'_, '_, '_> {
         })
     }
 
-    fn customer_phone(&self, _customer: CustomerId) -> BoxFuture<'_, Option<String>> {
-        // Central's customers view is not simulated: the lines go out without the digits.
-        Box::pin(async { None })
+    fn customer_phone(&self, customer: CustomerId) -> BoxFuture<'_, Option<String>> {
+        Box::pin(async move {
+            interleave().await;
+            let customer = self.with(|cx| super::views::customer(cx.bus, customer));
+            customer
+                .is_registered()
+                .then(|| customer.sms_number().to_owned())
+        })
     }
 
     fn now_ms(&self) -> i64 {

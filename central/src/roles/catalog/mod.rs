@@ -115,17 +115,7 @@ impl Catalog {
             checked.push(product_id);
             let product = self.product(product_id).await?;
             let store = self.store(store_id).await?;
-            if !product.exists() || !store.exists() {
-                out.unknown.push(product_id);
-                continue;
-            }
-            let ok = product.is_available()
-                && product.store_id() == store_id
-                && store.is_active()
-                && store.participating();
-            if !ok {
-                out.unavailable.push(product_id);
-            }
+            out.record(product_id, store_id, &product, &store);
         }
         Ok(out)
     }
@@ -141,6 +131,29 @@ pub struct Availability {
 }
 
 impl Availability {
+    /// Counts `product_id`, ordered from `store_id`, as the view folds it (`product`, `store`):
+    /// unknown if either was never seen; unavailable if removed, of another store, or of a
+    /// store removed or not participating. (The check's one rule, also run by the simulator.)
+    pub fn record(
+        &mut self,
+        product_id: ProductId,
+        store_id: StoreId,
+        product: &Product,
+        store: &Store,
+    ) {
+        if !product.exists() || !store.exists() {
+            self.unknown.push(product_id);
+            return;
+        }
+        let orderable = product.is_available()
+            && product.store_id() == store_id
+            && store.is_active()
+            && store.participating();
+        if !orderable {
+            self.unavailable.push(product_id);
+        }
+    }
+
     /// Everything not orderable, counting unknown products as unavailable.
     pub fn all_unavailable(self) -> Vec<ProductId> {
         self.unavailable.into_iter().chain(self.unknown).collect()

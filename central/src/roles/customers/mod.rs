@@ -84,20 +84,32 @@ impl Handler for AuthorizeCustomerHandler {
                 return Outcome::Nak { delay: None };
             }
         };
-        if !customer.is_registered() && delivery.delivered() < UNKNOWN_CUSTOMER_TRIES {
-            return Outcome::Nak {
+        let at = Timestamp::from_millis(meta.issued_at.millis());
+        match authorize(&customer, delivery.delivered(), at) {
+            None => Outcome::Nak {
                 delay: Some(Duration::from_millis(250)),
-            };
+            },
+            Some(outcome) => {
+                crate::platform::saga_reply::reply_outcome(&self.rt, meta, outcome).await
+            }
         }
-        let decision = customer.decide(&CustomerCommand::AuthorizeCustomer {
-            at: Timestamp::from_millis(meta.issued_at.millis()),
-        });
-        let outcome = match decision {
+    }
+}
+
+/// The answer to AuthorizeCustomer on its `delivered`-th delivery, for `customer` as the view
+/// folds it: `None` to look again shortly (a customer not yet in the view may be registered
+/// moments before the order), else the reply: success for a registered, enabled customer, the
+/// rule's failure otherwise. (Production's decision, also run by the simulator.)
+pub fn authorize(customer: &Customer, delivered: i64, at: Timestamp) -> Option<ReplyOutcome> {
+    if !customer.is_registered() && delivered < UNKNOWN_CUSTOMER_TRIES {
+        return None;
+    }
+    Some(
+        match customer.decide(&CustomerCommand::AuthorizeCustomer { at }) {
             Ok(_) => ReplyOutcome::success(),
             Err(e) => ReplyOutcome::failure(e.code()),
-        };
-        crate::platform::saga_reply::reply_outcome(&self.rt, meta, outcome).await
-    }
+        },
+    )
 }
 
 /// Registers `customers-view` and `cmd-customers` (role saga).

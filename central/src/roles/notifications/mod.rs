@@ -14,9 +14,10 @@ pub mod sink;
 
 use std::time::Duration;
 
-use mallbots_domain::ids::OrderId;
+use mallbots_domain::ids::{CustomerId, OrderId};
 use mallbots_domain::notifications::{sms_for, NotificationTrigger};
 use mallbots_domain::ordering::OrderEvent;
+use mallbots_domain::Money;
 use tokio::sync::OnceCell;
 
 use crate::platform::handler::{Delivery, Handler, Outcome};
@@ -73,56 +74,83 @@ impl Notifier {
     /// The trigger for `event`, `None` if it texts nobody.
     async fn trigger(&self, event: &OrderEvent) -> Result<Option<NotificationTrigger>, Wait> {
         let directory = &self.parts().await?.directory;
-        let order_id = event.order_id();
-        let customer_of = |order_id: OrderId| async move {
-            directory
-                .order(order_id)
+        let created = match created_facts(event) {
+            Some(facts) => facts,
+            None if texts(event) => directory
+                .order(event.order_id())
                 .await?
-                .ok_or(Wait::Unknown("order"))
-        };
-        let (customer_id, total, pickup_code) = match event {
-            OrderEvent::OrderCreated {
-                customer_id,
-                total,
-                pickup_code,
-                ..
-            } => (*customer_id, *total, pickup_code.clone()),
-            OrderEvent::OrderReadied { .. }
-            | OrderEvent::OrderCanceled { .. }
-            | OrderEvent::OrderRejected { .. } => customer_of(order_id).await?,
-            _ => return Ok(None),
+                .ok_or(Wait::Unknown("order"))?,
+            None => return Ok(None),
         };
         let sms_number = directory
-            .sms_number(customer_id)
+            .sms_number(created.0)
             .await?
             .ok_or(Wait::Unknown("customer"))?;
-        Ok(Some(match event {
-            OrderEvent::OrderCreated { .. } => NotificationTrigger::OrderCreated {
-                order_id,
-                sms_number,
-                total,
-            },
-            OrderEvent::OrderReadied { total, .. } => NotificationTrigger::OrderReady {
-                order_id,
-                sms_number,
-                total: *total,
-                pickup_code,
-            },
-            OrderEvent::OrderCanceled { reason, .. } | OrderEvent::OrderRejected { reason, .. } => {
-                NotificationTrigger::OrderCanceled {
-                    order_id,
-                    sms_number,
-                    reason: reason.clone(),
-                }
-            }
-            _ => return Ok(None),
-        }))
+        Ok(trigger_of(event, created, sms_number))
     }
 
     async fn notify(&self, trigger: &NotificationTrigger) -> Result<bool, Wait> {
         let ledger = &self.parts().await?.ledger;
         send_once(ledger, &self.sink, trigger, dedupe::STALE_CLAIM).await
     }
+}
+
+/// The facts of an order's `OrderCreated` a text needs: its customer, total and pickup code.
+pub type CreatedFacts = (CustomerId, Money, Option<String>);
+
+/// Whether `event` texts the customer: an order placed, ready, canceled or rejected.
+pub fn texts(event: &OrderEvent) -> bool {
+    matches!(
+        event,
+        OrderEvent::OrderCreated { .. }
+            | OrderEvent::OrderReadied { .. }
+            | OrderEvent::OrderCanceled { .. }
+            | OrderEvent::OrderRejected { .. }
+    )
+}
+
+/// The [`CreatedFacts`] `event` carries itself (an `OrderCreated`); the others are looked up.
+pub fn created_facts(event: &OrderEvent) -> Option<CreatedFacts> {
+    match event {
+        OrderEvent::OrderCreated {
+            customer_id,
+            total,
+            pickup_code,
+            ..
+        } => Some((*customer_id, *total, pickup_code.clone())),
+        _ => None,
+    }
+}
+
+/// The text `event` sends to `sms_number`, given its order's [`CreatedFacts`]; `None` if it
+/// texts nobody. (Production's notifier and the simulator build their texts with this.)
+pub fn trigger_of(
+    event: &OrderEvent,
+    (_, created_total, pickup_code): CreatedFacts,
+    sms_number: String,
+) -> Option<NotificationTrigger> {
+    let order_id = event.order_id();
+    Some(match event {
+        OrderEvent::OrderCreated { .. } => NotificationTrigger::OrderCreated {
+            order_id,
+            sms_number,
+            total: created_total,
+        },
+        OrderEvent::OrderReadied { total, .. } => NotificationTrigger::OrderReady {
+            order_id,
+            sms_number,
+            total: *total,
+            pickup_code,
+        },
+        OrderEvent::OrderCanceled { reason, .. } | OrderEvent::OrderRejected { reason, .. } => {
+            NotificationTrigger::OrderCanceled {
+                order_id,
+                sms_number,
+                reason: reason.clone(),
+            }
+        }
+        _ => return None,
+    })
 }
 
 /// Texts `trigger` once across redeliveries and replicas: claim its dedupe key in `ledger`, send

@@ -10,7 +10,9 @@
 //! | `capture` | [`crate::platform::commands::Capture`] | gateway capture → PaymentCaptured, InvoicePaid, then `cmd.ordering.record_pickup` |
 //!
 //! Everything is idempotent by command id: it is the gateway's idempotency key and the seed of
-//! the event ids, and each aggregate's state decides what is left to do.
+//! the event ids, and each aggregate's state decides what is left to do. A capture is keyed by
+//! its payment instead ([`pickup::capture_key`]): two pickup requests send two capture commands,
+//! and run at once by two replicas both would otherwise charge.
 
 mod execute;
 pub mod gateway;

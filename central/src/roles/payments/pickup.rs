@@ -9,7 +9,7 @@ use mallbots_domain::error::ErrorCode;
 use mallbots_domain::payments::{
     Invoice, InvoiceCommand, InvoiceStatus, Payment, PaymentCommand, PaymentStatus,
 };
-use mallbots_domain::{Aggregate, InvoiceId, OrderId};
+use mallbots_domain::{Aggregate, InvoiceId, OrderId, PaymentId};
 
 use super::execute::{nothing_to_release, Deciding, Step};
 use super::handler::{with_progress, Payments, Retry};
@@ -81,9 +81,14 @@ impl<I: PaymentsIo> Payments<'_, I> {
                         return Ok(Step::Done(false));
                     }
                 }
+                // One capture per payment at the gateway, whichever pickup request asks: two
+                // requests for one order (two desks, a double tap) handled by two replicas at
+                // once both find the payment authorized; keyed by their command ids they would
+                // charge twice (found by the deterministic simulator).
+                let key = capture_key(c.payment_id);
                 let call = self
                     .gateway
-                    .capture(cause, c.payment_id, loaded.state.amount);
+                    .capture(&key, c.payment_id, loaded.state.amount);
                 with_progress(self.io, call).await?;
                 Ok(
                     match loaded
@@ -162,4 +167,9 @@ impl<I: PaymentsIo> Payments<'_, I> {
             .await?;
         Ok(Outcome::Ack)
     }
+}
+
+/// The gateway's idempotency key of `payment`'s capture: one per payment.
+pub fn capture_key(payment: PaymentId) -> String {
+    envelope::derived_id(&payment.to_string(), "capture").to_string()
 }

@@ -15,7 +15,7 @@ use crate::platform::handler::{DecodeError, Delivery, Handler, Outcome};
 use crate::platform::service::Runtime;
 use crate::platform::topology::Bucket;
 use crate::platform::views::LazyBucket;
-use crate::roles::catalog::Catalog;
+use crate::roles::catalog::{Availability, Catalog};
 use crate::roles::ordering::Ordering;
 
 /// Deliveries of an order naming a product the catalog view has not seen before it counts as
@@ -185,10 +185,7 @@ impl OrdersHandler {
         // The view may lag behind the order (or, for a moment, hold a later event of a store
         // without an earlier one: events are recorded concurrently): unknown products are looked
         // up again a few times, an unavailable one once more before the order is rejected.
-        let delivered = delivery.delivered();
-        if (!availability.unknown.is_empty() && delivered < UNKNOWN_PRODUCT_TRIES)
-            || (!availability.unavailable.is_empty() && delivered < 2)
-        {
+        if check_again(&availability, delivery.delivered()) {
             return Outcome::Nak {
                 delay: Some(std::time::Duration::from_millis(300)),
             };
@@ -224,6 +221,14 @@ impl OrdersHandler {
             }
         }
     }
+}
+
+/// Whether an order's catalog check is looked at again (after a short delay) instead of
+/// starting the saga: on its `delivered`-th delivery, an unknown product may be a view lagging
+/// behind the order, and an unavailable one a store's events recorded out of order for a moment.
+pub fn check_again(availability: &Availability, delivered: i64) -> bool {
+    (!availability.unknown.is_empty() && delivered < UNKNOWN_PRODUCT_TRIES)
+        || (!availability.unavailable.is_empty() && delivered < 2)
 }
 
 #[cfg(test)]
