@@ -159,26 +159,11 @@ impl Worker {
                 result = self.with_progress(&delivery).await;
             }
         }
-        let (outcome, label) = match result {
-            Err(DecodeError(reason)) => (
-                Outcome::Term {
-                    reason: format!("decode: {reason}"),
-                },
-                "decode_error",
-            ),
-            Ok(Outcome::Nak { .. }) if self.is_last(&delivery) => {
-                let reason = format!("max deliveries ({}) reached", self.max_deliver);
-                (Outcome::Term { reason }, "max_deliver")
-            }
-            Ok(Outcome::Nak { delay: None }) => {
-                let delay = Some(self.backoff_step(delivery.delivered()));
-                (Outcome::Nak { delay }, "nak")
-            }
-            Ok(outcome) => {
-                let label = outcome.label();
-                (outcome, label)
-            }
+        let limits = Redelivery {
+            max_deliver: self.max_deliver,
+            backoff: &self.backoff,
         };
+        let (outcome, label) = limits.settle(result, delivery.delivered());
         let applied = self.apply(&delivery, outcome).await;
         tracing::debug!(outcome = label, applied, "handled");
         self.metrics
@@ -194,7 +179,11 @@ impl Worker {
 
     /// Whether `delivery` is the last the consumer allows.
     fn is_last(&self, delivery: &Delivery) -> bool {
-        self.max_deliver > 0 && delivery.delivered() >= self.max_deliver
+        Redelivery {
+            max_deliver: self.max_deliver,
+            backoff: &self.backoff,
+        }
+        .is_last(delivery.delivered())
     }
 
     /// The back-off step after delivery number `delivered` (1-based).
@@ -250,5 +239,109 @@ impl Worker {
             }
         };
         delivery.settle(kind).await
+    }
+}
+
+/// A consumer's redelivery limits: what the worker does with a handler's result (the one rule,
+/// also run by the deterministic simulator).
+#[derive(Debug, Clone, Copy)]
+pub struct Redelivery<'a> {
+    /// Deliveries allowed (`<= 0`: unlimited).
+    pub max_deliver: i64,
+    /// The back-off step per delivery.
+    pub backoff: &'a [Duration],
+}
+
+impl Redelivery<'_> {
+    /// Whether delivery number `delivered` (1-based) is the last allowed.
+    pub fn is_last(&self, delivered: i64) -> bool {
+        self.max_deliver > 0 && delivered >= self.max_deliver
+    }
+
+    /// The outcome to apply to delivery number `delivered` for the handler's `result`, and its
+    /// label for the metrics: a payload that did not decode is dead-lettered, a nak on the last
+    /// delivery too (`max_deliver`), a nak without a delay waits the back-off step.
+    pub fn settle(
+        &self,
+        result: Result<Outcome, DecodeError>,
+        delivered: i64,
+    ) -> (Outcome, &'static str) {
+        match result {
+            Err(DecodeError(reason)) => (
+                Outcome::Term {
+                    reason: format!("decode: {reason}"),
+                },
+                "decode_error",
+            ),
+            Ok(Outcome::Nak { .. }) if self.is_last(delivered) => {
+                let reason = format!("max deliveries ({}) reached", self.max_deliver);
+                (Outcome::Term { reason }, "max_deliver")
+            }
+            Ok(Outcome::Nak { delay: None }) => {
+                let delay = Some(backoff_step(self.backoff, delivered));
+                (Outcome::Nak { delay }, "nak")
+            }
+            Ok(outcome) => {
+                let label = outcome.label();
+                (outcome, label)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BACKOFF: [Duration; 2] = [Duration::from_millis(100), Duration::from_secs(2)];
+
+    fn limits() -> Redelivery<'static> {
+        Redelivery {
+            max_deliver: 3,
+            backoff: &BACKOFF,
+        }
+    }
+
+    #[test]
+    fn a_nak_waits_its_back_off_step_until_the_last_delivery_dead_letters_it() {
+        let nak = || Ok(Outcome::Nak { delay: None });
+        let first = limits().settle(nak(), 1);
+        assert_eq!(
+            first.0,
+            Outcome::Nak {
+                delay: Some(BACKOFF[0])
+            }
+        );
+        let later = limits().settle(nak(), 2);
+        assert_eq!(
+            later.0,
+            Outcome::Nak {
+                delay: Some(BACKOFF[1])
+            }
+        );
+        let last = limits().settle(nak(), 3);
+        assert!(
+            matches!(last, (Outcome::Term { .. }, "max_deliver")),
+            "{last:?}"
+        );
+        let unlimited = Redelivery {
+            max_deliver: -1,
+            ..limits()
+        };
+        assert_eq!(unlimited.settle(nak(), 500).1, "nak");
+    }
+
+    #[test]
+    fn an_undecodable_payload_is_dead_lettered_and_the_rest_applied_as_given() {
+        let bad = limits().settle(Err(DecodeError("eof".into())), 1);
+        assert!(
+            matches!(bad, (Outcome::Term { ref reason }, "decode_error") if reason.contains("eof"))
+        );
+        assert_eq!(limits().settle(Ok(Outcome::Ack), 3), (Outcome::Ack, "ack"));
+        let given = Some(Duration::from_secs(7));
+        assert_eq!(
+            limits().settle(Ok(Outcome::Nak { delay: given }), 1).0,
+            Outcome::Nak { delay: given }
+        );
     }
 }

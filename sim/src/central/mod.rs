@@ -27,7 +27,9 @@ use crate::bus::{Bus, StreamName};
 use crate::effects::Effects;
 use crate::faults::{Faults, Planted};
 use crate::rng::Rng;
+use mallbots_central::platform::worker::Redelivery;
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 /// Central's durable consumers: `(name, filters)`.
 pub fn consumers(root: &str) -> Vec<(&'static str, Vec<String>)> {
@@ -74,7 +76,7 @@ pub fn provision(bus: &mut Bus) {
             "saga-orders" | "desk" | "notifications" => StreamName::Events,
             _ => StreamName::Commands,
         };
-        bus.add_consumer(name, stream, &filters, ACK_WAIT_MS, 50);
+        bus.add_consumer(name, stream, &filters, ACK_WAIT_MS, MAX_DELIVER);
     }
     bus.add_consumer(
         DISPATCH,
@@ -83,6 +85,28 @@ pub fn provision(bus: &mut Bus) {
         DISPATCH_ACK_WAIT_MS,
         1_000,
     );
+}
+
+/// Deliveries a central consumer allows (production's `max_deliver`).
+pub const MAX_DELIVER: u32 = 50;
+/// The consumers' back-off step for a nak without a delay.
+const BACKOFF: [Duration; 1] = [Duration::from_millis(500)];
+
+/// What production's worker makes of a handler's `outcome` on delivery number `delivered`
+/// ([`Redelivery::settle`]): a nak on the last allowed delivery is dead-lettered.
+fn settle(outcome: Outcome, delivered: u32) -> Outcome {
+    let limits = Redelivery {
+        max_deliver: i64::from(MAX_DELIVER),
+        backoff: &BACKOFF,
+    };
+    let production = match outcome {
+        Outcome::Ack => mallbots_central::Outcome::Ack,
+        Outcome::Nak(ms) => mallbots_central::Outcome::Nak {
+            delay: Some(Duration::from_millis(ms.max(0) as u64)),
+        },
+        Outcome::Term(reason) => mallbots_central::Outcome::Term { reason },
+    };
+    limits.settle(Ok(production), i64::from(delivered)).0.into()
 }
 
 /// What a handler says to do with its message.
@@ -177,6 +201,7 @@ pub fn step(
     };
     for (delivery, outcome) in deliveries.iter().zip(outcomes) {
         let (subject, seq) = (&delivery.message.subject, delivery.message.seq);
+        let outcome = outcome.map(|o| settle(o, delivery.delivered));
         let note = match outcome {
             Err(Crash) => "replica crashed".to_owned(),
             Ok(Outcome::Ack) => {
