@@ -115,10 +115,11 @@ fn finish(cfg: &Config, report: &mallbots_sim::Report) -> anyhow::Result<()> {
     match &report.violation {
         None => {
             println!(
-                "seed {} passed: {} orders {:?}, saga inputs {:?}, {} steps, trace digest {:016x}",
+                "seed {} passed: {} orders {:?}, rejected for {:?}, saga inputs {:?}, {} steps, trace digest {:016x}",
                 report.seed,
                 report.orders,
                 report.outcomes,
+                report.rejections,
                 report.saga,
                 report.steps,
                 report.digest

@@ -3,7 +3,7 @@
 //! the invariants are checked after every step and at the end.
 
 use crate::bus::{Bus, StreamName};
-use crate::central::{self, bots::Bot, bots::Holders};
+use crate::central::{self, bots::Bot, bots::Holders, orders};
 use crate::clock::SimClock;
 use crate::device::Device;
 use crate::effects::Effects;
@@ -104,6 +104,8 @@ pub struct Report {
     pub outcomes: std::collections::BTreeMap<&'static str, usize>,
     /// Saga inputs by result (`applied`, `duplicate`, `conflict`, …).
     pub saga: std::collections::BTreeMap<&'static str, u64>,
+    /// Rejected orders by the reason central gave.
+    pub rejections: std::collections::BTreeMap<String, usize>,
 }
 
 /// The simulated mall.
@@ -258,6 +260,13 @@ impl World {
                 .entry(invariants::central_status(&self, p).unwrap_or("unknown"))
                 .or_insert(0) += 1;
         }
+        let mut rejections = std::collections::BTreeMap::new();
+        for p in &self.placed {
+            let order = orders::load(&self.bus, &self.devices[p.kiosk].id, p.order);
+            if let Some(reason) = order.rejection_reason() {
+                *rejections.entry(reason.to_owned()).or_insert(0) += 1;
+            }
+        }
         let saga = self
             .effects
             .counts
@@ -269,6 +278,7 @@ impl World {
             seed,
             outcomes,
             saga,
+            rejections,
             steps: self.step,
             orders: self.placed.len(),
             violation,
