@@ -317,6 +317,15 @@ impl Bus {
             .unwrap_or_default()
     }
 
+    /// The messages of `subject` decoded as `E`, oldest first (one that does not decode is
+    /// skipped).
+    pub fn decoded<E: serde::de::DeserializeOwned>(&self, subject: &str) -> Vec<E> {
+        self.history(subject)
+            .into_iter()
+            .filter_map(|m| serde_json::from_slice(&m.payload).ok())
+            .collect()
+    }
+
     /// The first message of a subject matching `filter` (a wildcard may stand for a token):
     /// the oldest of the subjects' first messages.
     pub fn first_matching(&self, filter: &str) -> Option<&Message> {

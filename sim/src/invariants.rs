@@ -195,12 +195,7 @@ pub fn at_quiescence(world: &World) -> Option<String> {
     }
     for (product, store) in world.products() {
         let subject = format!("{}.ev.catalog.{store}.product.{product}", world.bus.root());
-        let events: Vec<ProductEvent> = world
-            .bus
-            .history(&subject)
-            .into_iter()
-            .filter_map(|m| serde_json::from_slice(&m.payload).ok())
-            .collect();
+        let events: Vec<ProductEvent> = world.bus.decoded(&subject);
         let central = Product::from_events(&events).price().cents;
         for d in &world.devices {
             let seen = d.edge().product(*product).map(|p| p.price_cents);

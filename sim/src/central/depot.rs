@@ -6,15 +6,18 @@
 //! compare-and-set.
 
 use super::cx::{Crash, Cx};
+use crate::faults::Planted;
 use mallbots_central::platform::commands::CancelList;
+use mallbots_central::platform::envelope::{self, EventMeta};
 use mallbots_central::roles::depot::holding::{
     decide_claim, decide_release, decide_step, Claim, Step,
 };
 use mallbots_central::roles::depot::lists::{decide_saga, saga_list, SagaDecision};
-use mallbots_central::roles::depot::record::{Fence, Loaded, Plan, Record, Stored};
+use mallbots_central::roles::depot::record::{Fence, Loaded, Mirrored, Plan, Record, Stored};
 use mallbots_domain::depot::{ListCommand, ListEvent, ShoppingList};
 use mallbots_domain::saga::{ReplyOutcome, SagaCommand};
 use mallbots_domain::{Aggregate, BotId, OrderId, ShoppingListId, Timestamp};
+use mallbots_sync::engine::in_order::H_PREV_SUBJECT_SEQ;
 
 /// KV bucket of the depot's records.
 pub const DEPOT: &str = "depot";
@@ -56,7 +59,20 @@ pub fn apply(
         }
         let payload = serde_json::to_vec(&event).unwrap_or_default();
         let expected = cx.bus.last_on_subject(&subject);
-        let seq = match cx.publish(&subject, &id, Some(expected), Default::default(), payload)? {
+        // Production's envelope, as the depot's journal stamps it (the desks read these).
+        let meta = EventMeta {
+            event_id: id.clone(),
+            stream_type: ShoppingList::KIND,
+            stream_id: list.to_string(),
+            occurred_at: plan.at,
+            correlation_id: plan.cause.correlation_id.clone(),
+            causation_id: plan.cause.causation_id.clone(),
+        };
+        let mut headers = envelope::headers(&event, &meta);
+        if !cx.planted(Planted::InboxOutOfOrder) {
+            headers.insert(H_PREV_SUBJECT_SEQ, expected.to_string().as_str());
+        }
+        let seq = match cx.publish(&subject, &id, Some(expected), headers, payload)? {
             Ok(seq) => seq,
             Err(_) => return Ok(false),
         };

@@ -12,13 +12,16 @@ use super::cx::{Crash, Cx};
 use super::orders::{self, device_of};
 use super::Outcome;
 use crate::bus::Delivery;
-use async_nats::HeaderMap;
+use mallbots_central::platform::envelope::{self, EventMeta};
 use mallbots_central::roles::desk::{
     capture_id, completed_event_id, desk_subject_parts, refusal_id,
 };
-use mallbots_domain::desk::{decide_pickup, recent_wrong_codes, DeskAccess, DeskEvent};
+use mallbots_domain::desk::{
+    decide_pickup, recent_wrong_codes, DeskAccess, DeskEvent, ANSWER_STREAM_TYPE,
+};
 use mallbots_domain::error::ErrorCode;
 use mallbots_domain::Timestamp;
+use mallbots_sync::engine::in_order::H_PREV_SUBJECT_SEQ;
 
 /// Deliveries of a request naming an order central cannot find before it is refused as unknown
 /// (production's `UNKNOWN_ORDER_TRIES`).
@@ -92,11 +95,22 @@ pub fn handle(
             };
             let payload = serde_json::to_vec(&answer).unwrap_or_default();
             let last = answers.last().map_or(0, |a| a.seq);
+            // Production's envelope, as the desk role stamps its answers.
+            let meta = EventMeta {
+                event_id: refusal_id(&event_id),
+                stream_type: ANSWER_STREAM_TYPE,
+                stream_id: order_id.to_string(),
+                occurred_at: at.millis(),
+                correlation_id: order_id.to_string(),
+                causation_id: event_id.clone(),
+            };
+            let mut headers = envelope::headers(&answer, &meta);
+            headers.insert(H_PREV_SUBJECT_SEQ, last.to_string().as_str());
             let stored = cx.publish(
                 &answers_subject,
                 &refusal_id(&event_id),
                 Some(last),
-                HeaderMap::new(),
+                headers,
                 payload,
             )?;
             Ok(match stored {

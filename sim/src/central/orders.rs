@@ -56,11 +56,7 @@ pub fn load(bus: &Bus, device: &str, order: OrderId) -> Order {
         kiosk_subject(root, device, order),
         central_subject(root, device, order),
     ] {
-        events.extend(
-            bus.history(&subject)
-                .into_iter()
-                .filter_map(|m| serde_json::from_slice(&m.payload).ok()),
-        );
+        events.extend(bus.decoded::<OrderEvent>(&subject));
     }
     Order::from_events(&events)
 }

@@ -11,13 +11,6 @@ use mallbots_domain::products::{Product, ProductEvent};
 use mallbots_domain::stores::{Store, StoreEvent};
 use mallbots_domain::{Aggregate, CustomerId, ProductId, StoreId};
 
-fn events<E: serde::de::DeserializeOwned>(bus: &Bus, subject: &str) -> Vec<E> {
-    bus.history(subject)
-        .into_iter()
-        .filter_map(|m| serde_json::from_slice(&m.payload).ok())
-        .collect()
-}
-
 /// Production's catalog check ([`Availability::record`]) of `items`, each product once.
 pub fn check_catalog(bus: &Bus, items: &[(ProductId, StoreId)]) -> Availability {
     let root = bus.root();
@@ -28,14 +21,11 @@ pub fn check_catalog(bus: &Bus, items: &[(ProductId, StoreId)]) -> Availability 
             continue;
         }
         checked.push(product_id);
-        let product_events: Vec<ProductEvent> = events(
-            bus,
-            &format!("{root}.ev.catalog.{store_id}.product.{product_id}"),
-        );
-        let store_events: Vec<StoreEvent> = events(
-            bus,
-            &format!("{root}.ev.catalog.{store_id}.store.{store_id}"),
-        );
+        let product_events: Vec<ProductEvent> = bus.decoded(&format!(
+            "{root}.ev.catalog.{store_id}.product.{product_id}"
+        ));
+        let store_events: Vec<StoreEvent> =
+            bus.decoded(&format!("{root}.ev.catalog.{store_id}.store.{store_id}"));
         out.record(
             product_id,
             store_id,
@@ -52,7 +42,7 @@ pub fn customer_events(bus: &Bus, customer: CustomerId) -> Vec<CustomerEvent> {
     match bus.first_matching(&pattern) {
         Some(first) => {
             let subject = first.subject.clone();
-            events(bus, &subject)
+            bus.decoded(&subject)
         }
         None => Vec::new(),
     }
