@@ -7,6 +7,7 @@ use mallbots_domain::ordering::Order;
 use mallbots_domain::products::{Product, ProductEvent};
 use mallbots_domain::saga::payment_id_for;
 use mallbots_domain::{Aggregate, SagaId};
+use mallbots_edge::Role;
 
 const FINAL: [&str; 3] = ["OrderCompleted", "OrderCanceled", "OrderRejected"];
 
@@ -139,6 +140,20 @@ pub fn at_quiescence(world: &World) -> Option<String> {
                 "kiosk converges: order {} is {central} on central but {seen} on {}",
                 p.order, kiosk.id
             ));
+        }
+        // Every desk (the managers of all stores, the depot) shows the order's latest line
+        // with central's status.
+        for desk in world.devices.iter().filter(|d| d.role != Role::Kiosk) {
+            let line = desk
+                .edge()
+                .order_line_status(p.order)
+                .unwrap_or_else(|e| Some(e.code().to_owned()));
+            if line.as_deref() != Some(central) {
+                return Some(format!(
+                    "desk converges: order {} is {central} on central but {line:?} on {}",
+                    p.order, desk.id
+                ));
+            }
         }
         let payment = payment_id_for(SagaId::from(p.order)).to_string();
         let e = &world.effects;

@@ -5,13 +5,15 @@
 use crate::bus::{Bus, StreamName};
 use crate::central::{self, bots::Bot, bots::Holders, orders};
 use crate::clock::SimClock;
-use crate::device::Device;
+use crate::device::{wire_role, Device};
 use crate::effects::Effects;
 use crate::faults::{Faults, Planted};
 use crate::invariants;
 use crate::rng::Rng;
+use mallbots_domain::desk::ALL_STORES;
 use mallbots_domain::{BotId, OrderId, ProductId, StoreId};
 use mallbots_edge::Role;
+use mallbots_wire::devices::device_consumers;
 use std::collections::BTreeSet;
 
 /// What a run is made of.
@@ -172,25 +174,19 @@ impl World {
         ));
         for d in &mut devices {
             bus.device_rights.insert(d.id.clone(), d.rights().to_vec());
-            let catalog = format!("{}-catalog", d.id);
-            bus.add_consumer(
-                &catalog,
-                StreamName::Events,
-                &[format!("{ROOT}.ev.catalog.>")],
-                DEVICE_ACK_WAIT_MS,
-                1_000,
-            );
-            d.consumers.push(catalog);
-            if d.role == Role::Kiosk {
-                let orders = format!("{}-orders", d.id);
+            // Production's consumers of the device's role (as enrollment creates them): the
+            // catalog for all; a kiosk's orders; a desk's order lines, depot events and
+            // central's answers to its requests.
+            let role = wire_role(d.role, &[ALL_STORES]);
+            for consumer in device_consumers(ROOT, &d.id, &role) {
                 bus.add_consumer(
-                    &orders,
+                    &consumer.name,
                     StreamName::Events,
-                    &[format!("{ROOT}.ev.order.{}.>", d.id)],
+                    &consumer.filters,
                     DEVICE_ACK_WAIT_MS,
                     1_000,
                 );
-                d.consumers.push(orders);
+                d.consumers.push(consumer.name);
             }
         }
         let bots = (0..cfg.bots)

@@ -21,8 +21,22 @@ use super::io::OrderingIo;
 use crate::platform::envelope::{self, EventMeta};
 use crate::platform::error::PublishError;
 
+/// Whether the lines are published for the first time, or again for a command that came back
+/// (its order event stored before).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Publishing {
+    /// The order event was just appended: its lines are new.
+    First,
+    /// A retry: a line already on its subject is not appended again. (The server's msg-id
+    /// window drops a repeat only within its span; a repeat stored later at a new sequence is a
+    /// duplicate to the desks' inboxes, which never record its sequence, so the next line, naming
+    /// it as predecessor, would wait for it for ever — found by the deterministic simulator.)
+    Again,
+}
+
 /// Appends one line event per store of `order`, caused by order event `cause` at `order_seq`;
 /// `phone_last4` is the customer's (see [`phone_last4`]).
+#[allow(clippy::too_many_arguments)]
 pub async fn publish_lines(
     io: &(dyn OrderingIo + '_),
     order: &Order,
@@ -31,6 +45,7 @@ pub async fn publish_lines(
     order_seq: u64,
     at: Timestamp,
     phone_last4: Option<&str>,
+    publishing: Publishing,
 ) -> Result<(), PublishError> {
     let topology = io.topology();
     let (payment, invoice) = money_states(order.status());
@@ -65,6 +80,15 @@ pub async fn publish_lines(
             correlation_id: order.id().to_string(),
             causation_id: cause.to_string(),
         };
+        if publishing == Publishing::Again
+            && io
+                .history(&subject)
+                .await?
+                .iter()
+                .any(|stored| stored.msg_id == meta.event_id)
+        {
+            continue;
+        }
         for attempt in 0.. {
             let expected = io.last_sequence(&subject).await?;
             match super::append(io, &subject, expected, &event, &meta).await {

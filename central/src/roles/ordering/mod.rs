@@ -145,8 +145,7 @@ impl<'io> Ordering<'io> {
             let loaded = self.store.load(order_id).await?;
             if loaded.event_ids.contains(&event_id) {
                 // A retry: the event is stored, but its lines may not be (the publish that
-                // failed is why the command came back). The same line event ids again: the
-                // stream's msg-id window and the desks' inboxes drop what did arrive.
+                // failed is why the command came back): those not on their subjects yet.
                 let phone = self.phone_last4(&loaded.order).await;
                 lines::publish_lines(
                     self.io.as_ref(),
@@ -156,6 +155,7 @@ impl<'io> Ordering<'io> {
                     loaded.last_seq,
                     loaded.order.updated_at(),
                     phone.as_deref(),
+                    lines::Publishing::Again,
                 )
                 .await?;
                 return Ok((
@@ -214,6 +214,7 @@ impl<'io> Ordering<'io> {
                 published,
                 event.at(),
                 phone.as_deref(),
+                lines::Publishing::First,
             )
             .await?;
             return Ok((Executed::Applied { order, event }, loaded.device));
