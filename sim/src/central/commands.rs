@@ -8,6 +8,7 @@ use super::cx::{interleave, Crash, Cx};
 use super::sim_io::SharedCx;
 use super::Outcome;
 use crate::bus::Delivery;
+use futures::future::LocalBoxFuture;
 use mallbots_central::roles::customers::authorize;
 use mallbots_domain::saga::{CommandMeta, ReplyOutcome, SagaCommand, SagaInput};
 use mallbots_domain::Timestamp;
@@ -44,17 +45,12 @@ pub fn send<T: serde::Serialize>(
 /// Messages on `commands` taken at once by as many replicas: payments' and ordering's
 /// (production's async handlers) interleave their reads, appends and gateway calls; the depot's
 /// list commands run whole between them.
-pub fn handle_many(
-    cx: &mut Cx<'_>,
-    deliveries: &[Delivery],
-    runtime: &tokio::runtime::Runtime,
-) -> Vec<Result<Outcome, Crash>> {
-    let shared = SharedCx::new(cx);
-    let runs = deliveries
-        .iter()
-        .enumerate()
-        .map(|(replica, d)| run(&shared, d, replica));
-    runtime.block_on(futures::future::join_all(runs))
+pub fn on_replica<'s>(
+    shared: &'s SharedCx<'_, '_>,
+    d: &'s Delivery,
+    replica: usize,
+) -> LocalBoxFuture<'s, Result<Outcome, Crash>> {
+    Box::pin(run(shared, d, replica))
 }
 
 async fn run(shared: &SharedCx<'_, '_>, d: &Delivery, replica: usize) -> Result<Outcome, Crash> {

@@ -23,11 +23,13 @@ pub use sim_io::DECLINED_CARD;
 pub use cx::{Crash, Cx};
 pub use saga_io::SAGAS as SAGAS_BUCKET;
 
-use crate::bus::{Bus, StreamName};
+use crate::bus::{Bus, Delivery, StreamName};
 use crate::effects::Effects;
 use crate::faults::{Faults, Planted};
 use crate::rng::Rng;
+use futures::future::LocalBoxFuture;
 use mallbots_central::platform::worker::Redelivery;
+use sim_io::SharedCx;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -85,6 +87,26 @@ pub fn provision(bus: &mut Bus) {
         DISPATCH_ACK_WAIT_MS,
         1_000,
     );
+}
+
+/// Runs `deliveries` at once, one per replica, over one shared context (their reads and writes
+/// interleave at every I/O).
+fn on_replicas<'c, 'a>(
+    cx: &'c mut Cx<'a>,
+    deliveries: &[Delivery],
+    runtime: &tokio::runtime::Runtime,
+    run: for<'s> fn(
+        &'s SharedCx<'c, 'a>,
+        &'s Delivery,
+        usize,
+    ) -> LocalBoxFuture<'s, Result<Outcome, Crash>>,
+) -> Vec<Result<Outcome, Crash>> {
+    let shared = SharedCx::new(cx);
+    let runs = deliveries
+        .iter()
+        .enumerate()
+        .map(|(replica, d)| run(&shared, d, replica));
+    runtime.block_on(futures::future::join_all(runs))
 }
 
 /// Deliveries a central consumer allows (production's `max_deliver`).
@@ -188,8 +210,8 @@ pub fn step(
     let mut cx = Cx::new(bus, effects, now, planted, crash_after);
     let outcomes: Vec<Result<Outcome, Crash>> = match consumer {
         "saga-replies" => orders::handle_replies(&mut cx, &deliveries),
-        "commands" => commands::handle_many(&mut cx, &deliveries, runtime),
-        "saga-orders" => orders::handle_many(&mut cx, &deliveries, runtime),
+        "commands" => on_replicas(&mut cx, &deliveries, runtime, commands::on_replica),
+        "saga-orders" => on_replicas(&mut cx, &deliveries, runtime, orders::on_replica),
         _ => {
             let d = &deliveries[0];
             vec![match consumer {

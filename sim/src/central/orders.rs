@@ -9,6 +9,7 @@ use super::saga_io::SimSagaIo;
 use super::sim_io::SharedCx;
 use super::Outcome;
 use crate::bus::{Bus, Delivery};
+use futures::future::LocalBoxFuture;
 use mallbots_central::roles::notifications::{created_facts, CreatedFacts};
 use mallbots_central::roles::saga::drive::drive;
 use mallbots_central::roles::saga::orders::{check_again, kiosk_subject_parts, saga_item};
@@ -64,17 +65,12 @@ pub fn load(bus: &Bus, device: &str, order: OrderId) -> Order {
 /// Messages on `saga-orders` taken at once by as many replicas: each kiosk order starts its
 /// saga (production's [`drive`]) and each request goes to production's ordering, their reads and
 /// writes interleaving.
-pub fn handle_many(
-    cx: &mut Cx<'_>,
-    deliveries: &[Delivery],
-    runtime: &tokio::runtime::Runtime,
-) -> Vec<Result<Outcome, Crash>> {
-    let shared = SharedCx::new(cx);
-    let runs = deliveries
-        .iter()
-        .enumerate()
-        .map(|(replica, d)| run(&shared, d, replica));
-    runtime.block_on(futures::future::join_all(runs))
+pub fn on_replica<'s>(
+    shared: &'s SharedCx<'_, '_>,
+    d: &'s Delivery,
+    replica: usize,
+) -> LocalBoxFuture<'s, Result<Outcome, Crash>> {
+    Box::pin(run(shared, d, replica))
 }
 
 /// A message on `saga-orders`, handled by one replica.
