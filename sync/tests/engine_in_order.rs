@@ -142,3 +142,115 @@ fn a_waiting_message_survives_until_its_predecessor_arrives_later() {
     );
     assert_eq!(*applier.0.lock().unwrap(), vec![10, 20]);
 }
+
+/// The message at `seq` carrying the same event (msg-id) as `original`: a publish central
+/// repeated after JetStream's duplicate window, stored again at another sequence.
+fn repeat_of(original: &RawMessage, seq: u64, prev: u64) -> RawMessage {
+    let mut repeat = original.clone();
+    repeat.seq = seq;
+    if let Some(h) = repeat.headers.as_mut() {
+        h.insert(H_PREV_SUBJECT_SEQ, prev.to_string().as_str());
+    }
+    repeat
+}
+
+#[test]
+fn an_event_stored_again_at_a_later_sequence_does_not_hold_up_its_successor() {
+    let (_dir, mut store) = store();
+    let applier = Recording::default();
+    let first = message(5, Some(0));
+    assert_eq!(receive(&mut store, &applier, &first), Received::Applied);
+    // The same event again at 7 (appended after 5): not applied twice...
+    assert_eq!(
+        receive(&mut store, &applier, &repeat_of(&first, 7, 5)),
+        Received::Duplicate
+    );
+    // ...but handled at 7, so central's next event, appended after 7, applies.
+    assert_eq!(
+        receive(&mut store, &applier, &message(9, Some(7))),
+        Received::Applied
+    );
+    assert_eq!(*applier.0.lock().unwrap(), vec![5, 9]);
+}
+
+#[test]
+fn a_successor_waiting_for_a_repeat_applies_when_the_repeat_arrives() {
+    let (_dir, mut store) = store();
+    let applier = Recording::default();
+    let first = message(5, Some(0));
+    assert_eq!(receive(&mut store, &applier, &first), Received::Applied);
+    assert!(matches!(
+        receive(&mut store, &applier, &message(9, Some(7))),
+        Received::Parked(_)
+    ));
+    let repeat = repeat_of(&first, 7, 5);
+    assert_eq!(receive(&mut store, &applier, &repeat), Received::Duplicate);
+    assert_eq!(*applier.0.lock().unwrap(), vec![5, 9], "9 applied, 5 once");
+    let parked = store
+        .transaction(Durability::Normal, |tx| read::parked_inbox(tx))
+        .unwrap();
+    assert!(parked.is_empty(), "nothing left waiting: {parked:?}");
+    // Redelivered again, the repeat changes nothing.
+    assert_eq!(receive(&mut store, &applier, &repeat), Received::Duplicate);
+    assert_eq!(*applier.0.lock().unwrap(), vec![5, 9]);
+}
+
+#[test]
+fn an_event_waiting_at_two_sequences_is_applied_once_and_both_are_handled() {
+    let (_dir, mut store) = store();
+    let applier = Recording::default();
+    assert_eq!(
+        receive(&mut store, &applier, &message(3, Some(0))),
+        Received::Applied
+    );
+    // 6 (after 5) arrives before 5; its repeat at 8 (after 6) waits too.
+    let line = message(6, Some(5));
+    assert!(matches!(
+        receive(&mut store, &applier, &line),
+        Received::Parked(_)
+    ));
+    assert!(matches!(
+        receive(&mut store, &applier, &repeat_of(&line, 8, 6)),
+        Received::Parked(_)
+    ));
+    // Central's next event names the repeat as its predecessor.
+    assert!(matches!(
+        receive(&mut store, &applier, &message(10, Some(8))),
+        Received::Parked(_)
+    ));
+    assert_eq!(
+        receive(&mut store, &applier, &message(5, Some(3))),
+        Received::Applied
+    );
+    assert_eq!(
+        *applier.0.lock().unwrap(),
+        vec![3, 5, 6, 10],
+        "6 once, then 10"
+    );
+    let parked = store
+        .transaction(Durability::Normal, |tx| read::parked_inbox(tx))
+        .unwrap();
+    assert!(parked.is_empty(), "nothing left waiting: {parked:?}");
+}
+
+#[test]
+fn a_repeat_received_before_its_original_applies_the_event_once() {
+    let (_dir, mut store) = store();
+    let applier = Recording::default();
+    let line = message(6, Some(0));
+    // The later copy first (its predecessor, 6, not in yet), then the original.
+    assert!(matches!(
+        receive(&mut store, &applier, &repeat_of(&line, 8, 6)),
+        Received::Parked(_)
+    ));
+    assert_eq!(receive(&mut store, &applier, &line), Received::Applied);
+    assert_eq!(
+        receive(&mut store, &applier, &message(10, Some(8))),
+        Received::Applied
+    );
+    assert_eq!(*applier.0.lock().unwrap(), vec![6, 10]);
+    let parked = store
+        .transaction(Durability::Normal, |tx| read::parked_inbox(tx))
+        .unwrap();
+    assert!(parked.is_empty(), "nothing left waiting: {parked:?}");
+}

@@ -243,15 +243,19 @@ fn receive_one(
     applier: &dyn InboxApplier,
     msg: &RawMessage,
 ) -> Result<(Received, Option<IncomingEvent>), StoreError> {
-    let key = IncomingEvent::inbox_key(&msg.subject, msg.seq, msg.headers.as_ref());
-    let existing = read::inbox_entry(tx, key)?;
-    if existing
-        .as_ref()
-        .is_some_and(|r| r.record.status != InboxStatus::Parked)
-    {
+    let InboxRow {
+        key,
+        existing,
+        handled_at_other_seq,
+        parked_at_other_seq,
+    } = inbox_row(tx, msg)?;
+    if existing.is_some_and(|status| status != InboxStatus::Parked) {
         return Ok((Received::Duplicate, None));
     }
     let parked_before = existing.is_some();
+    if let Some(status) = handled_at_other_seq {
+        return receive_repeat(tx, applier, msg, key, parked_before, status);
+    }
     let event =
         match IncomingEvent::decode(&msg.subject, msg.seq, msg.headers.as_ref(), &msg.payload) {
             Ok(event) => event,
@@ -265,7 +269,12 @@ fn receive_one(
         raw: None,
     };
     if read::event(tx, event.event_id)?.is_some() {
-        write::inbox_record(tx, &record(InboxStatus::Echo), now_ms())?;
+        if parked_before {
+            // Parked here, applied since through its repeat at another sequence.
+            write::inbox_set_status(tx, key, InboxStatus::Echo)?;
+        } else {
+            write::inbox_record(tx, &record(InboxStatus::Echo), now_ms())?;
+        }
         let pending =
             read::outbox_entry(tx, event.event_id)?.is_some_and(|o| o.published_seq.is_none());
         if pending {
@@ -303,10 +312,103 @@ fn receive_one(
     } else {
         write::inbox_record(tx, &record(InboxStatus::Applied), now_ms())?;
     }
+    if let Some(original) = parked_at_other_seq {
+        write::inbox_set_status(tx, original, InboxStatus::Applied)?;
+    }
     if !has_pending(tx, &event.stream_type, &event.stream_id)? {
         raise_subject_seq(tx, &msg.subject, msg.seq)?;
     }
     Ok((Received::Applied, Some(event)))
+}
+
+/// The inbox row a message is recorded under: its event's id, or, for an event this inbox holds
+/// at another sequence (a publish repeated past JetStream's duplicate window, stored again), a
+/// key of the message's own, so that every sequence of the subject is recorded as handled or
+/// waiting (central's next event names the repeat as its predecessor).
+struct InboxRow {
+    key: Uuid,
+    /// The status of the message's own row, if it has one.
+    existing: Option<InboxStatus>,
+    /// The status of the same event's row at another sequence, when that one was handled.
+    handled_at_other_seq: Option<InboxStatus>,
+    /// The key of the same event's row at another sequence, when that one waits parked (applied
+    /// through this message, it is handled too: not applied a second time when it comes up).
+    parked_at_other_seq: Option<Uuid>,
+}
+
+fn inbox_row(tx: &Transaction<'_>, msg: &RawMessage) -> Result<InboxRow, StoreError> {
+    let id_key = IncomingEvent::inbox_key(&msg.subject, msg.seq, msg.headers.as_ref());
+    let seq_key = IncomingEvent::inbox_key(&msg.subject, msg.seq, None);
+    let by_id = read::inbox_entry(tx, id_key)?.map(|r| r.record);
+    let row = |key, existing| InboxRow {
+        key,
+        existing,
+        handled_at_other_seq: None,
+        parked_at_other_seq: None,
+    };
+    Ok(match by_id {
+        Some(r) if r.stream_seq == msg.seq => row(id_key, Some(r.status)),
+        Some(r) => {
+            let own = read::inbox_entry(tx, seq_key)?.map(|o| o.record.status);
+            let parked = r.status == InboxStatus::Parked;
+            InboxRow {
+                handled_at_other_seq: (!parked).then_some(r.status),
+                parked_at_other_seq: parked.then_some(id_key),
+                ..row(seq_key, own)
+            }
+        }
+        // The event's row may have been pruned while this repeat waited under its own key.
+        None if seq_key != id_key => match read::inbox_entry(tx, seq_key)? {
+            Some(own) => row(seq_key, Some(own.record.status)),
+            None => row(id_key, None),
+        },
+        None => row(id_key, None),
+    })
+}
+
+/// A message carrying an event handled before at another sequence: nothing is applied again;
+/// once its predecessor on the subject is handled it is recorded as handled too (with the
+/// original's status) and the successors waiting for it are applied.
+fn receive_repeat(
+    tx: &Transaction<'_>,
+    applier: &dyn InboxApplier,
+    msg: &RawMessage,
+    key: Uuid,
+    parked_before: bool,
+    original: InboxStatus,
+) -> Result<(Received, Option<IncomingEvent>), StoreError> {
+    let floor = super::prune::inbox_floor(tx)?;
+    if let Some(prev) = super::in_order::prev_subject_seq(msg.headers.as_ref()) {
+        if super::in_order::predecessor_missing(tx, &msg.subject, prev, floor)? {
+            let why = format!("waiting for sequence {prev} of its subject");
+            return Ok((park(tx, msg, key, parked_before, why)?, None));
+        }
+    }
+    if parked_before {
+        write::inbox_set_status(tx, key, original)?;
+    } else {
+        let record = InboxRecord {
+            event_id: key,
+            stream_seq: msg.seq,
+            subject: msg.subject.clone(),
+            status: original,
+            raw: None,
+        };
+        write::inbox_record(tx, &record, now_ms())?;
+    }
+    tracing::debug!(subject = %msg.subject, seq = msg.seq, "an event handled before, again at another sequence");
+    let stream = IncomingEvent::decode(&msg.subject, msg.seq, msg.headers.as_ref(), &msg.payload)
+        .ok()
+        .map(|e| (e.stream_type, e.stream_id));
+    let own_pending = match &stream {
+        Some((stream_type, stream_id)) => has_pending(tx, stream_type, stream_id)?,
+        None => true,
+    };
+    if !own_pending {
+        raise_subject_seq(tx, &msg.subject, msg.seq)?;
+    }
+    apply_waiting(tx, applier, &msg.subject, msg.seq)?;
+    Ok((Received::Duplicate, None))
 }
 
 /// Applies other writers' messages on `subject`, sets the subject's sequence to `last_seq` and

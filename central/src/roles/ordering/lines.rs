@@ -28,9 +28,10 @@ pub enum Publishing {
     /// The order event was just appended: its lines are new.
     First,
     /// A retry: a line already on its subject is not appended again. (The server's msg-id
-    /// window drops a repeat only within its span; a repeat stored later at a new sequence is a
-    /// duplicate to the desks' inboxes, which never record its sequence, so the next line, naming
-    /// it as predecessor, would wait for it for ever — found by the deterministic simulator.)
+    /// window drops a repeat only within its span; a repeat stored later at a new sequence is one
+    /// more message for every desk to receive. The desks' inboxes record it as handled at its
+    /// sequence, so the next line still applies; before they did, it waited for ever — found by
+    /// the deterministic simulator.)
     Again,
 }
 
