@@ -10,13 +10,16 @@
 //! predecessor has not been handled here waits, parked with its raw message (and acknowledged, so
 //! it is never lost); once the predecessor is applied the waiting successors on that subject are
 //! applied in stream order, in the same transaction. Messages without the header (other edges'
-//! events) are applied as they come.
+//! events) are applied as they come. An event the stream holds twice (a publish repeated past
+//! the msg-id window) is recorded at both sequences ([`inbox_row`]) and applied once.
 
-use super::local::subject_checkpoint;
+use super::envelope::IncomingEvent;
+use super::local::{subject_checkpoint, RawMessage};
 use crate::store::sqlite::read;
-use crate::store::StoreError;
+use crate::store::{InboxStatus, StoreError};
 use async_nats::HeaderMap;
 use rusqlite::{params, Connection};
+use uuid::Uuid;
 
 /// Header central sets on every event: the subject's sequence this event was appended after.
 pub const H_PREV_SUBJECT_SEQ: &str = "Mallbots-Prev-Subject-Seq";
@@ -54,6 +57,52 @@ pub fn predecessor_missing(
         )?
         .query_row(params![prev, subject], |row| row.get(0))?;
     Ok(!handled)
+}
+
+/// The inbox row a message is recorded under: its event's id, or, for an event this inbox holds
+/// at another sequence (a publish repeated past JetStream's duplicate window, stored again), a
+/// key of the message's own, so that every sequence of the subject is recorded as handled or
+/// waiting (central's next event names the repeat as its predecessor).
+pub struct InboxRow {
+    /// The key the message is recorded under.
+    pub key: Uuid,
+    /// The status of the message's own row, if it has one.
+    pub existing: Option<InboxStatus>,
+    /// The status of the same event's row at another sequence, when that one was handled.
+    pub handled_at_other_seq: Option<InboxStatus>,
+    /// The key of the same event's row at another sequence, when that one waits parked (applied
+    /// through this message, it is handled too: not applied a second time when it comes up).
+    pub parked_at_other_seq: Option<Uuid>,
+}
+
+pub fn inbox_row(tx: &Connection, msg: &RawMessage) -> Result<InboxRow, StoreError> {
+    let id_key = IncomingEvent::inbox_key(&msg.subject, msg.seq, msg.headers.as_ref());
+    let seq_key = IncomingEvent::inbox_key(&msg.subject, msg.seq, None);
+    let by_id = read::inbox_entry(tx, id_key)?.map(|r| r.record);
+    let row = |key, existing| InboxRow {
+        key,
+        existing,
+        handled_at_other_seq: None,
+        parked_at_other_seq: None,
+    };
+    Ok(match by_id {
+        Some(r) if r.stream_seq == msg.seq => row(id_key, Some(r.status)),
+        Some(r) => {
+            let own = read::inbox_entry(tx, seq_key)?.map(|o| o.record.status);
+            let parked = r.status == InboxStatus::Parked;
+            InboxRow {
+                handled_at_other_seq: (!parked).then_some(r.status),
+                parked_at_other_seq: parked.then_some(id_key),
+                ..row(seq_key, own)
+            }
+        }
+        // The event's row may have been pruned while this repeat waited under its own key.
+        None if seq_key != id_key => match read::inbox_entry(tx, seq_key)? {
+            Some(own) => row(seq_key, Some(own.record.status)),
+            None => row(id_key, None),
+        },
+        None => row(id_key, None),
+    })
 }
 
 /// Raw texts of the parked messages on `subject` after sequence `seq`, oldest first: the

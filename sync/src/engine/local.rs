@@ -243,12 +243,12 @@ fn receive_one(
     applier: &dyn InboxApplier,
     msg: &RawMessage,
 ) -> Result<(Received, Option<IncomingEvent>), StoreError> {
-    let InboxRow {
+    let super::in_order::InboxRow {
         key,
         existing,
         handled_at_other_seq,
         parked_at_other_seq,
-    } = inbox_row(tx, msg)?;
+    } = super::in_order::inbox_row(tx, msg)?;
     if existing.is_some_and(|status| status != InboxStatus::Parked) {
         return Ok((Received::Duplicate, None));
     }
@@ -319,51 +319,6 @@ fn receive_one(
         raise_subject_seq(tx, &msg.subject, msg.seq)?;
     }
     Ok((Received::Applied, Some(event)))
-}
-
-/// The inbox row a message is recorded under: its event's id, or, for an event this inbox holds
-/// at another sequence (a publish repeated past JetStream's duplicate window, stored again), a
-/// key of the message's own, so that every sequence of the subject is recorded as handled or
-/// waiting (central's next event names the repeat as its predecessor).
-struct InboxRow {
-    key: Uuid,
-    /// The status of the message's own row, if it has one.
-    existing: Option<InboxStatus>,
-    /// The status of the same event's row at another sequence, when that one was handled.
-    handled_at_other_seq: Option<InboxStatus>,
-    /// The key of the same event's row at another sequence, when that one waits parked (applied
-    /// through this message, it is handled too: not applied a second time when it comes up).
-    parked_at_other_seq: Option<Uuid>,
-}
-
-fn inbox_row(tx: &Transaction<'_>, msg: &RawMessage) -> Result<InboxRow, StoreError> {
-    let id_key = IncomingEvent::inbox_key(&msg.subject, msg.seq, msg.headers.as_ref());
-    let seq_key = IncomingEvent::inbox_key(&msg.subject, msg.seq, None);
-    let by_id = read::inbox_entry(tx, id_key)?.map(|r| r.record);
-    let row = |key, existing| InboxRow {
-        key,
-        existing,
-        handled_at_other_seq: None,
-        parked_at_other_seq: None,
-    };
-    Ok(match by_id {
-        Some(r) if r.stream_seq == msg.seq => row(id_key, Some(r.status)),
-        Some(r) => {
-            let own = read::inbox_entry(tx, seq_key)?.map(|o| o.record.status);
-            let parked = r.status == InboxStatus::Parked;
-            InboxRow {
-                handled_at_other_seq: (!parked).then_some(r.status),
-                parked_at_other_seq: parked.then_some(id_key),
-                ..row(seq_key, own)
-            }
-        }
-        // The event's row may have been pruned while this repeat waited under its own key.
-        None if seq_key != id_key => match read::inbox_entry(tx, seq_key)? {
-            Some(own) => row(seq_key, Some(own.record.status)),
-            None => row(id_key, None),
-        },
-        None => row(id_key, None),
-    })
 }
 
 /// A message carrying an event handled before at another sequence: nothing is applied again;
