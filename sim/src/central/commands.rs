@@ -8,7 +8,6 @@ use super::cx::{interleave, Crash, Cx};
 use super::sim_io::SharedCx;
 use super::Outcome;
 use crate::bus::Delivery;
-use futures::future::LocalBoxFuture;
 use mallbots_central::roles::customers::authorize;
 use mallbots_domain::saga::{CommandMeta, ReplyOutcome, SagaCommand, SagaInput};
 use mallbots_domain::Timestamp;
@@ -42,18 +41,14 @@ pub fn send<T: serde::Serialize>(
     Ok(())
 }
 
-/// Messages on `commands` taken at once by as many replicas: payments' and ordering's
-/// (production's async handlers) interleave their reads, appends and gateway calls; the depot's
+/// A message on `commands`, handled by one replica; taken at once by as many replicas
+/// (`on_replicas`), payments' and ordering's (production's async handlers) interleave their reads, appends and gateway calls; the depot's
 /// list commands run whole between them.
-pub fn on_replica<'s>(
-    shared: &'s SharedCx<'_, '_>,
-    d: &'s Delivery,
+pub(super) async fn run(
+    shared: &SharedCx<'_, '_>,
+    d: &Delivery,
     replica: usize,
-) -> LocalBoxFuture<'s, Result<Outcome, Crash>> {
-    Box::pin(run(shared, d, replica))
-}
-
-async fn run(shared: &SharedCx<'_, '_>, d: &Delivery, replica: usize) -> Result<Outcome, Crash> {
+) -> Result<Outcome, Crash> {
     let subject = &d.message.subject;
     if subject.contains(".cmd.payments.") {
         return super::payments::run(shared, d, replica).await;

@@ -210,8 +210,12 @@ pub fn step(
     let mut cx = Cx::new(bus, effects, now, planted, crash_after);
     let outcomes: Vec<Result<Outcome, Crash>> = match consumer {
         "saga-replies" => orders::handle_replies(&mut cx, &deliveries),
-        "commands" => on_replicas(&mut cx, &deliveries, runtime, commands::on_replica),
-        "saga-orders" => on_replicas(&mut cx, &deliveries, runtime, orders::on_replica),
+        "commands" => on_replicas(&mut cx, &deliveries, runtime, |s, d, r| {
+            Box::pin(commands::run(s, d, r))
+        }),
+        "saga-orders" => on_replicas(&mut cx, &deliveries, runtime, |s, d, r| {
+            Box::pin(orders::run(s, d, r))
+        }),
         _ => {
             let d = &deliveries[0];
             vec![match consumer {

@@ -9,7 +9,6 @@ use super::saga_io::SimSagaIo;
 use super::sim_io::SharedCx;
 use super::Outcome;
 use crate::bus::{Bus, Delivery};
-use futures::future::LocalBoxFuture;
 use mallbots_central::roles::notifications::{created_facts, CreatedFacts};
 use mallbots_central::roles::saga::drive::drive;
 use mallbots_central::roles::saga::orders::{check_again, kiosk_subject_parts, saga_item};
@@ -62,19 +61,14 @@ pub fn load(bus: &Bus, device: &str, order: OrderId) -> Order {
     Order::from_events(&events)
 }
 
-/// Messages on `saga-orders` taken at once by as many replicas: each kiosk order starts its
-/// saga (production's [`drive`]) and each request goes to production's ordering, their reads and
-/// writes interleaving.
-pub fn on_replica<'s>(
-    shared: &'s SharedCx<'_, '_>,
-    d: &'s Delivery,
+/// A message on `saga-orders`, handled by one replica; taken at once by as many replicas
+/// (`on_replicas`): each kiosk order starts its saga (production's [`drive`]) and each request
+/// goes to production's ordering, their reads and writes interleaving.
+pub(super) async fn run(
+    shared: &SharedCx<'_, '_>,
+    d: &Delivery,
     replica: usize,
-) -> LocalBoxFuture<'s, Result<Outcome, Crash>> {
-    Box::pin(run(shared, d, replica))
-}
-
-/// A message on `saga-orders`, handled by one replica.
-async fn run(shared: &SharedCx<'_, '_>, d: &Delivery, replica: usize) -> Result<Outcome, Crash> {
+) -> Result<Outcome, Crash> {
     let m = &d.message;
     let Some((device, kind, id)) = kiosk_subject_parts(&m.subject) else {
         return Ok(Outcome::Term(format!("unexpected subject {}", m.subject)));
