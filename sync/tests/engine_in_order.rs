@@ -63,6 +63,14 @@ fn receive(store: &mut SqliteStore, applier: &Recording, msg: &RawMessage) -> Re
         .0
 }
 
+/// No message is left waiting in the inbox.
+fn assert_nothing_parked(store: &mut SqliteStore) {
+    let parked = store
+        .transaction(Durability::Normal, |tx| read::parked_inbox(tx))
+        .unwrap();
+    assert!(parked.is_empty(), "nothing left waiting: {parked:?}");
+}
+
 fn store() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("edge.db"), &[]).unwrap();
@@ -96,10 +104,7 @@ fn a_successor_that_arrives_first_waits_for_its_predecessor() {
         vec![3, 5, 9, 12],
         "the chain applied in order"
     );
-    let parked = store
-        .transaction(Durability::Normal, |tx| read::parked_inbox(tx))
-        .unwrap();
-    assert!(parked.is_empty(), "nothing left waiting: {parked:?}");
+    assert_nothing_parked(&mut store);
 
     // A redelivery of a successor that already applied is a duplicate.
     let again = message(9, Some(5));
@@ -186,10 +191,7 @@ fn a_successor_waiting_for_a_repeat_applies_when_the_repeat_arrives() {
     let repeat = repeat_of(&first, 7, 5);
     assert_eq!(receive(&mut store, &applier, &repeat), Received::Duplicate);
     assert_eq!(*applier.0.lock().unwrap(), vec![5, 9], "9 applied, 5 once");
-    let parked = store
-        .transaction(Durability::Normal, |tx| read::parked_inbox(tx))
-        .unwrap();
-    assert!(parked.is_empty(), "nothing left waiting: {parked:?}");
+    assert_nothing_parked(&mut store);
     // Redelivered again, the repeat changes nothing.
     assert_eq!(receive(&mut store, &applier, &repeat), Received::Duplicate);
     assert_eq!(*applier.0.lock().unwrap(), vec![5, 9]);
@@ -227,10 +229,7 @@ fn an_event_waiting_at_two_sequences_is_applied_once_and_both_are_handled() {
         vec![3, 5, 6, 10],
         "6 once, then 10"
     );
-    let parked = store
-        .transaction(Durability::Normal, |tx| read::parked_inbox(tx))
-        .unwrap();
-    assert!(parked.is_empty(), "nothing left waiting: {parked:?}");
+    assert_nothing_parked(&mut store);
 }
 
 #[test]
@@ -249,8 +248,5 @@ fn a_repeat_received_before_its_original_applies_the_event_once() {
         Received::Applied
     );
     assert_eq!(*applier.0.lock().unwrap(), vec![6, 10]);
-    let parked = store
-        .transaction(Durability::Normal, |tx| read::parked_inbox(tx))
-        .unwrap();
-    assert!(parked.is_empty(), "nothing left waiting: {parked:?}");
+    assert_nothing_parked(&mut store);
 }
