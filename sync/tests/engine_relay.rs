@@ -132,6 +132,78 @@ async fn lost_ack_is_found_on_the_subject_after_the_dedup_window() {
     assert_eq!(recorded, Some(seq));
 }
 
+/// Publishes `entries` to the stream as an earlier run of the relay would have (same headers,
+/// msg-id, expected sequences), without recording anything: a run that died before its acks
+/// were recorded. Returns the last sequence.
+async fn published_by_a_dead_run(
+    js: &async_nats::jetstream::Context,
+    entries: &[mallbots_sync::store::OutboxEntry],
+    device: &str,
+) -> u64 {
+    let mut seq = 0;
+    for entry in entries {
+        let message = async_nats::jetstream::message::PublishMessage::build()
+            .headers(mallbots_sync::engine::outgoing_headers(entry, device))
+            .payload(serde_json::to_vec(&entry.event.payload).unwrap().into())
+            .message_id(entry.event.event_id.to_string())
+            .expected_last_subject_sequence(seq);
+        seq = js
+            .send_publish(entry.subject.clone(), message)
+            .await
+            .unwrap()
+            .await
+            .unwrap()
+            .sequence;
+    }
+    seq
+}
+
+/// The lost acks reach past the rows one read takes (the dead run read more at a time, or was
+/// further along): the read-back must be matched against every pending event of the subject,
+/// not only those read, or the subject's own events look like another writer's and are
+/// rebased away.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_acks_beyond_the_rows_read_are_found_not_rebased() {
+    let nats = Nats::start();
+    let js = events_stream(&nats.url()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let writer = open_store(dir.path(), "k5.db");
+    let ids = append(&writer, "basket", "b1", &subject("k5", 1), 10);
+    let entries = writer.call(|s| s.pending_outbox(8)).unwrap();
+    let published_at = Instant::now();
+    let last_seq = published_by_a_dead_run(&js, &entries, "k5").await;
+    tokio::time::sleep_until((published_at + Duration::from_millis(1_200)).into()).await;
+
+    let mut config = kiosk_config("k5");
+    config.relay_batch = 4;
+    let engine = SyncEngine::new(
+        writer.clone(),
+        config,
+        Arc::new(RecordOnly),
+        Arc::new(RetractPending),
+    )
+    .unwrap();
+    let link = engine
+        .connect(&mallbots_sync::engine::NatsTarget::new(nats.url()))
+        .await
+        .unwrap();
+    let report = engine.sync_once(&link).await.unwrap();
+    assert_eq!(report.relay.rebased, 0, "{report:?}");
+    assert_eq!(report.relay.recovered, 8, "{report:?}");
+    assert_eq!(report.relay.published, 2, "{report:?}");
+    let got: Vec<_> = stream_messages(&js)
+        .await
+        .into_iter()
+        .map(|m| m.2)
+        .collect();
+    let want: Vec<_> = ids.iter().map(|i| i.to_string()).collect();
+    assert_eq!(got, want, "each event exactly once, in order");
+    let eighth = ids[7];
+    let recorded = writer.call(move |s| s.event(eighth)).unwrap().unwrap();
+    assert_eq!(recorded.stream_seq, Some(last_seq));
+    assert!(!recorded.superseded);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_writer_on_the_subject_rebases_the_aggregate() {
     let nats = Nats::start();

@@ -106,13 +106,18 @@ fn mark_by_position(
 /// Copies acknowledged outbox sequences onto their event rows (`stream_seq`) for outbox rows
 /// at or after `from_pos`, in log order, touching each page once; returns the rows updated.
 pub fn settle(conn: &Connection, from_pos: u64) -> Result<usize, StoreError> {
+    settle_range(conn, from_pos, i64::MAX as u64)
+}
+
+/// [`settle`] for the outbox rows in the log range `from_pos..to_pos`.
+pub fn settle_range(conn: &Connection, from_pos: u64, to_pos: u64) -> Result<usize, StoreError> {
     Ok(conn
         .prepare_cached(
             "UPDATE events SET stream_seq = o.published_seq FROM outbox o
-             WHERE o.global_pos = events.global_pos AND o.global_pos >= ?1
+             WHERE o.global_pos = events.global_pos AND o.global_pos >= ?1 AND o.global_pos < ?2
                AND o.published_seq IS NOT NULL AND events.stream_seq IS NULL",
         )?
-        .execute(params![from_pos])?)
+        .execute(params![from_pos, to_pos])?)
 }
 
 /// Records acks and raises their subjects' sequences (one upsert per subject). A row already

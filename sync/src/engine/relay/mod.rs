@@ -14,7 +14,7 @@ use super::config::SyncConfig;
 use super::envelope::outgoing_headers_after;
 use super::error::SyncError;
 use super::local::{self, Mark};
-use super::plan::{after_publish, next_publish, Operation, PublishOutcome, StreamKey, SubjectView};
+use super::plan::{after_publish, next_publish, Operation, PublishOutcome};
 use super::recover::{self, Recovery};
 use super::Shared;
 use crate::store::OutboxEntry;
@@ -22,11 +22,14 @@ use async_nats::jetstream::context::{PublishAckFuture, PublishErrorKind};
 use async_nats::jetstream::message::PublishMessage;
 use futures::future::{AbortHandle, Abortable, Aborted};
 use futures::stream::{FuturesUnordered, StreamExt};
-use std::collections::{HashMap, VecDeque};
+use queues::{read_chunk, ChunkFuture, Queues};
+use std::collections::VecDeque;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use uuid::Uuid;
+
+mod queues;
 
 /// What one relay pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -39,7 +42,7 @@ pub struct RelayReport {
     pub rebased: u64,
     /// Pending commands rejected by rebases (conflicts recorded).
     pub rejected: u64,
-    /// Outbox rows the pass started with.
+    /// Outbox rows the pass read.
     pub pending_at_start: u64,
     /// Rows quarantined by this pass (refused: forbidden subject, too large, rejected).
     pub quarantined: u64,
@@ -112,35 +115,6 @@ fn server_refusal(e: &async_nats::jetstream::context::PublishError) -> Option<Re
         local::codes::REJECTED
     };
     Some((code, api.to_string()))
-}
-
-/// One subject's pending rows in a pass, with the planner's view of it (kept up to date as
-/// acks arrive, not rebuilt per publish). Subjects are numbered within the pass, so the hot
-/// path clones and hashes no subject strings.
-struct SubjectQueue {
-    view: SubjectView,
-    entries: VecDeque<OutboxEntry>,
-    /// Why the device may not publish to the subject (checked once per subject and pass).
-    refused: Option<Refusal>,
-    /// The in-flight publish's abort handle (a permissions violation naming the subject).
-    waiting: Option<AbortHandle>,
-}
-
-impl SubjectQueue {
-    /// The front row was acknowledged (or set aside): the next one is the head.
-    fn pop_front(&mut self) -> Option<OutboxEntry> {
-        let entry = self.entries.pop_front()?;
-        if self.view.pending.first() == Some(&entry.event.event_id) {
-            self.view.pending.remove(0);
-        }
-        Some(entry)
-    }
-
-    /// Nothing more of this subject goes out in this pass.
-    fn clear(&mut self) {
-        self.entries.clear();
-        self.view.pending.clear();
-    }
 }
 
 type AckFuture = Pin<Box<dyn Future<Output = (usize, Uuid, u64, Acked)> + Send>>;
@@ -242,6 +216,23 @@ async fn quarantine(
 /// [`Shared::settle_from`] when no pass left anything to settle.
 pub(crate) const NOTHING_TO_SETTLE: u64 = u64::MAX;
 
+/// Leaves to the next pass what a pass may have left unsettled, on every way out of it (an
+/// error, or the pass dropped mid-way): from `from` on ([`NOTHING_TO_SETTLE`]: nothing).
+struct SettleOnExit<'a> {
+    shared: &'a Shared,
+    from: u64,
+}
+
+impl Drop for SettleOnExit<'_> {
+    fn drop(&mut self) {
+        if self.from != NOTHING_TO_SETTLE {
+            self.shared
+                .settle_from
+                .fetch_min(self.from, Ordering::Relaxed);
+        }
+    }
+}
+
 /// Copies the acknowledged sequences of rows from `from` onto their events
 /// ([`local::settle`]), as a writer job.
 fn settle(shared: &Shared, from: u64) -> FlushFuture {
@@ -258,7 +249,9 @@ fn settle(shared: &Shared, from: u64) -> FlushFuture {
     })
 }
 
-fn flush(shared: &Shared, mut marks: Vec<Mark>) -> FlushFuture {
+/// Records a group of acks and, in the same commit, copies the acknowledged sequences of the
+/// rows in `settle` (a log range the pass is done with) onto their events.
+fn flush(shared: &Shared, mut marks: Vec<Mark>, settle: Option<(u64, u64)>) -> FlushFuture {
     // In log order: neighbouring rows share pages (acks arrive round-robin across subjects).
     marks.sort_unstable_by_key(|m| m.row.map(|(pos, _)| pos));
     let writer = shared.writer.clone();
@@ -266,7 +259,11 @@ fn flush(shared: &Shared, mut marks: Vec<Mark>) -> FlushFuture {
         writer
             .call_async(move |store| {
                 store.transaction(crate::store::Durability::Normal, |tx| {
-                    local::mark_batch(tx, &marks)
+                    local::mark_batch(tx, &marks)?;
+                    if let Some((from, to)) = settle {
+                        local::settle_range(tx, from, to)?;
+                    }
+                    Ok(())
                 })
             })
             .await?;
@@ -274,7 +271,12 @@ fn flush(shared: &Shared, mut marks: Vec<Mark>) -> FlushFuture {
     })
 }
 
-/// One pass over up to [`SyncConfig::relay_batch`] pending outbox rows.
+/// How many chunks of [`SyncConfig::relay_batch`] rows one pass reads at most before it ends
+/// (then the caller's next pass settles the rest and recovers what needs a read-back).
+const CHUNKS_PER_PASS: usize = 8;
+
+/// One pass over the pending outbox rows: read in chunks of [`SyncConfig::relay_batch`], the
+/// next chunk read while the current one is published (at most [`CHUNKS_PER_PASS`]).
 pub(crate) async fn relay_pass(
     shared: &Shared,
     link: &super::Link,
@@ -282,14 +284,9 @@ pub(crate) async fn relay_pass(
     let config: &SyncConfig = &shared.config;
     let limit = config.relay_batch;
     let from = shared.relay_from.load(Ordering::Relaxed);
-    let entries = shared
-        .writer
-        .call_async(move |s| {
-            crate::store::sqlite::read::pending_outbox_from(s.connection(), from, limit)
-        })
-        .await?;
+    let chunk = read_chunk(shared, from, limit).await?;
     let mut report = RelayReport {
-        pending_at_start: entries.len() as u64,
+        pending_at_start: chunk.entries.len() as u64,
         ..RelayReport::default()
     };
     // What the previous pass published is settled now: beside this pass's publishes (queued on
@@ -298,66 +295,37 @@ pub(crate) async fn relay_pass(
     let earlier = shared
         .settle_from
         .swap(NOTHING_TO_SETTLE, Ordering::Relaxed);
+    let mut on_exit = SettleOnExit {
+        shared,
+        from: earlier,
+    };
     if earlier != NOTHING_TO_SETTLE {
-        if entries.is_empty() {
-            if let Err(e) = settle(shared, earlier).await {
-                shared.settle_from.fetch_min(earlier, Ordering::Relaxed);
-                return Err(e);
-            }
+        if chunk.entries.is_empty() {
+            settle(shared, earlier).await?;
+            on_exit.from = NOTHING_TO_SETTLE;
         } else {
             flushing.push(settle(shared, earlier));
         }
     }
-    if entries.is_empty() {
+    let (Some(first), Some(last)) = (chunk.entries.first(), chunk.entries.last()) else {
         return Ok(report);
-    }
-    let first_pos = entries.first().map_or(0, |e| e.event.global_pos);
-    let after_last = entries.last().map_or(0, |e| e.event.global_pos + 1);
+    };
+    let first_pos = first.event.global_pos;
+    on_exit.from = earlier.min(first_pos);
+    // The next chunk starts after the last row read; more chunks while each comes back full.
+    let mut next_read = last.event.global_pos + 1;
+    let mut chunks_left = (chunk.entries.len() == limit).then_some(CHUNKS_PER_PASS - 1);
+    let mut reading: Option<ChunkFuture> = None;
+    // Every published row of the pass below this position has its sequence on its event.
+    let mut settled_upto = first_pos;
     let mut blocked = shared
         .writer
         .call_async(|s| local::blocked(s.connection()))
         .await?;
-    let mut numbers: HashMap<String, usize> = HashMap::new();
-    let mut queues: Vec<SubjectQueue> = Vec::new();
-    for entry in entries {
-        // A quarantined row holds its subject and aggregate: later rows wait behind it.
-        let e = &entry.event;
-        if blocked.holds(&entry.subject, &e.stream_type, &e.stream_id) {
-            continue;
-        }
-        let i = *numbers.entry(entry.subject.clone()).or_insert_with(|| {
-            queues.push(SubjectQueue {
-                view: SubjectView {
-                    subject: entry.subject.clone(),
-                    stream: StreamKey {
-                        stream_type: entry.event.stream_type.clone(),
-                        stream_id: entry.event.stream_id.clone(),
-                    },
-                    known_seq: 0,
-                    pending: Vec::new(),
-                    in_flight: false,
-                    read_back: None,
-                },
-                entries: VecDeque::new(),
-                refused: refusal(shared, &entry),
-                waiting: None,
-            });
-            queues.len() - 1
-        });
-        queues[i].view.pending.push(entry.event.event_id);
-        queues[i].entries.push_back(entry);
-    }
-    drop(numbers);
-    let subjects: Vec<String> = queues.iter().map(|q| q.view.subject.clone()).collect();
-    let known = shared
-        .writer
-        .call_async(move |s| local::known_seqs(s.connection(), &subjects))
-        .await?;
-    for queue in &mut queues {
-        queue.view.known_seq = known.get(&queue.view.subject).copied().unwrap_or(0);
-    }
+    let mut ready: VecDeque<usize> = VecDeque::new();
+    let mut queues = Queues::default();
+    queues.admit(shared, chunk, &blocked, &mut ready);
 
-    let mut ready: VecDeque<usize> = (0..queues.len()).collect();
     let mut in_flight: FuturesUnordered<AckFuture> = FuturesUnordered::new();
     let mut unflushed: Vec<Mark> = Vec::new();
     let mut unflushed_since: Option<std::time::Instant> = None;
@@ -372,7 +340,7 @@ pub(crate) async fn relay_pass(
             let Some(i) = ready.pop_front() else {
                 break;
             };
-            let queue = &mut queues[i];
+            let queue = &mut queues.list[i];
             // The planner's next publish for a subject with nothing in flight or read back.
             let next = next_publish(&queue.view);
             let entry = next
@@ -390,6 +358,7 @@ pub(crate) async fn relay_pass(
                         // subject aborts the wait (then quarantined below).
                         let (abort, registration) = AbortHandle::new_pair();
                         queue.waiting = Some(abort);
+                        queue.view.in_flight = true;
                         in_flight.push(Box::pin(async move {
                             let acked = match Abortable::new(ack.into_future(), registration).await
                             {
@@ -416,38 +385,74 @@ pub(crate) async fn relay_pass(
                 let e = &entry.event;
                 blocked.add(&entry.subject, &e.stream_type, &e.stream_id);
                 // The rest of the subject and of the aggregate waits behind the row.
-                for q in queues.iter_mut() {
-                    let k = &q.view.stream;
+                for q in 0..queues.list.len() {
+                    let k = &queues.list[q].view.stream;
                     if k.stream_type == e.stream_type && k.stream_id == e.stream_id {
-                        q.clear();
+                        queues.clear(q);
                     }
                 }
-                queues[i].clear();
+                queues.clear(i);
+            }
+        }
+        // The next chunk is read once the queued rows run low, while the rest go out.
+        if reading.is_none() && failure.is_none() && queues.unsent(in_flight.len()) <= limit / 2 {
+            if let Some(left) = chunks_left.filter(|left| *left > 0) {
+                chunks_left = Some(left - 1);
+                reading = Some(read_chunk(shared, next_read, limit));
             }
         }
         let group_due = unflushed.len() >= config.ack_group
             || in_flight.is_empty()
             || unflushed_since.is_some_and(|t| t.elapsed() >= config.ack_linger);
         if !unflushed.is_empty() && flushing.is_empty() && group_due {
-            flushing.push(flush(shared, std::mem::take(&mut unflushed)));
+            // Rows below everything still queued (and not yet read) are done with: once at
+            // least half a chunk of them gathered, this commit also settles them.
+            let done_below = queues.lowest_queued().unwrap_or(next_read).min(next_read);
+            let settle_now = (done_below >= settled_upto + (limit as u64 / 2).max(1))
+                .then_some((settled_upto, done_below));
+            if settle_now.is_some() {
+                settled_upto = done_below;
+            }
+            flushing.push(flush(shared, std::mem::take(&mut unflushed), settle_now));
             unflushed_since = None;
         }
-        if in_flight.is_empty() && flushing.is_empty() {
+        if in_flight.is_empty() && flushing.is_empty() && reading.is_none() {
             break;
         }
         tokio::select! {
             () = &mut violation => {
                 violation = Box::pin(link.violations.changed());
                 violation.as_mut().enable();
-                for q in &queues {
+                for q in &queues.list {
                     if let Some(abort) = q.waiting.as_ref().filter(|_| link.violated(&q.view.subject)) {
                         abort.abort();
                     }
                 }
             }
+            Some(chunk) = async {
+                match reading.as_mut() {
+                    Some(read) => Some(read.await),
+                    None => None,
+                }
+            }, if reading.is_some() => {
+                reading = None;
+                let chunk = chunk?;
+                // After a failure the pass ends: what was read stays pending for the next.
+                if failure.is_none() {
+                    if chunk.entries.len() < limit {
+                        chunks_left = None;
+                    }
+                    if let Some(last) = chunk.entries.last() {
+                        next_read = last.event.global_pos + 1;
+                    }
+                    report.pending_at_start += chunk.entries.len() as u64;
+                    queues.admit(shared, chunk, &blocked, &mut ready);
+                }
+            }
             Some((i, event_id, expected, acked)) = in_flight.next(), if !in_flight.is_empty() => {
-                queues[i].waiting = None;
-                let subject = &queues[i].view.subject;
+                queues.list[i].waiting = None;
+                queues.list[i].view.in_flight = false;
+                let subject = &queues.list[i].view.subject;
                 let Acked { outcome, error, mut refusal } = acked;
                 // A publish the server forbids times out; the -ERR it sent names the subject.
                 if outcome == PublishOutcome::AckLost && link.violated(subject) {
@@ -460,15 +465,14 @@ pub(crate) async fn relay_pass(
                 match after_publish(subject, event_id, expected, outcome) {
                     Operation::MarkPublished { subject, seq, .. } => {
                         report.published += 1;
-                        let queue = &mut queues[i];
-                        queue.view.known_seq = seq;
-                        let row = queue
-                            .pop_front()
+                        queues.list[i].view.known_seq = seq;
+                        let row = queues
+                            .pop_front(i)
                             .filter(|e| e.event.event_id == event_id)
                             .map(|e| (e.event.global_pos, e.event.command_id));
                         // The subject's next event goes out now, expecting this sequence;
                         // the ack is recorded by a later group commit.
-                        if !queue.entries.is_empty() {
+                        if !queues.list[i].entries.is_empty() {
                             ready.push_back(i);
                         }
                         unflushed.push(Mark { subject, event_id, seq, row });
@@ -478,16 +482,14 @@ pub(crate) async fn relay_pass(
                     _ if refusal.is_some() => {
                         // The server refused this message alone: quarantine it, hold the rest
                         // of its subject, go on with the others.
-                        let entry = queues[i]
-                            .pop_front()
-                            .filter(|e| e.event.event_id == event_id);
+                        let entry = queues.pop_front(i).filter(|e| e.event.event_id == event_id);
                         if let (Some(entry), Some(refused)) = (entry, refusal) {
                             quarantine(shared, &entry, refused).await?;
                             report.quarantined += 1;
                             let e = &entry.event;
                             blocked.add(&entry.subject, &e.stream_type, &e.stream_id);
                         }
-                        queues[i].clear();
+                        queues.clear(i);
                     }
                     _ => {
                         let subject = subject.clone();
@@ -502,32 +504,31 @@ pub(crate) async fn relay_pass(
                 }
             }
             Some(flushed) = flushing.next(), if !flushing.is_empty() => {
-                if let Err(e) = flushed {
-                    // Whichever job failed, the earlier settle is made again (it is idempotent).
-                    if earlier != NOTHING_TO_SETTLE {
-                        shared.settle_from.fetch_min(earlier, Ordering::Relaxed);
-                    }
-                    return Err(e);
-                }
+                // Whichever job failed, the next pass settles again (`on_exit`; idempotent).
+                flushed?;
             }
         }
     }
-    // Settled by the next pass (which the caller makes: a pass that moved rows reports
-    // `may_have_more`), off this pass's critical path.
-    shared.settle_from.fetch_min(first_pos, Ordering::Relaxed);
+    // The rest is settled by the next pass (which the caller makes: a pass that moved rows
+    // reports `may_have_more`), off this pass's critical path.
+    on_exit.from = settled_upto;
     // Everything this pass read and did not publish is still pending; everything before it is
     // published, so the next pass starts at the first of them.
-    let still_pending = queues
-        .iter()
-        .filter_map(|q| q.entries.front().map(|e| e.event.global_pos))
-        .min();
-    shared
-        .relay_from
-        .store(still_pending.unwrap_or(after_last), Ordering::Relaxed);
+    shared.relay_from.store(
+        queues.lowest_queued().unwrap_or(next_read),
+        Ordering::Relaxed,
+    );
     for i in to_recover {
-        let queue = &queues[i];
+        let queue = &queues.list[i];
         let (subject, view_known) = (&queue.view.subject, queue.view.known_seq);
-        let pending: Vec<Uuid> = queue.entries.iter().map(|e| e.event.event_id).collect();
+        // Every pending event of the subject, not only those this pass read: what lies on the
+        // subject after the known sequence may reach past the pass's rows (an earlier process
+        // published further before it was killed), and the plan must recognise all of it.
+        let on_subject = subject.clone();
+        let pending: Vec<Uuid> = shared
+            .writer
+            .call_async(move |s| local::pending_on_subject(s.connection(), &on_subject))
+            .await?;
         let recovered = recover::recover_subject(
             shared,
             link,
