@@ -15,10 +15,10 @@
 //! them in one commit) can reach against the raw single-row commit.
 
 use mallbots_domain::ProductId;
-use mallbots_edge::engine::checkpoint::WRITER_FALLBACK_FRAMES;
 use mallbots_edge::sync::SyncSettings;
 use mallbots_edge::{Edge, EdgeConfig, NewProduct};
 use mallbots_sync::engine::NatsTarget;
+use mallbots_sync::store::checkpoint::WRITER_FALLBACK_FRAMES;
 use std::time::{Duration, Instant};
 
 const ITEMS: usize = 100;

@@ -17,6 +17,7 @@ use async_nats::jetstream::{self, message::PublishMessage, stream};
 use futures::stream::{FuturesUnordered, StreamExt};
 use mallbots_sync::engine::{local, DeviceRole, NatsTarget};
 use mallbots_sync::engine::{outgoing_headers, RecordOnly, RetractPending, SyncConfig, SyncEngine};
+use mallbots_sync::store::checkpoint::Checkpointer;
 use mallbots_sync::store::{
     AppendRequest, Durability, EventMetadata, EventReader, EventStore, NewEvent, OutboxEntry,
     SqliteStore, StoreWriter,
@@ -221,6 +222,7 @@ fn in_ack_order(entries: Vec<OutboxEntry>) -> Vec<OutboxEntry> {
 /// batch ([`local::settle`]). Returns the time taken.
 fn bookkeeping(path: &std::path::Path, batch: usize, group: usize) -> Duration {
     let mut store = SqliteStore::open(path, &[]).unwrap();
+    let _checkpointer = Checkpointer::spawn(path, store.connection()).unwrap();
     let started = Instant::now();
     let mut from = 0;
     let mut seq = 0;
@@ -321,6 +323,9 @@ async fn round(url: &str, js: &jetstream::Context, dir: &std::path::Path, n: usi
     let floor_time = floor_raw.max(book_time);
     settle_server(js, &format!("FLOOR_EVENTS_{n}")).await;
 
+    // The store as the edge runs it: a background checkpointer beside the writer.
+    let _checkpointer =
+        Checkpointer::spawn(&dir.join(format!("bench{n}.db")), store.connection()).unwrap();
     let writer = StoreWriter::spawn(store).unwrap();
     config.consumers.clear();
     let engine = SyncEngine::new(

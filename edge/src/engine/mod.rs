@@ -1,12 +1,11 @@
 //! [`Edge`]: one open edge database: the writer thread (the only read-write connection), a
 //! read-only connection for queries, the configuration, the clock, the aggregate cache and the
-//! background WAL checkpoint ([`checkpoint`]).
+//! background WAL checkpoint ([`mallbots_sync::store::checkpoint`]).
 //!
 //! Use cases live in [`crate::kiosk`] and [`crate::manager`], queries in [`crate::queries`];
 //! all are methods on [`Edge`].
 
 pub mod cache;
-pub mod checkpoint;
 pub mod execute;
 pub mod lock;
 
@@ -16,10 +15,10 @@ use crate::error::EdgeError;
 use crate::projections;
 use crate::subjects::Subjects;
 use cache::AggregateCache;
-use checkpoint::Checkpointer;
 use execute::Target;
 use lock::WriterLock;
 use mallbots_domain::{Aggregate, DomainError, Timestamp};
+use mallbots_sync::store::checkpoint::Checkpointer;
 use mallbots_sync::store::{Durability, EventMetadata, SqliteStore, StoreReader, StoreWriter};
 use rusqlite::config::DbConfig;
 use serde::Serialize;

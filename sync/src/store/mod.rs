@@ -35,6 +35,7 @@
 //! # }
 //! ```
 
+pub mod checkpoint;
 pub mod error;
 pub mod memory;
 pub mod migrations;

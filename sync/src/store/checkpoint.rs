@@ -1,4 +1,4 @@
-//! Background WAL checkpoints, off the command path.
+//! Background WAL checkpoints, off the command path (and off the relay's group commits).
 //!
 //! SQLite's default auto-checkpoint runs inside the commit that pushes the WAL past 1,000
 //! frames: that command then copies the whole WAL into the database file and fsyncs both, which
@@ -13,7 +13,7 @@
 //! The connection only checkpoints; it never writes a row (the writer thread stays the only
 //! writer of data).
 
-use crate::error::EdgeError;
+use super::error::StoreError;
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
@@ -25,7 +25,8 @@ pub const INTERVAL: Duration = Duration::from_millis(50);
 /// The writer connection's `wal_autocheckpoint` (SQLite's default is 1,000).
 pub const WRITER_FALLBACK_FRAMES: i64 = 8_000;
 
-/// The checkpoint thread; stops (after a last checkpoint) when dropped.
+/// The checkpoint thread; stops (after a last checkpoint) when dropped. The edge runs one beside
+/// its writer; so does the P2 benchmark, so the relay is measured as it ships.
 #[derive(Debug)]
 pub struct Checkpointer {
     stop: Option<Sender<()>>,
@@ -40,7 +41,7 @@ fn passive(conn: &Connection) -> rusqlite::Result<()> {
 impl Checkpointer {
     /// Opens a second connection to the (existing, WAL-mode) database at `path` and starts the
     /// thread. `writer` is the writer thread's connection, whose auto-checkpoint is raised.
-    pub fn spawn(path: &Path, writer: &Connection) -> Result<Self, EdgeError> {
+    pub fn spawn(path: &Path, writer: &Connection) -> Result<Self, StoreError> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -68,7 +69,10 @@ impl Checkpointer {
                 }
                 let _ = passive(&conn);
             })
-            .map_err(|e| EdgeError::io("spawn the WAL checkpoint thread", e))?;
+            .map_err(|source| StoreError::Io {
+                context: "spawn the WAL checkpoint thread".to_owned(),
+                source,
+            })?;
         Ok(Self {
             stop: Some(stop),
             thread: Some(thread),
