@@ -199,28 +199,37 @@ struct Round {
     relay_time: Duration,
 }
 
-/// `entries` in the order their acks come back: round-robin over subjects (one publish in
-/// flight per subject), each subject's events in order.
-fn in_ack_order(entries: Vec<OutboxEntry>) -> Vec<OutboxEntry> {
-    let mut nth: HashMap<String, usize> = HashMap::new();
-    let mut keyed: Vec<(usize, usize, OutboxEntry)> = entries
-        .into_iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let k = nth.entry(e.subject.clone()).or_insert(0);
-            *k += 1;
-            (*k, i, e)
-        })
-        .collect();
-    keyed.sort_by_key(|(k, i, _)| (*k, *i));
-    keyed.into_iter().map(|(_, _, e)| e).collect()
+/// `entries` in the order the relay's acks come back: one publish in flight per subject, each
+/// subject's events in order, `window` subjects at a time in log order (a subject whose ack
+/// came back goes again at once, so the subjects in flight finish before later ones start),
+/// round-robin within them.
+fn in_ack_order(entries: Vec<OutboxEntry>, window: usize) -> Vec<OutboxEntry> {
+    let mut order: Vec<String> = Vec::new();
+    let mut by_subject: HashMap<String, Vec<OutboxEntry>> = HashMap::new();
+    for e in entries {
+        if !by_subject.contains_key(&e.subject) {
+            order.push(e.subject.clone());
+        }
+        by_subject.entry(e.subject.clone()).or_default().push(e);
+    }
+    let mut out = Vec::new();
+    for subjects in order.chunks(window) {
+        let mut queues: Vec<std::collections::VecDeque<OutboxEntry>> = subjects
+            .iter()
+            .map(|s| by_subject.remove(s).unwrap().into())
+            .collect();
+        while queues.iter().any(|q| !q.is_empty()) {
+            out.extend(queues.iter_mut().filter_map(|q| q.pop_front()));
+        }
+    }
+    out
 }
 
 /// The relay's SQLite work for a backlog without any publishing: read pending rows in relay
 /// batches, record their acks in the relay's group commits ([`local::mark_batch`], acks in the
 /// order they come back, `group` per commit), copy the sequences onto the event rows once per
 /// batch ([`local::settle`]). Returns the time taken.
-fn bookkeeping(path: &std::path::Path, batch: usize, group: usize) -> Duration {
+fn bookkeeping(path: &std::path::Path, batch: usize, group: usize, window: usize) -> Duration {
     let mut store = SqliteStore::open(path, &[]).unwrap();
     let _checkpointer = Checkpointer::spawn(path, store.connection()).unwrap();
     let started = Instant::now();
@@ -236,7 +245,7 @@ fn bookkeeping(path: &std::path::Path, batch: usize, group: usize) -> Duration {
         let Some(last) = entries.last() else { break };
         let first_pos = entries[0].event.global_pos;
         from = last.event.global_pos + 1;
-        for group in in_ack_order(entries).chunks(group) {
+        for group in in_ack_order(entries, window).chunks(group) {
             let mut marks: Vec<local::Mark> = group
                 .iter()
                 .map(|e| {
@@ -317,7 +326,7 @@ async fn round(url: &str, js: &jetstream::Context, dir: &std::path::Path, n: usi
         .execute("VACUUM INTO ?1", [copy.to_str().unwrap()])
         .unwrap();
     let (batch, group) = (config.relay_batch, config.ack_group);
-    let book = std::thread::spawn(move || bookkeeping(&copy, batch, group));
+    let book = std::thread::spawn(move || bookkeeping(&copy, batch, group, window));
     let (floor_n, floor_raw) = raw_publish(js, &store, &relay_root, &floor_root, window).await;
     let book_time = book.join().unwrap();
     let floor_time = floor_raw.max(book_time);

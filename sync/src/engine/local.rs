@@ -69,38 +69,49 @@ pub struct Mark {
     pub row: Option<(u64, Option<Uuid>)>,
 }
 
-/// [`write::mark_published`] by log position (rowid lookups instead of the event-id index),
-/// except the event row's `stream_seq`: rewriting every event row once per ack batch is what
-/// would bound the relay, so [`settle`] copies the sequences over in log order once per pass.
-/// `false` if the outbox row is gone (superseded or pruned).
-fn mark_by_position(
-    conn: &Connection,
-    global_pos: u64,
-    command: Option<Uuid>,
-    seq: u64,
-    now: i64,
-) -> Result<bool, StoreError> {
-    let changed = conn
-        .prepare_cached(
-            "UPDATE outbox SET published_seq = ?1, published_at = ?2, last_error = NULL
-             WHERE global_pos = ?3",
-        )?
-        .execute(params![seq, now, global_pos])?;
-    if changed == 0 {
-        return Ok(false);
+/// Acks recorded by one statement (two bound values each).
+const MARKS_PER_STATEMENT: usize = 256;
+
+/// [`write::mark_published`] by log position, `(global_pos, seq)`, [`MARKS_PER_STATEMENT`] rows
+/// per statement (rowid lookups, one statement's overhead for many rows), except the event
+/// row's `stream_seq`: rewriting every event row once per ack batch is what would bound the
+/// relay, so [`settle`] copies the sequences over in log order. A row already gone (superseded
+/// or pruned) is skipped.
+fn mark_by_position(conn: &Connection, rows: &[(u64, u64)], now: i64) -> Result<(), StoreError> {
+    let mut rest = rows;
+    while !rest.is_empty() {
+        // Full statements, then halving ones: a handful of distinct statements to cache.
+        let size = MARKS_PER_STATEMENT.min(1 << rest.len().ilog2());
+        let (chunk, after) = rest.split_at(size);
+        rest = after;
+        let values = vec!["(?, ?)"; chunk.len()].join(", ");
+        let sql = format!(
+            "UPDATE outbox SET published_seq = v.column2, published_at = ?, last_error = NULL
+             FROM (VALUES {values}) AS v WHERE outbox.global_pos = v.column1"
+        );
+        let bound = std::iter::once(now).chain(
+            chunk
+                .iter()
+                .flat_map(|(pos, seq)| [*pos as i64, *seq as i64]),
+        );
+        conn.prepare_cached(&sql)?
+            .execute(rusqlite::params_from_iter(bound))?;
     }
-    if let Some(command) = command {
-        conn.prepare_cached(
-            "UPDATE commands SET status = 'published'
-             WHERE status = 'pending' AND id = ?1
-               AND NOT EXISTS (
-                   SELECT 1 FROM events e JOIN outbox o ON o.global_pos = e.global_pos
-                   WHERE e.command_id = ?1 AND e.superseded = 0
-                     AND o.published_seq IS NULL)",
-        )?
-        .execute(params![command.to_string()])?;
-    }
-    Ok(true)
+    Ok(())
+}
+
+/// A command whose events are all published becomes `published`.
+fn command_published(conn: &Connection, command: Uuid) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE commands SET status = 'published'
+         WHERE status = 'pending' AND id = ?1
+           AND NOT EXISTS (
+               SELECT 1 FROM events e JOIN outbox o ON o.global_pos = e.global_pos
+               WHERE e.command_id = ?1 AND e.superseded = 0
+                 AND o.published_seq IS NULL)",
+    )?
+    .execute(params![command.to_string()])?;
+    Ok(())
 }
 
 /// Copies acknowledged outbox sequences onto their event rows (`stream_seq`) for outbox rows
@@ -125,10 +136,13 @@ pub fn settle_range(conn: &Connection, from_pos: u64, to_pos: u64) -> Result<usi
 pub fn mark_batch(conn: &Connection, marks: &[Mark]) -> Result<(), StoreError> {
     let now = now_ms();
     let mut last: HashMap<&str, u64> = HashMap::new();
+    let mut rows = Vec::with_capacity(marks.len());
+    let mut commands = Vec::new();
     for m in marks {
         match m.row {
             Some((pos, command)) => {
-                mark_by_position(conn, pos, command, m.seq, now)?;
+                rows.push((pos, m.seq));
+                commands.extend(command);
             }
             None => match write::mark_published(conn, m.event_id, m.seq, now) {
                 Ok(()) | Err(StoreError::NotInOutbox { .. }) => {}
@@ -137,6 +151,12 @@ pub fn mark_batch(conn: &Connection, marks: &[Mark]) -> Result<(), StoreError> {
         }
         let entry = last.entry(m.subject.as_str()).or_insert(0);
         *entry = (*entry).max(m.seq);
+    }
+    mark_by_position(conn, &rows, now)?;
+    commands.sort_unstable();
+    commands.dedup();
+    for command in commands {
+        command_published(conn, command)?;
     }
     for (subject, seq) in last {
         raise_subject_seq(conn, subject, seq)?;
