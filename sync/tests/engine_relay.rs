@@ -4,7 +4,7 @@
 mod engine_support;
 
 use engine_support::*;
-use mallbots_sync::engine::{RecordOnly, RetractPending, SyncEngine, SyncStatus};
+use mallbots_sync::engine::{RecordOnly, RetractPending, SyncConfig, SyncEngine, SyncStatus};
 use mallbots_sync::store::{EventReader, StoreWriter};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -12,9 +12,13 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 fn engine(writer: &StoreWriter, device: &str) -> SyncEngine {
+    engine_with(writer, kiosk_config(device))
+}
+
+fn engine_with(writer: &StoreWriter, config: SyncConfig) -> SyncEngine {
     SyncEngine::new(
         writer.clone(),
-        kiosk_config(device),
+        config,
         Arc::new(RecordOnly),
         Arc::new(RetractPending),
     )
@@ -93,20 +97,8 @@ async fn lost_ack_is_found_on_the_subject_after_the_dedup_window() {
     let ids = append(&writer, "basket", "b1", &subject("k2", 1), 3);
 
     // A previous run published the first event and died before recording the ack.
-    let first = writer.call(|s| s.pending_outbox(1)).unwrap().remove(0);
-    let headers = mallbots_sync::engine::outgoing_headers(&first, "k2");
-    let message = async_nats::jetstream::message::PublishMessage::build()
-        .headers(headers)
-        .payload(serde_json::to_vec(&first.event.payload).unwrap().into())
-        .message_id(first.event.event_id.to_string())
-        .expected_last_subject_sequence(0);
-    let seq = js
-        .send_publish(first.subject.clone(), message)
-        .await
-        .unwrap()
-        .await
-        .unwrap()
-        .sequence;
+    let first = writer.call(|s| s.pending_outbox(1)).unwrap();
+    let seq = published_by_a_dead_run(&js, &first, "k2").await;
     let published_at = Instant::now();
     // Let the 1 s dedup window pass: only the expected sequence can prevent a duplicate now.
     tokio::time::sleep_until((published_at + Duration::from_millis(1_200)).into()).await;
@@ -176,13 +168,7 @@ async fn lost_acks_beyond_the_rows_read_are_found_not_rebased() {
 
     let mut config = kiosk_config("k5");
     config.relay_batch = 4;
-    let engine = SyncEngine::new(
-        writer.clone(),
-        config,
-        Arc::new(RecordOnly),
-        Arc::new(RetractPending),
-    )
-    .unwrap();
+    let engine = engine_with(&writer, config);
     let link = engine
         .connect(&mallbots_sync::engine::NatsTarget::new(nats.url()))
         .await
