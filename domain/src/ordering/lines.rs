@@ -20,9 +20,10 @@ use super::{OrderItem, OrderStatus};
 use crate::payments::{InvoiceStatus, PaymentStatus};
 use crate::{DomainEvent, OrderId, StoreId, Timestamp};
 
-/// The event on an order-line subject.
+/// The event on an order-line subject. It decodes through [`OrderLineWire`], the same fields
+/// with the tag as one of them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[serde(tag = "type", from = "OrderLineWire")]
 pub enum OrderLineEvent {
     /// The order's status as that store sees it.
     OrderLineUpdated {
@@ -53,6 +54,54 @@ pub enum OrderLineEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         phone_last4: Option<String>,
     },
+}
+
+/// The tag of an order line (its one variant).
+#[derive(Deserialize)]
+enum OrderLineTag {
+    OrderLineUpdated,
+}
+
+/// An [`OrderLineEvent`] as it is decoded: read in one pass (an internally tagged enum buffers
+/// the whole payload before it reads it; a line carries a store's items, and a desk's rebuild
+/// spent half its decoding there).
+#[derive(Deserialize)]
+struct OrderLineWire {
+    #[serde(rename = "type")]
+    _tag: OrderLineTag,
+    order_id: OrderId,
+    store_id: StoreId,
+    device: String,
+    status: OrderStatus,
+    items: Vec<OrderItem>,
+    order_seq: u64,
+    at: Timestamp,
+    #[serde(default)]
+    placed_at: Option<Timestamp>,
+    #[serde(default)]
+    payment: Option<PaymentStatus>,
+    #[serde(default)]
+    invoice: Option<InvoiceStatus>,
+    #[serde(default)]
+    phone_last4: Option<String>,
+}
+
+impl From<OrderLineWire> for OrderLineEvent {
+    fn from(w: OrderLineWire) -> Self {
+        OrderLineEvent::OrderLineUpdated {
+            order_id: w.order_id,
+            store_id: w.store_id,
+            device: w.device,
+            status: w.status,
+            items: w.items,
+            order_seq: w.order_seq,
+            at: w.at,
+            placed_at: w.placed_at,
+            payment: w.payment,
+            invoice: w.invoice,
+            phone_last4: w.phone_last4,
+        }
+    }
 }
 
 /// Payment and invoice states an order's status establishes (see the module doc); `None` where
@@ -132,5 +181,34 @@ mod tests {
             (placed_at, payment, invoice, phone_last4),
             (None, None, None, None)
         );
+    }
+
+    #[test]
+    fn a_line_round_trips_and_a_wrong_or_missing_tag_is_refused() {
+        let line = OrderLineEvent::OrderLineUpdated {
+            order_id: OrderId::from(uuid::Uuid::from_u128(7)),
+            store_id: StoreId::from(uuid::Uuid::from_u128(1)),
+            device: "k1".into(),
+            status: OrderStatus::Ready,
+            items: Vec::new(),
+            order_seq: 9,
+            at: Timestamp::from_millis(1_700_000_000_000),
+            placed_at: Some(Timestamp::from_millis(1_699_999_000_000)),
+            payment: Some(PaymentStatus::Authorized),
+            invoice: Some(InvoiceStatus::Pending),
+            phone_last4: Some("4477".into()),
+        };
+        let mut json = serde_json::to_value(&line).unwrap();
+        assert_eq!(json["type"], "OrderLineUpdated");
+        assert_eq!(
+            serde_json::from_value::<OrderLineEvent>(json.clone()).unwrap(),
+            line
+        );
+        json["type"] = "OrderCreated".into();
+        let err = serde_json::from_value::<OrderLineEvent>(json.clone()).unwrap_err();
+        assert!(err.to_string().contains("OrderCreated"), "{err}");
+        json.as_object_mut().unwrap().remove("type");
+        let err = serde_json::from_value::<OrderLineEvent>(json).unwrap_err();
+        assert!(err.to_string().contains("type"), "{err}");
     }
 }

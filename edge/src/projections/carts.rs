@@ -1,8 +1,9 @@
 //! Cart read models: `rm_carts` (status, totals) and `rm_cart_lines`.
 //!
-//! Updated incrementally (a constant number of statements per event), so projecting the 100th
-//! item of a cart costs what projecting the first does. [`basket`] decides what an event does,
-//! over one small SQL function per row operation; a rebuild runs the same code.
+//! Updated incrementally (a constant number of row operations per event), so projecting the
+//! 100th item of a cart costs what projecting the first does. [`fold_basket`] decides what an
+//! event does over the row operations of [`CartRows`]: on SQL for the live path ([`SqlCarts`]),
+//! in memory for a rebuild (`super::fold::carts`), so both run the same decisions.
 
 use super::Key;
 use mallbots_domain::baskets::{BasketCancelReason, BasketEvent};
@@ -19,7 +20,7 @@ fn reason_text(reason: BasketCancelReason) -> &'static str {
 /// A cart line's product facts as an event states them.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct LineFacts<'a> {
-    pub store_id: &'a str,
+    pub store_id: Key,
     pub store_name: &'a str,
     pub product_name: &'a str,
     pub price_cents: i64,
@@ -29,163 +30,207 @@ pub(super) struct LineFacts<'a> {
 /// Changes to a cart row's totals: (total, items, lines added).
 pub(super) type Deltas = (i64, i64, i64);
 
-/// Creates (or resets) the cart row: open, empty, USD, started and active `at`.
-fn start(
-    tx: &Transaction<'_>,
-    basket: &str,
-    customer: Option<String>,
-    device: Option<&str>,
-    at: i64,
-) -> Result<(), StoreError> {
-    tx.prepare_cached(
-        "INSERT OR REPLACE INTO rm_carts (basket_id, customer_id, device_id, status,
-             started_at, last_activity) VALUES (?1, ?2, ?3, 'open', ?4, ?4)",
-    )?
-    .execute(params![basket, customer, device, at])?;
-    Ok(())
+/// The row operations of the cart projection. An operation on a row that does not exist does
+/// nothing (as an SQL `UPDATE` matching no row).
+pub(super) trait CartRows {
+    /// Creates (or resets) the cart row: open, empty, USD, started and active `at`. Its lines
+    /// stay.
+    fn start(
+        &mut self,
+        basket: Key,
+        customer: Option<String>,
+        device: Option<&str>,
+        at: i64,
+    ) -> Result<(), StoreError>;
+    /// (price, quantity) of a line.
+    fn line(&mut self, basket: Key, product: Key) -> Result<Option<(i64, i64)>, StoreError>;
+    /// Sets an existing line's quantity and facts (its store id and position stay).
+    fn update_line(
+        &mut self,
+        basket: Key,
+        product: Key,
+        quantity: i64,
+        facts: LineFacts<'_>,
+    ) -> Result<(), StoreError>;
+    /// Inserts a line at the cart's `next_position`; nothing if the cart row does not exist.
+    fn insert_line(
+        &mut self,
+        basket: Key,
+        product: Key,
+        quantity: i64,
+        facts: LineFacts<'_>,
+    ) -> Result<(), StoreError>;
+    /// Sets a line's quantity.
+    fn set_quantity(&mut self, basket: Key, product: Key, quantity: i64) -> Result<(), StoreError>;
+    /// Deletes a line.
+    fn delete_line(&mut self, basket: Key, product: Key) -> Result<(), StoreError>;
+    /// Adds `deltas` to the cart row, sets its currency (if given) and last activity.
+    fn touch(
+        &mut self,
+        basket: Key,
+        deltas: Deltas,
+        currency: Option<&str>,
+        at: i64,
+    ) -> Result<(), StoreError>;
+    /// Status `canceled` with a reason.
+    fn cancel(&mut self, basket: Key, reason: &str, at: i64) -> Result<(), StoreError>;
+    /// Status `checked_out` for a customer.
+    fn check_out(&mut self, basket: Key, customer: String, at: i64) -> Result<(), StoreError>;
 }
 
-/// (price, quantity) of a line.
-fn line(
-    tx: &Transaction<'_>,
-    basket: &str,
-    product: &str,
-) -> Result<Option<(i64, i64)>, StoreError> {
-    Ok(tx
-        .prepare_cached(
-            "SELECT price_cents, quantity FROM rm_cart_lines
-             WHERE basket_id = ?1 AND product_id = ?2",
-        )?
-        .query_row(params![basket, product], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?)
+/// The cart rows in the database, inside a transaction.
+pub(super) struct SqlCarts<'t, 'c>(pub &'t Transaction<'c>);
+
+impl CartRows for SqlCarts<'_, '_> {
+    fn start(
+        &mut self,
+        basket: Key,
+        customer: Option<String>,
+        device: Option<&str>,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        self.0
+            .prepare_cached(
+                "INSERT OR REPLACE INTO rm_carts (basket_id, customer_id, device_id, status,
+                 started_at, last_activity) VALUES (?1, ?2, ?3, 'open', ?4, ?4)",
+            )?
+            .execute(params![basket.as_str(), customer, device, at])?;
+        Ok(())
+    }
+
+    fn line(&mut self, basket: Key, product: Key) -> Result<Option<(i64, i64)>, StoreError> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "SELECT price_cents, quantity FROM rm_cart_lines
+                 WHERE basket_id = ?1 AND product_id = ?2",
+            )?
+            .query_row(params![basket.as_str(), product.as_str()], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?)
+    }
+
+    fn update_line(
+        &mut self,
+        basket: Key,
+        product: Key,
+        quantity: i64,
+        f: LineFacts<'_>,
+    ) -> Result<(), StoreError> {
+        self.0
+            .prepare_cached(
+                "UPDATE rm_cart_lines SET quantity = ?1, price_cents = ?2, currency = ?3,
+                 store_name = ?4, product_name = ?5 WHERE basket_id = ?6 AND product_id = ?7",
+            )?
+            .execute(params![
+                quantity,
+                f.price_cents,
+                f.currency,
+                f.store_name,
+                f.product_name,
+                basket.as_str(),
+                product.as_str()
+            ])?;
+        Ok(())
+    }
+
+    fn insert_line(
+        &mut self,
+        basket: Key,
+        product: Key,
+        quantity: i64,
+        f: LineFacts<'_>,
+    ) -> Result<(), StoreError> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO rm_cart_lines (basket_id, product_id, store_id, store_name,
+                 product_name, price_cents, currency, quantity, position)
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, next_position
+                 FROM rm_carts WHERE basket_id = ?1",
+            )?
+            .execute(params![
+                basket.as_str(),
+                product.as_str(),
+                f.store_id.as_str(),
+                f.store_name,
+                f.product_name,
+                f.price_cents,
+                f.currency,
+                quantity
+            ])?;
+        Ok(())
+    }
+
+    fn set_quantity(&mut self, basket: Key, product: Key, quantity: i64) -> Result<(), StoreError> {
+        self.0
+            .prepare_cached(
+                "UPDATE rm_cart_lines SET quantity = ?1 WHERE basket_id = ?2 AND product_id = ?3",
+            )?
+            .execute(params![quantity, basket.as_str(), product.as_str()])?;
+        Ok(())
+    }
+
+    fn delete_line(&mut self, basket: Key, product: Key) -> Result<(), StoreError> {
+        self.0
+            .prepare_cached("DELETE FROM rm_cart_lines WHERE basket_id = ?1 AND product_id = ?2")?
+            .execute(params![basket.as_str(), product.as_str()])?;
+        Ok(())
+    }
+
+    fn touch(
+        &mut self,
+        basket: Key,
+        (total, items, lines): Deltas,
+        currency: Option<&str>,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        self.0
+            .prepare_cached(
+                "UPDATE rm_carts SET total_cents = total_cents + ?1, item_count = item_count + ?2,
+                 next_position = next_position + ?3, currency = COALESCE(?4, currency),
+                 last_activity = ?5 WHERE basket_id = ?6",
+            )?
+            .execute(params![total, items, lines, currency, at, basket.as_str()])?;
+        Ok(())
+    }
+
+    fn cancel(&mut self, basket: Key, reason: &str, at: i64) -> Result<(), StoreError> {
+        self.0
+            .prepare_cached(
+                "UPDATE rm_carts SET status = 'canceled', cancel_reason = ?1, last_activity = ?2
+                 WHERE basket_id = ?3",
+            )?
+            .execute(params![reason, at, basket.as_str()])?;
+        Ok(())
+    }
+
+    fn check_out(&mut self, basket: Key, customer: String, at: i64) -> Result<(), StoreError> {
+        self.0
+            .prepare_cached(
+                "UPDATE rm_carts SET status = 'checked_out', customer_id = ?1, last_activity = ?2
+                 WHERE basket_id = ?3",
+            )?
+            .execute(params![customer, at, basket.as_str()])?;
+        Ok(())
+    }
 }
 
-/// Sets an existing line's quantity and facts (its store id and position stay).
-fn update_line(
-    tx: &Transaction<'_>,
-    basket: &str,
-    product: &str,
-    quantity: i64,
-    f: LineFacts<'_>,
-) -> Result<(), StoreError> {
-    tx.prepare_cached(
-        "UPDATE rm_cart_lines SET quantity = ?1, price_cents = ?2, currency = ?3,
-             store_name = ?4, product_name = ?5 WHERE basket_id = ?6 AND product_id = ?7",
-    )?
-    .execute(params![
-        quantity,
-        f.price_cents,
-        f.currency,
-        f.store_name,
-        f.product_name,
-        basket,
-        product
-    ])?;
-    Ok(())
-}
-
-/// Inserts a line at the cart's `next_position`; nothing if the cart row does not exist.
-fn insert_line(
-    tx: &Transaction<'_>,
-    basket: &str,
-    product: &str,
-    quantity: i64,
-    f: LineFacts<'_>,
-) -> Result<(), StoreError> {
-    tx.prepare_cached(
-        "INSERT INTO rm_cart_lines (basket_id, product_id, store_id, store_name,
-             product_name, price_cents, currency, quantity, position)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, next_position
-             FROM rm_carts WHERE basket_id = ?1",
-    )?
-    .execute(params![
-        basket,
-        product,
-        f.store_id,
-        f.store_name,
-        f.product_name,
-        f.price_cents,
-        f.currency,
-        quantity
-    ])?;
-    Ok(())
-}
-
-/// Sets a line's quantity.
-fn set_quantity(
-    tx: &Transaction<'_>,
-    basket: &str,
-    product: &str,
-    quantity: i64,
-) -> Result<(), StoreError> {
-    tx.prepare_cached(
-        "UPDATE rm_cart_lines SET quantity = ?1 WHERE basket_id = ?2 AND product_id = ?3",
-    )?
-    .execute(params![quantity, basket, product])?;
-    Ok(())
-}
-
-/// Deletes a line.
-fn delete_line(tx: &Transaction<'_>, basket: &str, product: &str) -> Result<(), StoreError> {
-    tx.prepare_cached("DELETE FROM rm_cart_lines WHERE basket_id = ?1 AND product_id = ?2")?
-        .execute(params![basket, product])?;
-    Ok(())
-}
-
-/// Adds `deltas` to the cart row, sets its currency (if given) and last activity.
-fn touch(
-    tx: &Transaction<'_>,
-    basket: &str,
-    (total, items, lines): Deltas,
-    currency: Option<&str>,
-    at: i64,
-) -> Result<(), StoreError> {
-    tx.prepare_cached(
-        "UPDATE rm_carts SET total_cents = total_cents + ?1, item_count = item_count + ?2,
-             next_position = next_position + ?3, currency = COALESCE(?4, currency),
-             last_activity = ?5 WHERE basket_id = ?6",
-    )?
-    .execute(params![total, items, lines, currency, at, basket])?;
-    Ok(())
-}
-
-/// Status `canceled` with a reason.
-fn cancel(tx: &Transaction<'_>, basket: &str, reason: &str, at: i64) -> Result<(), StoreError> {
-    tx.prepare_cached(
-        "UPDATE rm_carts SET status = 'canceled', cancel_reason = ?1, last_activity = ?2
-             WHERE basket_id = ?3",
-    )?
-    .execute(params![reason, at, basket])?;
-    Ok(())
-}
-
-/// Status `checked_out` for a customer.
-fn check_out(
-    tx: &Transaction<'_>,
-    basket: &str,
-    customer: String,
-    at: i64,
-) -> Result<(), StoreError> {
-    tx.prepare_cached(
-        "UPDATE rm_carts SET status = 'checked_out', customer_id = ?1, last_activity = ?2
-             WHERE basket_id = ?3",
-    )?
-    .execute(params![customer, at, basket])?;
-    Ok(())
-}
-
-/// Projects a basket event.
+/// Projects a basket event onto the database (the live path).
 pub(super) fn basket(tx: &Transaction<'_>, event: &BasketEvent) -> Result<(), StoreError> {
-    let key = Key::of(event.basket_id().0);
-    let id = key.as_str();
+    fold_basket(&mut SqlCarts(tx), event)
+}
+
+/// Decides what a basket event does to the cart rows.
+pub(super) fn fold_basket(rows: &mut impl CartRows, event: &BasketEvent) -> Result<(), StoreError> {
+    let id = Key::of(event.basket_id().0);
     let at = event.at().0;
     match event {
         BasketEvent::BasketStarted {
             customer_id,
             device_id,
             ..
-        } => start(
-            tx,
+        } => rows.start(
             id,
             customer_id.map(|c| c.to_string()),
             device_id.as_deref(),
@@ -201,29 +246,27 @@ pub(super) fn basket(tx: &Transaction<'_>, event: &BasketEvent) -> Result<(), St
             ..
         } => {
             let product = Key::of(product_id.0);
-            let product = product.as_str();
-            let store = Key::of(store_id.0);
             let facts = LineFacts {
-                store_id: store.as_str(),
+                store_id: Key::of(store_id.0),
                 store_name,
                 product_name,
                 price_cents: price.cents,
                 currency: price.currency.as_str(),
             };
-            let old = line(tx, id, product)?;
+            let old = rows.line(id, product)?;
             let (old_total, old_quantity) = old.map_or((0, 0), |(p, q)| (p * q, q));
             let new_quantity = old_quantity + quantity;
             if old.is_some() {
-                update_line(tx, id, product, new_quantity, facts)?;
+                rows.update_line(id, product, new_quantity, facts)?;
             } else {
-                insert_line(tx, id, product, new_quantity, facts)?;
+                rows.insert_line(id, product, new_quantity, facts)?;
             }
             let deltas = (
                 price.cents * new_quantity - old_total,
                 *quantity,
                 i64::from(old.is_none()),
             );
-            touch(tx, id, deltas, Some(facts.currency), at)?;
+            rows.touch(id, deltas, Some(facts.currency), at)?;
         }
         BasketEvent::BasketItemRemoved {
             product_id,
@@ -231,21 +274,20 @@ pub(super) fn basket(tx: &Transaction<'_>, event: &BasketEvent) -> Result<(), St
             ..
         } => {
             let product = Key::of(product_id.0);
-            let product = product.as_str();
-            let Some((price, old_quantity)) = line(tx, id, product)? else {
+            let Some((price, old_quantity)) = rows.line(id, product)? else {
                 return Ok(());
             };
             let removed = (*quantity).min(old_quantity);
             if old_quantity - removed <= 0 {
-                delete_line(tx, id, product)?;
+                rows.delete_line(id, product)?;
             } else {
-                set_quantity(tx, id, product, old_quantity - removed)?;
+                rows.set_quantity(id, product, old_quantity - removed)?;
             }
-            touch(tx, id, (-price * removed, -removed, 0), None, at)?;
+            rows.touch(id, (-price * removed, -removed, 0), None, at)?;
         }
-        BasketEvent::BasketCanceled { reason, .. } => cancel(tx, id, reason_text(*reason), at)?,
+        BasketEvent::BasketCanceled { reason, .. } => rows.cancel(id, reason_text(*reason), at)?,
         BasketEvent::BasketCheckedOut { customer_id, .. } => {
-            check_out(tx, id, customer_id.to_string(), at)?
+            rows.check_out(id, customer_id.to_string(), at)?
         }
     }
     Ok(())

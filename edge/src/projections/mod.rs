@@ -12,6 +12,7 @@ mod catalog;
 mod decode_ahead;
 pub mod depot;
 pub mod desk;
+mod fold;
 pub mod order_lines;
 mod orders;
 mod rebuild;
@@ -30,7 +31,8 @@ use rusqlite::Transaction;
 use serde::de::DeserializeOwned;
 
 /// An id's hyphenated text on the stack: the key the read models store, without allocating
-/// (a rebuild forms a few per event).
+/// (a rebuild forms a few per event, and keys its in-memory rows by it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct Key([u8; uuid::fmt::Hyphenated::LENGTH]);
 
 impl Key {
@@ -42,6 +44,15 @@ impl Key {
 
     pub(crate) fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).expect("a hyphenated uuid is ASCII")
+    }
+}
+
+/// A key read back from a read-model row (an id the projections wrote).
+impl rusqlite::types::FromSql for Key {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        uuid::Uuid::parse_str(value.as_str()?)
+            .map(Self::of)
+            .map_err(|e| rusqlite::types::FromSqlError::Other(Box::new(e)))
     }
 }
 

@@ -14,6 +14,7 @@
 //! day of `placed_at` (the kiosk's OrderCreated, sent by central since it carries it), else of
 //! `first_seen_at`.
 
+use crate::calendar::Calendar;
 use mallbots_domain::ordering::OrderLineEvent;
 use mallbots_sync::store::{Migration, StoreError};
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -45,7 +46,7 @@ pub(crate) fn is_sale(status: &str) -> bool {
 
 /// An `rm_order_lines` row without its key.
 #[derive(Debug, Clone, PartialEq)]
-struct Row {
+pub(super) struct Row {
     device_id: String,
     status: String,
     order_seq: i64,
@@ -72,7 +73,7 @@ fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 
 impl Row {
     /// The row one event alone makes.
-    fn of(event: &OrderLineEvent) -> Result<Self, StoreError> {
+    pub(super) fn of(event: &OrderLineEvent) -> Result<Self, StoreError> {
         let OrderLineEvent::OrderLineUpdated {
             device,
             status,
@@ -112,9 +113,14 @@ impl Row {
         })
     }
 
+    /// The sequence of the order event this row's state reflects.
+    pub(super) fn order_seq(&self) -> i64 {
+        self.order_seq
+    }
+
     /// This row merged with another event's row of the same (order, store): the newest state
     /// wins, the earliest times stay, the phone is the newest known one. Commutative.
-    fn merge(self, other: Row) -> Row {
+    pub(super) fn merge(self, other: Row) -> Row {
         let (newer, older) = if other.order_seq > self.order_seq {
             (other, self)
         } else {
@@ -136,7 +142,12 @@ impl Row {
     }
 }
 
-fn load(tx: &Transaction<'_>, order: &str, store: &str) -> Result<Option<Row>, StoreError> {
+/// The row of (order, store), if any.
+pub(super) fn load(
+    tx: &Transaction<'_>,
+    order: &str,
+    store: &str,
+) -> Result<Option<Row>, StoreError> {
     Ok(tx
         .prepare_cached(
             "SELECT device_id, status, order_seq, items, item_count, total_cents, currency,
@@ -166,8 +177,14 @@ fn load(tx: &Transaction<'_>, order: &str, store: &str) -> Result<Option<Row>, S
         .optional()?)
 }
 
-fn store(tx: &Transaction<'_>, order: &str, store: &str, row: &Row) -> Result<(), StoreError> {
-    let calendar = crate::calendar::of_database(tx)?;
+/// Writes the row of (order, store), its days in `calendar`.
+pub(super) fn store(
+    tx: &Transaction<'_>,
+    calendar: &Calendar,
+    order: &str,
+    store: &str,
+    row: &Row,
+) -> Result<(), StoreError> {
     let placed_day = calendar.day(row.placed_at.unwrap_or(row.first_seen_at));
     let sold_day = row.sold_at.map(|at| calendar.day(at));
     tx.prepare_cached(
@@ -212,17 +229,7 @@ pub(super) fn apply(tx: &Transaction<'_>, event: &OrderLineEvent) -> Result<(), 
     } = event;
     let (order, store_id) = (order_id.to_string(), store_id.to_string());
     let row = Row::of(event)?;
-    tx.prepare_cached(
-        "INSERT OR IGNORE INTO rm_order_line_history (order_id, store_id, order_seq, status, at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![
-        order,
-        store_id,
-        row.order_seq,
-        status.as_str(),
-        at.0
-    ])?;
+    insert_history(tx, &order, &store_id, row.order_seq, status.as_str(), at.0)?;
     let merged = match load(tx, &order, &store_id)? {
         Some(existing) => {
             let merged = existing.clone().merge(row);
@@ -233,7 +240,25 @@ pub(super) fn apply(tx: &Transaction<'_>, event: &OrderLineEvent) -> Result<(), 
         }
         None => row,
     };
-    store(tx, &order, &store_id, &merged)
+    let calendar = crate::calendar::of_database(tx)?;
+    store(tx, &calendar, &order, &store_id, &merged)
+}
+
+/// Adds a status to the history of (order, store); the first one recorded at a sequence stays.
+pub(super) fn insert_history(
+    tx: &Transaction<'_>,
+    order: &str,
+    store: &str,
+    order_seq: i64,
+    status: &str,
+    at: i64,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT OR IGNORE INTO rm_order_line_history (order_id, store_id, order_seq, status, at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![order, store, order_seq, status, at])?;
+    Ok(())
 }
 
 #[cfg(test)]

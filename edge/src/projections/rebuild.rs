@@ -1,10 +1,12 @@
 //! Full read-model rebuild: truncate every read-model table, stream the log with the store's
-//! zero-copy `scan` and re-project each event through the same projection the live path runs
-//! (P6, and after a rebase), decoded by a thread of its own ([`super::decode_ahead`]).
+//! zero-copy `scan` and re-project each event through the same decisions the live path runs
+//! (P6, and after a rebase), decoded by a thread of its own ([`super::decode_ahead`]); carts,
+//! orders and order lines are folded in memory and written once at the end ([`super::fold`]).
 //!
 //! It runs in one transaction, so readers see either the old or the new read models.
 
 use super::decode_ahead::with_decoder;
+use super::fold::{Fold, SPILL_ROWS};
 use super::Decoded;
 use mallbots_sync::store::sqlite::read;
 use mallbots_sync::store::sqlite::scan::scan;
@@ -30,7 +32,7 @@ const PAGE: usize = 4096;
 
 /// Truncates the read models and re-projects the log inside `tx`; returns the events projected.
 pub fn rebuild_in(tx: &Transaction<'_>, upcasters: &Upcasters) -> Result<u64, StoreError> {
-    rebuild_paging(tx, upcasters, PAGE, &|_| {})
+    rebuild_paging(tx, upcasters, (PAGE, SPILL_ROWS), &|_| {})
 }
 
 /// [`rebuild_in`], telling `progress` the number of events scanned so far after each page.
@@ -39,15 +41,15 @@ pub fn rebuild_in_reporting(
     upcasters: &Upcasters,
     progress: &dyn Fn(u64),
 ) -> Result<u64, StoreError> {
-    rebuild_paging(tx, upcasters, PAGE, progress)
+    rebuild_paging(tx, upcasters, (PAGE, SPILL_ROWS), progress)
 }
 
-/// [`rebuild_in`] scanning `page_size` events at a time (small pages exercise the paging in
-/// tests).
+/// [`rebuild_in`] scanning `page_size` events at a time and holding up to `spill_rows` rows in
+/// memory (small pages and spills exercise the paging and the read-back in tests).
 fn rebuild_paging(
     tx: &Transaction<'_>,
     upcasters: &Upcasters,
-    page_size: usize,
+    (page_size, spill_rows): (usize, usize),
     progress: &dyn Fn(u64),
 ) -> Result<u64, StoreError> {
     for table in READ_MODEL_TABLES {
@@ -57,10 +59,27 @@ fn rebuild_paging(
     // spill mid-transaction; the connection's own size comes back after, success or not.
     let cache: i64 = tx.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
     tx.execute_batch("PRAGMA cache_size = -65536")?;
+    let n = Fold::new(tx, spill_rows).and_then(|mut fold| {
+        let n = scan_folding(tx, upcasters, page_size, progress, &mut fold)?;
+        fold.write(tx)?;
+        Ok(n)
+    });
+    tx.execute_batch(&format!("PRAGMA cache_size = {cache}"))?;
+    n
+}
+
+/// Scans the whole log into `fold`, `page_size` events per page; returns the events scanned.
+fn scan_folding(
+    tx: &Transaction<'_>,
+    upcasters: &Upcasters,
+    page_size: usize,
+    progress: &dyn Fn(u64),
+    fold: &mut Fold,
+) -> Result<u64, StoreError> {
     let mut project = |events: &[Decoded]| -> Result<(), StoreError> {
-        events.iter().try_for_each(|event| super::apply(tx, event))
+        events.iter().try_for_each(|event| fold.apply(tx, event))
     };
-    let n = with_decoder(upcasters, |mut ahead| {
+    with_decoder(upcasters, |mut ahead| {
         let mut after = 0;
         let mut count = 0u64;
         loop {
@@ -77,9 +96,7 @@ fn rebuild_paging(
             }
             after = last;
         }
-    });
-    tx.execute_batch(&format!("PRAGMA cache_size = {cache}"))?;
-    n
+    })
 }
 
 /// The read-model rows that belong to one aggregate alone, by stream type: (table, key column).
@@ -131,8 +148,8 @@ mod tests {
     use mallbots_sync::store::Durability;
 
     /// Carts with adds, a removal down to nothing and a partial one, a canceled cart, checkouts
-    /// and a cancellation request, rebuilt scanning pages of 1, 2, 7 and 4096 events: the same
-    /// read models as live.
+    /// and a cancellation request, rebuilt scanning pages of 1, 2, 7 and 4096 events and
+    /// spilling the in-memory fold after 1, 3, 40 rows or never: the same read models as live.
     #[test]
     fn a_rebuild_in_any_page_size_equals_the_live_read_models() {
         let dir = tempfile::tempdir().unwrap();
@@ -171,14 +188,15 @@ mod tests {
         let order = mallbots_domain::OrderId::from(carts[3].cart_id);
         edge.request_order_cancellation(order, "changed my mind")
             .unwrap();
+        deliver_central_answers(&edge, order, carts[4].cart_id.into());
         let live = edge.dump_read_models().unwrap();
-        for page in [1, 2, 7, 4096] {
+        for (page, spill) in [(1, 1), (2, 3), (7, 40), (4096, 1), (4096, usize::MAX)] {
             let (n, reported) = edge
                 .with_writer(move |store, _| {
                     let upcasters = store.upcasters_arc();
                     let seen = std::sync::Mutex::new(Vec::new());
                     let n = store.transaction(Durability::Normal, |tx| {
-                        rebuild_paging(tx, &upcasters, page, &|done| {
+                        rebuild_paging(tx, &upcasters, (page, spill), &|done| {
                             seen.lock().unwrap().push(done)
                         })
                     })?;
@@ -186,12 +204,81 @@ mod tests {
                 })
                 .unwrap();
             assert!(n > 30, "{n} events");
-            assert_eq!(edge.dump_read_models().unwrap(), live, "page {page}");
+            assert_eq!(
+                edge.dump_read_models().unwrap(),
+                live,
+                "page {page}, spill {spill}"
+            );
             // Progress after every page, rising to the total.
             assert_eq!(reported.last(), Some(&n), "page {page}");
             assert!(reported.windows(2).all(|w| w[0] <= w[1]), "page {page}");
             assert_eq!(reported.len() as u64, n / page as u64 + 1, "page {page}");
         }
+    }
+
+    /// Central's answers as the inbox receives them: `canceled` is granted its cancellation,
+    /// `rejected` is approved, then rejected; each gets two order lines (in progress, then an
+    /// older approved one arriving late).
+    fn deliver_central_answers(
+        edge: &Edge,
+        canceled: mallbots_domain::OrderId,
+        rejected: mallbots_domain::OrderId,
+    ) {
+        use mallbots_domain::ordering::{CancelledBy, OrderEvent, OrderLineEvent, OrderStatus};
+        use mallbots_domain::Timestamp;
+        let at = edge.now().0;
+        let answers = [
+            OrderEvent::OrderCanceled {
+                order_id: canceled,
+                reason: "changed my mind".into(),
+                by: CancelledBy::Customer,
+                at: Timestamp::from_millis(at + 1),
+            },
+            OrderEvent::OrderApproved {
+                order_id: rejected,
+                at: Timestamp::from_millis(at + 2),
+            },
+            OrderEvent::OrderRejected {
+                order_id: rejected,
+                reason: "card declined".into(),
+                at: Timestamp::from_millis(at + 3),
+            },
+        ];
+        for (seq, event) in (1..).zip(&answers) {
+            let order = event.order_id();
+            let subject = format!("mallbots.ev.order.k1.{order}");
+            let msg = crate::central_message(&subject, seq, "order", &order.to_string(), at, event);
+            edge.deliver(msg.unwrap()).unwrap();
+        }
+        for order in [canceled, rejected] {
+            let items = edge.order(order).unwrap().items;
+            let store = items[0].store_id;
+            for (seq, status) in [(30, OrderStatus::InProgress), (20, OrderStatus::Approved)] {
+                let event = OrderLineEvent::OrderLineUpdated {
+                    order_id: order,
+                    store_id: store,
+                    device: "k1".into(),
+                    status,
+                    items: Vec::new(),
+                    order_seq: seq,
+                    at: Timestamp::from_millis(at + seq as i64),
+                    placed_at: None,
+                    payment: None,
+                    invoice: None,
+                    phone_last4: Some("4477".into()),
+                };
+                let subject = format!("mallbots.ev.store.{store}.orderline.{order}");
+                let id = order.to_string();
+                let msg = crate::central_message(&subject, seq, "orderline", &id, at, &event);
+                edge.deliver(msg.unwrap()).unwrap();
+            }
+        }
+        assert_eq!(edge.order(canceled).unwrap().status, "canceled");
+        assert_eq!(edge.order(rejected).unwrap().status, "rejected");
+        let dump = edge.dump_read_models().unwrap();
+        let rows = |table: &str| dump.iter().find(|(t, _)| t == table).unwrap().1.len();
+        assert_eq!(rows("rm_order_lines"), 2);
+        assert_eq!(rows("rm_order_line_history"), 4);
     }
 
     /// An edge with one participating store selling one product (250 cents).
