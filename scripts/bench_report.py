@@ -46,8 +46,10 @@ def value_cell(r):
     ex = r.get("extra") if isinstance(r.get("extra"), dict) else {}
     slopes = ex.get("slopes")
     if isinstance(slopes, dict):  # P7: growth per 1,000 orders
-        return (f"per 1,000 orders: kiosk db {fmt(slopes.get('kiosk_db_kib'))} KiB, desk db "
-                f"{fmt(slopes.get('desk_db_kib'))} KiB, stream {fmt(slopes.get('stream_kib'))} KiB, "
+        return (f"per 1,000 orders: kiosk db {fmt(slopes.get('kiosk_db_kib'))} KiB (its event log "
+                f"{fmt(slopes.get('kiosk_log_kib'))}, the rest {fmt(slopes.get('kiosk_rest_kib'))}), desk db "
+                f"{fmt(slopes.get('desk_db_kib'))} KiB (its event log {fmt(slopes.get('desk_log_kib'))}, "
+                f"the rest {fmt(slopes.get('desk_rest_kib'))}), stream {fmt(slopes.get('stream_kib'))} KiB, "
                 f"KV {fmt(slopes.get('kv_entries'))} entries, central RSS "
                 f"{fmt(slopes.get('central_rss_kib'))} KiB, edges RSS {fmt(slopes.get('edges_rss_kib'))} KiB")
     if r.get("baseline") is None and "p50_ms" in ex and "p99_ms" in ex:

@@ -325,8 +325,9 @@ fn order_of(w: &World, e: &Seen) -> Option<OrderId> {
 
 /// docs/architecture.md §8 P7: a finished saga's key is purged shortly after its last write (here 500 ms), not
 /// left to the bucket's max age: every saga of the batch is gone from `sagas`, leaving only the
-/// purge marker.
+/// purge marker; and every completed shopping list is gone from `lists`.
 async fn finished_sagas_are_forgotten(w: &World, orders: &[OrderId]) {
+    use futures::TryStreamExt;
     let kv =
         w.js.get_key_value(format!("{}sagas", w.prefix))
             .await
@@ -363,6 +364,31 @@ async fn finished_sagas_are_forgotten(w: &World, orders: &[OrderId]) {
         "figure: {} finished saga keys purged after the 500 ms grace",
         orders.len()
     );
+    // Their shopping lists, completed, leave the `lists` bucket too (their events stay in the
+    // log): no list key is left once the batch is done.
+    let lists =
+        w.js.get_key_value(format!("{}lists", w.prefix))
+            .await
+            .expect("lists bucket");
+    loop {
+        let keys: Vec<String> = lists
+            .keys()
+            .await
+            .expect("list keys")
+            .try_collect()
+            .await
+            .expect("list keys");
+        if keys.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} completed lists still stored, e.g. {:?}",
+            keys.len(),
+            keys.first()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// The saga decides with the OrderCreated message's JetStream timestamp as `now` (docs/architecture.md §3), so
@@ -429,6 +455,7 @@ async fn two_replicas_on_an_r3_cluster_complete_every_order_once_even_across_a_n
         // compensating an order whose approval is already on its way is another test's subject.
         ("MALLBOTS__SAGA__TIMEOUT_MS", "60000"),
         ("MALLBOTS__SAGA__FINISHED_KEY_GRACE_MS", "500"),
+        ("MALLBOTS__DEPOT__FINISHED_LIST_GRACE_MS", "500"),
         ("MALLBOTS__SIM__BOTS", "12"),
         ("MALLBOTS__SIM__STEP_MS", "20"),
         ("MALLBOTS__SMS__LOG", &sms_log),

@@ -20,6 +20,7 @@ pub mod diag;
 pub mod dlq;
 pub mod envelope;
 pub mod error;
+pub mod forget;
 pub mod handler;
 pub mod http;
 pub mod inflight;

@@ -1,6 +1,8 @@
 //! Provisioning: creates the streams, KV buckets and durable consumers of a [`Topology`]
 //! idempotently, so every replica can run it at start-up, several at once.
 
+use std::time::Duration;
+
 use async_nats::jetstream::{self, consumer, kv, stream};
 
 use crate::platform::config::TopologySettings;
@@ -37,6 +39,10 @@ pub async fn ensure_topology(
             max_age: bucket.max_age(),
             storage: stream::StorageType::File,
             num_replicas: settings.replicas,
+            // Per-message TTL, so the marker a forgotten key leaves expires.
+            limit_markers: bucket
+                .forgets_keys()
+                .then(|| settings.forgotten_marker_ttl().max(Duration::from_secs(1))),
             ..Default::default()
         })
         .await

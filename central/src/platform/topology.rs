@@ -74,6 +74,12 @@ impl Bucket {
         }
     }
 
+    /// Whether finished keys are purged from it (by the `forget` module): sagas and
+    /// shopping lists, one key per order otherwise kept for ever.
+    pub fn forgets_keys(self) -> bool {
+        matches!(self, Bucket::Sagas | Bucket::Lists)
+    }
+
     fn base_name(self) -> &'static str {
         match self {
             Bucket::Sagas => "sagas",

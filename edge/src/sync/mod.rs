@@ -93,6 +93,16 @@ pub fn device_role(edge: &Edge, settings: &SyncSettings) -> Result<DeviceRole, E
 /// A sync engine over `edge`'s writer. After each rebase it clears the edge's aggregate cache
 /// itself (a retraction does not move a stream's head version), so no caller wires that.
 pub fn engine(edge: &Edge, settings: &SyncSettings) -> Result<SyncEngine, EdgeError> {
+    engine_tuned(edge, settings, |_| {})
+}
+
+/// [`engine`] with its configuration adjusted by `tune` first (intervals, retention, windows:
+/// the bench's soak shortens the pruning retention so a bounded run reaches the steady state).
+pub fn engine_tuned(
+    edge: &Edge,
+    settings: &SyncSettings,
+    tune: impl FnOnce(&mut SyncConfig),
+) -> Result<SyncEngine, EdgeError> {
     if !edge.is_writer() {
         return Err(EdgeError::refused(
             "edge.read_only",
@@ -108,6 +118,7 @@ pub fn engine(edge: &Edge, settings: &SyncSettings) -> Result<SyncEngine, EdgeEr
         &settings.events_stream,
     );
     config.create_consumers = settings.create_consumers;
+    tune(&mut config);
     SyncEngine::new(
         edge.writer().clone(),
         config,

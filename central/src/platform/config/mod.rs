@@ -185,6 +185,9 @@ pub struct TopologySettings {
     pub backoff_ms: Vec<u64>,
     /// How long commands, replies and timers are kept in the COMMANDS stream, in milliseconds.
     pub commands_max_age_ms: u64,
+    /// How long the marker of a forgotten saga or shopping list stays in its bucket, in
+    /// milliseconds (`MALLBOTS__TOPOLOGY__FORGOTTEN_MARKER_TTL_MS`; whole seconds, at least one).
+    pub forgotten_marker_ttl_ms: u64,
 }
 
 impl Default for TopologySettings {
@@ -198,6 +201,7 @@ impl Default for TopologySettings {
             max_deliver: 5,
             backoff_ms: vec![1_000, 5_000, 15_000, 30_000],
             commands_max_age_ms: 7 * 24 * 3_600_000,
+            forgotten_marker_ttl_ms: 15 * 60_000,
         }
     }
 }
@@ -211,6 +215,11 @@ impl TopologySettings {
     /// The ack wait as a duration.
     pub fn ack_wait(&self) -> Duration {
         Duration::from_millis(self.ack_wait_ms)
+    }
+
+    /// The forgotten keys' marker TTL as a duration.
+    pub fn forgotten_marker_ttl(&self) -> Duration {
+        Duration::from_millis(self.forgotten_marker_ttl_ms)
     }
 }
 

@@ -123,12 +123,17 @@ pub struct DepotSettings {
     /// A bot's lease in milliseconds: drivers renew it every third, depot replicas take bots whose
     /// lease lapsed offline; both must agree (`MALLBOTS__DEPOT__BOT_LEASE_MS`).
     pub bot_lease_ms: u64,
+    /// How long a completed or canceled shopping list's KV mirror is kept after its last write
+    /// before it is purged, in milliseconds (`MALLBOTS__DEPOT__FINISHED_LIST_GRACE_MS`; its
+    /// events stay in the log, from which a later load folds it again).
+    pub finished_list_grace_ms: u64,
 }
 
 impl Default for DepotSettings {
     fn default() -> Self {
         Self {
             bot_lease_ms: 15_000,
+            finished_list_grace_ms: 60_000,
         }
     }
 }
@@ -137,6 +142,11 @@ impl DepotSettings {
     /// The lease as a duration.
     pub fn bot_lease(&self) -> Duration {
         Duration::from_millis(self.bot_lease_ms)
+    }
+
+    /// The finished lists' grace as a duration.
+    pub fn finished_list_grace(&self) -> Duration {
+        Duration::from_millis(self.finished_list_grace_ms)
     }
 }
 

@@ -19,6 +19,7 @@ use super::journal::{derived_id, now_ms, Journal};
 use super::lists;
 use super::store::{BotStore, Fence, ListStore};
 use crate::platform::commands::{ReadyOrder, StartShopping};
+use crate::platform::forget::Forgetting;
 use crate::platform::service::Runtime;
 use crate::platform::topology::Bucket;
 
@@ -56,7 +57,11 @@ impl Depot {
             bucket(Bucket::Lists).await?,
             journal.clone(),
             rt.topology.clone(),
-        );
+        )
+        .forgetting_finished(Forgetting {
+            grace: rt.settings.depot.finished_list_grace(),
+            marker_ttl: rt.settings.topology.forgotten_marker_ttl(),
+        });
         let bots = BotStore::new(
             bucket(Bucket::Bots).await?,
             journal.clone(),

@@ -3,7 +3,7 @@
 //! decides on. [`Mirrored`] says how each aggregate is keyed and compacted.
 
 use mallbots_domain::bots::{Bot, BotEvent};
-use mallbots_domain::depot::ShoppingList;
+use mallbots_domain::depot::{ListStatus, ShoppingList};
 use mallbots_domain::ids::BotId;
 use mallbots_domain::saga::ReplyOutcome;
 use mallbots_domain::Aggregate;
@@ -86,10 +86,23 @@ pub trait Mirrored: Aggregate {
     /// Drops events no longer needed to fold the state (bots: everything before the last
     /// `BotCameOnline` and all but a tail after it).
     fn compact(_events: &mut Vec<Stored<Self::Event>>) {}
+
+    /// Whether nothing can change the state any more, so its KV mirror may be forgotten (a
+    /// later load folds it again from the event subject, the source of truth).
+    fn finished(&self) -> bool {
+        false
+    }
 }
 
 impl Mirrored for ShoppingList {
     const SUBJECT: DepotKind = DepotKind::List;
+
+    fn finished(&self) -> bool {
+        matches!(
+            self.status,
+            Some(ListStatus::Completed | ListStatus::Canceled)
+        )
+    }
 }
 
 impl Mirrored for Bot {

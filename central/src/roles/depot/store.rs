@@ -2,7 +2,8 @@
 //!
 //! The event subject `<root>.ev.depot.<type>.<id>` is the source of truth; KV (`lists` /
 //! `bots`, key `<type>.<id>`) mirrors it as a [`Record`]: the events with their ids and stream
-//! sequences, the dispatch [`Fence`] and the replies already given to saga commands. A write
+//! sequences, the dispatch [`Fence`] and the replies already given to saga commands (a finished
+//! list's record is purged a grace period after it finished, if so configured). A write
 //! appends the new events with the expected last subject sequence, then compare-and-sets the
 //! record on its revision. A load catches up events the mirror lacks (a writer that died between
 //! the two steps), so the mirror never stays behind. Conflicts reload and decide again.
@@ -20,6 +21,7 @@ use super::error::DepotError;
 use super::journal::Journal;
 pub use super::record::{Fence, Loaded, Mirrored, Plan, Record, Stored};
 use crate::platform::error::PublishError;
+use crate::platform::forget::{purge_after, Forgetting};
 use crate::platform::topology::Topology;
 
 /// How often a write is retried after a concurrency conflict.
@@ -31,6 +33,7 @@ pub struct Store<A> {
     kv: kv::Store,
     journal: Journal,
     topology: Topology,
+    forgetting: Option<Forgetting>,
     _a: PhantomData<fn() -> A>,
 }
 
@@ -45,8 +48,16 @@ where
             kv,
             journal,
             topology,
+            forgetting: None,
             _a: PhantomData,
         }
+    }
+
+    /// Purges a record whose state is [`Mirrored::finished`] `forgetting.grace` after the write
+    /// that finished it (its events stay in the log; a later load folds them again).
+    pub fn forgetting_finished(mut self, forgetting: Forgetting) -> Self {
+        self.forgetting = Some(forgetting);
+        self
     }
 
     /// The journal (publisher and reader).
@@ -179,7 +190,7 @@ where
                 .map_err(|e| Conflict::Fatal(DepotError::decode(&key, e)))?,
         );
         let written = match loaded.revision {
-            None => self.kv.create(&key, value).await.map(|_| ()).map_err(|e| {
+            None => self.kv.create(&key, value).await.map_err(|e| {
                 if e.kind() == kv::CreateErrorKind::AlreadyExists
                     || crate::platform::publish::is_wrong_last_sequence(&e.to_string())
                 {
@@ -188,22 +199,35 @@ where
                     Conflict::Fatal(DepotError::kv(&key, e))
                 }
             }),
-            Some(rev) => self
-                .kv
-                .update(&key, value, rev)
-                .await
-                .map(|_| ())
-                .map_err(|e| {
-                    if e.kind() == kv::UpdateErrorKind::WrongLastRevision
-                        || crate::platform::publish::is_wrong_last_sequence(&e.to_string())
-                    {
-                        Conflict::Retry
-                    } else {
-                        Conflict::Fatal(DepotError::kv(&key, e))
-                    }
-                }),
+            Some(rev) => self.kv.update(&key, value, rev).await.map_err(|e| {
+                if e.kind() == kv::UpdateErrorKind::WrongLastRevision
+                    || crate::platform::publish::is_wrong_last_sequence(&e.to_string())
+                {
+                    Conflict::Retry
+                } else {
+                    Conflict::Fatal(DepotError::kv(&key, e))
+                }
+            }),
         };
-        written.map(|()| record)
+        let revision = written?;
+        self.forget_if_finished(key, revision, &record);
+        Ok(record)
+    }
+
+    /// Schedules the purge of a record that reached a finished state.
+    fn forget_if_finished(&self, key: String, revision: u64, record: &Record<A::Event>) {
+        let Some(forgetting) = self.forgetting else {
+            return;
+        };
+        if !A::from_events(record.events.iter().map(|e| &e.event)).finished() {
+            return;
+        }
+        let kv = self.kv.clone();
+        tokio::spawn(async move {
+            if let Err(e) = purge_after(&kv, &key, revision, forgetting).await {
+                tracing::debug!(key, error = %e, "finished record kept (written since)");
+            }
+        });
     }
 
     /// Every id with a key in the bucket.

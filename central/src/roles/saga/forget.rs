@@ -2,16 +2,17 @@
 //! stays flat). Once a saga is finished and nothing of it can still answer (no step waiting for
 //! its reply, none timed out whose late success would need compensating), its key is purged a
 //! grace period after its last write — after its last commands are out, and long enough for a
-//! redelivered duplicate to still find the state. The purge expects that write's revision, so a
-//! later write wins. The purge leaves a marker: an input for a forgotten saga is ignored, never
-//! taken for a new saga. If the replica stops first, the bucket's max age removes the key.
+//! redelivered duplicate to still find the state ([`crate::platform::forget`]: the purge expects
+//! that write's revision, so a later write wins, and leaves a marker for a while: an input for a
+//! forgotten saga is ignored, never taken for a new saga). If the replica stops first, the
+//! bucket's max age removes the key.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_nats::jetstream::kv;
 use mallbots_domain::saga::{RecordDirection, RecordStatus, SagaState};
 
+use crate::platform::forget::{purge_after, Forgetting};
 use crate::platform::metrics::Metrics;
 
 /// Counter of finished saga keys purged.
@@ -32,17 +33,16 @@ pub fn forgettable(state: &SagaState) -> bool {
         })
 }
 
-/// Purges `key` after `grace` if its revision is still `revision` (in the background).
+/// Purges `key` after `forgetting.grace` if its revision is still `revision` (in the background).
 pub fn forget_later(
     store: kv::Store,
     key: String,
     revision: u64,
-    grace: Duration,
+    forgetting: Forgetting,
     metrics: Arc<Metrics>,
 ) {
     tokio::spawn(async move {
-        tokio::time::sleep(grace).await;
-        match store.purge_expect_revision(&key, Some(revision)).await {
+        match purge_after(&store, &key, revision, forgetting).await {
             Ok(()) => metrics.inc(SAGAS_FORGOTTEN, &[]),
             Err(e) => {
                 tracing::debug!(saga = %key, error = %e, "finished saga kept (written since)")

@@ -24,6 +24,7 @@ pub mod runner;
 use mallbots_domain::saga::StepTimeouts;
 
 use crate::platform::config::SagaSettings;
+use crate::platform::forget::Forgetting;
 use crate::platform::service::Runtime;
 use crate::platform::topology::Bucket;
 use crate::platform::views::LazyBucket;
@@ -44,9 +45,10 @@ pub fn runner(rt: &Runtime) -> SagaRunner {
         timeouts(&rt.settings.saga),
         rt.metrics.clone(),
     )
-    .with_finished_grace(std::time::Duration::from_millis(
-        rt.settings.saga.finished_key_grace_ms,
-    ))
+    .with_forgetting(Forgetting {
+        grace: std::time::Duration::from_millis(rt.settings.saga.finished_key_grace_ms),
+        marker_ttl: rt.settings.topology.forgotten_marker_ttl(),
+    })
 }
 
 /// Registers `saga-orders`, `saga-replies`, the catalog and customers views and AuthorizeCustomer

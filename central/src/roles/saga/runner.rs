@@ -16,6 +16,7 @@ use mallbots_domain::SagaId;
 
 use super::drive::{SagaIo, Stored, Swap};
 use crate::platform::error::PublishError;
+use crate::platform::forget::Forgetting;
 use crate::platform::metrics::Metrics;
 use crate::platform::publish::Publisher;
 use crate::platform::views::{LazyBucket, ViewError};
@@ -82,7 +83,7 @@ pub struct SagaRunner {
     publisher: Publisher,
     timeouts: StepTimeouts,
     metrics: std::sync::Arc<Metrics>,
-    finished_grace: Duration,
+    forgetting: Forgetting,
 }
 
 /// How long a finished saga's key is kept by default before it is purged.
@@ -101,13 +102,17 @@ impl SagaRunner {
             publisher,
             timeouts,
             metrics,
-            finished_grace: DEFAULT_FINISHED_GRACE,
+            forgetting: Forgetting {
+                grace: DEFAULT_FINISHED_GRACE,
+                marker_ttl: crate::platform::topology::SAGA_KEY_MAX_AGE,
+            },
         }
     }
 
-    /// Purges finished sagas' keys `grace` after their last write.
-    pub fn with_finished_grace(mut self, grace: Duration) -> Self {
-        self.finished_grace = grace;
+    /// Purges finished sagas' keys `forgetting.grace` after their last write, leaving a marker
+    /// for `forgetting.marker_ttl`.
+    pub fn with_forgetting(mut self, forgetting: Forgetting) -> Self {
+        self.forgetting = forgetting;
         self
     }
 
@@ -224,7 +229,7 @@ impl SagaIo for NatsSagaIo<'_> {
             self.store.clone(),
             key.to_owned(),
             revision,
-            self.runner.finished_grace,
+            self.runner.forgetting,
             self.runner.metrics.clone(),
         );
     }
