@@ -753,6 +753,9 @@ impl Env {
     }
 }
 
+/// A dispatch message redelivered after its list completed (the driver died before `ready_order`
+/// and the ack) sends `ready_order` again, once, even after the completed list's KV mirror was
+/// forgotten: the list is folded again from its events.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_completed_lists_redelivered_dispatch_message_resends_ready_order() {
     let env = Env::new().await;
@@ -761,6 +764,7 @@ async fn a_completed_lists_redelivered_dispatch_message_resends_ready_order() {
         &[
             ("MALLBOTS__SIM__BOTS", "1"),
             ("MALLBOTS__SIM__STEP_MS", "20"),
+            ("MALLBOTS__DEPOT__FINISHED_LIST_GRACE_MS", "300"),
         ],
     );
     let (saga, list, create, initiate) = order(1, 9_000);
@@ -769,6 +773,17 @@ async fn a_completed_lists_redelivered_dispatch_message_resends_ready_order() {
     env.eventually(START, "completion and ready_order", || async {
         let done = completed(&env.list_events(list).await) == 1;
         (done && env.ready_orders().await.get(&order_id) == Some(&1)).then_some(())
+    })
+    .await;
+    // The completed list's KV mirror is forgotten 300 ms later (P7); what follows finds the list
+    // by folding its events again.
+    let lists = env
+        .js
+        .get_key_value(format!("{}lists", env.prefix))
+        .await
+        .expect("lists bucket");
+    env.eventually(START, "the completed list forgotten", || async {
+        matches!(lists.get(format!("list.{list}")).await, Ok(None)).then_some(())
     })
     .await;
     // The driver died after ShoppingListCompleted, before ready_order and the ack (the first
