@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark pass: P1, P2/P3, P4, P5, P6 and the scale row of docs/architecture.md §8, each figure next to its raw baseline
+# The benchmark pass: P1, P2/P3, P4, P5, P6, P7 (full pass only) and the scale row of docs/architecture.md §8, each figure next to its raw baseline
 # measured in the same run. Writes target/bench/report.json, report.md and SVG plots.
 #
 #   bash scripts/bench.sh          # full pass (release build, full sizes; a few minutes)
@@ -42,6 +42,7 @@ cargo build "${PROFILE[@]}" -p mallbots-edge --example p1_add_item --example p6_
 cargo build "${PROFILE[@]}" -p mallbots-sync --example p2_relay
 cargo build "${PROFILE[@]}" -p mallbots-central --bins --example p5_saga
 cargo build "${PROFILE[@]}" -p mallbots-tests --example p4_checkout --example scale_cluster
+(( QUICK )) || cargo build --release -p mallbots-tests --example p7_soak
 
 run() { # name, command...
   local name=$1; shift
@@ -91,6 +92,8 @@ run p4 cargo run -q "${PROFILE[@]}" -p mallbots-tests --example p4_checkout -- "
 run p5 cargo run -q "${PROFILE[@]}" -p mallbots-central --example p5_saga -- "nats://127.0.0.1:$PORT" "$P5_ORDERS"
 # The scale row: one, two and three central replicas on a 3-node cluster, R3 streams and buckets.
 run scale "$BIN_DIR/examples/scale_cluster" "$BIN_DIR/examples/p5_saga" "$SCALE_ORDERS"
+# P7 in the full pass: a short soak (2 x 1,000 orders; `--soak N` runs a longer one alone).
+(( QUICK )) || run p7 "$ROOT/target/release/examples/p7_soak" 2 100
 
 # P6 cold start: the GUI tests record `BENCH_JSON` lines in target/e2e-screenshots/*.bench when run.
 LOGS=("$OUT"/*.log)

@@ -20,6 +20,7 @@ TARGETS = {
     "P5": "orders/s x JS ops/order / raw publish rate >= 0.3; two replicas >= 0.9 x one",
     "P6": "cold start to kiosk-ready <= 1.5 s; rebuild >= 0.3 x raw SQLite scan",
     "Scale": "orders/s with 1, 2 and 3 replicas on a 3-node R3 cluster, JS ops per order",
+    "P7": "flat over a soak (full pass and --soak N only): pruned outbox/inbox, forgotten sagas and lists; the event logs grow (the history)",
 }
 
 
