@@ -92,8 +92,8 @@ run p4 cargo run -q "${PROFILE[@]}" -p mallbots-tests --example p4_checkout -- "
 run p5 cargo run -q "${PROFILE[@]}" -p mallbots-central --example p5_saga -- "nats://127.0.0.1:$PORT" "$P5_ORDERS"
 # The scale row: one, two and three central replicas on a 3-node cluster, R3 streams and buckets.
 run scale "$BIN_DIR/examples/scale_cluster" "$BIN_DIR/examples/p5_saga" "$SCALE_ORDERS"
-# P7 in the full pass: a short soak (2 x 1,000 orders; `--soak N` runs a longer one alone).
-(( QUICK )) || run p7 "$ROOT/target/release/examples/p7_soak" 2 100
+# P7 in the full pass: a short soak (3 x 1,000 orders; `--soak N` runs a longer one alone).
+(( QUICK )) || run p7 "$ROOT/target/release/examples/p7_soak" 3 100
 
 # P6 cold start: the GUI tests record `BENCH_JSON` lines in target/e2e-screenshots/*.bench when run.
 LOGS=("$OUT"/*.log)

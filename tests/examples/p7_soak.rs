@@ -6,8 +6,9 @@
 //! the desk, hand-over requested by the desk, completed on the kiosk.
 //!
 //! After setting up and after every 1,000 orders it samples the growth that must stay flat for
-//! a mall running for months: the kiosk's and the desk's database files (with WAL) and, within
-//! them, their event logs (never pruned: the history), central's events stream (the log too:
+//! a mall running for months: the kiosk's and the desk's database files (with WAL) and, of the
+//! pages in use, their event logs (never pruned: the history) and the rest (what pruning keeps
+//! flat), central's events stream (the log too:
 //! bytes, messages), KV entries over every bucket, and the resident memory of
 //! central and of this process (the two edges); then prints each figure's least-squares slope
 //! per 1,000 orders from the first 1,000 on (the steady state; over every sample for a run of
@@ -80,20 +81,28 @@ fn file_bytes(db: &Path) -> u64 {
     size(db.to_path_buf()) + size(wal)
 }
 
-/// Bytes of the event log in the database at `db`: the pages of `events` and its indexes
-/// (SQLite's `dbstat`), which is never pruned: the rest of the file is what must stay flat.
-fn log_bytes(db: &Path) -> u64 {
+/// Bytes of the database at `db` in use (its pages less the free ones, WAL included: what the
+/// file holds once checkpointed) and, of them, the event log's: the pages of `events` and its
+/// indexes (SQLite's `dbstat`), which is never pruned. The rest is what must stay flat.
+fn used_and_log_bytes(db: &Path) -> (u64, u64) {
     let open =
         rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY);
-    let log = open.and_then(|conn| {
-        conn.query_row(
+    let figures = open.and_then(|conn| {
+        let used: i64 = conn.query_row(
+            "SELECT (page_count - freelist_count) * page_size
+             FROM pragma_page_count, pragma_freelist_count, pragma_page_size",
+            [],
+            |r| r.get(0),
+        )?;
+        let log: i64 = conn.query_row(
             "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = 'events'
                OR name IN (SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'events')",
             [],
-            |r| r.get::<_, i64>(0),
-        )
+            |r| r.get(0),
+        )?;
+        Ok((used as u64, log as u64))
     });
-    log.map_or(0, |bytes| bytes as u64)
+    figures.unwrap_or((0, 0))
 }
 
 /// Resident memory of `pid` in KiB (0 if unknown).
@@ -113,8 +122,10 @@ fn rss_kib(pid: &str) -> u64 {
 struct Sample {
     orders: usize,
     kiosk_db: u64,
+    kiosk_used: u64,
     kiosk_log: u64,
     desk_db: u64,
+    desk_used: u64,
     desk_log: u64,
     stream_bytes: u64,
     stream_messages: u64,
@@ -133,13 +144,13 @@ async fn sample(
     let mut s = Sample {
         orders,
         kiosk_db: file_bytes(kiosk.path()),
-        kiosk_log: log_bytes(kiosk.path()),
         desk_db: file_bytes(desk.path()),
-        desk_log: log_bytes(desk.path()),
         central_rss: rss_kib(&central_pid.to_string()),
         edge_rss: rss_kib("self"),
         ..Sample::default()
     };
+    (s.kiosk_used, s.kiosk_log) = used_and_log_bytes(kiosk.path());
+    (s.desk_used, s.desk_log) = used_and_log_bytes(desk.path());
     let mut streams = js.streams();
     while let Some(Ok(info)) = streams.next().await {
         let name = info.config.name.as_str();
@@ -379,10 +390,10 @@ async fn run(thousands: usize, rate: f64) {
     let slopes = serde_json::json!({
         "kiosk_db_kib": per_1000(|s| s.kiosk_db) / 1024.0,
         "kiosk_log_kib": per_1000(|s| s.kiosk_log) / 1024.0,
-        "kiosk_rest_kib": per_1000(|s| s.kiosk_db.saturating_sub(s.kiosk_log)) / 1024.0,
+        "kiosk_rest_kib": per_1000(|s| s.kiosk_used.saturating_sub(s.kiosk_log)) / 1024.0,
         "desk_db_kib": per_1000(|s| s.desk_db) / 1024.0,
         "desk_log_kib": per_1000(|s| s.desk_log) / 1024.0,
-        "desk_rest_kib": per_1000(|s| s.desk_db.saturating_sub(s.desk_log)) / 1024.0,
+        "desk_rest_kib": per_1000(|s| s.desk_used.saturating_sub(s.desk_log)) / 1024.0,
         "stream_kib": per_1000(|s| s.stream_bytes) / 1024.0,
         "stream_messages": per_1000(|s| s.stream_messages),
         "kv_entries": per_1000(|s| s.kv_entries),
