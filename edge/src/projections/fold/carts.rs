@@ -2,9 +2,10 @@
 
 use super::super::carts::{CartRows, Deltas, LineFacts};
 use super::super::Key;
+use super::held_or_loaded;
 use mallbots_sync::store::StoreError;
 use rusqlite::{params, OptionalExtension, Transaction};
-use std::collections::hash_map::{Entry, HashMap};
+use std::collections::HashMap;
 
 /// An `rm_carts` row without its key.
 #[derive(Debug)]
@@ -159,21 +160,18 @@ fn load_line(tx: &Transaction<'_>, basket: Key, product: Key) -> Result<Option<L
 impl CartsOn<'_, '_, '_> {
     /// The cart row, read back from the database if the fold spilled and does not hold it.
     fn cart(&mut self, basket: Key) -> Result<Option<&mut Cart>, StoreError> {
-        let (tx, spilled) = (self.tx, self.fold.spilled);
-        Ok(match self.fold.carts.entry(basket) {
-            Entry::Occupied(held) => held.into_mut().as_mut(),
-            Entry::Vacant(slot) if spilled => slot.insert(load_cart(tx, basket)?).as_mut(),
-            Entry::Vacant(_) => None,
+        let tx = self.tx;
+        held_or_loaded(&mut self.fold.carts, basket, self.fold.spilled, || {
+            load_cart(tx, basket)
         })
     }
 
     /// The line row, read back likewise.
     fn line_row(&mut self, basket: Key, product: Key) -> Result<Option<&mut Line>, StoreError> {
-        let (tx, spilled) = (self.tx, self.fold.spilled);
-        Ok(match self.fold.lines.entry((basket, product)) {
-            Entry::Occupied(held) => held.into_mut().as_mut(),
-            Entry::Vacant(slot) if spilled => slot.insert(load_line(tx, basket, product)?).as_mut(),
-            Entry::Vacant(_) => None,
+        let tx = self.tx;
+        let key = (basket, product);
+        held_or_loaded(&mut self.fold.lines, key, self.fold.spilled, || {
+            load_line(tx, basket, product)
         })
     }
 }

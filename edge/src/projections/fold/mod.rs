@@ -19,6 +19,27 @@ use mallbots_sync::store::StoreError;
 use order_lines::LineFold;
 use orders::OrderFold;
 use rusqlite::Transaction;
+use std::collections::hash_map::{Entry, HashMap};
+use std::hash::Hash;
+
+/// The row `key` of `rows`: the one held, else (after a spill, when the database may hold it)
+/// the one `load` reads back, which is then held (`None` too: known absent). Before any spill a
+/// row not held does not exist.
+fn held_or_loaded<K, V>(
+    rows: &mut HashMap<K, Option<V>>,
+    key: K,
+    spilled: bool,
+    load: impl FnOnce() -> Result<Option<V>, StoreError>,
+) -> Result<Option<&mut V>, StoreError>
+where
+    K: Eq + Hash,
+{
+    Ok(match rows.entry(key) {
+        Entry::Occupied(held) => held.into_mut().as_mut(),
+        Entry::Vacant(slot) if spilled => slot.insert(load()?).as_mut(),
+        Entry::Vacant(_) => None,
+    })
+}
 
 /// Rows held in memory before a spill: a few hundred bytes each, so tens of MB at most.
 pub(super) const SPILL_ROWS: usize = 200_000;

@@ -3,11 +3,12 @@
 
 use super::super::orders::{add_sales_row, NewOrder, OrderRows, SqlOrders, StoreShare};
 use super::super::Key;
+use super::held_or_loaded;
 use crate::calendar::Calendar;
 use mallbots_domain::ordering::OrderItem;
 use mallbots_sync::store::StoreError;
 use rusqlite::{params, OptionalExtension, Transaction};
-use std::collections::hash_map::{Entry, HashMap};
+use std::collections::HashMap;
 
 /// An `rm_orders` row without its key.
 #[derive(Debug)]
@@ -170,11 +171,9 @@ fn load_order(tx: &Transaction<'_>, id: Key) -> Result<Option<Order>, StoreError
 impl OrdersOn<'_, '_, '_> {
     /// The order row, read back from the database if the fold spilled and does not hold it.
     fn order(&mut self, id: Key) -> Result<Option<&mut Order>, StoreError> {
-        let (tx, spilled) = (self.tx, self.fold.spilled);
-        Ok(match self.fold.orders.entry(id) {
-            Entry::Occupied(held) => held.into_mut().as_mut(),
-            Entry::Vacant(slot) if spilled => slot.insert(load_order(tx, id)?).as_mut(),
-            Entry::Vacant(_) => None,
+        let tx = self.tx;
+        held_or_loaded(&mut self.fold.orders, id, self.fold.spilled, || {
+            load_order(tx, id)
         })
     }
 }
