@@ -224,10 +224,6 @@ impl Device {
                 &mut step,
             )?;
         }
-        let _ = self
-            .edge()
-            .writer()
-            .call(|s| local::settle(s.connection(), 0));
         Ok(step)
     }
 
@@ -524,10 +520,11 @@ impl Device {
         self.edge()
             .writer()
             .call(move |s| {
-                let mut stmt = s.connection().prepare(
-                    "SELECT version, event_type, stream_seq, superseded FROM events
-                     WHERE stream_id = ?1 ORDER BY global_pos",
-                )?;
+                let mut stmt = s.connection().prepare(&format!(
+                    "SELECT e.version, e.event_type, {}, e.superseded FROM events e
+                     WHERE e.stream_id = ?1 ORDER BY e.global_pos",
+                    mallbots_sync::store::sqlite::read::EVENT_SEQ
+                ))?;
                 let rows = stmt
                     .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
                     .collect::<Result<Vec<_>, _>>()?;

@@ -227,8 +227,7 @@ fn in_ack_order(entries: Vec<OutboxEntry>, window: usize) -> Vec<OutboxEntry> {
 
 /// The relay's SQLite work for a backlog without any publishing: read pending rows in relay
 /// batches, record their acks in the relay's group commits ([`local::mark_batch`], acks in the
-/// order they come back, `group` per commit), copy the sequences onto the event rows once per
-/// batch ([`local::settle`]). Returns the time taken.
+/// order they come back, `group` per commit). Returns the time taken.
 fn bookkeeping(path: &std::path::Path, batch: usize, group: usize, window: usize) -> Duration {
     let mut store = SqliteStore::open(path, &[]).unwrap();
     let _checkpointer = Checkpointer::spawn(path, store.connection()).unwrap();
@@ -243,7 +242,6 @@ fn bookkeeping(path: &std::path::Path, batch: usize, group: usize, window: usize
         )
         .unwrap();
         let Some(last) = entries.last() else { break };
-        let first_pos = entries[0].event.global_pos;
         from = last.event.global_pos + 1;
         for group in in_ack_order(entries, window).chunks(group) {
             let mut marks: Vec<local::Mark> = group
@@ -263,9 +261,6 @@ fn bookkeeping(path: &std::path::Path, batch: usize, group: usize, window: usize
                 .transaction(Durability::Normal, |tx| local::mark_batch(tx, &marks))
                 .unwrap();
         }
-        store
-            .transaction(Durability::Normal, |tx| local::settle(tx, first_pos))
-            .unwrap();
     }
     started.elapsed()
 }

@@ -73,6 +73,20 @@ fn applies(writer: &StoreWriter, ids: &[Uuid]) -> Vec<u64> {
         .unwrap()
 }
 
+/// Every event's id and sequence as `seq` (an SQL expression over `events e`) reads it.
+fn own_seqs(writer: &StoreWriter, seq: &'static str) -> Vec<(String, Option<u64>)> {
+    writer
+        .call(move |s| {
+            let sql = format!("SELECT e.event_id, {seq} FROM events e ORDER BY e.global_pos");
+            let mut stmt = s.connection().prepare(&sql)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .unwrap()
+}
+
 fn config() -> SyncConfig {
     let mut c = kiosk_config("k1");
     c.prune_retention = Duration::ZERO;
@@ -120,6 +134,19 @@ async fn pruned_rows_stay_exactly_once_across_a_replay() {
     assert_eq!(count(&writer, "SELECT COUNT(*) FROM outbox"), own as u64);
     assert_eq!(count(&writer, "SELECT COUNT(*) FROM inbox"), 300);
 
+    // An ack is on the outbox row alone; readers see it as the event's sequence.
+    let seqs_before = own_seqs(&writer, read::EVENT_SEQ);
+    assert_eq!(seqs_before.len(), own);
+    assert!(seqs_before.iter().all(|(_, seq)| seq.is_some()));
+    assert_eq!(
+        count(
+            &writer,
+            "SELECT COUNT(*) FROM events WHERE stream_seq IS NOT NULL"
+        ),
+        0,
+        "the relay does not rewrite the event rows"
+    );
+
     let pruned = engine.prune(&link).await.unwrap();
     const { assert!(300 > PRUNE_BATCH, "several batches") };
     assert_eq!(pruned.outbox, own as u64, "{pruned:?}");
@@ -139,6 +166,11 @@ async fn pruned_rows_stay_exactly_once_across_a_replay() {
         ),
         own as u64,
         "the log keeps every event with its sequence"
+    );
+    assert_eq!(
+        own_seqs(&writer, "e.stream_seq"),
+        seqs_before,
+        "the prune copies each acknowledged sequence onto its event"
     );
 
     // The device's consumer is replayed from the start of the log: every message again.

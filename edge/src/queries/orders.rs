@@ -6,12 +6,19 @@ use crate::error::EdgeError;
 use crate::views::{OrderView, SalesDayView};
 use crate::Edge;
 use mallbots_domain::{OrderId, StoreId};
+use mallbots_sync::store::sqlite::read::EVENT_SEQ;
 use rusqlite::{Connection, OptionalExtension};
+use std::sync::LazyLock;
 
-const ORDER_COLUMNS: &str = "o.order_id, o.customer_id, o.device_id, o.status, o.total_cents,
-    o.currency, o.cancel_requested, o.reason, o.created_at, o.updated_at, o.pickup_code,
-    EXISTS (SELECT 1 FROM events e WHERE e.stream_type = 'order' AND e.stream_id = o.order_id
-            AND e.event_type = 'OrderCreated' AND e.stream_seq IS NOT NULL)";
+/// An order's columns (alias `o`), then whether it is synced.
+static ORDER_COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "o.order_id, o.customer_id, o.device_id, o.status, o.total_cents, o.currency,
+         o.cancel_requested, o.reason, o.created_at, o.updated_at, o.pickup_code,
+         EXISTS (SELECT 1 FROM events e WHERE e.stream_type = 'order' AND e.stream_id = o.order_id
+                 AND e.event_type = 'OrderCreated' AND {EVENT_SEQ} IS NOT NULL)"
+    )
+});
 
 fn order_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<OrderView> {
     Ok(OrderView {
@@ -57,7 +64,8 @@ impl Edge {
             let conn = r.connection();
             let view = conn
                 .prepare_cached(&format!(
-                    "SELECT {ORDER_COLUMNS} FROM rm_orders o WHERE o.order_id = ?1"
+                    "SELECT {} FROM rm_orders o WHERE o.order_id = ?1",
+                    *ORDER_COLUMNS
                 ))?
                 .query_row([order.to_string()], order_row)
                 .optional()?
@@ -70,8 +78,11 @@ impl Edge {
     pub fn order_synced(&self, order: OrderId) -> Result<bool, EdgeError> {
         self.read(|r| {
             Ok(r.connection().query_row(
-                "SELECT EXISTS (SELECT 1 FROM events WHERE stream_type = 'order'
-                 AND stream_id = ?1 AND event_type = 'OrderCreated' AND stream_seq IS NOT NULL)",
+                &format!(
+                    "SELECT EXISTS (SELECT 1 FROM events e WHERE e.stream_type = 'order'
+                     AND e.stream_id = ?1 AND e.event_type = 'OrderCreated'
+                     AND {EVENT_SEQ} IS NOT NULL)"
+                ),
                 [order.to_string()],
                 |row| row.get(0),
             )?)
@@ -83,10 +94,11 @@ impl Edge {
         self.read(|r| {
             let conn = r.connection();
             let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {ORDER_COLUMNS} FROM rm_orders o
+                "SELECT {} FROM rm_orders o
                  WHERE ?1 IS NULL OR EXISTS (SELECT 1 FROM rm_order_items i
                        WHERE i.store_id = ?1 AND i.order_id = o.order_id)
-                 ORDER BY o.created_at DESC, o.order_id DESC"
+                 ORDER BY o.created_at DESC, o.order_id DESC",
+                *ORDER_COLUMNS
             ))?;
             let views: Vec<OrderView> = stmt
                 .query_map([store.map(|s| s.to_string())], order_row)?

@@ -73,10 +73,10 @@ pub struct Mark {
 const MARKS_PER_STATEMENT: usize = 256;
 
 /// [`write::mark_published`] by log position, `(global_pos, seq)`, [`MARKS_PER_STATEMENT`] rows
-/// per statement (rowid lookups, one statement's overhead for many rows), except the event
-/// row's `stream_seq`: rewriting every event row once per ack batch is what would bound the
-/// relay, so [`settle`] copies the sequences over in log order. A row already gone (superseded
-/// or pruned) is skipped.
+/// per statement (rowid lookups, one statement's overhead for many rows). The event row is not
+/// touched: its sequence is read from the outbox row ([`read::EVENT_SEQ`]) until the prune
+/// copies it over; rewriting the (wide) event rows of every ack batch would bound the relay.
+/// A row already gone (superseded or pruned) is skipped.
 fn mark_by_position(conn: &Connection, rows: &[(u64, u64)], now: i64) -> Result<(), StoreError> {
     let mut rest = rows;
     while !rest.is_empty() {
@@ -112,23 +112,6 @@ fn command_published(conn: &Connection, command: Uuid) -> Result<(), StoreError>
     )?
     .execute(params![command.to_string()])?;
     Ok(())
-}
-
-/// Copies acknowledged outbox sequences onto their event rows (`stream_seq`) for outbox rows
-/// at or after `from_pos`, in log order, touching each page once; returns the rows updated.
-pub fn settle(conn: &Connection, from_pos: u64) -> Result<usize, StoreError> {
-    settle_range(conn, from_pos, i64::MAX as u64)
-}
-
-/// [`settle`] for the outbox rows in the log range `from_pos..to_pos`.
-pub fn settle_range(conn: &Connection, from_pos: u64, to_pos: u64) -> Result<usize, StoreError> {
-    Ok(conn
-        .prepare_cached(
-            "UPDATE events SET stream_seq = o.published_seq FROM outbox o
-             WHERE o.global_pos = events.global_pos AND o.global_pos >= ?1 AND o.global_pos < ?2
-               AND o.published_seq IS NOT NULL AND events.stream_seq IS NULL",
-        )?
-        .execute(params![from_pos, to_pos])?)
 }
 
 /// Records acks and raises their subjects' sequences (one upsert per subject). A row already
@@ -591,10 +574,11 @@ pub fn received_after(
         let id: String = row.get(1)?;
         seen.insert(row.get(0)?, id.parse().ok());
     }
-    let mut stmt = conn.prepare_cached(
-        "SELECT stream_seq, event_id FROM events
-         WHERE stream_type = ?1 AND stream_id = ?2 AND stream_seq > ?3",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT seq, event_id FROM (SELECT {} AS seq, e.event_id FROM events e
+         WHERE e.stream_type = ?1 AND e.stream_id = ?2) WHERE seq > ?3",
+        read::EVENT_SEQ
+    ))?;
     let mut rows = stmt.query(params![stream.0, stream.1, after])?;
     while let Some(row) = rows.next()? {
         let id: String = row.get(1)?;

@@ -69,12 +69,6 @@ pub(crate) struct Shared {
     /// The relay's cursor: every outbox row before this log position is published (0 until
     /// the first pass; only ever moves forward, since new rows get higher positions).
     pub(crate) relay_from: std::sync::atomic::AtomicU64,
-    /// Whether acknowledged sequences left unsettled by an earlier run were settled.
-    pub(crate) settled_at_start: std::sync::atomic::AtomicBool,
-    /// The first log position a finished pass left to settle ([`relay::NOTHING_TO_SETTLE`]
-    /// when none): the next pass settles it beside its publishes, or at once if it finds
-    /// nothing to publish (so a sync that ends has settled everything it published).
-    pub(crate) settle_from: std::sync::atomic::AtomicU64,
     /// The connection state last recorded (`state`, problem code), so it is written and
     /// logged once per change.
     pub(crate) last_state: std::sync::Mutex<Option<(String, Option<String>)>>,

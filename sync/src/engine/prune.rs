@@ -3,9 +3,10 @@
 //! [`PRUNE_BATCH`] rows, so the database stays flat over a long run. The event log itself is
 //! never pruned.
 //!
-//! * **Outbox**: a row goes once JetStream acknowledged it (`published_seq` recorded), that
-//!   sequence is settled on the event row, and it was published more than the retention ago.
-//!   Only pending rows are ever relayed or read back, so nothing needs a published row.
+//! * **Outbox**: a row goes once JetStream acknowledged it (`published_seq` recorded) more than
+//!   the retention ago; its sequence is copied onto the event row as it goes (the relay
+//!   records acks on the outbox row alone, [`read::EVENT_SEQ`]). Only pending rows are ever
+//!   relayed or read back, so nothing else needs a published row.
 //! * **Inbox**: a row exists so that a redelivery is a no-op. It may go once
 //!   1. its sequence is at or below the **inbox floor**: every sequence up to it has been
 //!      acknowledged by every one of the device's consumers ([`floor_from`], from the
@@ -16,7 +17,7 @@
 //!      starts after that, so a rebase never needs it);
 //!   3. it is not parked (parked rows wait for an upgrade) and is older than the retention.
 //! * **Commands**: a command row exists so that a rebase can re-run it while its events are
-//!   pending. Once it is `published` (every event of it settled) and older than the retention,
+//!   pending. Once it is `published` (every event of it acknowledged) and older than the retention,
 //!   nothing reads it: it goes. Rejected ones stay (they explain a conflict).
 
 use super::error::SyncError;
@@ -62,21 +63,38 @@ pub fn raise_inbox_floor(conn: &Connection, floor: u64) -> Result<(), StoreError
     Ok(())
 }
 
-/// Deletes up to `limit` acknowledged, settled outbox rows published before `before_ms`.
+/// Deletes up to `limit` acknowledged outbox rows published before `before_ms` (the first in
+/// log order), copying each one's sequence onto its event row first, in the same transaction
+/// (until then the event's sequence is read from the outbox row: [`read::EVENT_SEQ`]).
 pub fn prune_outbox_batch(
     conn: &Connection,
     before_ms: i64,
     limit: usize,
 ) -> Result<usize, StoreError> {
+    // The batch is every such row up to the `limit`-th one's position.
+    let last: Option<i64> = conn
+        .prepare_cached(
+            "SELECT max(global_pos) FROM (SELECT global_pos FROM outbox
+             WHERE published_seq IS NOT NULL AND published_at < ?1
+             ORDER BY global_pos LIMIT ?2)",
+        )?
+        .query_row(params![before_ms, limit as i64], |r| r.get(0))?;
+    let Some(last) = last else {
+        return Ok(0);
+    };
+    conn.prepare_cached(
+        "UPDATE events SET stream_seq = o.published_seq FROM outbox o
+         WHERE o.global_pos = events.global_pos AND o.global_pos <= ?2
+           AND o.published_seq IS NOT NULL AND o.published_at < ?1
+           AND events.stream_seq IS NULL",
+    )?
+    .execute(params![before_ms, last])?;
     Ok(conn
         .prepare_cached(
-            "DELETE FROM outbox WHERE global_pos IN (
-                 SELECT o.global_pos FROM outbox o JOIN events e ON e.global_pos = o.global_pos
-                 WHERE o.published_seq IS NOT NULL AND o.published_at < ?1
-                   AND e.stream_seq IS NOT NULL
-                 LIMIT ?2)",
+            "DELETE FROM outbox WHERE global_pos <= ?2
+             AND published_seq IS NOT NULL AND published_at < ?1",
         )?
-        .execute(params![before_ms, limit as i64])?)
+        .execute(params![before_ms, last])?)
 }
 
 /// Deletes up to `limit` published command rows created before `before_ms`.

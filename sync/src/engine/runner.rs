@@ -100,8 +100,6 @@ impl SyncEngine {
                 applier,
                 rebaser,
                 relay_from: Default::default(),
-                settled_at_start: Default::default(),
-                settle_from: std::sync::atomic::AtomicU64::new(super::relay::NOTHING_TO_SETTLE),
                 last_state: Default::default(),
             }),
             online: Arc::new(AtomicBool::new(false)),
@@ -217,16 +215,8 @@ impl SyncEngine {
         }
     }
 
-    /// One relay pass (after settling, once per engine, sequences acknowledged before a crash
-    /// but not yet copied to their events: later passes settle what they publish).
+    /// One relay pass.
     async fn relay_once(&self, link: &Link) -> Result<RelayReport, SyncError> {
-        if !self.shared.settled_at_start.load(Ordering::Relaxed) {
-            self.shared
-                .writer
-                .call_async(|s| s.transaction(Durability::Normal, |tx| super::local::settle(tx, 0)))
-                .await?;
-            self.shared.settled_at_start.store(true, Ordering::Relaxed);
-        }
         relay_pass(&self.shared, link).await
     }
 

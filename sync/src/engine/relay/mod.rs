@@ -59,32 +59,10 @@ impl RelayReport {
 /// Why a row cannot be published as it is: `(code, reason)` (see [`local::codes`]).
 type Refusal = (&'static str, String);
 
-/// The message's size on the wire as the server counts it against `max_payload`: headers
-/// (with the two the publish adds) plus payload.
-fn wire_size(headers: &async_nats::HeaderMap, payload: usize, expected: u64) -> usize {
-    /// Counts the bytes written to it (a header name's length without allocating its text).
-    struct Count(usize);
-    impl std::fmt::Write for Count {
-        fn write_str(&mut self, s: &str) -> std::fmt::Result {
-            self.0 += s.len();
-            Ok(())
-        }
-    }
-    let mut size = "NATS/1.0\r\n\r\n".len();
-    for (name, values) in headers.iter() {
-        let mut name_len = Count(0);
-        let _ = std::fmt::Write::write_fmt(&mut name_len, format_args!("{name}"));
-        for v in values {
-            size += name_len.0 + 2 + v.as_str().len() + 2;
-        }
-    }
-    size += "Nats-Msg-Id: \r\n".len() + 36;
-    size += "Nats-Expected-Last-Subject-Sequence: \r\n".len() + expected.to_string().len();
-    size + payload
-}
-
 /// The local check before a publish: the device's publish rights (the server would answer a
-/// forbidden publish with a timeout only). The size is checked in [`send`].
+/// forbidden publish with a timeout only). The size is checked by the client against the
+/// server's `max_payload` (headers and payload, before any ack is awaited): a refusal
+/// [`server_refusal`] turns into a quarantine.
 fn refusal(shared: &Shared, entry: &OutboxEntry) -> Option<Refusal> {
     if !shared.config.may_publish(&entry.subject) {
         return Some((
@@ -165,15 +143,6 @@ async fn send(
     // The payload as stored: no parse and re-encode on the way out, and no copy either (the
     // row is never sent again from this pass: a retry or a later pass reads it again).
     let payload = std::mem::take(&mut entry.payload_json).into_bytes();
-    // The server's max_payload (from its INFO): a larger message could never be stored.
-    let size = wire_size(&headers, payload.len(), expected);
-    let max = link.client.max_payload();
-    if max > 0 && size > max {
-        return Ok(Err((
-            local::codes::TOO_LARGE,
-            format!("the message is {size} bytes, over the server's max_payload of {max}"),
-        )));
-    }
     let message = PublishMessage::build()
         .headers(headers)
         .payload(payload.into())
@@ -213,45 +182,8 @@ async fn quarantine(
     Ok(())
 }
 
-/// [`Shared::settle_from`] when no pass left anything to settle.
-pub(crate) const NOTHING_TO_SETTLE: u64 = u64::MAX;
-
-/// Leaves to the next pass what a pass may have left unsettled, on every way out of it (an
-/// error, or the pass dropped mid-way): from `from` on ([`NOTHING_TO_SETTLE`]: nothing).
-struct SettleOnExit<'a> {
-    shared: &'a Shared,
-    from: u64,
-}
-
-impl Drop for SettleOnExit<'_> {
-    fn drop(&mut self) {
-        if self.from != NOTHING_TO_SETTLE {
-            self.shared
-                .settle_from
-                .fetch_min(self.from, Ordering::Relaxed);
-        }
-    }
-}
-
-/// Copies the acknowledged sequences of rows from `from` onto their events
-/// ([`local::settle`]), as a writer job.
-fn settle(shared: &Shared, from: u64) -> FlushFuture {
-    let writer = shared.writer.clone();
-    Box::pin(async move {
-        writer
-            .call_async(move |s| {
-                s.transaction(crate::store::Durability::Normal, |tx| {
-                    local::settle(tx, from)
-                })
-            })
-            .await?;
-        Ok(())
-    })
-}
-
-/// Records a group of acks and, in the same commit, copies the acknowledged sequences of the
-/// rows in `settle` (a log range the pass is done with) onto their events.
-fn flush(shared: &Shared, mut marks: Vec<Mark>, settle: Option<(u64, u64)>) -> FlushFuture {
+/// Records a group of acks in one commit (on the outbox rows: [`local::mark_batch`]).
+fn flush(shared: &Shared, mut marks: Vec<Mark>) -> FlushFuture {
     // In log order: neighbouring rows share pages (acks arrive round-robin across subjects).
     marks.sort_unstable_by_key(|m| m.row.map(|(pos, _)| pos));
     let writer = shared.writer.clone();
@@ -259,11 +191,7 @@ fn flush(shared: &Shared, mut marks: Vec<Mark>, settle: Option<(u64, u64)>) -> F
         writer
             .call_async(move |store| {
                 store.transaction(crate::store::Durability::Normal, |tx| {
-                    local::mark_batch(tx, &marks)?;
-                    if let Some((from, to)) = settle {
-                        local::settle_range(tx, from, to)?;
-                    }
-                    Ok(())
+                    local::mark_batch(tx, &marks)
                 })
             })
             .await?;
@@ -272,7 +200,7 @@ fn flush(shared: &Shared, mut marks: Vec<Mark>, settle: Option<(u64, u64)>) -> F
 }
 
 /// How many chunks of [`SyncConfig::relay_batch`] rows one pass reads at most before it ends
-/// (then the caller's next pass settles the rest and recovers what needs a read-back).
+/// (then the caller's next pass goes on, after this one recovered what needs a read-back).
 const CHUNKS_PER_PASS: usize = 8;
 
 /// One pass over the pending outbox rows: read in chunks of [`SyncConfig::relay_batch`], the
@@ -289,35 +217,14 @@ pub(crate) async fn relay_pass(
         pending_at_start: chunk.entries.len() as u64,
         ..RelayReport::default()
     };
-    // What the previous pass published is settled now: beside this pass's publishes (queued on
-    // the writer after the read above), or at once when there is nothing more to publish.
     let mut flushing: FuturesUnordered<FlushFuture> = FuturesUnordered::new();
-    let earlier = shared
-        .settle_from
-        .swap(NOTHING_TO_SETTLE, Ordering::Relaxed);
-    let mut on_exit = SettleOnExit {
-        shared,
-        from: earlier,
-    };
-    if earlier != NOTHING_TO_SETTLE {
-        if chunk.entries.is_empty() {
-            settle(shared, earlier).await?;
-            on_exit.from = NOTHING_TO_SETTLE;
-        } else {
-            flushing.push(settle(shared, earlier));
-        }
-    }
-    let (Some(first), Some(last)) = (chunk.entries.first(), chunk.entries.last()) else {
+    let Some(last) = chunk.entries.last() else {
         return Ok(report);
     };
-    let first_pos = first.event.global_pos;
-    on_exit.from = earlier.min(first_pos);
     // The next chunk starts after the last row read; more chunks while each comes back full.
     let mut next_read = last.event.global_pos + 1;
     let mut chunks_left = (chunk.entries.len() == limit).then_some(CHUNKS_PER_PASS - 1);
     let mut reading: Option<ChunkFuture> = None;
-    // Every published row of the pass below this position has its sequence on its event.
-    let mut settled_upto = first_pos;
     let mut blocked = shared
         .writer
         .call_async(|s| local::blocked(s.connection()))
@@ -405,15 +312,7 @@ pub(crate) async fn relay_pass(
             || in_flight.is_empty()
             || unflushed_since.is_some_and(|t| t.elapsed() >= config.ack_linger);
         if !unflushed.is_empty() && flushing.is_empty() && group_due {
-            // Rows below everything still queued (and not yet read) are done with: once at
-            // least half a chunk of them gathered, this commit also settles them.
-            let done_below = queues.lowest_queued().unwrap_or(next_read).min(next_read);
-            let settle_now = (done_below >= settled_upto + (limit as u64 / 2).max(1))
-                .then_some((settled_upto, done_below));
-            if settle_now.is_some() {
-                settled_upto = done_below;
-            }
-            flushing.push(flush(shared, std::mem::take(&mut unflushed), settle_now));
+            flushing.push(flush(shared, std::mem::take(&mut unflushed)));
             unflushed_since = None;
         }
         if in_flight.is_empty() && flushing.is_empty() && reading.is_none() {
@@ -507,14 +406,10 @@ pub(crate) async fn relay_pass(
                 }
             }
             Some(flushed) = flushing.next(), if !flushing.is_empty() => {
-                // Whichever job failed, the next pass settles again (`on_exit`; idempotent).
                 flushed?;
             }
         }
     }
-    // The rest is settled by the next pass (which the caller makes: a pass that moved rows
-    // reports `may_have_more`), off this pass's critical path.
-    on_exit.from = settled_upto;
     // Everything this pass read and did not publish is still pending; everything before it is
     // published, so the next pass starts at the first of them.
     shared.relay_from.store(

@@ -10,10 +10,37 @@ use crate::store::upcast::Upcasters;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
-/// The `events` columns in the order [`event_from_row`] reads them.
-pub const EVENT_COLUMNS: &str = "e.global_pos, e.stream_type, e.stream_id, e.version, \
-    e.event_id, e.event_type, e.schema_version, e.payload, e.metadata, e.occurred_at, \
-    e.stream_seq, e.superseded, e.command_id";
+/// The `events` columns in the order [`event_from_row`] reads them, the sequence column given.
+macro_rules! event_columns {
+    ($($seq:tt)+) => {
+        concat!(
+            "e.global_pos, e.stream_type, e.stream_id, e.version, e.event_id, e.event_type, ",
+            "e.schema_version, e.payload, e.metadata, e.occurred_at, ",
+            $($seq)+,
+            ", e.superseded, e.command_id"
+        )
+    };
+}
+
+macro_rules! event_seq {
+    () => {
+        "COALESCE(e.stream_seq, \
+         (SELECT ob.published_seq FROM outbox ob WHERE ob.global_pos = e.global_pos))"
+    };
+}
+
+/// The JetStream sequence of the event row `e`: set on the row for a received event (and for
+/// an own event once its outbox row is pruned, [`crate::engine::prune`]); for an own event
+/// whose outbox row is still there, its acknowledged `published_seq`. The relay records an
+/// ack on the outbox row alone: copying it onto the (wide) event row as well would rewrite
+/// every page of the log a second time while the relay runs.
+pub const EVENT_SEQ: &str = event_seq!();
+
+/// The `events` columns (alias `e`) in the order [`event_from_row`] reads them.
+pub const EVENT_COLUMNS: &str = event_columns!(event_seq!());
+
+/// [`EVENT_COLUMNS`] joined with its outbox row (alias `o`): the sequence is read from it.
+const OUTBOX_EVENT_COLUMNS: &str = event_columns!("COALESCE(e.stream_seq, o.published_seq)");
 
 /// Parses a stored UUID.
 pub fn parse_uuid(text: &str) -> Result<Uuid, StoreError> {
@@ -144,7 +171,7 @@ fn outbox_rows_parsing(
     parse_payload: bool,
 ) -> Result<Vec<OutboxEntry>, StoreError> {
     let sql = format!(
-        "SELECT {EVENT_COLUMNS}, {OUTBOX_COLUMNS} FROM outbox o \
+        "SELECT {OUTBOX_EVENT_COLUMNS}, {OUTBOX_COLUMNS} FROM outbox o \
          JOIN events e ON e.global_pos = o.global_pos {filter}"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
